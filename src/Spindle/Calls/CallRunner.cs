@@ -1,0 +1,112 @@
+using System.Reflection;
+using Spindle.Calls.Serialization;
+using Spindle.Wire;
+
+namespace Spindle.Calls;
+
+/// <summary>
+/// The worker's side of a portable call: a <see cref="FrameKind.Call"/> payload → find the method, rebuild the
+/// target and arguments, invoke, and write a <see cref="FrameKind.Result"/> frame with the value or the exception.
+/// </summary>
+internal sealed class CallRunner
+{
+    /// <summary>Result status: the call returned a value.</summary>
+    public const byte Returned = 0;
+
+    /// <summary>Result status: the call (or decoding it, or encoding its result) threw.</summary>
+    public const byte Threw = 1;
+
+    private readonly ValueCodec _codec;
+
+    public CallRunner(ValueCodec codec)
+    {
+        _codec = codec;
+    }
+
+    /// <summary>Reads the call id only, so the worker knows which call a cancellation refers to.</summary>
+    public static long PeekCallId(ReadOnlySpan<byte> payload) => new WireReader(payload).ReadInt64();
+
+    /// <summary>
+    /// Runs one call; never throws for anything the call did — the outcome goes into <paramref name="result"/>.
+    /// Returns the exception the call failed with, or null.
+    /// </summary>
+    public Exception? Run(ReadOnlySpan<byte> payload, WireWriter result, CancellationToken cancellationToken)
+    {
+        var reader = new WireReader(payload);
+        long callId = reader.ReadInt64();
+        try
+        {
+            var flags = (CallFlags)reader.ReadByte();
+            string key = reader.ReadString()!;
+            int hints = reader.ReadInt32();
+            for (int i = 0; i < hints; i++)
+            {
+                MethodResolver.AddAssemblyHint(reader.ReadString()!, reader.ReadString()!);
+            }
+
+            ResolvedMethod method = MethodResolver.Resolve(key);
+            object? target = _codec.Read(ref reader, method.Method.DeclaringType!);
+            object? value = (flags & CallFlags.Map) != 0
+                ? RunMap(method, target, ref reader, cancellationToken)
+                : RunOne(method, target, ref reader, cancellationToken);
+            Type declared = (flags & CallFlags.Map) != 0 ? method.ResultType.MakeArrayType() : method.ResultType;
+            result.BeginFrame(FrameKind.Result);
+            result.WriteInt64(callId);
+            result.WriteByte(Returned);
+            _codec.Write(result, declared == typeof(void) ? null : value, declared, "the result", paramName: null);
+            result.EndFrame();
+            return null;
+        }
+        catch (Exception e)
+        {
+            // Anything thrown here — by user code, by decoding, by encoding the result — fails this call only.
+            result.BeginFrame(FrameKind.Result);
+            result.WriteInt64(callId);
+            result.WriteByte(Threw);
+            Exception thrown = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
+            RemoteError.Write(result, thrown);
+            result.EndFrame();
+            return thrown;
+        }
+    }
+
+    private object? RunOne(ResolvedMethod method, object? target, ref WireReader reader, CancellationToken cancellationToken)
+    {
+        ParameterInfo[] parameters = method.Parameters;
+        object?[] args = parameters.Length == 0 ? [] : new object?[parameters.Length];
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            Type type = parameters[i].ParameterType;
+            args[i] = type == typeof(CancellationToken) ? cancellationToken : _codec.Read(ref reader, type);
+        }
+
+        object? returned = method.Method.Invoke(target, BindingFlags.DoNotWrapExceptions, binder: null, args, culture: null);
+        return method.IsAsync ? CallResultTypes.Await(returned, method.Method.ReturnType) : returned;
+    }
+
+    private Array RunMap(ResolvedMethod method, object? target, ref WireReader reader, CancellationToken cancellationToken)
+    {
+        Type itemType = method.SentParameters[0].ParameterType;
+        var items = (Array?)_codec.Read(ref reader, itemType.MakeArrayType()) ?? Array.CreateInstance(itemType, 0);
+        if (method.FastMap is { } fast)
+        {
+            return fast.Run(method.Method, target, items, cancellationToken);
+        }
+
+        Array results = Array.CreateInstance(method.ResultType == typeof(void) ? typeof(object) : method.ResultType, items.Length);
+        object?[] args = new object?[method.Parameters.Length];
+        for (int i = 0; i < items.Length; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            for (int p = 0; p < args.Length; p++)
+            {
+                args[p] = method.Parameters[p].ParameterType == typeof(CancellationToken) ? cancellationToken : items.GetValue(i);
+            }
+
+            object? returned = method.Method.Invoke(target, BindingFlags.DoNotWrapExceptions, binder: null, args, culture: null);
+            results.SetValue(method.IsAsync ? CallResultTypes.Await(returned, method.Method.ReturnType) : returned, i);
+        }
+
+        return results;
+    }
+}

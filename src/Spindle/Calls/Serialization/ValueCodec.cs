@@ -1,0 +1,256 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using Spindle.Wire;
+
+namespace Spindle.Calls.Serialization;
+
+/// <summary>
+/// Writes one value as <c>[codec][runtime type name or null][length][bytes]</c> and reads it back. Picks the
+/// user's serializer, then the binary fast path, then JSON. Closures (the compiler's display classes) are
+/// written field by field, so captured variables travel by value.
+/// </summary>
+internal sealed class ValueCodec
+{
+    private const byte NullCodec = 0;
+    private const byte BinaryCodecId = 1;
+    private const byte JsonCodecId = 2;
+    private const byte CustomCodecId = 3;
+    private const byte ClosureCodecId = 4;
+
+    private static readonly ConcurrentDictionary<string, Type> TypesByName = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<Type, FieldInfo[]> ClosureFields = new();
+
+    private readonly ICallSerializer? _custom;
+    private readonly JsonCallSerializer _json = new();
+    private readonly ConcurrentDictionary<Type, byte> _codecs = new();
+    private readonly ConcurrentDictionary<Type, bool> _verified = new();
+
+    public ValueCodec(ICallSerializer? custom)
+    {
+        _custom = custom;
+    }
+
+    /// <summary>Whether <paramref name="type"/> is a compiler-generated closure whose fields are captured variables.</summary>
+    public static bool IsClosure(Type type) =>
+        type.Name.StartsWith("<>c", StringComparison.Ordinal) && type.IsDefined(typeof(CompilerGeneratedAttribute), inherit: false);
+
+    /// <summary>The instance fields of a closure, in a stable order both processes agree on.</summary>
+    public static FieldInfo[] FieldsOf(Type closure) =>
+        ClosureFields.GetOrAdd(closure, static t => t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
+            .OrderBy(f => f.MetadataToken)
+            .ToArray());
+
+    /// <summary>What a closure field is to the user: <c>this</c>, or the captured variable's name.</summary>
+    public static string LabelOf(FieldInfo field) =>
+        field.Name == "<>4__this" ? "this" : $"captured variable '{field.Name}'";
+
+    /// <summary>Finds a type by its assembly-qualified name; a failure names the assembly that could not be loaded.</summary>
+    public static Type ResolveType(string name)
+    {
+        if (TypesByName.TryGetValue(name, out Type? known))
+        {
+            return known;
+        }
+
+        try
+        {
+            return TypesByName.GetOrAdd(name, Type.GetType(name, throwOnError: true)!);
+        }
+        catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
+        {
+            throw new TypeLoadException($"The worker process could not load assembly {AssemblyOf(name)} (needed for type {name}): {e.Message}", e);
+        }
+    }
+
+    private static string AssemblyOf(string assemblyQualifiedName)
+    {
+        // "Namespace.Type[[...]], Assembly, Version=..., Culture=..., PublicKeyToken=..." — the assembly follows the type's closing brackets.
+        int depth = 0;
+        for (int i = 0; i < assemblyQualifiedName.Length; i++)
+        {
+            char c = assemblyQualifiedName[i];
+            depth += c == '[' ? 1 : c == ']' ? -1 : 0;
+            if (c == ',' && depth == 0)
+            {
+                return "'" + assemblyQualifiedName[(i + 1)..].Trim() + "'";
+            }
+        }
+
+        return "(unknown)";
+    }
+
+    /// <summary>Checks, without sending, that a value could cross a process boundary. Each type is tried once.</summary>
+    public void Verify(object? value, Type declared, string label, string? paramName)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        Type type = value.GetType();
+        if (IsClosure(type))
+        {
+            foreach (FieldInfo field in FieldsOf(type))
+            {
+                Verify(field.GetValue(value), field.FieldType, LabelOf(field), paramName);
+            }
+
+            return;
+        }
+
+        if (_verified.ContainsKey(type))
+        {
+            return;
+        }
+
+        CheckType(type, label, paramName);
+        byte codec = CodecFor(type);
+        if (codec != BinaryCodecId)
+        {
+            using var scratch = new WireWriter();
+            WritePayload(scratch, value, type, codec, label, paramName);
+            ReadPayload(scratch.WrittenSpan, type, codec, label, paramName);
+        }
+
+        _verified.TryAdd(type, true);
+    }
+
+    public void Write(WireWriter writer, object? value, Type declared, string label, string? paramName)
+    {
+        if (value is null)
+        {
+            writer.WriteByte(NullCodec);
+            return;
+        }
+
+        Type type = value.GetType();
+        if (IsClosure(type))
+        {
+            WriteClosure(writer, value, type, paramName);
+            return;
+        }
+
+        if (!_verified.ContainsKey(type))
+        {
+            Verify(value, declared, label, paramName);
+        }
+
+        byte codec = CodecFor(type);
+        writer.WriteByte(codec);
+        writer.WriteString(SameType(type, declared) ? null : TypeNames.Wire(type));
+        int start = writer.BeginLength();
+        WritePayload(writer, value, type, codec, label, paramName);
+        writer.EndLength(start);
+    }
+
+    public object? Read(ref WireReader reader, Type declared)
+    {
+        byte codec = reader.ReadByte();
+        if (codec == NullCodec)
+        {
+            return null;
+        }
+
+        if (codec == ClosureCodecId)
+        {
+            return ReadClosure(ref reader);
+        }
+
+        string? typeName = reader.ReadString();
+        Type type = typeName is null ? declared : ResolveType(typeName);
+        ReadOnlySpan<byte> payload = reader.ReadBytes();
+        return ReadPayload(payload, type, codec, "a value", paramName: null);
+    }
+
+    private static bool SameType(Type runtime, Type declared) =>
+        runtime == declared || Nullable.GetUnderlyingType(declared) == runtime;
+
+    private static void CheckType(Type type, string label, string? paramName)
+    {
+        string? reason = TypeBoundary.WhyNot(type);
+        if (reason is not null)
+        {
+            throw new ProcessBoundaryException(label, type, reason, paramName);
+        }
+    }
+
+    private byte CodecFor(Type type) =>
+        _codecs.GetOrAdd(type, t =>
+            _custom?.CanSerialize(t) == true ? CustomCodecId
+            : BinaryCodec.CanSerialize(t) ? BinaryCodecId
+            : JsonCodecId);
+
+    private void WritePayload(IBufferWriter<byte> writer, object value, Type type, byte codec, string label, string? paramName)
+    {
+        try
+        {
+            switch (codec)
+            {
+                case BinaryCodecId:
+                    BinaryCodec.Serialize(writer, value, type);
+                    break;
+                case CustomCodecId:
+                    _custom!.Serialize(writer, value, type);
+                    break;
+                default:
+                    _json.Serialize(writer, value, type);
+                    break;
+            }
+        }
+        catch (Exception e) when (e is NotSupportedException or InvalidOperationException or System.Text.Json.JsonException or ArgumentException && e is not ProcessBoundaryException)
+        {
+            throw new ProcessBoundaryException(label, type, $"it could not be serialized ({e.Message})", paramName, e);
+        }
+    }
+
+    private object? ReadPayload(ReadOnlySpan<byte> payload, Type type, byte codec, string label, string? paramName)
+    {
+        try
+        {
+            return codec switch
+            {
+                BinaryCodecId => BinaryCodec.Deserialize(payload, type),
+                CustomCodecId => (_custom ?? throw new InvalidDataException("A value was written by a custom serializer this process does not have.")).Deserialize(payload, type),
+                JsonCodecId => _json.Deserialize(payload, type),
+                _ => throw new InvalidDataException($"Unknown value codec {codec}."),
+            };
+        }
+        catch (Exception e) when (e is NotSupportedException or System.Text.Json.JsonException or InvalidOperationException or ArgumentException)
+        {
+            throw new ProcessBoundaryException(label, type, $"it could not be read back on the other side ({e.Message})", paramName, e);
+        }
+    }
+
+    private void WriteClosure(WireWriter writer, object closure, Type type, string? paramName)
+    {
+        writer.WriteByte(ClosureCodecId);
+        writer.WriteString(TypeNames.Wire(type));
+        FieldInfo[] fields = FieldsOf(type);
+        writer.WriteInt32(fields.Length);
+        foreach (FieldInfo field in fields)
+        {
+            Write(writer, field.GetValue(closure), field.FieldType, LabelOf(field), paramName);
+        }
+    }
+
+    private object ReadClosure(ref WireReader reader)
+    {
+        Type type = ResolveType(reader.ReadString()!);
+        FieldInfo[] fields = FieldsOf(type);
+        int count = reader.ReadInt32();
+        if (count != fields.Length)
+        {
+            throw new InvalidDataException($"Closure {type} has {fields.Length} fields here but {count} were sent: the two processes run different builds.");
+        }
+
+        object closure = RuntimeHelpers.GetUninitializedObject(type);
+        foreach (FieldInfo field in fields)
+        {
+            field.SetValue(closure, Read(ref reader, field.FieldType));
+        }
+
+        return closure;
+    }
+}

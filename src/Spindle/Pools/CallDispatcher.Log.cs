@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace Spindle.Pools;
+
+/// <summary>What the dispatcher logs about workers.</summary>
+internal sealed partial class CallDispatcher
+{
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {WorkerId} started (replacement: {Replacing}).")]
+    private partial void LogWorkerStarted(int workerId, bool replacing);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {WorkerId} died while {State}: {Cause}.")]
+    private partial void LogWorkerDied(int workerId, string state, string cause);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {WorkerId} recycled after {Calls} calls (MaxCallsPerWorker).")]
+    private partial void LogWorkerRecycled(int workerId, int calls);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Worker {WorkerId} retired after being idle for IdleTimeout.")]
+    private partial void LogWorkerIdleRetired(int workerId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A worker could not be started; {Stranded} queued call(s) failed with the reason.")]
+    private partial void LogWorkerStartFailed(Exception error, int stranded);
+}

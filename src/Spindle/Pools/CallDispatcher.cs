@@ -1,0 +1,443 @@
+using Microsoft.Extensions.Logging;
+using Spindle.Processes;
+
+namespace Spindle.Pools;
+
+/// <summary>
+/// Matches calls to workers. One lock guards the queue, the idle stack and the worker list, so a call is never
+/// queued while a worker sits idle. An idle worker takes a call on the caller's thread (no hop); a finishing
+/// worker takes the next queued call on its own thread. Workers start on demand up to the limit, retire after
+/// <see cref="WorkerPoolOptions.MaxCallsPerWorker"/> calls or <see cref="WorkerPoolOptions.IdleTimeout"/>, and are
+/// replaced when they die.
+/// </summary>
+internal sealed partial class CallDispatcher
+{
+    private readonly WorkerPoolOptions _options;
+    private readonly Func<int, CancellationToken, Task<PoolSlot>> _startSlot;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private readonly LinkedList<PendingCall> _queue = new();
+    private readonly Stack<PoolSlot> _idle = new();
+    private readonly List<PoolSlot> _slots = [];
+    private readonly HashSet<Task> _startingTasks = [];
+    private readonly SemaphoreSlim _space;
+    private readonly CancellationTokenSource _stopNow = new();
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Timer? _idleTimer;
+    private int _starting;
+    private int _slotIndex;
+    private int _inFlight;
+    private volatile bool _closing;
+
+    public CallDispatcher(WorkerPoolOptions options, Func<int, CancellationToken, Task<PoolSlot>> startSlot, ILogger logger)
+    {
+        _options = options;
+        _startSlot = startSlot;
+        _logger = logger;
+        _space = new SemaphoreSlim(options.MaxQueuedCalls, options.MaxQueuedCalls);
+        if (options.IdleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            TimeSpan period = TimeSpan.FromTicks(Math.Clamp(options.IdleTimeout.Ticks / 4, TimeSpan.FromMilliseconds(20).Ticks, TimeSpan.FromSeconds(30).Ticks));
+            _idleTimer = new Timer(static s => ((CallDispatcher)s!).RetireIdleWorkers(), this, period, period);
+        }
+    }
+
+    /// <summary>True after <see cref="TerminateAsync"/>: running calls fail instead of being reported as crashes.</summary>
+    public bool Terminated { get; private set; }
+
+    public bool Closing => _closing;
+
+    public int QueueLength
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _queue.Count;
+            }
+        }
+    }
+
+    /// <summary>Accepts a call: straight to an idle worker, else into the queue (waiting for room when it is full).</summary>
+    public void Submit(PendingCall call)
+    {
+        ObjectDisposedException.ThrowIf(_closing, typeof(WorkerPool));
+        if (call.CancellationToken.IsCancellationRequested)
+        {
+            call.TryCancel();
+            call.ReleaseFrame();
+            return;
+        }
+
+        Interlocked.Increment(ref _inFlight);
+        if (_space.Wait(0))
+        {
+            Accept(call);
+        }
+        else
+        {
+            _ = SubmitWhenRoomAsync(call);
+        }
+    }
+
+    /// <summary>Starts workers until <see cref="WorkerPoolOptions.Workers"/> are running and waits for them.</summary>
+    public Task WarmUpAsync()
+    {
+        var started = new List<Task>();
+        lock (_gate)
+        {
+            while (!_closing && _slots.Count + _starting < _options.Workers)
+            {
+                _starting++;
+                started.Add(StartSlotLocked(replacing: true));
+            }
+
+            started.AddRange(_startingTasks);
+        }
+
+        return Task.WhenAll(started);
+    }
+
+    public IReadOnlyList<PoolSlot> Slots()
+    {
+        lock (_gate)
+        {
+            return [.. _slots];
+        }
+    }
+
+    /// <summary>A worker finished <paramref name="call"/> and is free: give it the next call, retire it, or park it idle.</summary>
+    public void OnCallFinished(PoolSlot slot, PendingCall? call)
+    {
+        if (call is not null)
+        {
+            Finish(call);
+        }
+
+        TakeNextOrPark(slot);
+    }
+
+    /// <summary>A worker ended. <paramref name="unexpected"/>: nobody asked it to (a crash); it is replaced.</summary>
+    public void OnSlotExited(PoolSlot slot, WorkerExit? exit, bool unexpected, PendingCall? failedCall)
+    {
+        bool replace;
+        lock (_gate)
+        {
+            RemoveLocked(slot);
+            replace = unexpected && !_closing && _slots.Count + _starting < _options.Workers;
+            if (replace)
+            {
+                _starting++;
+                StartSlotLocked(replacing: true);
+            }
+        }
+
+        if (unexpected)
+        {
+            LogWorkerDied(slot.Id, failedCall is null ? "idle" : "running a call", exit?.Cause ?? "unknown");
+        }
+
+        if (failedCall is not null)
+        {
+            Finish(failedCall);
+        }
+    }
+
+    private async Task SubmitWhenRoomAsync(PendingCall call)
+    {
+        try
+        {
+            using var both = CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken, _stopNow.Token);
+            await _space.WaitAsync(both.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            if (_stopNow.IsCancellationRequested)
+            {
+                call.TryFail(new OperationCanceledException("The pool was terminated before the call could be queued."));
+            }
+            else
+            {
+                call.TryCancel();
+            }
+
+            Finish(call);
+            return;
+        }
+
+        Accept(call);
+    }
+
+    private void Accept(PendingCall call)
+    {
+        PoolSlot? slot = null;
+        lock (_gate)
+        {
+            slot = PopIdleLocked();
+            if (slot is not null)
+            {
+                call.RunningOn = slot;
+            }
+            else
+            {
+                call.QueueNode = _queue.AddLast(call);
+                if (_slots.Count + _starting < _options.Workers && _starting < _queue.Count)
+                {
+                    _starting++;
+                    StartSlotLocked(replacing: false);
+                }
+            }
+        }
+
+        if (call.CancellationToken.CanBeCanceled)
+        {
+            call.CancellationRegistration = call.CancellationToken.UnsafeRegister(s => OnCancelRequested((PendingCall)s!), call);
+        }
+
+        if (slot is not null)
+        {
+            _space.Release();
+            slot.Dispatch(call);
+        }
+    }
+
+    private void OnCancelRequested(PendingCall call)
+    {
+        PoolSlot? running;
+        lock (_gate)
+        {
+            if (call.QueueNode is { } node)
+            {
+                // Still queued: take it out; no worker is touched.
+                _queue.Remove(node);
+                call.QueueNode = null;
+                running = null;
+            }
+            else
+            {
+                running = call.RunningOn;
+                if (running is null)
+                {
+                    return;
+                }
+            }
+        }
+
+        if (running is null)
+        {
+            _space.Release();
+            call.TryCancel();
+            Finish(call);
+            return;
+        }
+
+        running.CancelRunning(call);
+    }
+
+    private void TakeNextOrPark(PoolSlot slot)
+    {
+        PendingCall? next = null;
+        bool retire = false;
+        lock (_gate)
+        {
+            if (slot.Removed)
+            {
+                return;
+            }
+
+            if (_options.MaxCallsPerWorker is int max && slot.CallsDone >= max)
+            {
+                retire = true;
+                RemoveLocked(slot);
+                if (_queue.Count > 0 && !Terminated)
+                {
+                    _starting++;
+                    StartSlotLocked(replacing: true);
+                }
+            }
+            else if (_queue.First is { } node)
+            {
+                next = node.Value;
+                _queue.RemoveFirst();
+                next.QueueNode = null;
+                next.RunningOn = slot;
+            }
+            else
+            {
+                slot.IdleSince = Environment.TickCount64;
+                _idle.Push(slot);
+            }
+        }
+
+        if (next is not null)
+        {
+            _space.Release();
+            slot.Dispatch(next);
+        }
+        else if (retire)
+        {
+            LogWorkerRecycled(slot.Id, slot.CallsDone);
+            slot.Retire();
+        }
+    }
+
+    private void Finish(PendingCall call)
+    {
+        if (!call.MarkFinished())
+        {
+            return;
+        }
+
+        call.CancellationRegistration.Dispose();
+        call.ReleaseFrame();
+        if (Interlocked.Decrement(ref _inFlight) == 0 && _closing)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    private PoolSlot? PopIdleLocked()
+    {
+        while (_idle.TryPop(out PoolSlot? slot))
+        {
+            if (!slot.Removed)
+            {
+                return slot;
+            }
+        }
+
+        return null;
+    }
+
+    private void RemoveLocked(PoolSlot slot)
+    {
+        slot.Removed = true;
+        _slots.Remove(slot);
+    }
+
+    private Task StartSlotLocked(bool replacing)
+    {
+        int index = ++_slotIndex;
+        Task task = StartSlotAsync(index, replacing);
+        _startingTasks.Add(task);
+        _ = task.ContinueWith(
+            static (t, s) =>
+            {
+                var self = (CallDispatcher)s!;
+                lock (self._gate)
+                {
+                    self._startingTasks.Remove(t);
+                }
+            },
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        return task;
+    }
+
+    private async Task StartSlotAsync(int index, bool replacing)
+    {
+        await Task.Yield();
+        PoolSlot slot;
+        try
+        {
+            slot = await _startSlot(index, _stopNow.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            OnSlotStartFailed(e);
+            return;
+        }
+
+        bool keep;
+        lock (_gate)
+        {
+            _starting--;
+            keep = !_closing || _queue.Count > 0;
+            if (keep)
+            {
+                _slots.Add(slot);
+            }
+        }
+
+        if (!keep)
+        {
+            slot.Retire();
+            return;
+        }
+
+        LogWorkerStarted(slot.Id, replacing);
+        TakeNextOrPark(slot);
+    }
+
+    private void OnSlotStartFailed(Exception error)
+    {
+        var stranded = new List<PendingCall>();
+        lock (_gate)
+        {
+            _starting--;
+
+            // With no worker left to run them, queued calls would wait forever: fail them with the reason.
+            if (_slots.Count == 0 && _starting == 0)
+            {
+                foreach (PendingCall call in _queue)
+                {
+                    call.QueueNode = null;
+                    stranded.Add(call);
+                }
+
+                _queue.Clear();
+            }
+        }
+
+        LogWorkerStartFailed(error, stranded.Count);
+        foreach (PendingCall call in stranded)
+        {
+            _space.Release();
+            call.TryFail(error);
+            Finish(call);
+        }
+    }
+
+    private void RetireIdleWorkers()
+    {
+        var retired = new List<PoolSlot>();
+        long now = Environment.TickCount64;
+        long limit = (long)_options.IdleTimeout.TotalMilliseconds;
+        lock (_gate)
+        {
+            if (_idle.Count == 0)
+            {
+                return;
+            }
+
+            PoolSlot[] parked = _idle.ToArray();
+            _idle.Clear();
+            for (int i = parked.Length - 1; i >= 0; i--)
+            {
+                PoolSlot slot = parked[i];
+                if (slot.Removed)
+                {
+                    continue;
+                }
+
+                if (now - slot.IdleSince >= limit)
+                {
+                    RemoveLocked(slot);
+                    retired.Add(slot);
+                }
+                else
+                {
+                    _idle.Push(slot);
+                }
+            }
+        }
+
+        foreach (PoolSlot slot in retired)
+        {
+            LogWorkerIdleRetired(slot.Id);
+            slot.Retire();
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using Spindle.Calls;
+using Spindle.Calls.Serialization;
+using Spindle.Wire;
+
+namespace Spindle.Pools;
+
+/// <summary>
+/// One call from the moment it is accepted until its task completes: queued, then running on a slot. Holds what
+/// either isolation needs — the encoded frame for a process, the typed delegate for a thread.
+/// </summary>
+internal abstract class PendingCall
+{
+    private static long _nextId;
+
+    protected PendingCall(CancellationToken cancellationToken)
+    {
+        CancellationToken = cancellationToken;
+    }
+
+    public long Id { get; } = Interlocked.Increment(ref _nextId);
+
+    public CancellationToken CancellationToken { get; }
+
+    /// <summary>Its place in the queue while queued; null otherwise.</summary>
+    public LinkedListNode<PendingCall>? QueueNode { get; set; }
+
+    /// <summary>The slot running it; null while queued.</summary>
+    public PoolSlot? RunningOn { get; set; }
+
+    public CancellationTokenRegistration CancellationRegistration { get; set; }
+
+    /// <summary>Process isolation: the call frame, built at the call site.</summary>
+    public WireWriter? Frame { get; set; }
+
+    /// <summary>Process isolation: the type the worker encodes the result as.</summary>
+    public Type WireResultType { get; set; } = typeof(object);
+
+    public abstract Task Task { get; }
+
+    /// <summary>Thread isolation: run the delegate on the current (worker) thread and complete the task.</summary>
+    public abstract void RunHere(CancellationToken cancellationToken);
+
+    /// <summary>Process isolation: complete from a result frame's payload.</summary>
+    public abstract void CompleteFromWire(ReadOnlySpan<byte> payload, ValueCodec codec, int workerProcessId);
+
+    public abstract bool TryFail(Exception exception);
+
+    public abstract bool TryCancel();
+
+    /// <summary>True the first time only: the dispatcher's bookkeeping for a call happens exactly once.</summary>
+    public bool MarkFinished() => Interlocked.Exchange(ref _finished, 1) == 0;
+
+    public void ReleaseFrame() => Frame?.Dispose();
+
+    private int _finished;
+}
+
+/// <summary>A pending call whose task yields <typeparamref name="TResult"/>.</summary>
+internal sealed class PendingCall<TResult> : PendingCall
+{
+    // Continuations run on the thread pool, never on a worker's reader thread, so user code cannot stall a worker.
+    private readonly TaskCompletionSource<TResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Func<CancellationToken, TResult>? _inline;
+
+    public PendingCall(Func<CancellationToken, TResult>? inline, CancellationToken cancellationToken)
+        : base(cancellationToken)
+    {
+        _inline = inline;
+    }
+
+    public override Task Task => _completion.Task;
+
+    public Task<TResult> TypedTask => _completion.Task;
+
+    public override void RunHere(CancellationToken cancellationToken)
+    {
+        try
+        {
+            _completion.TrySetResult(_inline!(cancellationToken));
+        }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        {
+            _completion.TrySetCanceled(e.CancellationToken);
+        }
+        catch (Exception e)
+        {
+            _completion.TrySetException(e);
+        }
+    }
+
+    public override void CompleteFromWire(ReadOnlySpan<byte> payload, ValueCodec codec, int workerProcessId)
+    {
+        try
+        {
+            var reader = new WireReader(payload);
+            reader.ReadInt64();
+            if (reader.ReadByte() == CallRunner.Returned)
+            {
+                _completion.TrySetResult((TResult)codec.Read(ref reader, WireResultType)!);
+                return;
+            }
+
+            RemoteException remote = RemoteError.Read(ref reader, workerProcessId);
+            if (remote.RemoteType == typeof(OperationCanceledException).FullName || remote.RemoteType == typeof(TaskCanceledException).FullName)
+            {
+                if (CancellationToken.IsCancellationRequested)
+                {
+                    _completion.TrySetCanceled(CancellationToken);
+                    return;
+                }
+            }
+
+            _completion.TrySetException(remote);
+        }
+        catch (Exception e) when (e is InvalidDataException or ProcessBoundaryException or InvalidCastException or TypeLoadException)
+        {
+            _completion.TrySetException(new SpindleException($"The result of call {Id} could not be read: {e.Message}", e));
+        }
+    }
+
+    public override bool TryFail(Exception exception) => _completion.TrySetException(exception);
+
+    public override bool TryCancel() => _completion.TrySetCanceled(CancellationToken);
+}

@@ -1,0 +1,37 @@
+namespace Spindle.Pools;
+
+/// <summary>One worker of a pool, as the dispatcher sees it: runs one call at a time and reports back.</summary>
+internal abstract class PoolSlot
+{
+    /// <summary>The worker's pid (process isolation) or managed thread id (thread isolation).</summary>
+    public abstract int Id { get; }
+
+    /// <summary>Calls this worker has finished.</summary>
+    public int CallsDone { get; protected set; }
+
+    /// <summary>When the worker last became idle (<see cref="Environment.TickCount64"/>).</summary>
+    public long IdleSince { get; set; }
+
+    /// <summary>The call running now, if any.</summary>
+    public PendingCall? Running { get; protected set; }
+
+    /// <summary>When the worker started.</summary>
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+
+    /// <summary>Set once the dispatcher has taken the worker out of service (retired, killed or dead).</summary>
+    public bool Removed { get; set; }
+
+    /// <summary>Hands a call to this idle worker.</summary>
+    public abstract void Dispatch(PendingCall call);
+
+    /// <summary>Passes a caller's cancellation to the running call.</summary>
+    public abstract void CancelRunning(PendingCall call);
+
+    /// <summary>Stops after the current call, if any; completes <see cref="Exited"/> when gone.</summary>
+    public abstract void Retire();
+
+    /// <summary>Stops at once where the isolation allows it (processes); threads are only asked to stop.</summary>
+    public abstract void Kill();
+
+    public abstract Task Exited { get; }
+}

@@ -1,0 +1,9 @@
+namespace Spindle.Pools;
+
+/// <summary>A snapshot of one worker of a pool.</summary>
+/// <param name="Id">The pid (process isolation) or managed thread id (thread isolation).</param>
+/// <param name="Isolation">Whether it is a process or a thread.</param>
+/// <param name="Busy">Whether it is running a call now.</param>
+/// <param name="CallsDone">Calls it has finished.</param>
+/// <param name="StartedAt">When it started.</param>
+public sealed record WorkerInfo(int Id, Isolation Isolation, bool Busy, int CallsDone, DateTimeOffset StartedAt);

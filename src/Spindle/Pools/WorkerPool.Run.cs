@@ -1,0 +1,96 @@
+using Spindle.Calls;
+
+namespace Spindle.Pools;
+
+/// <summary>
+/// <c>RunAsync</c>: one call on one worker. With process isolation, the delegate's captured variables and the
+/// arguments are copied to the worker; a delegate parameter of type <see cref="CancellationToken"/> receives the
+/// call's token there. Async delegates hold their worker until they complete.
+/// </summary>
+public sealed partial class WorkerPool
+{
+    /// <summary>Runs <paramref name="fn"/> on a worker and returns its result.</summary>
+    public Task<TResult> RunAsync<TResult>(Func<TResult> fn, CancellationToken cancellationToken = default) =>
+        Submit(fn, [], _ => fn(), CallFlags.None, cancellationToken);
+
+    /// <summary>Runs <paramref name="fn"/>(<paramref name="arg1"/>) on a worker and returns its result.</summary>
+    public Task<TResult> RunAsync<T1, TResult>(Func<T1, TResult> fn, T1 arg1, CancellationToken cancellationToken = default) =>
+        Submit(fn, [arg1], _ => fn(arg1), CallFlags.None, cancellationToken);
+
+    /// <summary>Runs <paramref name="fn"/> with two arguments on a worker and returns its result.</summary>
+    public Task<TResult> RunAsync<T1, T2, TResult>(Func<T1, T2, TResult> fn, T1 arg1, T2 arg2, CancellationToken cancellationToken = default) =>
+        Submit(fn, [arg1, arg2], _ => fn(arg1, arg2), CallFlags.None, cancellationToken);
+
+    /// <summary>Runs <paramref name="fn"/> with three arguments on a worker and returns its result.</summary>
+    public Task<TResult> RunAsync<T1, T2, T3, TResult>(Func<T1, T2, T3, TResult> fn, T1 arg1, T2 arg2, T3 arg3, CancellationToken cancellationToken = default) =>
+        Submit(fn, [arg1, arg2, arg3], _ => fn(arg1, arg2, arg3), CallFlags.None, cancellationToken);
+
+    /// <summary>Runs <paramref name="fn"/> with four arguments on a worker and returns its result.</summary>
+    public Task<TResult> RunAsync<T1, T2, T3, T4, TResult>(Func<T1, T2, T3, T4, TResult> fn, T1 arg1, T2 arg2, T3 arg3, T4 arg4, CancellationToken cancellationToken = default) =>
+        Submit(fn, [arg1, arg2, arg3, arg4], _ => fn(arg1, arg2, arg3, arg4), CallFlags.None, cancellationToken);
+
+    /// <summary>Runs <paramref name="fn"/> on a worker.</summary>
+    public Task RunAsync(Action fn, CancellationToken cancellationToken = default) =>
+        Submit<object?>(fn, [], _ => { fn(); return null; }, CallFlags.None, cancellationToken);
+
+    /// <summary>Runs <paramref name="fn"/>(<paramref name="arg1"/>) on a worker.</summary>
+    public Task RunAsync<T1>(Action<T1> fn, T1 arg1, CancellationToken cancellationToken = default) =>
+        Submit<object?>(fn, [arg1], _ => { fn(arg1); return null; }, CallFlags.None, cancellationToken);
+
+    /// <summary>Runs <paramref name="fn"/> with two arguments on a worker.</summary>
+    public Task RunAsync<T1, T2>(Action<T1, T2> fn, T1 arg1, T2 arg2, CancellationToken cancellationToken = default) =>
+        Submit<object?>(fn, [arg1, arg2], _ => { fn(arg1, arg2); return null; }, CallFlags.None, cancellationToken);
+
+    /// <summary>Runs the async <paramref name="fn"/> on a worker and returns its result.</summary>
+    public Task<TResult> RunAsync<TResult>(Func<Task<TResult>> fn, CancellationToken cancellationToken = default) =>
+        Submit(fn, [], _ => fn().GetAwaiter().GetResult(), CallFlags.None, cancellationToken);
+
+    /// <summary>Runs the async <paramref name="fn"/>(<paramref name="arg1"/>) on a worker and returns its result.</summary>
+    public Task<TResult> RunAsync<T1, TResult>(Func<T1, Task<TResult>> fn, T1 arg1, CancellationToken cancellationToken = default) =>
+        Submit(fn, [arg1], _ => fn(arg1).GetAwaiter().GetResult(), CallFlags.None, cancellationToken);
+
+    /// <summary>Runs the async <paramref name="fn"/> on a worker.</summary>
+    public Task RunAsync(Func<Task> fn, CancellationToken cancellationToken = default) =>
+        Submit<object?>(fn, [], _ => { fn().GetAwaiter().GetResult(); return null; }, CallFlags.None, cancellationToken);
+
+    /// <summary>Runs <paramref name="fn"/> on a worker, passing it the call's cancellation token, and returns its result.</summary>
+    public Task<TResult> RunAsync<TResult>(Func<CancellationToken, TResult> fn, CancellationToken cancellationToken = default) =>
+        Submit(fn, [], ct => fn(ct), CallFlags.None, cancellationToken);
+
+    /// <summary>Runs <paramref name="fn"/>(<paramref name="arg1"/>, token) on a worker and returns its result.</summary>
+    public Task<TResult> RunAsync<T1, TResult>(Func<T1, CancellationToken, TResult> fn, T1 arg1, CancellationToken cancellationToken = default) =>
+        Submit(fn, [arg1], ct => fn(arg1, ct), CallFlags.None, cancellationToken);
+
+    /// <summary>Runs the async <paramref name="fn"/> on a worker, passing it the call's cancellation token, and returns its result.</summary>
+    public Task<TResult> RunAsync<TResult>(Func<CancellationToken, Task<TResult>> fn, CancellationToken cancellationToken = default) =>
+        Submit(fn, [], ct => fn(ct).GetAwaiter().GetResult(), CallFlags.None, cancellationToken);
+
+    /// <summary>Runs the async <paramref name="fn"/>(<paramref name="arg1"/>, token) on a worker and returns its result.</summary>
+    public Task<TResult> RunAsync<T1, TResult>(Func<T1, CancellationToken, Task<TResult>> fn, T1 arg1, CancellationToken cancellationToken = default) =>
+        Submit(fn, [arg1], ct => fn(arg1, ct).GetAwaiter().GetResult(), CallFlags.None, cancellationToken);
+
+    /// <summary>Runs <paramref name="fn"/> on a worker, passing it the call's cancellation token.</summary>
+    public Task RunAsync(Action<CancellationToken> fn, CancellationToken cancellationToken = default) =>
+        Submit<object?>(fn, [], ct => { fn(ct); return null; }, CallFlags.None, cancellationToken);
+
+    /// <summary>Runs any delegate with arguments given as an array; the result is boxed (null for void).</summary>
+    public Task<object?> RunDelegateAsync(Delegate fn, object?[] args, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fn);
+        ArgumentNullException.ThrowIfNull(args);
+        return Submit(fn, args, ct => InvokeInline(fn, args, ct), CallFlags.None, cancellationToken);
+    }
+
+    private static object? InvokeInline(Delegate fn, object?[] args, CancellationToken cancellationToken)
+    {
+        System.Reflection.ParameterInfo[] parameters = fn.Method.GetParameters();
+        object?[] full = new object?[parameters.Length];
+        for (int i = 0, sent = 0; i < parameters.Length; i++)
+        {
+            full[i] = parameters[i].ParameterType == typeof(CancellationToken) ? cancellationToken : args[sent++];
+        }
+
+        object? returned = fn.Method.Invoke(fn.Target, System.Reflection.BindingFlags.DoNotWrapExceptions, binder: null, full, culture: null);
+        return CallResultTypes.Await(returned, fn.Method.ReturnType);
+    }
+}

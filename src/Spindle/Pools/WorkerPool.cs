@@ -1,0 +1,148 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Spindle.Calls;
+using Spindle.Calls.Serialization;
+using Spindle.Processes;
+using Spindle.Wire;
+
+namespace Spindle.Pools;
+
+/// <summary>
+/// Runs delegates on a pool of worker processes or worker threads — one API, one option to switch.
+/// </summary>
+/// <remarks>
+/// <code>
+///  caller ── RunAsync(fn, args) ──► PendingCall ──► CallDispatcher ──► idle worker (or queue, bounded)
+///               │ process isolation: encode at the call site     │
+///               │ (bad values fail here, naming the variable)     ├─ ThreadSlot:  invoke on a worker thread
+///               ▼                                                 └─ ProcessSlot: frame ─► private socket ─► worker host
+///            Task&lt;TResult&gt; ◄── result / RemoteException / WorkerCrashedException ◄── reader thread
+/// </code>
+/// Captured variables are copied into worker processes by value: changes made there do not flow back.
+/// </remarks>
+public sealed partial class WorkerPool : IAsyncDisposable
+{
+    private readonly WorkerPoolOptions _options;
+    private readonly ValueCodec _codec;
+    private readonly CallDispatcher _dispatcher;
+    private readonly ChannelListener? _listener;
+    private readonly ChildWorkerSettings? _childSettings;
+    private int _disposed;
+
+    /// <summary>Creates a pool; workers start on the first calls (or now, with <see cref="WorkerPoolOptions.WarmUp"/>).</summary>
+    public WorkerPool(WorkerPoolOptions? options = null)
+    {
+        _options = (options ?? new WorkerPoolOptions()).Clone();
+        _codec = new ValueCodec(_options.Serializer);
+        ILogger logger = _options.LoggerFactory?.CreateLogger<WorkerPool>() ?? NullLogger<WorkerPool>.Instance;
+        if (_options.Isolation == Isolation.Process)
+        {
+            _listener = new ChannelListener(logger);
+            _childSettings = new ChildWorkerSettings(_options.WorkerStartTimeout, _options.MaxMessageBytes, _options.Serializer?.GetType().AssemblyQualifiedName, OneShot: false);
+        }
+
+        _dispatcher = new CallDispatcher(_options, StartSlotAsync, logger);
+        if (_options.WarmUp)
+        {
+            _ = _dispatcher.WarmUpAsync();
+        }
+    }
+
+    /// <summary>Whether calls run in worker processes or on worker threads.</summary>
+    public Isolation Isolation => _options.Isolation;
+
+    /// <summary>The most workers this pool runs at once.</summary>
+    public int MaxWorkers => _options.Workers;
+
+    /// <summary>Calls waiting for a worker.</summary>
+    public int QueueLength => _dispatcher.QueueLength;
+
+    /// <summary>The workers running now.</summary>
+    public IReadOnlyList<WorkerInfo> GetWorkers() =>
+        _dispatcher.Slots().Select(s => new WorkerInfo(s.Id, Isolation, s.Running is not null, s.CallsDone, s.StartedAt)).ToArray();
+
+    /// <summary>Starts every worker now and waits until all are ready, so the first calls pay no start-up cost.</summary>
+    public Task WarmUpAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return _dispatcher.WarmUpAsync().WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Refuses new calls, lets every accepted call finish, then stops the workers.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _dispatcher.DrainAsync().ConfigureAwait(false);
+        if (_listener is not null)
+        {
+            await _listener.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Stops at once: queued calls are cancelled and worker processes are killed. Threads cannot be killed: calls
+    /// running on worker threads are abandoned (their tasks fail now) and finish in the background.
+    /// </summary>
+    public async Task TerminateAsync()
+    {
+        Interlocked.Exchange(ref _disposed, 1);
+        await _dispatcher.TerminateAsync().ConfigureAwait(false);
+        if (_listener is not null)
+        {
+            await _listener.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The one path every public call takes: check or encode at the call site, then hand to the dispatcher.</summary>
+    internal Task<TResult> Submit<TResult>(Delegate fn, object?[] args, Func<CancellationToken, TResult> inline, CallFlags flags, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fn);
+        ThrowIfDisposed();
+        PendingCall<TResult> call;
+        if (_options.Isolation == Isolation.Thread)
+        {
+            if (_options.CheckProcessBoundary)
+            {
+                CallWriter.Verify(_codec, MethodTemplate.For(fn, nameof(fn)), fn.Target, args, nameof(fn));
+            }
+
+            call = new PendingCall<TResult>(inline, cancellationToken);
+        }
+        else
+        {
+            MethodTemplate template = MethodTemplate.For(fn, nameof(fn));
+            call = new PendingCall<TResult>(inline: null, cancellationToken) { Frame = new WireWriter() };
+            try
+            {
+                CallWriter.Write(call.Frame, _codec, call.Id, flags, template, fn.Target, args, nameof(fn));
+            }
+            catch
+            {
+                call.ReleaseFrame();
+                throw;
+            }
+
+            call.WireResultType = (flags & CallFlags.Map) != 0 ? template.ResultType.MakeArrayType() : template.ResultType;
+        }
+
+        _dispatcher.Submit(call);
+        return call.TypedTask;
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    private async Task<PoolSlot> StartSlotAsync(int index, CancellationToken cancellationToken)
+    {
+        if (_options.Isolation == Isolation.Thread)
+        {
+            return new ThreadSlot(_dispatcher, index);
+        }
+
+        ChildWorker child = await ChildWorker.StartAsync(_listener!, _childSettings!, cancellationToken).ConfigureAwait(false);
+        return new ProcessSlot(_dispatcher, child, _codec);
+    }
+}

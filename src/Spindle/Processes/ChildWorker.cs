@@ -1,0 +1,220 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Spindle.Wire;
+
+namespace Spindle.Processes;
+
+/// <summary>Receives one frame's payload on the reader thread; the span is valid only during the call.</summary>
+internal delegate void FrameHandler(ReadOnlySpan<byte> payload);
+
+/// <summary>
+/// The parent's handle on one worker process: the process, its two connections, a dedicated reader thread
+/// (blocking reads: results are handled the moment they arrive, with no async hop) and its stderr.
+/// Whatever way the worker ends — closed, crashed, killed — <see cref="Exited"/> completes once, with the cause.
+/// </summary>
+internal sealed class ChildWorker : IDisposable
+{
+    private static long _nextWorkerId;
+
+    private readonly Process _process;
+    private readonly FrameSocket _data;
+    private readonly FrameSocket _control;
+    private readonly StderrTail _stderr;
+    private readonly TaskCompletionSource<WorkerExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private FrameHandler? _onResult;
+    private Action<WorkerExit>? _onExit;
+
+    private ChildWorker(Process process, Socket data, Socket control, StderrTail stderr, int maxMessageBytes)
+    {
+        _process = process;
+        _stderr = stderr;
+        _data = new FrameSocket(data, maxMessageBytes);
+        _control = new FrameSocket(control, Frame.MaxHelloBytes);
+        ProcessId = process.Id;
+    }
+
+    public int ProcessId { get; }
+
+    /// <summary>Completes when the worker process has ended, however it ended.</summary>
+    public Task<WorkerExit> Exited => _exited.Task;
+
+    /// <summary>True once <see cref="Close"/> or <see cref="Kill"/> asked the worker to go.</summary>
+    public bool Stopping { get; private set; }
+
+    /// <summary>Starts a worker process and waits until it has connected and proven itself.</summary>
+    public static async Task<ChildWorker> StartAsync(ChannelListener listener, ChildWorkerSettings settings, CancellationToken cancellationToken, Action<int>? onLaunched = null)
+    {
+        long workerId = Interlocked.Increment(ref _nextWorkerId);
+        Task<(Socket Data, Socket Control)> connected = listener.Expect(workerId);
+        var environment = new WorkerEnvironment(listener.SocketPath, listener.TokenHex, workerId, Environment.ProcessId,
+            settings.SerializerType, settings.MaxMessageBytes, settings.OneShot);
+        Process? process = null;
+        var stderr = new StderrTail();
+        try
+        {
+            process = await WorkerLauncher.StartAsync(environment).ConfigureAwait(false);
+            onLaunched?.Invoke(process.Id);
+            process.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data is not null)
+                {
+                    stderr.Add(e.Data);
+                }
+            };
+            process.BeginErrorReadLine();
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(settings.StartTimeout);
+            Task exited = process.WaitForExitAsync(timeout.Token);
+            Task first = await Task.WhenAny(connected, exited).ConfigureAwait(false);
+            if (first == connected && connected.IsCompletedSuccessfully)
+            {
+                (Socket data, Socket control) = connected.Result;
+                var worker = new ChildWorker(process, data, control, stderr, settings.MaxMessageBytes);
+                process = null;
+                return worker;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            if (process.HasExited)
+            {
+                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                throw new WorkerStartException(
+                    $"Worker process {process.Id} exited with code {process.ExitCode} before it connected. Started as: {WorkerLauncher.Describe()}",
+                    process.ExitCode, stderr.ToString());
+            }
+
+            throw new WorkerStartException(
+                $"Worker process {process.Id} did not connect within {settings.StartTimeout.TotalSeconds:0.#} s (WorkerStartTimeout). Started as: {WorkerLauncher.Describe()}",
+                null, stderr.ToString());
+        }
+        finally
+        {
+            listener.Forget(workerId);
+            if (process is not null)
+            {
+                KillQuietly(process);
+                process.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Starts the reader thread; results and the exit are reported through the handlers from then on.</summary>
+    public void Run(FrameHandler onResult, Action<WorkerExit> onExit)
+    {
+        _onResult = onResult;
+        _onExit = onExit;
+        var reader = new Thread(ReadLoop) { IsBackground = true, Name = $"Spindle worker {ProcessId} reader" };
+        reader.Start();
+    }
+
+    /// <summary>Sends a call frame. A broken connection is not an error here: the reader sees it and reports the exit.</summary>
+    public bool TrySend(ReadOnlySpan<byte> frame)
+    {
+        try
+        {
+            _data.Send(frame);
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Asks the worker to cancel a running call cooperatively.</summary>
+    public void Cancel(long callId)
+    {
+        Span<byte> frame = stackalloc byte[Frame.HeaderSize + 8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(frame, 8);
+        frame[4] = (byte)FrameKind.Cancel;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(frame[Frame.HeaderSize..], callId);
+        try
+        {
+            _control.Send(frame);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // The worker is already gone; its exit is reported by the reader.
+        }
+    }
+
+    /// <summary>Graceful stop: the worker sees the channel close after its current call and exits.</summary>
+    public void Close()
+    {
+        Stopping = true;
+        _data.Shutdown();
+        _control.Shutdown();
+    }
+
+    /// <summary>Stops the worker at once (SIGKILL).</summary>
+    public void Kill()
+    {
+        Stopping = true;
+        KillQuietly(_process);
+    }
+
+    public void Dispose()
+    {
+        _data.Dispose();
+        _control.Dispose();
+        _process.Dispose();
+    }
+
+    private static void KillQuietly(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: false);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+    }
+
+    private void ReadLoop()
+    {
+        try
+        {
+            while (_data.ReceiveFrame(out FrameKind kind, out ReadOnlySpan<byte> payload))
+            {
+                if (kind != FrameKind.Result)
+                {
+                    throw new InvalidDataException($"Worker {ProcessId} sent a {kind} frame where a result was expected.");
+                }
+
+                _onResult!(payload);
+                _data.TrimReadBuffer();
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or SocketException or ObjectDisposedException)
+        {
+            // A worker that breaks the protocol is treated like one that died: it is killed and reported.
+            KillQuietly(_process);
+        }
+
+        _ = ReportExitAsync();
+    }
+
+    private async Task ReportExitAsync()
+    {
+        using (var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            try
+            {
+                await _process.WaitForExitAsync(grace.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Connection gone but process still there (stuck closing): it cannot serve any more.
+                KillQuietly(_process);
+                await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        WorkerExit exit = WorkerExit.From(ProcessId, _process.ExitCode, _stderr.ToString());
+        _exited.TrySetResult(exit);
+        _onExit?.Invoke(exit);
+    }
+}

@@ -1,0 +1,54 @@
+using System.Runtime.InteropServices;
+
+namespace Spindle.Processes;
+
+/// <summary>The few libc calls .NET does not expose.</summary>
+internal static partial class Native
+{
+    private const int PrSetPdeathsig = 1;
+    private const int SigKill = 9;
+
+    public static bool IsLinux => OperatingSystem.IsLinux();
+
+    /// <summary>Asks the kernel to SIGKILL this process when the thread that started it exits.</summary>
+    public static void DieWithParent()
+    {
+        if (IsLinux)
+        {
+            _ = prctl(PrSetPdeathsig, SigKill, 0, 0, 0);
+        }
+    }
+
+    public static int ParentProcessId() => OperatingSystem.IsWindows() ? -1 : getppid();
+
+    public static uint EffectiveUserId() => OperatingSystem.IsWindows() ? 0 : geteuid();
+
+    /// <summary>Leaves at once: no finalizers, no handlers — for a worker whose parent is gone.</summary>
+    public static void ExitNow(int code)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            _exit(code);
+        }
+
+        Environment.Exit(code);
+    }
+
+    /// <summary>Whether a process with this pid exists (signal 0 probes without sending anything).</summary>
+    public static bool ProcessExists(int pid) => !OperatingSystem.IsWindows() && (kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() == 1 /* EPERM: exists, not ours */);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int prctl(int option, ulong arg2, ulong arg3, ulong arg4, ulong arg5);
+
+    [LibraryImport("libc")]
+    private static partial int getppid();
+
+    [LibraryImport("libc")]
+    private static partial uint geteuid();
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int signal);
+
+    [LibraryImport("libc", EntryPoint = "_exit")]
+    private static partial void _exit(int code);
+}

@@ -1,0 +1,54 @@
+namespace Spindle.Processes;
+
+/// <summary>The environment variables that turn a process into a worker; read once and cleared so user code never inherits them.</summary>
+internal sealed record WorkerEnvironment(
+    string ChannelPath,
+    string TokenHex,
+    long WorkerId,
+    int ParentProcessId,
+    string? SerializerType,
+    int MaxMessageBytes,
+    bool OneShot)
+{
+    public const string ChannelVariable = "SPINDLE_WORKER_CHANNEL";
+    private const string TokenVariable = "SPINDLE_WORKER_TOKEN";
+    private const string IdVariable = "SPINDLE_WORKER_ID";
+    private const string ParentVariable = "SPINDLE_WORKER_PARENT";
+    private const string SerializerVariable = "SPINDLE_WORKER_SERIALIZER";
+    private const string MaxMessageVariable = "SPINDLE_WORKER_MAX_MESSAGE";
+    private const string OneShotVariable = "SPINDLE_WORKER_ONE_SHOT";
+
+    public static bool IsWorker => Environment.GetEnvironmentVariable(ChannelVariable) is not null;
+
+    public void WriteTo(IDictionary<string, string?> environment)
+    {
+        environment[ChannelVariable] = ChannelPath;
+        environment[TokenVariable] = TokenHex;
+        environment[IdVariable] = WorkerId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        environment[ParentVariable] = ParentProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        environment[SerializerVariable] = SerializerType;
+        environment[MaxMessageVariable] = MaxMessageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        environment[OneShotVariable] = OneShot ? "1" : null;
+    }
+
+    public static WorkerEnvironment ReadAndClear()
+    {
+        string Take(string name, bool required = true)
+        {
+            string? value = Environment.GetEnvironmentVariable(name);
+            Environment.SetEnvironmentVariable(name, null);
+            return value ?? (required ? throw new InvalidOperationException($"This process was started as a Spindle worker but {name} is missing.") : string.Empty);
+        }
+
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        string serializer = Take(SerializerVariable, required: false);
+        return new WorkerEnvironment(
+            Take(ChannelVariable),
+            Take(TokenVariable),
+            long.Parse(Take(IdVariable), culture),
+            int.Parse(Take(ParentVariable), culture),
+            serializer.Length == 0 ? null : serializer,
+            int.Parse(Take(MaxMessageVariable), culture),
+            Take(OneShotVariable, required: false) == "1");
+    }
+}

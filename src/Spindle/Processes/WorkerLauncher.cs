@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Spindle.Processes;
+
+/// <summary>
+/// Starts worker processes, however the app itself was started. The usual way runs <c>Spindle.Worker.dll</c>
+/// (copied next to the app) under <c>dotnet exec</c> with the app's own runtimeconfig and deps file, so the worker
+/// can load everything the app can: this covers <c>dotnet run</c>, <c>dotnet test</c>, an apphost,
+/// <c>dotnet exec</c> and framework-dependent publish output. Self-contained and single-file apps have no
+/// <c>dotnet</c> to run it with; they start themselves again and <see cref="WorkerHost.RunIfWorker"/> takes over.
+/// </summary>
+internal static class WorkerLauncher
+{
+    private const string WorkerHostFile = "Spindle.Worker.dll";
+
+    private static readonly Lazy<LaunchCommand> Command = new(FindCommand);
+    private static readonly BlockingCollection<(ProcessStartInfo Info, TaskCompletionSource<Process> Started)> Requests = new();
+    private static readonly Lazy<Thread> LaunchThread = new(StartLaunchThread);
+
+    /// <summary>How this app starts its workers (a description for errors and logs).</summary>
+    public static string Describe() => Command.Value.Description;
+
+    public static Task<Process> StartAsync(WorkerEnvironment worker)
+    {
+        LaunchCommand command = Command.Value;
+        var info = new ProcessStartInfo(command.FileName)
+        {
+            UseShellExecute = false,
+            RedirectStandardError = true,
+            RedirectStandardInput = false,
+            RedirectStandardOutput = false,
+        };
+        foreach (string argument in command.Arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        worker.WriteTo(info.Environment);
+
+        // PR_SET_PDEATHSIG fires when the *thread* that forked the child exits, so all workers are forked from one
+        // thread that lives as long as this process.
+        var started = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = LaunchThread.Value;
+        Requests.Add((info, started));
+        return started.Task;
+    }
+
+    private static Thread StartLaunchThread()
+    {
+        var thread = new Thread(() =>
+        {
+            foreach ((ProcessStartInfo info, TaskCompletionSource<Process> started) in Requests.GetConsumingEnumerable())
+            {
+                try
+                {
+                    started.TrySetResult(Process.Start(info) ?? throw new InvalidOperationException($"Could not start '{info.FileName}'."));
+                }
+                catch (Exception e)
+                {
+                    started.TrySetException(new WorkerStartException($"Could not start a worker process with '{info.FileName}': {e.Message}", null, string.Empty, e));
+                }
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "Spindle worker launcher",
+        };
+        thread.Start();
+        return thread;
+    }
+
+    private static LaunchCommand FindCommand()
+    {
+        string host = Path.Combine(AppContext.BaseDirectory, WorkerHostFile);
+        string? runtimeConfig = FindRuntimeConfig(out string? depsFile);
+        string? dotnet = FindDotnet();
+        if (File.Exists(host) && runtimeConfig is not null && dotnet is not null)
+        {
+            var arguments = new List<string> { "exec", "--runtimeconfig", runtimeConfig };
+            if (depsFile is not null)
+            {
+                arguments.AddRange(["--depsfile", depsFile]);
+            }
+
+            arguments.Add(host);
+            return new LaunchCommand(dotnet, arguments, $"{dotnet} exec {host} (app: {runtimeConfig})");
+        }
+
+        if (WorkerHost.HookInstalled && Environment.ProcessPath is { } self)
+        {
+            return new LaunchCommand(self, [], $"{self} (restarted as a worker via WorkerHost.RunIfWorker)");
+        }
+
+        string missing = !File.Exists(host) ? $"'{host}' does not exist"
+            : runtimeConfig is null ? "the app has no .runtimeconfig.json (self-contained or single-file?)"
+            : "no 'dotnet' executable was found";
+        throw new WorkerStartException(
+            $"Spindle cannot start worker processes for this app: {missing}. " +
+            "Either reference the Spindle package from the app project (it copies Spindle.Worker.dll next to the app), " +
+            "or, for self-contained and single-file apps, call Spindle.Processes.WorkerHost.RunIfWorker() as the first line of Main.",
+            null, string.Empty);
+    }
+
+    private static string? FindRuntimeConfig(out string? depsFile)
+    {
+        // The app's own deps file comes first in this list: under testhost it is the test assembly's, not testhost's.
+        depsFile = (AppContext.GetData("APP_CONTEXT_DEPS_FILES") as string)?
+            .Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .FirstOrDefault(File.Exists);
+        string? candidate = depsFile is not null && depsFile.EndsWith(".deps.json", StringComparison.Ordinal)
+            ? depsFile[..^".deps.json".Length] + ".runtimeconfig.json"
+            : null;
+        if (candidate is not null && File.Exists(candidate))
+        {
+            return candidate;
+        }
+
+        string? entry = System.Reflection.Assembly.GetEntryAssembly()?.Location;
+        candidate = string.IsNullOrEmpty(entry) ? null : Path.ChangeExtension(entry, ".runtimeconfig.json");
+        return candidate is not null && File.Exists(candidate) ? candidate : null;
+    }
+
+    private static string? FindDotnet()
+    {
+        string executable = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
+        if (Environment.ProcessPath is { } self && Path.GetFileName(self) == executable)
+        {
+            return self;
+        }
+
+        string? fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (fromSdk is not null && File.Exists(fromSdk))
+        {
+            return fromSdk;
+        }
+
+        // <root>/shared/Microsoft.NETCore.App/<version>/ → <root>/dotnet
+        string runtime = RuntimeEnvironment.GetRuntimeDirectory();
+        string root = Path.GetFullPath(Path.Combine(runtime, "..", "..", ".."));
+        string candidate = Path.Combine(root, executable);
+        return File.Exists(candidate) ? candidate : null;
+    }
+
+    private sealed record LaunchCommand(string FileName, IReadOnlyList<string> Arguments, string Description);
+}

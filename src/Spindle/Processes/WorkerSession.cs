@@ -1,0 +1,109 @@
+using System.Buffers.Binary;
+using Spindle.Calls;
+using Spindle.Wire;
+
+namespace Spindle.Processes;
+
+/// <summary>
+/// A worker's two loops. The call loop runs on the main thread: read a call, run it, send the result — no
+/// thread hop on the hot path. The control loop runs on its own thread so a cancellation reaches a running call,
+/// and so the worker exits at once when the parent is gone (end of stream), even if the call is stuck.
+/// </summary>
+internal sealed class WorkerSession
+{
+    /// <summary>Exit code of a one-shot worker whose call threw (like Python's <c>Process.exitcode</c>).</summary>
+    public const int CallFailedExitCode = 1;
+
+    private readonly FrameSocket _data;
+    private readonly FrameSocket _control;
+    private readonly CallRunner _runner;
+    private readonly bool _oneShot;
+    private RunningCall? _running;
+
+    public WorkerSession(FrameSocket data, FrameSocket control, CallRunner runner, bool oneShot)
+    {
+        _data = data;
+        _control = control;
+        _runner = runner;
+        _oneShot = oneShot;
+    }
+
+    public int Serve()
+    {
+        var controlThread = new Thread(ControlLoop) { IsBackground = true, Name = "Spindle worker control" };
+        controlThread.Start();
+        using var result = new WireWriter(4096);
+        while (_data.ReceiveFrame(out FrameKind kind, out ReadOnlySpan<byte> payload))
+        {
+            if (kind != FrameKind.Call)
+            {
+                throw new InvalidDataException($"Expected a call frame, got {kind}.");
+            }
+
+            using var call = new RunningCall(CallRunner.PeekCallId(payload));
+            Volatile.Write(ref _running, call);
+            Exception? failure = _runner.Run(payload, result, call.Cancellation.Token);
+            Volatile.Write(ref _running, null);
+            _data.Send(result.WrittenSpan);
+            _data.TrimReadBuffer();
+            if (_oneShot)
+            {
+                if (failure is not null)
+                {
+                    Console.Error.WriteLine($"Unhandled exception in worker process {Environment.ProcessId}:{Environment.NewLine}{failure}");
+                }
+
+                return failure is null ? 0 : CallFailedExitCode;
+            }
+        }
+
+        return 0;
+    }
+
+    private void ControlLoop()
+    {
+        try
+        {
+            while (_control.ReceiveFrame(out FrameKind kind, out ReadOnlySpan<byte> payload))
+            {
+                if (kind == FrameKind.Cancel && payload.Length >= 8)
+                {
+                    long callId = BinaryPrimitives.ReadInt64LittleEndian(payload);
+                    RunningCall? running = Volatile.Read(ref _running);
+                    if (running?.CallId == callId)
+                    {
+                        running.Cancel();
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            // A broken control channel means the same as a closed one.
+        }
+
+        // The parent closed the channel or died: nothing this worker does can be delivered any more.
+        Native.ExitNow(0);
+    }
+
+    private sealed class RunningCall(long callId) : IDisposable
+    {
+        public long CallId { get; } = callId;
+
+        public CancellationTokenSource Cancellation { get; } = new();
+
+        public void Cancel()
+        {
+            try
+            {
+                Cancellation.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The call finished as the cancellation arrived.
+            }
+        }
+
+        public void Dispose() => Cancellation.Dispose();
+    }
+}

@@ -1,0 +1,17 @@
+namespace Spindle.Wire;
+
+/// <summary>What a frame between a parent and a worker carries.</summary>
+internal enum FrameKind : byte
+{
+    /// <summary>Worker to parent, first frame on each connection: the token, the worker id and the connection's role.</summary>
+    Hello = 1,
+
+    /// <summary>Parent to worker: run one call (or one chunk of a map).</summary>
+    Call = 2,
+
+    /// <summary>Worker to parent: the outcome of a call.</summary>
+    Result = 3,
+
+    /// <summary>Parent to worker, on the control connection: cancel a running call cooperatively.</summary>
+    Cancel = 4,
+}

@@ -1,0 +1,174 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Spindle.Calls;
+using Spindle.Calls.Serialization;
+using Spindle.Processes;
+using Spindle.Wire;
+using System.Runtime.CompilerServices;
+
+namespace Spindle.Workers;
+
+/// <summary>
+/// Runs a delegate in a new operating-system process (Python's <c>multiprocessing.Process</c>): its own memory,
+/// a crash stays inside it. Captured variables and arguments are copied to the process; changes made there do
+/// not flow back. What it writes to stdout and stderr appears on this process's console.
+/// </summary>
+public sealed class WorkerProcess : IWorker, IAsyncDisposable
+{
+    private static readonly ValueCodec Codec = new(custom: null);
+
+    private readonly WireWriter _frame = new();
+    private readonly ManualResetEventSlim _launched = new();
+    private Task? _lifetime;
+    private ChildWorker? _child;
+    private int _processId;
+    private volatile bool _finished;
+
+    /// <summary>Prepares a process that will call <paramref name="target"/> with <paramref name="args"/>.</summary>
+    /// <exception cref="ProcessBoundaryException">An argument or captured variable cannot be sent to another process.</exception>
+    public WorkerProcess(Delegate target, params object?[] args)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(args);
+        MethodTemplate template = MethodTemplate.For(target, nameof(target));
+        CallWriter.Write(_frame, Codec, callId: 1, CallFlags.None, template, target.Target, args, nameof(target));
+    }
+
+    /// <summary>Prepares a process that will call <paramref name="target"/>.</summary>
+    public WorkerProcess(Action target)
+        : this((Delegate)target)
+    {
+    }
+
+    /// <summary>How long the process may take to start and connect back.</summary>
+    /// <value>The default is 30 seconds.</value>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The process id; 0 before <see cref="Start"/>.</summary>
+    public int Id => Volatile.Read(ref _processId);
+
+    /// <inheritdoc />
+    public bool IsAlive => _lifetime is not null && !_finished;
+
+    /// <summary>The exit code once the process has ended (0: returned; 1: the delegate threw; 128 + n: ended by signal n).</summary>
+    public int? ExitCode => Exit?.ExitCode;
+
+    /// <summary>How the process ended, with the cause in plain words.</summary>
+    public WorkerExit? Exit { get; private set; }
+
+    /// <inheritdoc />
+    public Exception? Exception { get; private set; }
+
+    /// <summary>Starts the process and returns once it exists (its pid is known); the call is sent when it connects.</summary>
+    public void Start()
+    {
+        if (Interlocked.CompareExchange(ref _lifetime, Task.CompletedTask, null) is not null)
+        {
+            throw new InvalidOperationException("A WorkerProcess can be started only once.");
+        }
+
+        _lifetime = RunAsync();
+        WaitHandle.WaitAny([_launched.WaitHandle, ((IAsyncResult)_lifetime).AsyncWaitHandle]);
+        if (_lifetime.IsFaulted)
+        {
+            _lifetime.GetAwaiter().GetResult();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Join() => LifetimeOrThrow().GetAwaiter().GetResult();
+
+    /// <inheritdoc />
+    public bool Join(TimeSpan timeout)
+    {
+        Task lifetime = LifetimeOrThrow();
+        if (!lifetime.Wait(timeout))
+        {
+            return false;
+        }
+
+        lifetime.GetAwaiter().GetResult();
+        return true;
+    }
+
+    /// <inheritdoc />
+    public Task JoinAsync(CancellationToken cancellationToken = default) => LifetimeOrThrow().WaitAsync(cancellationToken);
+
+    /// <summary>Ends the process at once (SIGKILL). <see cref="Exception"/> then says it was killed.</summary>
+    public void Kill()
+    {
+        LifetimeOrThrow();
+        if (_child is { } child)
+        {
+            child.Kill();
+        }
+        else if (Id != 0)
+        {
+            try
+            {
+                System.Diagnostics.Process.GetProcessById(Id).Kill();
+            }
+            catch (ArgumentException)
+            {
+                // Already gone.
+            }
+        }
+    }
+
+    /// <summary>Kills the process if it is still running and waits for it to end.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_lifetime is not null && !_finished)
+        {
+            Kill();
+            await _lifetime.ConfigureAwait(false);
+        }
+
+        _frame.Dispose();
+        _launched.Dispose();
+    }
+
+    private Task LifetimeOrThrow() => _lifetime ?? throw new InvalidOperationException("The WorkerProcess has not been started; call Start() first.");
+
+    private async Task RunAsync()
+    {
+        await Task.Yield();
+        var listener = new ChannelListener(NullLogger.Instance);
+        await using ConfiguredAsyncDisposable _ = listener.ConfigureAwait(false);
+        var settings = new ChildWorkerSettings(StartTimeout, Frame.DefaultMaxMessageBytes, SerializerType: null, OneShot: true);
+        try
+        {
+            _child = await ChildWorker.StartAsync(listener, settings, CancellationToken.None, pid =>
+            {
+                Volatile.Write(ref _processId, pid);
+                _launched.Set();
+            }).ConfigureAwait(false);
+        }
+        finally
+        {
+            _launched.Set();
+        }
+
+        bool answered = false;
+        _child.Run(
+            payload =>
+            {
+                answered = true;
+                var reader = new WireReader(payload);
+                reader.ReadInt64();
+                if (reader.ReadByte() == CallRunner.Threw)
+                {
+                    Exception = RemoteError.Read(ref reader, _child.ProcessId);
+                }
+            },
+            onExit: _ => { });
+        _child.TrySend(_frame.WrittenSpan);
+        Exit = await _child.Exited.ConfigureAwait(false);
+        if (!answered)
+        {
+            Exception = new WorkerCrashedException(Exit);
+        }
+
+        _child.Dispose();
+        _finished = true;
+    }
+}

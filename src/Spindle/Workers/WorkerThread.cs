@@ -1,0 +1,79 @@
+using System.Reflection;
+using Spindle.Calls;
+
+namespace Spindle.Workers;
+
+/// <summary>
+/// Runs a delegate on a new thread of this process (Python's <c>threading.Thread</c>): shared memory, cheap to
+/// start. An exception the delegate throws is kept in <see cref="Exception"/> and printed, like Python does,
+/// instead of taking the process down.
+/// </summary>
+public sealed class WorkerThread : IWorker
+{
+    private readonly Delegate _target;
+    private readonly object?[] _args;
+    private readonly Thread _thread;
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Prepares a thread that will call <paramref name="target"/> with <paramref name="args"/>.</summary>
+    public WorkerThread(Delegate target, params object?[] args)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(args);
+        _target = target;
+        _args = args;
+        _thread = new Thread(Body) { IsBackground = false };
+    }
+
+    /// <summary>Prepares a thread that will call <paramref name="target"/>.</summary>
+    public WorkerThread(Action target)
+        : this((Delegate)target)
+    {
+    }
+
+    /// <inheritdoc />
+    public int Id => _thread.ManagedThreadId;
+
+    /// <summary>The thread's name, for debuggers and logs.</summary>
+    public string? Name
+    {
+        get => _thread.Name;
+        set => _thread.Name = value;
+    }
+
+    /// <inheritdoc />
+    public bool IsAlive => _thread.IsAlive;
+
+    /// <inheritdoc />
+    public Exception? Exception { get; private set; }
+
+    /// <inheritdoc />
+    public void Start() => _thread.Start();
+
+    /// <inheritdoc />
+    public void Join() => _thread.Join();
+
+    /// <inheritdoc />
+    public bool Join(TimeSpan timeout) => _thread.Join(timeout);
+
+    /// <inheritdoc />
+    public Task JoinAsync(CancellationToken cancellationToken = default) => _finished.Task.WaitAsync(cancellationToken);
+
+    private void Body()
+    {
+        try
+        {
+            object? returned = _target.Method.Invoke(_target.Target, BindingFlags.DoNotWrapExceptions, binder: null, _args, culture: null);
+            CallResultTypes.Await(returned, _target.Method.ReturnType);
+        }
+        catch (Exception e)
+        {
+            Exception = e;
+            Console.Error.WriteLine($"Exception in thread {Id}:{Environment.NewLine}{e}");
+        }
+        finally
+        {
+            _finished.TrySetResult();
+        }
+    }
+}
