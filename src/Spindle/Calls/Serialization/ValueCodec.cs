@@ -163,7 +163,8 @@ internal sealed class ValueCodec
         }
 
         string? typeName = reader.ReadString();
-        Type type = typeName is null ? declared : ResolveType(typeName);
+        // A boxed Nullable<T> is a T: that is what was written.
+        Type type = typeName is null ? Nullable.GetUnderlyingType(declared) ?? declared : ResolveType(typeName);
         ReadOnlySpan<byte> payload = reader.ReadBytes();
         return ReadPayload(payload, type, codec, "a value", paramName: null);
     }
