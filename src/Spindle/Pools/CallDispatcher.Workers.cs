@@ -24,29 +24,79 @@ internal sealed partial class CallDispatcher
         return Task.WhenAll(started);
     }
 
-    /// <summary>A worker ended. <paramref name="unexpected"/>: nobody asked it to (a crash); it is replaced.</summary>
-    public void OnSlotExited(PoolSlot slot, WorkerExit? exit, bool unexpected, PendingCall? failedCall)
+    /// <summary>
+    /// A worker ended. Decides the fate of the call it was running (retry, crash, timeout, cancellation), replaces the
+    /// worker when the pool still needs it, and faults the pool when workers die too often.
+    /// </summary>
+    public void OnSlotExited(PoolSlot slot, WorkerExit? exit, WorkerExitReason reason, PendingCall? call, Action<PendingCall>? verdict)
     {
-        bool replace;
+        bool retry = false;
+        PoolSlot? retryOn = null;
+        PoolFaultedException? fault = null;
         lock (_gate)
         {
             RemoveLocked(slot);
-            replace = unexpected && !_closing && _slots.Count + _starting < _options.Workers;
-            if (replace)
+            if (reason == WorkerExitReason.Crashed)
+            {
+                fault = RecordCrashLocked(exit);
+            }
+
+            if (call is not null && reason == WorkerExitReason.Crashed && fault is null && _fault is null && !Terminated && call.CrashedAttempts < call.RetriesOnCrash)
+            {
+                retry = true;
+                call.CrashedAttempts++;
+                retryOn = PopIdleLocked();
+                call.RunningOn = retryOn;
+                if (retryOn is null)
+                {
+                    call.QueueNode = _queue.AddFirst(call);
+                }
+            }
+
+            bool needed = !_closing || _queue.Count > 0;
+            if (reason is WorkerExitReason.Crashed or WorkerExitReason.KilledForCall && _fault is null && fault is null && !Terminated && needed
+                && _slots.Count + _starting < _options.Workers)
             {
                 _starting++;
                 StartSlotLocked(replacing: true);
             }
         }
 
-        if (unexpected)
+        if (reason == WorkerExitReason.Crashed)
         {
-            LogWorkerDied(slot.Id, failedCall is null ? "idle" : "running a call", exit?.Cause ?? "unknown");
+            LogWorkerDied(slot.Id, call is null ? "idle" : "running a call", exit?.Cause ?? "unknown");
         }
 
-        if (failedCall is not null)
+        _telemetry.Exited(slot.Id, reason, exit);
+        if (retry)
         {
-            Finish(failedCall);
+            _telemetry.Retried(call!.Id, call.CrashedAttempts + 1, exit);
+            if (retryOn is not null)
+            {
+                DispatchTo(retryOn, call);
+            }
+        }
+        else if (call is not null)
+        {
+            switch (reason)
+            {
+                case WorkerExitReason.KilledForCall:
+                    verdict!(call);
+                    break;
+                case WorkerExitReason.Terminated:
+                    call.TryFail(new OperationCanceledException("The pool was terminated while the call was running."));
+                    break;
+                default:
+                    call.TryFail(exit is null ? new SpindleException("The worker ended while running the call.") : new Workers.WorkerCrashedException(exit));
+                    break;
+            }
+
+            Finish(call);
+        }
+
+        if (fault is not null)
+        {
+            EnterFaulted(fault);
         }
     }
 
@@ -103,6 +153,7 @@ internal sealed partial class CallDispatcher
         }
 
         LogWorkerStarted(slot.Id, replacing);
+        _telemetry.Started(slot.Id, replacing);
         TakeNextOrPark(slot);
     }
 
@@ -173,6 +224,7 @@ internal sealed partial class CallDispatcher
         {
             LogWorkerIdleRetired(slot.Id);
             slot.Retire();
+            _telemetry.Exited(slot.Id, WorkerExitReason.Retired, exit: null);
         }
     }
 }

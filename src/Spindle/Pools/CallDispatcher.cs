@@ -15,6 +15,7 @@ internal sealed partial class CallDispatcher
     private readonly WorkerPoolOptions _options;
     private readonly Func<int, CancellationToken, Task<PoolSlot>> _startSlot;
     private readonly ILogger _logger;
+    private readonly PoolTelemetry _telemetry;
     private readonly Lock _gate = new();
     private readonly LinkedList<PendingCall> _queue = new();
     private readonly Stack<PoolSlot> _idle = new();
@@ -29,11 +30,12 @@ internal sealed partial class CallDispatcher
     private int _inFlight;
     private volatile bool _closing;
 
-    public CallDispatcher(WorkerPoolOptions options, Func<int, CancellationToken, Task<PoolSlot>> startSlot, ILogger logger)
+    public CallDispatcher(WorkerPoolOptions options, Func<int, CancellationToken, Task<PoolSlot>> startSlot, ILogger logger, PoolTelemetry telemetry)
     {
         _options = options;
         _startSlot = startSlot;
         _logger = logger;
+        _telemetry = telemetry;
         _space = new SemaphoreSlim(options.MaxQueuedCalls, options.MaxQueuedCalls);
         if (options.IdleTimeout != Timeout.InfiniteTimeSpan)
         {
@@ -61,6 +63,7 @@ internal sealed partial class CallDispatcher
     /// <summary>Accepts a call: straight to an idle worker, else into the queue (waiting for room when it is full).</summary>
     public void Submit(PendingCall call)
     {
+        ThrowIfFaulted();
         ObjectDisposedException.ThrowIf(_closing, typeof(WorkerPool));
         if (call.CancellationToken.IsCancellationRequested)
         {
@@ -153,8 +156,22 @@ internal sealed partial class CallDispatcher
         if (slot is not null)
         {
             _space.Release();
-            slot.Dispatch(call);
+            DispatchTo(slot, call);
         }
+    }
+
+    /// <summary>Hands a call to the worker it was matched with, starting its timeout.</summary>
+    private void DispatchTo(PoolSlot slot, PendingCall call)
+    {
+        call.ArmTimeout(() => OnCallTimedOut(call, slot));
+        slot.Dispatch(call);
+    }
+
+    private void OnCallTimedOut(PendingCall call, PoolSlot slot)
+    {
+        TimeSpan timeout = call.Timeout ?? TimeSpan.Zero;
+        LogCallTimedOut(call.Id, slot.Id, timeout);
+        slot.StopCall(call, c => c.TryFail(new CallTimeoutException(timeout, _options.Isolation)));
     }
 
     private void OnCancelRequested(PendingCall call)
@@ -187,7 +204,9 @@ internal sealed partial class CallDispatcher
             return;
         }
 
+        // Cooperative first; a worker process that ignores its token is killed after the grace period.
         running.CancelRunning(call);
+        call.ArmGrace(_options.CancellationGracePeriod, () => running.StopCall(call, c => c.TryCancel()));
     }
 
     private void TakeNextOrPark(PoolSlot slot)
@@ -201,7 +220,12 @@ internal sealed partial class CallDispatcher
                 return;
             }
 
-            if (_options.MaxCallsPerWorker is int max && slot.CallsDone >= max)
+            if (_fault is not null)
+            {
+                retire = true;
+                RemoveLocked(slot);
+            }
+            else if (_options.MaxCallsPerWorker is int max && slot.CallsDone >= max)
             {
                 retire = true;
                 RemoveLocked(slot);
@@ -228,12 +252,13 @@ internal sealed partial class CallDispatcher
         if (next is not null)
         {
             _space.Release();
-            slot.Dispatch(next);
+            DispatchTo(slot, next);
         }
         else if (retire)
         {
             LogWorkerRecycled(slot.Id, slot.CallsDone);
             slot.Retire();
+            _telemetry.Exited(slot.Id, WorkerExitReason.Retired, exit: null);
         }
     }
 
@@ -245,7 +270,9 @@ internal sealed partial class CallDispatcher
         }
 
         call.CancellationRegistration.Dispose();
+        call.DisarmTimers();
         call.ReleaseFrame();
+        _telemetry.Finished(call.Task);
         if (Interlocked.Decrement(ref _inFlight) == 0 && _closing)
         {
             _drained.TrySetResult();
