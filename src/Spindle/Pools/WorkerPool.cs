@@ -39,7 +39,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
         if (_options.Isolation == Isolation.Process)
         {
             _listener = new ChannelListener(logger);
-            _childSettings = new ChildWorkerSettings(_options.WorkerStartTimeout, _options.MaxMessageBytes, _options.Serializer?.GetType().AssemblyQualifiedName, OneShot: false);
+            _childSettings = new ChildWorkerSettings(_options.WorkerStartTimeout, _options.MaxMessageBytes, _options.Serializer?.GetType().AssemblyQualifiedName, OneShot: false, _options.MemoryLimit);
         }
 
         _telemetry = new PoolTelemetry(_options.Name, () => QueueLength) { Sender = this };
@@ -162,6 +162,15 @@ public sealed partial class WorkerPool : IAsyncDisposable
                 throw;
             }
 
+            if (call.Frame.Length > _options.MaxMessageBytes)
+            {
+                int size = call.Frame.Length;
+                call.ReleaseFrame();
+                throw new ArgumentException(
+                    $"The call's arguments and captured variables take {size} bytes, more than MaxMessageBytes ({_options.MaxMessageBytes}). " +
+                    "Raise WorkerPoolOptions.MaxMessageBytes or send less (for example a file path).", nameof(fn));
+            }
+
             call.WireResultType = (flags & CallFlags.Map) != 0 ? template.ResultType.MakeArrayType() : template.ResultType;
         }
 
@@ -170,6 +179,9 @@ public sealed partial class WorkerPool : IAsyncDisposable
         _dispatcher.Submit(call);
         return call.TypedTask;
     }
+
+    /// <summary>The private channel's listener (process isolation), for tests of its front door.</summary>
+    internal ChannelListener? Listener => _listener;
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
