@@ -70,7 +70,9 @@ internal static class TypeBoundary
             return "it wraps a resource local to this process";
         }
 
-        if (typeof(Thread).IsAssignableFrom(type) || typeof(Task).IsAssignableFrom(type) || typeof(CancellationTokenSource).IsAssignableFrom(type))
+        if (typeof(Thread).IsAssignableFrom(type) || typeof(IAsyncResult).IsAssignableFrom(type) || typeof(CancellationTokenSource).IsAssignableFrom(type)
+            || type == typeof(TaskCompletionSource) || (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(TaskCompletionSource<>))
+            || type == typeof(ValueTask) || (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(ValueTask<>)))
         {
             return "threads, tasks and cancellation sources live in this process only";
         }

@@ -76,7 +76,7 @@ internal sealed partial class CallDispatcher
         LogPoolFaulted(fault);
         foreach (PendingCall call in queued)
         {
-            _space.Release();
+            ReleaseSpace(call);
             call.TryFail(fault);
             Finish(call);
         }

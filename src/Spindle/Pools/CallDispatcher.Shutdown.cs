@@ -41,11 +41,8 @@ internal sealed partial class CallDispatcher
         await _stopNow.CancelAsync().ConfigureAwait(false);
         foreach (PendingCall call in abandoned)
         {
-            if (call.QueueNode is not null)
-            {
-                call.QueueNode = null;
-                _space.Release();
-            }
+            call.QueueNode = null;
+            ReleaseSpace(call);
 
             call.TryFail(new OperationCanceledException("The pool was terminated before the call finished."));
             Finish(call);

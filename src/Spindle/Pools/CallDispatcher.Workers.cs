@@ -180,7 +180,7 @@ internal sealed partial class CallDispatcher
         LogWorkerStartFailed(error, stranded.Count);
         foreach (PendingCall call in stranded)
         {
-            _space.Release();
+            ReleaseSpace(call);
             call.TryFail(error);
             Finish(call);
         }

@@ -75,6 +75,7 @@ internal sealed partial class CallDispatcher
         Interlocked.Increment(ref _inFlight);
         if (_space.Wait(0))
         {
+            call.HoldsQueueSpace = true;
             Accept(call);
         }
         else
@@ -108,6 +109,7 @@ internal sealed partial class CallDispatcher
         {
             using var both = CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken, _stopNow.Token);
             await _space.WaitAsync(both.Token).ConfigureAwait(false);
+            call.HoldsQueueSpace = true;
         }
         catch (OperationCanceledException)
         {
@@ -155,7 +157,7 @@ internal sealed partial class CallDispatcher
 
         if (slot is not null)
         {
-            _space.Release();
+            ReleaseSpace(call);
             DispatchTo(slot, call);
         }
     }
@@ -198,7 +200,7 @@ internal sealed partial class CallDispatcher
 
         if (running is null)
         {
-            _space.Release();
+            ReleaseSpace(call);
             call.TryCancel();
             Finish(call);
             return;
@@ -251,7 +253,7 @@ internal sealed partial class CallDispatcher
 
         if (next is not null)
         {
-            _space.Release();
+            ReleaseSpace(next);
             DispatchTo(slot, next);
         }
         else if (retire)
@@ -276,6 +278,16 @@ internal sealed partial class CallDispatcher
         if (Interlocked.Decrement(ref _inFlight) == 0 && _closing)
         {
             _drained.TrySetResult();
+        }
+    }
+
+    /// <summary>Gives back the queue room a call took when it was accepted (a retried call re-enters without taking any).</summary>
+    private void ReleaseSpace(PendingCall call)
+    {
+        if (call.HoldsQueueSpace)
+        {
+            call.HoldsQueueSpace = false;
+            _space.Release();
         }
     }
 

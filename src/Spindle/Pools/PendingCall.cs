@@ -43,6 +43,9 @@ internal abstract class PendingCall
     /// <summary>How many times it may run again after its worker crashed.</summary>
     public int RetriesOnCrash { get; set; }
 
+    /// <summary>Whether it holds one unit of the queue's room (<see cref="WorkerPoolOptions.MaxQueuedCalls"/>).</summary>
+    public bool HoldsQueueSpace { get; set; }
+
     /// <summary>Runs so far that ended in a crash.</summary>
     public int CrashedAttempts { get; set; }
 

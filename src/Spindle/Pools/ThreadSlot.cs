@@ -50,8 +50,9 @@ internal sealed class ThreadSlot : PoolSlot
     {
         if (Running == call)
         {
-            CancelRunning(call);
+            // The verdict first: once cancelled, the delegate may return before it could be applied.
             verdict(call);
+            CancelRunning(call);
         }
     }
 

@@ -52,6 +52,17 @@ public class BadInputTests
     }
 
     [Fact]
+    public async Task RunAsync_CapturedTaskCompletionSource_FailsAtCallSiteInsteadOfBlocking()
+    {
+        await using WorkerPool pool = TestPools.Thread();
+        var pending = new TaskCompletionSource<int>();
+
+        var error = CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(() => pending.TrySetResult(1)));
+
+        Assert.Equal("captured variable 'pending'", error.Variable);
+    }
+
+    [Fact]
     public async Task RunAsync_ThisHoldsAStream_FailsNamingThis()
     {
         await using WorkerPool pool = TestPools.Process();

@@ -139,7 +139,8 @@ public class LifecycleTests
     [Fact]
     public async Task Cancellation_QueuedCallIsRemoved_RunningCallIsCancelledCooperatively()
     {
-        await using WorkerPool pool = TestPools.Process(workers: 1);
+        // A long grace period: this test is about the cooperative path, even on a loaded machine.
+        await using WorkerPool pool = TestPools.Process(workers: 1, o => o.CancellationGracePeriod = TimeSpan.FromSeconds(60));
         int pid = await pool.RunAsync(() => Environment.ProcessId).Within("pid call");
         using var stopRunning = new CancellationTokenSource();
         using var stopQueued = new CancellationTokenSource();

@@ -14,27 +14,23 @@ internal static class Bounded
     /// <summary>Awaits <paramref name="task"/> or fails the test naming what was awaited.</summary>
     public static async Task<T> Within<T>(this Task<T> task, string what)
     {
-        try
-        {
-            return await task.WaitAsync(Unexpected);
-        }
-        catch (TimeoutException)
+        if (await Task.WhenAny(task, Task.Delay(Unexpected)) != task)
         {
             throw new TimeoutException($"Timed out after {Unexpected.TotalSeconds} s waiting for {what}.");
         }
+
+        return await task;
     }
 
     /// <summary>Awaits <paramref name="task"/> or fails the test naming what was awaited.</summary>
     public static async Task Within(this Task task, string what)
     {
-        try
-        {
-            await task.WaitAsync(Unexpected);
-        }
-        catch (TimeoutException)
+        if (await Task.WhenAny(task, Task.Delay(Unexpected)) != task)
         {
             throw new TimeoutException($"Timed out after {Unexpected.TotalSeconds} s waiting for {what}.");
         }
+
+        await task;
     }
 
     /// <summary>Polls <paramref name="condition"/> until it holds, failing after <see cref="Unexpected"/>.</summary>
