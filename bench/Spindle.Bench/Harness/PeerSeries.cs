@@ -15,8 +15,8 @@ internal sealed class PeerSeries(PythonPeer python, string script, string field,
 
     public Metric? Metric => Problem is null && _samples.Count > 0 ? Metric.Of(_samples, unit) : null;
 
-    /// <summary>The last run's whole JSON line, for checks beyond the samples (e.g. a checksum).</summary>
-    public JsonElement? Last { get; private set; }
+    /// <summary>" (N)" with the number of samples, or nothing when there are none.</summary>
+    public string CountSuffix => Metric is { } metric ? $" ({metric.Summary.Count:N0})" : "";
 
     public async Task RunOnceAsync()
     {
@@ -29,7 +29,6 @@ internal sealed class PeerSeries(PythonPeer python, string script, string field,
         {
             JsonElement result = await python.RunAsync(script, timeout, args);
             _samples.AddRange(result.GetProperty(field).EnumerateArray().Select(e => e.GetDouble()));
-            Last = result;
         }
         catch (Exception e) when (e is TimeoutException or InvalidOperationException or JsonException or KeyNotFoundException or System.ComponentModel.Win32Exception)
         {

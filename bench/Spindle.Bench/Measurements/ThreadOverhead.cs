@@ -38,7 +38,7 @@ internal static class ThreadOverhead
         return
         [
             new Row("4a", title, $"await Task.Run(() => x + 1), same loop ({taskRun.Count:N0})", Goal.AtMostTimes(2)) { Spindle = calls, Baseline = Metric.Of(taskRun, Unit.Microseconds) },
-            new Row("4b", title, $"Python ThreadPoolExecutor(1) submit+result ({peer.Metric?.Summary.Count ?? 0:N0})", Goal.AtLeastFaster(20))
+            new Row("4b", title, $"Python ThreadPoolExecutor(1) submit+result{peer.CountSuffix}", Goal.AtLeastFaster(20))
             {
                 Spindle = calls,
                 Baseline = peer.Metric,

@@ -40,7 +40,7 @@ internal static class WarmRoundTrip
         return
         [
             new Row("1a", title, $"raw UDS 64 B ping-pong, 2 processes ({raw.Count:N0})", Goal.AtMostTimes(2)) { Spindle = calls, Baseline = Metric.Of(raw, Unit.Microseconds) },
-            new Row("1b", title, $"Python ProcessPoolExecutor(1) submit+result ({peer.Metric?.Summary.Count ?? 0:N0})", Goal.AtLeastFaster(10))
+            new Row("1b", title, $"Python ProcessPoolExecutor(1) submit+result{peer.CountSuffix}", Goal.AtLeastFaster(10))
             {
                 Spindle = calls,
                 Baseline = peer.Metric,
