@@ -19,6 +19,7 @@ internal sealed class WorkerSession
     private readonly CallRunner _runner;
     private readonly bool _oneShot;
     private RunningCall? _running;
+    private volatile bool _done;
 
     public WorkerSession(FrameSocket data, FrameSocket control, CallRunner runner, bool oneShot)
     {
@@ -29,6 +30,19 @@ internal sealed class WorkerSession
     }
 
     public int Serve()
+    {
+        try
+        {
+            return ServeCalls();
+        }
+        finally
+        {
+            // From here on, the control channel closing is this worker's own doing, not its parent's death.
+            _done = true;
+        }
+    }
+
+    private int ServeCalls()
     {
         var controlThread = new Thread(ControlLoop) { IsBackground = true, Name = "Spindle worker control" };
         controlThread.Start();
@@ -83,7 +97,10 @@ internal sealed class WorkerSession
         }
 
         // The parent closed the channel or died: nothing this worker does can be delivered any more.
-        Native.ExitNow(0);
+        if (!_done)
+        {
+            Native.ExitNow(0);
+        }
     }
 
     private sealed class RunningCall(long callId) : IDisposable
