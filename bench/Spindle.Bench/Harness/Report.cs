@@ -40,7 +40,6 @@ internal sealed class Report(MachineInfo machine, BenchSettings settings, DateTi
     {
         var text = new StringBuilder();
         AppendHeading(text, markdown: true);
-        text.AppendLine();
         text.AppendLine("| " + string.Join(" | ", Headers) + " |");
         text.AppendLine("|" + string.Concat(Headers.Select(_ => "---|")));
         foreach (Row row in _rows)
