@@ -1,0 +1,21 @@
+using Spindle.Bench.Harness;
+
+namespace Spindle.Bench.Measurements;
+
+/// <summary>One numbered measurement: it measures Spindle and its baselines in the same run and returns table rows.</summary>
+internal sealed record Measurement(int Number, string Title, Func<BenchSettings, PythonPeer, Task<IReadOnlyList<Row>>> RunAsync);
+
+/// <summary>Every measurement, in the order they run and print.</summary>
+internal static class Catalog
+{
+    public static readonly IReadOnlyList<Measurement> All =
+    [
+        new(1, "warm round trip (process)", WarmRoundTrip.RunAsync),
+        new(2, "many tiny calls, no chunking", ManyCalls.RunAsync),
+        new(3, "MapAsync throughput", MapThroughput.RunAsync),
+        new(4, "thread isolation overhead", ThreadOverhead.RunAsync),
+        new(5, "cold start", ColdStart.RunAsync),
+        new(6, "64 MiB array round trip", BigArray.RunAsync),
+        new(7, "idle worker memory", IdleMemory.RunAsync),
+    ];
+}
