@@ -42,6 +42,7 @@ public sealed class PackageConsumerTests(ITestOutputHelper log) : IDisposable
 
         // The same build started through the muxer, where the worker host next to the app is what workers run.
         ChildResult exec = await ChildProcess.RunAsync(Dotnet.Muxer, [Path.Combine(output, "App.dll")], Timeouts.ProgramRun, app);
+        log.WriteLine($"{exec.Elapsed.TotalSeconds,6:0.0} s  {exec.Command}");
         QuickStartOutput.AssertRanInAWorkerProcess(exec, startedDirectly: true);
     }
 
