@@ -60,14 +60,20 @@ internal sealed class CallRunner
         catch (Exception e)
         {
             // Anything thrown here — by user code, by decoding, by encoding the result — fails this call only.
-            result.BeginFrame(FrameKind.Result);
-            result.WriteInt64(callId);
-            result.WriteByte(Threw);
             Exception thrown = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
-            RemoteError.Write(result, thrown);
-            result.EndFrame();
+            WriteFailure(result, callId, thrown);
             return thrown;
         }
+    }
+
+    /// <summary>Writes a result frame saying the call failed with <paramref name="exception"/>.</summary>
+    public static void WriteFailure(WireWriter result, long callId, Exception exception)
+    {
+        result.BeginFrame(FrameKind.Result);
+        result.WriteInt64(callId);
+        result.WriteByte(Threw);
+        RemoteError.Write(result, exception);
+        result.EndFrame();
     }
 
     private object? RunOne(ResolvedMethod method, object? target, ref WireReader reader, CancellationToken cancellationToken)

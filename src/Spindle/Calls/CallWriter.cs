@@ -58,7 +58,7 @@ internal static class CallWriter
     /// <summary>Thread isolation's check: would this call cross a process boundary? Sends nothing.</summary>
     public static void Verify(ValueCodec codec, MethodTemplate template, object? target, ReadOnlySpan<object?> args, string fnParam)
     {
-        VerifyTarget(codec, target, fnParam);
+        codec.Verify(target, target?.GetType() ?? typeof(object), "this", fnParam, template.UsedClosureFields);
         ParameterInfo[] parameters = template.Parameters;
         int sent = 0;
         for (int i = 0; i < parameters.Length && sent < args.Length; i++)
@@ -72,9 +72,6 @@ internal static class CallWriter
 
     private static void WriteTarget(WireWriter writer, ValueCodec codec, MethodTemplate template, object? target, string fnParam)
     {
-        codec.Write(writer, target, template.Method.DeclaringType!, "this", fnParam);
+        codec.Write(writer, target, template.Method.DeclaringType!, "this", fnParam, template.UsedClosureFields);
     }
-
-    private static void VerifyTarget(ValueCodec codec, object? target, string fnParam) =>
-        codec.Verify(target, target?.GetType() ?? typeof(object), "this", fnParam);
 }

@@ -21,7 +21,11 @@ internal sealed class MethodTemplate
         ResultType = CallResultTypes.Unwrap(method.ReturnType);
         Key = BuildKey(method);
         AssemblyHints = BuildHints(method);
+        UsedClosureFields = ClosureUsage.FieldsUsedBy(method);
     }
+
+    /// <summary>The closure fields the method uses: only these captured variables travel.</summary>
+    public IReadOnlySet<System.Reflection.FieldInfo> UsedClosureFields { get; }
 
     public MethodInfo Method { get; }
 

@@ -19,4 +19,10 @@ internal sealed partial class CallDispatcher
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A worker could not be started; {Stranded} queued call(s) failed with the reason.")]
     private partial void LogWorkerStartFailed(Exception error, int stranded);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId} on worker {WorkerId} timed out after {Timeout}.")]
+    private partial void LogCallTimedOut(long callId, int workerId, TimeSpan timeout);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The pool is faulted.")]
+    private partial void LogPoolFaulted(Exception fault);
 }

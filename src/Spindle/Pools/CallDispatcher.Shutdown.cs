@@ -16,6 +16,7 @@ internal sealed partial class CallDispatcher
 
         await _drained.Task.ConfigureAwait(false);
         await CloseWorkersAsync(kill: false).ConfigureAwait(false);
+        _completion.TrySetResult();
     }
 
     /// <summary>Stops at once: queued calls are cancelled, worker processes are killed, running thread calls are abandoned.</summary>
@@ -52,6 +53,7 @@ internal sealed partial class CallDispatcher
 
         await CloseWorkersAsync(kill: true).ConfigureAwait(false);
         _drained.TrySetResult();
+        _completion.TrySetResult();
     }
 
     private async Task CloseWorkersAsync(bool kill)

@@ -15,6 +15,7 @@ internal sealed partial class CallDispatcher
     private readonly WorkerPoolOptions _options;
     private readonly Func<int, CancellationToken, Task<PoolSlot>> _startSlot;
     private readonly ILogger _logger;
+    private readonly PoolTelemetry _telemetry;
     private readonly Lock _gate = new();
     private readonly LinkedList<PendingCall> _queue = new();
     private readonly Stack<PoolSlot> _idle = new();
@@ -29,11 +30,12 @@ internal sealed partial class CallDispatcher
     private int _inFlight;
     private volatile bool _closing;
 
-    public CallDispatcher(WorkerPoolOptions options, Func<int, CancellationToken, Task<PoolSlot>> startSlot, ILogger logger)
+    public CallDispatcher(WorkerPoolOptions options, Func<int, CancellationToken, Task<PoolSlot>> startSlot, ILogger logger, PoolTelemetry telemetry)
     {
         _options = options;
         _startSlot = startSlot;
         _logger = logger;
+        _telemetry = telemetry;
         _space = new SemaphoreSlim(options.MaxQueuedCalls, options.MaxQueuedCalls);
         if (options.IdleTimeout != Timeout.InfiniteTimeSpan)
         {
@@ -61,6 +63,7 @@ internal sealed partial class CallDispatcher
     /// <summary>Accepts a call: straight to an idle worker, else into the queue (waiting for room when it is full).</summary>
     public void Submit(PendingCall call)
     {
+        ThrowIfFaulted();
         ObjectDisposedException.ThrowIf(_closing, typeof(WorkerPool));
         if (call.CancellationToken.IsCancellationRequested)
         {
@@ -80,24 +83,6 @@ internal sealed partial class CallDispatcher
         }
     }
 
-    /// <summary>Starts workers until <see cref="WorkerPoolOptions.Workers"/> are running and waits for them.</summary>
-    public Task WarmUpAsync()
-    {
-        var started = new List<Task>();
-        lock (_gate)
-        {
-            while (!_closing && _slots.Count + _starting < _options.Workers)
-            {
-                _starting++;
-                started.Add(StartSlotLocked(replacing: true));
-            }
-
-            started.AddRange(_startingTasks);
-        }
-
-        return Task.WhenAll(started);
-    }
-
     public IReadOnlyList<PoolSlot> Slots()
     {
         lock (_gate)
@@ -115,32 +100,6 @@ internal sealed partial class CallDispatcher
         }
 
         TakeNextOrPark(slot);
-    }
-
-    /// <summary>A worker ended. <paramref name="unexpected"/>: nobody asked it to (a crash); it is replaced.</summary>
-    public void OnSlotExited(PoolSlot slot, WorkerExit? exit, bool unexpected, PendingCall? failedCall)
-    {
-        bool replace;
-        lock (_gate)
-        {
-            RemoveLocked(slot);
-            replace = unexpected && !_closing && _slots.Count + _starting < _options.Workers;
-            if (replace)
-            {
-                _starting++;
-                StartSlotLocked(replacing: true);
-            }
-        }
-
-        if (unexpected)
-        {
-            LogWorkerDied(slot.Id, failedCall is null ? "idle" : "running a call", exit?.Cause ?? "unknown");
-        }
-
-        if (failedCall is not null)
-        {
-            Finish(failedCall);
-        }
     }
 
     private async Task SubmitWhenRoomAsync(PendingCall call)
@@ -197,8 +156,22 @@ internal sealed partial class CallDispatcher
         if (slot is not null)
         {
             _space.Release();
-            slot.Dispatch(call);
+            DispatchTo(slot, call);
         }
+    }
+
+    /// <summary>Hands a call to the worker it was matched with, starting its timeout.</summary>
+    private void DispatchTo(PoolSlot slot, PendingCall call)
+    {
+        call.ArmTimeout(() => OnCallTimedOut(call, slot));
+        slot.Dispatch(call);
+    }
+
+    private void OnCallTimedOut(PendingCall call, PoolSlot slot)
+    {
+        TimeSpan timeout = call.Timeout ?? TimeSpan.Zero;
+        LogCallTimedOut(call.Id, slot.Id, timeout);
+        slot.StopCall(call, c => c.TryFail(new CallTimeoutException(timeout, _options.Isolation)));
     }
 
     private void OnCancelRequested(PendingCall call)
@@ -231,7 +204,9 @@ internal sealed partial class CallDispatcher
             return;
         }
 
+        // Cooperative first; a worker process that ignores its token is killed after the grace period.
         running.CancelRunning(call);
+        call.ArmGrace(_options.CancellationGracePeriod, () => running.StopCall(call, c => c.TryCancel()));
     }
 
     private void TakeNextOrPark(PoolSlot slot)
@@ -245,7 +220,12 @@ internal sealed partial class CallDispatcher
                 return;
             }
 
-            if (_options.MaxCallsPerWorker is int max && slot.CallsDone >= max)
+            if (_fault is not null)
+            {
+                retire = true;
+                RemoveLocked(slot);
+            }
+            else if (_options.MaxCallsPerWorker is int max && slot.CallsDone >= max)
             {
                 retire = true;
                 RemoveLocked(slot);
@@ -272,12 +252,13 @@ internal sealed partial class CallDispatcher
         if (next is not null)
         {
             _space.Release();
-            slot.Dispatch(next);
+            DispatchTo(slot, next);
         }
         else if (retire)
         {
             LogWorkerRecycled(slot.Id, slot.CallsDone);
             slot.Retire();
+            _telemetry.Exited(slot.Id, WorkerExitReason.Retired, exit: null);
         }
     }
 
@@ -289,7 +270,9 @@ internal sealed partial class CallDispatcher
         }
 
         call.CancellationRegistration.Dispose();
+        call.DisarmTimers();
         call.ReleaseFrame();
+        _telemetry.Finished(call.Task);
         if (Interlocked.Decrement(ref _inFlight) == 0 && _closing)
         {
             _drained.TrySetResult();
@@ -313,131 +296,5 @@ internal sealed partial class CallDispatcher
     {
         slot.Removed = true;
         _slots.Remove(slot);
-    }
-
-    private Task StartSlotLocked(bool replacing)
-    {
-        int index = ++_slotIndex;
-        Task task = StartSlotAsync(index, replacing);
-        _startingTasks.Add(task);
-        _ = task.ContinueWith(
-            static (t, s) =>
-            {
-                var self = (CallDispatcher)s!;
-                lock (self._gate)
-                {
-                    self._startingTasks.Remove(t);
-                }
-            },
-            this,
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
-        return task;
-    }
-
-    private async Task StartSlotAsync(int index, bool replacing)
-    {
-        await Task.Yield();
-        PoolSlot slot;
-        try
-        {
-            slot = await _startSlot(index, _stopNow.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            OnSlotStartFailed(e);
-            return;
-        }
-
-        bool keep;
-        lock (_gate)
-        {
-            _starting--;
-            keep = !_closing || _queue.Count > 0;
-            if (keep)
-            {
-                _slots.Add(slot);
-            }
-        }
-
-        if (!keep)
-        {
-            slot.Retire();
-            return;
-        }
-
-        LogWorkerStarted(slot.Id, replacing);
-        TakeNextOrPark(slot);
-    }
-
-    private void OnSlotStartFailed(Exception error)
-    {
-        var stranded = new List<PendingCall>();
-        lock (_gate)
-        {
-            _starting--;
-
-            // With no worker left to run them, queued calls would wait forever: fail them with the reason.
-            if (_slots.Count == 0 && _starting == 0)
-            {
-                foreach (PendingCall call in _queue)
-                {
-                    call.QueueNode = null;
-                    stranded.Add(call);
-                }
-
-                _queue.Clear();
-            }
-        }
-
-        LogWorkerStartFailed(error, stranded.Count);
-        foreach (PendingCall call in stranded)
-        {
-            _space.Release();
-            call.TryFail(error);
-            Finish(call);
-        }
-    }
-
-    private void RetireIdleWorkers()
-    {
-        var retired = new List<PoolSlot>();
-        long now = Environment.TickCount64;
-        long limit = (long)_options.IdleTimeout.TotalMilliseconds;
-        lock (_gate)
-        {
-            if (_idle.Count == 0)
-            {
-                return;
-            }
-
-            PoolSlot[] parked = _idle.ToArray();
-            _idle.Clear();
-            for (int i = parked.Length - 1; i >= 0; i--)
-            {
-                PoolSlot slot = parked[i];
-                if (slot.Removed)
-                {
-                    continue;
-                }
-
-                if (now - slot.IdleSince >= limit)
-                {
-                    RemoveLocked(slot);
-                    retired.Add(slot);
-                }
-                else
-                {
-                    _idle.Push(slot);
-                }
-            }
-        }
-
-        foreach (PoolSlot slot in retired)
-        {
-            LogWorkerIdleRetired(slot.Id);
-            slot.Retire();
-        }
     }
 }

@@ -37,6 +37,38 @@ internal abstract class PendingCall
 
     public abstract Task Task { get; }
 
+    /// <summary>How long it may run once started; null for no limit.</summary>
+    public TimeSpan? Timeout { get; set; }
+
+    /// <summary>How many times it may run again after its worker crashed.</summary>
+    public int RetriesOnCrash { get; set; }
+
+    /// <summary>Runs so far that ended in a crash.</summary>
+    public int CrashedAttempts { get; set; }
+
+    private Timer? _timeoutTimer;
+    private Timer? _graceTimer;
+
+    /// <summary>Calls <paramref name="onExpiry"/> after <see cref="Timeout"/> (replacing any earlier timer: a retried call gets a fresh one).</summary>
+    public void ArmTimeout(Action onExpiry)
+    {
+        Interlocked.Exchange(ref _timeoutTimer, null)?.Dispose();
+        if (Timeout is { } timeout)
+        {
+            _timeoutTimer = new Timer(static s => ((Action)s!)(), onExpiry, timeout, System.Threading.Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Calls <paramref name="onExpiry"/> once the grace period after a cancellation has passed.</summary>
+    public void ArmGrace(TimeSpan grace, Action onExpiry) =>
+        Interlocked.Exchange(ref _graceTimer, new Timer(static s => ((Action)s!)(), onExpiry, grace, System.Threading.Timeout.InfiniteTimeSpan))?.Dispose();
+
+    public void DisarmTimers()
+    {
+        Interlocked.Exchange(ref _timeoutTimer, null)?.Dispose();
+        Interlocked.Exchange(ref _graceTimer, null)?.Dispose();
+    }
+
     /// <summary>Thread isolation: run the delegate on the current (worker) thread and complete the task.</summary>
     public abstract void RunHere(CancellationToken cancellationToken);
 

@@ -27,6 +27,12 @@ internal abstract class PoolSlot
     /// <summary>Passes a caller's cancellation to the running call.</summary>
     public abstract void CancelRunning(PendingCall call);
 
+    /// <summary>
+    /// Ends <paramref name="call"/> now with <paramref name="verdict"/> (a timeout, a cancellation): a process is killed
+    /// for it and replaced; a thread cannot be, so its call's token is cancelled and it stays busy until it returns.
+    /// </summary>
+    public abstract void StopCall(PendingCall call, Action<PendingCall> verdict);
+
     /// <summary>Stops after the current call, if any; completes <see cref="Exited"/> when gone.</summary>
     public abstract void Retire();
 

@@ -1,6 +1,5 @@
 using Spindle.Calls.Serialization;
 using Spindle.Processes;
-using Spindle.Workers;
 
 namespace Spindle.Pools;
 
@@ -10,6 +9,7 @@ internal sealed class ProcessSlot : PoolSlot
     private readonly CallDispatcher _dispatcher;
     private readonly ChildWorker _child;
     private readonly ValueCodec _codec;
+    private Action<PendingCall>? _verdict;
 
     public ProcessSlot(CallDispatcher dispatcher, ChildWorker child, ValueCodec codec)
     {
@@ -38,6 +38,14 @@ internal sealed class ProcessSlot : PoolSlot
         }
     }
 
+    public override void StopCall(PendingCall call, Action<PendingCall> verdict)
+    {
+        if (Running == call && Interlocked.CompareExchange(ref _verdict, verdict, null) is null)
+        {
+            _child.Kill();
+        }
+    }
+
     public override void Retire() => _child.Close();
 
     public override void Kill() => _child.Kill();
@@ -55,8 +63,12 @@ internal sealed class ProcessSlot : PoolSlot
     {
         PendingCall? call = Running;
         Running = null;
-        call?.TryFail(_dispatcher.Terminated ? new OperationCanceledException("The pool was terminated while the call was running.") : new WorkerCrashedException(exit));
-        _dispatcher.OnSlotExited(this, exit, unexpected: !_child.Stopping, call);
+        Action<PendingCall>? verdict = _verdict;
+        WorkerExitReason reason = verdict is not null ? WorkerExitReason.KilledForCall
+            : _dispatcher.Terminated ? WorkerExitReason.Terminated
+            : _child.Stopping && call is null ? WorkerExitReason.Retired
+            : WorkerExitReason.Crashed;
+        _dispatcher.OnSlotExited(this, exit, reason, call, verdict);
         _child.Dispose();
     }
 }

@@ -46,6 +46,15 @@ internal sealed class ThreadSlot : PoolSlot
         }
     }
 
+    public override void StopCall(PendingCall call, Action<PendingCall> verdict)
+    {
+        if (Running == call)
+        {
+            CancelRunning(call);
+            verdict(call);
+        }
+    }
+
     public override void Retire()
     {
         _stopping = true;

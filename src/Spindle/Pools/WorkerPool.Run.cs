@@ -73,12 +73,28 @@ public sealed partial class WorkerPool
     public Task RunAsync(Action<CancellationToken> fn, CancellationToken cancellationToken = default) =>
         Submit<object?>(fn, [], ct => { fn(ct); return null; }, CallFlags.None, cancellationToken);
 
+    /// <summary>Runs <paramref name="fn"/> on a worker with per-call <paramref name="options"/> (timeout, retries).</summary>
+    public Task<TResult> RunAsync<TResult>(Func<TResult> fn, CallOptions options, CancellationToken cancellationToken = default) =>
+        Submit(fn, [], _ => fn(), CallFlags.None, cancellationToken, options);
+
+    /// <summary>Runs <paramref name="fn"/>(<paramref name="arg1"/>) on a worker with per-call <paramref name="options"/>.</summary>
+    public Task<TResult> RunAsync<T1, TResult>(Func<T1, TResult> fn, T1 arg1, CallOptions options, CancellationToken cancellationToken = default) =>
+        Submit(fn, [arg1], _ => fn(arg1), CallFlags.None, cancellationToken, options);
+
+    /// <summary>Runs <paramref name="fn"/>(<paramref name="arg1"/>, token) on a worker with per-call <paramref name="options"/>.</summary>
+    public Task<TResult> RunAsync<T1, TResult>(Func<T1, CancellationToken, TResult> fn, T1 arg1, CallOptions options, CancellationToken cancellationToken = default) =>
+        Submit(fn, [arg1], ct => fn(arg1, ct), CallFlags.None, cancellationToken, options);
+
     /// <summary>Runs any delegate with arguments given as an array; the result is boxed (null for void).</summary>
-    public Task<object?> RunDelegateAsync(Delegate fn, object?[] args, CancellationToken cancellationToken = default)
+    public Task<object?> RunDelegateAsync(Delegate fn, object?[] args, CancellationToken cancellationToken = default) =>
+        RunDelegateAsync(fn, args, options: null, cancellationToken);
+
+    /// <summary>Runs any delegate with arguments given as an array and per-call <paramref name="options"/>; the result is boxed.</summary>
+    public Task<object?> RunDelegateAsync(Delegate fn, object?[] args, CallOptions? options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fn);
         ArgumentNullException.ThrowIfNull(args);
-        return Submit(fn, args, ct => InvokeInline(fn, args, ct), CallFlags.None, cancellationToken);
+        return Submit(fn, args, ct => InvokeInline(fn, args, ct), CallFlags.None, cancellationToken, options);
     }
 
     private static object? InvokeInline(Delegate fn, object?[] args, CancellationToken cancellationToken)

@@ -27,6 +27,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
     private readonly CallDispatcher _dispatcher;
     private readonly ChannelListener? _listener;
     private readonly ChildWorkerSettings? _childSettings;
+    private readonly PoolTelemetry _telemetry;
     private int _disposed;
 
     /// <summary>Creates a pool; workers start on the first calls (or now, with <see cref="WorkerPoolOptions.WarmUp"/>).</summary>
@@ -38,10 +39,11 @@ public sealed partial class WorkerPool : IAsyncDisposable
         if (_options.Isolation == Isolation.Process)
         {
             _listener = new ChannelListener(logger);
-            _childSettings = new ChildWorkerSettings(_options.WorkerStartTimeout, _options.MaxMessageBytes, _options.Serializer?.GetType().AssemblyQualifiedName, OneShot: false);
+            _childSettings = new ChildWorkerSettings(_options.WorkerStartTimeout, _options.MaxMessageBytes, _options.Serializer?.GetType().AssemblyQualifiedName, OneShot: false, _options.MemoryLimit);
         }
 
-        _dispatcher = new CallDispatcher(_options, StartSlotAsync, logger);
+        _telemetry = new PoolTelemetry(_options.Name, () => QueueLength) { Sender = this };
+        _dispatcher = new CallDispatcher(_options, StartSlotAsync, logger, _telemetry);
         if (_options.WarmUp)
         {
             _ = _dispatcher.WarmUpAsync();
@@ -53,6 +55,36 @@ public sealed partial class WorkerPool : IAsyncDisposable
 
     /// <summary>The most workers this pool runs at once.</summary>
     public int MaxWorkers => _options.Workers;
+
+    /// <summary>The pool's <see cref="WorkerPoolOptions.Name"/>.</summary>
+    public string Name => _options.Name;
+
+    /// <summary>Running, faulted, draining or stopped.</summary>
+    public PoolState State => _dispatcher.State;
+
+    /// <summary>Completes when the pool has stopped (disposed or terminated); faults with <see cref="PoolFaultedException"/> if workers died too often.</summary>
+    public Task Completion => _dispatcher.Completion;
+
+    /// <summary>A worker started (raised on Spindle's threads: keep handlers short).</summary>
+    public event EventHandler<WorkerStartedEventArgs>? WorkerStarted
+    {
+        add => _telemetry.WorkerStarted += value;
+        remove => _telemetry.WorkerStarted -= value;
+    }
+
+    /// <summary>A worker ended, with the reason and, for a process, how it ended.</summary>
+    public event EventHandler<WorkerExitedEventArgs>? WorkerExited
+    {
+        add => _telemetry.WorkerExited += value;
+        remove => _telemetry.WorkerExited -= value;
+    }
+
+    /// <summary>A call whose worker crashed is being run again.</summary>
+    public event EventHandler<CallRetriedEventArgs>? CallRetried
+    {
+        add => _telemetry.CallRetried += value;
+        remove => _telemetry.CallRetried -= value;
+    }
 
     /// <summary>Calls waiting for a worker.</summary>
     public int QueueLength => _dispatcher.QueueLength;
@@ -81,6 +113,8 @@ public sealed partial class WorkerPool : IAsyncDisposable
         {
             await _listener.DisposeAsync().ConfigureAwait(false);
         }
+
+        _telemetry.Forget();
     }
 
     /// <summary>
@@ -95,10 +129,12 @@ public sealed partial class WorkerPool : IAsyncDisposable
         {
             await _listener.DisposeAsync().ConfigureAwait(false);
         }
+
+        _telemetry.Forget();
     }
 
     /// <summary>The one path every public call takes: check or encode at the call site, then hand to the dispatcher.</summary>
-    internal Task<TResult> Submit<TResult>(Delegate fn, object?[] args, Func<CancellationToken, TResult> inline, CallFlags flags, CancellationToken cancellationToken)
+    internal Task<TResult> Submit<TResult>(Delegate fn, object?[] args, Func<CancellationToken, TResult> inline, CallFlags flags, CancellationToken cancellationToken, CallOptions? callOptions = null)
     {
         ArgumentNullException.ThrowIfNull(fn);
         ThrowIfDisposed();
@@ -126,12 +162,26 @@ public sealed partial class WorkerPool : IAsyncDisposable
                 throw;
             }
 
+            if (call.Frame.Length > _options.MaxMessageBytes)
+            {
+                int size = call.Frame.Length;
+                call.ReleaseFrame();
+                throw new ArgumentException(
+                    $"The call's arguments and captured variables take {size} bytes, more than MaxMessageBytes ({_options.MaxMessageBytes}). " +
+                    "Raise WorkerPoolOptions.MaxMessageBytes or send less (for example a file path).", nameof(fn));
+            }
+
             call.WireResultType = (flags & CallFlags.Map) != 0 ? template.ResultType.MakeArrayType() : template.ResultType;
         }
 
+        call.Timeout = callOptions?.Timeout ?? _options.CallTimeout;
+        call.RetriesOnCrash = callOptions?.RetriesOnCrash ?? _options.RetriesOnCrash;
         _dispatcher.Submit(call);
         return call.TypedTask;
     }
+
+    /// <summary>The private channel's listener (process isolation), for tests of its front door.</summary>
+    internal ChannelListener? Listener => _listener;
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 

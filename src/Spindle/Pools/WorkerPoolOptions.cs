@@ -14,6 +14,13 @@ public sealed class WorkerPoolOptions
     private TimeSpan _workerStartTimeout = TimeSpan.FromSeconds(30);
     private int _maxMessageBytes = Frame.DefaultMaxMessageBytes;
     private ICallSerializer? _serializer;
+    private TimeSpan? _callTimeout;
+    private int _retriesOnCrash;
+    private int _maxRestarts = 20;
+    private TimeSpan _restartWindow = TimeSpan.FromMinutes(1);
+    private TimeSpan _cancellationGracePeriod = TimeSpan.FromSeconds(2);
+    private long? _memoryLimit;
+    private string _name = "spindle";
 
     /// <summary>Worker processes or worker threads.</summary>
     /// <value>The default is <see cref="Isolation.Process"/>.</value>
@@ -92,10 +99,79 @@ public sealed class WorkerPoolOptions
     /// <value>The default is null (no logging).</value>
     public ILoggerFactory? LoggerFactory { get; set; }
 
+    /// <summary>The pool's name in logs, metrics and events.</summary>
+    /// <value>The default is "spindle".</value>
+    public string Name
+    {
+        get => _name;
+        set => _name = string.IsNullOrWhiteSpace(value) ? throw new ArgumentException("Name cannot be empty.", nameof(Name)) : value;
+    }
+
+    /// <summary>
+    /// How long a call may run once a worker starts it. On expiry the call fails with <see cref="CallTimeoutException"/>;
+    /// with process isolation the stuck worker is killed and replaced, so an infinite loop or stuck native code is stopped.
+    /// Threads cannot be killed: with thread isolation the call's token is cancelled and the thread stays busy until it returns.
+    /// </summary>
+    /// <value>The default is null: no timeout.</value>
+    public TimeSpan? CallTimeout
+    {
+        get => _callTimeout;
+        set => _callTimeout = value is null || value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(CallTimeout), value, "CallTimeout must be positive.");
+    }
+
+    /// <summary>
+    /// Run a call again, on another worker, when its worker process crashes — at most this many times. The call may
+    /// then run more than once (at-least-once): keep such calls idempotent.
+    /// </summary>
+    /// <value>The default is 0: a crash fails the call.</value>
+    public int RetriesOnCrash
+    {
+        get => _retriesOnCrash;
+        set => _retriesOnCrash = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(RetriesOnCrash), value, "RetriesOnCrash cannot be negative.");
+    }
+
+    /// <summary>More worker crashes than this within <see cref="RestartWindow"/> faults the pool (<see cref="PoolFaultedException"/>).</summary>
+    /// <value>The default is 20.</value>
+    public int MaxRestarts
+    {
+        get => _maxRestarts;
+        set => _maxRestarts = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(MaxRestarts), value, "MaxRestarts cannot be negative.");
+    }
+
+    /// <summary>The window <see cref="MaxRestarts"/> counts crashes in.</summary>
+    /// <value>The default is 1 minute.</value>
+    public TimeSpan RestartWindow
+    {
+        get => _restartWindow;
+        set => _restartWindow = Positive(value, nameof(RestartWindow));
+    }
+
+    /// <summary>After a running call is cancelled, how long its worker process may take to stop cooperatively before it is killed.</summary>
+    /// <value>The default is 2 seconds.</value>
+    public TimeSpan CancellationGracePeriod
+    {
+        get => _cancellationGracePeriod;
+        set => _cancellationGracePeriod = value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(CancellationGracePeriod), value, "CancellationGracePeriod cannot be negative.");
+    }
+
+    /// <summary>
+    /// The most memory one worker process may use, in bytes, enforced by the operating system. A worker that goes over
+    /// is killed and its call fails with <see cref="Workers.WorkerCrashedException"/> saying the limit was hit.
+    /// </summary>
+    /// <value>The default is null: no limit.</value>
+    public long? MemoryLimit
+    {
+        get => _memoryLimit;
+        set => _memoryLimit = value is null or >= 64L << 20 ? value : throw new ArgumentOutOfRangeException(nameof(MemoryLimit), value, "MemoryLimit must be at least 64 MiB (a .NET process needs about that much to start).");
+    }
+
     internal WorkerPoolOptions Clone() => (WorkerPoolOptions)MemberwiseClone();
 
     private static int Positive(int value, string name) =>
         value > 0 ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be greater than zero.");
+
+    private static TimeSpan Positive(TimeSpan value, string name) =>
+        value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive.");
 
     private static TimeSpan PositiveOrInfinite(TimeSpan value, string name) =>
         value > TimeSpan.Zero || value == Timeout.InfiniteTimeSpan

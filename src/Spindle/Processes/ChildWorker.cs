@@ -22,6 +22,7 @@ internal sealed class ChildWorker : IDisposable
     private readonly StderrTail _stderr;
     private readonly TaskCompletionSource<WorkerExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private FrameHandler? _onResult;
+    private string? _protocolError;
     private Action<WorkerExit>? _onExit;
 
     private ChildWorker(Process process, Socket data, Socket control, StderrTail stderr, int maxMessageBytes)
@@ -47,7 +48,7 @@ internal sealed class ChildWorker : IDisposable
         long workerId = Interlocked.Increment(ref _nextWorkerId);
         Task<(Socket Data, Socket Control)> connected = listener.Expect(workerId);
         var environment = new WorkerEnvironment(listener.SocketPath, listener.TokenHex, workerId, Environment.ProcessId,
-            settings.SerializerType, settings.MaxMessageBytes, settings.OneShot);
+            settings.SerializerType, settings.MaxMessageBytes, settings.OneShot, settings.MemoryLimit);
         Process? process = null;
         var stderr = new StderrTail();
         try
@@ -188,9 +189,14 @@ internal sealed class ChildWorker : IDisposable
                 _data.TrimReadBuffer();
             }
         }
-        catch (Exception e) when (e is InvalidDataException or SocketException or ObjectDisposedException)
+        catch (InvalidDataException e)
         {
-            // A worker that breaks the protocol is treated like one that died: it is killed and reported.
+            // A worker that breaks the protocol (a malformed or oversized frame) is killed and reported; nothing else is touched.
+            _protocolError = e.Message;
+            KillQuietly(_process);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
             KillQuietly(_process);
         }
 
@@ -214,6 +220,11 @@ internal sealed class ChildWorker : IDisposable
         }
 
         WorkerExit exit = WorkerExit.From(ProcessId, _process.ExitCode, _stderr.ToString());
+        if (_protocolError is not null)
+        {
+            exit = exit with { Cause = $"the worker broke the channel's protocol ({_protocolError}) and was killed" };
+        }
+
         _exited.TrySetResult(exit);
         _onExit?.Invoke(exit);
     }

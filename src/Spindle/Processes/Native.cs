@@ -7,6 +7,7 @@ internal static partial class Native
 {
     private const int PrSetPdeathsig = 1;
     private const int SigKill = 9;
+    private const int RlimitData = 2;
 
     public static bool IsLinux => OperatingSystem.IsLinux();
 
@@ -16,6 +17,19 @@ internal static partial class Native
         if (IsLinux)
         {
             _ = prctl(PrSetPdeathsig, SigKill, 0, 0, 0);
+        }
+    }
+
+    /// <summary>Caps this process's data (private memory) with RLIMIT_DATA, soft and hard, so the kernel refuses more.</summary>
+    public static void LimitMemory(long bytes)
+    {
+        if (IsLinux)
+        {
+            var limit = new RLimit { Current = (ulong)bytes, Maximum = (ulong)bytes };
+            if (setrlimit(RlimitData, in limit) != 0)
+            {
+                throw new InvalidOperationException($"setrlimit(RLIMIT_DATA, {bytes}) failed with errno {Marshal.GetLastPInvokeError()}.");
+            }
         }
     }
 
@@ -42,6 +56,15 @@ internal static partial class Native
 
     [LibraryImport("libc")]
     private static partial int getppid();
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int setrlimit(int resource, in RLimit limit);
+
+    private struct RLimit
+    {
+        public ulong Current;
+        public ulong Maximum;
+    }
 
     [LibraryImport("libc")]
     private static partial uint geteuid();

@@ -18,6 +18,8 @@ internal static class RuntimeDirectory
     /// <summary>Creates a fresh private directory for one owner.</summary>
     public static string CreateOwnerDirectory()
     {
+        // Each new owner also sweeps up after parents that died without cleaning (killed, crashed).
+        RemoveLeftovers();
         string name = $"{Environment.ProcessId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
         string path = Path.Combine(UserRoot, name);
         CreatePrivate(path);

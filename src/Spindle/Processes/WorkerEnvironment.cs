@@ -8,7 +8,8 @@ internal sealed record WorkerEnvironment(
     int ParentProcessId,
     string? SerializerType,
     int MaxMessageBytes,
-    bool OneShot)
+    bool OneShot,
+    long? MemoryLimit = null)
 {
     public const string ChannelVariable = "SPINDLE_WORKER_CHANNEL";
     private const string TokenVariable = "SPINDLE_WORKER_TOKEN";
@@ -17,6 +18,7 @@ internal sealed record WorkerEnvironment(
     private const string SerializerVariable = "SPINDLE_WORKER_SERIALIZER";
     private const string MaxMessageVariable = "SPINDLE_WORKER_MAX_MESSAGE";
     private const string OneShotVariable = "SPINDLE_WORKER_ONE_SHOT";
+    private const string MemoryLimitVariable = "SPINDLE_WORKER_MEMORY_LIMIT";
 
     public static bool IsWorker => Environment.GetEnvironmentVariable(ChannelVariable) is not null;
 
@@ -29,6 +31,7 @@ internal sealed record WorkerEnvironment(
         environment[SerializerVariable] = SerializerType;
         environment[MaxMessageVariable] = MaxMessageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         environment[OneShotVariable] = OneShot ? "1" : null;
+        environment[MemoryLimitVariable] = MemoryLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public static WorkerEnvironment ReadAndClear()
@@ -42,6 +45,7 @@ internal sealed record WorkerEnvironment(
 
         var culture = System.Globalization.CultureInfo.InvariantCulture;
         string serializer = Take(SerializerVariable, required: false);
+        string memoryLimit = Take(MemoryLimitVariable, required: false);
         return new WorkerEnvironment(
             Take(ChannelVariable),
             Take(TokenVariable),
@@ -49,6 +53,7 @@ internal sealed record WorkerEnvironment(
             int.Parse(Take(ParentVariable), culture),
             serializer.Length == 0 ? null : serializer,
             int.Parse(Take(MaxMessageVariable), culture),
-            Take(OneShotVariable, required: false) == "1");
+            Take(OneShotVariable, required: false) == "1",
+            memoryLimit.Length == 0 ? null : long.Parse(memoryLimit, culture));
     }
 }

@@ -15,6 +15,12 @@ public sealed record WorkerExit(int ProcessId, int? ExitCode, int? Signal, strin
 
     private static string Explain(int exitCode, int? signal, string stderr)
     {
+        if (stderr.Contains(WorkerSession.MemoryLimitMessage, StringComparison.Ordinal)
+            || (stderr.Contains("OutOfMemory", StringComparison.Ordinal) && signal == 6))
+        {
+            return "the worker hit its memory limit (MemoryLimit) and was stopped";
+        }
+
         if (stderr.Contains("Stack overflow", StringComparison.Ordinal))
         {
             return "a stack overflow in the worker (the runtime cannot recover from one)";

@@ -41,10 +41,15 @@ public static class WorkerHost
             return 70;
         }
 
+        if (environment.MemoryLimit is { } limit)
+        {
+            Native.LimitMemory(limit);
+        }
+
         ValueCodec codec = new(CreateSerializer(environment.SerializerType));
         using FrameSocket data = Connect(environment, ChannelRole.Data);
         using FrameSocket control = Connect(environment, ChannelRole.Control);
-        var session = new WorkerSession(data, control, new CallRunner(codec), environment.OneShot);
+        var session = new WorkerSession(data, control, new CallRunner(codec), environment.OneShot, environment.MemoryLimit);
         return session.Serve();
     }
 

@@ -14,14 +14,23 @@ internal sealed class WorkerSession
     /// <summary>Exit code of a one-shot worker whose call threw (like Python's <c>Process.exitcode</c>).</summary>
     public const int CallFailedExitCode = 1;
 
+    /// <summary>Exit code of a worker that ran out of memory under its <c>MemoryLimit</c>.</summary>
+    public const int MemoryLimitExitCode = 86;
+
+    /// <summary>What a worker that hit its memory limit writes last to stderr; <see cref="WorkerExit"/> recognises it.</summary>
+    public const string MemoryLimitMessage = "hit its MemoryLimit";
+
     private readonly FrameSocket _data;
     private readonly FrameSocket _control;
     private readonly CallRunner _runner;
     private readonly bool _oneShot;
+    private readonly long? _memoryLimit;
     private RunningCall? _running;
+    private volatile bool _done;
 
-    public WorkerSession(FrameSocket data, FrameSocket control, CallRunner runner, bool oneShot)
+    public WorkerSession(FrameSocket data, FrameSocket control, CallRunner runner, bool oneShot, long? memoryLimit)
     {
+        _memoryLimit = memoryLimit;
         _data = data;
         _control = control;
         _runner = runner;
@@ -29,6 +38,19 @@ internal sealed class WorkerSession
     }
 
     public int Serve()
+    {
+        try
+        {
+            return ServeCalls();
+        }
+        finally
+        {
+            // From here on, the control channel closing is this worker's own doing, not its parent's death.
+            _done = true;
+        }
+    }
+
+    private int ServeCalls()
     {
         var controlThread = new Thread(ControlLoop) { IsBackground = true, Name = "Spindle worker control" };
         controlThread.Start();
@@ -44,6 +66,21 @@ internal sealed class WorkerSession
             Volatile.Write(ref _running, call);
             Exception? failure = _runner.Run(payload, result, call.Cancellation.Token);
             Volatile.Write(ref _running, null);
+            if (failure is OutOfMemoryException && _memoryLimit is { } limit)
+            {
+                // Under a memory limit, running out is the limit doing its job: the worker ends, like the kernel's OOM kill would.
+                Console.Error.WriteLine($"Spindle worker {Environment.ProcessId} {MemoryLimitMessage} of {limit} bytes and exits.");
+                Native.ExitNow(MemoryLimitExitCode);
+            }
+
+            if (result.Length - Frame.HeaderSize > _data.MaxFrameBytes)
+            {
+                // The parent would refuse it and kill this worker; refuse it here instead and stay alive.
+                var tooBig = new InvalidOperationException(
+                    $"The result takes {result.Length - Frame.HeaderSize} bytes, more than MaxMessageBytes ({_data.MaxFrameBytes}). Raise WorkerPoolOptions.MaxMessageBytes or return less.");
+                CallRunner.WriteFailure(result, call.CallId, tooBig);
+            }
+
             _data.Send(result.WrittenSpan);
             _data.TrimReadBuffer();
             if (_oneShot)
@@ -83,7 +120,10 @@ internal sealed class WorkerSession
         }
 
         // The parent closed the channel or died: nothing this worker does can be delivered any more.
-        Native.ExitNow(0);
+        if (!_done)
+        {
+            Native.ExitNow(0);
+        }
     }
 
     private sealed class RunningCall(long callId) : IDisposable

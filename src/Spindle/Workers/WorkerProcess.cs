@@ -22,6 +22,7 @@ public sealed class WorkerProcess : IWorker, IAsyncDisposable
     private ChildWorker? _child;
     private int _processId;
     private volatile bool _finished;
+    private volatile bool _killRequested;
 
     /// <summary>Prepares a process that will call <paramref name="target"/> with <paramref name="args"/>.</summary>
     /// <exception cref="ProcessBoundaryException">An argument or captured variable cannot be sent to another process.</exception>
@@ -97,6 +98,7 @@ public sealed class WorkerProcess : IWorker, IAsyncDisposable
     public void Kill()
     {
         LifetimeOrThrow();
+        _killRequested = true;
         if (_child is { } child)
         {
             child.Kill();
@@ -142,6 +144,14 @@ public sealed class WorkerProcess : IWorker, IAsyncDisposable
                 Volatile.Write(ref _processId, pid);
                 _launched.Set();
             }).ConfigureAwait(false);
+        }
+        catch (WorkerStartException e) when (_killRequested && e.ExitCode is { } code)
+        {
+            // Killed before it connected: that is how it ended, not a failure to start.
+            Exit = WorkerExit.From(Id, code, e.StandardErrorTail);
+            Exception = new WorkerCrashedException(Exit);
+            _finished = true;
+            return;
         }
         finally
         {

@@ -42,7 +42,7 @@ public sealed class WorkerThread : IWorker
     }
 
     /// <inheritdoc />
-    public bool IsAlive => _thread.IsAlive;
+    public bool IsAlive => _thread.IsAlive && !_finished.Task.IsCompleted;
 
     /// <inheritdoc />
     public Exception? Exception { get; private set; }

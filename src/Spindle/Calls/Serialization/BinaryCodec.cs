@@ -53,7 +53,7 @@ internal static class BinaryCodec
             return (Entry)ArrayEntry.MakeGenericMethod(type.GetElementType()!).Invoke(null, null)!;
         }
 
-        if (IsUnmanaged(type) && !type.IsGenericTypeDefinition)
+        if (IsUnmanaged(type) && !type.IsGenericTypeDefinition && Nullable.GetUnderlyingType(type) is null)
         {
             return (Entry)ScalarEntry.MakeGenericMethod(type).Invoke(null, null)!;
         }

@@ -82,7 +82,7 @@ internal sealed class ValueCodec
     }
 
     /// <summary>Checks, without sending, that a value could cross a process boundary. Each type is tried once.</summary>
-    public void Verify(object? value, Type declared, string label, string? paramName)
+    public void Verify(object? value, Type declared, string label, string? paramName, IReadOnlySet<FieldInfo>? usedFields = null)
     {
         if (value is null)
         {
@@ -94,7 +94,10 @@ internal sealed class ValueCodec
         {
             foreach (FieldInfo field in FieldsOf(type))
             {
-                Verify(field.GetValue(value), field.FieldType, LabelOf(field), paramName);
+                if (IsUsed(field, usedFields))
+                {
+                    Verify(field.GetValue(value), field.FieldType, LabelOf(field), paramName, usedFields);
+                }
             }
 
             return;
@@ -117,7 +120,8 @@ internal sealed class ValueCodec
         _verified.TryAdd(type, true);
     }
 
-    public void Write(WireWriter writer, object? value, Type declared, string label, string? paramName)
+    // usedFields: for a closure, the fields the delegate uses; the others are sent as their default value.
+    public void Write(WireWriter writer, object? value, Type declared, string label, string? paramName, IReadOnlySet<FieldInfo>? usedFields = null)
     {
         if (value is null)
         {
@@ -128,7 +132,7 @@ internal sealed class ValueCodec
         Type type = value.GetType();
         if (IsClosure(type))
         {
-            WriteClosure(writer, value, type, paramName);
+            WriteClosure(writer, value, type, paramName, usedFields);
             return;
         }
 
@@ -159,7 +163,8 @@ internal sealed class ValueCodec
         }
 
         string? typeName = reader.ReadString();
-        Type type = typeName is null ? declared : ResolveType(typeName);
+        // A boxed Nullable<T> is a T: that is what was written.
+        Type type = typeName is null ? Nullable.GetUnderlyingType(declared) ?? declared : ResolveType(typeName);
         ReadOnlySpan<byte> payload = reader.ReadBytes();
         return ReadPayload(payload, type, codec, "a value", paramName: null);
     }
@@ -223,7 +228,10 @@ internal sealed class ValueCodec
         }
     }
 
-    private void WriteClosure(WireWriter writer, object closure, Type type, string? paramName)
+    private static bool IsUsed(FieldInfo field, IReadOnlySet<FieldInfo>? usedFields) =>
+        usedFields is null || usedFields.Contains(Calls.ClosureUsage.Definition(field));
+
+    private void WriteClosure(WireWriter writer, object closure, Type type, string? paramName, IReadOnlySet<FieldInfo>? usedFields)
     {
         writer.WriteByte(ClosureCodecId);
         writer.WriteString(TypeNames.Wire(type));
@@ -231,7 +239,8 @@ internal sealed class ValueCodec
         writer.WriteInt32(fields.Length);
         foreach (FieldInfo field in fields)
         {
-            Write(writer, field.GetValue(closure), field.FieldType, LabelOf(field), paramName);
+            object? value = IsUsed(field, usedFields) ? field.GetValue(closure) : null;
+            Write(writer, value, field.FieldType, LabelOf(field), paramName, usedFields);
         }
     }
 

@@ -1,0 +1,230 @@
+using Microsoft.Extensions.Logging;
+using Spindle.Processes;
+
+namespace Spindle.Pools;
+
+/// <summary>The dispatcher's workers: starting them (on demand, for warm-up, as replacements), losing and retiring them.</summary>
+internal sealed partial class CallDispatcher
+{
+    /// <summary>Starts workers until <see cref="WorkerPoolOptions.Workers"/> are running and waits for them.</summary>
+    public Task WarmUpAsync()
+    {
+        var started = new List<Task>();
+        lock (_gate)
+        {
+            while (!_closing && _slots.Count + _starting < _options.Workers)
+            {
+                _starting++;
+                started.Add(StartSlotLocked(replacing: true));
+            }
+
+            started.AddRange(_startingTasks);
+        }
+
+        return Task.WhenAll(started);
+    }
+
+    /// <summary>
+    /// A worker ended. Decides the fate of the call it was running (retry, crash, timeout, cancellation), replaces the
+    /// worker when the pool still needs it, and faults the pool when workers die too often.
+    /// </summary>
+    public void OnSlotExited(PoolSlot slot, WorkerExit? exit, WorkerExitReason reason, PendingCall? call, Action<PendingCall>? verdict)
+    {
+        bool retry = false;
+        PoolSlot? retryOn = null;
+        PoolFaultedException? fault = null;
+        lock (_gate)
+        {
+            RemoveLocked(slot);
+            if (reason == WorkerExitReason.Crashed)
+            {
+                fault = RecordCrashLocked(exit);
+            }
+
+            if (call is not null && reason == WorkerExitReason.Crashed && fault is null && _fault is null && !Terminated && call.CrashedAttempts < call.RetriesOnCrash)
+            {
+                retry = true;
+                call.CrashedAttempts++;
+                retryOn = PopIdleLocked();
+                call.RunningOn = retryOn;
+                if (retryOn is null)
+                {
+                    call.QueueNode = _queue.AddFirst(call);
+                }
+            }
+
+            bool needed = !_closing || _queue.Count > 0;
+            if (reason is WorkerExitReason.Crashed or WorkerExitReason.KilledForCall && _fault is null && fault is null && !Terminated && needed
+                && _slots.Count + _starting < _options.Workers)
+            {
+                _starting++;
+                StartSlotLocked(replacing: true);
+            }
+        }
+
+        if (reason == WorkerExitReason.Crashed)
+        {
+            LogWorkerDied(slot.Id, call is null ? "idle" : "running a call", exit?.Cause ?? "unknown");
+        }
+
+        _telemetry.Exited(slot.Id, reason, exit);
+        if (retry)
+        {
+            _telemetry.Retried(call!.Id, call.CrashedAttempts + 1, exit);
+            if (retryOn is not null)
+            {
+                DispatchTo(retryOn, call);
+            }
+        }
+        else if (call is not null)
+        {
+            switch (reason)
+            {
+                case WorkerExitReason.KilledForCall:
+                    verdict!(call);
+                    break;
+                case WorkerExitReason.Terminated:
+                    call.TryFail(new OperationCanceledException("The pool was terminated while the call was running."));
+                    break;
+                default:
+                    call.TryFail(exit is null ? new SpindleException("The worker ended while running the call.") : new Workers.WorkerCrashedException(exit));
+                    break;
+            }
+
+            Finish(call);
+        }
+
+        if (fault is not null)
+        {
+            EnterFaulted(fault);
+        }
+    }
+
+    private Task StartSlotLocked(bool replacing)
+    {
+        int index = ++_slotIndex;
+        Task task = StartSlotAsync(index, replacing);
+        _startingTasks.Add(task);
+        _ = task.ContinueWith(
+            static (t, s) =>
+            {
+                var self = (CallDispatcher)s!;
+                lock (self._gate)
+                {
+                    self._startingTasks.Remove(t);
+                }
+            },
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        return task;
+    }
+
+    private async Task StartSlotAsync(int index, bool replacing)
+    {
+        await Task.Yield();
+        PoolSlot slot;
+        try
+        {
+            slot = await _startSlot(index, _stopNow.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            OnSlotStartFailed(e);
+            return;
+        }
+
+        bool keep;
+        lock (_gate)
+        {
+            _starting--;
+            keep = !_closing || _queue.Count > 0;
+            if (keep)
+            {
+                _slots.Add(slot);
+            }
+        }
+
+        if (!keep)
+        {
+            slot.Retire();
+            return;
+        }
+
+        LogWorkerStarted(slot.Id, replacing);
+        _telemetry.Started(slot.Id, replacing);
+        TakeNextOrPark(slot);
+    }
+
+    private void OnSlotStartFailed(Exception error)
+    {
+        var stranded = new List<PendingCall>();
+        lock (_gate)
+        {
+            _starting--;
+
+            // With no worker left to run them, queued calls would wait forever: fail them with the reason.
+            if (_slots.Count == 0 && _starting == 0)
+            {
+                foreach (PendingCall call in _queue)
+                {
+                    call.QueueNode = null;
+                    stranded.Add(call);
+                }
+
+                _queue.Clear();
+            }
+        }
+
+        LogWorkerStartFailed(error, stranded.Count);
+        foreach (PendingCall call in stranded)
+        {
+            _space.Release();
+            call.TryFail(error);
+            Finish(call);
+        }
+    }
+
+    private void RetireIdleWorkers()
+    {
+        var retired = new List<PoolSlot>();
+        long now = Environment.TickCount64;
+        long limit = (long)_options.IdleTimeout.TotalMilliseconds;
+        lock (_gate)
+        {
+            if (_idle.Count == 0)
+            {
+                return;
+            }
+
+            PoolSlot[] parked = _idle.ToArray();
+            _idle.Clear();
+            for (int i = parked.Length - 1; i >= 0; i--)
+            {
+                PoolSlot slot = parked[i];
+                if (slot.Removed)
+                {
+                    continue;
+                }
+
+                if (now - slot.IdleSince >= limit)
+                {
+                    RemoveLocked(slot);
+                    retired.Add(slot);
+                }
+                else
+                {
+                    _idle.Push(slot);
+                }
+            }
+        }
+
+        foreach (PoolSlot slot in retired)
+        {
+            LogWorkerIdleRetired(slot.Id);
+            slot.Retire();
+            _telemetry.Exited(slot.Id, WorkerExitReason.Retired, exit: null);
+        }
+    }
+}

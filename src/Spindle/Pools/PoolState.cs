@@ -1,0 +1,17 @@
+namespace Spindle.Pools;
+
+/// <summary>Where a pool is in its life.</summary>
+public enum PoolState
+{
+    /// <summary>Accepting and running calls.</summary>
+    Running,
+
+    /// <summary>Workers died too often (<see cref="WorkerPoolOptions.MaxRestarts"/> within <see cref="WorkerPoolOptions.RestartWindow"/>): calls fail with <see cref="PoolFaultedException"/>.</summary>
+    Faulted,
+
+    /// <summary>Disposing: accepted calls finish, new ones are refused.</summary>
+    Draining,
+
+    /// <summary>Disposed or terminated; every worker is gone.</summary>
+    Stopped,
+}

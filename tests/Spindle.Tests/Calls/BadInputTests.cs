@@ -1,0 +1,191 @@
+using System.Linq.Expressions;
+using System.Net.Sockets;
+using System.Reflection.Emit;
+using Spindle.Calls;
+using Spindle.Pools;
+using Spindle.Tests.Support;
+
+namespace Spindle.Tests.Calls;
+
+public class BadInputTests
+{
+    [Fact]
+    public async Task RunAsync_CapturedStream_FailsAtCallSiteNamingTheVariable()
+    {
+        await using WorkerPool pool = TestPools.Process();
+        using var stream = new MemoryStream([1, 2, 3]);
+
+        var error = CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(() => stream.Length));
+
+        Assert.Equal("captured variable 'stream'", error.Variable);
+        Assert.Equal(typeof(MemoryStream), error.VariableType);
+        Assert.Contains("stream", error.Message, StringComparison.Ordinal);
+        Assert.Contains("System.IO.MemoryStream", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_StreamArgument_FailsNamingTheParameter()
+    {
+        await using WorkerPool pool = TestPools.Process();
+        using var input = new MemoryStream();
+
+        var error = CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(CountBytes, (Stream)input));
+
+        Assert.Equal("argument 'source'", error.Variable);
+        Assert.Equal(typeof(MemoryStream), error.VariableType);
+    }
+
+    [Fact]
+    public async Task RunAsync_DelegateOrSocketArgument_FailsNamingTheParameter()
+    {
+        await using WorkerPool pool = TestPools.Process();
+        Func<int> callback = () => 1;
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+
+        var delegateError = CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(f => f(), callback));
+        var socketError = CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(s => s.Available, socket));
+
+        Assert.Equal("argument 'f'", delegateError.Variable);
+        Assert.Contains("delegate", delegateError.Reason, StringComparison.Ordinal);
+        Assert.Equal("argument 's'", socketError.Variable);
+        Assert.Equal(typeof(Socket), socketError.VariableType);
+    }
+
+    [Fact]
+    public async Task RunAsync_ThisHoldsAStream_FailsNamingThis()
+    {
+        await using WorkerPool pool = TestPools.Process();
+        var holder = new StreamHolder();
+
+        var error = CallSite.Throws<ProcessBoundaryException>(() => holder.LengthInWorker(pool));
+
+        Assert.Equal("this", error.Variable);
+        Assert.Equal(typeof(StreamHolder), error.VariableType);
+        Assert.Contains("Data", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ObjectThatCannotBeReadBack_FailsAtCallSite()
+    {
+        await using WorkerPool pool = TestPools.Process();
+        var noConstructor = new OnlyPrivateConstructor.Factory().Create(5);
+
+        var error = CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(v => v.ToString(), noConstructor));
+
+        Assert.Equal("argument 'v'", error.Variable);
+        Assert.Contains("read back", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ResultCannotBeSerialized_CallFailsWithWorkersExplanation_WorkerStaysAlive()
+    {
+        await using WorkerPool pool = TestPools.Process();
+        int pidBefore = await pool.RunAsync(() => Environment.ProcessId).Within("first call");
+
+        var error = await Assert.ThrowsAsync<RemoteException>(() => pool.RunAsync<object>(() => new MemoryStream()).Within("bad result"));
+        int pidAfter = await pool.RunAsync(() => Environment.ProcessId).Within("call after the bad result");
+
+        Assert.Equal(typeof(ProcessBoundaryException).FullName, error.RemoteType);
+        Assert.Contains("the result", error.RemoteMessage, StringComparison.Ordinal);
+        Assert.Contains("MemoryStream", error.RemoteMessage, StringComparison.Ordinal);
+        Assert.Equal(pidBefore, pidAfter);
+    }
+
+    [Fact]
+    public async Task RunAsync_CyclicResult_CallFailsWithWorkersExplanation()
+    {
+        await using WorkerPool pool = TestPools.Process();
+
+        var error = await Assert.ThrowsAsync<RemoteException>(() => pool.RunAsync(() =>
+        {
+            var node = new Node();
+            node.Next = node;
+            return node;
+        }).Within("cyclic result"));
+
+        Assert.Contains("could not be serialized", error.RemoteMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_RuntimeGeneratedDelegate_FailsAtCallSite()
+    {
+        await using WorkerPool pool = TestPools.Process();
+        Expression<Func<int, int>> expression = x => x + 1;
+        Func<int, int> compiled = expression.Compile();
+        var dynamicMethod = new DynamicMethod("Twice", typeof(int), [typeof(int)]);
+        ILGenerator il = dynamicMethod.GetILGenerator();
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Ldc_I4_2);
+        il.Emit(OpCodes.Mul);
+        il.Emit(OpCodes.Ret);
+        var emitted = dynamicMethod.CreateDelegate<Func<int, int>>();
+
+        Assert.Contains("generated at run time", CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(compiled, 1)).Reason, StringComparison.Ordinal);
+        Assert.Contains("generated at run time", CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(emitted, 1)).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ThreadIsolation_CallThatCouldNotCrossAProcess_FailsAtCallSiteByDefault()
+    {
+        await using WorkerPool pool = TestPools.Thread();
+        using var stream = new MemoryStream([1, 2, 3]);
+
+        var error = CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(() => stream.Length));
+
+        Assert.Equal("captured variable 'stream'", error.Variable);
+    }
+
+    [Fact]
+    public async Task ThreadIsolation_CheckTurnedOff_SharesTheObject()
+    {
+        await using WorkerPool pool = TestPools.Thread(configure: o => o.CheckProcessBoundary = false);
+        using var stream = new MemoryStream([1, 2, 3]);
+
+        long length = await pool.RunAsync(() => stream.Length).Within("thread call");
+
+        Assert.Equal(3, length);
+    }
+
+    [Fact]
+    public async Task RunAsync_WrongArgumentCountThroughDelegateApi_NamesTheProblem()
+    {
+        await using WorkerPool pool = TestPools.Process();
+        Func<int, int, int> add = (a, b) => a + b;
+
+        var error = CallSite.Throws<ArgumentException>(() => pool.RunDelegateAsync(add, [1]));
+
+        Assert.Contains("parameter 'b'", error.Message, StringComparison.Ordinal);
+    }
+
+    private static long CountBytes(Stream source) => source.Length;
+
+    public sealed class StreamHolder
+    {
+        public Stream Data { get; set; } = new MemoryStream();
+
+        public Task<long> LengthInWorker(WorkerPool pool) => pool.RunAsync(() => Data.Length);
+    }
+
+    public sealed class Node
+    {
+        public Node? Next { get; set; }
+    }
+
+    public sealed class OnlyPrivateConstructor
+    {
+        private OnlyPrivateConstructor(int value, string extra)
+        {
+            Value = value;
+            Extra = extra;
+        }
+
+        public int Value { get; }
+
+        public string Extra { get; }
+
+        public sealed class Factory
+        {
+            public OnlyPrivateConstructor Create(int value) => new(value, "x");
+        }
+    }
+}

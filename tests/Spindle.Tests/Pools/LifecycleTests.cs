@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using Spindle.Pools;
+using Spindle.Tests.Support;
+
+namespace Spindle.Tests.Pools;
+
+public class LifecycleTests
+{
+    [Fact]
+    public async Task ProcessPool_WarmWorkers_AreReusedAcrossCalls()
+    {
+        await using WorkerPool pool = TestPools.Process(workers: 1);
+
+        var pids = new HashSet<int>();
+        for (int i = 0; i < 20; i++)
+        {
+            pids.Add(await pool.RunAsync(() => Environment.ProcessId).Within("call"));
+        }
+
+        Assert.Single(pids);
+        Assert.DoesNotContain(Environment.ProcessId, pids);
+    }
+
+    [Fact]
+    public async Task ThreadPool_RunsOnWorkerThreadsOfThisProcess_SharingMemory()
+    {
+        await using WorkerPool pool = TestPools.Thread(workers: 2, configure: o => o.CheckProcessBoundary = false);
+        var seen = new List<int>();
+
+        (int pid, int thread) = await pool.RunAsync(() =>
+        {
+            seen.Add(1);
+            return (Environment.ProcessId, Environment.CurrentManagedThreadId);
+        }).Within("thread call");
+
+        Assert.Equal(Environment.ProcessId, pid);
+        Assert.Contains(thread, pool.GetWorkers().Select(w => w.Id));
+        Assert.Single(seen);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestPools.BothIsolations), MemberType = typeof(TestPools))]
+    public async Task MaxCallsPerWorker_RecyclesTheWorker(Isolation isolation)
+    {
+        await using WorkerPool pool = TestPools.Create(isolation, workers: 1, o => o.MaxCallsPerWorker = 2);
+
+        var ids = new List<int>();
+        for (int i = 0; i < 6; i++)
+        {
+            ids.Add(await pool.RunAsync(() => isolation == Isolation.Process ? Environment.ProcessId : Environment.CurrentManagedThreadId).Within("call"));
+        }
+
+        Assert.Equal(3, ids.Distinct().Count());
+        Assert.Equal(ids[0], ids[1]);
+        Assert.NotEqual(ids[1], ids[2]);
+    }
+
+    [Fact]
+    public async Task IdleTimeout_RetiresIdleWorkers_AndNewCallsStartFreshOnes()
+    {
+        await using WorkerPool pool = TestPools.Process(workers: 1, o => o.IdleTimeout = TimeSpan.FromMilliseconds(200));
+        int first = await pool.RunAsync(() => Environment.ProcessId).Within("first call");
+
+        await Bounded.Eventually(() => pool.GetWorkers().Count == 0, "the idle worker is retired");
+        await Bounded.Eventually(() => !IsRunning(first), "the retired worker process has exited");
+        int second = await pool.RunAsync(() => Environment.ProcessId).Within("call after retirement");
+
+        Assert.NotEqual(first, second);
+    }
+
+    [Fact]
+    public async Task WarmUp_StartsEveryWorkerBeforeAnyCall()
+    {
+        await using WorkerPool pool = TestPools.Process(workers: 2, o => o.WarmUp = true);
+
+        await Bounded.Eventually(() => pool.GetWorkers().Count == 2, "both workers are up");
+
+        Assert.All(pool.GetWorkers(), w => Assert.True(IsRunning(w.Id)));
+    }
+
+    [Fact]
+    public async Task QueueFull_NewCallsWaitForRoom_ThenRun()
+    {
+        await using WorkerPool pool = TestPools.Thread(workers: 1, o =>
+        {
+            o.MaxQueuedCalls = 1;
+            o.CheckProcessBoundary = false;
+        });
+        using var gate = new ManualResetEventSlim();
+
+        Task<int> running = pool.RunAsync(() => gate.Wait(Bounded.Unexpected) ? 1 : -1);
+        await Bounded.Eventually(() => pool.GetWorkers().Any(w => w.Busy), "the first call runs");
+        Task<int> queued = pool.RunAsync(() => 2);
+        Task<int> waiting = pool.RunAsync(() => 3);
+        await Task.Delay(Bounded.Expected);
+
+        Assert.Equal(1, pool.QueueLength);
+        Assert.False(waiting.IsCompleted);
+        gate.Set();
+        Assert.Equal(new[] { 1, 2, 3 }, await Task.WhenAll(running, queued, waiting).Within("all calls"));
+    }
+
+    [Fact]
+    public async Task DisposeAsync_DrainsEveryAcceptedCall_ThenStopsTheWorkers()
+    {
+        WorkerPool pool = TestPools.Process(workers: 1);
+        Task<int>[] calls = Enumerable.Range(0, 5).Select(i => pool.RunAsync(x =>
+        {
+            Task.Delay(30).Wait(); // simulated work
+            return x;
+        }, i)).ToArray();
+        int pid = await pool.RunAsync(() => Environment.ProcessId).Within("pid call");
+
+        await pool.DisposeAsync().AsTask().Within("drain");
+
+        Assert.Equal(new[] { 0, 1, 2, 3, 4 }, await Task.WhenAll(calls).Within("drained calls"));
+        await Bounded.Eventually(() => !IsRunning(pid), "the worker exits after the drain");
+    }
+
+    [Fact]
+    public async Task TerminateAsync_KillsWorkersAndFailsRunningAndQueuedCalls()
+    {
+        WorkerPool pool = TestPools.Process(workers: 1);
+        int pid = await pool.RunAsync(() => Environment.ProcessId).Within("pid call");
+        Task<int> stuck = pool.RunAsync(() =>
+        {
+            Task.Delay(Timeout.Infinite).Wait();
+            return 0;
+        });
+        Task<int> queued = pool.RunAsync(() => 1);
+
+        await pool.TerminateAsync().Within("terminate");
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stuck.Within("stuck call"));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued.Within("queued call"));
+        Assert.False(IsRunning(pid));
+    }
+
+    [Fact]
+    public async Task Cancellation_QueuedCallIsRemoved_RunningCallIsCancelledCooperatively()
+    {
+        await using WorkerPool pool = TestPools.Process(workers: 1);
+        int pid = await pool.RunAsync(() => Environment.ProcessId).Within("pid call");
+        using var stopRunning = new CancellationTokenSource();
+        using var stopQueued = new CancellationTokenSource();
+
+        Task<int> running = pool.RunAsync(ct =>
+        {
+            ct.WaitHandle.WaitOne(TimeSpan.FromSeconds(60));
+            ct.ThrowIfCancellationRequested();
+            return 1;
+        }, stopRunning.Token);
+        Task<int> queued = pool.RunAsync(() => 2, stopQueued.Token);
+        await Bounded.Eventually(() => pool.QueueLength == 1, "the second call is queued");
+
+        await stopQueued.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued.Within("queued call"));
+        Assert.False(running.IsCompleted);
+        await stopRunning.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.Within("running call"));
+
+        Assert.Equal(pid, await pool.RunAsync(() => Environment.ProcessId).Within("call after cancellations"));
+    }
+
+    [Fact]
+    public async Task WorkerKilledDuringACall_OnlyThatCallFails_AndTheWorkerIsReplaced()
+    {
+        await using WorkerPool pool = TestPools.Process(workers: 1);
+        int pid = await pool.RunAsync(() => Environment.ProcessId).Within("pid call");
+        Task<int> doomed = pool.RunAsync(() =>
+        {
+            Task.Delay(Timeout.Infinite).Wait();
+            return 0;
+        });
+        Task<int> next = pool.RunAsync(() => Environment.ProcessId);
+        await Bounded.Eventually(() => pool.GetWorkers().Any(w => w.Busy), "the doomed call runs");
+
+        Process.GetProcessById(pid).Kill();
+
+        var crash = await Assert.ThrowsAsync<Spindle.Workers.WorkerCrashedException>(() => doomed.Within("doomed call"));
+        Assert.Equal("SIGKILL", crash.Signal);
+        int replacement = await next.Within("queued call after the crash");
+        Assert.NotEqual(pid, replacement);
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}
