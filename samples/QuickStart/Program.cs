@@ -1,13 +1,17 @@
 using Spindle.Pools;
-using Spindle.Processes;
 
-WorkerHost.RunIfWorker(); // Needed only by self-contained and single-file apps; returns at once otherwise.
+Spindle.Processes.WorkerHost.RunIfWorker(); // Only self-contained and single-file apps need this line.
 
-int factor = 3; // Captured variables are copied into the worker process.
 await using var pool = new WorkerPool(new WorkerPoolOptions { Isolation = Isolation.Process, Workers = 2 });
 
-int workerPid = await pool.RunAsync(() => Environment.ProcessId);
-Console.WriteLine($"app pid {Environment.ProcessId}, worker pid {workerPid}");
-Console.WriteLine($"14 * {factor} = {await pool.RunAsync(x => x * factor, 14)}");
-int[] squares = await pool.MapAsync(x => x * x, Enumerable.Range(1, 5)).ToArrayAsync();
-Console.WriteLine($"squares: {string.Join(' ', squares)}");
+int factor = 3;                                                  // captured: copied into the worker
+int workerPid = await pool.RunAsync(() => Environment.ProcessId);  // ran in another process
+int answer = await pool.RunAsync(x => x * factor, 14);             // 42
+
+long total = 0;
+await foreach (long square in pool.MapAsync(x => (long)x * x, Enumerable.Range(1, 10_000), new MapOptions { ChunkSize = 1000 }))
+{
+    total += square;
+}
+
+Console.WriteLine($"parent {Environment.ProcessId}, worker {workerPid}: {answer}, {total}");

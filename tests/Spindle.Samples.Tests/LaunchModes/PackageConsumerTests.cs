@@ -1,9 +1,10 @@
 using Spindle.Samples.Tests.Infrastructure;
+using Spindle.Samples.Tests.Readme;
 using Xunit.Abstractions;
 
 namespace Spindle.Samples.Tests.LaunchModes;
 
-/// <summary>A new user's path: pack Spindle, make a console app, add the package, paste the QuickStart example, run.</summary>
+/// <summary>A new user's path: pack Spindle, make a console app, add the package, paste the README example, run.</summary>
 [Collection(SlowProgramsCollection.Name)]
 public sealed class PackageConsumerTests(ITestOutputHelper log) : IDisposable
 {
@@ -21,7 +22,7 @@ public sealed class PackageConsumerTests(ITestOutputHelper log) : IDisposable
     private readonly TempDirectory _temp = new("package");
 
     [Fact]
-    public async Task NewConsoleApp_WithThePackage_RunsTheQuickStartExample()
+    public async Task NewConsoleApp_WithThePackage_RunsTheReadmeExample()
     {
         string feed = _temp.PathOf("feed");
         string app = _temp.PathOf("App");
@@ -32,7 +33,7 @@ public sealed class PackageConsumerTests(ITestOutputHelper log) : IDisposable
         await Dotnet.RunAsync(_temp.Path, ["new", "console", "--name", "App", "--output", app, "--no-restore"], log, environment);
         await File.WriteAllTextAsync(Path.Combine(app, "nuget.config"), string.Format(System.Globalization.CultureInfo.InvariantCulture, NuGetConfig, feed));
         await Dotnet.RunAsync(app, ["add", "package", "Spindle", "--version", "0.1.0"], log, environment);
-        File.Copy(Repository.PathOf("samples", "QuickStart", "Program.cs"), Path.Combine(app, "Program.cs"), overwrite: true);
+        await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), ReadmeExample.Code());
 
         ChildResult run = await Dotnet.RunAsync(app, ["run", "--no-launch-profile"], log, environment);
 
@@ -40,7 +41,7 @@ public sealed class PackageConsumerTests(ITestOutputHelper log) : IDisposable
         string output = Path.Combine(app, "bin", "Debug", "net10.0");
         Assert.True(File.Exists(Path.Combine(output, "Spindle.Worker.dll")), "The package's build targets should copy Spindle.Worker.dll next to the app.");
 
-        // The same build started through the muxer, where the worker host next to the app is what workers run.
+        // The same build started through the muxer.
         ChildResult exec = await ChildProcess.RunAsync(Dotnet.Muxer, [Path.Combine(output, "App.dll")], Timeouts.ProgramRun, app);
         log.WriteLine($"{exec.Elapsed.TotalSeconds,6:0.0} s  {exec.Command}");
         QuickStartOutput.AssertRanInAWorkerProcess(exec, startedDirectly: true);
