@@ -19,6 +19,8 @@ internal sealed class ChannelListener : IAsyncDisposable
     /// <summary>Hello payload: token, worker id, role, pid.</summary>
     public const int HelloBytes = TokenBytes + 8 + 1 + 4;
 
+    private const int MaxConcurrentAdmissions = 32;
+
     private static readonly TimeSpan HelloTimeout = TimeSpan.FromSeconds(5);
 
     private readonly Socket _listener;
@@ -26,7 +28,8 @@ internal sealed class ChannelListener : IAsyncDisposable
     private readonly ConcurrentDictionary<long, Expected> _expected = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILogger _logger;
-    private readonly Task _acceptLoop;
+    private readonly Thread _acceptLoop;
+    private int _admitting;
 
     public ChannelListener(ILogger logger)
     {
@@ -41,7 +44,8 @@ internal sealed class ChannelListener : IAsyncDisposable
         }
 
         _listener.Listen(64);
-        _acceptLoop = Task.Run(AcceptLoopAsync);
+        _acceptLoop = new Thread(AcceptLoop) { IsBackground = true, Name = "Spindle channel listener" };
+        _acceptLoop.Start();
     }
 
     public string Directory { get; }
@@ -72,8 +76,19 @@ internal sealed class ChannelListener : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
+
+        // Closing a socket does not wake a thread blocked in accept() on Linux; shutting it down does.
+        try
+        {
+            _listener.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+            // Not connected: expected for a listener on some kernels; closing below is enough there.
+        }
+
         _listener.Dispose();
-        await _acceptLoop.ConfigureAwait(false);
+        await Task.Run(() => _acceptLoop.Join(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
         foreach (long id in _expected.Keys)
         {
             Forget(id);
@@ -83,35 +98,47 @@ internal sealed class ChannelListener : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private async Task AcceptLoopAsync()
+    private void AcceptLoop()
     {
         while (!_stopping.IsCancellationRequested)
         {
             Socket connection;
             try
             {
-                connection = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+                connection = _listener.Accept();
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (Exception e) when (e is ObjectDisposedException or SocketException)
             {
                 return;
             }
 
-            _ = Task.Run(() => AdmitAsync(connection));
+            if (Interlocked.Increment(ref _admitting) > MaxConcurrentAdmissions)
+            {
+                // A flood of connections that never say hello must not pin threads; real workers retry nothing and never flood.
+                Interlocked.Decrement(ref _admitting);
+                Refuse(connection);
+                continue;
+            }
+
+            var admission = new Thread(() => Admit(connection)) { IsBackground = true, Name = "Spindle channel admission" };
+            admission.Start();
         }
     }
 
-    private async Task AdmitAsync(Socket connection)
+    /// <summary>
+    /// Reads the hello with plain blocking I/O and a receive timeout. (An async read would switch the socket to
+    /// non-blocking mode for good, and every later result would take an extra hop through the socket engine.)
+    /// </summary>
+    private void Admit(Socket connection)
     {
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-            timeout.CancelAfter(HelloTimeout);
+            connection.ReceiveTimeout = (int)HelloTimeout.TotalMilliseconds;
             byte[] hello = new byte[Frame.HeaderSize + HelloBytes];
             int got = 0;
             while (got < hello.Length)
             {
-                int n = await connection.ReceiveAsync(hello.AsMemory(got), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                int n = connection.Receive(hello, got, hello.Length - got, SocketFlags.None);
                 if (n == 0)
                 {
                     break;
@@ -122,14 +149,24 @@ internal sealed class ChannelListener : IAsyncDisposable
 
             if (got == hello.Length && Admit(hello, connection))
             {
+                connection.ReceiveTimeout = 0;
                 return;
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or SocketException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             // Too slow, or gone: refused like any other bad hello.
         }
+        finally
+        {
+            Interlocked.Decrement(ref _admitting);
+        }
 
+        Refuse(connection);
+    }
+
+    private void Refuse(Socket connection)
+    {
         Interlocked.Increment(ref _rejected);
         _logger.LogWarning("Refused a connection on {SocketPath}: it did not present a valid hello in time.", SocketPath);
         connection.Dispose();

@@ -90,6 +90,25 @@ internal static class WorkerLauncher
 
         if (WorkerHost.HookInstalled && Environment.ProcessPath is { } self)
         {
+            // Started as `dotnet app.dll`: restarting `dotnet` alone would print its usage; run the app's entry assembly again.
+            string? entry = System.Reflection.Assembly.GetEntryAssembly()?.Location;
+            if (Path.GetFileNameWithoutExtension(self) == "dotnet" && !string.IsNullOrEmpty(entry))
+            {
+                var arguments = new List<string> { "exec" };
+                if (runtimeConfig is not null)
+                {
+                    arguments.AddRange(["--runtimeconfig", runtimeConfig]);
+                }
+
+                if (depsFile is not null)
+                {
+                    arguments.AddRange(["--depsfile", depsFile]);
+                }
+
+                arguments.Add(entry);
+                return new LaunchCommand(self, arguments, $"{self} exec {entry} (restarted as a worker via WorkerHost.RunIfWorker)");
+            }
+
             return new LaunchCommand(self, [], $"{self} (restarted as a worker via WorkerHost.RunIfWorker)");
         }
 
