@@ -1,34 +1,38 @@
 namespace Spindle.Pools;
 
 /// <summary>
-/// A worker thread: a dedicated thread that runs handed-over calls in this process, no serialization.
-/// It cannot be killed; cancellation is cooperative only (the seeds' trade-off: threads share the process).
+/// A worker of a thread-isolated pool: runs handed-over calls in this process, on .NET thread-pool threads, one at
+/// a time, with no serialization. A call queued from a thread-pool thread runs on that same thread once the caller
+/// awaits (the local queue), so a call costs about what <c>Task.Run</c> does. It cannot be killed; cancellation is
+/// cooperative only (the seeds' trade-off: threads share the process).
 /// </summary>
-internal sealed class ThreadSlot : PoolSlot
+internal sealed class ThreadSlot : PoolSlot, IThreadPoolWorkItem
 {
+    private static int _minimumThreads;
+
     private readonly CallDispatcher _dispatcher;
-    private readonly SemaphoreSlim _signal = new(0);
-    private readonly Thread _thread;
+    private readonly int _index;
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private PendingCall? _next;
     private CancellationTokenSource? _cancellation;
-    private volatile bool _stopping;
+    private volatile bool _retiring;
 
-    public ThreadSlot(CallDispatcher dispatcher, int index)
+    public ThreadSlot(CallDispatcher dispatcher, int index, int poolWorkers)
     {
         _dispatcher = dispatcher;
-        _thread = new Thread(Loop) { IsBackground = true, Name = $"Spindle worker thread {index}" };
-        _thread.Start();
+        _index = index;
+        EnsureThreadsFor(poolWorkers);
     }
 
-    public override int Id => _thread.ManagedThreadId;
+    /// <summary>The worker's number in its pool (calls run on whichever thread-pool thread is free).</summary>
+    public override int Id => _index;
 
     public override Task Exited => _exited.Task;
 
     public override void Dispatch(PendingCall call)
     {
         Volatile.Write(ref _next, call);
-        _signal.Release();
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
     }
 
     public override void CancelRunning(PendingCall call)
@@ -58,47 +62,58 @@ internal sealed class ThreadSlot : PoolSlot
 
     public override void Retire()
     {
-        _stopping = true;
-        _signal.Release();
+        _retiring = true;
+        if (Running is null)
+        {
+            _exited.TrySetResult();
+        }
     }
 
     public override void Kill() => Retire();
 
-    private void Loop()
+    void IThreadPoolWorkItem.Execute()
     {
-        try
+        PendingCall? call = Interlocked.Exchange(ref _next, null);
+        if (call is null)
         {
-            while (true)
-            {
-                _signal.Wait();
-                PendingCall? call = Interlocked.Exchange(ref _next, null);
-                if (call is null)
-                {
-                    if (_stopping)
-                    {
-                        return;
-                    }
-
-                    continue;
-                }
-
-                using (var cancellation = CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken))
-                {
-                    _cancellation = cancellation;
-                    Running = call;
-                    call.RunHere(cancellation.Token);
-                    Running = null;
-                    _cancellation = null;
-                }
-
-                CallsDone++;
-                _dispatcher.OnCallFinished(this, call);
-            }
+            return;
         }
-        finally
+
+        using (var cancellation = CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken))
         {
-            _signal.Dispose();
+            _cancellation = cancellation;
+            Running = call;
+            call.RunHere(cancellation.Token);
+            Running = null;
+            _cancellation = null;
+        }
+
+        CallsDone++;
+        _dispatcher.OnCallFinished(this, call);
+        if (_retiring && Running is null)
+        {
             _exited.TrySetResult();
         }
+    }
+
+    /// <summary>
+    /// Calls may block; the thread pool adds threads slowly past its minimum, so a pool of N workers raises the
+    /// minimum to N (never lowers it) — otherwise N blocking calls would start one by one.
+    /// </summary>
+    private static void EnsureThreadsFor(int workers)
+    {
+        int current = Volatile.Read(ref _minimumThreads);
+        if (workers <= current)
+        {
+            return;
+        }
+
+        ThreadPool.GetMinThreads(out int worker, out int io);
+        if (workers > worker)
+        {
+            ThreadPool.SetMinThreads(workers, io);
+        }
+
+        Interlocked.Exchange(ref _minimumThreads, Math.Max(workers, worker));
     }
 }

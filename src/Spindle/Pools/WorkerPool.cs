@@ -189,7 +189,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
     {
         if (_options.Isolation == Isolation.Thread)
         {
-            return new ThreadSlot(_dispatcher, index);
+            return new ThreadSlot(_dispatcher, index, _options.Workers);
         }
 
         ChildWorker child = await ChildWorker.StartAsync(_listener!, _childSettings!, cancellationToken).ConfigureAwait(false);

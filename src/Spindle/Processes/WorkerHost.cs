@@ -47,11 +47,32 @@ public static class WorkerHost
         }
 
         ValueCodec codec = new(CreateSerializer(environment.SerializerType));
+
+        // While the parent accepts our connections, compile the call path on the other core: the first real call
+        // then runs warm instead of paying for the JIT.
+        var warmUp = new Thread(() => WarmUp(codec)) { IsBackground = true, Name = "Spindle worker warm-up" };
+        warmUp.Start();
         using FrameSocket data = Connect(environment, ChannelRole.Data);
         using FrameSocket control = Connect(environment, ChannelRole.Control);
         var session = new WorkerSession(data, control, new CallRunner(codec), environment.OneShot, environment.MemoryLimit);
         return session.Serve();
     }
+
+    /// <summary>Runs one call to <see cref="Echo"/> through the whole encode → decode → invoke → encode path.</summary>
+    private static void WarmUp(ValueCodec codec)
+    {
+        Func<int, int> echo = Echo;
+        using var call = new WireWriter();
+        using var result = new WireWriter();
+        CallWriter.Write(call, codec, callId: 0, CallFlags.None, MethodTemplate.For(echo, nameof(echo)), echo.Target, [1], nameof(echo));
+        new CallRunner(codec).Run(call.WrittenSpan[Frame.HeaderSize..], result, CancellationToken.None);
+        var reader = new WireReader(result.WrittenSpan[Frame.HeaderSize..]);
+        reader.ReadInt64();
+        reader.ReadByte();
+        codec.Read(ref reader, typeof(int));
+    }
+
+    private static int Echo(int value) => value;
 
     private static ICallSerializer? CreateSerializer(string? typeName) =>
         typeName is null ? null : (ICallSerializer)Activator.CreateInstance(ValueCodec.ResolveType(typeName))!;

@@ -23,7 +23,7 @@ internal sealed class ValueCodec
     private static readonly ConcurrentDictionary<Type, FieldInfo[]> ClosureFields = new();
 
     private readonly ICallSerializer? _custom;
-    private readonly JsonCallSerializer _json = new();
+    private JsonCallSerializer? _json;
     private readonly ConcurrentDictionary<Type, byte> _codecs = new();
     private readonly ConcurrentDictionary<Type, bool> _verified = new();
 
@@ -31,6 +31,9 @@ internal sealed class ValueCodec
     {
         _custom = custom;
     }
+
+    /// <summary>Created on first use: a worker serving only binary values never loads System.Text.Json.</summary>
+    private JsonCallSerializer Json => _json ??= new JsonCallSerializer();
 
     /// <summary>Whether <paramref name="type"/> is a compiler-generated closure whose fields are captured variables.</summary>
     public static bool IsClosure(Type type) =>
@@ -200,7 +203,7 @@ internal sealed class ValueCodec
                     _custom!.Serialize(writer, value, type);
                     break;
                 default:
-                    _json.Serialize(writer, value, type);
+                    Json.Serialize(writer, value, type);
                     break;
             }
         }
@@ -218,7 +221,7 @@ internal sealed class ValueCodec
             {
                 BinaryCodecId => BinaryCodec.Deserialize(payload, type),
                 CustomCodecId => (_custom ?? throw new InvalidDataException("A value was written by a custom serializer this process does not have.")).Deserialize(payload, type),
-                JsonCodecId => _json.Deserialize(payload, type),
+                JsonCodecId => Json.Deserialize(payload, type),
                 _ => throw new InvalidDataException($"Unknown value codec {codec}."),
             };
         }
