@@ -26,6 +26,7 @@ internal sealed class WorkerSession
     private readonly bool _oneShot;
     private readonly long? _memoryLimit;
     private RunningCall? _running;
+    private long _cancelledBeforeStart = -1;
     private volatile bool _done;
 
     public WorkerSession(FrameSocket data, FrameSocket control, CallRunner runner, bool oneShot, long? memoryLimit)
@@ -63,7 +64,12 @@ internal sealed class WorkerSession
             }
 
             using var call = new RunningCall(CallRunner.PeekCallId(payload));
-            Volatile.Write(ref _running, call);
+            Interlocked.Exchange(ref _running, call);
+            if (Interlocked.Read(ref _cancelledBeforeStart) == call.CallId)
+            {
+                call.Cancel();
+            }
+
             Exception? failure = _runner.Run(payload, result, call.Cancellation.Token);
             Volatile.Write(ref _running, null);
             if (failure is OutOfMemoryException && _memoryLimit is { } limit)
@@ -105,7 +111,10 @@ internal sealed class WorkerSession
             {
                 if (kind == FrameKind.Cancel && payload.Length >= 8)
                 {
+                    // The cancellation may overtake its call (it travels on the other connection): remember it, then
+                    // look again, so whichever side comes second sees the other (both exchanges are full fences).
                     long callId = BinaryPrimitives.ReadInt64LittleEndian(payload);
+                    Interlocked.Exchange(ref _cancelledBeforeStart, callId);
                     RunningCall? running = Volatile.Read(ref _running);
                     if (running?.CallId == callId)
                     {

@@ -84,7 +84,7 @@ public class LifecycleTests
         int first = await pool.RunAsync(() => Environment.ProcessId).Within("first call");
 
         await Bounded.Eventually(() => pool.GetWorkers().Count == 0, "the idle worker is retired");
-        await Bounded.Eventually(() => !IsRunning(first), "the retired worker process has exited");
+        await Bounded.Eventually(() => !ProcessProbe.IsRunning(first), "the retired worker process has exited");
         int second = await pool.RunAsync(() => Environment.ProcessId).Within("call after retirement");
 
         Assert.NotEqual(first, second);
@@ -97,7 +97,7 @@ public class LifecycleTests
 
         await Bounded.Eventually(() => pool.GetWorkers().Count == 2, "both workers are up");
 
-        Assert.All(pool.GetWorkers(), w => Assert.True(IsRunning(w.Id)));
+        Assert.All(pool.GetWorkers(), w => Assert.True(ProcessProbe.IsRunning(w.Id)));
     }
 
     [Fact]
@@ -136,7 +136,7 @@ public class LifecycleTests
         await pool.DisposeAsync().AsTask().Within("drain");
 
         Assert.Equal(new[] { 0, 1, 2, 3, 4 }, await Task.WhenAll(calls).Within("drained calls"));
-        await Bounded.Eventually(() => !IsRunning(pid), "the worker exits after the drain");
+        await Bounded.Eventually(() => !ProcessProbe.IsRunning(pid), "the worker exits after the drain");
     }
 
     [Fact]
@@ -155,7 +155,7 @@ public class LifecycleTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stuck.Within("stuck call"));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued.Within("queued call"));
-        Assert.False(IsRunning(pid));
+        Assert.False(ProcessProbe.IsRunning(pid));
     }
 
     [Fact]
@@ -204,18 +204,5 @@ public class LifecycleTests
         Assert.Equal("SIGKILL", crash.Signal);
         int replacement = await next.Within("queued call after the crash");
         Assert.NotEqual(pid, replacement);
-    }
-
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
     }
 }

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using Spindle.Pools;
+using Spindle.Processes;
+using Spindle.Tests.Support;
+
+namespace Spindle.Tests.Faults;
+
+[Collection(SerialCollection.Name)]
+public class OrphanAndLeakTests
+{
+    [Fact]
+    public async Task ParentKilledWithSigkill_EveryWorkerExitsWithinTwoSeconds_AndItsLeftoversAreCleanedNextStart()
+    {
+        string parentPath = Path.Combine(AppContext.BaseDirectory, "Spindle.TestParent.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+        start.ArgumentList.Add(parentPath);
+        start.ArgumentList.Add("pool");
+        start.ArgumentList.Add("3");
+        using Process parent = Process.Start(start)!;
+        try
+        {
+            string? line = await parent.StandardOutput.ReadLineAsync().Within("the parent's worker pids");
+            int[] workers = line!["pids ".Length..].Split(' ').Select(int.Parse).ToArray();
+            Assert.Equal(3, workers.Length);
+            string[] parentDirectories = Directory.GetDirectories(RuntimeDirectory.UserRoot, $"{parent.Id}-*");
+            Assert.NotEmpty(parentDirectories);
+
+            parent.Kill();
+            var clock = Stopwatch.StartNew();
+            await Bounded.Eventually(() => workers.All(pid => !ProcessProbe.IsRunning(pid)), "every worker of the killed parent has exited");
+
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"workers outlived their parent by {clock.Elapsed.TotalMilliseconds:0} ms");
+            await using (WorkerPool next = TestPools.Process())
+            {
+                Assert.All(parentDirectories, d => Assert.False(Directory.Exists(d), $"{d} was left behind"));
+            }
+        }
+        finally
+        {
+            if (!parent.HasExited)
+            {
+                parent.Kill();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task HundredPoolLifetimes_LeaveNoFileDescriptorsSocketsOrDirectories()
+    {
+        await using (WorkerPool warm = TestPools.Process())
+        {
+            await warm.RunAsync(() => 1).Within("warm-up call");
+        }
+
+        int fdsBefore = OpenFileDescriptors();
+        int directoriesBefore = OwnDirectories();
+        var workers = new List<int>();
+        for (int i = 0; i < 100; i++)
+        {
+            await using WorkerPool pool = TestPools.Process();
+            workers.Add(await pool.RunAsync(() => Environment.ProcessId).Within("call"));
+        }
+
+        await Bounded.Eventually(() => OpenFileDescriptors() <= fdsBefore + 2, $"file descriptors return to about {fdsBefore} (now {OpenFileDescriptors()})");
+        Assert.Equal(directoriesBefore, OwnDirectories());
+        Assert.All(workers, pid => Assert.False(ProcessProbe.IsRunning(pid), $"worker {pid} outlived its pool"));
+    }
+
+    [Fact]
+    public async Task TerminatedAndCrashedPools_LeaveNoWorkersOrDirectories()
+    {
+        int directoriesBefore = OwnDirectories();
+        WorkerPool pool = TestPools.Process(workers: 2);
+        await pool.WarmUpAsync().Within("warm-up");
+        int[] pids = pool.GetWorkers().Select(w => w.Id).ToArray();
+        Process.GetProcessById(pids[0]).Kill();
+
+        await pool.TerminateAsync().Within("terminate");
+
+        Assert.All(pids, pid => Assert.False(ProcessProbe.IsRunning(pid), $"worker {pid} outlived TerminateAsync"));
+        await Bounded.Eventually(() => OwnDirectories() == directoriesBefore, "the pool's private directory is removed");
+    }
+
+    private static int OpenFileDescriptors() => Directory.GetFiles("/proc/self/fd").Length;
+
+    private static int OwnDirectories() => Directory.GetDirectories(RuntimeDirectory.UserRoot, $"{Environment.ProcessId}-*").Length;
+}
