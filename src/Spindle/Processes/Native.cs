@@ -48,8 +48,31 @@ internal static partial class Native
         Environment.Exit(code);
     }
 
-    /// <summary>Whether a process with this pid exists (signal 0 probes without sending anything).</summary>
-    public static bool ProcessExists(int pid) => !OperatingSystem.IsWindows() && (kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() == 1 /* EPERM: exists, not ours */);
+    /// <summary>
+    /// Whether a process with this pid is alive. A zombie (dead, not yet reaped by its parent) is not: it will never
+    /// clean up after itself. Where /proc is missing, signal 0 probes without sending anything.
+    /// </summary>
+    public static bool ProcessAlive(int pid)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return true;
+        }
+
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..] is not ['Z' or 'X', ..];
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() == 1 /* EPERM: exists, not ours */;
+        }
+    }
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int prctl(int option, ulong arg2, ulong arg3, ulong arg4, ulong arg5);

@@ -49,7 +49,7 @@ internal static class RuntimeDirectory
             string name = Path.GetFileName(directory);
             int dash = name.IndexOf('-', StringComparison.Ordinal);
             if (dash > 0 && int.TryParse(name.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out int pid)
-                && pid != Environment.ProcessId && !Native.ProcessExists(pid))
+                && pid != Environment.ProcessId && !Native.ProcessAlive(pid))
             {
                 try
                 {
