@@ -17,5 +17,6 @@ internal static class Catalog
         new(5, "cold start", ColdStart.RunAsync),
         new(6, "64 MiB array round trip", BigArray.RunAsync),
         new(7, "idle worker memory", IdleMemory.RunAsync),
+        new(8, "crash recovery", CrashRecovery.RunAsync),
     ];
 }
