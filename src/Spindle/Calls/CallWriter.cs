@@ -58,6 +58,11 @@ internal static class CallWriter
     /// <summary>Thread isolation's check: would this call cross a process boundary? Sends nothing.</summary>
     public static void Verify(ValueCodec codec, MethodTemplate template, object? target, ReadOnlySpan<object?> args, string fnParam)
     {
+        if (template.VerifiedForGood && args.Length == template.SentParameterCount)
+        {
+            return;
+        }
+
         codec.Verify(target, target?.GetType() ?? typeof(object), "this", fnParam, template.UsedClosureFields);
         ParameterInfo[] parameters = template.Parameters;
         int sent = 0;
@@ -68,6 +73,8 @@ internal static class CallWriter
                 codec.Verify(args[sent++], parameters[i].ParameterType, $"argument '{parameters[i].Name}'", fnParam);
             }
         }
+
+        template.VerifiedForGood = template.CanStayVerified;
     }
 
     private static void WriteTarget(WireWriter writer, ValueCodec codec, MethodTemplate template, object? target, string fnParam)

@@ -18,11 +18,30 @@ internal sealed class MethodTemplate
     {
         Method = method;
         Parameters = method.GetParameters();
+        SentParameterCount = Parameters.Count(p => p.ParameterType != typeof(CancellationToken));
         ResultType = CallResultTypes.Unwrap(method.ReturnType);
         Key = BuildKey(method);
         AssemblyHints = BuildHints(method);
         UsedClosureFields = ClosureUsage.FieldsUsedBy(method);
     }
+
+    /// <summary>Parameters whose values travel (all but cancellation tokens).</summary>
+    public int SentParameterCount { get; }
+
+    /// <summary>
+    /// Whether one successful check covers every later call: no captured variables are used, and every parameter's
+    /// type fixes the runtime type of its values (a value type, or a sealed class), so nothing new can arrive.
+    /// </summary>
+    public bool CanStayVerified =>
+        _canStayVerified ??= (Method.IsStatic || (Serialization.ValueCodec.IsClosure(Method.DeclaringType!) && UsedClosureFields.Count == 0))
+            && Parameters.All(p => p.ParameterType == typeof(CancellationToken)
+                || (p.ParameterType.IsValueType && Nullable.GetUnderlyingType(p.ParameterType) is null)
+                || (p.ParameterType.IsSealed && !p.ParameterType.IsArray));
+
+    /// <summary>Set once a check passed and <see cref="CanStayVerified"/>: thread isolation then skips the check.</summary>
+    public bool VerifiedForGood { get; set; }
+
+    private bool? _canStayVerified;
 
     /// <summary>The closure fields the method uses: only these captured variables travel.</summary>
     public IReadOnlySet<System.Reflection.FieldInfo> UsedClosureFields { get; }

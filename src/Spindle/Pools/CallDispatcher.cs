@@ -274,7 +274,7 @@ internal sealed partial class CallDispatcher
         call.CancellationRegistration.Dispose();
         call.DisarmTimers();
         call.ReleaseFrame();
-        _telemetry.Finished(call.Task);
+        _telemetry.Finished(call);
         if (Interlocked.Decrement(ref _inFlight) == 0 && _closing)
         {
             _drained.TrySetResult();

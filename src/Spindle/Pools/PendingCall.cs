@@ -72,8 +72,17 @@ internal abstract class PendingCall
         Interlocked.Exchange(ref _graceTimer, null)?.Dispose();
     }
 
-    /// <summary>Thread isolation: run the delegate on the current (worker) thread and complete the task.</summary>
+    /// <summary>Thread isolation: run the delegate on the current thread and keep its outcome (see <see cref="Publish"/>).</summary>
     public abstract void RunHere(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Thread isolation: completes the task with the kept outcome. Called after the worker was freed, so the
+    /// caller's continuation may run right here, on this thread-pool thread, as it would after <c>Task.Run</c>.
+    /// </summary>
+    public abstract void Publish();
+
+    /// <summary>How the call ended, for metrics: ok, cancelled, crashed, timeout or failed.</summary>
+    public abstract string Outcome { get; }
 
     /// <summary>Process isolation: complete from a result frame's payload.</summary>
     public abstract void CompleteFromWire(ReadOnlySpan<byte> payload, ValueCodec codec, int workerProcessId);
@@ -93,33 +102,68 @@ internal abstract class PendingCall
 /// <summary>A pending call whose task yields <typeparamref name="TResult"/>.</summary>
 internal sealed class PendingCall<TResult> : PendingCall
 {
-    // Continuations run on the thread pool, never on a worker's reader thread, so user code cannot stall a worker.
-    private readonly TaskCompletionSource<TResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<TResult> _completion;
     private readonly Func<CancellationToken, TResult>? _inline;
+    private TResult? _result;
+    private Exception? _error;
+    private bool _canceled;
 
     public PendingCall(Func<CancellationToken, TResult>? inline, CancellationToken cancellationToken)
         : base(cancellationToken)
     {
         _inline = inline;
+
+        // Process isolation completes calls on a worker's reader thread: continuations go to the thread pool so user
+        // code can never stall a reader. Thread isolation publishes after freeing its worker, so inline is safe there.
+        _completion = new(inline is null ? TaskCreationOptions.RunContinuationsAsynchronously : TaskCreationOptions.None);
     }
 
     public override Task Task => _completion.Task;
 
     public Task<TResult> TypedTask => _completion.Task;
 
+    public override string Outcome => _completion.Task.Status switch
+    {
+        TaskStatus.RanToCompletion => "ok",
+        TaskStatus.Canceled => "cancelled",
+        TaskStatus.Faulted => _completion.Task.Exception?.InnerException switch
+        {
+            Workers.WorkerCrashedException => "crashed",
+            Pools.CallTimeoutException => "timeout",
+            _ => "failed",
+        },
+        _ => _canceled ? "cancelled" : _error is null ? "ok" : "failed",
+    };
+
     public override void RunHere(CancellationToken cancellationToken)
     {
         try
         {
-            _completion.TrySetResult(_inline!(cancellationToken));
+            _result = _inline!(cancellationToken);
         }
-        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            _completion.TrySetCanceled(e.CancellationToken);
+            _canceled = true;
         }
         catch (Exception e)
         {
-            _completion.TrySetException(e);
+            _error = e;
+        }
+    }
+
+    public override void Publish()
+    {
+        if (_canceled)
+        {
+            _completion.TrySetCanceled(CancellationToken.IsCancellationRequested ? CancellationToken : new CancellationToken(canceled: true));
+        }
+        else if (_error is not null)
+        {
+            _completion.TrySetException(_error);
+        }
+        else
+        {
+            _completion.TrySetResult(_result!);
         }
     }
 

@@ -68,22 +68,7 @@ internal sealed class PoolTelemetry
         CallRetried?.Invoke(Sender, new CallRetriedEventArgs(PoolName, callId, attempt, crashed));
     }
 
-    public void Finished(Task task)
-    {
-        string outcome = task.Status switch
-        {
-            TaskStatus.RanToCompletion => "ok",
-            TaskStatus.Canceled => "cancelled",
-            TaskStatus.Faulted => task.Exception?.InnerException switch
-            {
-                Workers.WorkerCrashedException => "crashed",
-                CallTimeoutException => "timeout",
-                _ => "failed",
-            },
-            _ => "abandoned",
-        };
-        Calls.Add(1, _poolTag, new("spindle.outcome", outcome));
-    }
+    public void Finished(PendingCall call) => Calls.Add(1, _poolTag, new("spindle.outcome", call.Outcome));
 
     public void Forget() => QueueLengths.TryRemove(this, out _);
 

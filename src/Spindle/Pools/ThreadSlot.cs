@@ -79,13 +79,21 @@ internal sealed class ThreadSlot : PoolSlot, IThreadPoolWorkItem
             return;
         }
 
-        using (var cancellation = CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken))
+        if (call.CancellationToken.CanBeCanceled || call.Timeout is not null)
         {
+            using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken);
             _cancellation = cancellation;
             Running = call;
             call.RunHere(cancellation.Token);
             Running = null;
             _cancellation = null;
+        }
+        else
+        {
+            // Nothing can cancel this call (no token, no timeout): skip the cancellation source, the common fast path.
+            Running = call;
+            call.RunHere(CancellationToken.None);
+            Running = null;
         }
 
         CallsDone++;
@@ -94,6 +102,9 @@ internal sealed class ThreadSlot : PoolSlot, IThreadPoolWorkItem
         {
             _exited.TrySetResult();
         }
+
+        // Last: the worker is free again, so the caller's continuation may run inline on this thread.
+        call.Publish();
     }
 
     /// <summary>

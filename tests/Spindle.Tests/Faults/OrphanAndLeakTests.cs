@@ -30,6 +30,7 @@ public class OrphanAndLeakTests
             await Bounded.Eventually(() => workers.All(pid => !ProcessProbe.IsRunning(pid)), "every worker of the killed parent has exited");
 
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"workers outlived their parent by {clock.Elapsed.TotalMilliseconds:0} ms");
+            await parent.WaitForExitAsync().Within("the killed parent to be gone");
             await using (WorkerPool next = TestPools.Process())
             {
                 Assert.All(parentDirectories, d => Assert.False(Directory.Exists(d), $"{d} was left behind"));

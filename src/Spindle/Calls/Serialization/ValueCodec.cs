@@ -21,6 +21,7 @@ internal sealed class ValueCodec
 
     private static readonly ConcurrentDictionary<string, Type> TypesByName = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<Type, FieldInfo[]> ClosureFields = new();
+    private static readonly ConcurrentDictionary<Type, bool> ClosureTypes = new();
 
     private readonly ICallSerializer? _custom;
     private JsonCallSerializer? _json;
@@ -37,7 +38,8 @@ internal sealed class ValueCodec
 
     /// <summary>Whether <paramref name="type"/> is a compiler-generated closure whose fields are captured variables.</summary>
     public static bool IsClosure(Type type) =>
-        type.Name.StartsWith("<>c", StringComparison.Ordinal) && type.IsDefined(typeof(CompilerGeneratedAttribute), inherit: false);
+        ClosureTypes.TryGetValue(type, out bool closure) ? closure
+            : ClosureTypes.GetOrAdd(type, static t => t.Name.StartsWith("<>c", StringComparison.Ordinal) && t.IsDefined(typeof(CompilerGeneratedAttribute), inherit: false));
 
     /// <summary>The instance fields of a closure, in a stable order both processes agree on.</summary>
     public static FieldInfo[] FieldsOf(Type closure) =>
