@@ -12,10 +12,9 @@ internal sealed class ResolvedMethod
         ResultType = CallResultTypes.Unwrap(method.ReturnType);
         IsAsync = ResultType != method.ReturnType || method.ReturnType == typeof(Task) || method.ReturnType == typeof(ValueTask);
         SentParameters = Parameters.Where(p => p.ParameterType != typeof(CancellationToken)).ToArray();
-        if (SentParameters.Length == 1 && Parameters.Length == 1 && !IsAsync && ResultType != typeof(void))
-        {
-            FastMap = MapRunner.Create(SentParameters[0].ParameterType, ResultType);
-        }
+        _fastMap = SentParameters.Length == 1 && Parameters.Length == 1 && !IsAsync && ResultType != typeof(void)
+            ? new Lazy<MapRunner?>(() => MapRunner.Create(SentParameters[0].ParameterType, ResultType))
+            : null;
     }
 
     public MethodInfo Method { get; }
@@ -29,6 +28,8 @@ internal sealed class ResolvedMethod
 
     public bool IsAsync { get; }
 
-    /// <summary>A typed loop for maps over a plain <c>Func&lt;T, TResult&gt;</c>: no reflection per item.</summary>
-    public MapRunner? FastMap { get; }
+    private readonly Lazy<MapRunner?>? _fastMap;
+
+    /// <summary>A typed loop for maps over a plain <c>Func&lt;T, TResult&gt;</c>: no reflection per item. Built on the first map call.</summary>
+    public MapRunner? FastMap => _fastMap?.Value;
 }
