@@ -4,13 +4,13 @@ namespace Spindle.Pools;
 
 /// <summary>A worker of a pool started.</summary>
 /// <param name="PoolName">The pool's <see cref="WorkerPoolOptions.Name"/>.</param>
-/// <param name="WorkerId">The pid (processes) or managed thread id (threads).</param>
+/// <param name="WorkerId">The pid (processes) or the worker's number in its pool (threads).</param>
 /// <param name="Replacement">Whether it replaces a worker that ended.</param>
 public sealed record WorkerStartedEventArgs(string PoolName, int WorkerId, bool Replacement);
 
 /// <summary>A worker of a pool ended.</summary>
 /// <param name="PoolName">The pool's <see cref="WorkerPoolOptions.Name"/>.</param>
-/// <param name="WorkerId">The pid (processes) or managed thread id (threads).</param>
+/// <param name="WorkerId">The pid (processes) or the worker's number in its pool (threads).</param>
 /// <param name="Reason">Why it ended.</param>
 /// <param name="Exit">For a process: exit code, signal, cause and stderr tail.</param>
 public sealed record WorkerExitedEventArgs(string PoolName, int WorkerId, WorkerExitReason Reason, WorkerExit? Exit);

@@ -3,7 +3,7 @@ namespace Spindle.Pools;
 /// <summary>One worker of a pool, as the dispatcher sees it: runs one call at a time and reports back.</summary>
 internal abstract class PoolSlot
 {
-    /// <summary>The worker's pid (process isolation) or managed thread id (thread isolation).</summary>
+    /// <summary>The worker's pid (process isolation) or its number in the pool (thread isolation).</summary>
     public abstract int Id { get; }
 
     /// <summary>Calls this worker has finished.</summary>

@@ -1,7 +1,7 @@
 namespace Spindle.Pools;
 
 /// <summary>A snapshot of one worker of a pool.</summary>
-/// <param name="Id">The pid (process isolation) or managed thread id (thread isolation).</param>
+/// <param name="Id">The pid (process isolation), or the worker's number in its pool (thread isolation: calls run on thread-pool threads).</param>
 /// <param name="Isolation">Whether it is a process or a thread.</param>
 /// <param name="Busy">Whether it is running a call now.</param>
 /// <param name="CallsDone">Calls it has finished.</param>

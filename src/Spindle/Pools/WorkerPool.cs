@@ -14,7 +14,7 @@ namespace Spindle.Pools;
 /// <code>
 ///  caller ── RunAsync(fn, args) ──► PendingCall ──► CallDispatcher ──► idle worker (or queue, bounded)
 ///               │ process isolation: encode at the call site     │
-///               │ (bad values fail here, naming the variable)     ├─ ThreadSlot:  invoke on a worker thread
+///               │ (bad values fail here, naming the variable)     ├─ ThreadSlot:  invoke on a thread-pool thread
 ///               ▼                                                 └─ ProcessSlot: frame ─► private socket ─► worker host
 ///            Task&lt;TResult&gt; ◄── result / RemoteException / WorkerCrashedException ◄── reader thread
 /// </code>
