@@ -27,7 +27,7 @@ public class OrphanAndLeakTests
 
             parent.Kill();
             var clock = Stopwatch.StartNew();
-            await Bounded.Eventually(() => workers.All(pid => !ProcessProbe.IsRunning(pid)), "every worker of the killed parent has exited");
+            await Bounded.Eventually(() => workers.All(pid => !Native.ProcessAlive(pid)), "every worker of the killed parent has exited");
 
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"workers outlived their parent by {clock.Elapsed.TotalMilliseconds:0} ms");
             await parent.WaitForExitAsync().Within("the killed parent to be gone");
@@ -64,7 +64,7 @@ public class OrphanAndLeakTests
 
         await Bounded.Eventually(() => OpenFileDescriptors() <= fdsBefore, $"open sockets, pipes and files return to {fdsBefore} (now {OpenFileDescriptors()})");
         Assert.Equal(directoriesBefore, OwnDirectories());
-        Assert.All(workers, pid => Assert.False(ProcessProbe.IsRunning(pid), $"worker {pid} outlived its pool"));
+        Assert.All(workers, pid => Assert.False(Native.ProcessAlive(pid), $"worker {pid} outlived its pool"));
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public class OrphanAndLeakTests
 
         await pool.TerminateAsync().Within("terminate");
 
-        Assert.All(pids, pid => Assert.False(ProcessProbe.IsRunning(pid), $"worker {pid} outlived TerminateAsync"));
+        Assert.All(pids, pid => Assert.False(Native.ProcessAlive(pid), $"worker {pid} outlived TerminateAsync"));
         await Bounded.Eventually(() => OwnDirectories() == directoriesBefore, "the pool's private directory is removed");
     }
 

@@ -1,3 +1,4 @@
+using Spindle.Processes;
 using System.Diagnostics;
 using Spindle.Pools;
 using Spindle.Tests.Support;
@@ -84,7 +85,7 @@ public class LifecycleTests
         int first = await pool.RunAsync(() => Environment.ProcessId).Within("first call");
 
         await Bounded.Eventually(() => pool.GetWorkers().Count == 0, "the idle worker is retired");
-        await Bounded.Eventually(() => !ProcessProbe.IsRunning(first), "the retired worker process has exited");
+        await Bounded.Eventually(() => !Native.ProcessAlive(first), "the retired worker process has exited");
         int second = await pool.RunAsync(() => Environment.ProcessId).Within("call after retirement");
 
         Assert.NotEqual(first, second);
@@ -97,7 +98,7 @@ public class LifecycleTests
 
         await Bounded.Eventually(() => pool.GetWorkers().Count == 2, "both workers are up");
 
-        Assert.All(pool.GetWorkers(), w => Assert.True(ProcessProbe.IsRunning(w.Id)));
+        Assert.All(pool.GetWorkers(), w => Assert.True(Native.ProcessAlive(w.Id)));
     }
 
     [Fact]
@@ -136,7 +137,7 @@ public class LifecycleTests
         await pool.DisposeAsync().AsTask().Within("drain");
 
         Assert.Equal(new[] { 0, 1, 2, 3, 4 }, await Task.WhenAll(calls).Within("drained calls"));
-        await Bounded.Eventually(() => !ProcessProbe.IsRunning(pid), "the worker exits after the drain");
+        await Bounded.Eventually(() => !Native.ProcessAlive(pid), "the worker exits after the drain");
     }
 
     [Fact]
@@ -155,7 +156,7 @@ public class LifecycleTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stuck.Within("stuck call"));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued.Within("queued call"));
-        Assert.False(ProcessProbe.IsRunning(pid));
+        Assert.False(Native.ProcessAlive(pid));
     }
 
     [Fact]
