@@ -1,6 +1,6 @@
-using Spindle.Processes;
 using System.Diagnostics;
 using Spindle.Pools;
+using Spindle.Processes;
 using Spindle.Tests.Support;
 
 namespace Spindle.Tests.Pools;
