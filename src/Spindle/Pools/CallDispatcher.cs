@@ -47,8 +47,6 @@ internal sealed partial class CallDispatcher
     /// <summary>True after <see cref="TerminateAsync"/>: running calls fail instead of being reported as crashes.</summary>
     public bool Terminated { get; private set; }
 
-    public bool Closing => _closing;
-
     public int QueueLength
     {
         get
