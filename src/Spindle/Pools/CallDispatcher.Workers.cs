@@ -28,14 +28,32 @@ internal sealed partial class CallDispatcher
     /// A worker ended. Decides the fate of the call it was running (retry, crash, timeout, cancellation), replaces the
     /// worker when the pool still needs it, and faults the pool when workers die too often.
     /// </summary>
-    public void OnSlotExited(PoolSlot slot, WorkerExit? exit, WorkerExitReason reason, PendingCall? call, Action<PendingCall>? verdict)
+    public void OnSlotExited(PoolSlot slot, WorkerExit? exit, WorkerExitReason reason, PendingCall? call, Action<PendingCall>? verdict, PendingCall[]? neverStarted = null)
     {
         bool retry = false;
         PoolSlot? retryOn = null;
         PoolFaultedException? fault = null;
+        var abandoned = new List<PendingCall>();
         lock (_gate)
         {
             RemoveLocked(slot);
+
+            // Calls pipelined behind the one that was running never started: they go back to the front of the queue,
+            // in order, as if never sent (a terminated pool fails them instead).
+            for (int i = (neverStarted?.Length ?? 0) - 1; i >= 0; i--)
+            {
+                PendingCall waiting = neverStarted![i];
+                waiting.RunningOn = null;
+                if (Terminated)
+                {
+                    abandoned.Add(waiting);
+                }
+                else
+                {
+                    waiting.QueueNode = _queue.AddFirst(waiting);
+                }
+            }
+
             if (reason == WorkerExitReason.Crashed)
             {
                 fault = RecordCrashLocked(exit);
@@ -92,6 +110,12 @@ internal sealed partial class CallDispatcher
             }
 
             Finish(call);
+        }
+
+        foreach (PendingCall waiting in abandoned)
+        {
+            waiting.TryFail(new OperationCanceledException("The pool was terminated before the call started."));
+            Finish(waiting);
         }
 
         if (fault is not null)

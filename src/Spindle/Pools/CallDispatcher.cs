@@ -19,6 +19,7 @@ internal sealed partial class CallDispatcher
     private readonly Lock _gate = new();
     private readonly LinkedList<PendingCall> _queue = new();
     private readonly Stack<PoolSlot> _idle = new();
+    private readonly List<PoolSlot> _spare = [];
     private readonly List<PoolSlot> _slots = [];
     private readonly HashSet<Task> _startingTasks = [];
     private readonly SemaphoreSlim _space;
@@ -132,10 +133,16 @@ internal sealed partial class CallDispatcher
         PoolSlot? slot = null;
         lock (_gate)
         {
-            slot = PopIdleLocked();
+            slot = PopIdleLocked() ?? TakeSpareLocked();
             if (slot is not null)
             {
                 call.RunningOn = slot;
+                if (slot.InFlight + 1 < slot.Capacity && !slot.InSpare)
+                {
+                    // Pipelined: it can take more while this call runs.
+                    slot.InSpare = true;
+                    _spare.Add(slot);
+                }
             }
             else
             {
@@ -160,11 +167,16 @@ internal sealed partial class CallDispatcher
         }
     }
 
-    /// <summary>Hands a call to the worker it was matched with, starting its timeout.</summary>
-    private void DispatchTo(PoolSlot slot, PendingCall call)
+    /// <summary>Hands a call to the worker it was matched with (the worker starts its timeout when it starts it).</summary>
+    private static void DispatchTo(PoolSlot slot, PendingCall call) => slot.Dispatch(call);
+
+    /// <summary>Starts <paramref name="call"/>'s timeout, if it has one: the worker has just started it.</summary>
+    public void ArmTimeout(PendingCall call, PoolSlot slot)
     {
-        call.ArmTimeout(() => OnCallTimedOut(call, slot));
-        slot.Dispatch(call);
+        if (call.Timeout is not null)
+        {
+            call.ArmTimeout(() => OnCallTimedOut(call, slot));
+        }
     }
 
     private void OnCallTimedOut(PendingCall call, PoolSlot slot)
@@ -211,7 +223,7 @@ internal sealed partial class CallDispatcher
 
     private void TakeNextOrPark(PoolSlot slot)
     {
-        PendingCall? next = null;
+        List<PendingCall>? next = null;
         bool retire = false;
         lock (_gate)
         {
@@ -220,39 +232,54 @@ internal sealed partial class CallDispatcher
                 return;
             }
 
-            if (_fault is not null)
+            int inFlight = slot.InFlight;
+            int? max = _options.MaxCallsPerWorker;
+            if (_fault is not null || (max is int limit && slot.CallsDone >= limit))
             {
-                retire = true;
-                RemoveLocked(slot);
-            }
-            else if (_options.MaxCallsPerWorker is int max && slot.CallsDone >= max)
-            {
-                retire = true;
-                RemoveLocked(slot);
-                if (_queue.Count > 0 && !Terminated)
+                // Faulted, or recycled after MaxCallsPerWorker: retire once its last call is done.
+                if (inFlight == 0)
                 {
-                    _starting++;
-                    StartSlotLocked(replacing: true);
+                    retire = true;
+                    RemoveLocked(slot);
+                    if (_fault is null && _queue.Count > 0 && !Terminated)
+                    {
+                        _starting++;
+                        StartSlotLocked(replacing: true);
+                    }
                 }
-            }
-            else if (_queue.First is { } node)
-            {
-                next = node.Value;
-                _queue.RemoveFirst();
-                next.QueueNode = null;
-                next.RunningOn = slot;
             }
             else
             {
-                slot.IdleSince = Environment.TickCount64;
-                _idle.Push(slot);
+                while (_queue.First is { } node && inFlight < slot.Capacity && (max is null || slot.CallsDone + inFlight < max))
+                {
+                    PendingCall call = node.Value;
+                    _queue.RemoveFirst();
+                    call.QueueNode = null;
+                    call.RunningOn = slot;
+                    (next ??= []).Add(call);
+                    inFlight++;
+                }
+
+                if (inFlight == 0)
+                {
+                    slot.IdleSince = Environment.TickCount64;
+                    _idle.Push(slot);
+                }
+                else if (inFlight < slot.Capacity && !slot.InSpare)
+                {
+                    slot.InSpare = true;
+                    _spare.Add(slot);
+                }
             }
         }
 
         if (next is not null)
         {
-            ReleaseSpace(next);
-            DispatchTo(slot, next);
+            foreach (PendingCall call in next)
+            {
+                ReleaseSpace(call);
+                DispatchTo(slot, call);
+            }
         }
         else if (retire)
         {
@@ -287,6 +314,32 @@ internal sealed partial class CallDispatcher
             call.HoldsQueueSpace = false;
             _space.Release();
         }
+    }
+
+    /// <summary>A busy worker that can take one more call (pipelining), or null.</summary>
+    private PoolSlot? TakeSpareLocked()
+    {
+        for (int i = _spare.Count - 1; i >= 0; i--)
+        {
+            PoolSlot slot = _spare[i];
+            if (slot.Removed || slot.InFlight == 0 || slot.InFlight >= slot.Capacity)
+            {
+                // Gone, idle again (then it is on the idle stack) or full: not spare any more.
+                slot.InSpare = false;
+                _spare.RemoveAt(i);
+                continue;
+            }
+
+            if (slot.InFlight + 1 >= slot.Capacity)
+            {
+                slot.InSpare = false;
+                _spare.RemoveAt(i);
+            }
+
+            return slot;
+        }
+
+        return null;
     }
 
     private PoolSlot? PopIdleLocked()

@@ -15,6 +15,15 @@ internal abstract class PoolSlot
     /// <summary>The call running now, if any.</summary>
     public PendingCall? Running { get; protected set; }
 
+    /// <summary>How many calls may be sent to this worker before it finishes the first (see <see cref="WorkerPoolOptions.PipelineDepth"/>).</summary>
+    public virtual int Capacity => 1;
+
+    /// <summary>Calls sent to this worker and not finished yet.</summary>
+    public virtual int InFlight => Running is null ? 0 : 1;
+
+    /// <summary>Whether the dispatcher lists it as busy but able to take another call.</summary>
+    public bool InSpare { get; set; }
+
     /// <summary>When the worker started.</summary>
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 

@@ -31,6 +31,7 @@ internal sealed class ThreadSlot : PoolSlot, IThreadPoolWorkItem
 
     public override void Dispatch(PendingCall call)
     {
+        _dispatcher.ArmTimeout(call, this);
         Volatile.Write(ref _next, call);
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
     }

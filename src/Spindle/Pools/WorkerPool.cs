@@ -193,6 +193,6 @@ public sealed partial class WorkerPool : IAsyncDisposable
         }
 
         ChildWorker child = await ChildWorker.StartAsync(_listener!, _childSettings!, cancellationToken).ConfigureAwait(false);
-        return new ProcessSlot(_dispatcher, child, _codec);
+        return new ProcessSlot(_dispatcher, child, _codec, _options.PipelineDepth);
     }
 }

@@ -21,6 +21,7 @@ public sealed class WorkerPoolOptions
     private TimeSpan _cancellationGracePeriod = TimeSpan.FromSeconds(2);
     private long? _memoryLimit;
     private string _name = "spindle";
+    private int _pipelineDepth = 1;
 
     /// <summary>Worker processes or worker threads.</summary>
     /// <value>The default is <see cref="Isolation.Process"/>.</value>
@@ -163,6 +164,18 @@ public sealed class WorkerPoolOptions
     {
         get => _memoryLimit;
         set => _memoryLimit = value is null or >= 64L << 20 ? value : throw new ArgumentOutOfRangeException(nameof(MemoryLimit), value, "MemoryLimit must be at least 64 MiB (a .NET process needs about that much to start).");
+    }
+
+    /// <summary>
+    /// How many calls may be sent to a busy worker process ahead of time, waiting in its socket behind the running one.
+    /// Above 1, many tiny calls run faster (the worker never waits for the next call to cross the socket), but a call
+    /// may wait behind a long one while another worker is free: raise it for floods of short calls only.
+    /// </summary>
+    /// <value>The default is 1: a worker gets its next call when it has finished the last.</value>
+    public int PipelineDepth
+    {
+        get => _pipelineDepth;
+        set => _pipelineDepth = value is >= 1 and <= 64 ? value : throw new ArgumentOutOfRangeException(nameof(PipelineDepth), value, "PipelineDepth must be between 1 and 64.");
     }
 
     internal WorkerPoolOptions Clone() => (WorkerPoolOptions)MemberwiseClone();

@@ -26,7 +26,7 @@ internal sealed class WorkerSession
     private readonly bool _oneShot;
     private readonly long? _memoryLimit;
     private RunningCall? _running;
-    private long _cancelledBeforeStart = -1;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, bool> _cancelledBeforeStart = new();
     private volatile bool _done;
 
     public WorkerSession(FrameSocket data, FrameSocket control, CallRunner runner, bool oneShot, long? memoryLimit)
@@ -65,7 +65,7 @@ internal sealed class WorkerSession
 
             using var call = new RunningCall(CallRunner.PeekCallId(payload));
             Interlocked.Exchange(ref _running, call);
-            if (Interlocked.Read(ref _cancelledBeforeStart) == call.CallId)
+            if (_cancelledBeforeStart.TryRemove(call.CallId, out _))
             {
                 call.Cancel();
             }
@@ -111,13 +111,15 @@ internal sealed class WorkerSession
             {
                 if (kind == FrameKind.Cancel && payload.Length >= 8)
                 {
-                    // The cancellation may overtake its call (it travels on the other connection): remember it, then
-                    // look again, so whichever side comes second sees the other (both exchanges are full fences).
+                    // The cancellation may overtake its call (it travels on the other connection, and pipelined calls wait
+                    // in the socket): remember it, then look again, so whichever side comes second sees the other.
                     long callId = BinaryPrimitives.ReadInt64LittleEndian(payload);
-                    Interlocked.Exchange(ref _cancelledBeforeStart, callId);
+                    _cancelledBeforeStart[callId] = true;
+                    Interlocked.MemoryBarrier();
                     RunningCall? running = Volatile.Read(ref _running);
                     if (running?.CallId == callId)
                     {
+                        _cancelledBeforeStart.TryRemove(callId, out _);
                         running.Cancel();
                     }
                 }
