@@ -13,6 +13,8 @@ internal sealed class FrameSocket : IDisposable
     private readonly Socket _socket;
     private readonly Lock _writeLock = new();
     private byte[] _readBuffer = ArrayPool<byte>.Shared.Rent(4096);
+    private int _start;
+    private int _end;
     private int _disposed;
 
     public FrameSocket(Socket socket, int maxFrameBytes)
@@ -41,54 +43,49 @@ internal sealed class FrameSocket : IDisposable
 
     /// <summary>
     /// Blocks until a whole frame arrives. Returns false at a clean end of stream (the peer closed or died).
-    /// The payload stays valid until the next call.
+    /// The payload stays valid until the next call. Reads are buffered: one system call brings in as many bytes as
+    /// are waiting, so a small frame costs one read, and frames sent back to back cost one read for several.
     /// </summary>
     /// <exception cref="InvalidDataException">The frame is larger than <see cref="MaxFrameBytes"/> or cut short.</exception>
     public bool ReceiveFrame(out FrameKind kind, out ReadOnlySpan<byte> payload)
     {
         kind = default;
         payload = default;
-        Span<byte> header = stackalloc byte[Frame.HeaderSize];
-        int got = ReceiveExactly(header);
-        if (got == 0)
+        if (!Fill(Frame.HeaderSize))
         {
+            if (_end > _start)
+            {
+                throw new InvalidDataException("The connection closed in the middle of a frame header.");
+            }
+
             return false;
         }
 
-        if (got < Frame.HeaderSize)
-        {
-            throw new InvalidDataException("The connection closed in the middle of a frame header.");
-        }
-
-        int length = BinaryPrimitives.ReadInt32LittleEndian(header);
+        int length = BinaryPrimitives.ReadInt32LittleEndian(_readBuffer.AsSpan(_start));
         if (length < 0 || length > MaxFrameBytes)
         {
             throw new InvalidDataException($"A frame of {length} bytes exceeds the limit of {MaxFrameBytes} bytes (MaxMessageBytes).");
         }
 
-        kind = (FrameKind)header[4];
-        if (_readBuffer.Length < length)
-        {
-            ArrayPool<byte>.Shared.Return(_readBuffer);
-            _readBuffer = ArrayPool<byte>.Shared.Rent(length);
-        }
-
-        if (ReceiveExactly(_readBuffer.AsSpan(0, length)) < length)
+        kind = (FrameKind)_readBuffer[_start + 4];
+        if (!Fill(Frame.HeaderSize + length))
         {
             throw new InvalidDataException($"The connection closed in the middle of a {length}-byte frame.");
         }
 
-        payload = _readBuffer.AsSpan(0, length);
+        payload = _readBuffer.AsSpan(_start + Frame.HeaderSize, length);
+        _start += Frame.HeaderSize + length;
         return true;
     }
 
     /// <summary>Gives back a large read buffer after a big frame so an idle worker does not hold it.</summary>
     public void TrimReadBuffer()
     {
-        if (_readBuffer.Length > 1 << 20)
+        if (_readBuffer.Length > 1 << 20 && _start == _end)
         {
             ArrayPool<byte>.Shared.Return(_readBuffer);
             _readBuffer = ArrayPool<byte>.Shared.Rent(4096);
+            _start = _end = 0;
         }
     }
 
@@ -116,15 +113,35 @@ internal sealed class FrameSocket : IDisposable
         }
     }
 
-    private int ReceiveExactly(Span<byte> destination)
+    /// <summary>Makes at least <paramref name="count"/> unread bytes available; false if the stream ended first.</summary>
+    private bool Fill(int count)
     {
-        int total = 0;
-        while (total < destination.Length)
+        if (_end - _start >= count)
+        {
+            return true;
+        }
+
+        if (_readBuffer.Length - _start < count)
+        {
+            // Not enough room after the unread bytes: move them to the front of a buffer big enough for the frame.
+            byte[] target = _readBuffer.Length >= count ? _readBuffer : ArrayPool<byte>.Shared.Rent(count);
+            Buffer.BlockCopy(_readBuffer, _start, target, 0, _end - _start);
+            if (!ReferenceEquals(target, _readBuffer))
+            {
+                ArrayPool<byte>.Shared.Return(_readBuffer);
+                _readBuffer = target;
+            }
+
+            _end -= _start;
+            _start = 0;
+        }
+
+        while (_end - _start < count)
         {
             int n;
             try
             {
-                n = _socket.Receive(destination[total..], SocketFlags.None);
+                n = _socket.Receive(_readBuffer, _end, _readBuffer.Length - _end, SocketFlags.None);
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown or SocketError.ConnectionAborted)
             {
@@ -133,12 +150,12 @@ internal sealed class FrameSocket : IDisposable
 
             if (n == 0)
             {
-                return total;
+                return false;
             }
 
-            total += n;
+            _end += n;
         }
 
-        return total;
+        return true;
     }
 }
