@@ -94,19 +94,6 @@ public sealed partial class WorkerPool
     {
         ArgumentNullException.ThrowIfNull(fn);
         ArgumentNullException.ThrowIfNull(args);
-        return Submit(fn, args, ct => InvokeInline(fn, args, ct), CallFlags.None, cancellationToken, options);
-    }
-
-    private static object? InvokeInline(Delegate fn, object?[] args, CancellationToken cancellationToken)
-    {
-        System.Reflection.ParameterInfo[] parameters = fn.Method.GetParameters();
-        object?[] full = new object?[parameters.Length];
-        for (int i = 0, sent = 0; i < parameters.Length; i++)
-        {
-            full[i] = parameters[i].ParameterType == typeof(CancellationToken) ? cancellationToken : args[sent++];
-        }
-
-        object? returned = fn.Method.Invoke(fn.Target, System.Reflection.BindingFlags.DoNotWrapExceptions, binder: null, full, culture: null);
-        return CallResultTypes.Await(returned, fn.Method.ReturnType);
+        return Submit(fn, args, ct => DelegateInvoker.Invoke(fn, args, ct), CallFlags.None, cancellationToken, options);
     }
 }

@@ -39,12 +39,10 @@ internal static class RuntimeDirectory
     }
 
     /// <summary>Removes owner directories whose process no longer exists (a parent that was killed).</summary>
-    public static int RemoveLeftovers() => RemoveLeftovers(UserRoot);
-
-    private static int RemoveLeftovers(string root)
+    public static int RemoveLeftovers()
     {
         int removed = 0;
-        foreach (string directory in Directory.EnumerateDirectories(root))
+        foreach (string directory in Directory.EnumerateDirectories(UserRoot))
         {
             string name = Path.GetFileName(directory);
             int dash = name.IndexOf('-', StringComparison.Ordinal);
@@ -94,7 +92,6 @@ internal static class RuntimeDirectory
             ? Path.Combine(runtime, "spindle")
             : Path.Combine(Path.GetTempPath(), $"spindle-{Native.EffectiveUserId()}");
         CreatePrivate(root);
-        RemoveLeftovers(root);
         return root;
     }
 }

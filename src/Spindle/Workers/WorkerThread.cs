@@ -1,4 +1,3 @@
-using System.Reflection;
 using Spindle.Calls;
 
 namespace Spindle.Workers;
@@ -63,8 +62,7 @@ public sealed class WorkerThread : IWorker
     {
         try
         {
-            object? returned = _target.Method.Invoke(_target.Target, BindingFlags.DoNotWrapExceptions, binder: null, _args, culture: null);
-            CallResultTypes.Await(returned, _target.Method.ReturnType);
+            DelegateInvoker.Invoke(_target, _args, CancellationToken.None);
         }
         catch (Exception e)
         {
