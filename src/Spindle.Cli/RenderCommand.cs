@@ -20,10 +20,8 @@ internal static class RenderCommand
         var height = RangedOption("--height", "Frame height in pixels.", defaults.Height, RenderSettings.MinSize, RenderSettings.MaxSize);
         var fps = RangedOption("--fps", "Playback frames per second.", defaults.FramesPerSecond, 1, 120);
         var workers = RangedOption("--workers", "Workers rendering at once.", Environment.ProcessorCount, 1, 256);
-        var isolation = new Option<string>("--isolation") { Description = "Render in worker processes or on worker threads.", DefaultValueFactory = _ => "process" };
-        isolation.AcceptOnlyFromAmong("process", "thread");
-        var scene = new Option<string>("--scene") { Description = "spheres (a ray tracer) or mandelbrot (a fractal zoom).", DefaultValueFactory = _ => defaults.Scene };
-        scene.AcceptOnlyFromAmong([.. RenderSettings.Scenes]);
+        var isolation = ChoiceOption("--isolation", "Render in worker processes or on worker threads.", "process", ["process", "thread"]);
+        var scene = ChoiceOption("--scene", "spheres (a ray tracer) or mandelbrot (a fractal zoom).", defaults.Scene, RenderSettings.Scenes);
         var output = new Option<string>("--out") { Description = "A directory for animation.png (and frames, MP4), or a .png file name.", DefaultValueFactory = _ => "spindle-render" };
         var framesPng = new Option<bool>("--frames-png") { Description = "Also write every frame as a PNG file." };
         var crashFrame = new Option<int?>("--crash-frame") { Description = "Crash the worker rendering frame K (0-based) with a real segfault, once." };
@@ -33,8 +31,19 @@ internal static class RenderCommand
         };
         command.Validators.Add(result =>
         {
-            int? crash = result.GetValue(crashFrame);
-            int count = result.GetValue(frames);
+            int? crash;
+            int count;
+            try
+            {
+                crash = result.GetValue(crashFrame);
+                count = result.GetValue(frames);
+            }
+            catch (InvalidOperationException)
+            {
+                // A malformed value (not a number, given twice) already has its own error naming the option.
+                return;
+            }
+
             if (crash is { } k && (k < 0 || k >= count))
             {
                 result.AddError($"--crash-frame must be a frame index from 0 to {count - 1} (--frames is {count}); got {k}.");
@@ -139,6 +148,21 @@ internal static class RenderCommand
             if (value < min || value > max)
             {
                 r.AddError($"{name} must be between {min} and {max}; got {value}.");
+            }
+        });
+        return option;
+    }
+
+    private static Option<string> ChoiceOption(string name, string description, string defaultValue, IReadOnlyList<string> choices)
+    {
+        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultValue, HelpName = string.Join('|', choices) };
+        option.CompletionSources.Add(choices.ToArray());
+        option.Validators.Add(r =>
+        {
+            string? value = r.GetValueOrDefault<string>();
+            if (value is null || !choices.Contains(value, StringComparer.Ordinal))
+            {
+                r.AddError($"{name} must be one of {string.Join(", ", choices)}; got '{value}'.");
             }
         });
         return option;
