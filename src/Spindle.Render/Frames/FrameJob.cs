@@ -1,3 +1,4 @@
+using Spindle.Render.Png;
 using Spindle.Render.Scenes;
 
 namespace Spindle.Render.Frames;
@@ -5,7 +6,7 @@ namespace Spindle.Render.Frames;
 /// <summary>The call a worker runs for one frame.</summary>
 internal static class FrameJob
 {
-    /// <summary>Marks the attempt, crashes if this is the planned crash, then renders.</summary>
+    /// <summary>Marks the attempt, crashes if this is the planned crash, then renders and compresses the frame.</summary>
     public static FrameOutput Render(FrameRequest request)
     {
         int attempt = RunMarkers.ClaimAttempt(request.RunDirectory, request.Index);
@@ -16,6 +17,6 @@ internal static class FrameJob
 
         byte[] rgba = FrameRenderer.Render(request.Scene, request.Index, request.Frames, request.Width, request.Height);
         int worker = request.ThreadIsolation ? Environment.CurrentManagedThreadId : Environment.ProcessId;
-        return new FrameOutput(rgba, worker, attempt);
+        return new FrameOutput(rgba, ApngEncoder.CompressFrame(rgba, request.Width, request.Height), worker, attempt);
     }
 }
