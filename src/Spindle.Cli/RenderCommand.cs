@@ -101,7 +101,7 @@ internal static class RenderCommand
         RenderResult result;
         try
         {
-            result = await RenderWithProgressAsync(farm, settings, cancellationToken);
+            result = await RenderProgressView.RunAsync(progress => farm.RenderAsync(settings, progress, cancellationToken), settings.Frames);
         }
         catch (RenderRunDiedException died)
         {
@@ -116,27 +116,6 @@ internal static class RenderCommand
         IReadOnlyList<(string What, string Path)> written = await files.WriteAsync(result, cancellationToken);
         RenderSummary.Print(result, poolOptions.Workers, written, files.Mp4Note);
         return 0;
-    }
-
-    private static async Task<RenderResult> RenderWithProgressAsync(RenderFarm farm, RenderSettings settings, CancellationToken cancellationToken)
-    {
-        RenderResult? result = null;
-        await AnsiConsole.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .StartAsync(async context =>
-            {
-                ProgressTask task = context.AddTask("starting workers", maxValue: settings.Frames);
-                var progress = new InlineProgress<RenderProgress>(p =>
-                {
-                    task.Value = p.FramesDone;
-                    string eta = p.Eta is { } left ? $"{left.TotalSeconds:0}s left" : "…";
-                    string crashes = p.CrashesSurvived > 0 ? $" · {p.CrashesSurvived} crash(es) survived" : string.Empty;
-                    task.Description = $"{p.FramesDone}/{p.FramesTotal} frames · {p.FramesPerSecond:0.0} frames/s · {eta}{crashes}";
-                });
-                result = await farm.RenderAsync(settings, progress, cancellationToken);
-            });
-        return result!;
     }
 
     private static Option<int> RangedOption(string name, string description, int defaultValue, int min, int max)
@@ -185,11 +164,5 @@ internal static class RenderCommand
     {
         Console.Error.WriteLine($"spindle render: {message}");
         return 2;
-    }
-
-    /// <summary>Calls the handler on the reporting thread, in order (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class InlineProgress<T>(Action<T> handler) : IProgress<T>
-    {
-        public void Report(T value) => handler(value);
     }
 }
