@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Spectre.Console;
 using Spindle.Pools;
 using Spindle.Render;
@@ -81,8 +82,13 @@ internal static class RenderCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(RenderSettings settings, WorkerPoolOptions poolOptions, string output, bool framesPng, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(RenderSettings settings, WorkerPoolOptions poolOptions, string output, bool framesPng, CancellationToken invocationToken)
     {
+        // Ctrl+C (and SIGTERM) cancel the render: frames stop within a row, workers are stopped, nothing is written.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(invocationToken);
+        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+        CancellationToken cancellationToken = stop.Token;
         RenderOutput files;
         try
         {
@@ -112,10 +118,21 @@ internal static class RenderCommand
         {
             return Fail($"a frame's worker crashed more often than it may be retried: {crashed.Message}");
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("spindle render: cancelled; nothing was written.");
+            return 130;
+        }
 
         IReadOnlyList<(string What, string Path)> written = await files.WriteAsync(result, cancellationToken);
         RenderSummary.Print(result, poolOptions.Workers, written, files.Mp4Note);
         return 0;
+
+        void Cancel(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
     }
 
     private static Option<int> RangedOption(string name, string description, int defaultValue, int min, int max)

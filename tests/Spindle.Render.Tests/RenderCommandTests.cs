@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Spindle.Render.Tests.Support;
+using Spindle.Tests.Support;
 using Spindle.Samples.Tests.Infrastructure;
 
 namespace Spindle.Render.Tests;
@@ -87,6 +89,77 @@ public sealed class RenderCommandTests : IDisposable
 
         AssertCleanFailure(run, "--out");
         Assert.DoesNotContain(run.Output, line => line.Contains("Rendering", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Render_CtrlC_CancelsStopsItsWorkersAndWritesNothing()
+    {
+        string output = Path.Combine(_directory.FullName, "cancelled.png");
+        var start = new ProcessStartInfo(Dotnet.Muxer) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _directory.FullName };
+        foreach (string argument in new[] { Repository.SampleProgram("Spindle.Cli"), "render", "--frames", "400", "--width", "320", "--height", "180", "--out", output })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using Process spindle = Process.Start(start)!;
+        try
+        {
+            Task<string> errors = spindle.StandardError.ReadToEndAsync();
+            while (await spindle.StandardOutput.ReadLineAsync().WaitAsync(Bounded.Unexpected) is { } line && !line.Contains("frames ·", StringComparison.Ordinal))
+            {
+            }
+
+            int[] workers = ChildrenOf(spindle.Id);
+            Assert.NotEmpty(workers);
+            Signals.Send(spindle.Id, Signals.Interrupt);
+            await spindle.WaitForExitAsync().WaitAsync(Bounded.Unexpected);
+
+            Assert.Equal(130, spindle.ExitCode);
+            Assert.Contains("cancelled", await errors.WaitAsync(Bounded.Unexpected), StringComparison.Ordinal);
+            Assert.False(File.Exists(output));
+            Assert.All(workers, pid => Assert.False(Running(pid), $"worker {pid} outlived the cancelled render"));
+        }
+        finally
+        {
+            if (!spindle.HasExited)
+            {
+                spindle.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    private static int[] ChildrenOf(int processId) =>
+        Directory.GetDirectories("/proc")
+            .Select(Path.GetFileName)
+            .Where(name => int.TryParse(name, out _))
+            .Select(name => int.Parse(name!, System.Globalization.CultureInfo.InvariantCulture))
+            .Where(pid => ParentOf(pid) == processId)
+            .ToArray();
+
+    private static bool Running(int pid)
+    {
+        try
+        {
+            return !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 
     private static void AssertCleanFailure(ChildResult run, string option)

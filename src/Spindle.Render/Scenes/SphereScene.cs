@@ -39,13 +39,14 @@ internal sealed class SphereScene
         _up = _right.Cross(_forward);
     }
 
-    public void Render(byte[] rgba)
+    public void Render(byte[] rgba, CancellationToken cancellationToken)
     {
         double aspect = (double)_width / _height;
         const double FieldOfView = 0.6;
         int offset = 0;
         for (int y = 0; y < _height; y++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             double v = (1.0 - ((y + 0.5) * 2.0 / _height)) * FieldOfView;
             for (int x = 0; x < _width; x++)
             {
