@@ -30,34 +30,20 @@ internal static class RenderCommand
         {
             frames, width, height, fps, workers, isolation, scene, output, framesPng, crashFrame,
         };
-        command.Validators.Add(result =>
-        {
-            int? crash;
-            int count;
-            try
-            {
-                crash = result.GetValue(crashFrame);
-                count = result.GetValue(frames);
-            }
-            catch (InvalidOperationException)
-            {
-                // A malformed value (not a number, given twice) already has its own error naming the option.
-                return;
-            }
-
-            if (crash is { } k && (k < 0 || k >= count))
-            {
-                result.AddError($"--crash-frame must be a frame index from 0 to {count - 1} (--frames is {count}); got {k}.");
-            }
-        });
         command.SetAction((parse, cancellationToken) =>
         {
+            int count = parse.GetValue(frames);
+            if (parse.GetValue(crashFrame) is { } k && (k < 0 || k >= count))
+            {
+                return Task.FromResult(Fail($"--crash-frame must be a frame index from 0 to {count - 1} (--frames is {count}); got {k}."));
+            }
+
             RenderSettings settings;
             try
             {
                 settings = new RenderSettings
                 {
-                    Frames = parse.GetValue(frames),
+                    Frames = count,
                     Width = parse.GetValue(width),
                     Height = parse.GetValue(height),
                     FramesPerSecond = parse.GetValue(fps),
@@ -140,7 +126,17 @@ internal static class RenderCommand
         var option = new Option<int>(name) { Description = $"{description} {min} to {max}; default {defaultValue}.", DefaultValueFactory = _ => defaultValue };
         option.Validators.Add(r =>
         {
-            int value = r.GetValueOrDefault<int>();
+            int value;
+            try
+            {
+                value = r.GetValueOrDefault<int>();
+            }
+            catch (InvalidOperationException)
+            {
+                // Not a number: the parser reports that itself, naming the option.
+                return;
+            }
+
             if (value < min || value > max)
             {
                 r.AddError($"{name} must be between {min} and {max}; got {value}.");

@@ -80,6 +80,18 @@ public sealed class RenderCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Render_CrashFrameWithDefaultFrameCount_IsCheckedAgainstTheDefault()
+    {
+        ChildResult beyond = await SpindleAsync("render", "--crash-frame", "48", "--out", Path.Combine(_directory.FullName, "never"));
+        ChildResult within = await SpindleAsync("render", "--crash-frame", "47", "--width", "16", "--height", "12", "--out", Path.Combine(_directory.FullName, "tiny.png"));
+
+        AssertCleanFailure(beyond, "--crash-frame");
+        Assert.Contains("--frames is 48", string.Join('\n', beyond.Errors), StringComparison.Ordinal);
+        within.EnsureSuccess();
+        Assert.Equal(48, ApngReader.Decode(File.ReadAllBytes(Path.Combine(_directory.FullName, "tiny.png"))).AnimationFrames);
+    }
+
+    [Fact]
     public async Task Render_UnwritableOutput_FailsNamingOutBeforeRendering()
     {
         string aFile = Path.Combine(_directory.FullName, "a-file");
