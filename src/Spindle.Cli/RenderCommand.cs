@@ -88,7 +88,9 @@ internal static class RenderCommand
         AnsiConsole.MarkupLine(
             $"Rendering [bold]{settings.Frames}[/] frames of [bold]{settings.Scene}[/] at {settings.Width}x{settings.Height} " +
             $"on {poolOptions.Workers} worker {(poolOptions.Isolation == Isolation.Process ? "processes" : "threads")}" +
-            (settings.CrashFrame is { } k ? $"; frame {k} will crash its worker (segfault)" : string.Empty));
+            (settings.CrashFrame is not { } k ? string.Empty
+                : poolOptions.Isolation == Isolation.Process ? $"; frame {k} segfaults its worker on the first attempt"
+                : $"; frame {k} segfaults, which ends a thread-isolated run (it runs in a child process to show that)"));
         await using var farm = new RenderFarm(poolOptions);
         RenderResult result;
         try
