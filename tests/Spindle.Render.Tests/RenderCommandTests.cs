@@ -80,6 +80,33 @@ public sealed class RenderCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Render_Mp4_IsWrittenThroughFfmpegOnThePathOrSaidToBeSkipped()
+    {
+        // Without ffmpeg on the PATH (an empty folder): the summary says so, and the APNG is still written.
+        string emptyFolder = Directory.CreateDirectory(Path.Combine(_directory.FullName, "empty-path")).FullName;
+        string without = Path.Combine(_directory.FullName, "without.png");
+        ChildResult skipped = (await ChildProcess.RunAsync(
+            Dotnet.Muxer, [Repository.SampleProgram("Spindle.Cli"), "render", "--frames", "3", "--width", "33", "--height", "17", "--out", without],
+            Timeouts.ProgramRun, _directory.FullName, new Dictionary<string, string?> { ["PATH"] = emptyFolder })).EnsureSuccess();
+        Assert.Contains(skipped.Output, line => line.Contains("skipped: ffmpeg is not on the PATH", StringComparison.Ordinal));
+        Assert.True(File.Exists(without));
+        Assert.False(File.Exists(Path.ChangeExtension(without, ".mp4")));
+
+        // With ffmpeg (this machine's, when installed): a real H.264 file with every frame, odd sizes trimmed to even.
+        if (Spindle.Render.Video.FfmpegExport.FindFfmpeg() is { } ffmpeg)
+        {
+            string with = Path.Combine(_directory.FullName, "with.png");
+            ChildResult written = (await SpindleAsync("render", "--frames", "3", "--width", "33", "--height", "17", "--out", with)).EnsureSuccess();
+            Assert.Contains(written.Output, line => line.Contains("MP4 (ffmpeg)", StringComparison.Ordinal));
+            string ffprobe = Path.Combine(Path.GetDirectoryName(ffmpeg)!, "ffprobe");
+            ChildResult probe = (await ChildProcess.RunAsync(
+                ffprobe, ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=codec_name,width,height,nb_read_frames", "-of", "csv=p=0", Path.ChangeExtension(with, ".mp4")],
+                Timeouts.ProgramRun, _directory.FullName)).EnsureSuccess();
+            Assert.Equal("h264,32,16,3", Assert.Single(probe.Output));
+        }
+    }
+
+    [Fact]
     public async Task Render_CrashFrameWithDefaultFrameCount_IsCheckedAgainstTheDefault()
     {
         ChildResult beyond = await SpindleAsync("render", "--crash-frame", "48", "--out", Path.Combine(_directory.FullName, "never"));
