@@ -1,0 +1,183 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Spectre.Console;
+using Spindle.Pools;
+using Spindle.Render;
+using Spindle.Workers;
+
+namespace Spindle.Cli;
+
+/// <summary>
+/// <c>spindle render</c>: the render farm. Renders an animation with one call per frame on a worker pool, shows
+/// progress, and writes an animated PNG (plus PNG frames and MP4 on request or when ffmpeg is present).
+/// </summary>
+internal static class RenderCommand
+{
+    public static Command Create()
+    {
+        var defaults = new RenderSettings();
+        var frames = RangedOption("--frames", "Frames in the animation.", defaults.Frames, 1, RenderSettings.MaxFrames);
+        var width = RangedOption("--width", "Frame width in pixels.", defaults.Width, RenderSettings.MinSize, RenderSettings.MaxSize);
+        var height = RangedOption("--height", "Frame height in pixels.", defaults.Height, RenderSettings.MinSize, RenderSettings.MaxSize);
+        var fps = RangedOption("--fps", "Playback frames per second.", defaults.FramesPerSecond, 1, 120);
+        var workers = RangedOption("--workers", "Workers rendering at once.", Environment.ProcessorCount, 1, 256);
+        var isolation = ChoiceOption("--isolation", "Render in worker processes or on worker threads.", "process", ["process", "thread"]);
+        var scene = ChoiceOption("--scene", "spheres (a ray tracer) or mandelbrot (a fractal zoom).", defaults.Scene, RenderSettings.Scenes);
+        var output = new Option<string>("--out") { Description = "A directory for animation.png (and frames, MP4), or a .png file name.", DefaultValueFactory = _ => "spindle-render" };
+        var framesPng = new Option<bool>("--frames-png") { Description = "Also write every frame as a PNG file." };
+        var crashFrame = new Option<int?>("--crash-frame") { Description = "Crash the worker rendering frame K (0-based) with a real segfault, once." };
+        var command = new Command("render", "Render an animation on a farm of worker processes (or threads) and write an animated PNG.")
+        {
+            frames, width, height, fps, workers, isolation, scene, output, framesPng, crashFrame,
+        };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            int count = parse.GetValue(frames);
+            if (parse.GetValue(crashFrame) is { } k && (k < 0 || k >= count))
+            {
+                return Task.FromResult(Fail($"--crash-frame must be a frame index from 0 to {count - 1} (--frames is {count}); got {k}."));
+            }
+
+            RenderSettings settings;
+            try
+            {
+                settings = new RenderSettings
+                {
+                    Frames = count,
+                    Width = parse.GetValue(width),
+                    Height = parse.GetValue(height),
+                    FramesPerSecond = parse.GetValue(fps),
+                    Scene = parse.GetValue(scene)!,
+                    CrashFrame = parse.GetValue(crashFrame),
+                };
+                settings.Validate();
+            }
+            catch (ArgumentOutOfRangeException e)
+            {
+                return Task.FromResult(Fail($"{OptionFor(e.ParamName)}: {FirstLine(e.Message)}"));
+            }
+
+            var poolOptions = new WorkerPoolOptions
+            {
+                Isolation = parse.GetValue(isolation) == "thread" ? Isolation.Thread : Isolation.Process,
+                Workers = parse.GetValue(workers),
+                Name = "spindle-render",
+            };
+            return RunAsync(settings, poolOptions, parse.GetValue(output)!, parse.GetValue(framesPng), cancellationToken);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(RenderSettings settings, WorkerPoolOptions poolOptions, string output, bool framesPng, CancellationToken invocationToken)
+    {
+        // Ctrl+C (and SIGTERM) cancel the render: frames stop within a row, workers are stopped, nothing is written.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(invocationToken);
+        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+        CancellationToken cancellationToken = stop.Token;
+        RenderOutput files;
+        try
+        {
+            files = RenderOutput.Prepare(output, framesPng);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return Fail($"--out: cannot write to '{output}': {e.Message}");
+        }
+
+        AnsiConsole.MarkupLine(
+            $"Rendering [bold]{settings.Frames}[/] frames of [bold]{settings.Scene}[/] at {settings.Width}x{settings.Height} " +
+            $"on {poolOptions.Workers} worker {(poolOptions.Isolation == Isolation.Process ? "processes" : "threads")}" +
+            (settings.CrashFrame is not { } k ? string.Empty
+                : poolOptions.Isolation == Isolation.Process ? $"; frame {k} segfaults its worker on the first attempt"
+                : $"; frame {k} segfaults, which ends a thread-isolated run (it runs in a child process to show that)"));
+        await using var farm = new RenderFarm(poolOptions);
+        RenderResult result;
+        try
+        {
+            result = await RenderProgressView.RunAsync(progress => farm.RenderAsync(settings, progress, cancellationToken), settings.Frames);
+        }
+        catch (RenderRunDiedException died)
+        {
+            AnsiConsole.MarkupLine($"[red]{Markup.Escape(died.Message)}[/]");
+            return 3;
+        }
+        catch (WorkerCrashedException crashed)
+        {
+            return Fail($"a frame's worker crashed more often than it may be retried: {crashed.Message}");
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("spindle render: cancelled; nothing was written.");
+            return 130;
+        }
+
+        IReadOnlyList<(string What, string Path)> written = await files.WriteAsync(result, cancellationToken);
+        RenderSummary.Print(result, poolOptions.Workers, written, files.Mp4Note);
+        return 0;
+
+        void Cancel(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+    }
+
+    private static Option<int> RangedOption(string name, string description, int defaultValue, int min, int max)
+    {
+        var option = new Option<int>(name) { Description = $"{description} {min} to {max}; default {defaultValue}.", DefaultValueFactory = _ => defaultValue };
+        option.Validators.Add(r =>
+        {
+            int value;
+            try
+            {
+                value = r.GetValueOrDefault<int>();
+            }
+            catch (InvalidOperationException)
+            {
+                // Not a number: the parser reports that itself, naming the option.
+                return;
+            }
+
+            if (value < min || value > max)
+            {
+                r.AddError($"{name} must be between {min} and {max}; got {value}.");
+            }
+        });
+        return option;
+    }
+
+    private static Option<string> ChoiceOption(string name, string description, string defaultValue, IReadOnlyList<string> choices)
+    {
+        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultValue, HelpName = string.Join('|', choices) };
+        option.CompletionSources.Add(choices.ToArray());
+        option.Validators.Add(r =>
+        {
+            string? value = r.GetValueOrDefault<string>();
+            if (value is null || !choices.Contains(value, StringComparer.Ordinal))
+            {
+                r.AddError($"{name} must be one of {string.Join(", ", choices)}; got '{value}'.");
+            }
+        });
+        return option;
+    }
+
+    private static string OptionFor(string? property) => property switch
+    {
+        nameof(RenderSettings.Frames) => "--frames",
+        nameof(RenderSettings.Width) => "--width",
+        nameof(RenderSettings.Height) => "--height",
+        nameof(RenderSettings.CrashFrame) => "--crash-frame",
+        nameof(RenderSettings.FramesPerSecond) => "--fps",
+        nameof(RenderSettings.Scene) => "--scene",
+        _ => property ?? "render",
+    };
+
+    private static string FirstLine(string message) => message.Split('\n')[0].Split(" (Parameter")[0];
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"spindle render: {message}");
+        return 2;
+    }
+}
