@@ -12,14 +12,7 @@ internal static class CheckCommand
 {
     public static Command Create()
     {
-        var calls = new Option<int>("--calls") { Description = "Warm calls to time on each pool.", DefaultValueFactory = _ => 2000 };
-        calls.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() <= 0)
-            {
-                r.AddError("--calls must be greater than zero.");
-            }
-        });
+        var calls = CliOptions.Ranged("--calls", "Warm calls to time on each pool.", 2000, 1, 10_000_000);
         var command = new Command("check", "Run a call in a worker process and on a worker thread, and report what happened.") { calls };
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(calls), cancellationToken));
         return command;

@@ -16,13 +16,13 @@ internal static class RenderCommand
     public static Command Create()
     {
         var defaults = new RenderSettings();
-        var frames = RangedOption("--frames", "Frames in the animation.", defaults.Frames, 1, RenderSettings.MaxFrames);
-        var width = RangedOption("--width", "Frame width in pixels.", defaults.Width, RenderSettings.MinSize, RenderSettings.MaxSize);
-        var height = RangedOption("--height", "Frame height in pixels.", defaults.Height, RenderSettings.MinSize, RenderSettings.MaxSize);
-        var fps = RangedOption("--fps", "Playback frames per second.", defaults.FramesPerSecond, 1, 120);
-        var workers = RangedOption("--workers", "Workers rendering at once.", Environment.ProcessorCount, 1, 256);
-        var isolation = ChoiceOption("--isolation", "Render in worker processes or on worker threads.", "process", ["process", "thread"]);
-        var scene = ChoiceOption("--scene", "spheres (a ray tracer) or mandelbrot (a fractal zoom).", defaults.Scene, RenderSettings.Scenes);
+        var frames = CliOptions.Ranged("--frames", "Frames in the animation.", defaults.Frames, 1, RenderSettings.MaxFrames);
+        var width = CliOptions.Ranged("--width", "Frame width in pixels.", defaults.Width, RenderSettings.MinSize, RenderSettings.MaxSize);
+        var height = CliOptions.Ranged("--height", "Frame height in pixels.", defaults.Height, RenderSettings.MinSize, RenderSettings.MaxSize);
+        var fps = CliOptions.Ranged("--fps", "Playback frames per second.", defaults.FramesPerSecond, 1, 120);
+        var workers = CliOptions.Ranged("--workers", "Workers rendering at once.", Environment.ProcessorCount, 1, 256);
+        var isolation = CliOptions.Choice("--isolation", "Render in worker processes or on worker threads.", "process", ["process", "thread"]);
+        var scene = CliOptions.Choice("--scene", "spheres (a ray tracer) or mandelbrot (a fractal zoom).", defaults.Scene, RenderSettings.Scenes);
         var output = new Option<string>("--out") { Description = "A directory for animation.png (and frames, MP4), or a .png file name.", DefaultValueFactory = _ => "spindle-render" };
         var framesPng = new Option<bool>("--frames-png") { Description = "Also write every frame as a PNG file." };
         var crashFrame = new Option<int?>("--crash-frame") { Description = "Crash the worker rendering frame K (0-based) with a real segfault, once." };
@@ -121,45 +121,6 @@ internal static class RenderCommand
             context.Cancel = true;
             stop.Cancel();
         }
-    }
-
-    private static Option<int> RangedOption(string name, string description, int defaultValue, int min, int max)
-    {
-        var option = new Option<int>(name) { Description = $"{description} {min} to {max}; default {defaultValue}.", DefaultValueFactory = _ => defaultValue };
-        option.Validators.Add(r =>
-        {
-            int value;
-            try
-            {
-                value = r.GetValueOrDefault<int>();
-            }
-            catch (InvalidOperationException)
-            {
-                // Not a number: the parser reports that itself, naming the option.
-                return;
-            }
-
-            if (value < min || value > max)
-            {
-                r.AddError($"{name} must be between {min} and {max}; got {value}.");
-            }
-        });
-        return option;
-    }
-
-    private static Option<string> ChoiceOption(string name, string description, string defaultValue, IReadOnlyList<string> choices)
-    {
-        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultValue, HelpName = string.Join('|', choices) };
-        option.CompletionSources.Add(choices.ToArray());
-        option.Validators.Add(r =>
-        {
-            string? value = r.GetValueOrDefault<string>();
-            if (value is null || !choices.Contains(value, StringComparer.Ordinal))
-            {
-                r.AddError($"{name} must be one of {string.Join(", ", choices)}; got '{value}'.");
-            }
-        });
-        return option;
     }
 
     private static string OptionFor(string? property) => property switch
