@@ -14,6 +14,9 @@ public static class WorkerHost
 {
     private static volatile bool _hookInstalled;
 
+    // Kept alive for the worker's lifetime: disposing the registration would restore the default (terminate).
+    private static System.Runtime.InteropServices.PosixSignalRegistration? _ignoreInterrupt;
+
     /// <summary>Whether <see cref="RunIfWorker"/> was called in this process (so it may restart itself as a worker).</summary>
     internal static bool HookInstalled => _hookInstalled;
 
@@ -40,6 +43,11 @@ public static class WorkerHost
             // The parent died before the death signal was armed.
             return 70;
         }
+
+        // Ctrl+C in a terminal reaches the whole process group, workers included. The parent decides what an interrupt
+        // means (finish, cancel or terminate its pools); a worker ends through its parent, never on its own.
+        _ignoreInterrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGINT, context => context.Cancel = true);
 
         if (environment.MemoryLimit is { } limit)
         {
