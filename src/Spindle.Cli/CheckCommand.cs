@@ -14,7 +14,18 @@ internal static class CheckCommand
     {
         var calls = CliOptions.Ranged("--calls", "Warm calls to time on each pool.", 2000, 1, 10_000_000);
         var command = new Command("check", "Run a call in a worker process and on a worker thread, and report what happened.") { calls };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(calls), cancellationToken));
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            try
+            {
+                return await RunAsync(parse.GetValue(calls), cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("spindle check: interrupted.");
+                return 130;
+            }
+        });
         return command;
     }
 
