@@ -1,0 +1,322 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+
+namespace Spindle.Ipc;
+
+/// <summary>Receiving: buffered reads, so one system call brings in a small message, or several sent back to back.</summary>
+public sealed partial class Connection
+{
+    private byte[] _readBuffer = [];
+    private int _start;
+    private int _end;
+    private bool _endOfStream;
+    private string? _receiveBroken;
+
+    /// <summary>Blocks until the next message arrives and returns it as a <typeparamref name="T"/>.</summary>
+    /// <exception cref="MessageTypeException">The next message has another type; it stays unread.</exception>
+    /// <exception cref="ConnectionClosedException">The other end closed or died; <see cref="ConnectionClosedException.MidMessage"/> says whether inside a message.</exception>
+    public T Receive<T>()
+    {
+        ThrowIfUnusable(receiving: true);
+        _receiveGate.Wait();
+        try
+        {
+            ThrowIfCannotReceive();
+            if (!Fill(HeaderBytes))
+            {
+                throw EndOfStream();
+            }
+
+            int frame = CheckHeader(MessageCodec<T>.Tag, typeof(T), out int tag);
+            return Fill(frame) ? Take<T>(frame, tag) : throw EndOfStream();
+        }
+        finally
+        {
+            _receiveGate.Release();
+        }
+    }
+
+    /// <summary>Waits asynchronously for the next message and returns it as a <typeparamref name="T"/>.</summary>
+    /// <exception cref="MessageTypeException">The next message has another type; it stays unread.</exception>
+    /// <exception cref="ConnectionClosedException">The other end closed or died.</exception>
+    public async ValueTask<T> ReceiveAsync<T>(CancellationToken cancellationToken = default)
+    {
+        ThrowIfUnusable(receiving: true);
+        await _receiveGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfCannotReceive();
+            if (!await FillAsync(HeaderBytes, cancellationToken).ConfigureAwait(false))
+            {
+                throw EndOfStream();
+            }
+
+            int frame = CheckHeader(MessageCodec<T>.Tag, typeof(T), out int tag);
+            return await FillAsync(frame, cancellationToken).ConfigureAwait(false) ? Take<T>(frame, tag) : throw EndOfStream();
+        }
+        finally
+        {
+            _receiveGate.Release();
+        }
+    }
+
+    /// <summary>Receives the next raw message as a new array.</summary>
+    public byte[] ReceiveBytes() => Receive<byte[]>();
+
+    /// <summary>Receives the next raw message asynchronously as a new array.</summary>
+    public ValueTask<byte[]> ReceiveBytesAsync(CancellationToken cancellationToken = default) => ReceiveAsync<byte[]>(cancellationToken);
+
+    /// <summary>Receives the next raw message into <paramref name="destination"/> without allocating; returns its length.</summary>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is too small; the message stays unread.</exception>
+    public int ReceiveBytes(Span<byte> destination)
+    {
+        ThrowIfUnusable(receiving: true);
+        _receiveGate.Wait();
+        try
+        {
+            ThrowIfCannotReceive();
+            if (!Fill(HeaderBytes))
+            {
+                throw EndOfStream();
+            }
+
+            int frame = CheckHeader(MessageTags.RawBytes, typeof(byte[]), out _);
+            CheckDestination(frame, destination.Length);
+            return Fill(frame) ? CopyOut(frame, destination) : throw EndOfStream();
+        }
+        finally
+        {
+            _receiveGate.Release();
+        }
+    }
+
+    /// <summary>Receives the next raw message asynchronously into <paramref name="destination"/>; returns its length.</summary>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is too small; the message stays unread.</exception>
+    public async ValueTask<int> ReceiveBytesAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
+    {
+        ThrowIfUnusable(receiving: true);
+        await _receiveGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfCannotReceive();
+            if (!await FillAsync(HeaderBytes, cancellationToken).ConfigureAwait(false))
+            {
+                throw EndOfStream();
+            }
+
+            int frame = CheckHeader(MessageTags.RawBytes, typeof(byte[]), out _);
+            CheckDestination(frame, destination.Length);
+            return await FillAsync(frame, cancellationToken).ConfigureAwait(false) ? CopyOut(frame, destination.Span) : throw EndOfStream();
+        }
+        finally
+        {
+            _receiveGate.Release();
+        }
+    }
+
+    /// <summary>Reads messages until the other end closes cleanly; a peer dying mid-message still throws.</summary>
+    public async IAsyncEnumerable<T> ReadAllAsync<T>([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            T item;
+            try
+            {
+                item = await ReceiveAsync<T>(cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConnectionClosedException e) when (!e.MidMessage)
+            {
+                yield break;
+            }
+
+            yield return item;
+        }
+    }
+
+    private void ThrowIfCannotReceive()
+    {
+        ThrowIfUnusable(receiving: true);
+        if (_receiveBroken is not null)
+        {
+            throw new InvalidDataException($"{_description} can no longer receive: {_receiveBroken}.");
+        }
+
+        if (_endOfStream)
+        {
+            throw EndOfStream();
+        }
+    }
+
+    /// <summary>Validates the buffered header and returns the whole frame's size.</summary>
+    private int CheckHeader(int expectedTag, Type expected, out int tag)
+    {
+        int length = BinaryPrimitives.ReadInt32LittleEndian(_readBuffer.AsSpan(_start));
+        tag = BinaryPrimitives.ReadInt32LittleEndian(_readBuffer.AsSpan(_start + 4));
+        if (length < 4 || length - 4 > _maxMessageBytes)
+        {
+            _receiveBroken = $"a {length - 4}-byte message exceeded MaxMessageBytes ({_maxMessageBytes})";
+            throw new MessageTooLargeException(length - 4, _maxMessageBytes, "ConnectionOptions.MaxMessageBytes (of the receiving end)");
+        }
+
+        if (tag != expectedTag && tag != MessageTags.Null)
+        {
+            throw new MessageTypeException(expected, MessageTags.Describe(tag));
+        }
+
+        return 4 + length;
+    }
+
+    private T Take<T>(int frame, int tag)
+    {
+        ReadOnlySpan<byte> payload = _readBuffer.AsSpan(_start + HeaderBytes, frame - HeaderBytes);
+        try
+        {
+            return tag == MessageTags.Null ? default! : MessageCodec<T>.Read(payload);
+        }
+        finally
+        {
+            // Consumed either way: a message that cannot be decoded must not block the ones behind it.
+            _start += frame;
+            TrimReadBuffer();
+        }
+    }
+
+    private static void CheckDestination(int frame, int length)
+    {
+        if (frame - HeaderBytes > length)
+        {
+            throw new ArgumentException($"The next message is {frame - HeaderBytes} bytes but the destination holds {length}; it was left unread.", "destination");
+        }
+    }
+
+    private int CopyOut(int frame, Span<byte> destination)
+    {
+        int length = frame - HeaderBytes;
+        _readBuffer.AsSpan(_start + HeaderBytes, length).CopyTo(destination);
+        _start += frame;
+        return length;
+    }
+
+    private ConnectionClosedException EndOfStream()
+    {
+        _endOfStream = true;
+        return _end > _start
+            ? new ConnectionClosedException($"The other end of {_description} closed in the middle of a message ({_end - _start} bytes of it arrived): it exited or was killed while sending.", midMessage: true)
+            : Closed();
+    }
+
+    private bool Fill(int count)
+    {
+        MakeRoom(count);
+        while (_end - _start < count)
+        {
+            int n;
+            try
+            {
+                n = _socket.Receive(_readBuffer.AsSpan(_end), SocketFlags.None);
+            }
+            catch (SocketException e) when (IsDisconnect(e))
+            {
+                n = 0;
+            }
+            catch (SocketException e) when (_disposed != 0)
+            {
+                throw new ObjectDisposedException(nameof(Connection), e);
+            }
+
+            if (n == 0)
+            {
+                return false;
+            }
+
+            _end += n;
+        }
+
+        return true;
+    }
+
+    private async ValueTask<bool> FillAsync(int count, CancellationToken cancellationToken)
+    {
+        MakeRoom(count);
+        while (_end - _start < count)
+        {
+            int n;
+            try
+            {
+                n = await _socket.ReceiveAsync(_readBuffer.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SocketException e) when (IsDisconnect(e))
+            {
+                n = 0;
+            }
+            catch (SocketException e) when (_disposed != 0)
+            {
+                throw new ObjectDisposedException(nameof(Connection), e);
+            }
+
+            if (n == 0)
+            {
+                return false;
+            }
+
+            _end += n;
+        }
+
+        return true;
+    }
+
+    /// <summary>Makes room for <paramref name="count"/> unread bytes from <see cref="_start"/>: compacts, or moves to a bigger buffer.</summary>
+    private void MakeRoom(int count)
+    {
+        if (_end - _start >= count || _readBuffer.Length - _start >= count)
+        {
+            if (_start == _end)
+            {
+                _start = _end = 0;
+            }
+
+            if (_readBuffer.Length == 0)
+            {
+                _readBuffer = ArrayPool<byte>.Shared.Rent(Math.Max(count, 4096));
+            }
+
+            return;
+        }
+
+        byte[] target = _readBuffer.Length >= count ? _readBuffer : ArrayPool<byte>.Shared.Rent(Math.Max(count, 4096));
+        Buffer.BlockCopy(_readBuffer, _start, target, 0, _end - _start);
+        if (!ReferenceEquals(target, _readBuffer))
+        {
+            ReturnReadBuffer();
+            _readBuffer = target;
+        }
+
+        _end -= _start;
+        _start = 0;
+    }
+
+    /// <summary>Gives back a large buffer once a big message is consumed, so an idle end does not hold megabytes.</summary>
+    private void TrimReadBuffer()
+    {
+        if (_start == _end)
+        {
+            _start = _end = 0;
+            if (_readBuffer.Length > 1 << 20)
+            {
+                ReturnReadBuffer();
+            }
+        }
+    }
+
+    private void ReturnReadBuffer()
+    {
+        byte[] buffer = _readBuffer;
+        _readBuffer = [];
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
