@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
 using System.Text.Json;
+using Spindle.Shared;
 using Spindle.Wire;
 
 namespace Spindle.Ipc;
@@ -11,10 +12,11 @@ namespace Spindle.Ipc;
 /// one frame <c>[length][type tag][bytes]</c>, written with one system call and read with one or fewer.
 /// </summary>
 /// <remarks>
+/// Passed to a worker as an argument or captured variable, an end moves there (see <see cref="Transfer"/>).
 /// Send and receive are each safe to call from several threads (one message at a time goes through). When the other
 /// end closes or its process dies, receiving throws <see cref="ConnectionClosedException"/> instead of waiting.
 /// </remarks>
-public sealed partial class Connection : IDisposable, IAsyncDisposable
+public sealed partial class Connection : IDisposable, IAsyncDisposable, ISharedReference<Connection>
 {
     /// <summary>The frame header: the length of what follows (tag and payload), then the type tag.</summary>
     internal const int HeaderBytes = 8;
@@ -48,6 +50,8 @@ public sealed partial class Connection : IDisposable, IAsyncDisposable
     public int MaxMessageBytes => _maxMessageBytes;
 
     internal Socket Socket => _socket;
+
+    string ISharedReference.Reference => _transferredTo ?? Transfer();
 
     /// <summary>
     /// Hands this end to another process: returns a name that <see cref="Open"/> redeems once, in any process of the
@@ -83,6 +87,8 @@ public sealed partial class Connection : IDisposable, IAsyncDisposable
     /// <exception cref="ArgumentException"><paramref name="name"/> is not a name <see cref="Transfer"/> makes.</exception>
     /// <exception cref="FileNotFoundException">No end with that name is waiting: already opened, or its owner exited.</exception>
     public static Connection Open(string name) => EndHandover.Open(name);
+
+    static Connection ISharedReference<Connection>.OpenReference(string reference) => Open(reference);
 
     /// <summary>Whether a message (or end-of-stream) can be received within <paramref name="timeout"/>.</summary>
     public bool Poll(TimeSpan timeout)

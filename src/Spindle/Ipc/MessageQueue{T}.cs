@@ -1,0 +1,311 @@
+using Spindle.Ipc.Queues;
+using Spindle.Shared;
+using Spindle.Sync;
+using Spindle.Wire;
+
+namespace Spindle.Ipc;
+
+/// <summary>
+/// A bounded first-in first-out queue in shared memory, for any number of producers and consumers in any number of
+/// processes and threads. Producers wait while it is full, consumers while it is empty; <see cref="Complete"/> lets
+/// consumers drain what is left and then stop. Pass it to a worker as an argument and the worker opens the same queue.
+/// </summary>
+/// <remarks>
+/// A message is copied into a slot (up to <see cref="MaxMessageBytes"/>) and taken out by exactly one consumer: the
+/// single store that moves the head is the moment it is consumed, so a consumer process that dies between messages
+/// loses nothing and duplicates nothing. Waiting sleeps in the kernel (futex) on the queue's own memory.
+/// </remarks>
+/// <typeparam name="T">The message type; every process must open the queue with the same one (checked by name).</typeparam>
+public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposable, ISharedReference<MessageQueue<T>>
+{
+    private readonly Segment _segment;
+    private readonly QueueHeader* _header;
+    private readonly byte* _slots;
+    private readonly long _stride;
+    private SignalWatcher? _itemsWatcher;
+    private SignalWatcher? _spaceWatcher;
+
+    private MessageQueue(Segment segment)
+    {
+        _segment = segment;
+        _header = (QueueHeader*)segment.Data;
+        _slots = segment.Data + QueueHeader.Size;
+        _stride = QueueHeader.SlotStride(_header->SlotBytes);
+        segment.Disposing = StopWatchers;
+    }
+
+    /// <summary>The name other processes open it by.</summary>
+    public string Name => _segment.Name;
+
+    /// <summary>How many messages it holds before producers wait.</summary>
+    public int Capacity => _header->Capacity;
+
+    /// <summary>The largest encoded message it accepts.</summary>
+    public int MaxMessageBytes => _header->SlotBytes;
+
+    /// <summary>How many messages are waiting (a snapshot).</summary>
+    public int Count
+    {
+        get
+        {
+            using Segment.Lease lease = _segment.Use();
+            return (int)(Volatile.Read(ref _header->Tail) - Volatile.Read(ref _header->Head));
+        }
+    }
+
+    /// <summary>Whether <see cref="Complete"/> was called (by any process): no more messages may be added.</summary>
+    public bool IsAddingCompleted
+    {
+        get
+        {
+            using Segment.Lease lease = _segment.Use();
+            return Volatile.Read(ref _header->Completed) != 0;
+        }
+    }
+
+    /// <summary>Whether the queue is completed and drained: consumers will get nothing more.</summary>
+    public bool IsCompleted => IsAddingCompleted && Count == 0;
+
+    string ISharedReference.Reference
+    {
+        get
+        {
+            _segment.ThrowIfDisposed();
+            return Name;
+        }
+    }
+
+    static MessageQueue<T> ISharedReference<MessageQueue<T>>.OpenReference(string reference) => Open(reference);
+
+    private static string TypeName => typeof(T).FullName ?? typeof(T).Name;
+
+    internal static MessageQueue<T> Create(MessageQueueOptions options, string? name)
+    {
+        if (name is not null)
+        {
+            SegmentDirectory.Validate(name, nameof(name));
+        }
+
+        long stride = QueueHeader.SlotStride(options.MaxMessageBytes);
+        if (stride * options.Capacity > 64L << 30)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"Capacity × MaxMessageBytes ({options.Capacity} × {options.MaxMessageBytes}) exceeds 64 GiB of shared memory; lower one of them.");
+        }
+
+        Segment segment = Segment.Create(name ?? SegmentDirectory.NewName(SharedObjectKind.MessageQueue), SharedObjectKind.MessageQueue, TypeName, 0, QueueHeader.Size + (stride * options.Capacity));
+        var header = (QueueHeader*)segment.Data;
+        header->Capacity = options.Capacity;
+        header->SlotBytes = options.MaxMessageBytes;
+        return new MessageQueue<T>(segment);
+    }
+
+    internal static MessageQueue<T> Open(string name) =>
+        new(Segment.Open(name, SharedObjectKind.MessageQueue, TypeName, 0, nameof(name)));
+
+    /// <summary>Adds <paramref name="item"/> if there is room; false if the queue is full.</summary>
+    /// <exception cref="MessageTooLargeException">The encoded message exceeds <see cref="MaxMessageBytes"/>.</exception>
+    /// <exception cref="QueueCompletedException">The queue was completed.</exception>
+    public bool TryEnqueue(T item)
+    {
+        WireWriter encoded = Encode(item, out bool isNull);
+        return TryPut(encoded.WrittenSpan, isNull);
+    }
+
+    /// <summary>Adds <paramref name="item"/>, blocking while the queue is full.</summary>
+    /// <exception cref="MessageTooLargeException">The encoded message exceeds <see cref="MaxMessageBytes"/>.</exception>
+    /// <exception cref="QueueCompletedException">The queue was completed.</exception>
+    public void Enqueue(T item)
+    {
+        WireWriter encoded = Encode(item, out bool isNull);
+        var spinner = default(SpinWait);
+        while (true)
+        {
+            int seen = Volatile.Read(ref _header->SpaceSignal);
+            if (TryPut(encoded.WrittenSpan, isNull))
+            {
+                QueueScratch.Trim();
+                return;
+            }
+
+            if (!spinner.NextSpinWillYield)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+                continue;
+            }
+
+            Sleep(&_header->SpaceSignal, &_header->SpaceWaiters, seen);
+        }
+    }
+
+    /// <summary>Takes the oldest message if there is one.</summary>
+    public bool TryDequeue(out T item) => TryTake(out item, out _);
+
+    /// <summary>Takes the oldest message, blocking while the queue is empty.</summary>
+    /// <exception cref="QueueCompletedException">The queue is completed and drained.</exception>
+    public T Dequeue()
+    {
+        var spinner = default(SpinWait);
+        while (true)
+        {
+            int seen = Volatile.Read(ref _header->ItemsSignal);
+            if (TryTake(out T item, out bool drained))
+            {
+                return item;
+            }
+
+            if (drained)
+            {
+                throw Drained();
+            }
+
+            if (!spinner.NextSpinWillYield)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+                continue;
+            }
+
+            Sleep(&_header->ItemsSignal, &_header->ItemWaiters, seen);
+        }
+    }
+
+    /// <summary>Marks the queue complete for every process: adding fails from now on; consumers drain what is left, then stop.</summary>
+    public void Complete()
+    {
+        using Segment.Lease lease = _segment.Use();
+        QueueLock.Enter(_header);
+        Volatile.Write(ref _header->Completed, 1);
+        QueueLock.Exit(_header);
+        QueueLock.Signal(&_header->ItemsSignal, &_header->ItemWaiters);
+        QueueLock.Signal(&_header->SpaceSignal, &_header->SpaceWaiters);
+    }
+
+    /// <summary>Closes this process's use of the queue; the last process to close it (or die) removes it.</summary>
+    public void Dispose() => _segment.Dispose();
+
+    /// <summary>Closes this process's use of the queue (see <see cref="Dispose"/>).</summary>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"MessageQueue<{Calls.TypeNames.Display(typeof(T))}> '{Name}'";
+
+    private WireWriter Encode(T item, out bool isNull)
+    {
+        _segment.ThrowIfDisposed();
+        WireWriter encoded = QueueScratch.Encode(item, out isNull);
+        if (encoded.Length > _header->SlotBytes)
+        {
+            throw new MessageTooLargeException(encoded.Length, _header->SlotBytes, "MessageQueueOptions.MaxMessageBytes");
+        }
+
+        return encoded;
+    }
+
+    private bool TryPut(ReadOnlySpan<byte> payload, bool isNull)
+    {
+        using (Segment.Lease lease = _segment.Use())
+        {
+            QueueLock.Enter(_header);
+            try
+            {
+                if (_header->Completed != 0)
+                {
+                    throw new QueueCompletedException($"{this} was completed: no more messages may be added.");
+                }
+
+                long tail = _header->Tail;
+                if (tail - _header->Head >= _header->Capacity)
+                {
+                    return false;
+                }
+
+                byte* slot = _slots + (tail % _header->Capacity * _stride);
+                *(int*)slot = isNull ? -1 : payload.Length;
+                payload.CopyTo(new Span<byte>(slot + QueueHeader.SlotHeaderBytes, payload.Length));
+                Volatile.Write(ref _header->Tail, tail + 1);
+            }
+            finally
+            {
+                QueueLock.Exit(_header);
+            }
+
+            QueueLock.Signal(&_header->ItemsSignal, &_header->ItemWaiters);
+        }
+
+        return true;
+    }
+
+    private bool TryTake(out T item, out bool drained)
+    {
+        using Segment.Lease lease = _segment.Use();
+        QueueLock.Enter(_header);
+        long head;
+        try
+        {
+            head = _header->Head;
+            if (head == _header->Tail)
+            {
+                item = default!;
+                drained = _header->Completed != 0;
+                return false;
+            }
+
+            byte* slot = _slots + (head % _header->Capacity * _stride);
+            int length = *(int*)slot;
+            try
+            {
+                item = length < 0 ? default! : MessageCodec<T>.Read(new ReadOnlySpan<byte>(slot + QueueHeader.SlotHeaderBytes, length));
+            }
+            finally
+            {
+                // Consumed even if it cannot be decoded: a bad message must not block every consumer behind it.
+                Volatile.Write(ref _header->Head, head + 1);
+            }
+        }
+        finally
+        {
+            QueueLock.Exit(_header);
+        }
+
+        drained = false;
+        QueueLock.Signal(&_header->SpaceSignal, &_header->SpaceWaiters);
+        return true;
+    }
+
+    private void Sleep(int* signal, int* waiters, int seen)
+    {
+        using Segment.Lease lease = _segment.Use();
+        Interlocked.Increment(ref *waiters);
+        try
+        {
+            Futex.Wait(signal, seen, Timeout.InfiniteTimeSpan);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref *waiters);
+        }
+    }
+
+    private SignalWatcher ItemsWatcher =>
+        _itemsWatcher ?? Interlocked.CompareExchange(ref _itemsWatcher, new SignalWatcher(_segment, &_header->ItemsSignal, &_header->ItemWaiters), null) ?? _itemsWatcher;
+
+    private SignalWatcher SpaceWatcher =>
+        _spaceWatcher ?? Interlocked.CompareExchange(ref _spaceWatcher, new SignalWatcher(_segment, &_header->SpaceSignal, &_header->SpaceWaiters), null) ?? _spaceWatcher;
+
+    private int ItemsSignal => Volatile.Read(ref _header->ItemsSignal);
+
+    private int SpaceSignal => Volatile.Read(ref _header->SpaceSignal);
+
+    private QueueCompletedException Drained() => new($"{this} is completed and drained: no more messages will come.");
+
+    private void StopWatchers()
+    {
+        _itemsWatcher?.Dispose();
+        _spaceWatcher?.Dispose();
+        QueueLock.Signal(&_header->ItemsSignal, &_header->ItemWaiters);
+        QueueLock.Signal(&_header->SpaceSignal, &_header->SpaceWaiters);
+    }
+}

@@ -1,0 +1,57 @@
+using System.Runtime.InteropServices;
+
+namespace Spindle.Ipc.Queues;
+
+/// <summary>
+/// The start of a queue's shared segment, followed by <see cref="Capacity"/> slots of <see cref="SlotBytes"/> each
+/// (<c>[int length][int unused][payload]</c>). <see cref="Head"/> and <see cref="Tail"/> only grow; a message is
+/// published or consumed by the single store that moves one of them, so a process that dies at any point leaves
+/// the queue consistent (see <see cref="QueueLock"/> for how its lock is taken back).
+/// </summary>
+[StructLayout(LayoutKind.Explicit, Size = Size)]
+internal struct QueueHeader
+{
+    public const int Size = 256;
+
+    /// <summary>The pid holding the lock, or 0.</summary>
+    [FieldOffset(0)]
+    public int Lock;
+
+    /// <summary>How many threads sleep on <see cref="Lock"/> (so an unlock can skip the wake system call).</summary>
+    [FieldOffset(4)]
+    public int LockWaiters;
+
+    /// <summary>Bumped after every enqueue and on completion: consumers sleep on it.</summary>
+    [FieldOffset(64)]
+    public int ItemsSignal;
+
+    [FieldOffset(68)]
+    public int ItemWaiters;
+
+    /// <summary>Bumped after every dequeue: producers waiting for room sleep on it.</summary>
+    [FieldOffset(128)]
+    public int SpaceSignal;
+
+    [FieldOffset(132)]
+    public int SpaceWaiters;
+
+    [FieldOffset(192)]
+    public int Capacity;
+
+    [FieldOffset(196)]
+    public int SlotBytes;
+
+    [FieldOffset(200)]
+    public int Completed;
+
+    [FieldOffset(208)]
+    public long Head;
+
+    [FieldOffset(216)]
+    public long Tail;
+
+    /// <summary>Slot header: the message length (−1 for null) and padding to keep payloads 8-byte aligned.</summary>
+    public const int SlotHeaderBytes = 8;
+
+    public static long SlotStride(int maxMessageBytes) => SlotHeaderBytes + ((maxMessageBytes + 7L) & ~7L);
+}

@@ -1,0 +1,78 @@
+using Spindle.Processes;
+using Spindle.Sync;
+
+namespace Spindle.Ipc.Queues;
+
+/// <summary>
+/// The queue's mutual exclusion across processes: a word holding the holder's pid, taken with one compare-exchange,
+/// slept on with a futex when contended. A holder that died inside the (short) critical section is noticed by its
+/// missing pid and the lock is taken over; the queue's single-store commits keep its state consistent meanwhile.
+/// </summary>
+internal static unsafe class QueueLock
+{
+    /// <summary>How long a sleeping waiter trusts the holder before checking it is still alive.</summary>
+    private static readonly TimeSpan HolderCheckInterval = TimeSpan.FromMilliseconds(100);
+
+    public static void Enter(QueueHeader* header)
+    {
+        int me = Environment.ProcessId;
+        int* word = &header->Lock;
+        if (Interlocked.CompareExchange(ref *word, me, 0) == 0)
+        {
+            return;
+        }
+
+        var spinner = default(SpinWait);
+        for (int i = 0; i < 20; i++)
+        {
+            spinner.SpinOnce(sleep1Threshold: -1);
+            if (Interlocked.CompareExchange(ref *word, me, 0) == 0)
+            {
+                return;
+            }
+        }
+
+        Interlocked.Increment(ref header->LockWaiters);
+        try
+        {
+            while (true)
+            {
+                int holder = Interlocked.CompareExchange(ref *word, me, 0);
+                if (holder == 0)
+                {
+                    return;
+                }
+
+                if (!Futex.Wait(word, holder, HolderCheckInterval)
+                    && holder != me && !Native.ProcessAlive(holder) && Interlocked.CompareExchange(ref *word, me, holder) == holder)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref header->LockWaiters);
+        }
+    }
+
+    public static void Exit(QueueHeader* header)
+    {
+        Volatile.Write(ref header->Lock, 0);
+        if (Volatile.Read(ref header->LockWaiters) > 0)
+        {
+            Futex.Wake(&header->Lock, 1);
+        }
+    }
+
+    /// <summary>Bumps a signal word and wakes everyone sleeping on it, if anyone is.</summary>
+    public static void Signal(int* signal, int* waiters)
+    {
+        Interlocked.Increment(ref *signal);
+        if (Volatile.Read(ref *waiters) > 0)
+        {
+            // All of them: a woken waiter may be a process that just died, and the message must not wait for it.
+            Futex.Wake(signal);
+        }
+    }
+}
