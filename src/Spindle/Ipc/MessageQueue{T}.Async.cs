@@ -14,8 +14,7 @@ public sealed partial class MessageQueue<T>
     {
         cancellationToken.ThrowIfCancellationRequested();
         WireWriter encoded = Encode(item, out bool isNull);
-        int seen = SpaceSignal;
-        if (TryPut(encoded.WrittenSpan, isNull))
+        if (TryPut(encoded.WrittenSpan, isNull, out int seen))
         {
             QueueScratch.Trim();
             return;
@@ -26,8 +25,7 @@ public sealed partial class MessageQueue<T>
         while (true)
         {
             await SpaceWatcher.WaitChangedAsync(seen, cancellationToken).ConfigureAwait(false);
-            seen = SpaceSignal;
-            if (TryPut(copy, isNull))
+            if (TryPut(copy, isNull, out seen))
             {
                 return;
             }
@@ -41,8 +39,7 @@ public sealed partial class MessageQueue<T>
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int seen = ItemsSignal;
-            if (TryTake(out T item, out bool drained))
+            if (TryTake(out T item, out bool drained, out int seen))
             {
                 return item;
             }

@@ -22,6 +22,8 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
     private readonly QueueHeader* _header;
     private readonly byte* _slots;
     private readonly long _stride;
+    private readonly int _capacity;
+    private readonly int _maxMessageBytes;
     private SignalWatcher? _itemsWatcher;
     private SignalWatcher? _spaceWatcher;
 
@@ -30,7 +32,9 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
         _segment = segment;
         _header = (QueueHeader*)segment.Data;
         _slots = segment.Data + QueueHeader.Size;
-        _stride = QueueHeader.SlotStride(_header->SlotBytes);
+        _capacity = _header->Capacity;
+        _maxMessageBytes = _header->SlotBytes;
+        _stride = QueueHeader.SlotStride(_maxMessageBytes);
         segment.Disposing = StopWatchers;
     }
 
@@ -38,10 +42,10 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
     public string Name => _segment.Name;
 
     /// <summary>How many messages it holds before producers wait.</summary>
-    public int Capacity => _header->Capacity;
+    public int Capacity => _capacity;
 
     /// <summary>The largest encoded message it accepts.</summary>
-    public int MaxMessageBytes => _header->SlotBytes;
+    public int MaxMessageBytes => _maxMessageBytes;
 
     /// <summary>How many messages are waiting (a snapshot).</summary>
     public int Count
@@ -108,7 +112,7 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
     public bool TryEnqueue(T item)
     {
         WireWriter encoded = Encode(item, out bool isNull);
-        return TryPut(encoded.WrittenSpan, isNull);
+        return TryPut(encoded.WrittenSpan, isNull, out _);
     }
 
     /// <summary>Adds <paramref name="item"/>, blocking while the queue is full.</summary>
@@ -120,8 +124,7 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
         var spinner = default(SpinWait);
         while (true)
         {
-            int seen = Volatile.Read(ref _header->SpaceSignal);
-            if (TryPut(encoded.WrittenSpan, isNull))
+            if (TryPut(encoded.WrittenSpan, isNull, out int seen))
             {
                 QueueScratch.Trim();
                 return;
@@ -138,7 +141,7 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
     }
 
     /// <summary>Takes the oldest message if there is one.</summary>
-    public bool TryDequeue(out T item) => TryTake(out item, out _);
+    public bool TryDequeue(out T item) => TryTake(out item, out _, out _);
 
     /// <summary>Takes the oldest message, blocking while the queue is empty.</summary>
     /// <exception cref="QueueCompletedException">The queue is completed and drained.</exception>
@@ -147,8 +150,7 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
         var spinner = default(SpinWait);
         while (true)
         {
-            int seen = Volatile.Read(ref _header->ItemsSignal);
-            if (TryTake(out T item, out bool drained))
+            if (TryTake(out T item, out bool drained, out int seen))
             {
                 return item;
             }
@@ -196,18 +198,20 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
     {
         _segment.ThrowIfDisposed();
         WireWriter encoded = QueueScratch.Encode(item, out isNull);
-        if (encoded.Length > _header->SlotBytes)
+        if (encoded.Length > _maxMessageBytes)
         {
-            throw new MessageTooLargeException(encoded.Length, _header->SlotBytes, "MessageQueueOptions.MaxMessageBytes");
+            throw new MessageTooLargeException(encoded.Length, _maxMessageBytes, "MessageQueueOptions.MaxMessageBytes");
         }
 
         return encoded;
     }
 
-    private bool TryPut(ReadOnlySpan<byte> payload, bool isNull)
+    /// <summary>Adds a message if there is room; <paramref name="seen"/> is the space signal read before looking.</summary>
+    private bool TryPut(ReadOnlySpan<byte> payload, bool isNull, out int seen)
     {
         using (Segment.Lease lease = _segment.Use())
         {
+            seen = Volatile.Read(ref _header->SpaceSignal);
             QueueLock.Enter(_header);
             try
             {
@@ -217,12 +221,12 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
                 }
 
                 long tail = _header->Tail;
-                if (tail - _header->Head >= _header->Capacity)
+                if (tail - _header->Head >= _capacity)
                 {
                     return false;
                 }
 
-                byte* slot = _slots + (tail % _header->Capacity * _stride);
+                byte* slot = _slots + (tail % _capacity * _stride);
                 *(int*)slot = isNull ? -1 : payload.Length;
                 payload.CopyTo(new Span<byte>(slot + QueueHeader.SlotHeaderBytes, payload.Length));
                 Volatile.Write(ref _header->Tail, tail + 1);
@@ -238,9 +242,11 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
         return true;
     }
 
-    private bool TryTake(out T item, out bool drained)
+    /// <summary>Takes a message if there is one; <paramref name="seen"/> is the items signal read before looking.</summary>
+    private bool TryTake(out T item, out bool drained, out int seen)
     {
         using Segment.Lease lease = _segment.Use();
+        seen = Volatile.Read(ref _header->ItemsSignal);
         QueueLock.Enter(_header);
         long head;
         try
@@ -253,7 +259,7 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
                 return false;
             }
 
-            byte* slot = _slots + (head % _header->Capacity * _stride);
+            byte* slot = _slots + (head % _capacity * _stride);
             int length = *(int*)slot;
             try
             {
@@ -294,10 +300,6 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
 
     private SignalWatcher SpaceWatcher =>
         _spaceWatcher ?? Interlocked.CompareExchange(ref _spaceWatcher, new SignalWatcher(_segment, &_header->SpaceSignal, &_header->SpaceWaiters), null) ?? _spaceWatcher;
-
-    private int ItemsSignal => Volatile.Read(ref _header->ItemsSignal);
-
-    private int SpaceSignal => Volatile.Read(ref _header->SpaceSignal);
 
     private QueueCompletedException Drained() => new($"{this} is completed and drained: no more messages will come.");
 

@@ -173,4 +173,40 @@ public class PipeTests
             Assert.Equal(5, await a.ReceiveAsync<int>().AsTask().Within("a message after cancellation"));
         }
     }
+
+    [Fact]
+    public async Task EndPassedAsArgument_TravelsByReference_AndEndOfStreamFollowsTheWorker()
+    {
+        (Connection mine, Connection theirs) = Pipe.Create();
+        using (mine)
+        {
+            await using WorkerPool pool = TestPools.Process();
+            Task<int> worker = pool.RunAsync(static (Connection end) =>
+            {
+                end.Send(Environment.ProcessId);
+                return end.Receive<int>() * 2;
+            }, theirs);
+
+            Assert.NotEqual(Environment.ProcessId, await mine.ReceiveAsync<int>().AsTask().Within("the worker's pid"));
+            await mine.SendAsync(21);
+            Assert.Equal(42, await worker.Within("the worker"));
+
+            // The worker's end was closed when its call ended, and this process kept no copy: end-of-stream, not a hang.
+            await Assert.ThrowsAsync<ConnectionClosedException>(() => mine.ReceiveAsync<int>().AsTask().Within("end-of-stream"));
+        }
+    }
+
+    [Fact]
+    public async Task EndPassedToAThread_IsTheSameObject()
+    {
+        (Connection mine, Connection theirs) = Pipe.Create();
+        using (mine)
+        using (theirs)
+        {
+            await using WorkerPool pool = TestPools.Thread();
+            Assert.True(await pool.RunAsync(static (Connection a, Connection b) => ReferenceEquals(a, b), theirs, theirs).Within("the thread call"));
+            await pool.RunAsync(static (Connection end) => end.Send("from a thread"), theirs).Within("the thread call");
+            Assert.Equal("from a thread", mine.Receive<string>());
+        }
+    }
 }
