@@ -63,6 +63,35 @@ internal static class MessageCodec<T>
         }
     }
 
+    /// <summary>
+    /// The encoded size of <paramref name="value"/> (never null) when it can be known without encoding (unmanaged
+    /// values, <c>byte[]</c>, strings), so it can be written straight into its destination; otherwise -1.
+    /// </summary>
+    public static int DirectSize(T value) => Format switch
+    {
+        Kind.Unmanaged => Unsafe.SizeOf<T>(),
+        Kind.Bytes => ((byte[])(object)value!).Length,
+        Kind.Text => Encoding.UTF8.GetByteCount((string)(object)value!),
+        _ => -1,
+    };
+
+    /// <summary>Writes <paramref name="value"/> into exactly <see cref="DirectSize"/> bytes.</summary>
+    public static void WriteDirect(Span<byte> destination, T value)
+    {
+        switch (Format)
+        {
+            case Kind.Unmanaged:
+                Unsafe.WriteUnaligned(ref destination[0], value);
+                break;
+            case Kind.Bytes:
+                ((byte[])(object)value!).CopyTo(destination);
+                break;
+            default:
+                Encoding.UTF8.GetBytes((string)(object)value!, destination);
+                break;
+        }
+    }
+
     /// <summary>Reads a value written by <see cref="Write"/>.</summary>
     public static T Read(ReadOnlySpan<byte> source)
     {
@@ -76,7 +105,9 @@ internal static class MessageCodec<T>
 
                 return Unsafe.ReadUnaligned<T>(ref Unsafe.AsRef(in source[0]));
             case Kind.Bytes:
-                return (T)(object)source.ToArray();
+                byte[] bytes = GC.AllocateUninitializedArray<byte>(source.Length);
+                source.CopyTo(bytes);
+                return (T)(object)bytes;
             case Kind.Text:
                 return (T)(object)Encoding.UTF8.GetString(source);
             case Kind.Binary:

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Spindle.Ipc.Queues;
-using Spindle.Wire;
 
 namespace Spindle.Ipc;
 
@@ -13,19 +12,19 @@ public sealed partial class MessageQueue<T>
     public async ValueTask EnqueueAsync(T item, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        WireWriter encoded = Encode(item, out bool isNull);
-        if (TryPut(encoded.WrittenSpan, isNull, out int seen))
+        Outgoing message = Encode(item);
+        if (TryPut(message))
         {
             QueueScratch.Trim();
             return;
         }
 
         // The scratch buffer belongs to this thread; an await may resume on another, so keep a copy.
-        byte[] copy = encoded.WrittenSpan.ToArray();
+        message = message.Detached();
         while (true)
         {
-            await SpaceWatcher.WaitChangedAsync(seen, cancellationToken).ConfigureAwait(false);
-            if (TryPut(copy, isNull, out seen))
+            await SpaceWatcher.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (TryPut(message))
             {
                 return;
             }
@@ -39,7 +38,7 @@ public sealed partial class MessageQueue<T>
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (TryTake(out T item, out bool drained, out int seen))
+            if (TryTake(out T item, out bool drained))
             {
                 return item;
             }
@@ -49,7 +48,7 @@ public sealed partial class MessageQueue<T>
                 throw Drained();
             }
 
-            await ItemsWatcher.WaitChangedAsync(seen, cancellationToken).ConfigureAwait(false);
+            await ItemsWatcher.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -24,6 +24,8 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
     private readonly long _stride;
     private readonly int _capacity;
     private readonly int _maxMessageBytes;
+    private readonly Func<bool> _hasItems;
+    private readonly Func<bool> _hasSpace;
     private SignalWatcher? _itemsWatcher;
     private SignalWatcher? _spaceWatcher;
 
@@ -35,6 +37,8 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
         _capacity = _header->Capacity;
         _maxMessageBytes = _header->SlotBytes;
         _stride = QueueHeader.SlotStride(_maxMessageBytes);
+        _hasItems = HasItems;
+        _hasSpace = HasSpace;
         segment.Disposing = StopWatchers;
     }
 
@@ -109,39 +113,29 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
     /// <summary>Adds <paramref name="item"/> if there is room; false if the queue is full.</summary>
     /// <exception cref="MessageTooLargeException">The encoded message exceeds <see cref="MaxMessageBytes"/>.</exception>
     /// <exception cref="QueueCompletedException">The queue was completed.</exception>
-    public bool TryEnqueue(T item)
-    {
-        WireWriter encoded = Encode(item, out bool isNull);
-        return TryPut(encoded.WrittenSpan, isNull, out _);
-    }
+    public bool TryEnqueue(T item) => TryPut(Encode(item));
 
     /// <summary>Adds <paramref name="item"/>, blocking while the queue is full.</summary>
     /// <exception cref="MessageTooLargeException">The encoded message exceeds <see cref="MaxMessageBytes"/>.</exception>
     /// <exception cref="QueueCompletedException">The queue was completed.</exception>
     public void Enqueue(T item)
     {
-        WireWriter encoded = Encode(item, out bool isNull);
+        Outgoing message = Encode(item);
         var spinner = default(SpinWait);
         while (true)
         {
-            if (TryPut(encoded.WrittenSpan, isNull, out int seen))
+            if (TryPut(message))
             {
                 QueueScratch.Trim();
                 return;
             }
 
-            if (!spinner.NextSpinWillYield)
-            {
-                spinner.SpinOnce(sleep1Threshold: -1);
-                continue;
-            }
-
-            Sleep(&_header->SpaceSignal, &_header->SpaceWaiters, seen);
+            Pause(&_header->SpaceSignal, &_header->SpaceWaiters, _hasSpace, ref spinner);
         }
     }
 
     /// <summary>Takes the oldest message if there is one.</summary>
-    public bool TryDequeue(out T item) => TryTake(out item, out _, out _);
+    public bool TryDequeue(out T item) => TryTake(out item, out _);
 
     /// <summary>Takes the oldest message, blocking while the queue is empty.</summary>
     /// <exception cref="QueueCompletedException">The queue is completed and drained.</exception>
@@ -150,7 +144,7 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
         var spinner = default(SpinWait);
         while (true)
         {
-            if (TryTake(out T item, out bool drained, out int seen))
+            if (TryTake(out T item, out bool drained))
             {
                 return item;
             }
@@ -160,13 +154,7 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
                 throw Drained();
             }
 
-            if (!spinner.NextSpinWillYield)
-            {
-                spinner.SpinOnce(sleep1Threshold: -1);
-                continue;
-            }
-
-            Sleep(&_header->ItemsSignal, &_header->ItemWaiters, seen);
+            Pause(&_header->ItemsSignal, &_header->ItemWaiters, _hasItems, ref spinner);
         }
     }
 
@@ -194,24 +182,54 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
     /// <inheritdoc />
     public override string ToString() => $"MessageQueue<{Calls.TypeNames.Display(typeof(T))}> '{Name}'";
 
-    private WireWriter Encode(T item, out bool isNull)
+    /// <summary>
+    /// A message ready to be copied into a slot: either the value itself (its size known up front, so it is written
+    /// straight into shared memory) or its encoding in this thread's scratch buffer (or a copy of it).
+    /// </summary>
+    private readonly struct Outgoing(T value, int length, byte[]? encoded, WireWriter? scratch)
     {
-        _segment.ThrowIfDisposed();
-        WireWriter encoded = QueueScratch.Encode(item, out isNull);
-        if (encoded.Length > _maxMessageBytes)
-        {
-            throw new MessageTooLargeException(encoded.Length, _maxMessageBytes, "MessageQueueOptions.MaxMessageBytes");
-        }
+        public T Value { get; } = value;
 
-        return encoded;
+        /// <summary>The encoded length, or -1 for null.</summary>
+        public int Length { get; } = length;
+
+        public bool Direct => encoded is null && scratch is null;
+
+        public ReadOnlySpan<byte> Encoded => encoded ?? scratch!.WrittenSpan;
+
+        /// <summary>Keeps the encoding past an await (the scratch buffer belongs to the thread).</summary>
+        public Outgoing Detached() => scratch is null ? this : new(Value, Length, scratch.WrittenSpan.ToArray(), null);
     }
 
-    /// <summary>Adds a message if there is room; <paramref name="seen"/> is the space signal read before looking.</summary>
-    private bool TryPut(ReadOnlySpan<byte> payload, bool isNull, out int seen)
+    private Outgoing Encode(T item)
+    {
+        _segment.ThrowIfDisposed();
+        if (item is null)
+        {
+            return new Outgoing(item, -1, [], null);
+        }
+
+        int length = MessageCodec<T>.DirectSize(item);
+        WireWriter? scratch = null;
+        if (length < 0)
+        {
+            scratch = QueueScratch.Encode(item, out _);
+            length = scratch.Length;
+        }
+
+        if (length > _maxMessageBytes)
+        {
+            throw new MessageTooLargeException(length, _maxMessageBytes, "MessageQueueOptions.MaxMessageBytes");
+        }
+
+        return new Outgoing(item, length, null, scratch);
+    }
+
+    /// <summary>Adds a message if there is room.</summary>
+    private bool TryPut(in Outgoing message)
     {
         using (Segment.Lease lease = _segment.Use())
         {
-            seen = Volatile.Read(ref _header->SpaceSignal);
             QueueLock.Enter(_header);
             try
             {
@@ -227,8 +245,19 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
                 }
 
                 byte* slot = _slots + (tail % _capacity * _stride);
-                *(int*)slot = isNull ? -1 : payload.Length;
-                payload.CopyTo(new Span<byte>(slot + QueueHeader.SlotHeaderBytes, payload.Length));
+                *(int*)slot = message.Length;
+                if (message.Length > 0)
+                {
+                    var destination = new Span<byte>(slot + QueueHeader.SlotHeaderBytes, message.Length);
+                    if (message.Direct)
+                    {
+                        MessageCodec<T>.WriteDirect(destination, message.Value);
+                    }
+                    else
+                    {
+                        message.Encoded.CopyTo(destination);
+                    }
+                }
                 Volatile.Write(ref _header->Tail, tail + 1);
             }
             finally
@@ -242,11 +271,10 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
         return true;
     }
 
-    /// <summary>Takes a message if there is one; <paramref name="seen"/> is the items signal read before looking.</summary>
-    private bool TryTake(out T item, out bool drained, out int seen)
+    /// <summary>Takes a message if there is one.</summary>
+    private bool TryTake(out T item, out bool drained)
     {
         using Segment.Lease lease = _segment.Use();
-        seen = Volatile.Read(ref _header->ItemsSignal);
         QueueLock.Enter(_header);
         long head;
         try
@@ -281,25 +309,35 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
         return true;
     }
 
-    private void Sleep(int* signal, int* waiters, int seen)
+    /// <summary>
+    /// Waits until <paramref name="ready"/> may hold: spins briefly first (a peer in the middle of a burst answers
+    /// sooner than a wake-up takes), never yielding the core, then sleeps in the kernel on <paramref name="signal"/>.
+    /// </summary>
+    private void Pause(int* signal, int* waiters, Func<bool> ready, ref SpinWait spinner)
     {
+        if (!spinner.NextSpinWillYield)
+        {
+            spinner.SpinOnce(sleep1Threshold: -1);
+            return;
+        }
+
         using Segment.Lease lease = _segment.Use();
-        Interlocked.Increment(ref *waiters);
-        try
-        {
-            Futex.Wait(signal, seen, Timeout.InfiniteTimeSpan);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref *waiters);
-        }
+        QueueLock.Sleep(signal, waiters, ready);
     }
 
+    /// <summary>Whether a consumer should look again: a message waits, the queue completed, or this instance is closing.</summary>
+    private bool HasItems() =>
+        Volatile.Read(ref _header->Tail) != Volatile.Read(ref _header->Head) || Volatile.Read(ref _header->Completed) != 0 || _segment.IsDisposing;
+
+    /// <summary>Whether a producer should look again: a slot is free, the queue completed, or this instance is closing.</summary>
+    private bool HasSpace() =>
+        Volatile.Read(ref _header->Tail) - Volatile.Read(ref _header->Head) < _capacity || Volatile.Read(ref _header->Completed) != 0 || _segment.IsDisposing;
+
     private SignalWatcher ItemsWatcher =>
-        _itemsWatcher ?? Interlocked.CompareExchange(ref _itemsWatcher, new SignalWatcher(_segment, &_header->ItemsSignal, &_header->ItemWaiters), null) ?? _itemsWatcher;
+        _itemsWatcher ?? Interlocked.CompareExchange(ref _itemsWatcher, new SignalWatcher(_segment, &_header->ItemsSignal, &_header->ItemWaiters, _hasItems), null) ?? _itemsWatcher;
 
     private SignalWatcher SpaceWatcher =>
-        _spaceWatcher ?? Interlocked.CompareExchange(ref _spaceWatcher, new SignalWatcher(_segment, &_header->SpaceSignal, &_header->SpaceWaiters), null) ?? _spaceWatcher;
+        _spaceWatcher ?? Interlocked.CompareExchange(ref _spaceWatcher, new SignalWatcher(_segment, &_header->SpaceSignal, &_header->SpaceWaiters, _hasSpace), null) ?? _spaceWatcher;
 
     private QueueCompletedException Drained() => new($"{this} is completed and drained: no more messages will come.");
 

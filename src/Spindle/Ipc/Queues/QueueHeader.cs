@@ -21,33 +21,34 @@ internal struct QueueHeader
     [FieldOffset(4)]
     public int LockWaiters;
 
-    /// <summary>Bumped after every enqueue and on completion: consumers sleep on it.</summary>
+    /// <summary>Bumped after an enqueue when a consumer sleeps, and on completion: consumers sleep on it.</summary>
     [FieldOffset(64)]
     public int ItemsSignal;
 
     [FieldOffset(68)]
     public int ItemWaiters;
 
-    /// <summary>Bumped after every dequeue: producers waiting for room sleep on it.</summary>
+    /// <summary>Bumped after a dequeue when a producer sleeps waiting for room.</summary>
     [FieldOffset(128)]
     public int SpaceSignal;
 
     [FieldOffset(132)]
     public int SpaceWaiters;
 
-    [FieldOffset(192)]
+    // Everything the lock holder touches shares the lock's cache line, so one transfer between cores brings it all.
+    [FieldOffset(8)]
     public int Capacity;
 
-    [FieldOffset(196)]
+    [FieldOffset(12)]
     public int SlotBytes;
 
-    [FieldOffset(200)]
+    [FieldOffset(16)]
     public int Completed;
 
-    [FieldOffset(208)]
+    [FieldOffset(24)]
     public long Head;
 
-    [FieldOffset(216)]
+    [FieldOffset(32)]
     public long Tail;
 
     /// <summary>Slot header: the message length (−1 for null) and padding to keep payloads 8-byte aligned.</summary>

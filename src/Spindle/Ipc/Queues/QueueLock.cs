@@ -65,14 +65,40 @@ internal static unsafe class QueueLock
         }
     }
 
-    /// <summary>Bumps a signal word and wakes everyone sleeping on it, if anyone is.</summary>
+    /// <summary>
+    /// After a change a sleeper may wait for: if anyone sleeps (or is about to), bumps the signal word and wakes them
+    /// all. With nobody waiting it costs one read: a waiter registers itself before its last look at the queue (see
+    /// <see cref="Sleep"/>), so either it sees the change or this sees it.
+    /// </summary>
     public static void Signal(int* signal, int* waiters)
     {
-        Interlocked.Increment(ref *signal);
+        Interlocked.MemoryBarrier();
         if (Volatile.Read(ref *waiters) > 0)
         {
+            Interlocked.Increment(ref *signal);
             // All of them: a woken waiter may be a process that just died, and the message must not wait for it.
             Futex.Wake(signal);
+        }
+    }
+
+    /// <summary>
+    /// Sleeps on <paramref name="signal"/> unless <paramref name="ready"/> already holds once this waiter is registered.
+    /// Returns when signalled (or spuriously): callers look again.
+    /// </summary>
+    public static void Sleep(int* signal, int* waiters, Func<bool> ready)
+    {
+        Interlocked.Increment(ref *waiters);
+        try
+        {
+            int seen = Volatile.Read(ref *signal);
+            if (!ready())
+            {
+                Futex.Wait(signal, seen, Timeout.InfiniteTimeSpan);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref *waiters);
         }
     }
 }

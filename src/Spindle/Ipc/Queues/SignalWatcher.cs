@@ -4,48 +4,44 @@ using Spindle.Sync;
 namespace Spindle.Ipc.Queues;
 
 /// <summary>
-/// Lets async code wait for a signal word in shared memory to change without blocking a thread each: one background
-/// thread per watcher sleeps in the futex while anyone is waiting, and completes the waiters' tasks when it moves.
+/// Lets async code wait on a queue without blocking a thread each: one background thread per watcher registers as a
+/// sleeper on the signal word while anyone waits, and completes the waiters' tasks when the condition may hold, so
+/// they look again. The same protocol as <see cref="QueueLock.Sleep"/>: register, then check, then sleep.
 /// </summary>
 internal sealed unsafe class SignalWatcher : IDisposable
 {
     private readonly Segment _segment;
     private readonly int* _signal;
     private readonly int* _waiters;
+    private readonly Func<bool> _ready;
     private readonly object _gate = new();
     private readonly List<Waiter> _pending = [];
     private Thread? _thread;
-    private bool _stopped;
+    private volatile bool _stopped;
 
-    public SignalWatcher(Segment segment, int* signal, int* waiters)
+    public SignalWatcher(Segment segment, int* signal, int* waiters, Func<bool> ready)
     {
         _segment = segment;
         _signal = signal;
         _waiters = waiters;
+        _ready = ready;
     }
 
-    private sealed class Waiter(int seen) : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+    private sealed class Waiter() : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
     {
-        public int Seen { get; } = seen;
-
         public CancellationTokenRegistration Registration { get; set; }
     }
 
-    /// <summary>Completes when the signal is no longer <paramref name="seen"/> (or the watcher stops).</summary>
-    public Task WaitChangedAsync(int seen, CancellationToken cancellationToken)
+    /// <summary>Completes when the condition may hold (callers look again), or fails when the queue is disposed here.</summary>
+    public Task WaitAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var waiter = new Waiter(seen);
+        var waiter = new Waiter();
         lock (_gate)
         {
             if (_stopped)
             {
                 throw new ObjectDisposedException(_segment.Description);
-            }
-
-            if (Volatile.Read(ref *_signal) != seen)
-            {
-                return Task.CompletedTask;
             }
 
             _pending.Add(waiter);
@@ -85,7 +81,8 @@ internal sealed unsafe class SignalWatcher : IDisposable
             Monitor.PulseAll(_gate);
         }
 
-        // Wake our own sleeping thread (other processes' waiters wake too, find nothing new, and sleep again).
+        // Moves the word, so a thread about to sleep on the old value does not (others in other processes look again, find nothing, sleep).
+        Interlocked.Increment(ref *_signal);
         Futex.Wake(_signal);
     }
 
@@ -93,7 +90,6 @@ internal sealed unsafe class SignalWatcher : IDisposable
     {
         while (true)
         {
-            int value;
             lock (_gate)
             {
                 while (_pending.Count == 0 && !_stopped)
@@ -105,13 +101,6 @@ internal sealed unsafe class SignalWatcher : IDisposable
                 {
                     FailAll();
                     return;
-                }
-
-                value = Volatile.Read(ref *_signal);
-                CompleteChanged(value);
-                if (_pending.Count == 0)
-                {
-                    continue;
                 }
             }
 
@@ -133,24 +122,31 @@ internal sealed unsafe class SignalWatcher : IDisposable
             using (lease)
             {
                 Interlocked.Increment(ref *_waiters);
-                Futex.Wait(_signal, value, Timeout.InfiniteTimeSpan);
+                int seen = Volatile.Read(ref *_signal);
+                if (!_ready() && !_stopped)
+                {
+                    Futex.Wait(_signal, seen, Timeout.InfiniteTimeSpan);
+                }
+
                 Interlocked.Decrement(ref *_waiters);
+            }
+
+            lock (_gate)
+            {
+                ReleaseAll();
             }
         }
     }
 
-    private void CompleteChanged(int value)
+    private void ReleaseAll()
     {
-        for (int i = _pending.Count - 1; i >= 0; i--)
+        foreach (Waiter waiter in _pending)
         {
-            if (_pending[i].Seen != value)
-            {
-                Waiter waiter = _pending[i];
-                _pending.RemoveAt(i);
-                waiter.Registration.Dispose();
-                waiter.TrySetResult();
-            }
+            waiter.Registration.Dispose();
+            waiter.TrySetResult();
         }
+
+        _pending.Clear();
     }
 
     private void FailAll()
