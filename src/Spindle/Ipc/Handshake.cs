@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography;
@@ -12,6 +13,8 @@ namespace Spindle.Ipc;
 /// <remarks>
 /// Listener → client: magic + challenge S. Client → listener: HMAC("client", S) + challenge C. Listener → client:
 /// verdict byte, then HMAC("server", C) when accepted. Client → listener: its verdict byte.
+/// The exchange uses blocking calls with socket timeouts on purpose: a socket that has seen one async operation stays
+/// non-blocking for good in .NET, and then every later synchronous send and receive costs about twice as much.
 /// </remarks>
 internal static class Handshake
 {
@@ -20,71 +23,51 @@ internal static class Handshake
 
     private static ReadOnlySpan<byte> Magic => "SPINDLE-IPC/1\n"u8;
 
-    public static async ValueTask ListenerSideAsync(Socket socket, byte[] key, TimeSpan timeout, string peer, CancellationToken cancellationToken)
+    public static void ListenerSide(Socket socket, byte[] key, TimeSpan timeout, string peer)
     {
-        using var deadline = Deadline(timeout, cancellationToken);
-        try
+        var exchange = new Exchange(socket, timeout, peer);
+        byte[] challenge = RandomNumberGenerator.GetBytes(NonceBytes);
+        exchange.Send([.. Magic, .. challenge]);
+        byte[] answer = exchange.Receive(MacBytes + NonceBytes);
+        if (!CryptographicOperations.FixedTimeEquals(answer.AsSpan(0, MacBytes), Mac(key, "client", challenge)))
         {
-            byte[] challenge = RandomNumberGenerator.GetBytes(NonceBytes);
-            await SendAsync(socket, [.. Magic, .. challenge], deadline.Token).ConfigureAwait(false);
-            byte[] answer = await ReceiveAsync(socket, MacBytes + NonceBytes, peer, deadline.Token).ConfigureAwait(false);
-            if (!CryptographicOperations.FixedTimeEquals(answer.AsSpan(0, MacBytes), Mac(key, "client", challenge)))
-            {
-                await SendAsync(socket, [0], deadline.Token).ConfigureAwait(false);
-                throw new AuthenticationException($"The client {peer} did not prove it knows the authentication key: its authKey differs from this listener's.");
-            }
+            exchange.Send([0]);
+            throw new AuthenticationException($"The client {peer} did not prove it knows the authentication key: its authKey differs from this listener's.");
+        }
 
-            await SendAsync(socket, [1, .. Mac(key, "server", answer.AsSpan(MacBytes))], deadline.Token).ConfigureAwait(false);
-            byte[] verdict = await ReceiveAsync(socket, 1, peer, deadline.Token).ConfigureAwait(false);
-            if (verdict[0] != 1)
-            {
-                throw new AuthenticationException($"The client {peer} refused this listener: its authKey differs from this listener's.");
-            }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        exchange.Send([1, .. Mac(key, "server", answer.AsSpan(MacBytes))]);
+        if (exchange.Receive(1)[0] != 1)
         {
-            throw TimedOut(peer, timeout);
+            throw new AuthenticationException($"The client {peer} refused this listener: its authKey differs from this listener's.");
         }
+
+        exchange.Done();
     }
 
-    public static async ValueTask ClientSideAsync(Socket socket, byte[] key, TimeSpan timeout, string peer, CancellationToken cancellationToken)
+    public static void ClientSide(Socket socket, byte[] key, TimeSpan timeout, string peer)
     {
-        using var deadline = Deadline(timeout, cancellationToken);
-        try
+        var exchange = new Exchange(socket, timeout, peer);
+        byte[] opening = exchange.Receive(Magic.Length + NonceBytes);
+        if (!opening.AsSpan(0, Magic.Length).SequenceEqual(Magic))
         {
-            byte[] opening = await ReceiveAsync(socket, Magic.Length + NonceBytes, peer, deadline.Token).ConfigureAwait(false);
-            if (!opening.AsSpan(0, Magic.Length).SequenceEqual(Magic))
-            {
-                throw new AuthenticationException($"{peer} is not a Spindle listener (it did not open with the Spindle handshake).");
-            }
-
-            byte[] challenge = RandomNumberGenerator.GetBytes(NonceBytes);
-            await SendAsync(socket, [.. Mac(key, "client", opening.AsSpan(Magic.Length)), .. challenge], deadline.Token).ConfigureAwait(false);
-            byte[] verdict = await ReceiveAsync(socket, 1, peer, deadline.Token).ConfigureAwait(false);
-            if (verdict[0] != 1)
-            {
-                throw new AuthenticationException($"The listener {peer} rejected this client's authentication key: the authKey differs from the listener's.");
-            }
-
-            byte[] proof = await ReceiveAsync(socket, MacBytes, peer, deadline.Token).ConfigureAwait(false);
-            bool accepted = CryptographicOperations.FixedTimeEquals(proof, Mac(key, "server", challenge));
-            await SendAsync(socket, [accepted ? (byte)1 : (byte)0], deadline.Token).ConfigureAwait(false);
-            if (!accepted)
-            {
-                throw new AuthenticationException($"The listener {peer} did not prove it knows the authentication key: its authKey differs from this client's.");
-            }
+            throw new AuthenticationException($"{peer} is not a Spindle listener (it did not open with the Spindle handshake).");
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+
+        byte[] challenge = RandomNumberGenerator.GetBytes(NonceBytes);
+        exchange.Send([.. Mac(key, "client", opening.AsSpan(Magic.Length)), .. challenge]);
+        if (exchange.Receive(1)[0] != 1)
         {
-            throw TimedOut(peer, timeout);
+            throw new AuthenticationException($"The listener {peer} rejected this client's authentication key: the authKey differs from the listener's.");
         }
-    }
 
-    private static CancellationTokenSource Deadline(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        source.CancelAfter(timeout);
-        return source;
+        bool accepted = CryptographicOperations.FixedTimeEquals(exchange.Receive(MacBytes), Mac(key, "server", challenge));
+        exchange.Send([accepted ? (byte)1 : (byte)0]);
+        if (!accepted)
+        {
+            throw new AuthenticationException($"The listener {peer} did not prove it knows the authentication key: its authKey differs from this client's.");
+        }
+
+        exchange.Done();
     }
 
     private static byte[] Mac(byte[] key, string role, ReadOnlySpan<byte> challenge)
@@ -93,42 +76,73 @@ internal static class Handshake
         return HMACSHA256.HashData(key, message);
     }
 
-    private static AuthenticationException TimedOut(string peer, TimeSpan timeout) =>
-        new($"The authentication handshake with {peer} did not finish within {timeout.TotalSeconds:0.###} s (ConnectionOptions.HandshakeTimeout).");
-
-    private static async ValueTask SendAsync(Socket socket, byte[] bytes, CancellationToken cancellationToken)
+    /// <summary>Blocking sends and receives that all share one deadline.</summary>
+    private sealed class Exchange(Socket socket, TimeSpan timeout, string peer)
     {
-        int sent = 0;
-        while (sent < bytes.Length)
+        private readonly long _started = Stopwatch.GetTimestamp();
+
+        public void Send(byte[] bytes)
         {
-            sent += await socket.SendAsync(bytes.AsMemory(sent), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            int sent = 0;
+            while (sent < bytes.Length)
+            {
+                socket.SendTimeout = Remaining();
+                sent += Guard(() => socket.Send(bytes, sent, bytes.Length - sent, SocketFlags.None));
+            }
         }
-    }
 
-    private static async ValueTask<byte[]> ReceiveAsync(Socket socket, int count, string peer, CancellationToken cancellationToken)
-    {
-        byte[] buffer = new byte[count];
-        int read = 0;
-        while (read < count)
+        public byte[] Receive(int count)
         {
-            int n;
+            byte[] buffer = new byte[count];
+            int read = 0;
+            while (read < count)
+            {
+                socket.ReceiveTimeout = Remaining();
+                int n = Guard(() => socket.Receive(buffer, read, count - read, SocketFlags.None));
+                if (n == 0)
+                {
+                    throw Closed();
+                }
+
+                read += n;
+            }
+
+            return buffer;
+        }
+
+        /// <summary>Back to waiting without limit: the connection's own calls decide how long they wait.</summary>
+        public void Done()
+        {
+            socket.SendTimeout = 0;
+            socket.ReceiveTimeout = 0;
+        }
+
+        private int Remaining()
+        {
+            TimeSpan left = timeout - Stopwatch.GetElapsedTime(_started);
+            return left > TimeSpan.Zero ? Math.Max(1, (int)Math.Ceiling(left.TotalMilliseconds)) : throw TimedOut();
+        }
+
+        private int Guard(Func<int> operation)
+        {
             try
             {
-                n = await socket.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                return operation();
             }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted)
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
             {
-                n = 0;
+                throw TimedOut();
             }
-
-            if (n == 0)
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown)
             {
-                throw new AuthenticationException($"{peer} closed the connection during the authentication handshake (a wrong authKey on its side, or not a Spindle peer).");
+                throw Closed();
             }
-
-            read += n;
         }
 
-        return buffer;
+        private AuthenticationException TimedOut() =>
+            new($"The authentication handshake with {peer} did not finish within {timeout.TotalSeconds:0.###} s (ConnectionOptions.HandshakeTimeout).");
+
+        private AuthenticationException Closed() =>
+            new($"{peer} closed the connection during the authentication handshake (a wrong authKey on its side, or not a Spindle peer).");
     }
 }

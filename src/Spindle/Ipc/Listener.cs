@@ -62,7 +62,21 @@ public sealed class Listener : IDisposable, IAsyncDisposable
 
     /// <summary>Waits for the next client and authenticates it.</summary>
     /// <exception cref="System.Security.Authentication.AuthenticationException">The client's key differs, or it did not finish the handshake in time; the listener keeps listening.</exception>
-    public Connection Accept() => AcceptAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+    public Connection Accept()
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        Socket socket;
+        try
+        {
+            socket = _socket.Accept();
+        }
+        catch (SocketException e) when (_disposed != 0)
+        {
+            throw new ObjectDisposedException(nameof(Listener), e);
+        }
+
+        return Authenticate(socket);
+    }
 
     /// <summary>Waits asynchronously for the next client and authenticates it.</summary>
     /// <exception cref="System.Security.Authentication.AuthenticationException">The client's key differs, or it did not finish the handshake in time; the listener keeps listening.</exception>
@@ -79,6 +93,20 @@ public sealed class Listener : IDisposable, IAsyncDisposable
             throw new ObjectDisposedException(nameof(Listener), e);
         }
 
+        // The handshake blocks (see Handshake), so it runs on the pool; cancelling closes the half-made connection.
+        using CancellationTokenRegistration abort = cancellationToken.Register(socket.Dispose);
+        try
+        {
+            return await Task.Run(() => Authenticate(socket), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (cancellationToken.IsCancellationRequested && e is SocketException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+    }
+
+    private Connection Authenticate(Socket socket)
+    {
         try
         {
             if (socket.AddressFamily != AddressFamily.Unix)
@@ -86,8 +114,7 @@ public sealed class Listener : IDisposable, IAsyncDisposable
                 socket.NoDelay = true;
             }
 
-            string peer = $"connecting to {Address}";
-            await Handshake.ListenerSideAsync(socket, _authKey, _options.HandshakeTimeout, peer, cancellationToken).ConfigureAwait(false);
+            Handshake.ListenerSide(socket, _authKey, _options.HandshakeTimeout, $"connecting to {Address}");
             return new Connection(socket, _options, $"a connection accepted on {Address}");
         }
         catch

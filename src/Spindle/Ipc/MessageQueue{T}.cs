@@ -182,49 +182,6 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
     /// <inheritdoc />
     public override string ToString() => $"MessageQueue<{Calls.TypeNames.Display(typeof(T))}> '{Name}'";
 
-    /// <summary>
-    /// A message ready to be copied into a slot: either the value itself (its size known up front, so it is written
-    /// straight into shared memory) or its encoding in this thread's scratch buffer (or a copy of it).
-    /// </summary>
-    private readonly struct Outgoing(T value, int length, byte[]? encoded, WireWriter? scratch)
-    {
-        public T Value { get; } = value;
-
-        /// <summary>The encoded length, or -1 for null.</summary>
-        public int Length { get; } = length;
-
-        public bool Direct => encoded is null && scratch is null;
-
-        public ReadOnlySpan<byte> Encoded => encoded ?? scratch!.WrittenSpan;
-
-        /// <summary>Keeps the encoding past an await (the scratch buffer belongs to the thread).</summary>
-        public Outgoing Detached() => scratch is null ? this : new(Value, Length, scratch.WrittenSpan.ToArray(), null);
-    }
-
-    private Outgoing Encode(T item)
-    {
-        _segment.ThrowIfDisposed();
-        if (item is null)
-        {
-            return new Outgoing(item, -1, [], null);
-        }
-
-        int length = MessageCodec<T>.DirectSize(item);
-        WireWriter? scratch = null;
-        if (length < 0)
-        {
-            scratch = QueueScratch.Encode(item, out _);
-            length = scratch.Length;
-        }
-
-        if (length > _maxMessageBytes)
-        {
-            throw new MessageTooLargeException(length, _maxMessageBytes, "MessageQueueOptions.MaxMessageBytes");
-        }
-
-        return new Outgoing(item, length, null, scratch);
-    }
-
     /// <summary>Adds a message if there is room.</summary>
     private bool TryPut(in Outgoing message)
     {
@@ -308,36 +265,6 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
         QueueLock.Signal(&_header->SpaceSignal, &_header->SpaceWaiters);
         return true;
     }
-
-    /// <summary>
-    /// Waits until <paramref name="ready"/> may hold: spins briefly first (a peer in the middle of a burst answers
-    /// sooner than a wake-up takes), never yielding the core, then sleeps in the kernel on <paramref name="signal"/>.
-    /// </summary>
-    private void Pause(int* signal, int* waiters, Func<bool> ready, ref SpinWait spinner)
-    {
-        if (!spinner.NextSpinWillYield)
-        {
-            spinner.SpinOnce(sleep1Threshold: -1);
-            return;
-        }
-
-        using Segment.Lease lease = _segment.Use();
-        QueueLock.Sleep(signal, waiters, ready);
-    }
-
-    /// <summary>Whether a consumer should look again: a message waits, the queue completed, or this instance is closing.</summary>
-    private bool HasItems() =>
-        Volatile.Read(ref _header->Tail) != Volatile.Read(ref _header->Head) || Volatile.Read(ref _header->Completed) != 0 || _segment.IsDisposing;
-
-    /// <summary>Whether a producer should look again: a slot is free, the queue completed, or this instance is closing.</summary>
-    private bool HasSpace() =>
-        Volatile.Read(ref _header->Tail) - Volatile.Read(ref _header->Head) < _capacity || Volatile.Read(ref _header->Completed) != 0 || _segment.IsDisposing;
-
-    private SignalWatcher ItemsWatcher =>
-        _itemsWatcher ?? Interlocked.CompareExchange(ref _itemsWatcher, new SignalWatcher(_segment, &_header->ItemsSignal, &_header->ItemWaiters, _hasItems), null) ?? _itemsWatcher;
-
-    private SignalWatcher SpaceWatcher =>
-        _spaceWatcher ?? Interlocked.CompareExchange(ref _spaceWatcher, new SignalWatcher(_segment, &_header->SpaceSignal, &_header->SpaceWaiters, _hasSpace), null) ?? _spaceWatcher;
 
     private QueueCompletedException Drained() => new($"{this} is completed and drained: no more messages will come.");
 
