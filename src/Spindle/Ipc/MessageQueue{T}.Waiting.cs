@@ -10,7 +10,7 @@ public sealed unsafe partial class MessageQueue<T>
     /// Waits until <paramref name="ready"/> may hold: spins briefly first (a peer in the middle of a burst answers
     /// sooner than a wake-up takes), never yielding the core, then sleeps in the kernel on <paramref name="signal"/>.
     /// </summary>
-    private void Pause(int* signal, int* waiters, Func<bool> ready, ref SpinWait spinner)
+    private void Pause(in QueueSignal signal, Func<bool> ready, ref SpinWait spinner)
     {
         if (!spinner.NextSpinWillYield)
         {
@@ -19,7 +19,7 @@ public sealed unsafe partial class MessageQueue<T>
         }
 
         using Segment.Lease lease = _segment.Use();
-        QueueLock.Sleep(signal, waiters, ready);
+        QueueLock.Sleep(signal, ready);
     }
 
     /// <summary>Whether a consumer should look again: a message waits, the queue completed, or this instance is closing.</summary>
@@ -31,8 +31,8 @@ public sealed unsafe partial class MessageQueue<T>
         Volatile.Read(ref _header->Tail) - Volatile.Read(ref _header->Head) < _capacity || Volatile.Read(ref _header->Completed) != 0 || _segment.IsDisposing;
 
     private SignalWatcher ItemsWatcher =>
-        _itemsWatcher ?? Interlocked.CompareExchange(ref _itemsWatcher, new SignalWatcher(_segment, &_header->ItemsSignal, &_header->ItemWaiters, _hasItems), null) ?? _itemsWatcher;
+        _itemsWatcher ?? Interlocked.CompareExchange(ref _itemsWatcher, new SignalWatcher(_segment, QueueSignal.Items(_header), _hasItems), null) ?? _itemsWatcher;
 
     private SignalWatcher SpaceWatcher =>
-        _spaceWatcher ?? Interlocked.CompareExchange(ref _spaceWatcher, new SignalWatcher(_segment, &_header->SpaceSignal, &_header->SpaceWaiters, _hasSpace), null) ?? _spaceWatcher;
+        _spaceWatcher ?? Interlocked.CompareExchange(ref _spaceWatcher, new SignalWatcher(_segment, QueueSignal.Space(_header), _hasSpace), null) ?? _spaceWatcher;
 }

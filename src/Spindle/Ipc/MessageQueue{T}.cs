@@ -130,7 +130,7 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
                 return;
             }
 
-            Pause(&_header->SpaceSignal, &_header->SpaceWaiters, _hasSpace, ref spinner);
+            Pause(QueueSignal.Space(_header), _hasSpace, ref spinner);
         }
     }
 
@@ -154,7 +154,7 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
                 throw Drained();
             }
 
-            Pause(&_header->ItemsSignal, &_header->ItemWaiters, _hasItems, ref spinner);
+            Pause(QueueSignal.Items(_header), _hasItems, ref spinner);
         }
     }
 
@@ -165,8 +165,8 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
         QueueLock.Enter(_header);
         Volatile.Write(ref _header->Completed, 1);
         QueueLock.Exit(_header);
-        QueueLock.Signal(&_header->ItemsSignal, &_header->ItemWaiters);
-        QueueLock.Signal(&_header->SpaceSignal, &_header->SpaceWaiters);
+        QueueLock.Signal(QueueSignal.Items(_header));
+        QueueLock.Signal(QueueSignal.Space(_header));
     }
 
     /// <summary>Closes this process's use of the queue; the last process to close it (or die) removes it.</summary>
@@ -222,7 +222,7 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
                 QueueLock.Exit(_header);
             }
 
-            QueueLock.Signal(&_header->ItemsSignal, &_header->ItemWaiters);
+            QueueLock.Signal(QueueSignal.Items(_header));
         }
 
         return true;
@@ -262,7 +262,7 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
         }
 
         drained = false;
-        QueueLock.Signal(&_header->SpaceSignal, &_header->SpaceWaiters);
+        QueueLock.Signal(QueueSignal.Space(_header));
         return true;
     }
 
@@ -272,7 +272,7 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
     {
         _itemsWatcher?.Dispose();
         _spaceWatcher?.Dispose();
-        QueueLock.Signal(&_header->ItemsSignal, &_header->ItemWaiters);
-        QueueLock.Signal(&_header->SpaceSignal, &_header->SpaceWaiters);
+        QueueLock.Signal(QueueSignal.Items(_header));
+        QueueLock.Signal(QueueSignal.Space(_header));
     }
 }

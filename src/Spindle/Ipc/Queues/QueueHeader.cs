@@ -28,12 +28,19 @@ internal struct QueueHeader
     [FieldOffset(68)]
     public int ItemWaiters;
 
+    /// <summary>1 while a consumer may be asleep and not yet woken, so a burst of enqueues makes one wake call, not one each.</summary>
+    [FieldOffset(72)]
+    public int ItemSleepers;
+
     /// <summary>Bumped after a dequeue when a producer sleeps waiting for room.</summary>
     [FieldOffset(128)]
     public int SpaceSignal;
 
     [FieldOffset(132)]
     public int SpaceWaiters;
+
+    [FieldOffset(136)]
+    public int SpaceSleepers;
 
     // Everything the lock holder touches shares the lock's cache line, so one transfer between cores brings it all.
     [FieldOffset(8)]

@@ -66,39 +66,57 @@ internal static unsafe class QueueLock
     }
 
     /// <summary>
-    /// After a change a sleeper may wait for: if anyone sleeps (or is about to), bumps the signal word and wakes them
-    /// all. With nobody waiting it costs one read: a waiter registers itself before its last look at the queue (see
-    /// <see cref="Sleep"/>), so either it sees the change or this sees it.
+    /// After a change a sleeper may wait for: if anyone sleeps (or is about to), bumps the signal word, and the first
+    /// waker since they went to sleep wakes them all. With nobody waiting it costs one read: a waiter registers itself
+    /// before its last look at the queue (see <see cref="Sleep"/>), so either it sees the change or this sees it.
     /// </summary>
-    public static void Signal(int* signal, int* waiters)
+    public static void Signal(in QueueSignal signal)
     {
         Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref *waiters) > 0)
+        if (Volatile.Read(ref *signal.Waiters) > 0)
         {
-            Interlocked.Increment(ref *signal);
-            // All of them: a woken waiter may be a process that just died, and the message must not wait for it.
-            Futex.Wake(signal);
+            Interlocked.Increment(ref *signal.Word);
+            if (Interlocked.Exchange(ref *signal.Sleepers, 0) != 0)
+            {
+                // All of them: a woken waiter may be a process that just died, and the message must not wait for it.
+                Futex.Wake(signal.Word);
+            }
         }
     }
 
     /// <summary>
-    /// Sleeps on <paramref name="signal"/> unless <paramref name="ready"/> already holds once this waiter is registered.
-    /// Returns when signalled (or spuriously): callers look again.
+    /// Sleeps on the signal unless <paramref name="ready"/> already holds once this waiter is registered. Returns when
+    /// signalled (or spuriously): callers look again.
     /// </summary>
-    public static void Sleep(int* signal, int* waiters, Func<bool> ready)
+    public static void Sleep(in QueueSignal signal, Func<bool> ready)
     {
-        Interlocked.Increment(ref *waiters);
+        Interlocked.Increment(ref *signal.Waiters);
         try
         {
-            int seen = Volatile.Read(ref *signal);
+            Interlocked.Exchange(ref *signal.Sleepers, 1);
+            int seen = Volatile.Read(ref *signal.Word);
             if (!ready())
             {
-                Futex.Wait(signal, seen, Timeout.InfiniteTimeSpan);
+                Futex.Wait(signal.Word, seen, Timeout.InfiniteTimeSpan);
             }
         }
         finally
         {
-            Interlocked.Decrement(ref *waiters);
+            Interlocked.Decrement(ref *signal.Waiters);
         }
     }
+}
+
+/// <summary>One wake-up channel in a queue's header: the word sleepers wait on, how many wait, and whether one may be asleep unwoken.</summary>
+internal readonly unsafe struct QueueSignal(int* word, int* waiters, int* sleepers)
+{
+    public int* Word { get; } = word;
+
+    public int* Waiters { get; } = waiters;
+
+    public int* Sleepers { get; } = sleepers;
+
+    public static QueueSignal Items(QueueHeader* header) => new(&header->ItemsSignal, &header->ItemWaiters, &header->ItemSleepers);
+
+    public static QueueSignal Space(QueueHeader* header) => new(&header->SpaceSignal, &header->SpaceWaiters, &header->SpaceSleepers);
 }

@@ -11,20 +11,19 @@ namespace Spindle.Ipc.Queues;
 internal sealed unsafe class SignalWatcher : IDisposable
 {
     private readonly Segment _segment;
-    private readonly int* _signal;
-    private readonly int* _waiters;
+    private readonly QueueSignal _signal;
+    /// <summary>Whether waiters should look again (or the watcher is stopping).</summary>
     private readonly Func<bool> _ready;
     private readonly object _gate = new();
     private readonly List<Waiter> _pending = [];
     private Thread? _thread;
     private volatile bool _stopped;
 
-    public SignalWatcher(Segment segment, int* signal, int* waiters, Func<bool> ready)
+    public SignalWatcher(Segment segment, QueueSignal signal, Func<bool> ready)
     {
         _segment = segment;
         _signal = signal;
-        _waiters = waiters;
-        _ready = ready;
+        _ready = () => ready() || _stopped;
     }
 
     private sealed class Waiter() : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
@@ -82,8 +81,8 @@ internal sealed unsafe class SignalWatcher : IDisposable
         }
 
         // Moves the word, so a thread about to sleep on the old value does not (others in other processes look again, find nothing, sleep).
-        Interlocked.Increment(ref *_signal);
-        Futex.Wake(_signal);
+        Interlocked.Increment(ref *_signal.Word);
+        Futex.Wake(_signal.Word);
     }
 
     private void Run()
@@ -121,14 +120,7 @@ internal sealed unsafe class SignalWatcher : IDisposable
 
             using (lease)
             {
-                Interlocked.Increment(ref *_waiters);
-                int seen = Volatile.Read(ref *_signal);
-                if (!_ready() && !_stopped)
-                {
-                    Futex.Wait(_signal, seen, Timeout.InfiniteTimeSpan);
-                }
-
-                Interlocked.Decrement(ref *_waiters);
+                QueueLock.Sleep(_signal, _ready);
             }
 
             lock (_gate)
