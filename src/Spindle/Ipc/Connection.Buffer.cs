@@ -9,6 +9,50 @@ public sealed partial class Connection
     private byte[] _readBuffer = [];
     private int _start;
     private int _end;
+    private bool _midMessage;
+
+    /// <summary>Raw payloads at least this big go from the socket straight into their destination.</summary>
+    private const int DirectReceiveBytes = 64 * 1024;
+
+    /// <summary>
+    /// Reads a raw payload (its header already buffered) into <paramref name="destination"/>: what is buffered is copied,
+    /// the rest is received in place, so a large message is neither copied twice nor makes the buffer grow.
+    /// Returns false if the stream ended inside it.
+    /// </summary>
+    private bool ReadDirect(int frame, Span<byte> destination)
+    {
+        int length = frame - HeaderBytes;
+        int got = Math.Min(_end - _start - HeaderBytes, length);
+        _readBuffer.AsSpan(_start + HeaderBytes, got).CopyTo(destination);
+        _start += HeaderBytes + got;
+        TrimReadBuffer();
+        while (got < length)
+        {
+            int n;
+            try
+            {
+                n = _socket.Receive(destination[got..length], SocketFlags.None);
+            }
+            catch (SocketException e) when (IsDisconnect(e))
+            {
+                n = 0;
+            }
+            catch (SocketException e) when (_disposed != 0)
+            {
+                throw new ObjectDisposedException(nameof(Connection), e);
+            }
+
+            if (n == 0)
+            {
+                _midMessage = true;
+                return false;
+            }
+
+            got += n;
+        }
+
+        return true;
+    }
 
     private bool Fill(int count)
     {

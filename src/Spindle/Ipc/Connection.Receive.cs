@@ -27,6 +27,12 @@ public sealed partial class Connection
             }
 
             int frame = CheckHeader(MessageCodec<T>.Tag, typeof(T), out int tag);
+            if (typeof(T) == typeof(byte[]) && tag == MessageTags.RawBytes && frame - HeaderBytes >= DirectReceiveBytes)
+            {
+                byte[] bytes = GC.AllocateUninitializedArray<byte>(frame - HeaderBytes);
+                return ReadDirect(frame, bytes) ? (T)(object)bytes : throw EndOfStream();
+            }
+
             return Fill(frame) ? Take<T>(frame, tag) : throw EndOfStream();
         }
         finally
@@ -81,6 +87,11 @@ public sealed partial class Connection
 
             int frame = CheckHeader(MessageTags.RawBytes, typeof(byte[]), out _);
             CheckDestination(frame, destination.Length);
+            if (frame - HeaderBytes >= DirectReceiveBytes)
+            {
+                return ReadDirect(frame, destination) ? frame - HeaderBytes : throw EndOfStream();
+            }
+
             return Fill(frame) ? CopyOut(frame, destination) : throw EndOfStream();
         }
         finally
@@ -196,10 +207,16 @@ public sealed partial class Connection
         return length;
     }
 
-    private ConnectionClosedException EndOfStream()
+    private Exception EndOfStream()
     {
         _endOfStream = true;
-        return _end > _start
+        if (_disposed != 0)
+        {
+            // Disposed by another thread while this one waited: that, not the peer, ended the stream.
+            return new ObjectDisposedException(nameof(Connection));
+        }
+
+        return _midMessage || _end > _start
             ? new ConnectionClosedException($"The other end of {_description} closed in the middle of a message ({_end - _start} bytes of it arrived): it exited or was killed while sending.", midMessage: true)
             : Closed();
     }

@@ -87,8 +87,10 @@ public class PipeTests
         }
     }
 
-    [Fact]
-    public async Task WorkerKilledMidMessage_Receive_SaysMidMessage_AndLaterCallsFailCleanly()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task WorkerKilledMidMessage_Receive_SaysMidMessage_AndLaterCallsFailCleanly(bool blocking)
     {
         (Connection mine, Connection theirs) = Pipe.Create();
         using (mine)
@@ -108,7 +110,8 @@ public class PipeTests
                 process.Kill();
             }
 
-            var closed = await Assert.ThrowsAsync<ConnectionClosedException>(() => mine.ReceiveBytesAsync().AsTask().Within("the cut message"));
+            Task<byte[]> receiving = blocking ? Task.Run(mine.ReceiveBytes) : mine.ReceiveBytesAsync().AsTask();
+            var closed = await Assert.ThrowsAsync<ConnectionClosedException>(() => receiving.Within("the cut message"));
             Assert.True(closed.MidMessage);
             Assert.Contains("middle of a message", closed.Message, StringComparison.Ordinal);
             Assert.Throws<ConnectionClosedException>(() => mine.Receive<int>());
@@ -129,6 +132,19 @@ public class PipeTests
             Assert.Equal(2, await a.ReceiveAsync<int>());
             await Assert.ThrowsAsync<ConnectionClosedException>(() => a.ReceiveAsync<int>().AsTask().Within("end-of-stream"));
             Assert.Throws<ConnectionClosedException>(() => a.Send(3));
+        }
+    }
+
+    [Fact]
+    public async Task DisposedWhileAnotherThreadReceives_ThatThreadGetsObjectDisposed()
+    {
+        (Connection a, Connection b) = Pipe.Create();
+        using (b)
+        {
+            Task<int> receiving = Task.Run(a.Receive<int>);
+            await Bounded.Eventually(() => a.Socket.Available == 0 && receiving.Status == TaskStatus.Running, "the receiver is waiting");
+            a.Dispose();
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => receiving.Within("the woken receiver"));
         }
     }
 
