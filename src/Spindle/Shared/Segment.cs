@@ -236,6 +236,15 @@ internal sealed unsafe partial class Segment : IDisposable
         }
     }
 
+    /// <summary>The element type as stored in the header and shown in errors: C#-like, shortened with a hash if very long.</summary>
+    public static string TypeNameOf(Type type)
+    {
+        string name = Calls.TypeNames.Display(type);
+        return Encoding.UTF8.GetByteCount(name) <= MaxTypeNameBytes
+            ? name
+            : $"{name[..160]}…#{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..16]}";
+    }
+
     /// <summary>How users see a kind and element type: <c>SharedArray&lt;System.Int32&gt;</c>.</summary>
     public static string Describe(SharedObjectKind kind, string typeName)
     {
