@@ -22,6 +22,8 @@ public abstract unsafe class SharedWaitable : IDisposable
     /// <summary>What <see cref="TryTake"/> reports: taken over from a holder that died.</summary>
     private protected const int TakenFromDeadHolder = 2;
 
+    private const int SpinLimit = 20;
+
     private protected SharedWaitable(Segment segment)
     {
         Segment = segment;
@@ -141,7 +143,7 @@ public abstract unsafe class SharedWaitable : IDisposable
                 }
 
                 watch = WatchHolder(watch, ref remaining);
-                if (watch?.HolderDied == true)
+                if (watch?.HolderDied == true || SpinUntilChanged(seen))
                 {
                     continue;
                 }
@@ -166,6 +168,24 @@ public abstract unsafe class SharedWaitable : IDisposable
                 Changed(1);
             }
         }
+    }
+
+    // A signal often follows within microseconds (a round trip's answer, a lock held for a few stores): spinning
+    // briefly first saves the futex sleep and the wake-up latency. SpinWait yields the core once it has spun a little.
+    private bool SpinUntilChanged(int seen)
+    {
+        var spinner = default(SpinWait);
+        for (int i = 0; i < SpinLimit; i++)
+        {
+            if (Volatile.Read(ref *Changes) != seen)
+            {
+                return true;
+            }
+
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+
+        return false;
     }
 
     // Keeps a watch on the current holder, so its death wakes us; without pidfds, bounds the sleep instead.
