@@ -33,8 +33,14 @@ internal static unsafe partial class HolderWatch
 
         internal int* Word { get; } = word;
 
-        /// <summary>Set when the kernel reported the holder's exit.</summary>
-        public bool HolderDied { get; internal set; }
+        private volatile bool _holderDied;
+
+        /// <summary>Set when the kernel reported the holder's exit (by the watcher thread, hence volatile).</summary>
+        public bool HolderDied
+        {
+            get => _holderDied;
+            internal set => _holderDied = value;
+        }
     }
 
     private sealed class Watched(int fd)
