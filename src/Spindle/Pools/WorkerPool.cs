@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Spindle.Calls;
 using Spindle.Calls.Serialization;
 using Spindle.Processes;
+using Spindle.Shared;
 using Spindle.Wire;
 
 namespace Spindle.Pools;
@@ -34,7 +35,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
     public WorkerPool(WorkerPoolOptions? options = null)
     {
         _options = (options ?? new WorkerPoolOptions()).Clone();
-        _codec = new ValueCodec(_options.Serializer);
+        _codec = new ValueCodec(_options.Serializer) { LargeArrayThreshold = _options.SharedMemoryThreshold ?? long.MaxValue };
         ILogger logger = _options.LoggerFactory?.CreateLogger<WorkerPool>() ?? NullLogger<WorkerPool>.Instance;
         if (_options.Isolation == Isolation.Process)
         {
@@ -152,14 +153,24 @@ public sealed partial class WorkerPool : IAsyncDisposable
         {
             MethodTemplate template = MethodTemplate.For(fn, nameof(fn));
             call = new PendingCall<TResult>(inline: null, cancellationToken) { Frame = new WireWriter() };
-            try
+            using (ArrayHandoff.Collection handoffs = ArrayHandoff.Begin())
             {
-                CallWriter.Write(call.Frame, _codec, call.Id, flags, template, fn.Target, args, nameof(fn));
-            }
-            catch
-            {
-                call.ReleaseFrame();
-                throw;
+                try
+                {
+                    CallWriter.Write(call.Frame, _codec, call.Id, flags, template, fn.Target, args, nameof(fn));
+                }
+                catch
+                {
+                    call.ReleaseFrame();
+                    CloseAll(handoffs.Segments);
+                    throw;
+                }
+
+                if (handoffs.Segments is { } segments)
+                {
+                    // Large arrays went through shared memory: keep it until the call is over for good (retries included).
+                    call.TypedTask.ContinueWith(static (_, state) => CloseAll((List<IDisposable>)state!), segments, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
             }
 
             if (call.Frame.Length > _options.MaxMessageBytes)
@@ -178,6 +189,14 @@ public sealed partial class WorkerPool : IAsyncDisposable
         call.RetriesOnCrash = callOptions?.RetriesOnCrash ?? _options.RetriesOnCrash;
         _dispatcher.Submit(call);
         return call.TypedTask;
+    }
+
+    private static void CloseAll(List<IDisposable>? segments)
+    {
+        foreach (IDisposable segment in segments ?? [])
+        {
+            segment.Dispose();
+        }
     }
 
     /// <summary>The private channel's listener (process isolation), for tests of its front door.</summary>
