@@ -5,7 +5,8 @@ using Spindle.Bench.Shared;
 //   1. a cross-process signal round trip through SharedEvents vs a raw Unix-domain-socket ping-pong (goal ≤ 0.5x),
 //      and Python's multiprocessing.Event doing the same;
 //   2. SharedArray bulk transfer between processes vs single-thread memcpy (goal ≥ 50%), 64 B to 16 MB, and
-//      Python's multiprocessing.shared_memory doing the same transfer.
+//      Python's multiprocessing.shared_memory doing the same transfer;
+//   3. a WorkerPool call with a large double[] argument through shared memory vs over the worker's socket.
 bool quick = args.Contains("--quick");
 if (args.Any(a => a is not "--quick"))
 {
@@ -22,4 +23,6 @@ Console.WriteLine();
 await SignalRoundTrip.RunAsync(quick, python);
 Console.WriteLine();
 await BulkTransfer.RunAsync(quick, python);
+Console.WriteLine();
+await LargeArguments.RunAsync(quick);
 return 0;

@@ -116,6 +116,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
         }
 
         _telemetry.Forget();
+        SegmentCache.Clear();
     }
 
     /// <summary>
@@ -132,6 +133,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
         }
 
         _telemetry.Forget();
+        SegmentCache.Clear();
     }
 
     /// <summary>The one path every public call takes: check or encode at the call site, then hand to the dispatcher.</summary>
@@ -162,14 +164,14 @@ public sealed partial class WorkerPool : IAsyncDisposable
                 catch
                 {
                     call.ReleaseFrame();
-                    CloseAll(handoffs.Segments);
+                    SegmentCache.Return(handoffs.Segments ?? []);
                     throw;
                 }
 
                 if (handoffs.Segments is { } segments)
                 {
                     // Large arrays went through shared memory: keep it until the call is over for good (retries included).
-                    call.TypedTask.ContinueWith(static (_, state) => CloseAll((List<IDisposable>)state!), segments, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    call.TypedTask.ContinueWith(static (_, state) => SegmentCache.Return((List<Segment>)state!), segments, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 }
             }
 
@@ -189,14 +191,6 @@ public sealed partial class WorkerPool : IAsyncDisposable
         call.RetriesOnCrash = callOptions?.RetriesOnCrash ?? _options.RetriesOnCrash;
         _dispatcher.Submit(call);
         return call.TypedTask;
-    }
-
-    private static void CloseAll(List<IDisposable>? segments)
-    {
-        foreach (IDisposable segment in segments ?? [])
-        {
-            segment.Dispose();
-        }
     }
 
     /// <summary>The private channel's listener (process isolation), for tests of its front door.</summary>

@@ -6,7 +6,7 @@ namespace Spindle.Sync;
 /// An event shared by processes and threads (Python's <c>multiprocessing.Event</c>). A manual-reset event stays set
 /// and releases every waiter until reset; an auto-reset one releases a single waiter per <see cref="Set"/>.
 /// </summary>
-public sealed unsafe class SharedEvent : SharedWaitable, ISharedReference<SharedEvent>
+public sealed unsafe class SharedEvent : SharedWaitHandle, ISharedReference<SharedEvent>
 {
     private SharedEvent(Segment segment)
         : base(segment)
@@ -58,20 +58,6 @@ public sealed unsafe class SharedEvent : SharedWaitable, ISharedReference<Shared
         using Segment.Lease lease = Segment.Use();
         Volatile.Write(ref *Signaled, 0);
     }
-
-    /// <summary>Waits until the event is set.</summary>
-    public void Wait(CancellationToken cancellationToken = default) => Wait(0, Timeout.InfiniteTimeSpan, cancellationToken);
-
-    /// <summary>Waits up to <paramref name="timeout"/> for the event; false if it was not set in time.</summary>
-    public bool TryWait(TimeSpan timeout, CancellationToken cancellationToken = default) => Wait(0, timeout, cancellationToken) != NotYet;
-
-    /// <summary>Waits until the event is set, without blocking the caller's thread.</summary>
-    public ValueTask WaitAsync(CancellationToken cancellationToken = default) =>
-        WaitResults.Ignore(WaitResults.Map(WaitAsync(0, Timeout.InfiniteTimeSpan, cancellationToken), static r => r != NotYet));
-
-    /// <summary>Waits up to <paramref name="timeout"/> for the event, without blocking the caller's thread.</summary>
-    public ValueTask<bool> TryWaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
-        WaitResults.Map(WaitAsync(0, timeout, cancellationToken), static r => r != NotYet);
 
     private protected override int TryTake(int argument, bool holderMayBeDead) =>
         *AutoReset != 0

@@ -3,7 +3,7 @@ using Spindle.Shared;
 namespace Spindle.Sync;
 
 /// <summary>A counting semaphore shared by processes and threads (Python's <c>multiprocessing.Semaphore</c>).</summary>
-public sealed unsafe class SharedSemaphore : SharedWaitable, ISharedReference<SharedSemaphore>
+public sealed unsafe class SharedSemaphore : SharedWaitHandle, ISharedReference<SharedSemaphore>
 {
     private SharedSemaphore(Segment segment)
         : base(segment)
@@ -38,20 +38,6 @@ public sealed unsafe class SharedSemaphore : SharedWaitable, ISharedReference<Sh
     public static SharedSemaphore Open(string name) => new(SyncSegments.Open(name, SharedObjectKind.Semaphore, string.Empty));
 
     static SharedSemaphore ISharedReference<SharedSemaphore>.OpenReference(string reference) => Open(reference);
-
-    /// <summary>Waits for a free slot and takes it.</summary>
-    public void Wait(CancellationToken cancellationToken = default) => Wait(0, Timeout.InfiniteTimeSpan, cancellationToken);
-
-    /// <summary>Takes a slot if one frees up within <paramref name="timeout"/>; false if none did.</summary>
-    public bool TryWait(TimeSpan timeout, CancellationToken cancellationToken = default) => Wait(0, timeout, cancellationToken) != NotYet;
-
-    /// <summary>Waits for a free slot without blocking the caller's thread.</summary>
-    public ValueTask WaitAsync(CancellationToken cancellationToken = default) =>
-        WaitResults.Ignore(WaitResults.Map(WaitAsync(0, Timeout.InfiniteTimeSpan, cancellationToken), static r => r != NotYet));
-
-    /// <summary>Takes a slot if one frees up within <paramref name="timeout"/>, without blocking the caller's thread.</summary>
-    public ValueTask<bool> TryWaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
-        WaitResults.Map(WaitAsync(0, timeout, cancellationToken), static r => r != NotYet);
 
     /// <summary>Frees <paramref name="releaseCount"/> slots and returns the count before. Throws <see cref="SemaphoreFullException"/> past the maximum.</summary>
     public int Release(int releaseCount = 1)
