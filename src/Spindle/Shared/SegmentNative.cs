@@ -23,12 +23,23 @@ internal static unsafe partial class SegmentNative
 
     public static long SizeOf(int fd) => lseek(fd, 0, SeekEnd);
 
+    /// <summary>
+    /// Sizes the file and reserves its pages now: tmpfs hands out pages lazily, and a page it cannot give later
+    /// arrives as SIGBUS on a write into the mapping, which would kill the process instead of failing here.
+    /// </summary>
     public static void Resize(int fd, long length, string path)
     {
-        if (ftruncate(fd, length) != 0)
+        if (ftruncate(fd, length) != 0 || posix_fallocate(fd, 0, length) is int error and not 0 && Fail(error))
         {
-            throw new IOException($"Could not size shared object file '{path}' to {length} bytes: {Marshal.GetPInvokeErrorMessage(Error)}.");
+            throw new IOException($"Could not reserve {length} bytes for shared object file '{path}' (is /dev/shm full?): {Marshal.GetPInvokeErrorMessage(Error)}.");
         }
+    }
+
+    // posix_fallocate returns its error instead of setting errno.
+    private static bool Fail(int error)
+    {
+        Marshal.SetLastPInvokeError(error);
+        return true;
     }
 
     public static byte* Map(int fd, long length, string path)
@@ -60,6 +71,9 @@ internal static unsafe partial class SegmentNative
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int ftruncate(int fd, long length);
+
+    [LibraryImport("libc")]
+    private static partial int posix_fallocate(int fd, long offset, long length);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial long lseek(int fd, long offset, int whence);

@@ -12,42 +12,43 @@ public class LockTests
 {
     private const int Processes = 3;
     private const int Increments = 4000;
+    private const int UnlockedIncrements = 20_000;
 
     [Fact]
     public async Task ProcessesIncrementingUnderLock_GiveTheExactTotal()
     {
-        long total = await CountWithProcesses(useLock: true);
+        long total = await CountWithProcesses(useLock: true, Increments);
         Assert.Equal(Processes * Increments, total);
     }
 
     [Fact]
     public async Task ProcessesIncrementingWithoutLock_LoseUpdates_SoTheLockedTestCanFail()
     {
-        long total = await CountWithProcesses(useLock: false);
-        Assert.True(total < Processes * Increments, $"without the lock {total} of {Processes * Increments} increments survived; the race did not show");
+        long total = await CountWithProcesses(useLock: false, UnlockedIncrements);
+        Assert.True(total < Processes * UnlockedIncrements, $"without the lock {total} of {Processes * UnlockedIncrements} increments survived; the race did not show");
     }
 
-    private static async Task<long> CountWithProcesses(bool useLock)
+    private static async Task<long> CountWithProcesses(bool useLock, int increments)
     {
         using SharedArray<long> counter = SharedArray.Create<long>(1);
         using SharedLock sharedLock = SharedLock.Create();
-        using SharedEvent start = SharedEvent.Create();
+        // All workers leave the barrier together, so their loops overlap however the machine schedules them.
+        using SharedBarrier start = SharedBarrier.Create(Processes);
         await using WorkerPool pool = TestPools.Process(workers: Processes);
         await pool.WarmUpAsync().Within("workers start");
         Task<int>[] runs = Enumerable.Range(0, Processes)
-            .Select(_ => pool.RunAsync(Increment, counter, useLock ? sharedLock : null, start))
+            .Select(_ => pool.RunAsync(Increment, counter, useLock ? sharedLock : null, start, increments))
             .ToArray();
-        start.Set();
         int[] pids = await Task.WhenAll(runs).Within("every worker's increments");
         Assert.Equal(Processes, pids.Distinct().Count());
         return counter[0];
     }
 
     // A read-modify-write with a pause in the middle: without the lock, another process's write lands in the gap.
-    private static int Increment(SharedArray<long> counter, SharedLock? sharedLock, SharedEvent start)
+    private static int Increment(SharedArray<long> counter, SharedLock? sharedLock, SharedBarrier start, int increments)
     {
-        start.Wait();
-        for (int i = 0; i < Increments; i++)
+        start.SignalAndWait();
+        for (int i = 0; i < increments; i++)
         {
             sharedLock?.Acquire();
             long value = counter[0];
@@ -64,10 +65,9 @@ public class LockTests
     {
         using SharedArray<long> counter = SharedArray.Create<long>(1);
         using SharedLock sharedLock = SharedLock.Create();
-        using SharedEvent start = SharedEvent.Create();
+        using SharedBarrier start = SharedBarrier.Create(Processes);
         await using WorkerPool pool = TestPools.Thread(workers: Processes);
-        Task<int>[] runs = Enumerable.Range(0, Processes).Select(_ => pool.RunAsync(Increment, counter, (SharedLock?)sharedLock, start)).ToArray();
-        start.Set();
+        Task<int>[] runs = Enumerable.Range(0, Processes).Select(_ => pool.RunAsync(Increment, counter, (SharedLock?)sharedLock, start, Increments)).ToArray();
         await Task.WhenAll(runs).Within("every thread's increments");
         Assert.Equal(Processes * Increments, counter[0]);
     }
