@@ -103,7 +103,11 @@ public abstract unsafe class SharedWaitable : IDisposable
             }
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<int>(cancellationToken);
+        }
+
         // A futex wait blocks a thread; a long-running one keeps the thread pool free.
         return new ValueTask<int>(Task.Factory.StartNew(
             () => Wait(argument, timeout, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default));

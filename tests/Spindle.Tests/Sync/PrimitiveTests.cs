@@ -7,12 +7,13 @@ namespace Spindle.Tests.Sync;
 
 public class PrimitiveTests
 {
-    [Fact]
-    public async Task Event_SetInParent_ReleasesWaitingWorkers()
+    [Theory]
+    [MemberData(nameof(TestPools.BothIsolations), MemberType = typeof(TestPools))]
+    public async Task Event_SetByCaller_ReleasesWaitingWorkers(Isolation isolation)
     {
         using SharedEvent go = SharedEvent.Create();
         using SharedValue<int> woke = SharedValue.Create(0);
-        await using WorkerPool pool = TestPools.Process(workers: 2);
+        await using WorkerPool pool = TestPools.Create(isolation, workers: 2);
         await pool.WarmUpAsync().Within("workers start");
         Task[] waiters = [pool.RunAsync(WaitThenCount, go, woke), pool.RunAsync(WaitThenCount, go, woke)];
         Assert.False(await Pending.FinishesSoon(Task.WhenAll(waiters)), "workers must wait for the event");
@@ -46,11 +47,12 @@ public class PrimitiveTests
         Assert.False(turn.IsSet);
     }
 
-    [Fact]
-    public async Task Semaphore_ReleasedByWorker_CountsAcrossProcesses()
+    [Theory]
+    [MemberData(nameof(TestPools.BothIsolations), MemberType = typeof(TestPools))]
+    public async Task Semaphore_ReleasedByWorker_CountsAcrossProcessesAndThreads(Isolation isolation)
     {
         using SharedSemaphore slots = SharedSemaphore.Create(0, maximumCount: 3);
-        await using WorkerPool pool = TestPools.Process();
+        await using WorkerPool pool = TestPools.Create(isolation);
         await pool.RunAsync(ReleaseSlots, slots, 3).Within("worker releases three");
         Assert.Equal(3, slots.CurrentCount);
         Assert.Throws<SemaphoreFullException>(() => slots.Release());
@@ -71,14 +73,15 @@ public class PrimitiveTests
 
     private static bool WaitSlot(SharedSemaphore slots) => slots.TryWait(TimeSpan.FromSeconds(60));
 
-    [Fact]
-    public async Task Barrier_NoProcessStartsAPhaseBeforeAllFinishedThePrevious()
+    [Theory]
+    [MemberData(nameof(TestPools.BothIsolations), MemberType = typeof(TestPools))]
+    public async Task Barrier_NoParticipantStartsAPhaseBeforeAllFinishedThePrevious(Isolation isolation)
     {
         const int Participants = 3;
         const int Phases = 20;
         using SharedBarrier barrier = SharedBarrier.Create(Participants);
         using SharedArray<int> arrivals = SharedArray.Create<int>(Phases);
-        await using WorkerPool pool = TestPools.Process(workers: Participants);
+        await using WorkerPool pool = TestPools.Create(isolation, workers: Participants);
         await pool.WarmUpAsync().Within("workers start");
         bool[] inStep = await Task.WhenAll(Enumerable.Range(0, Participants).Select(_ => pool.RunAsync(Phase, barrier, arrivals, Phases))).Within("every phase");
         Assert.All(inStep, Assert.True);
@@ -107,13 +110,14 @@ public class PrimitiveTests
         Assert.Equal(0, barrier.CurrentPhase);
     }
 
-    [Fact]
-    public async Task Condition_NotifyAll_WakesWorkersWaitingForAState()
+    [Theory]
+    [MemberData(nameof(TestPools.BothIsolations), MemberType = typeof(TestPools))]
+    public async Task Condition_NotifyAll_WakesWorkersWaitingForAState(Isolation isolation)
     {
         using SharedLock sharedLock = SharedLock.Create();
         using SharedCondition changed = SharedCondition.Create(sharedLock);
         using SharedValue<int> stage = SharedValue.Create(0);
-        await using WorkerPool pool = TestPools.Process(workers: 2);
+        await using WorkerPool pool = TestPools.Create(isolation, workers: 2);
         await pool.WarmUpAsync().Within("workers start");
         Task<int>[] waiters = [pool.RunAsync(WaitForStage, changed, stage), pool.RunAsync(WaitForStage, changed, stage)];
         Assert.False(await Pending.FinishesSoon(Task.WhenAll(waiters)), "workers wait for the stage");
