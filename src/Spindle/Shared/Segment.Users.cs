@@ -162,27 +162,7 @@ internal sealed unsafe partial class Segment
     }
 
     // The header lock guards a few stores to the user table; a holder that died inside it is taken over.
-    private static void LockHeader(byte* mapped)
-    {
-        int* word = HeaderLock(mapped);
-        int me = Environment.ProcessId;
-        var spinner = default(SpinWait);
-        for (int spins = 1; ; spins++)
-        {
-            int holder = Interlocked.CompareExchange(ref *word, me, 0);
-            if (holder == 0)
-            {
-                return;
-            }
+    private static void LockHeader(byte* mapped) => ProcessSpinLock.Enter(HeaderLock(mapped));
 
-            if (spins % 256 == 0 && holder != me && !Native.ProcessAlive(holder) && Interlocked.CompareExchange(ref *word, me, holder) == holder)
-            {
-                return;
-            }
-
-            spinner.SpinOnce(sleep1Threshold: -1);
-        }
-    }
-
-    private static void UnlockHeader(byte* mapped) => Volatile.Write(ref *HeaderLock(mapped), 0);
+    private static void UnlockHeader(byte* mapped) => ProcessSpinLock.Exit(HeaderLock(mapped));
 }

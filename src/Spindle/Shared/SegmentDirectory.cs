@@ -39,8 +39,11 @@ internal static class SegmentDirectory
     }
 
     /// <summary>A fresh name for an object created without one: the kind, this pid and 48 random bits.</summary>
-    public static string NewName(SharedObjectKind kind) =>
-        $"{kind.ToString().ToLowerInvariant()}-{Environment.ProcessId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
+    public static string NewName(SharedObjectKind kind) => NewName(kind.ToString().ToLowerInvariant());
+
+    /// <summary>A fresh name starting with <paramref name="prefix"/>, this pid and 48 random bits.</summary>
+    public static string NewName(string prefix) =>
+        $"{prefix}-{Environment.ProcessId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
 
     /// <summary>A temporary file name for an object being initialised, recognisable as this process's.</summary>
     public static string TemporaryFileFor(string name) =>

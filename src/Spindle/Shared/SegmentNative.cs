@@ -14,6 +14,7 @@ internal static unsafe partial class SegmentNative
     public const int ErrorExists = 17;
     private const int ProtReadWrite = 0x1 | 0x2;
     private const int MapShared = 0x01;
+    private const int MapPopulate = 0x8000;
     private const int SeekEnd = 2;
 
     public static int Open(string path, int flags, int mode = 0x180 /* 0600 */) => open(path, flags, mode);
@@ -22,17 +23,29 @@ internal static unsafe partial class SegmentNative
 
     public static long SizeOf(int fd) => lseek(fd, 0, SeekEnd);
 
+    /// <summary>
+    /// Sizes the file and reserves its pages now: tmpfs hands out pages lazily, and a page it cannot give later
+    /// arrives as SIGBUS on a write into the mapping, which would kill the process instead of failing here.
+    /// </summary>
     public static void Resize(int fd, long length, string path)
     {
-        if (ftruncate(fd, length) != 0)
+        if (ftruncate(fd, length) != 0 || posix_fallocate(fd, 0, length) is int error and not 0 && Fail(error))
         {
-            throw new IOException($"Could not size shared object file '{path}' to {length} bytes: {Marshal.GetPInvokeErrorMessage(Error)}.");
+            throw new IOException($"Could not reserve {length} bytes for shared object file '{path}' (is /dev/shm full?): {Marshal.GetPInvokeErrorMessage(Error)}.");
         }
+    }
+
+    // posix_fallocate returns its error instead of setting errno.
+    private static bool Fail(int error)
+    {
+        Marshal.SetLastPInvokeError(error);
+        return true;
     }
 
     public static byte* Map(int fd, long length, string path)
     {
-        nint address = mmap(0, (nuint)length, ProtReadWrite, MapShared, fd, 0);
+        // Populated up front: one pass over the page tables instead of a fault on every page's first touch.
+        nint address = mmap(0, (nuint)length, ProtReadWrite, MapShared | MapPopulate, fd, 0);
         if (address == -1)
         {
             throw new IOException($"Could not map shared object file '{path}' ({length} bytes): {Marshal.GetPInvokeErrorMessage(Error)}.");
@@ -58,6 +71,9 @@ internal static unsafe partial class SegmentNative
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int ftruncate(int fd, long length);
+
+    [LibraryImport("libc")]
+    private static partial int posix_fallocate(int fd, long offset, long length);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial long lseek(int fd, long offset, int whence);

@@ -102,7 +102,7 @@ public sealed unsafe class SharedArray<T> : IDisposable, ISharedReference<Shared
 
     static SharedArray<T> ISharedReference<SharedArray<T>>.OpenReference(string reference) => Open(reference);
 
-    private static string ElementTypeName => typeof(T).FullName ?? typeof(T).Name;
+    private static string ElementTypeName => Segment.TypeNameOf(typeof(T));
 
     /// <summary>Copies the elements into a new managed array.</summary>
     public T[] ToArray() => Span.ToArray();

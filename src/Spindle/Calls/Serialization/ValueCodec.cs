@@ -22,6 +22,7 @@ internal sealed class ValueCodec
     private const byte CustomCodecId = 3;
     private const byte ClosureCodecId = 4;
     private const byte ReferenceCodecId = 5;
+    private const byte SharedArrayCodecId = 6;
 
     private static readonly ConcurrentDictionary<string, Type> TypesByName = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<Type, FieldInfo[]> ClosureFields = new();
@@ -36,6 +37,12 @@ internal sealed class ValueCodec
     {
         _custom = custom;
     }
+
+    /// <summary>
+    /// Arrays of unmanaged values at least this many bytes travel through shared memory when the writer collects
+    /// handoffs (<see cref="ArrayHandoff.Begin"/>); the default never does.
+    /// </summary>
+    public long LargeArrayThreshold { get; init; } = long.MaxValue;
 
     /// <summary>Created on first use: a worker serving only binary values never loads System.Text.Json.</summary>
     private JsonCallSerializer Json => _json ??= new JsonCallSerializer();
@@ -151,6 +158,11 @@ internal sealed class ValueCodec
         }
 
         byte codec = CodecFor(type);
+        if (codec == BinaryCodecId && value is Array { Rank: 1 } array && ArrayHandoff.Wants(array, type.GetElementType()!, LargeArrayThreshold))
+        {
+            codec = SharedArrayCodecId;
+        }
+
         writer.WriteByte(codec);
         writer.WriteString(SameType(type, declared) ? null : TypeNames.Wire(type));
         int start = writer.BeginLength();
@@ -212,6 +224,9 @@ internal sealed class ValueCodec
                 case ReferenceCodecId:
                     Encoding.UTF8.GetBytes(((ISharedReference)value).Reference, writer);
                     break;
+                case SharedArrayCodecId:
+                    ArrayHandoff.Write(writer, (Array)value, type.GetElementType()!);
+                    break;
                 default:
                     Json.Serialize(writer, value, type);
                     break;
@@ -233,6 +248,7 @@ internal sealed class ValueCodec
                 CustomCodecId => (_custom ?? throw new InvalidDataException("A value was written by a custom serializer this process does not have.")).Deserialize(payload, type),
                 JsonCodecId => Json.Deserialize(payload, type),
                 ReferenceCodecId => SharedReferences.Open(type, Encoding.UTF8.GetString(payload)),
+                SharedArrayCodecId => ArrayHandoff.Read(payload, type),
                 _ => throw new InvalidDataException($"Unknown value codec {codec}."),
             };
         }
