@@ -3,11 +3,11 @@ namespace Spindle.Ipc;
 /// <summary>Settings for a new <see cref="MessageQueue{T}"/>; a queue opened by name takes its creator's.</summary>
 public sealed class MessageQueueOptions
 {
-    private int _capacity = 1024;
+    private int _capacity = 256;
     private int _maxMessageBytes = 64 * 1024;
 
     /// <summary>How many messages the queue holds before producers wait.</summary>
-    /// <value>The default is 1024; at most 1,048,576.</value>
+    /// <value>The default is 256; at most 1,048,576. The queue reserves <see cref="Capacity"/> × <see cref="MaxMessageBytes"/> of shared memory.</value>
     public int Capacity
     {
         get => _capacity;
@@ -19,7 +19,7 @@ public sealed class MessageQueueOptions
         }
     }
 
-    /// <summary>The largest encoded message; each slot reserves this much shared memory (touched only as used).</summary>
+    /// <summary>The largest encoded message; each slot reserves this much shared memory.</summary>
     /// <value>The default is 64 KiB; at most 1 GiB, and <see cref="Capacity"/> × this at most 64 GiB.</value>
     public int MaxMessageBytes
     {

@@ -48,7 +48,7 @@ public class MessageQueueTests
     {
         const int Messages = 2000;
         await using MessageQueue<int> queue = MessageQueue.Create<int>(new MessageQueueOptions { Capacity = 16 });
-        await using MessageQueue<int> done = MessageQueue.Create<int>(new MessageQueueOptions { Capacity = Messages });
+        await using MessageQueue<int> done = MessageQueue.Create<int>(new MessageQueueOptions { Capacity = Messages, MaxMessageBytes = 64 });
         await using WorkerPool pool = TestPools.Process(workers: 2);
         Task doomed = pool.RunAsync(static (MessageQueue<int> q, MessageQueue<int> results) =>
         {
