@@ -97,7 +97,10 @@ public sealed partial class Connection : IDisposable, IAsyncDisposable, ISharedR
         return _end > _start || _socket.Poll(timeout, SelectMode.SelectRead);
     }
 
-    /// <summary>Closes this end; the other end sees end-of-stream once it has read what was sent.</summary>
+    /// <summary>
+    /// Closes this end; the other end sees end-of-stream once it has read what was sent. For an end handed over with
+    /// <see cref="Transfer"/> that no process has opened yet, this withdraws the offer and closes it.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -105,7 +108,12 @@ public sealed partial class Connection : IDisposable, IAsyncDisposable, ISharedR
             return;
         }
 
-        if (_transferredTo is null)
+        if (_transferredTo is not null)
+        {
+            // Handed over: if no process has opened it yet, nobody ever will, so close it and let the peer see the end.
+            EndHandover.Revoke(_transferredTo);
+        }
+        else
         {
             try
             {

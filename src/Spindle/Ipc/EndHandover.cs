@@ -31,6 +31,19 @@ internal static partial class EndHandover
         return $"{Path.GetFileName(Directory.Value)}/{token}";
     }
 
+    /// <summary>Withdraws an offer nobody redeemed and closes its socket; false if it was already handed over.</summary>
+    public static bool Revoke(string name)
+    {
+        string token = name[(name.IndexOf('/', StringComparison.Ordinal) + 1)..];
+        if (Offers.TryRemove(token, out Offered? offer))
+        {
+            offer.Socket.Dispose();
+            return true;
+        }
+
+        return false;
+    }
+
     public static Connection Open(string name)
     {
         ArgumentNullException.ThrowIfNull(name);

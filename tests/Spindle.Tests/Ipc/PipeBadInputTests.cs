@@ -1,4 +1,5 @@
 using Spindle.Ipc;
+using Spindle.Tests.Support;
 
 namespace Spindle.Tests.Ipc;
 
@@ -31,6 +32,19 @@ public class PipeBadInputTests
             opened.Send(9);
             Assert.Equal(9, a.Receive<int>());
             Assert.Throws<FileNotFoundException>(() => Connection.Open(name));
+        }
+    }
+
+    [Fact]
+    public async Task TransferredEndNeverOpened_DisposeWithdrawsIt_AndThePeerSeesTheEnd()
+    {
+        (Connection a, Connection b) = Pipe.Create();
+        using (a)
+        {
+            string name = b.Transfer();
+            b.Dispose();
+            Assert.Throws<FileNotFoundException>(() => Connection.Open(name));
+            await Assert.ThrowsAsync<ConnectionClosedException>(() => a.ReceiveAsync<int>().AsTask().Within("end-of-stream"));
         }
     }
 
