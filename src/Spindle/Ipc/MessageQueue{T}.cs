@@ -71,6 +71,16 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
         }
     }
 
+    /// <summary>How many threads, in any process, are registered to sleep until a message arrives (for tests and diagnostics).</summary>
+    internal int SleepingConsumers
+    {
+        get
+        {
+            using Segment.Lease lease = _segment.Use();
+            return Volatile.Read(ref _header->ItemWaiters);
+        }
+    }
+
     /// <summary>Whether the queue is completed and drained: consumers will get nothing more.</summary>
     public bool IsCompleted => IsAddingCompleted && Count == 0;
 
