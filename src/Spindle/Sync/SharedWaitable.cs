@@ -11,7 +11,7 @@ namespace Spindle.Sync;
 /// counter before waking, so no wake-up is ever lost between the try and the sleep.
 /// </summary>
 /// <remarks>Data layout: change counter @0, waiter count @4, the object's own state from @8 (<see cref="State"/>).</remarks>
-public abstract unsafe class SharedWaitable : IDisposable
+public abstract unsafe partial class SharedWaitable : IDisposable
 {
     /// <summary>What <see cref="TryTake"/> reports: nothing to take yet.</summary>
     private protected const int NotYet = 0;
@@ -90,7 +90,7 @@ public abstract unsafe class SharedWaitable : IDisposable
         return taken != NotYet ? taken : WaitSlow(argument, timeout, cancellationToken);
     }
 
-    /// <summary>Like <see cref="Wait"/>, but a wait that must sleep does so on a dedicated thread, not the caller's.</summary>
+    /// <summary>Like <see cref="Wait"/>, without blocking the caller's thread (see <see cref="AsyncFutexWaiter"/>).</summary>
     private protected ValueTask<int> WaitAsync(int argument, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ValidateTimeout(timeout);
@@ -103,15 +103,17 @@ public abstract unsafe class SharedWaitable : IDisposable
             }
         }
 
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return ValueTask.FromCanceled<int>(cancellationToken);
-        }
-
-        // A futex wait blocks a thread; a long-running one keeps the thread pool free.
-        return new ValueTask<int>(Task.Factory.StartNew(
-            () => Wait(argument, timeout, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default));
+        return cancellationToken.IsCancellationRequested
+            ? ValueTask.FromCanceled<int>(cancellationToken)
+            : new ValueTask<int>(WaitSlowAsync(argument, timeout, cancellationToken));
     }
+
+    private int ReadChanges() => Volatile.Read(ref *Changes);
+
+    private void AddWaiter(int delta) => Interlocked.Add(ref *Waiters, delta);
+
+    private Task<bool>? SleepAsync(int seen, TimeSpan timeout, CancellationToken cancellationToken) =>
+        AsyncFutexWaiter.TryWaitAsync(Changes, seen, timeout, cancellationToken);
 
     private static void ValidateTimeout(TimeSpan timeout)
     {
