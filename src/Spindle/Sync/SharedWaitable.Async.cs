@@ -7,44 +7,26 @@ public abstract partial class SharedWaitable
 {
     private async Task<int> WaitSlowAsync(int argument, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        long deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        HolderWatch.Registration? watch = null;
-        bool sleptOut = false;
+        var state = new WaitState(timeout);
         // The lease keeps the futex word mapped while the waiter thread sleeps on it.
         using Shared.Segment.Lease lease = Segment.Use();
         try
         {
             while (true)
             {
-                int seen = ReadChanges();
-                int taken = TryTake(argument, watch?.HolderDied == true || sleptOut);
-                if (taken != NotYet)
+                if (Attempt(argument, ref state, cancellationToken) is int done)
                 {
-                    return taken;
-                }
-
-                cancellationToken.ThrowIfCancellationRequested();
-                Segment.ThrowIfDisposed();
-                TimeSpan remaining = deadline == long.MaxValue ? Timeout.InfiniteTimeSpan : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
-                if (deadline != long.MaxValue && remaining <= TimeSpan.Zero)
-                {
-                    return NotYet;
-                }
-
-                watch = WatchHolder(watch, ref remaining);
-                if (watch?.HolderDied == true)
-                {
-                    continue;
+                    return done;
                 }
 
                 // Counted as a waiter before the sleep starts, as in the blocking loop: signals wake only counted waiters.
                 AddWaiter(1);
-                Task<bool>? sleep = SleepAsync(seen, remaining, cancellationToken);
+                Task<bool>? sleep = SleepAsync(state.Seen, state.Remaining, cancellationToken);
                 if (sleep is null)
                 {
                     AddWaiter(-1);
                     // No futex_waitv, or too many async waits at once: sleep on a dedicated thread instead.
-                    TimeSpan left = deadline == long.MaxValue ? Timeout.InfiniteTimeSpan : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+                    TimeSpan left = state.Deadline == long.MaxValue ? Timeout.InfiniteTimeSpan : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), state.Deadline);
                     return await Task.Factory.StartNew(
                         () => Wait(argument, left < TimeSpan.Zero && left != Timeout.InfiniteTimeSpan ? TimeSpan.Zero : left, cancellationToken),
                         cancellationToken, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default).ConfigureAwait(false);
@@ -52,7 +34,7 @@ public abstract partial class SharedWaitable
 
                 try
                 {
-                    sleptOut = !await sleep.ConfigureAwait(false);
+                    state.SleptOut = !await sleep.ConfigureAwait(false);
                 }
                 finally
                 {
@@ -62,11 +44,7 @@ public abstract partial class SharedWaitable
         }
         finally
         {
-            HolderWatch.Unwatch(watch);
-            if (IsAvailable())
-            {
-                Changed(1);
-            }
+            Finish(state);
         }
     }
 }

@@ -125,54 +125,82 @@ public abstract unsafe partial class SharedWaitable : IDisposable
 
     private int WaitSlow(int argument, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        long deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        HolderWatch.Registration? watch = null;
-        bool sleptOut = false;
+        var state = new WaitState(timeout);
         using CancellationTokenRegistration onCancel = cancellationToken.UnsafeRegister(static state => ((SharedWaitable)state!).WakeAll(), this);
         try
         {
             while (true)
             {
-                int seen = Volatile.Read(ref *Changes);
-                int taken = TryTake(argument, watch?.HolderDied == true || sleptOut);
-                if (taken != NotYet)
+                if (Attempt(argument, ref state, cancellationToken) is int done)
                 {
-                    return taken;
+                    return done;
                 }
 
-                cancellationToken.ThrowIfCancellationRequested();
-                Segment.ThrowIfDisposed();
-                TimeSpan remaining = deadline == long.MaxValue ? Timeout.InfiniteTimeSpan : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
-                if (deadline != long.MaxValue && remaining <= TimeSpan.Zero)
-                {
-                    return NotYet;
-                }
-
-                watch = WatchHolder(watch, ref remaining);
-                if (watch?.HolderDied == true || SpinUntilChanged(seen))
+                if (SpinUntilChanged(state.Seen))
                 {
                     continue;
                 }
 
-                Interlocked.Increment(ref *Waiters);
+                AddWaiter(1);
                 try
                 {
-                    sleptOut = !Futex.Wait(Changes, seen, remaining);
+                    state.SleptOut = !Futex.Wait(Changes, state.Seen, state.Remaining);
                 }
                 finally
                 {
-                    Interlocked.Decrement(ref *Waiters);
+                    AddWaiter(-1);
                 }
             }
         }
         finally
         {
-            HolderWatch.Unwatch(watch);
-            if (IsAvailable())
-            {
-                // We may have been the one woken for it: pass the wake-up on rather than strand another waiter.
-                Changed(1);
-            }
+            Finish(state);
+        }
+    }
+
+    /// <summary>Where one wait stands between its sleeps.</summary>
+    private struct WaitState(TimeSpan timeout)
+    {
+        public readonly long Deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        public HolderWatch.Registration? Watch;
+        public bool SleptOut;
+        public int Seen;
+        public TimeSpan Remaining;
+    }
+
+    /// <summary>
+    /// One turn of a wait loop: returns what was taken, or <see cref="NotYet"/> when the time is up; null means sleep
+    /// on <see cref="WaitState.Seen"/> for at most <see cref="WaitState.Remaining"/>.
+    /// </summary>
+    private int? Attempt(int argument, ref WaitState state, CancellationToken cancellationToken)
+    {
+        state.Seen = Volatile.Read(ref *Changes);
+        int taken = TryTake(argument, state.Watch?.HolderDied == true || state.SleptOut);
+        if (taken != NotYet)
+        {
+            return taken;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        Segment.ThrowIfDisposed();
+        state.Remaining = state.Deadline == long.MaxValue ? Timeout.InfiniteTimeSpan : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), state.Deadline);
+        if (state.Deadline != long.MaxValue && state.Remaining <= TimeSpan.Zero)
+        {
+            return NotYet;
+        }
+
+        state.Watch = WatchHolder(state.Watch, ref state.Remaining);
+        // A holder found dead while registering: try again at once, it will not wake anyone.
+        return state.Watch?.HolderDied == true ? Attempt(argument, ref state, cancellationToken) : null;
+    }
+
+    private void Finish(WaitState state)
+    {
+        HolderWatch.Unwatch(state.Watch);
+        if (IsAvailable())
+        {
+            // We may have been the one woken for it: pass the wake-up on rather than strand another waiter.
+            Changed(1);
         }
     }
 

@@ -44,4 +44,50 @@ public class AsyncWaitTests
         gate.Release();
         Assert.True(await gate.TryWaitAsync(Bounded.Unexpected));
     }
+
+    [Fact]
+    public async Task BarrierAsync_PhasesCompleteForAsyncParticipants()
+    {
+        using SharedBarrier barrier = SharedBarrier.Create(3);
+        async Task Participate()
+        {
+            for (int phase = 0; phase < 5; phase++)
+            {
+                await barrier.SignalAndWaitAsync();
+            }
+        }
+
+        await Task.WhenAll(Participate(), Participate(), Participate()).Within("five phases");
+        Assert.Equal(5, barrier.CurrentPhase);
+    }
+
+    [Fact]
+    public async Task ConditionAsync_WaiterIsNotified_AndHoldsTheLockAgain()
+    {
+        using SharedLock sharedLock = SharedLock.Create();
+        using SharedCondition changed = SharedCondition.Create(sharedLock);
+        using SharedValue<int> stage = SharedValue.Create(0);
+        async Task<bool> WaitForStage()
+        {
+            await sharedLock.AcquireAsync();
+            while (stage.Read() != 1)
+            {
+                await changed.TryWaitAsync(Bounded.Unexpected);
+            }
+
+            bool held = sharedLock.IsHeldByThisProcess;
+            sharedLock.Release();
+            return held;
+        }
+
+        Task<bool> waiter = WaitForStage();
+        Assert.False(await Pending.FinishesSoon(waiter));
+        using (sharedLock.EnterScope())
+        {
+            stage.Write(1);
+            changed.NotifyAll();
+        }
+
+        Assert.True(await waiter.Within("the notified waiter"));
+    }
 }
