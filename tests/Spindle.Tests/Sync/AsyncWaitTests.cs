@@ -72,7 +72,7 @@ public class AsyncWaitTests
             await sharedLock.AcquireAsync();
             while (stage.Read() != 1)
             {
-                await changed.TryWaitAsync(Bounded.Unexpected);
+                await changed.WaitAsync();
             }
 
             bool held = sharedLock.IsHeldByThisProcess;
