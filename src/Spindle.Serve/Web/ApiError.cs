@@ -1,0 +1,4 @@
+namespace Spindle.Serve.Web;
+
+/// <summary>The body of every API error: what went wrong and, for bad input, which field.</summary>
+internal sealed record ApiError(string Error, string? Field = null);

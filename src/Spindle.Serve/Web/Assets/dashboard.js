@@ -1,0 +1,121 @@
+// The live dashboard: one EventSource on /api/events; each 'status' event redraws tiles, chart, workers and jobs.
+// Built with DOM calls and textContent only (no innerHTML with data), so nothing the server relays can inject markup.
+'use strict';
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const SVG = 'http://www.w3.org/2000/svg';
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === 'class') node.className = v; else node.setAttribute(k, v);
+    }
+    for (const child of children) node.append(child);
+    return node;
+  }
+
+  function mib(bytes) { return bytes == null ? '–' : (bytes / 1048576).toFixed(1) + ' MiB'; }
+  function pct(value) { return value == null ? '–' : value.toFixed(0) + ' %'; }
+
+  function drawTiles(s) {
+    $('t-workers').textContent = s.workers.length + '/' + s.server.poolSize;
+    $('t-busy').textContent = s.workers.filter((w) => w.state === 'busy').length;
+    $('t-queue-calls').textContent = s.queue.calls;
+    $('t-queue-jobs').textContent = s.queue.jobs;
+    $('t-frames').textContent = s.totals.framesRendered;
+    $('t-crashes').textContent = s.totals.crashes;
+    $('t-restarts').textContent = s.totals.restarts;
+    $('t-threads').textContent = s.server.threadPoolThreads;
+    $('server-pid').textContent = s.server.pid;
+    $('requests').textContent = s.server.requests;
+  }
+
+  function drawChart(points) {
+    const svg = $('chart');
+    const width = 600, height = 160, top = 14, span = 60000;
+    const now = points.length ? Date.parse(points[points.length - 1].time) : Date.now();
+    const max = Math.max(1, ...points.map((p) => p.framesPerSecond)) * 1.15;
+    const x = (t) => width - ((now - t) / span) * width;
+    const y = (v) => height - (v / max) * (height - top);
+    svg.replaceChildren();
+    for (const f of [0.25, 0.5, 0.75]) {
+      const line = document.createElementNS(SVG, 'line');
+      line.setAttribute('class', 'grid');
+      line.setAttribute('x1', 0); line.setAttribute('x2', width);
+      line.setAttribute('y1', y(max * f)); line.setAttribute('y2', y(max * f));
+      svg.append(line);
+    }
+    const label = document.createElementNS(SVG, 'text');
+    label.setAttribute('x', 4); label.setAttribute('y', 12);
+    label.textContent = 'max ' + (max / 1.15).toFixed(1) + ' frames/s';
+    svg.append(label);
+    const visible = points.filter((p) => now - Date.parse(p.time) <= span);
+    if (visible.length > 1) {
+      const coords = visible.map((p) => x(Date.parse(p.time)).toFixed(1) + ',' + y(p.framesPerSecond).toFixed(1));
+      const area = document.createElementNS(SVG, 'polygon');
+      area.setAttribute('class', 'area');
+      area.setAttribute('points', coords.join(' ') + ' ' + x(Date.parse(visible[visible.length - 1].time)).toFixed(1) + ',' + height + ' ' + x(Date.parse(visible[0].time)).toFixed(1) + ',' + height);
+      const line = document.createElementNS(SVG, 'polyline');
+      line.setAttribute('class', 'line');
+      line.setAttribute('points', coords.join(' '));
+      svg.append(area, line);
+    }
+    const last = points.length ? points[points.length - 1].framesPerSecond : 0;
+    $('chart-now').textContent = 'now: ' + last.toFixed(1) + ' frames/s';
+  }
+
+  function kill(pid, button) {
+    button.disabled = true;
+    fetch('/api/workers/' + pid + '/kill', { method: 'POST' })
+      .then((r) => { button.textContent = r.ok ? 'killed' : 'gone'; })
+      .catch(() => { button.textContent = 'failed'; });
+  }
+
+  function drawWorkers(workers) {
+    const box = $('workers');
+    if (!workers.length) {
+      box.replaceChildren(el('p', { class: 'empty' }, 'No workers running.'));
+      return;
+    }
+    box.replaceChildren(...workers.map((w) => {
+      const button = el('button', { type: 'button', class: 'kill', title: 'Kill this worker process (SIGKILL); the pool starts a new one' }, 'kill');
+      button.addEventListener('click', () => kill(w.pid, button));
+      const stats = el('dl', {});
+      for (const [name, value] of [['CPU', pct(w.cpuPercent)], ['RSS', mib(w.rssBytes)], ['calls', w.callsDone], ['crashes', w.crashes], ['restarts', w.restarts]]) {
+        stats.append(el('dt', {}, name), el('dd', {}, String(value)));
+      }
+      return el('div', { class: 'worker ' + w.state, 'data-pid': w.pid },
+        el('div', { class: 'head' }, el('span', { class: 'pid' }, 'pid ' + w.pid), el('span', { class: 'state' }, w.state)),
+        stats, button);
+    }));
+  }
+
+  function drawJobs(jobs) {
+    const list = $('jobs');
+    if (!jobs.length) {
+      list.replaceChildren(el('li', { class: 'empty' }, 'No jobs yet.'));
+      return;
+    }
+    list.replaceChildren(...jobs.map((j) => {
+      const fill = el('div', { style: 'width:' + j.percent + '%' });
+      const right = el('span', {}, j.framesDone + '/' + j.frames + ' frames · ' + j.percent + ' % · ', el('span', { class: 'state ' + j.state }, j.state));
+      if (j.state === 'done') right.append(' · ', el('a', { href: j.resultUrl, download: 'spindle-job-' + j.id + '.png' }, 'download'));
+      return el('li', { 'data-job': j.id },
+        el('div', { class: 'line' }, el('a', { href: j.url }, '#' + j.id + ' ' + j.scene + ' ' + j.width + '×' + j.height), right),
+        el('div', { class: 'bar', role: 'progressbar', 'aria-valuenow': j.percent, 'aria-valuemin': 0, 'aria-valuemax': 100 }, fill),
+        j.error ? el('span', { class: 'error' }, j.error) : '');
+    }));
+  }
+
+  const live = $('live');
+  const events = new EventSource('/api/events');
+  events.addEventListener('open', () => { live.textContent = 'live'; live.className = 'pill on'; });
+  events.addEventListener('error', () => { live.textContent = 'reconnecting…'; live.className = 'pill off'; });
+  events.addEventListener('status', (e) => {
+    const s = JSON.parse(e.data);
+    drawTiles(s);
+    drawChart(s.throughput);
+    drawWorkers(s.workers);
+    drawJobs(s.jobs);
+  });
+})();
