@@ -1,0 +1,38 @@
+using Spectre.Console;
+using Spindle.Pools;
+using Spindle.Render;
+
+namespace Spindle.Cli;
+
+/// <summary>The table printed after a render: what was made, how fast, by whom, and where it went.</summary>
+internal static class RenderSummary
+{
+    public static void Print(RenderResult result, int workers, IReadOnlyList<(string What, string Path)> written, string mp4Note)
+    {
+        RenderSettings s = result.Settings;
+        var table = new Table().Border(TableBorder.Rounded).HideHeaders().AddColumn("what").AddColumn("value");
+        table.AddRow("frames", $"{s.Frames} × {s.Width}x{s.Height}, scene {s.Scene}");
+        table.AddRow("time", $"{result.Elapsed.TotalSeconds:0.00} s ({s.Frames / result.Elapsed.TotalSeconds:0.0} frames/s)");
+        string unit = result.Isolation == Isolation.Process ? "pid" : "thread";
+        string perWorker = string.Join(", ", result.FramesPerWorker.Select(w => $"{unit} {w.Key}: {w.Value}"));
+        table.AddRow("workers", Markup.Escape($"{workers} {(result.Isolation == Isolation.Process ? "processes" : "threads")} — {perWorker}"));
+        table.AddRow("crashes survived", result.CrashesSurvived.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach ((string what, string path) in written)
+        {
+            table.AddRow(Markup.Escape(what), Markup.Escape($"{path} ({Size(path)})"));
+        }
+
+        if (mp4Note.Length > 0)
+        {
+            table.AddRow("MP4", Markup.Escape(mp4Note));
+        }
+
+        AnsiConsole.Write(table);
+    }
+
+    private static string Size(string path)
+    {
+        long bytes = File.Exists(path) ? new FileInfo(path).Length : Directory.EnumerateFiles(path).Sum(f => new FileInfo(f).Length);
+        return bytes >= 1 << 20 ? $"{bytes / 1048576.0:0.0} MiB" : $"{bytes / 1024.0:0.0} KiB";
+    }
+}

@@ -1,0 +1,21 @@
+using Spindle.Render.Scenes;
+
+namespace Spindle.Render.Frames;
+
+/// <summary>The call a worker runs for one frame.</summary>
+internal static class FrameJob
+{
+    /// <summary>Marks the attempt, crashes if this is the planned crash, then renders.</summary>
+    public static FrameOutput Render(FrameRequest request)
+    {
+        int attempt = RunMarkers.ClaimAttempt(request.RunDirectory, request.Index);
+        if (request.CrashOnFirstAttempt && RunMarkers.ClaimCrash(request.RunDirectory, request.Index))
+        {
+            NativeCrash.Segfault();
+        }
+
+        byte[] rgba = FrameRenderer.Render(request.Scene, request.Index, request.Frames, request.Width, request.Height);
+        int worker = request.ThreadIsolation ? Environment.CurrentManagedThreadId : Environment.ProcessId;
+        return new FrameOutput(rgba, worker, attempt);
+    }
+}

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using Spindle.Pools;
+using Spindle.Render.Frames;
+using Spindle.Render.Png;
+
+namespace Spindle.Render;
+
+/// <summary>
+/// Renders animations on a <see cref="WorkerPool"/>: one call per frame, in parallel across the pool's workers,
+/// then an animated PNG. With process isolation a worker that crashes costs one retried frame; the output is the
+/// same bytes as a clean run.
+/// </summary>
+/// <remarks>
+/// With thread isolation and a planned <see cref="RenderSettings.CrashFrame"/>, the crash would take this process
+/// down, so that render runs on worker threads inside one child process; its death is reported as
+/// <see cref="RenderRunDiedException"/>. <see cref="Pool"/> is not used for such a render.
+/// </remarks>
+public sealed class RenderFarm : IAsyncDisposable
+{
+    private readonly bool _ownsPool;
+    private int _disposed;
+
+    /// <summary>Creates a farm that owns a new pool made from <paramref name="poolOptions"/>; disposing the farm disposes it.</summary>
+    public RenderFarm(WorkerPoolOptions poolOptions)
+    {
+        ArgumentNullException.ThrowIfNull(poolOptions);
+        Pool = new WorkerPool(poolOptions);
+        _ownsPool = true;
+    }
+
+    /// <summary>Creates a farm on an existing pool, which the caller keeps owning.</summary>
+    public RenderFarm(WorkerPool pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        Pool = pool;
+    }
+
+    /// <summary>The pool frames run on (its workers and events show the farm at work).</summary>
+    public WorkerPool Pool { get; }
+
+    /// <summary>Renders the animation <paramref name="settings"/> describes, reporting after each frame.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range (the exception names it).</exception>
+    /// <exception cref="Workers.WorkerCrashedException">A frame's worker crashed more often than <see cref="RenderSettings.RetriesOnCrash"/> allows.</exception>
+    /// <exception cref="RenderRunDiedException">A thread-isolated run with a planned crash died, as it must.</exception>
+    public async Task<RenderResult> RenderAsync(RenderSettings settings, IProgress<RenderProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var clock = Stopwatch.StartNew();
+        var tracker = new ProgressTracker(settings.Frames, progress, clock);
+        DirectoryInfo run = Directory.CreateTempSubdirectory("spindle-render-");
+        try
+        {
+            RenderedFrame[] frames = Pool.Isolation == Isolation.Thread && settings.CrashFrame is not null
+                ? await ChildProcessRender.RunAsync(settings, Pool.MaxWorkers, run.FullName, tracker.FrameDone, cancellationToken).ConfigureAwait(false)
+                : await FrameScheduler.RenderAsync(Pool, settings, run.FullName, tracker.FrameDone, cancellationToken).ConfigureAwait(false);
+            byte[] apng = ApngEncoder.EncodeAnimation(frames.Select(f => f.Rgba).ToArray(), settings.Width, settings.Height, settings.FramesPerSecond);
+            Dictionary<int, int> perWorker = frames.GroupBy(f => f.WorkerId).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count());
+            return new RenderResult(settings, Pool.Isolation, frames, apng, clock.Elapsed, perWorker, tracker.CrashesSurvived);
+        }
+        finally
+        {
+            run.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Disposes the pool if this farm created it (letting running frames finish).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0 && _ownsPool)
+        {
+            await Pool.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,9 @@
+namespace Spindle.Render;
+
+/// <summary>How far a render has come; reported after each finished frame.</summary>
+/// <param name="FramesDone">Frames finished so far.</param>
+/// <param name="FramesTotal">Frames in the render.</param>
+/// <param name="FramesPerSecond">Finished frames per second of wall-clock time since the render started.</param>
+/// <param name="Eta">Estimated time left; null until the first frame is done.</param>
+/// <param name="CrashesSurvived">Worker crashes so far whose frame was rendered again successfully.</param>
+public sealed record RenderProgress(int FramesDone, int FramesTotal, double FramesPerSecond, TimeSpan? Eta, int CrashesSurvived);
