@@ -85,19 +85,22 @@ public sealed class SpindleServer : IAsyncDisposable
         var stopping = new CancellationTokenSource();
         try
         {
-            // Workers start before the first request, so the dashboard shows them at once.
-            await renderer.Pool.WarmUpAsync(cancellationToken).ConfigureAwait(false);
             jobs = new JobRegistry(renderer, options.MaxQueuedJobs, options.KeepFinishedJobs);
             status = new StatusMonitor(renderer.Pool, jobs, ledger);
             app = Build(options, renderer, jobs, status, stopping.Token);
+
+            // The port first, so a port in use fails fast; then the workers, so the dashboard shows them from the start.
             await StartListeningAsync(app, options, cancellationToken).ConfigureAwait(false);
-            var address = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First());
+            await renderer.Pool.WarmUpAsync(cancellationToken).ConfigureAwait(false);
+            var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
             return new SpindleServer(app, renderer, ledger, jobs, status, stopping, address);
         }
         catch
         {
+            await stopping.CancelAsync().ConfigureAwait(false);
             if (app is not null)
             {
+                await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
                 await app.DisposeAsync().ConfigureAwait(false);
             }
 

@@ -8,7 +8,7 @@ namespace Spindle.Serve.Jobs;
 /// <param name="CrashFrame">A frame whose first attempt crashes its worker natively, to watch the farm recover; none when null.</param>
 internal sealed record JobRequest(int Frames = JobLimits.DefaultFrames, int Width = JobLimits.DefaultWidth, int Height = JobLimits.DefaultHeight, string? Scene = null, int? CrashFrame = null)
 {
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first field out of range, as the client spelled it.</summary>
+    /// <summary>Throws <see cref="InvalidJobException"/> naming the first field out of range, as the client spelled it.</summary>
     public JobRequest Validated()
     {
         Check(Frames is >= JobLimits.MinFrames and <= JobLimits.MaxFrames, "frames", Frames, $"between {JobLimits.MinFrames} and {JobLimits.MaxFrames}");
@@ -22,13 +22,13 @@ internal sealed record JobRequest(int Frames = JobLimits.DefaultFrames, int Widt
         long bytes = 4L * Width * Height * Frames;
         if (bytes > JobLimits.MaxJobBytes)
         {
-            throw new ArgumentOutOfRangeException("frames", Frames, $"{Frames} frames of {Width}x{Height} take {bytes >> 20} MiB, more than the {JobLimits.MaxJobBytes >> 20} MiB one job may hold: ask for fewer or smaller frames.");
+            throw new InvalidJobException("frames", $"{Frames} frames of {Width}x{Height} take {bytes >> 20} MiB, more than the {JobLimits.MaxJobBytes >> 20} MiB one job may hold: ask for fewer or smaller frames.");
         }
 
         string scene = Scene ?? JobLimits.Scenes[0];
         if (!JobLimits.Scenes.Contains(scene, StringComparer.Ordinal))
         {
-            throw new ArgumentException($"scene '{Scene}' is unknown: use one of {string.Join(", ", JobLimits.Scenes)}.", "scene");
+            throw new InvalidJobException("scene", $"scene '{Scene}' is unknown: use one of {string.Join(", ", JobLimits.Scenes)}.");
         }
 
         return this with { Scene = scene };
@@ -38,7 +38,7 @@ internal sealed record JobRequest(int Frames = JobLimits.DefaultFrames, int Widt
     {
         if (!ok)
         {
-            throw new ArgumentOutOfRangeException(field, value, $"{field} is {value}: it must be {expected}.");
+            throw new InvalidJobException(field, $"{field} is {value}: it must be {expected}.");
         }
     }
 }

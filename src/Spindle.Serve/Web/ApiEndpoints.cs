@@ -13,7 +13,7 @@ internal static class ApiEndpoints
 {
     public static void Map(IEndpointRouteBuilder app, JobRegistry jobs, StatusMonitor status, WorkerPool pool)
     {
-        app.MapPost("/api/jobs", (HttpContext context) => SubmitAsync(context, jobs));
+        app.MapPost("/api/jobs", (HttpRequest request) => SubmitAsync(request, jobs));
         app.MapGet("/api/jobs", () => Json(jobs.Newest(int.MaxValue).Select(j => j.View())));
         app.MapGet("/api/jobs/{id}", (string id) => jobs.Find(id) is { } job ? Json(job.View()) : UnknownJob(id));
         app.MapGet("/api/jobs/{id}/result", (string id) => Result(jobs.Find(id), id));
@@ -28,9 +28,9 @@ internal static class ApiEndpoints
         {
             return accepted(jobs.Submit(request.Validated()));
         }
-        catch (ArgumentException e)
+        catch (InvalidJobException e)
         {
-            return Error(StatusCodes.Status400BadRequest, e.Message, e.ParamName);
+            return Error(StatusCodes.Status400BadRequest, e.Message, e.Field);
         }
         catch (JobQueueFullException e)
         {
@@ -43,9 +43,9 @@ internal static class ApiEndpoints
 
     private static IResult Json<T>(T value) => Results.Json(value, ServeJson.Options);
 
-    private static async Task<IResult> SubmitAsync(HttpContext context, JobRegistry jobs)
+    private static async Task<IResult> SubmitAsync(HttpRequest httpRequest, JobRegistry jobs)
     {
-        if (!context.Request.HasJsonContentType())
+        if (!httpRequest.HasJsonContentType())
         {
             return Error(StatusCodes.Status415UnsupportedMediaType, "Send the job as JSON with Content-Type: application/json, for example {\"frames\":24,\"width\":160,\"height\":120}.");
         }
@@ -53,7 +53,7 @@ internal static class ApiEndpoints
         JobRequest? request;
         try
         {
-            request = await JsonSerializer.DeserializeAsync<JobRequest>(context.Request.Body, ServeJson.Options, context.RequestAborted).ConfigureAwait(false);
+            request = await JsonSerializer.DeserializeAsync<JobRequest>(httpRequest.Body, ServeJson.Options, httpRequest.HttpContext.RequestAborted).ConfigureAwait(false);
         }
         catch (JsonException e)
         {

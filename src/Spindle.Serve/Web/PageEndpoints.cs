@@ -17,7 +17,7 @@ internal static class PageEndpoints
         app.MapGet("/jobs/{id}", (string id) => jobs.Find(id) is { } job
             ? Html(HtmlPages.Job(job.View()))
             : Html(HtmlPages.Message("No such job", $"There is no job '{id}'."), StatusCodes.Status404NotFound));
-        app.MapPost("/jobs", (HttpContext context) => SubmitFormAsync(context, jobs));
+        app.MapPost("/jobs", (HttpRequest request) => SubmitFormAsync(request, jobs));
         app.MapGet("/assets/{name}", (string name) => WebAssets.Find(name) is { } bytes
             ? Results.Bytes(bytes, WebAssets.ContentType(name))
             : Results.NotFound());
@@ -26,14 +26,14 @@ internal static class PageEndpoints
     private static IResult Html(string html, int statusCode = StatusCodes.Status200OK) =>
         Results.Content(html, "text/html; charset=utf-8", statusCode: statusCode);
 
-    private static async Task<IResult> SubmitFormAsync(HttpContext context, JobRegistry jobs)
+    private static async Task<IResult> SubmitFormAsync(HttpRequest httpRequest, JobRegistry jobs)
     {
-        if (!context.Request.HasFormContentType)
+        if (!httpRequest.HasFormContentType)
         {
             return Html(HtmlPages.Message("Not a form", "POST /jobs takes the dashboard's form; the JSON API is POST /api/jobs."), StatusCodes.Status415UnsupportedMediaType);
         }
 
-        IFormCollection form = await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
+        IFormCollection form = await httpRequest.ReadFormAsync(httpRequest.HttpContext.RequestAborted).ConfigureAwait(false);
         if (form.Keys.FirstOrDefault(k => !FormFields.Contains(k, StringComparer.Ordinal)) is { } unknown)
         {
             return Html(HtmlPages.Message("Bad request", $"Unknown field '{unknown}'."), StatusCodes.Status400BadRequest);
