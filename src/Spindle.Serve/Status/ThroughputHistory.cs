@@ -1,31 +1,38 @@
 namespace Spindle.Serve.Status;
 
-/// <summary>Frames per second over the last minute or so: one point per sample, oldest dropped first.</summary>
-internal sealed class ThroughputHistory(int capacity)
+/// <summary>
+/// Frames per second over the last minute or so: one point per sample, oldest dropped first. Each point is the rate
+/// over the last few samples, so a chart of half-second samples does not saw-tooth between frames.
+/// </summary>
+internal sealed class ThroughputHistory(int capacity, int smoothing = 4)
 {
     private readonly Queue<ThroughputPoint> _points = new(capacity);
+    private readonly Queue<(long Frames, DateTimeOffset Time)> _recent = new(smoothing + 1);
     private readonly Lock _gate = new();
-    private long _lastFrames = -1;
-    private DateTimeOffset _lastTime;
 
     /// <summary>Adds the point for the total <paramref name="framesRendered"/> seen at <paramref name="now"/>.</summary>
     public void Record(long framesRendered, DateTimeOffset now)
     {
         lock (_gate)
         {
-            if (_lastFrames >= 0 && now > _lastTime)
+            _recent.Enqueue((framesRendered, now));
+            if (_recent.Count > smoothing + 1)
             {
-                double rate = (framesRendered - _lastFrames) / (now - _lastTime).TotalSeconds;
-                if (_points.Count == capacity)
-                {
-                    _points.Dequeue();
-                }
-
-                _points.Enqueue(new ThroughputPoint(now, Math.Round(rate, 2)));
+                _recent.Dequeue();
             }
 
-            _lastFrames = framesRendered;
-            _lastTime = now;
+            (long oldFrames, DateTimeOffset oldTime) = _recent.Peek();
+            if (now <= oldTime)
+            {
+                return;
+            }
+
+            if (_points.Count == capacity)
+            {
+                _points.Dequeue();
+            }
+
+            _points.Enqueue(new ThroughputPoint(now, Math.Round((framesRendered - oldFrames) / (now - oldTime).TotalSeconds, 2)));
         }
     }
 

@@ -45,10 +45,7 @@
       line.setAttribute('y1', y(max * f)); line.setAttribute('y2', y(max * f));
       svg.append(line);
     }
-    const label = document.createElementNS(SVG, 'text');
-    label.setAttribute('x', 4); label.setAttribute('y', 12);
-    label.textContent = 'max ' + (max / 1.15).toFixed(1) + ' frames/s';
-    svg.append(label);
+    $('chart-max').textContent = 'peak ' + (max / 1.15).toFixed(1) + ' frames/s';
     const visible = points.filter((p) => now - Date.parse(p.time) <= span);
     if (visible.length > 1) {
       const coords = visible.map((p) => x(Date.parse(p.time)).toFixed(1) + ',' + y(p.framesPerSecond).toFixed(1));
