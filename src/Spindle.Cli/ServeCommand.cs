@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Spindle.Serve;
 
 namespace Spindle.Cli;
@@ -54,9 +55,19 @@ internal static class ServeCommand
             Console.WriteLine($"  dashboard  {server.Address}");
             Console.WriteLine($"  JSON API   {new Uri(server.Address, "/api/status")}");
             Console.WriteLine("Press Ctrl+C to stop.");
+            // Ctrl+C and SIGTERM stop the server gracefully: event streams end, the running job is cancelled, workers exit.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            void Stop(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            }
+
+            using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             try
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
+                await Task.Delay(Timeout.Infinite, stop.Token);
             }
             catch (OperationCanceledException)
             {

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Spindle.Serve.Jobs;
 using Spindle.Serve.Status;
 using Spindle.Serve.Web;
@@ -126,6 +127,7 @@ public sealed class SpindleServer : IAsyncDisposable
         // The empty builder reads no appsettings.json or ASPNETCORE_* variables from wherever the user happens to be.
         WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Services.AddRoutingCore();
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -37,7 +37,7 @@ public sealed partial class ServeCommandTests
     }
 
     [Fact]
-    public async Task Serve_PortZero_PrintsTheAddress_AndServesIt()
+    public async Task Serve_PortZero_PrintsTheAddressAndServes_SigtermStopsItAndItsWorkers()
     {
         using Process serve = Start("serve", "--port", "0", "--workers", "1");
         try
@@ -53,11 +53,27 @@ public sealed partial class ServeCommandTests
             using var client = new HttpClient { Timeout = Bounded.Unexpected };
             string page = await client.GetStringAsync(address).Within("the dashboard");
             Assert.Contains("Spindle", page, StringComparison.Ordinal);
+            string status = await client.GetStringAsync(address + "/api/status").Within("the status");
+            int worker = System.Text.Json.JsonDocument.Parse(status).RootElement.GetProperty("workers")[0].GetProperty("pid").GetInt32();
+            using Process workerProcess = Process.GetProcessById(worker);
+
+            using (Process signal = Process.Start("kill", ["-TERM", serve.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await signal.WaitForExitAsync().Within("kill -TERM");
+            }
+
+            await serve.WaitForExitAsync().Within("spindle serve to stop on SIGTERM");
+            Assert.Equal(0, serve.ExitCode);
+            Assert.Contains("stopping", await serve.StandardOutput.ReadToEndAsync(), StringComparison.Ordinal);
+            await workerProcess.WaitForExitAsync().Within("its worker to exit");
         }
         finally
         {
-            serve.Kill(entireProcessTree: true);
-            await serve.WaitForExitAsync().Within("spindle serve to stop");
+            if (!serve.HasExited)
+            {
+                serve.Kill(entireProcessTree: true);
+                await serve.WaitForExitAsync().Within("spindle serve to be killed");
+            }
         }
     }
 
