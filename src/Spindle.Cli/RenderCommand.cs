@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Spectre.Console;
 using Spindle.Pools;
 using Spindle.Render;
@@ -20,10 +21,8 @@ internal static class RenderCommand
         var height = RangedOption("--height", "Frame height in pixels.", defaults.Height, RenderSettings.MinSize, RenderSettings.MaxSize);
         var fps = RangedOption("--fps", "Playback frames per second.", defaults.FramesPerSecond, 1, 120);
         var workers = RangedOption("--workers", "Workers rendering at once.", Environment.ProcessorCount, 1, 256);
-        var isolation = new Option<string>("--isolation") { Description = "Render in worker processes or on worker threads.", DefaultValueFactory = _ => "process" };
-        isolation.AcceptOnlyFromAmong("process", "thread");
-        var scene = new Option<string>("--scene") { Description = "spheres (a ray tracer) or mandelbrot (a fractal zoom).", DefaultValueFactory = _ => defaults.Scene };
-        scene.AcceptOnlyFromAmong([.. RenderSettings.Scenes]);
+        var isolation = ChoiceOption("--isolation", "Render in worker processes or on worker threads.", "process", ["process", "thread"]);
+        var scene = ChoiceOption("--scene", "spheres (a ray tracer) or mandelbrot (a fractal zoom).", defaults.Scene, RenderSettings.Scenes);
         var output = new Option<string>("--out") { Description = "A directory for animation.png (and frames, MP4), or a .png file name.", DefaultValueFactory = _ => "spindle-render" };
         var framesPng = new Option<bool>("--frames-png") { Description = "Also write every frame as a PNG file." };
         var crashFrame = new Option<int?>("--crash-frame") { Description = "Crash the worker rendering frame K (0-based) with a real segfault, once." };
@@ -31,23 +30,20 @@ internal static class RenderCommand
         {
             frames, width, height, fps, workers, isolation, scene, output, framesPng, crashFrame,
         };
-        command.Validators.Add(result =>
-        {
-            int? crash = result.GetValue(crashFrame);
-            int count = result.GetValue(frames);
-            if (crash is { } k && (k < 0 || k >= count))
-            {
-                result.AddError($"--crash-frame must be a frame index from 0 to {count - 1} (--frames is {count}); got {k}.");
-            }
-        });
         command.SetAction((parse, cancellationToken) =>
         {
+            int count = parse.GetValue(frames);
+            if (parse.GetValue(crashFrame) is { } k && (k < 0 || k >= count))
+            {
+                return Task.FromResult(Fail($"--crash-frame must be a frame index from 0 to {count - 1} (--frames is {count}); got {k}."));
+            }
+
             RenderSettings settings;
             try
             {
                 settings = new RenderSettings
                 {
-                    Frames = parse.GetValue(frames),
+                    Frames = count,
                     Width = parse.GetValue(width),
                     Height = parse.GetValue(height),
                     FramesPerSecond = parse.GetValue(fps),
@@ -72,8 +68,13 @@ internal static class RenderCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(RenderSettings settings, WorkerPoolOptions poolOptions, string output, bool framesPng, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(RenderSettings settings, WorkerPoolOptions poolOptions, string output, bool framesPng, CancellationToken invocationToken)
     {
+        // Ctrl+C (and SIGTERM) cancel the render: frames stop within a row, workers are stopped, nothing is written.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(invocationToken);
+        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+        CancellationToken cancellationToken = stop.Token;
         RenderOutput files;
         try
         {
@@ -87,12 +88,14 @@ internal static class RenderCommand
         AnsiConsole.MarkupLine(
             $"Rendering [bold]{settings.Frames}[/] frames of [bold]{settings.Scene}[/] at {settings.Width}x{settings.Height} " +
             $"on {poolOptions.Workers} worker {(poolOptions.Isolation == Isolation.Process ? "processes" : "threads")}" +
-            (settings.CrashFrame is { } k ? $"; frame {k} will crash its worker (segfault)" : string.Empty));
+            (settings.CrashFrame is not { } k ? string.Empty
+                : poolOptions.Isolation == Isolation.Process ? $"; frame {k} segfaults its worker on the first attempt"
+                : $"; frame {k} segfaults, which ends a thread-isolated run (it runs in a child process to show that)"));
         await using var farm = new RenderFarm(poolOptions);
         RenderResult result;
         try
         {
-            result = await RenderWithProgressAsync(farm, settings, cancellationToken);
+            result = await RenderProgressView.RunAsync(progress => farm.RenderAsync(settings, progress, cancellationToken), settings.Frames);
         }
         catch (RenderRunDiedException died)
         {
@@ -103,31 +106,21 @@ internal static class RenderCommand
         {
             return Fail($"a frame's worker crashed more often than it may be retried: {crashed.Message}");
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("spindle render: cancelled; nothing was written.");
+            return 130;
+        }
 
         IReadOnlyList<(string What, string Path)> written = await files.WriteAsync(result, cancellationToken);
         RenderSummary.Print(result, poolOptions.Workers, written, files.Mp4Note);
         return 0;
-    }
 
-    private static async Task<RenderResult> RenderWithProgressAsync(RenderFarm farm, RenderSettings settings, CancellationToken cancellationToken)
-    {
-        RenderResult? result = null;
-        await AnsiConsole.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .StartAsync(async context =>
-            {
-                ProgressTask task = context.AddTask("starting workers", maxValue: settings.Frames);
-                var progress = new InlineProgress<RenderProgress>(p =>
-                {
-                    task.Value = p.FramesDone;
-                    string eta = p.Eta is { } left ? $"{left.TotalSeconds:0}s left" : "…";
-                    string crashes = p.CrashesSurvived > 0 ? $" · {p.CrashesSurvived} crash(es) survived" : string.Empty;
-                    task.Description = $"{p.FramesDone}/{p.FramesTotal} frames · {p.FramesPerSecond:0.0} frames/s · {eta}{crashes}";
-                });
-                result = await farm.RenderAsync(settings, progress, cancellationToken);
-            });
-        return result!;
+        void Cancel(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
     }
 
     private static Option<int> RangedOption(string name, string description, int defaultValue, int min, int max)
@@ -135,10 +128,35 @@ internal static class RenderCommand
         var option = new Option<int>(name) { Description = $"{description} {min} to {max}; default {defaultValue}.", DefaultValueFactory = _ => defaultValue };
         option.Validators.Add(r =>
         {
-            int value = r.GetValueOrDefault<int>();
+            int value;
+            try
+            {
+                value = r.GetValueOrDefault<int>();
+            }
+            catch (InvalidOperationException)
+            {
+                // Not a number: the parser reports that itself, naming the option.
+                return;
+            }
+
             if (value < min || value > max)
             {
                 r.AddError($"{name} must be between {min} and {max}; got {value}.");
+            }
+        });
+        return option;
+    }
+
+    private static Option<string> ChoiceOption(string name, string description, string defaultValue, IReadOnlyList<string> choices)
+    {
+        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultValue, HelpName = string.Join('|', choices) };
+        option.CompletionSources.Add(choices.ToArray());
+        option.Validators.Add(r =>
+        {
+            string? value = r.GetValueOrDefault<string>();
+            if (value is null || !choices.Contains(value, StringComparer.Ordinal))
+            {
+                r.AddError($"{name} must be one of {string.Join(", ", choices)}; got '{value}'.");
             }
         });
         return option;
@@ -161,11 +179,5 @@ internal static class RenderCommand
     {
         Console.Error.WriteLine($"spindle render: {message}");
         return 2;
-    }
-
-    /// <summary>Calls the handler on the reporting thread, in order (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class InlineProgress<T>(Action<T> handler) : IProgress<T>
-    {
-        public void Report(T value) => handler(value);
     }
 }

@@ -69,7 +69,7 @@ internal sealed class RenderOutput
 
         if (Ffmpeg is null)
         {
-            Mp4Note = "MP4 skipped: ffmpeg is not on the PATH";
+            Mp4Note = "skipped: ffmpeg is not on the PATH";
         }
         else
         {
@@ -80,7 +80,7 @@ internal sealed class RenderOutput
             }
             catch (InvalidOperationException e)
             {
-                Mp4Note = $"MP4 failed: {e.Message}";
+                Mp4Note = $"failed: {e.Message}";
             }
         }
 

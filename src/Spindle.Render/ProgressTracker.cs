@@ -21,8 +21,9 @@ internal sealed class ProgressTracker(int total, IProgress<RenderProgress>? prog
             double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
             double rate = _done / seconds;
             report = new RenderProgress(_done, total, rate, TimeSpan.FromSeconds((total - _done) / rate), _crashes);
-        }
 
-        progress?.Report(report);
+            // Reported under the lock, so reports arrive in order.
+            progress?.Report(report);
+        }
     }
 }

@@ -52,10 +52,14 @@ public sealed class RenderFarm : IAsyncDisposable
         DirectoryInfo run = Directory.CreateTempSubdirectory("spindle-render-");
         try
         {
+            var deflated = new byte[]?[settings.Frames];
             RenderedFrame[] frames = Pool.Isolation == Isolation.Thread && settings.CrashFrame is not null
                 ? await ChildProcessRender.RunAsync(settings, Pool.MaxWorkers, run.FullName, tracker.FrameDone, cancellationToken).ConfigureAwait(false)
-                : await FrameScheduler.RenderAsync(Pool, settings, run.FullName, tracker.FrameDone, cancellationToken).ConfigureAwait(false);
-            byte[] apng = ApngEncoder.EncodeAnimation(frames.Select(f => f.Rgba).ToArray(), settings.Width, settings.Height, settings.FramesPerSecond);
+                : await FrameScheduler.RenderAsync(Pool, settings, run.FullName, deflated, tracker.FrameDone, cancellationToken).ConfigureAwait(false);
+
+            // Workers compress their own frames; only frames that came back as files still need it.
+            Parallel.For(0, frames.Length, i => deflated[i] ??= ApngEncoder.CompressFrame(frames[i].Rgba, settings.Width, settings.Height));
+            byte[] apng = ApngEncoder.Assemble(deflated!, settings.Width, settings.Height, settings.FramesPerSecond);
             Dictionary<int, int> perWorker = frames.GroupBy(f => f.WorkerId).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count());
             return new RenderResult(settings, Pool.Isolation, frames, apng, clock.Elapsed, perWorker, tracker.CrashesSurvived);
         }

@@ -1,6 +1,6 @@
 namespace Spindle.Render;
 
-/// <summary>How far a render has come; reported after each finished frame.</summary>
+/// <summary>How far a render has come; reported after each finished frame, in order, on the thread that finished it.</summary>
 /// <param name="FramesDone">Frames finished so far.</param>
 /// <param name="FramesTotal">Frames in the render.</param>
 /// <param name="FramesPerSecond">Finished frames per second of wall-clock time since the render started.</param>

@@ -3,10 +3,10 @@ using Spindle.Pools;
 
 namespace Spindle.Render.Frames;
 
-/// <summary>Submits one call per frame to a pool and collects the frames in order.</summary>
+/// <summary>Submits one call per frame to a pool and collects the frames (and their PNG image data) in order.</summary>
 internal static class FrameScheduler
 {
-    public static async Task<RenderedFrame[]> RenderAsync(WorkerPool pool, RenderSettings settings, string runDirectory, Action<RenderedFrame> frameDone, CancellationToken cancellationToken)
+    public static async Task<RenderedFrame[]> RenderAsync(WorkerPool pool, RenderSettings settings, string runDirectory, byte[]?[] deflated, Action<RenderedFrame> frameDone, CancellationToken cancellationToken)
     {
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var callOptions = new CallOptions { RetriesOnCrash = settings.RetriesOnCrash };
@@ -30,6 +30,7 @@ internal static class FrameScheduler
                 FrameOutput output = await pool.RunAsync(FrameJob.Render, request, callOptions, failed.Token).ConfigureAwait(false);
                 var frame = new RenderedFrame(request.Index, output.Rgba, Hash(output.Rgba), output.WorkerId, output.Attempt);
                 frames[request.Index] = frame;
+                deflated[request.Index] = output.Deflated;
                 frameDone(frame);
             }
             catch (Exception e) when (e is not OperationCanceledException)

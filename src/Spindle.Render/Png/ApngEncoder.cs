@@ -17,7 +17,7 @@ public static class ApngEncoder
         var chunks = new ChunkWriter(output);
         chunks.WriteSignature();
         chunks.Write("IHDR", Header(width, height));
-        chunks.Write("IDAT", Compress(rgba, width, height));
+        chunks.Write("IDAT", CompressFrame(rgba, width, height));
         chunks.Write("IEND", []);
         return output.ToArray();
     }
@@ -36,19 +36,24 @@ public static class ApngEncoder
 
         // Deflating is the expensive part and frames are independent: compress them on all cores.
         var compressed = new byte[frames.Count][];
-        Parallel.For(0, frames.Count, i => compressed[i] = Compress(frames[i], width, height));
+        Parallel.For(0, frames.Count, i => compressed[i] = CompressFrame(frames[i], width, height));
+        return Assemble(compressed, width, height, framesPerSecond);
+    }
 
+    /// <summary>Assembles an animated PNG from frames already filtered and deflated by <see cref="CompressFrame"/>.</summary>
+    internal static byte[] Assemble(IReadOnlyList<byte[]> compressed, int width, int height, int framesPerSecond)
+    {
         using var output = new MemoryStream();
         var chunks = new ChunkWriter(output);
         chunks.WriteSignature();
         chunks.Write("IHDR", Header(width, height));
         Span<byte> animation = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt32BigEndian(animation, (uint)frames.Count);
+        BinaryPrimitives.WriteUInt32BigEndian(animation, (uint)compressed.Count);
         BinaryPrimitives.WriteUInt32BigEndian(animation[4..], 0);
         chunks.Write("acTL", animation);
 
         uint sequence = 0;
-        for (int i = 0; i < frames.Count; i++)
+        for (int i = 0; i < compressed.Count; i++)
         {
             chunks.Write("fcTL", FrameControl(sequence++, width, height, framesPerSecond));
             if (i == 0)
@@ -98,7 +103,8 @@ public static class ApngEncoder
         return control;  // x and y offsets 0; dispose op none; blend op source
     }
 
-    private static byte[] Compress(ReadOnlySpan<byte> rgba, int width, int height)
+    /// <summary>One frame's image data: rows filtered, then deflated in a zlib stream (what IDAT and fdAT carry).</summary>
+    internal static byte[] CompressFrame(ReadOnlySpan<byte> rgba, int width, int height)
     {
         byte[] filtered = RowFilter.FilterImage(rgba, width, height);
         using var buffer = new MemoryStream();

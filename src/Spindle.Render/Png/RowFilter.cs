@@ -38,22 +38,51 @@ internal static class RowFilter
     /// <summary>Filters one row with <paramref name="type"/> into <paramref name="output"/>; returns the sum of absolute signed bytes.</summary>
     private static long Apply(byte type, ReadOnlySpan<byte> row, ReadOnlySpan<byte> above, Span<byte> output)
     {
-        long cost = 0;
-        for (int i = 0; i < row.Length; i++)
+        const int Bpp = BytesPerPixel;
+        bool top = above.IsEmpty;
+        switch (type)
         {
-            int left = i >= BytesPerPixel ? row[i - BytesPerPixel] : 0;
-            int up = above.IsEmpty ? 0 : above[i];
-            int upLeft = above.IsEmpty || i < BytesPerPixel ? 0 : above[i - BytesPerPixel];
-            int predicted = type switch
-            {
-                0 => 0,
-                1 => left,
-                2 => up,
-                3 => (left + up) >> 1,
-                _ => Paeth(left, up, upLeft),
-            };
-            byte value = (byte)(row[i] - predicted);
-            output[i] = value;
+            case 0:
+                row.CopyTo(output);
+                break;
+            case 1:
+                row[..Bpp].CopyTo(output);
+                for (int i = Bpp; i < row.Length; i++)
+                {
+                    output[i] = (byte)(row[i] - row[i - Bpp]);
+                }
+
+                break;
+            case 2:
+                for (int i = 0; i < row.Length; i++)
+                {
+                    output[i] = (byte)(row[i] - (top ? 0 : above[i]));
+                }
+
+                break;
+            case 3:
+                for (int i = 0; i < row.Length; i++)
+                {
+                    int left = i >= Bpp ? row[i - Bpp] : 0;
+                    output[i] = (byte)(row[i] - ((left + (top ? 0 : above[i])) >> 1));
+                }
+
+                break;
+            default:
+                for (int i = 0; i < row.Length; i++)
+                {
+                    int left = i >= Bpp ? row[i - Bpp] : 0;
+                    int up = top ? 0 : above[i];
+                    int upLeft = top || i < Bpp ? 0 : above[i - Bpp];
+                    output[i] = (byte)(row[i] - Paeth(left, up, upLeft));
+                }
+
+                break;
+        }
+
+        long cost = 0;
+        foreach (byte value in output)
+        {
             cost += value < 128 ? value : 256 - value;
         }
 

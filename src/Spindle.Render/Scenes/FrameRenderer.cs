@@ -4,17 +4,18 @@ namespace Spindle.Render.Scenes;
 internal static class FrameRenderer
 {
     /// <summary>Renders frame <paramref name="index"/> of <paramref name="frames"/>; the same inputs give the same bytes in any process.</summary>
-    public static byte[] Render(string scene, int index, int frames, int width, int height)
+    /// <remarks>Cancellation is checked once per row, so a cancelled frame stops within a row's time.</remarks>
+    public static byte[] Render(string scene, int index, int frames, int width, int height, CancellationToken cancellationToken = default)
     {
         var rgba = new byte[width * height * 4];
         double time = (double)index / frames;
         switch (scene)
         {
             case "spheres":
-                new SphereScene(time, width, height).Render(rgba);
+                new SphereScene(time, width, height).Render(rgba, cancellationToken);
                 break;
             case "mandelbrot":
-                new MandelbrotZoom(time, width, height).Render(rgba);
+                new MandelbrotZoom(time, width, height).Render(rgba, cancellationToken);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(scene), scene, $"Unknown scene '{scene}'.");

@@ -21,11 +21,12 @@ internal sealed class MandelbrotZoom
         _maxIterations = 200 + (int)(600 * time);
     }
 
-    public void Render(byte[] rgba)
+    public void Render(byte[] rgba, CancellationToken cancellationToken)
     {
         int offset = 0;
         for (int y = 0; y < _height; y++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             double ci = CenterY + ((y - (_height / 2.0)) * _scale);
             for (int x = 0; x < _width; x++)
             {

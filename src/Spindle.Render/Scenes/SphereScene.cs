@@ -33,19 +33,20 @@ internal sealed class SphereScene
             new(new Vec3(-0.6, 0.4, -1.9), 0.4, new Vec3(0.25, 0.85, 0.35), 0.1),
             new(new Vec3(1.2, 0.35, -1.6), 0.35, new Vec3(0.95, 0.8, 0.2), 0.4),
         ];
-        _eye = new Vec3(6.0 * Math.Sin(angle), 2.4, -6.0 * Math.Cos(angle));
+        _eye = new Vec3(5.0 * Math.Sin(angle), 2.0, -5.0 * Math.Cos(angle));
         _forward = (Target - _eye).Normalized;
         _right = _forward.Cross(new Vec3(0.0, 1.0, 0.0)).Normalized;
         _up = _right.Cross(_forward);
     }
 
-    public void Render(byte[] rgba)
+    public void Render(byte[] rgba, CancellationToken cancellationToken)
     {
         double aspect = (double)_width / _height;
-        const double FieldOfView = 0.75;
+        const double FieldOfView = 0.6;
         int offset = 0;
         for (int y = 0; y < _height; y++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             double v = (1.0 - ((y + 0.5) * 2.0 / _height)) * FieldOfView;
             for (int x = 0; x < _width; x++)
             {

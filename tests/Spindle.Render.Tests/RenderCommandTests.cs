@@ -1,0 +1,215 @@
+using System.Diagnostics;
+using Spindle.Render.Tests.Support;
+using Spindle.Tests.Support;
+using Spindle.Samples.Tests.Infrastructure;
+
+namespace Spindle.Render.Tests;
+
+/// <summary>The <c>spindle render</c> command, run as the real program.</summary>
+public sealed class RenderCommandTests : IDisposable
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("spindle-render-tests-");
+
+    public void Dispose() => _directory.Delete(recursive: true);
+
+    [Fact]
+    public async Task Render_TinyAnimation_WritesAnApngAndPngFramesAndASummary()
+    {
+        string output = Path.Combine(_directory.FullName, "out");
+
+        ChildResult run = (await SpindleAsync("render", "--frames", "4", "--width", "40", "--height", "30", "--workers", "2", "--frames-png", "--out", output)).EnsureSuccess();
+
+        DecodedPng animation = ApngReader.Decode(File.ReadAllBytes(Path.Combine(output, "animation.png")));
+        Assert.Equal(4, animation.AnimationFrames);
+        string[] framePaths = Directory.GetFiles(Path.Combine(output, "frames"), "*.png").Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(4, framePaths.Length);
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(animation.Frames[i], Assert.Single(ApngReader.Decode(File.ReadAllBytes(framePaths[i])).Frames));
+        }
+
+        string text = string.Join('\n', run.Output);
+        Assert.Contains("crashes survived", text, StringComparison.Ordinal);
+        Assert.Contains("animation.png", text, StringComparison.Ordinal);
+        Assert.Contains("pid ", text, StringComparison.Ordinal);
+        Assert.Contains("MP4", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Render_CrashFrameWithProcesses_SurvivesAndMatchesACleanRun()
+    {
+        string clean = Path.Combine(_directory.FullName, "clean.png");
+        string crashed = Path.Combine(_directory.FullName, "crashed.png");
+
+        (await SpindleAsync("render", "--frames", "4", "--width", "40", "--height", "30", "--out", clean)).EnsureSuccess();
+        ChildResult run = (await SpindleAsync("render", "--frames", "4", "--width", "40", "--height", "30", "--crash-frame", "1", "--out", crashed)).EnsureSuccess();
+
+        Assert.Equal(File.ReadAllBytes(clean), File.ReadAllBytes(crashed));
+        Assert.Contains(run.Output, line => line.Contains("crashes survived", StringComparison.Ordinal) && line.Contains(" 1 ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Render_CrashFrameWithThreads_ReportsTheDeathInsteadOfDying()
+    {
+        string output = Path.Combine(_directory.FullName, "threads.png");
+
+        ChildResult run = await SpindleAsync("render", "--frames", "4", "--width", "40", "--height", "30", "--isolation", "thread", "--crash-frame", "2", "--out", output);
+
+        Assert.Equal(3, run.ExitCode);
+        Assert.Contains("the run died with SIGSEGV after", string.Join(' ', run.Output), StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+    }
+
+    [Theory]
+    [InlineData("--frames", "0")]
+    [InlineData("--frames", "100000")]
+    [InlineData("--width", "2")]
+    [InlineData("--height", "99999")]
+    [InlineData("--workers", "0")]
+    [InlineData("--crash-frame", "9")]
+    [InlineData("--isolation", "fibers")]
+    [InlineData("--scene", "teapot")]
+    [InlineData("--frames", "many")]
+    public async Task Render_OutOfRangeOption_FailsNamingTheOptionWithoutAStackTrace(string option, string value)
+    {
+        string[] frames = option == "--frames" ? [] : ["--frames", "6"];
+        ChildResult run = await SpindleAsync(["render", .. frames, option, value, "--out", Path.Combine(_directory.FullName, "never")]);
+
+        AssertCleanFailure(run, option);
+        Assert.False(Directory.Exists(Path.Combine(_directory.FullName, "never")));
+    }
+
+    [Fact]
+    public async Task Render_Mp4_IsWrittenThroughFfmpegOnThePathOrSaidToBeSkipped()
+    {
+        // Without ffmpeg on the PATH (an empty folder): the summary says so, and the APNG is still written.
+        string emptyFolder = Directory.CreateDirectory(Path.Combine(_directory.FullName, "empty-path")).FullName;
+        string without = Path.Combine(_directory.FullName, "without.png");
+        ChildResult skipped = (await ChildProcess.RunAsync(
+            Dotnet.Muxer, [Repository.SampleProgram("Spindle.Cli"), "render", "--frames", "3", "--width", "33", "--height", "17", "--out", without],
+            Timeouts.ProgramRun, _directory.FullName, new Dictionary<string, string?> { ["PATH"] = emptyFolder })).EnsureSuccess();
+        Assert.Contains(skipped.Output, line => line.Contains("skipped: ffmpeg is not on the PATH", StringComparison.Ordinal));
+        Assert.True(File.Exists(without));
+        Assert.False(File.Exists(Path.ChangeExtension(without, ".mp4")));
+
+        // With ffmpeg (this machine's, when installed): a real H.264 file with every frame, odd sizes trimmed to even.
+        if (Spindle.Render.Video.FfmpegExport.FindFfmpeg() is { } ffmpeg)
+        {
+            string with = Path.Combine(_directory.FullName, "with.png");
+            ChildResult written = (await SpindleAsync("render", "--frames", "3", "--width", "33", "--height", "17", "--out", with)).EnsureSuccess();
+            Assert.Contains(written.Output, line => line.Contains("MP4 (ffmpeg)", StringComparison.Ordinal));
+            string ffprobe = Path.Combine(Path.GetDirectoryName(ffmpeg)!, "ffprobe");
+            ChildResult probe = (await ChildProcess.RunAsync(
+                ffprobe, ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=codec_name,width,height,nb_read_frames", "-of", "csv=p=0", Path.ChangeExtension(with, ".mp4")],
+                Timeouts.ProgramRun, _directory.FullName)).EnsureSuccess();
+            Assert.Equal("h264,32,16,3", Assert.Single(probe.Output));
+        }
+    }
+
+    [Fact]
+    public async Task Render_CrashFrameWithDefaultFrameCount_IsCheckedAgainstTheDefault()
+    {
+        ChildResult beyond = await SpindleAsync("render", "--crash-frame", "48", "--out", Path.Combine(_directory.FullName, "never"));
+        ChildResult within = await SpindleAsync("render", "--crash-frame", "47", "--width", "16", "--height", "12", "--out", Path.Combine(_directory.FullName, "tiny.png"));
+
+        AssertCleanFailure(beyond, "--crash-frame");
+        Assert.Contains("--frames is 48", string.Join('\n', beyond.Errors), StringComparison.Ordinal);
+        within.EnsureSuccess();
+        Assert.Equal(48, ApngReader.Decode(File.ReadAllBytes(Path.Combine(_directory.FullName, "tiny.png"))).AnimationFrames);
+    }
+
+    [Fact]
+    public async Task Render_UnwritableOutput_FailsNamingOutBeforeRendering()
+    {
+        string aFile = Path.Combine(_directory.FullName, "a-file");
+        File.WriteAllText(aFile, "not a directory");
+
+        ChildResult run = await SpindleAsync("render", "--frames", "2", "--out", Path.Combine(aFile, "inside", "movie.png"));
+
+        AssertCleanFailure(run, "--out");
+        Assert.DoesNotContain(run.Output, line => line.Contains("Rendering", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Render_CtrlC_CancelsStopsItsWorkersAndWritesNothing()
+    {
+        string output = Path.Combine(_directory.FullName, "cancelled.png");
+        var start = new ProcessStartInfo(Dotnet.Muxer) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _directory.FullName };
+        foreach (string argument in new[] { Repository.SampleProgram("Spindle.Cli"), "render", "--frames", "400", "--width", "320", "--height", "180", "--out", output })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using Process spindle = Process.Start(start)!;
+        try
+        {
+            Task<string> errors = spindle.StandardError.ReadToEndAsync();
+            while (await spindle.StandardOutput.ReadLineAsync().WaitAsync(Bounded.Unexpected) is { } line && !line.Contains("frames ·", StringComparison.Ordinal))
+            {
+            }
+
+            int[] workers = ChildrenOf(spindle.Id);
+            Assert.NotEmpty(workers);
+            Signals.Send(spindle.Id, Signals.Interrupt);
+            await spindle.WaitForExitAsync().WaitAsync(Bounded.Unexpected);
+
+            Assert.Equal(130, spindle.ExitCode);
+            Assert.Contains("cancelled", await errors.WaitAsync(Bounded.Unexpected), StringComparison.Ordinal);
+            Assert.False(File.Exists(output));
+            Assert.All(workers, pid => Assert.False(Running(pid), $"worker {pid} outlived the cancelled render"));
+        }
+        finally
+        {
+            if (!spindle.HasExited)
+            {
+                spindle.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    private static int[] ChildrenOf(int processId) =>
+        Directory.GetDirectories("/proc")
+            .Select(Path.GetFileName)
+            .Where(name => int.TryParse(name, out _))
+            .Select(name => int.Parse(name!, System.Globalization.CultureInfo.InvariantCulture))
+            .Where(pid => ParentOf(pid) == processId)
+            .ToArray();
+
+    private static bool Running(int pid)
+    {
+        try
+        {
+            return !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    private static void AssertCleanFailure(ChildResult run, string option)
+    {
+        string all = run.Transcript();
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains(option, string.Join('\n', run.Errors), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", all, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", all, StringComparison.Ordinal);
+    }
+
+    private Task<ChildResult> SpindleAsync(params string[] arguments) =>
+        ChildProcess.RunAsync(Dotnet.Muxer, [Repository.SampleProgram("Spindle.Cli"), .. arguments], Timeouts.ProgramRun, _directory.FullName);
+}

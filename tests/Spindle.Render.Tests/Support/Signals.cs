@@ -1,0 +1,20 @@
+using System.Runtime.InteropServices;
+
+namespace Spindle.Render.Tests.Support;
+
+/// <summary>Sends a real signal to a process, the way a terminal's Ctrl+C does.</summary>
+internal static partial class Signals
+{
+    public const int Interrupt = 2;
+
+    public static void Send(int processId, int signal)
+    {
+        if (kill(processId, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({processId}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int sig);
+}
