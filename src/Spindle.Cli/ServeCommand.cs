@@ -51,7 +51,12 @@ internal static class ServeCommand
 
         await using (server)
         {
-            Console.WriteLine($"spindle serve: listening on {server.Address} ({options.Workers} worker processes, pid {Environment.ProcessId})");
+            Console.WriteLine($"spindle serve: listening on {server.Address} ({options.Workers} worker process{(options.Workers == 1 ? "" : "es")}, pid {Environment.ProcessId})");
+            if (!System.Net.IPAddress.IsLoopback(System.Net.IPAddress.Parse(server.Address.Host.Trim('[', ']'))))
+            {
+                Console.WriteLine($"  warning: --host {options.Host} lets other machines in: anyone who can reach this port can start renders and kill workers.");
+            }
+
             Console.WriteLine($"  dashboard  {server.Address}");
             Console.WriteLine($"  JSON API   {new Uri(server.Address, "/api/status")}");
             Console.WriteLine("Press Ctrl+C to stop.");

@@ -54,7 +54,7 @@ internal sealed class StatusMonitor : IAsyncDisposable
 
         return new StatusSnapshot(
             DateTimeOffset.UtcNow,
-            new ServerView(Environment.ProcessId, ThreadPool.ThreadCount, Interlocked.Read(ref _requests), Math.Round(Stopwatch.GetElapsedTime(_startedAt).TotalSeconds, 1), _pool.MaxWorkers),
+            new ServerView(Environment.ProcessId, ThreadPool.ThreadCount, Interlocked.Read(ref _requests), Math.Round(Stopwatch.GetElapsedTime(_startedAt).TotalSeconds, 1), _pool.MaxWorkers, _pool.State),
             views,
             new QueueView(_pool.QueueLength, _jobs.QueuedJobs),
             _throughput.Points(),
@@ -79,10 +79,18 @@ internal sealed class StatusMonitor : IAsyncDisposable
         {
             do
             {
-                _cpu.Sample(_pool.GetWorkers().Select(w => w.Id).ToArray());
-                _throughput.Record(_jobs.FramesRendered, DateTimeOffset.UtcNow);
-                byte[] json = JsonSerializer.SerializeToUtf8Bytes(Snapshot(), ServeJson.Options);
-                Interlocked.Exchange(ref _next, NewSignal()).TrySetResult(json);
+                TaskCompletionSource<byte[]> waiting = Interlocked.Exchange(ref _next, NewSignal());
+                try
+                {
+                    _cpu.Sample(_pool.GetWorkers().Select(w => w.Id).ToArray());
+                    _throughput.Record(_jobs.FramesRendered, DateTimeOffset.UtcNow);
+                    waiting.TrySetResult(JsonSerializer.SerializeToUtf8Bytes(Snapshot(), ServeJson.Options));
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The streams waiting for this snapshot end with the error (browsers reconnect); sampling goes on.
+                    waiting.TrySetException(e);
+                }
             }
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false));
         }

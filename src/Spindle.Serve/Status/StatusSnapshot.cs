@@ -1,3 +1,4 @@
+using Spindle.Pools;
 using Spindle.Serve.Jobs;
 
 namespace Spindle.Serve.Status;
@@ -12,8 +13,8 @@ internal sealed record StatusSnapshot(
     TotalsView Totals,
     IReadOnlyList<JobView> Jobs);
 
-/// <summary>The server process: Kestrel runs each request on a thread-pool thread.</summary>
-internal sealed record ServerView(int Pid, int ThreadPoolThreads, long Requests, double UptimeSeconds, int PoolSize);
+/// <summary>The server process (Kestrel runs each request on a thread-pool thread) and its farm's pool.</summary>
+internal sealed record ServerView(int Pid, int ThreadPoolThreads, long Requests, double UptimeSeconds, int PoolSize, PoolState PoolState);
 
 /// <summary>One worker process of the farm.</summary>
 /// <param name="Pid">Its process id.</param>

@@ -28,6 +28,7 @@
     $('t-threads').textContent = s.server.threadPoolThreads;
     $('server-pid').textContent = s.server.pid;
     $('requests').textContent = s.server.requests;
+    $('pool-state').textContent = s.server.poolState;
   }
 
   function drawChart(points) {
