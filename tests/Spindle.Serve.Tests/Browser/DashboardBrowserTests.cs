@@ -51,7 +51,9 @@ public sealed class DashboardBrowserTests
         await jobRow.Locator(".state.done").WaitForAsync(new() { Timeout = WaitMs });
         Assert.Equal("100", await jobRow.Locator("[role=progressbar]").GetAttributeAsync("aria-valuenow"));
 
-        // A real kill: the worker process dies, and the page shows its replacement.
+        // A real kill while a larger job renders: the worker process dies, the page shows its replacement, the job survives.
+        string busyJob = await server.SubmitAsync(new { frames = 40, width = 160, height = 120 });
+        await page.Locator(".worker.busy").First.WaitForAsync(new() { Timeout = WaitMs });
         int victim = (await PagePidsAsync(page))[0];
         using (Process process = Process.GetProcessById(victim))
         {
@@ -65,6 +67,8 @@ public sealed class DashboardBrowserTests
             new() { Timeout = WaitMs });
         await page.Locator("#t-restarts", new() { HasText = "1" }).WaitForAsync(new() { Timeout = WaitMs });
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "dashboard-desktop.png"), FullPage = true });
+        Assert.Equal("done", (await server.WaitForJobAsync(busyJob)).GetProperty("state").GetString());
+        await page.Locator($"#jobs li[data-job='{busyJob}'] .state.done").WaitForAsync(new() { Timeout = WaitMs });
 
         Assert.Empty(errors);
     }

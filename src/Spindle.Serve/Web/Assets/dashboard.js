@@ -69,40 +69,91 @@
       .catch(() => { button.textContent = 'failed'; });
   }
 
+  // Cards are kept per pid and updated in place: rebuilding them twice a second would swallow a click that lands
+  // between mouse-down and mouse-up.
+  const workerCards = new Map();
+
+  function workerCard(pid) {
+    const button = el('button', { type: 'button', class: 'kill', title: 'Kill this worker process (SIGKILL); the pool starts a new one' }, 'kill');
+    button.addEventListener('click', () => kill(pid, button));
+    const values = {};
+    const stats = el('dl', {});
+    for (const name of ['CPU', 'RSS', 'calls', 'crashes', 'restarts']) {
+      values[name] = el('dd', {});
+      stats.append(el('dt', {}, name), values[name]);
+    }
+    const state = el('span', { class: 'state' });
+    const card = el('div', { class: 'worker', 'data-pid': pid },
+      el('div', { class: 'head' }, el('span', { class: 'pid' }, 'pid ' + pid), state), stats, button);
+    return { card, state, values };
+  }
+
   function drawWorkers(workers) {
     const box = $('workers');
+    const seen = new Set(workers.map((w) => w.pid));
+    for (const [pid, entry] of workerCards) {
+      if (!seen.has(pid)) { entry.card.remove(); workerCards.delete(pid); }
+    }
+    box.querySelectorAll('.empty').forEach((n) => n.remove());
     if (!workers.length) {
-      box.replaceChildren(el('p', { class: 'empty' }, 'No workers running.'));
+      box.append(el('p', { class: 'empty' }, 'No workers running.'));
       return;
     }
-    box.replaceChildren(...workers.map((w) => {
-      const button = el('button', { type: 'button', class: 'kill', title: 'Kill this worker process (SIGKILL); the pool starts a new one' }, 'kill');
-      button.addEventListener('click', () => kill(w.pid, button));
-      const stats = el('dl', {});
-      for (const [name, value] of [['CPU', pct(w.cpuPercent)], ['RSS', mib(w.rssBytes)], ['calls', w.callsDone], ['crashes', w.crashes], ['restarts', w.restarts]]) {
-        stats.append(el('dt', {}, name), el('dd', {}, String(value)));
-      }
-      return el('div', { class: 'worker ' + w.state, 'data-pid': w.pid },
-        el('div', { class: 'head' }, el('span', { class: 'pid' }, 'pid ' + w.pid), el('span', { class: 'state' }, w.state)),
-        stats, button);
-    }));
+    workers.forEach((w, index) => {
+      let entry = workerCards.get(w.pid);
+      if (!entry) { entry = workerCard(w.pid); workerCards.set(w.pid, entry); }
+      entry.card.className = 'worker ' + w.state;
+      entry.state.textContent = w.state;
+      entry.values.CPU.textContent = pct(w.cpuPercent);
+      entry.values.RSS.textContent = mib(w.rssBytes);
+      entry.values.calls.textContent = w.callsDone;
+      entry.values.crashes.textContent = w.crashes;
+      entry.values.restarts.textContent = w.restarts;
+      if (box.children[index] !== entry.card) box.insertBefore(entry.card, box.children[index] || null);
+    });
+  }
+
+  const jobRows = new Map();
+
+  function jobRow(j) {
+    const fill = el('div', {});
+    const bar = el('div', { class: 'bar', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100 }, fill);
+    const counts = el('span', {});
+    const state = el('span', {});
+    const download = el('span', {});
+    const error = el('span', { class: 'error' });
+    const row = el('li', { 'data-job': j.id },
+      el('div', { class: 'line' }, el('a', { href: j.url }, '#' + j.id + ' ' + j.scene + ' ' + j.width + '×' + j.height), el('span', {}, counts, state, download)),
+      bar, error);
+    return { row, fill, bar, counts, state, download, error, done: false };
   }
 
   function drawJobs(jobs) {
     const list = $('jobs');
+    const seen = new Set(jobs.map((j) => j.id));
+    for (const [id, entry] of jobRows) {
+      if (!seen.has(id)) { entry.row.remove(); jobRows.delete(id); }
+    }
+    list.querySelectorAll('.empty').forEach((n) => n.remove());
     if (!jobs.length) {
-      list.replaceChildren(el('li', { class: 'empty' }, 'No jobs yet.'));
+      list.append(el('li', { class: 'empty' }, 'No jobs yet.'));
       return;
     }
-    list.replaceChildren(...jobs.map((j) => {
-      const fill = el('div', { style: 'width:' + j.percent + '%' });
-      const right = el('span', {}, j.framesDone + '/' + j.frames + ' frames · ' + j.percent + ' % · ', el('span', { class: 'state ' + j.state }, j.state));
-      if (j.state === 'done') right.append(' · ', el('a', { href: j.resultUrl, download: 'spindle-job-' + j.id + '.png' }, 'download'));
-      return el('li', { 'data-job': j.id },
-        el('div', { class: 'line' }, el('a', { href: j.url }, '#' + j.id + ' ' + j.scene + ' ' + j.width + '×' + j.height), right),
-        el('div', { class: 'bar', role: 'progressbar', 'aria-valuenow': j.percent, 'aria-valuemin': 0, 'aria-valuemax': 100 }, fill),
-        j.error ? el('span', { class: 'error' }, j.error) : '');
-    }));
+    jobs.forEach((j, index) => {
+      let entry = jobRows.get(j.id);
+      if (!entry) { entry = jobRow(j); jobRows.set(j.id, entry); }
+      entry.fill.style.width = j.percent + '%';
+      entry.bar.setAttribute('aria-valuenow', j.percent);
+      entry.counts.textContent = j.framesDone + '/' + j.frames + ' frames · ' + j.percent + ' % · ';
+      entry.state.className = 'state ' + j.state;
+      entry.state.textContent = j.state;
+      entry.error.textContent = j.error || '';
+      if (j.state === 'done' && !entry.done) {
+        entry.done = true;
+        entry.download.replaceChildren(' · ', el('a', { href: j.resultUrl, download: 'spindle-job-' + j.id + '.png' }, 'download'));
+      }
+      if (list.children[index] !== entry.row) list.insertBefore(entry.row, list.children[index] || null);
+    });
   }
 
   const live = $('live');
