@@ -72,6 +72,25 @@ public sealed class JobApiTests(ServerFixture fixture) : IClassFixture<ServerFix
     }
 
     [Fact]
+    public async Task Status_WhileRendering_ShowsWorkerCpuAndThroughput()
+    {
+        string id = await Server.SubmitAsync(new { frames = 60, width = 96, height = 72, scene = "mandelbrot" });
+
+        // CPU % comes from /proc/<pid>/stat deltas between samples; throughput from frames finished between samples.
+        bool sawCpu = false, sawThroughput = false;
+        await Poll.UntilAsync(
+            async () =>
+            {
+                JsonElement status = await Server.GetJsonAsync("/api/status");
+                sawCpu |= status.GetProperty("workers").EnumerateArray().Any(w => w.GetProperty("cpuPercent").ValueKind == JsonValueKind.Number && w.GetProperty("cpuPercent").GetDouble() > 0);
+                sawThroughput |= status.GetProperty("throughput").EnumerateArray().Any(p => p.GetProperty("framesPerSecond").GetDouble() > 0);
+                return sawCpu && sawThroughput;
+            },
+            "a worker shows CPU use and the throughput chart shows frames");
+        Assert.Equal("done", (await Server.WaitForJobAsync(id)).GetProperty("state").GetString());
+    }
+
+    [Fact]
     public async Task GetJobs_ListsSubmittedJobs_NewestFirst()
     {
         string first = await Server.SubmitAsync(new { frames = 1, width = 8, height = 8 });
