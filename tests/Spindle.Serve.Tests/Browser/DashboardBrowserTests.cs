@@ -52,8 +52,9 @@ public sealed class DashboardBrowserTests
         Assert.Equal("100", await jobRow.Locator("[role=progressbar]").GetAttributeAsync("aria-valuenow"));
 
         // A real kill while a larger job renders: the worker process dies, the page shows its replacement, the job survives.
-        string busyJob = await server.SubmitAsync(new { frames = 40, width = 160, height = 120 });
+        string busyJob = await server.SubmitAsync(new { frames = 60, width = 160, height = 120 });
         await page.Locator(".worker.busy").First.WaitForAsync(new() { Timeout = WaitMs });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "dashboard-busy-desktop.png"), FullPage = true });
         int victim = (await PagePidsAsync(page))[0];
         using (Process process = Process.GetProcessById(victim))
         {
