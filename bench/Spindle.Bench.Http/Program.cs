@@ -22,7 +22,7 @@ if (args.FirstOrDefault(a => a != "--quick") is { } unknown)
 int clients = 8;
 int workers = Math.Min(2, Environment.ProcessorCount);
 int getCount = quick ? 3_000 : 30_000;
-int postCount = quick ? 100 : 200;       // below spindle serve's 256 queued jobs, so none is refused
+int postCount = quick ? 500 : 3_000;     // spindle serve is started with room for all of them
 int jobCount = quick ? 20 : 100;
 TimeSpan limit = TimeSpan.FromSeconds(quick ? 5 : 15);
 TimeSpan startTimeout = TimeSpan.FromSeconds(60);
@@ -31,7 +31,7 @@ Console.WriteLine($"spindle serve load check ({(quick ? "quick" : "default")} ru
 string self = typeof(BaselineServer).Assembly.Location;
 string cli = Path.Combine(AppContext.BaseDirectory, "Spindle.Cli.dll");
 await using ChildServer baseline = await ChildServer.StartAsync("the baseline server", startTimeout, self, BaselineServer.ChildCommand);
-await using ChildServer spindle = await ChildServer.StartAsync("spindle serve", startTimeout, cli, "serve", "--port", "0", "--workers", workers.ToString(CultureInfo.InvariantCulture));
+await using ChildServer spindle = await ChildServer.StartAsync("spindle serve", startTimeout, cli, "serve", "--port", "0", "--workers", workers.ToString(CultureInfo.InvariantCulture), "--max-queued-jobs", (postCount + 1_000).ToString(CultureInfo.InvariantCulture));
 using var baseClient = new HttpClient { BaseAddress = baseline.Address, Timeout = TimeSpan.FromSeconds(30) };
 using var spinClient = new HttpClient { BaseAddress = spindle.Address, Timeout = TimeSpan.FromSeconds(30) };
 
@@ -65,7 +65,7 @@ Console.WriteLine("[2] POST /api/jobs ...");
 LoadResult basePost = await ClosedLoop.RunAsync("POST constant, bare Kestrel", clients, postCount, limit, PostTinyJob, baseClient);
 LoadResult spinPost = await ClosedLoop.RunAsync("POST /api/jobs", clients, postCount, limit, PostTinyJob, spinClient);
 rows.Add(($"POST /api/jobs, tiny job accepted ({postCount} jobs, parse + validate + queue)", spinPost, basePost));
-await JobRoundTrip.DrainAsync(spinClient, TimeSpan.FromSeconds(120));
+await JobRoundTrip.DrainAsync(spinClient, TimeSpan.FromSeconds(300));
 
 Console.WriteLine("[3] job round trip ...");
 int jobClients = 1;   // one job at a time on both sides: the difference is HTTP, the job queue and polling

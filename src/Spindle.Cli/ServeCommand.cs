@@ -29,9 +29,11 @@ internal static class ServeCommand
         });
         var workers = new Option<int>("--workers") { Description = "Worker processes rendering frames.", DefaultValueFactory = _ => defaults.Workers };
         workers.Validators.Add(r => InRange(r.GetValueOrDefault<int>(), 1, 256, "--workers", r.AddError));
-        var command = new Command("serve", "Serve the render farm over HTTP: a live dashboard, an HTML form and a JSON API.") { port, host, workers };
+        var maxQueuedJobs = new Option<int>("--max-queued-jobs") { Description = "Jobs that may wait for the farm; more are refused with 503.", DefaultValueFactory = _ => defaults.MaxQueuedJobs };
+        maxQueuedJobs.Validators.Add(r => InRange(r.GetValueOrDefault<int>(), 1, 1_000_000, "--max-queued-jobs", r.AddError));
+        var command = new Command("serve", "Serve the render farm over HTTP: a live dashboard, an HTML form and a JSON API.") { port, host, workers, maxQueuedJobs };
         command.SetAction((parse, cancellationToken) => RunAsync(
-            new ServeOptions { Port = parse.GetValue(port), Host = parse.GetValue(host)!, Workers = parse.GetValue(workers) },
+            new ServeOptions { Port = parse.GetValue(port), Host = parse.GetValue(host)!, Workers = parse.GetValue(workers), MaxQueuedJobs = parse.GetValue(maxQueuedJobs) },
             cancellationToken));
         return command;
     }
