@@ -28,6 +28,7 @@ public sealed partial class ServeCommandTests
     [InlineData("--port", "-1")]
     [InlineData("--workers", "0")]
     [InlineData("--host", "not-an-address")]
+    [InlineData("--max-queued-jobs", "0")]
     public async Task Serve_BadOption_ExitsNonZeroNamingIt(string option, string value)
     {
         (int exitCode, _, string stderr) = await RunToEndAsync("serve", option, value);
