@@ -80,6 +80,19 @@ public class RenderFarmTests
     }
 
     [Fact]
+    public async Task RenderAsync_CrashWithoutRetries_FailsWithTheWorkersSignalAndThePoolServesOn()
+    {
+        await using var farm = new RenderFarm(TinyRender.Pool(Isolation.Process));
+
+        var crashed = await Assert.ThrowsAsync<Spindle.Workers.WorkerCrashedException>(
+            () => farm.RenderAsync(TinyRender.Settings(crashFrame: 0) with { RetriesOnCrash = 0 }).Within("a render whose crash is not retried"));
+
+        Assert.Equal("SIGSEGV", crashed.Signal);
+        RenderResult after = await farm.RenderAsync(TinyRender.Settings()).Within("a render after the failed one");
+        Assert.Equal(0, after.CrashesSurvived);
+    }
+
+    [Fact]
     public async Task RenderAsync_Progress_IsReportedInOrderUpToEveryFrame()
     {
         var reports = new List<RenderProgress>();
