@@ -109,11 +109,9 @@ public sealed class JobApiTests(ServerFixture fixture) : IClassFixture<ServerFix
     [InlineData("null", "")]
     public async Task PostJob_MalformedJson_400WithMessage_ServerKeepsServing(string body, string field)
     {
-        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
-        using HttpResponseMessage response = await Server.Client.PostAsync("/api/jobs", content).Within("POST /api/jobs");
+        (HttpStatusCode status, JsonElement error) = await Server.PostRawJobAsync(body);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        JsonElement error = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("error").GetString()));
         if (field.Length > 0)
         {
@@ -133,11 +131,9 @@ public sealed class JobApiTests(ServerFixture fixture) : IClassFixture<ServerFix
     [InlineData("{\"frames\":600,\"width\":1024,\"height\":1024}", "frames")]
     public async Task PostJob_OutOfRange_400NamingTheField(string body, string field)
     {
-        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
-        using HttpResponseMessage response = await Server.Client.PostAsync("/api/jobs", content).Within("POST /api/jobs");
+        (HttpStatusCode status, JsonElement error) = await Server.PostRawJobAsync(body);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        JsonElement error = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal(field, error.GetProperty("field").GetString());
         Assert.Contains(field, error.GetProperty("error").GetString(), StringComparison.Ordinal);
         await Server.GetJsonAsync("/api/status");
@@ -146,10 +142,10 @@ public sealed class JobApiTests(ServerFixture fixture) : IClassFixture<ServerFix
     [Fact]
     public async Task PostJob_NotJson_415()
     {
-        using var content = new StringContent("frames=3", System.Text.Encoding.UTF8, "text/plain");
-        using HttpResponseMessage response = await Server.Client.PostAsync("/api/jobs", content).Within("POST /api/jobs");
+        (HttpStatusCode status, JsonElement error) = await Server.PostRawJobAsync("frames=3", "text/plain");
 
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, status);
+        Assert.Contains("application/json", error.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     [Theory]

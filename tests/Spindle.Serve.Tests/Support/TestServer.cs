@@ -44,6 +44,15 @@ internal sealed class TestServer : IAsyncDisposable
         return JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
     }
 
+    /// <summary>Posts <paramref name="body"/> as it is (perhaps not even JSON) to <c>/api/jobs</c>; returns the status and the error body.</summary>
+    public async Task<(System.Net.HttpStatusCode Status, JsonElement Body)> PostRawJobAsync(string body, string contentType = "application/json")
+    {
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, contentType);
+        using HttpResponseMessage response = await Client.PostAsync("/api/jobs", content).Within("POST /api/jobs");
+        string text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length > 0 ? JsonDocument.Parse(text).RootElement.Clone() : default);
+    }
+
     /// <summary>Polls the job until it is done or failed (bounded), and returns it.</summary>
     public async Task<JsonElement> WaitForJobAsync(string id)
     {
