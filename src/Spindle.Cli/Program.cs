@@ -8,6 +8,8 @@ WorkerHost.RunIfWorker();
 var root = new RootCommand("spindle: processes and threads for .NET — check and measure them on this machine.");
 root.Subcommands.Add(CheckCommand.Create());
 root.Subcommands.Add(RenderCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
+
 // Ctrl+C and SIGTERM cancel the running command's token; a command that does not stop within the timeout is ended.
 var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(5) };
 return await root.Parse(args).InvokeAsync(invocation);

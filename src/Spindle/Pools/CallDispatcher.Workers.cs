@@ -15,7 +15,7 @@ internal sealed partial class CallDispatcher
             while (!_closing && _slots.Count + _starting < _options.Workers)
             {
                 _starting++;
-                started.Add(StartSlotLocked(replacing: true));
+                started.Add(StartSlotLocked(replacing: false));
             }
 
             started.AddRange(_startingTasks);

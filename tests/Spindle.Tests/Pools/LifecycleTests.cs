@@ -54,6 +54,31 @@ public class LifecycleTests
         Assert.All(await Task.WhenAll(calls).Within("blocking calls"), Assert.True);
     }
 
+    [Fact]
+    public async Task WarmUp_StartsFirstWorkers_NotReplacements_ThenAKilledOneIsReplaced()
+    {
+        await using WorkerPool pool = TestPools.Process(workers: 2);
+        var started = new List<WorkerStartedEventArgs>();
+        pool.WorkerStarted += (_, e) =>
+        {
+            lock (started)
+            {
+                started.Add(e);
+            }
+        };
+
+        await pool.WarmUpAsync().Within("warm-up");
+        int victim = pool.GetWorkers()[0].Id;
+        Process.GetProcessById(victim).Kill();
+        await Bounded.Eventually(() => { lock (started) { return started.Count == 3; } }, "the killed worker is replaced");
+
+        lock (started)
+        {
+            Assert.All(started.Take(2), e => Assert.False(e.Replacement));
+            Assert.True(started[2].Replacement);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(TestPools.BothIsolations), MemberType = typeof(TestPools))]
     public async Task MaxCallsPerWorker_RecyclesTheWorker(Isolation isolation)

@@ -1,0 +1,95 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Spindle.Serve;
+
+namespace Spindle.Cli;
+
+/// <summary>
+/// <c>spindle serve</c>: the render farm behind a web server with a live dashboard. Binds to 127.0.0.1 unless told
+/// otherwise; <c>--port 0</c> picks a free port and prints the address.
+/// </summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var defaults = new ServeOptions();
+        var port = new Option<int>("--port") { Description = "TCP port to listen on; 0 picks a free one.", DefaultValueFactory = _ => ServeOptions.DefaultPort };
+        port.Validators.Add(r => InRange(r.GetValueOrDefault<int>(), 0, 65535, "--port", r.AddError));
+        var host = new Option<string>("--host") { Description = "Address to listen on. Anything but 127.0.0.1 lets other machines in: ask for it explicitly (e.g. 0.0.0.0).", DefaultValueFactory = _ => defaults.Host };
+        host.Validators.Add(r =>
+        {
+            try
+            {
+                _ = new ServeOptions { Host = r.GetValueOrDefault<string>() ?? "" };
+            }
+            catch (ArgumentException)
+            {
+                r.AddError($"--host '{r.GetValueOrDefault<string>()}' is not an IP address or 'localhost' (for example 127.0.0.1, or 0.0.0.0 for every interface).");
+            }
+        });
+        var workers = new Option<int>("--workers") { Description = "Worker processes rendering frames.", DefaultValueFactory = _ => defaults.Workers };
+        workers.Validators.Add(r => InRange(r.GetValueOrDefault<int>(), 1, 256, "--workers", r.AddError));
+        var maxQueuedJobs = new Option<int>("--max-queued-jobs") { Description = "Jobs that may wait for the farm; more are refused with 503.", DefaultValueFactory = _ => defaults.MaxQueuedJobs };
+        maxQueuedJobs.Validators.Add(r => InRange(r.GetValueOrDefault<int>(), 1, 1_000_000, "--max-queued-jobs", r.AddError));
+        var command = new Command("serve", "Serve the render farm over HTTP: a live dashboard, an HTML form and a JSON API.") { port, host, workers, maxQueuedJobs };
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            new ServeOptions { Port = parse.GetValue(port), Host = parse.GetValue(host)!, Workers = parse.GetValue(workers), MaxQueuedJobs = parse.GetValue(maxQueuedJobs) },
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ServeOptions options, CancellationToken cancellationToken)
+    {
+        SpindleServer server;
+        try
+        {
+            server = await SpindleServer.StartAsync(options, cancellationToken);
+        }
+        catch (PortInUseException e)
+        {
+            Console.Error.WriteLine($"spindle serve: {e.Message}");
+            return 2;
+        }
+
+        await using (server)
+        {
+            Console.WriteLine($"spindle serve: listening on {server.Address} ({options.Workers} worker process{(options.Workers == 1 ? "" : "es")}, pid {Environment.ProcessId})");
+            if (!System.Net.IPAddress.IsLoopback(System.Net.IPAddress.Parse(server.Address.Host.Trim('[', ']'))))
+            {
+                Console.WriteLine($"  warning: --host {options.Host} lets other machines in: anyone who can reach this port can start renders and kill workers.");
+            }
+
+            Console.WriteLine($"  dashboard  {server.Address}");
+            Console.WriteLine($"  JSON API   {new Uri(server.Address, "/api/status")}");
+            Console.WriteLine("Press Ctrl+C to stop.");
+            // Ctrl+C and SIGTERM stop the server gracefully: event streams end, the running job is cancelled, workers exit.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            void Stop(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            }
+
+            using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Console.WriteLine("spindle serve: stopping…");
+            }
+        }
+
+        return 0;
+    }
+
+    private static void InRange(int value, int min, int max, string option, Action<string> error)
+    {
+        if (value < min || value > max)
+        {
+            error($"{option} must be between {min} and {max}; got {value}.");
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using Spindle.Pools;
+using Spindle.Render;
+
+namespace Spindle.Serve.Jobs;
+
+/// <summary>The server's render farm: worker processes that stay warm, so the dashboard always has workers to show.</summary>
+internal sealed class FarmJobRenderer : IJobRenderer
+{
+    private readonly RenderFarm _farm;
+
+    public FarmJobRenderer(int workers) => _farm = new RenderFarm(new WorkerPoolOptions
+    {
+        Name = "spindle-serve",
+        Isolation = Isolation.Process,
+        Workers = workers,
+        IdleTimeout = Timeout.InfiniteTimeSpan,
+
+        // Workers killed from the dashboard count as crashes; a demo clicking "kill" should not fault the farm.
+        MaxRestarts = 100,
+    });
+
+    public WorkerPool Pool => _farm.Pool;
+
+    public async Task<JobOutput> RenderAsync(JobRequest request, IProgress<JobProgress> progress, CancellationToken cancellationToken)
+    {
+        var settings = new RenderSettings
+        {
+            Frames = request.Frames,
+            Width = request.Width,
+            Height = request.Height,
+            Scene = request.Scene ?? RenderSettings.Scenes[0],
+            CrashFrame = request.CrashFrame,
+        };
+        var relay = new Progress(progress);
+        RenderResult result = await _farm.RenderAsync(settings, relay, cancellationToken).ConfigureAwait(false);
+        return new JobOutput(result.Apng, result.Elapsed, result.CrashesSurvived, result.FramesPerWorker);
+    }
+
+    public ValueTask DisposeAsync() => _farm.DisposeAsync();
+
+    /// <summary>Passes the farm's reports on synchronously (<see cref="Progress{T}"/> would post them out of order).</summary>
+    private sealed class Progress(IProgress<JobProgress> inner) : IProgress<RenderProgress>
+    {
+        public void Report(RenderProgress value) =>
+            inner.Report(new JobProgress(value.FramesDone, value.FramesTotal, value.FramesPerSecond, value.Eta, value.CrashesSurvived));
+    }
+}

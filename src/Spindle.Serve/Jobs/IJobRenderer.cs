@@ -1,0 +1,13 @@
+using Spindle.Pools;
+
+namespace Spindle.Serve.Jobs;
+
+/// <summary>What the server needs from the render farm: a pool to watch and a way to render one job.</summary>
+internal interface IJobRenderer : IAsyncDisposable
+{
+    /// <summary>The worker processes frames run on.</summary>
+    WorkerPool Pool { get; }
+
+    /// <summary>Renders <paramref name="request"/> (already validated) into an animated PNG, reporting each frame.</summary>
+    Task<JobOutput> RenderAsync(JobRequest request, IProgress<JobProgress> progress, CancellationToken cancellationToken);
+}

@@ -1,0 +1,121 @@
+namespace Spindle.Serve.Jobs;
+
+/// <summary>One render job: its request, its progress as the farm reports it, and its video once done.</summary>
+internal sealed class RenderJob
+{
+    private readonly Lock _gate = new();
+    private JobProgress _progress;
+    private JobState _state = JobState.Queued;
+    private DateTimeOffset? _startedAt;
+    private DateTimeOffset? _finishedAt;
+    private string? _error;
+    private JobOutput? _output;
+
+    public RenderJob(string id, JobRequest request)
+    {
+        Id = id;
+        Request = request;
+        _progress = new JobProgress(0, request.Frames, 0, null, 0);
+    }
+
+    public string Id { get; }
+
+    public JobRequest Request { get; }
+
+    public DateTimeOffset CreatedAt { get; } = DateTimeOffset.UtcNow;
+
+    public JobState State
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _state;
+            }
+        }
+    }
+
+    public string? Error
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _error;
+            }
+        }
+    }
+
+    /// <summary>The animated PNG once <see cref="State"/> is <see cref="JobState.Done"/>.</summary>
+    public byte[]? Apng
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _output?.Apng;
+            }
+        }
+    }
+
+    public void Start()
+    {
+        lock (_gate)
+        {
+            _state = JobState.Running;
+            _startedAt = DateTimeOffset.UtcNow;
+        }
+    }
+
+    /// <summary>Records progress; returns how many frames finished since the last report (never negative).</summary>
+    public int Report(JobProgress progress)
+    {
+        lock (_gate)
+        {
+            int newFrames = Math.Max(0, progress.FramesDone - _progress.FramesDone);
+            if (newFrames > 0 || progress.CrashesSurvived != _progress.CrashesSurvived)
+            {
+                _progress = progress;
+            }
+
+            return newFrames;
+        }
+    }
+
+    public void Complete(JobOutput output)
+    {
+        lock (_gate)
+        {
+            _output = output;
+            _progress = _progress with { FramesDone = Request.Frames, Eta = TimeSpan.Zero, CrashesSurvived = output.CrashesSurvived };
+            _state = JobState.Done;
+            _finishedAt = DateTimeOffset.UtcNow;
+        }
+    }
+
+    public void Fail(string error)
+    {
+        lock (_gate)
+        {
+            _error = error;
+            _state = JobState.Failed;
+            _finishedAt = DateTimeOffset.UtcNow;
+        }
+    }
+
+    /// <summary>A consistent copy for JSON and pages.</summary>
+    public JobView View()
+    {
+        lock (_gate)
+        {
+            JobProgress p = _progress;
+            double percent = p.FramesTotal == 0 ? 0 : Math.Round(100.0 * p.FramesDone / p.FramesTotal, 1);
+            TimeSpan? elapsed = _startedAt is { } started ? (_finishedAt ?? DateTimeOffset.UtcNow) - started : null;
+            return new JobView(
+                Id, _state, Request.Frames, Request.Width, Request.Height, Request.Scene ?? "", Request.CrashFrame,
+                p.FramesDone, percent, Math.Round(p.FramesPerSecond, 2), p.Eta?.TotalSeconds, elapsed?.TotalSeconds,
+                p.CrashesSurvived, _output?.Apng.Length, _error, CreatedAt,
+                _output?.FramesPerWorker.ToDictionary(w => w.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), w => w.Value));
+        }
+    }
+}

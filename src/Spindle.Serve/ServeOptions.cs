@@ -1,0 +1,64 @@
+using System.Net;
+
+namespace Spindle.Serve;
+
+/// <summary>How <see cref="SpindleServer"/> listens and how big its render farm is.</summary>
+public sealed class ServeOptions
+{
+    /// <summary>The port <c>spindle serve</c> uses when none is given.</summary>
+    public const int DefaultPort = 5080;
+
+    private string _host = "127.0.0.1";
+    private int _port = DefaultPort;
+    private int _workers = Environment.ProcessorCount;
+    private int _maxQueuedJobs = 256;
+    private int _keepFinishedJobs = 100;
+
+    /// <summary>The address to listen on: an IP address or <c>localhost</c>.</summary>
+    /// <value>The default is <c>127.0.0.1</c>: only this machine can connect. Anything else must be asked for.</value>
+    public string Host
+    {
+        get => _host;
+        set => _host = ParseHost(value) is not null ? value : throw new ArgumentException(
+            $"Host '{value}' is not an IP address or 'localhost' (for example 127.0.0.1, or 0.0.0.0 to listen on every interface).", nameof(Host));
+    }
+
+    /// <summary>The TCP port; 0 picks a free one (read it back from <see cref="SpindleServer.Address"/>).</summary>
+    /// <value>The default is <see cref="DefaultPort"/>.</value>
+    public int Port
+    {
+        get => _port;
+        set => _port = value is >= 0 and <= IPEndPoint.MaxPort ? value : throw new ArgumentOutOfRangeException(nameof(Port), value, "Port must be between 0 and 65535 (0 picks a free port).");
+    }
+
+    /// <summary>Worker processes of the render farm.</summary>
+    /// <value>The default is <see cref="Environment.ProcessorCount"/>.</value>
+    public int Workers
+    {
+        get => _workers;
+        set => _workers = value is >= 1 and <= 256 ? value : throw new ArgumentOutOfRangeException(nameof(Workers), value, "Workers must be between 1 and 256.");
+    }
+
+    /// <summary>Jobs that may wait for the farm; one more is refused with 503 until the queue drains.</summary>
+    /// <value>The default is 256.</value>
+    public int MaxQueuedJobs
+    {
+        get => _maxQueuedJobs;
+        set => _maxQueuedJobs = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(MaxQueuedJobs), value, "MaxQueuedJobs must be at least 1.");
+    }
+
+    /// <summary>Finished jobs kept (with their video) before the oldest are forgotten.</summary>
+    /// <value>The default is 100.</value>
+    public int KeepFinishedJobs
+    {
+        get => _keepFinishedJobs;
+        set => _keepFinishedJobs = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(KeepFinishedJobs), value, "KeepFinishedJobs must be at least 1.");
+    }
+
+    internal IPAddress Address => ParseHost(_host)!;
+
+    private static IPAddress? ParseHost(string? host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
+        : IPAddress.TryParse(host, out IPAddress? address) ? address
+        : null;
+}

@@ -1,0 +1,175 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Spindle.Serve.Jobs;
+using Spindle.Serve.Status;
+using Spindle.Serve.Web;
+
+namespace Spindle.Serve;
+
+/// <summary>
+/// <c>spindle serve</c>: a Kestrel web server in front of the render farm. Kestrel runs each request on a thread-pool
+/// thread (the seeds' "threads handle incoming requests"); frames render in worker processes (their "each render is
+/// a separate process"). It serves a live dashboard, an HTML form and a JSON API.
+/// </summary>
+/// <remarks>
+/// <code>
+///  browser / HttpClient ──HTTP──▶ Kestrel (thread-pool threads) ──▶ JobRegistry ──one job at a time──▶ render farm
+///        ▲                              │                                                               │
+///        └──── server-sent events ◀── StatusMonitor (2×/s: /proc CPU and RSS, pool events) ◀── WorkerPool (processes)
+/// </code>
+/// </remarks>
+public sealed class SpindleServer : IAsyncDisposable
+{
+    private const long MaxRequestBodyBytes = 64 * 1024;
+
+    private readonly WebApplication _app;
+    private readonly IJobRenderer _renderer;
+    private readonly WorkerLedger _ledger;
+    private readonly JobRegistry _jobs;
+    private readonly StatusMonitor _status;
+    private readonly CancellationTokenSource _stopping;
+    private int _disposed;
+
+    private SpindleServer(WebApplication app, IJobRenderer renderer, WorkerLedger ledger, JobRegistry jobs, StatusMonitor status, CancellationTokenSource stopping, Uri address)
+    {
+        _app = app;
+        _renderer = renderer;
+        _ledger = ledger;
+        _jobs = jobs;
+        _status = status;
+        _stopping = stopping;
+        Address = address;
+    }
+
+    /// <summary>Where the server listens, with the real port when <see cref="ServeOptions.Port"/> was 0.</summary>
+    public Uri Address { get; }
+
+    /// <summary>Starts the farm's workers and the web server; throws <see cref="PortInUseException"/> when the port is taken.</summary>
+    public static Task<SpindleServer> StartAsync(ServeOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return StartAsync(options, new FarmJobRenderer(options.Workers), cancellationToken);
+    }
+
+    /// <summary>Stops taking requests, ends event streams, stops the running job and the farm's workers.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+        await _status.DisposeAsync().ConfigureAwait(false);
+        await _jobs.DisposeAsync().ConfigureAwait(false);
+        _ledger.Dispose();
+        await _renderer.DisposeAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    internal static async Task<SpindleServer> StartAsync(ServeOptions options, IJobRenderer renderer, CancellationToken cancellationToken)
+    {
+        var ledger = new WorkerLedger(renderer.Pool);
+        JobRegistry? jobs = null;
+        StatusMonitor? status = null;
+        WebApplication? app = null;
+        var stopping = new CancellationTokenSource();
+        try
+        {
+            jobs = new JobRegistry(renderer, options.MaxQueuedJobs, options.KeepFinishedJobs);
+            status = new StatusMonitor(renderer.Pool, jobs, ledger);
+            app = Build(options, renderer, jobs, status, stopping.Token);
+
+            // The port first, so a port in use fails fast; then the workers, so the dashboard shows them from the start.
+            await StartListeningAsync(app, options, cancellationToken).ConfigureAwait(false);
+            await renderer.Pool.WarmUpAsync(cancellationToken).ConfigureAwait(false);
+            var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+            return new SpindleServer(app, renderer, ledger, jobs, status, stopping, address);
+        }
+        catch
+        {
+            await stopping.CancelAsync().ConfigureAwait(false);
+            if (app is not null)
+            {
+                await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                await app.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (status is not null)
+            {
+                await status.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (jobs is not null)
+            {
+                await jobs.DisposeAsync().ConfigureAwait(false);
+            }
+
+            ledger.Dispose();
+            await renderer.DisposeAsync().ConfigureAwait(false);
+            stopping.Dispose();
+            throw;
+        }
+    }
+
+    private static WebApplication Build(ServeOptions options, IJobRenderer renderer, JobRegistry jobs, StatusMonitor status, CancellationToken stopping)
+    {
+        // The empty builder reads no appsettings.json or ASPNETCORE_* variables from wherever the user happens to be.
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Services.AddRoutingCore();
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+            kestrel.Listen(new IPEndPoint(options.Address, options.Port));
+        });
+
+        WebApplication app = builder.Build();
+        app.Use((context, next) =>
+        {
+            status.CountRequest();
+            return next(context);
+        });
+        app.Use(SameOriginGuard.InvokeAsync);
+        ApiEndpoints.Map(app, jobs, status, renderer.Pool);
+        EventStream.Map(app, status, stopping);
+        PageEndpoints.Map(app, jobs);
+        return app;
+    }
+
+    private static async Task StartListeningAsync(WebApplication app, ServeOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsAddressInUse(e))
+        {
+            throw new PortInUseException(options.Host, options.Port, e);
+        }
+    }
+
+    private static bool IsAddressInUse(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is AddressInUseException or SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

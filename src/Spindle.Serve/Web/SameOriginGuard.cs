@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Spindle.Serve.Web;
+
+/// <summary>
+/// Refuses POSTs sent by a page of another origin: a web site open in the same browser could otherwise start renders
+/// or kill workers on this machine's loopback server. Clients that send no Origin (curl, HttpClient) are not affected.
+/// </summary>
+internal static class SameOriginGuard
+{
+    public static async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    {
+        string? origin = context.Request.Headers.Origin;
+        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && origin is { Length: > 0 }
+            && (!Uri.TryCreate(origin, UriKind.Absolute, out Uri? from) || !string.Equals(from.Authority, context.Request.Host.Value, StringComparison.OrdinalIgnoreCase)))
+        {
+            await ApiEndpoints.Error(StatusCodes.Status403Forbidden, $"Requests from {origin} are refused: only pages served by this server may post to it.")
+                .ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        await next(context).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using Spindle.Tests.Support;
+
+namespace Spindle.Serve.Tests.Cli;
+
+/// <summary><c>spindle serve</c> as a user runs it: a real child process, its output and exit code.</summary>
+public sealed partial class ServeCommandTests
+{
+    [Fact]
+    public async Task Serve_PortInUse_ExitsNonZeroWithAMessageNamingPort()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+        (int exitCode, string stdout, string stderr) = await RunToEndAsync("serve", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--workers", "1");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("--port", stderr, StringComparison.Ordinal);
+        Assert.Contains($"Port {port}", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled", stderr + stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--port", "-1")]
+    [InlineData("--workers", "0")]
+    [InlineData("--host", "not-an-address")]
+    [InlineData("--max-queued-jobs", "0")]
+    public async Task Serve_BadOption_ExitsNonZeroNamingIt(string option, string value)
+    {
+        (int exitCode, _, string stderr) = await RunToEndAsync("serve", option, value);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(option, stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_PortZero_PrintsTheAddressAndServes_SigtermStopsItAndItsWorkers()
+    {
+        using Process serve = Start("serve", "--port", "0", "--workers", "1");
+        try
+        {
+            string? address = null;
+            while (address is null)
+            {
+                string? line = await serve.StandardOutput.ReadLineAsync().Within("the address line");
+                Assert.NotNull(line);
+                address = ListeningOn().Match(line) is { Success: true } m ? m.Groups[1].Value : null;
+            }
+
+            using var client = new HttpClient { Timeout = Bounded.Unexpected };
+            string page = await client.GetStringAsync(address).Within("the dashboard");
+            Assert.Contains("Spindle", page, StringComparison.Ordinal);
+            string status = await client.GetStringAsync(address + "/api/status").Within("the status");
+            int worker = System.Text.Json.JsonDocument.Parse(status).RootElement.GetProperty("workers")[0].GetProperty("pid").GetInt32();
+            using Process workerProcess = Process.GetProcessById(worker);
+
+            using (Process signal = Process.Start("kill", ["-TERM", serve.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await signal.WaitForExitAsync().Within("kill -TERM");
+            }
+
+            await serve.WaitForExitAsync().Within("spindle serve to stop on SIGTERM");
+            Assert.Equal(0, serve.ExitCode);
+            Assert.Contains("stopping", await serve.StandardOutput.ReadToEndAsync(), StringComparison.Ordinal);
+            await workerProcess.WaitForExitAsync().Within("its worker to exit");
+        }
+        finally
+        {
+            if (!serve.HasExited)
+            {
+                serve.Kill(entireProcessTree: true);
+                await serve.WaitForExitAsync().Within("spindle serve to be killed");
+            }
+        }
+    }
+
+    private static Process Start(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Spindle.Cli.dll"));
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(start)!;
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunToEndAsync(params string[] args)
+    {
+        using Process process = Start(args);
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().Within($"spindle {string.Join(' ', args)} to exit");
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    [GeneratedRegex(@"listening on (http://\S+?)/? ")]
+    private static partial Regex ListeningOn();
+}
