@@ -7,4 +7,5 @@ WorkerHost.RunIfWorker();
 
 var root = new RootCommand("spindle: processes and threads for .NET — check and measure them on this machine.");
 root.Subcommands.Add(CheckCommand.Create());
+root.Subcommands.Add(LabCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,83 @@
+using System.Net.Sockets;
+using Spindle.Lab.Model;
+using Spindle.Lab.Os;
+using Spindle.Lab.Running;
+using Spindle.Pools;
+
+namespace Spindle.Lab.Experiments.Channels;
+
+/// <summary>A raw mechanism (shared memory, named pipes, Unix socket) with its echoing peer on a thread or in a worker process.</summary>
+internal sealed class RawChannelRow(string kind, Subject subject) : IChannelRow
+{
+    public string Series => $"{Describe(kind)}, two {(Subject == Subject.Thread ? "threads" : "processes")}";
+
+    public Subject Subject => subject;
+
+    public Origin Origin => Origin.Raw;
+
+    public string? MissingReason => null;
+
+    public static string Describe(string kind) => kind switch
+    {
+        "shm" => "shared memory (mmap + futex)",
+        "pipe" => "pipe (FIFO pair)",
+        _ => "Unix socket",
+    };
+
+    public async Task<ChannelSession> OpenAsync(ExperimentContext context, int maxBytes, WorkerPool peers)
+    {
+        string path = context.ScratchPath(kind);
+        switch (kind)
+        {
+            case "shm":
+                SharedRegion region = SharedRegion.Create(path, maxBytes);
+                return new RawSession(new SharedMemoryLink(region, side: 0, ownsRegion: true), StartPeer(path, maxBytes, peers), maxBytes, region);
+            case "pipe":
+                PipeLink.Create(path);
+                Task<int> pipePeer = StartPeer(path, maxBytes, peers);
+                return new RawSession(await Task.Run(() => PipeLink.Open(path, maxBytes, opener: true)), pipePeer, maxBytes, null);
+            default:
+                using (var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+                {
+                    listener.Bind(new UnixDomainSocketEndPoint(path));
+                    listener.Listen(1);
+                    Task<int> socketPeer = StartPeer(path, maxBytes, peers);
+                    Socket accepted = await listener.AcceptAsync(context.CancellationToken);
+                    return new RawSession(new SocketLink(accepted, maxBytes), socketPeer, maxBytes, null);
+                }
+        }
+    }
+
+    private Task<int> StartPeer(string path, int maxBytes, WorkerPool peers) =>
+        Subject == Subject.Thread
+            ? Sampler.OnDedicatedThread(() => EchoPeer.Echo(kind, path, maxBytes), $"{kind} echo")
+            : peers.RunAsync(static (k, p, m) => EchoPeer.Echo(k, p, m), kind, path, maxBytes);
+
+    private sealed class RawSession(IMessageLink link, Task<int> peer, int maxBytes, SharedRegion? region) : ChannelSession
+    {
+        private readonly byte[] _payload = Payload.Create(maxBytes);
+        private readonly byte[] _received = GC.AllocateUninitializedArray<byte>(maxBytes);
+
+        public override ValueTask RoundTripAsync(int length)
+        {
+            if (peer.IsFaulted)
+            {
+                region?.Abort();
+                peer.GetAwaiter().GetResult();
+            }
+
+            link.Send(_payload.AsSpan(0, length));
+            int got = link.Receive(_received);
+            return got == length && _received[length - 1] == _payload[length - 1]
+                ? ValueTask.CompletedTask
+                : throw new InvalidOperationException($"The echo came back with {got} bytes instead of {length}, or changed.");
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            link.Send([]);
+            await peer.WaitAsync(TimeSpan.FromSeconds(30));
+            link.Dispose();
+        }
+    }
+}

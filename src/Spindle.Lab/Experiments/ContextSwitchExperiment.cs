@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using Spindle.Lab.Model;
+using Spindle.Lab.Os;
+using Spindle.Lab.Running;
+using Spindle.Pools;
+
+namespace Spindle.Lab.Experiments;
+
+/// <summary>Context switching: the same ping-pong between two threads and between two processes, per switch.</summary>
+internal sealed class ContextSwitchExperiment : IExperiment
+{
+    public string Name => "context-switch";
+
+    public string Title => "Context switching";
+
+    public string Method(LabScale scale) =>
+        $"Two threads, then two processes (this one and a warm pool worker), ping-pong {Rounds(scale):N0} round trips per sample " +
+        $"({scale.Repetitions} samples) through the same mechanism: a futex word in a file mapped MAP_SHARED from the per-user runtime " +
+        "directory (raw futex system call), and a pair of named pipes. Both sides are pinned to the same CPU, so every hand-off is a real " +
+        "context switch; a sample is elapsed time / (2 x round trips). Cross-check: voluntary_ctxt_switches of both threads from " +
+        "/proc/<pid>/task/<tid>/status, per round trip (2 means one switch each way).";
+
+    public async Task RunAsync(ExperimentContext context, ExperimentResult result)
+    {
+        int rounds = Rounds(context.Scale);
+        int cpu = ExperimentContext.Cores - 1;
+        await using var pool = new WorkerPool(new WorkerPoolOptions { Isolation = Isolation.Process, Workers = 1 });
+        await pool.WarmUpAsync(context.CancellationToken);
+        string[] mechanisms = ["futex", "pipe"];
+        Subject[] subjects = [Subject.Thread, Subject.Process];
+        int step = 0;
+        foreach (string mechanism in mechanisms)
+        {
+            foreach (Subject subject in subjects)
+            {
+                context.Report(step++ / 4.0, $"{mechanism} between two {Plural(subject)}");
+                var perSwitch = new List<double>();
+                var counted = new List<double>();
+                bool pinned = true;
+                for (int rep = 0; rep < context.Scale.Repetitions + 1; rep++)
+                {
+                    long[] outcome = await PlayAsync(mechanism, subject, rounds, cpu, pool, context);
+                    if (rep == 0)
+                    {
+                        continue; // warm-up: JIT, page faults, first wake-ups
+                    }
+
+                    pinned &= outcome[2] == 1;
+                    perSwitch.Add(Stopwatch.GetElapsedTime(0, outcome[0]).TotalMicroseconds / (2.0 * rounds));
+                    if (outcome[1] >= 0 && outcome[3] >= 0)
+                    {
+                        counted.Add((outcome[1] + outcome[3]) / (double)rounds);
+                    }
+                }
+
+                string note = pinned ? "both sides pinned to one CPU" : "pinning refused by the kernel: sides ran where the scheduler put them";
+                result.Measurements.Add(new Measurement
+                {
+                    Series = $"{mechanism} ping-pong, two {Plural(subject)}", Subject = subject, Unit = "µs/switch", Samples = perSwitch, Note = note,
+                });
+                if (counted.Count > 0)
+                {
+                    result.Measurements.Add(new Measurement
+                    {
+                        Series = $"{mechanism}: voluntary switches per round trip, two {Plural(subject)}", Subject = subject, Unit = "switches", Samples = counted,
+                        Note = "from voluntary_ctxt_switches of both threads",
+                    });
+                }
+                else
+                {
+                    result.Missing.Add(new MissingPart($"{mechanism}: voluntary switches per round trip, two {Plural(subject)}", context.Proc.MissingReason));
+                }
+            }
+        }
+
+        context.Report(1, "done");
+    }
+
+    private static async Task<long[]> PlayAsync(string mechanism, Subject subject, int rounds, int cpu, WorkerPool pool, ExperimentContext context)
+    {
+        string path = context.ScratchPath(mechanism);
+        if (mechanism == "futex")
+        {
+            using SharedRegion region = PingPong.CreateFutexRegion(path);
+            Task<long> futexAnswer = Answer(subject, pool, static (p, r, c) => PingPong.FutexAnswer(p, r, c), path, rounds, cpu);
+            Task<long[]> serving = Sampler.OnDedicatedThread(() => PingPong.FutexServe(region, rounds, cpu, context.Proc), "futex serve");
+            if (await Task.WhenAny(serving, futexAnswer) == futexAnswer && futexAnswer.IsFaulted)
+            {
+                region.Abort();
+            }
+
+            long[] served = await serving;
+            return [.. served, await futexAnswer];
+        }
+
+        PingPong.CreateFifos(path);
+        Task<long> pipeAnswer = Answer(subject, pool, static (p, r, c) => PingPong.PipeAnswer(p, r, c), path, rounds, cpu);
+        long[] pipeServed = await Sampler.OnDedicatedThread(() => PingPong.PipeServe(path, rounds, cpu, context.Proc), "pipe serve");
+        return [.. pipeServed, await pipeAnswer];
+    }
+
+    /// <summary>Starts the answering side on a new thread, or in the pool's worker process.</summary>
+    private static Task<long> Answer(Subject subject, WorkerPool pool, Func<string, int, int, long> answer, string path, int rounds, int cpu) =>
+        subject == Subject.Thread
+            ? Sampler.OnDedicatedThread(() => answer(path, rounds, cpu), "answer")
+            : pool.RunAsync(answer, path, rounds, cpu);
+
+    private static string Plural(Subject subject) => subject == Subject.Thread ? "threads" : "processes";
+
+    private static int Rounds(LabScale scale) => scale.Pick(5_000, 40_000);
+}

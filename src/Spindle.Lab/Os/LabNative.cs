@@ -1,0 +1,181 @@
+using System.Runtime.InteropServices;
+
+namespace Spindle.Lab.Os;
+
+/// <summary>The raw system calls the experiments compare against: futex, pipes, affinity, a blocking sleep.</summary>
+internal static unsafe partial class LabNative
+{
+    private const int FutexWait = 0;
+    private const int FutexWake = 1;
+    private const int OpenReadOnly = 0;
+    private const int OpenWriteOnly = 1;
+    private const int OpenReadWrite = 2;
+    private const int InterruptedErrno = 4;
+    private const int AgainErrno = 11;
+    private const int TimedOutErrno = 110;
+
+    /// <summary>SYS_futex differs per architecture; only the two Linux ones .NET runs on are known here.</summary>
+    private static long FutexSyscall => RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => 202,
+        Architecture.Arm64 => 98,
+        var other => throw new PlatformNotSupportedException($"The futex system call number for {other} is not known."),
+    };
+
+    /// <summary>Sleeps in the kernel while <paramref name="word"/> still holds <paramref name="expected"/> (no private flag: works across processes).</summary>
+    public static void Wait(int* word, int expected)
+    {
+        // Bounded, so a waiter rechecks now and then whether its partner is gone (see SharedRegion.Abort).
+        var timeout = new TimeSpec { Seconds = 1 };
+        if (syscall(FutexSyscall, word, FutexWait, expected, &timeout, null, 0) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno is not (AgainErrno or InterruptedErrno or TimedOutErrno))
+            {
+                throw new InvalidOperationException($"futex(FUTEX_WAIT) failed with errno {errno}.");
+            }
+        }
+    }
+
+    /// <summary>Wakes one waiter on <paramref name="word"/>.</summary>
+    public static void Wake(int* word) => _ = syscall(FutexSyscall, word, FutexWake, 1, null, null, 0);
+
+    /// <summary>The kernel thread id of the calling thread.</summary>
+    public static int ThreadId() => gettid();
+
+    /// <summary>Pins the calling thread to one CPU, so every hand-off between two pinned threads is a context switch; false when the kernel refuses.</summary>
+    public static bool TryPinToCpu(int cpu)
+    {
+        ulong mask = 1UL << cpu;
+        return cpu is >= 0 and < 64 && sched_setaffinity(0, sizeof(ulong), &mask) == 0;
+    }
+
+    /// <summary>Lets the calling thread run on every CPU again.</summary>
+    public static void Unpin()
+    {
+        ulong mask = Environment.ProcessorCount >= 64 ? ulong.MaxValue : (1UL << Environment.ProcessorCount) - 1;
+        _ = sched_setaffinity(0, sizeof(ulong), &mask);
+    }
+
+    /// <summary>Creates a named pipe (FIFO) readable and writable by this user only.</summary>
+    public static void MakeFifo(string path)
+    {
+        if (mkfifo(path, 0x180 /* 0600 */) != 0)
+        {
+            throw new IOException($"mkfifo({path}) failed with errno {Marshal.GetLastPInvokeError()}.");
+        }
+    }
+
+    /// <summary>Opens a path with open(2); blocks on a FIFO until the other end opens.</summary>
+    public static int Open(string path, FileAccess access)
+    {
+        int flags = access switch { FileAccess.Read => OpenReadOnly, FileAccess.Write => OpenWriteOnly, _ => OpenReadWrite };
+        int fd = open(path, flags | 0x80000 /* O_CLOEXEC */);
+        return fd >= 0 ? fd : throw new IOException($"open({path}) failed with errno {Marshal.GetLastPInvokeError()}.");
+    }
+
+    /// <summary>Writes all of <paramref name="data"/> to <paramref name="fd"/>.</summary>
+    public static void WriteAll(int fd, ReadOnlySpan<byte> data)
+    {
+        fixed (byte* start = data)
+        {
+            int done = 0;
+            while (done < data.Length)
+            {
+                nint n = write(fd, start + done, data.Length - done);
+                if (n < 0 && Marshal.GetLastPInvokeError() == InterruptedErrno)
+                {
+                    continue;
+                }
+
+                done += n > 0 ? (int)n : throw new IOException($"write(fd {fd}) failed with errno {Marshal.GetLastPInvokeError()}.");
+            }
+        }
+    }
+
+    /// <summary>Fills <paramref name="buffer"/> from <paramref name="fd"/>; throws at end of file.</summary>
+    public static void ReadExactly(int fd, Span<byte> buffer)
+    {
+        fixed (byte* start = buffer)
+        {
+            int done = 0;
+            while (done < buffer.Length)
+            {
+                nint n = read(fd, start + done, buffer.Length - done);
+                if (n < 0 && Marshal.GetLastPInvokeError() == InterruptedErrno)
+                {
+                    continue;
+                }
+
+                done += n > 0 ? (int)n : throw new EndOfStreamException($"read(fd {fd}) returned {n} (errno {Marshal.GetLastPInvokeError()}).");
+            }
+        }
+    }
+
+    public static void Close(int fd) => _ = close(fd);
+
+    /// <summary>Blocks the calling thread in the kernel for <paramref name="time"/>: a stand-in for a blocking I/O wait.</summary>
+    public static void BlockingWait(TimeSpan time)
+    {
+        long nanoseconds = time.Ticks * 100;
+        var request = new TimeSpec { Seconds = nanoseconds / 1_000_000_000, Nanoseconds = nanoseconds % 1_000_000_000 };
+        TimeSpec remaining;
+        while (nanosleep(&request, &remaining) != 0 && Marshal.GetLastPInvokeError() == InterruptedErrno)
+        {
+            request = remaining;
+        }
+    }
+
+    /// <summary>Sends a real signal to a process (e.g. SIGSEGV to itself).</summary>
+    public static void Signal(int pid, int signal) => _ = kill(pid, signal);
+
+    /// <summary>Points stderr at /dev/null, so a deliberately crashing child leaves the lab's console clean.</summary>
+    public static void SilenceStandardError()
+    {
+        int fd = open("/dev/null", OpenWriteOnly);
+        if (fd >= 0)
+        {
+            _ = dup2(fd, 2);
+            _ = close(fd);
+        }
+    }
+
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial long syscall(long number, int* word, int operation, int value, TimeSpec* timeout, int* word2, int value3);
+
+    [LibraryImport("libc")]
+    private static partial int gettid();
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int sched_setaffinity(int pid, nuint size, ulong* mask);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int mkfifo(string path, uint mode);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint read(int fd, byte* buffer, nint count);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint write(int fd, byte* buffer, nint count);
+
+    [LibraryImport("libc")]
+    private static partial int close(int fd);
+
+    [LibraryImport("libc")]
+    private static partial int dup2(int fd, int target);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int nanosleep(TimeSpec* request, TimeSpec* remaining);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int signal);
+}
