@@ -93,7 +93,8 @@ internal sealed class CommunicationExperiment : IExperiment
             result.Measurements.Add(new Measurement
             {
                 Series = row.Series, Subject = row.Subject, Origin = row.Origin, Unit = "MB/s", X = size, XUnit = "bytes",
-                Samples = [.. latency.Select(us => size / us)], Note = "size / one-way latency, from the same samples",
+                Samples = [.. latency.Select(us => size / us)],
+                Note = row is SpindlePoolRow && row.Subject == Subject.Thread ? "size / one-way latency; a reference is handed over, nothing is copied" : "size / one-way latency, from the same samples",
             });
         }
     }

@@ -12,68 +12,72 @@ internal sealed class CpuScalingExperiment : IExperiment
 
     public string Title => "CPU-bound scaling (speedup vs one worker)";
 
-    public static int[] Counts => [.. Enumerable.Range(1, 2 * ExperimentContext.Cores)];
+    /// <summary>1…2N workers; the quick run keeps 1, N and 2N.</summary>
+    public static int[] Counts(LabScale scale) => scale.Quick
+        ? [.. new[] { 1, ExperimentContext.Cores, 2 * ExperimentContext.Cores }.Distinct()]
+        : [.. Enumerable.Range(1, 2 * ExperimentContext.Cores)];
 
     public string Method(LabScale scale) =>
-        $"A fixed amount of xorshift work (about {Target(scale).TotalMilliseconds:0} ms on one core, calibrated at the start) split evenly over k = 1…{2 * ExperimentContext.Cores} " +
-        $"workers (N = {ExperimentContext.Cores} cores); a sample is the wall time of one run ({scale.Repetitions} samples per k); speedup = median time at k = 1 / time. " +
+        $"A fixed amount of xorshift work (about {Target(scale).TotalMilliseconds:0} ms on one core, calibrated at the start) split evenly over k = {string.Join(", ", Counts(scale))} " +
+        $"workers (N = {ExperimentContext.Cores} cores); a sample is the wall time of one run ({scale.Repetitions} samples per k, the kinds of .NET worker alternating round by round); speedup = median time at k = 1 / time. " +
         ".NET: raw Threads; Spindle WorkerPool with thread and with process isolation (2N workers, started before timing). Python (same kernel, the seeds' " +
         "language): threading.Thread and multiprocessing.Pool (started before timing).";
 
     public async Task RunAsync(ExperimentContext context, ExperimentResult result)
     {
         LabScale scale = context.Scale;
+        int[] counts = Counts(scale);
         long work = CpuKernel.Calibrate(Target(scale));
         result.Facts.Add(new Fact("work", $"{work:N0} xorshift iterations in total per run"));
-        context.Report(0.05, "raw threads");
-        Add(result, "Threads", Subject.Thread, Origin.Raw, Counts.ToDictionary(k => k, k => Repeat(scale.Repetitions, () => RunThreads(k, work))));
-
-        foreach (Isolation isolation in new[] { Isolation.Thread, Isolation.Process })
+        context.Report(0.02, "starting pools");
+        await using var threadPool = new WorkerPool(new WorkerPoolOptions { Isolation = Isolation.Thread, Workers = counts.Max() });
+        await using var processPool = new WorkerPool(new WorkerPoolOptions { Isolation = Isolation.Process, Workers = counts.Max() });
+        await processPool.WarmUpAsync(context.CancellationToken);
+        foreach (WorkerPool pool in new[] { threadPool, processPool })
         {
-            context.Report(isolation == Isolation.Thread ? 0.3 : 0.5, $"WorkerPool ({isolation})");
-            await using var pool = new WorkerPool(new WorkerPoolOptions { Isolation = isolation, Workers = Counts.Max() });
-            await pool.WarmUpAsync(context.CancellationToken);
-            await Task.WhenAll(Counts.Select(_ => pool.RunAsync(static n => CpuKernel.Burn(n), 1000L)));
-            var times = new Dictionary<int, double[]>();
-            foreach (int k in Counts)
-            {
-                var samples = new double[scale.Repetitions];
-                for (int rep = 0; rep < samples.Length; rep++)
-                {
-                    long start = Stopwatch.GetTimestamp();
-                    await Task.WhenAll(Enumerable.Range(0, k).Select(_ => pool.RunAsync(static n => CpuKernel.Burn(n), work / k)));
-                    samples[rep] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-                }
-
-                times[k] = samples;
-            }
-
-            Subject subject = isolation == Isolation.Process ? Subject.Process : Subject.Thread;
-            Add(result, $"WorkerPool ({isolation.ToString().ToLowerInvariant()} isolation)", subject, Origin.Spindle, times);
+            await Task.WhenAll(counts.Select(_ => pool.RunAsync(static n => CpuKernel.Burn(n), 1000L)));
         }
+
+        // Rounds alternate between the three kinds of worker, so drift on a busy machine hits all of them alike.
+        string[] series = ["Threads", "WorkerPool (thread isolation)", "WorkerPool (process isolation)"];
+        var times = series.ToDictionary(s => s, _ => counts.ToDictionary(k => k, _ => new List<double>()));
+        for (int rep = 0; rep < scale.Repetitions; rep++)
+        {
+            context.Report(0.05 + 0.6 * rep / scale.Repetitions, $".NET round {rep + 1}");
+            foreach (int k in counts)
+            {
+                times[series[0]][k].Add(RunThreads(k, work));
+                times[series[1]][k].Add(await RunPoolAsync(threadPool, k, work));
+                times[series[2]][k].Add(await RunPoolAsync(processPool, k, work));
+            }
+        }
+
+        Add(result, series[0], Subject.Thread, Origin.Raw, times[series[0]]);
+        Add(result, series[1], Subject.Thread, Origin.Spindle, times[series[1]]);
+        Add(result, series[2], Subject.Process, Origin.Spindle, times[series[2]]);
 
         foreach (string mode in new[] { "thread", "process" })
         {
             context.Report(mode == "thread" ? 0.7 : 0.85, $"Python {mode}s");
-            string series = mode == "thread" ? "Python threading.Thread" : "Python multiprocessing.Pool";
+            string pythonSeries = mode == "thread" ? "Python threading.Thread" : "Python multiprocessing.Pool";
             if (context.Python.MissingReason is { } missing)
             {
-                result.Missing.Add(new MissingPart(series, missing));
+                result.Missing.Add(new MissingPart(pythonSeries, missing));
                 continue;
             }
 
-            Dictionary<int, double[]> seconds = await PythonScaling.RunAsync(context, mode, Target(scale), scale.Repetitions, Counts);
-            Add(result, series, mode == "thread" ? Subject.Thread : Subject.Process, Origin.Python,
-                seconds.ToDictionary(p => p.Key, p => p.Value.Select(s => s * 1000).ToArray()));
+            Dictionary<int, double[]> seconds = await PythonScaling.RunAsync(context, mode, Target(scale), scale.Repetitions, counts);
+            Add(result, pythonSeries, mode == "thread" ? Subject.Thread : Subject.Process, Origin.Python,
+                seconds.ToDictionary(p => p.Key, p => p.Value.Select(s => s * 1000).ToList()));
         }
 
         context.Report(1, "done");
     }
 
-    private static void Add(ExperimentResult result, string series, Subject subject, Origin origin, Dictionary<int, double[]> milliseconds)
+    private static void Add(ExperimentResult result, string series, Subject subject, Origin origin, Dictionary<int, List<double>> milliseconds)
     {
         double single = Measurement.MedianOf(milliseconds[1]);
-        foreach ((int k, double[] samples) in milliseconds.OrderBy(p => p.Key))
+        foreach ((int k, List<double> samples) in milliseconds.OrderBy(p => p.Key))
         {
             result.Measurements.Add(new Measurement { Series = series, Subject = subject, Origin = origin, Unit = "ms", X = k, XUnit = "workers", Samples = samples });
             result.Measurements.Add(new Measurement
@@ -84,7 +88,12 @@ internal sealed class CpuScalingExperiment : IExperiment
         }
     }
 
-    private static double[] Repeat(int count, Func<double> sample) => [.. Enumerable.Range(0, count).Select(_ => sample())];
+    private static async Task<double> RunPoolAsync(WorkerPool pool, int k, long work)
+    {
+        long start = Stopwatch.GetTimestamp();
+        await Task.WhenAll(Enumerable.Range(0, k).Select(_ => pool.RunAsync(static n => CpuKernel.Burn(n), work / k)));
+        return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    }
 
     private static double RunThreads(int k, long work)
     {
@@ -95,5 +104,5 @@ internal sealed class CpuScalingExperiment : IExperiment
         return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
     }
 
-    private static TimeSpan Target(LabScale scale) => TimeSpan.FromMilliseconds(scale.Pick(150, 500));
+    private static TimeSpan Target(LabScale scale) => TimeSpan.FromMilliseconds(scale.Pick(100, 400));
 }

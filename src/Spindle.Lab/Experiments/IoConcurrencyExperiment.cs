@@ -18,7 +18,7 @@ internal sealed class IoConcurrencyExperiment : IExperiment
     public string Method(LabScale scale) =>
         $"{Waits(scale):N0} simultaneous simulated I/O waits of {Wait(scale).TotalMilliseconds:0} ms each; a sample is one run ({scale.Repetitions} samples): " +
         $"wall time until every wait is over, and memory while all are waiting. Threads: one raw Thread per wait, blocked in the kernel " +
-        $"(nanosleep, like a blocking read); memory = this process's RSS growth / waits. Async: one Task.Delay per wait. Processes: one real " +
+        $"(nanosleep, like a blocking read); memory = this process's RSS growth / waits. Async: one Task.Delay per wait (memory = managed bytes allocated for the pending waits / waits: they stay inside heap the GC already committed, so RSS does not show them). Processes: one real " +
         $"process per wait is bounded to {Processes(scale)} ({SleepProgram}, started together; memory = their summed PSS / processes); and a Spindle " +
         $"WorkerPool of {PoolWorkers} worker processes each holding {Waits(scale) / PoolWorkers} of the waits as async tasks (memory = summed worker PSS / waits).";
 
@@ -51,7 +51,7 @@ internal sealed class IoConcurrencyExperiment : IExperiment
             context.Report(rep / (double)scale.Repetitions, $"run {rep + 1}");
             (double threadMs, double? threadKiB) = Threads(context.Proc, waits, wait);
             Add($"{waits} threads, one per wait", Subject.Thread, Origin.Raw, threadMs, threadKiB);
-            (double asyncMs, double? asyncKiB) = await AsyncTasks(context.Proc, waits, wait);
+            (double asyncMs, double? asyncKiB) = await AsyncTasks(waits, wait);
             Add($"{waits} async tasks (Task.Delay)", Subject.Async, Origin.Raw, asyncMs, asyncKiB);
             if (File.Exists(SleepProgram))
             {
@@ -106,14 +106,17 @@ internal sealed class IoConcurrencyExperiment : IExperiment
         return (Stopwatch.GetElapsedTime(start).TotalMilliseconds, PerWait(before, during, waits));
     }
 
-    private static async Task<(double Milliseconds, double? KiBPerWait)> AsyncTasks(ProcFs proc, int waits, TimeSpan wait)
+    private static async Task<(double Milliseconds, double? KiBPerWait)> AsyncTasks(int waits, TimeSpan wait)
     {
-        long? before = proc.RssKiB(Environment.ProcessId);
+        // A pending task is a few heap objects inside memory the GC has already committed, so RSS barely moves; what
+        // the waits hold is what they allocated (all of it stays reachable until the delay fires).
+        long before = GC.GetTotalAllocatedBytes(precise: true);
         long start = Stopwatch.GetTimestamp();
         Task[] tasks = [.. Enumerable.Range(0, waits).Select(_ => Task.Delay(wait))];
-        long? during = proc.RssKiB(Environment.ProcessId);
-        await Task.WhenAll(tasks);
-        return (Stopwatch.GetElapsedTime(start).TotalMilliseconds, PerWait(before, during, waits));
+        Task all = Task.WhenAll(tasks);
+        long held = GC.GetTotalAllocatedBytes(precise: true) - before;
+        await all;
+        return (Stopwatch.GetElapsedTime(start).TotalMilliseconds, held / 1024.0 / waits);
     }
 
     private static async Task<(double Milliseconds, double? KiBPerWait)> Processes(ProcFs proc, int count, TimeSpan wait)

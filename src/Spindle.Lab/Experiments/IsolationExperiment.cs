@@ -10,15 +10,13 @@ namespace Spindle.Lab.Experiments;
 /// <summary>Isolation: an unhandled exception on a thread ends its whole process; a crashed worker process leaves the pool serving.</summary>
 internal sealed class IsolationExperiment : IExperiment
 {
-    private const int SigSegv = 11;
-
     public string Name => "isolation";
 
     public string Title => "Isolation and stability";
 
     public string Method(LabScale scale) =>
         "Thread: a sacrificial WorkerProcess starts a new Thread that throws and never catches; how the process ended is reported (its main " +
-        $"thread was still waiting). Process: a WorkerPool with 2 process workers; {Crashes(scale)} times a call raises a real SIGSEGV in its worker " +
+        $"thread was still waiting). Process: a WorkerPool with 2 process workers; {Crashes(scale)} times a call makes its worker segfault for real (native code writes to an unmapped address) " +
         $"and another worker is SIGKILLed from outside; after each crash, {Calls(scale)} calls must still be answered. A sample is the time from the " +
         "crash until the pool answers a new call. Also: a call throwing on a thread-isolation pool fails alone, and a raw child process killed " +
         "by SIGSEGV leaves this process running.";
@@ -132,7 +130,7 @@ internal sealed class IsolationExperiment : IExperiment
     private static int RaiseSegfault()
     {
         LabNative.SilenceStandardError();
-        LabNative.Signal(Environment.ProcessId, SigSegv);
+        LabNative.Segfault();
         return 0;
     }
 

@@ -126,8 +126,8 @@ internal static unsafe partial class LabNative
         }
     }
 
-    /// <summary>Sends a real signal to a process (e.g. SIGSEGV to itself).</summary>
-    public static void Signal(int pid, int signal) => _ = kill(pid, signal);
+    /// <summary>A real segmentation fault: native code writes to an unmapped address, so the runtime cannot turn it into an exception.</summary>
+    public static void Segfault() => _ = memset((void*)16, 1, 1);
 
     /// <summary>Points stderr at /dev/null, so a deliberately crashing child leaves the lab's console clean.</summary>
     public static void SilenceStandardError()
@@ -176,6 +176,6 @@ internal static unsafe partial class LabNative
     [LibraryImport("libc", SetLastError = true)]
     private static partial int nanosleep(TimeSpec* request, TimeSpec* remaining);
 
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int kill(int pid, int signal);
+    [LibraryImport("libc")]
+    private static partial void* memset(void* destination, int value, nuint count);
 }
