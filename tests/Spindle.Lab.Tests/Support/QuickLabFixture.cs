@@ -32,6 +32,13 @@ public sealed class QuickLabFixture : IAsyncLifetime
     public Task DisposeAsync()
     {
         Report?.Dispose();
+
+        // Kept as test artifacts next to the screenshots.
+        foreach (string file in new[] { ReportPath, HtmlPath }.Where(File.Exists))
+        {
+            File.Copy(file, Path.Combine(Spindle.Tests.Browser.HeadlessChromium.ScreenshotDirectory, $"lab-{Path.GetFileName(file)}"), overwrite: true);
+        }
+
         Directory.Delete(OutputDirectory, recursive: true);
         return Task.CompletedTask;
     }
