@@ -44,6 +44,12 @@ internal static class LabCommand
     private static async Task<int> RunAsync(LabOptions options, string output, CancellationToken cancellationToken)
     {
         IAnsiConsole console = AnsiConsole.Console;
+        if (Console.IsOutputRedirected && int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out int columns) && columns >= 40)
+        {
+            // Redirected output has no window to measure; honour the width the caller asked for.
+            console.Profile.Width = columns;
+        }
+
         string directory = Path.GetFullPath(output);
         string? unwritable = CheckWritable(directory);
         if (unwritable is not null)

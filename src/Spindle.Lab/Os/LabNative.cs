@@ -25,7 +25,7 @@ internal static unsafe partial class LabNative
     /// <summary>Sleeps in the kernel while <paramref name="word"/> still holds <paramref name="expected"/> (no private flag: works across processes).</summary>
     public static void Wait(int* word, int expected)
     {
-        // Bounded, so a waiter rechecks now and then whether its partner is gone (see SharedRegion.Abort).
+        // Bounded, so a waiter rechecks now and then whether its partner is gone (see FutexBlock.Abort).
         var timeout = new TimeSpec { Seconds = 1 };
         if (syscall(FutexSyscall, word, FutexWait, expected, &timeout, null, 0) != 0)
         {

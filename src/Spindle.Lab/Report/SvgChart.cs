@@ -65,7 +65,8 @@ internal static class SvgChart
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{X(x):0.#}\" y=\"{Top + PlotHeight + 14}\" text-anchor=\"middle\" font-size=\"10\">{Escape(XLabel(x, measurements[0].XUnit))}</text>");
         }
 
-        foreach (double y in new[] { yMin, Math.Sqrt(yMin * yMax), yMax }.Distinct())
+        double[] ticks = logY ? [yMin, Math.Sqrt(yMin * yMax), yMax] : [0, yMax / 2, yMax];
+        foreach (double y in ticks.Distinct())
         {
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left - 4}\" y=\"{Y(y) + 4:0.#}\" text-anchor=\"end\" font-size=\"10\">{Fmt(y)}</text>");
         }

@@ -33,6 +33,11 @@ public static class LabRunner
             Mode = options.Quick ? "quick" : "default",
             StartedAt = DateTimeOffset.UtcNow,
         };
+        if (report.Machine.LoadAverage is { } busy && busy > report.Machine.Cores)
+        {
+            report.Warnings.Add($"The machine was busy (load average {busy:0.0} on {report.Machine.Cores} cores): other programs compete for the CPUs, so timings and speedups are noisy; rerun on a quiet machine for figures to publish.");
+        }
+
         if (!proc.Available)
         {
             report.Warnings.Add($"{proc.MissingReason}: memory and context-switch counters are marked not measured.");

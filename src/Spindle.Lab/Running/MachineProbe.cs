@@ -15,6 +15,8 @@ internal static class MachineProbe
             && long.TryParse(total.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out long kib)
             ? kib * 1024
             : null;
+        double? load = ReadFirstLine(Path.Combine(proc.Root, "loadavg")) is { } line
+            && double.TryParse(line.Split(' ')[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double l) ? l : null;
         string kernel = ReadFirstLine(Path.Combine(proc.Root, "sys", "kernel", "osrelease")) ?? Environment.OSVersion.VersionString;
         return new MachineInfo(
             cpu,
@@ -24,7 +26,8 @@ internal static class MachineProbe
             RuntimeInformation.OSDescription,
             RuntimeInformation.FrameworkDescription,
             RuntimeInformation.ProcessArchitecture.ToString(),
-            python);
+            python,
+            load);
     }
 
     private static string? ReadFirstLine(string path)

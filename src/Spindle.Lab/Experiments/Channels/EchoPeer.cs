@@ -8,13 +8,20 @@ internal static class EchoPeer
     /// <summary>Connects to the channel of kind <paramref name="kind"/> at <paramref name="path"/>, echoes, and returns the messages echoed.</summary>
     public static int Echo(string kind, string path, int maxBytes)
     {
-        using IMessageLink link = kind switch
+        IMessageLink link = kind switch
         {
             "shm" => new SharedMemoryLink(SharedRegion.Open(path, maxBytes), side: 1, ownsRegion: true),
             "pipe" => PipeLink.Open(path, maxBytes, opener: false),
             "socket" => SocketLink.Connect(path, maxBytes),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Expected shm, pipe or socket."),
         };
+        return Serve(link, maxBytes);
+    }
+
+    /// <summary>Echoes every message on <paramref name="link"/> until an empty one, then closes it; returns the messages echoed.</summary>
+    public static int Serve(IMessageLink link, int maxBytes)
+    {
+        using IMessageLink owned = link;
         byte[] buffer = GC.AllocateUninitializedArray<byte>(maxBytes);
         int echoed = 0;
         while (true)

@@ -31,11 +31,11 @@ internal sealed class RawChannelRow(string kind, Subject subject) : IChannelRow
         {
             case "shm":
                 SharedRegion region = SharedRegion.Create(path, maxBytes);
-                return new RawSession(new SharedMemoryLink(region, side: 0, ownsRegion: true), StartPeer(path, maxBytes, peers), maxBytes, region);
+                return new Session(new SharedMemoryLink(region, side: 0, ownsRegion: true), StartPeer(path, maxBytes, peers), maxBytes, region);
             case "pipe":
                 PipeLink.Create(path);
                 Task<int> pipePeer = StartPeer(path, maxBytes, peers);
-                return new RawSession(await Task.Run(() => PipeLink.Open(path, maxBytes, opener: true)), pipePeer, maxBytes, null);
+                return new Session(await Task.Run(() => PipeLink.Open(path, maxBytes, opener: true)), pipePeer, maxBytes, null);
             default:
                 using (var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
                 {
@@ -43,7 +43,7 @@ internal sealed class RawChannelRow(string kind, Subject subject) : IChannelRow
                     listener.Listen(1);
                     Task<int> socketPeer = StartPeer(path, maxBytes, peers);
                     Socket accepted = await listener.AcceptAsync(context.CancellationToken);
-                    return new RawSession(new SocketLink(accepted, maxBytes), socketPeer, maxBytes, null);
+                    return new Session(new SocketLink(accepted, maxBytes), socketPeer, maxBytes, null);
                 }
         }
     }
@@ -53,16 +53,19 @@ internal sealed class RawChannelRow(string kind, Subject subject) : IChannelRow
             ? Sampler.OnDedicatedThread(() => EchoPeer.Echo(kind, path, maxBytes), $"{kind} echo")
             : peers.RunAsync(static (k, p, m) => EchoPeer.Echo(k, p, m), kind, path, maxBytes);
 
-    private sealed class RawSession(IMessageLink link, Task<int> peer, int maxBytes, SharedRegion? region) : ChannelSession
+    /// <summary>A link to an echo peer that runs on a thread or in a worker process.</summary>
+    internal sealed class Session(IMessageLink link, Task<int> peer, int maxBytes, FutexBlock? region) : ChannelSession
     {
         private readonly byte[] _payload = Payload.Create(maxBytes);
         private readonly byte[] _received = GC.AllocateUninitializedArray<byte>(maxBytes);
+
+        // A peer that fails while this side sleeps on a futex would leave it asleep: wake it with an error instead.
+        private readonly Task _abortOnFailure = peer.ContinueWith(_ => region?.Abort(), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
         public override ValueTask RoundTripAsync(int length)
         {
             if (peer.IsFaulted)
             {
-                region?.Abort();
                 peer.GetAwaiter().GetResult();
             }
 

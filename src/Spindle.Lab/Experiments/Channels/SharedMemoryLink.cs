@@ -6,12 +6,12 @@ namespace Spindle.Lab.Experiments.Channels;
 /// Messages through a shared mapping: the sender copies into the data area, stores the length and hands the turn
 /// over with a futex wake; the receiver sleeps on the futex until it is its turn, then copies out.
 /// </summary>
-internal sealed class SharedMemoryLink(SharedRegion region, int side, bool ownsRegion) : IMessageLink
+internal sealed class SharedMemoryLink(FutexBlock region, int side, bool ownsRegion) : IMessageLink
 {
     private const int Turn = 0;
     private const int Length = 1;
 
-    public SharedRegion Region => region;
+    public FutexBlock Region => region;
 
     public unsafe void Send(ReadOnlySpan<byte> message)
     {
