@@ -95,7 +95,9 @@ internal sealed class ContextSwitchExperiment : IExperiment
 
         PingPong.CreateFifos(path);
         Task<long> pipeAnswer = Answer(subject, pool, static (p, r, c) => PingPong.PipeAnswer(p, r, c), path, rounds, cpu);
-        long[] pipeServed = await Sampler.OnDedicatedThread(() => PingPong.PipeServe(path, rounds, cpu, context.Proc), "pipe serve");
+        Task<long[]> pipeServing = Sampler.OnDedicatedThread(() => PingPong.PipeServe(path, rounds, cpu, context.Proc), "pipe serve");
+        await Channels.PeerGuard.UntilOpenedAsync(pipeServing, pipeAnswer, () => LabNative.ReleaseBlockedOpens(PingPong.Fifos(path)));
+        long[] pipeServed = await pipeServing;
         return [.. pipeServed, await pipeAnswer];
     }
 

@@ -70,6 +70,9 @@ internal static class PingPong
         }
     }
 
+    /// <summary>The two FIFOs of a pipe ping-pong in <paramref name="directory"/>.</summary>
+    public static string[] Fifos(string directory) => [Path.Combine(directory, "ping"), Path.Combine(directory, "pong")];
+
     /// <summary>Creates the two FIFOs of a pipe ping-pong in <paramref name="directory"/>.</summary>
     public static void CreateFifos(string directory)
     {

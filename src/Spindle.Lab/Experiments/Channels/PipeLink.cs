@@ -32,6 +32,9 @@ internal sealed class PipeLink : IMessageLink
         return new PipeLink(read, LabNative.Open(down, FileAccess.Write), maxBytes);
     }
 
+    /// <summary>The two FIFOs of a link in <paramref name="directory"/>.</summary>
+    public static string[] Fifos(string directory) => [Path.Combine(directory, "up"), Path.Combine(directory, "down")];
+
     public static void Create(string directory)
     {
         Directory.CreateDirectory(directory);

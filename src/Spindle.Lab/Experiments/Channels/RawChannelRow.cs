@@ -35,14 +35,18 @@ internal sealed class RawChannelRow(string kind, Subject subject) : IChannelRow
             case "pipe":
                 PipeLink.Create(path);
                 Task<int> pipePeer = StartPeer(path, maxBytes, peers);
-                return new Session(await Task.Run(() => PipeLink.Open(path, maxBytes, opener: true)), pipePeer, maxBytes, null);
+                Task<PipeLink> opening = Task.Run(() => PipeLink.Open(path, maxBytes, opener: true));
+                await PeerGuard.UntilOpenedAsync(opening, pipePeer, () => LabNative.ReleaseBlockedOpens(PipeLink.Fifos(path)));
+                return new Session(await opening, pipePeer, maxBytes, null);
             default:
                 using (var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
                 {
                     listener.Bind(new UnixDomainSocketEndPoint(path));
                     listener.Listen(1);
                     Task<int> socketPeer = StartPeer(path, maxBytes, peers);
-                    Socket accepted = await listener.AcceptAsync(context.CancellationToken);
+                    Task<Socket> accepting = listener.AcceptAsync(context.CancellationToken).AsTask();
+                    await PeerGuard.UntilOpenedAsync(accepting, socketPeer, listener.Close);
+                    Socket accepted = await accepting;
                     return new Session(new SocketLink(accepted, maxBytes), socketPeer, maxBytes, null);
                 }
         }
