@@ -115,19 +115,18 @@ internal static unsafe partial class LabNative
     public static void Close(int fd) => _ = close(fd);
 
     /// <summary>
-    /// Opens each FIFO read-write for a moment, which completes any open(2) blocked on it waiting for a partner that
-    /// failed before opening its end; the blocked side then fails fast instead of waiting forever.
+    /// Opens each FIFO read-write, which completes any open(2) blocked on it waiting for a partner that failed before
+    /// opening its end; the blocked side then proceeds and fails fast. Dispose once the blocked side is through.
     /// </summary>
-    public static void ReleaseBlockedOpens(params string[] fifos)
+    public static IDisposable ReleaseBlockedOpens(params string[] fifos)
     {
-        foreach (string fifo in fifos)
-        {
-            int fd = open(fifo, OpenReadWrite | 0x80000 /* O_CLOEXEC */);
-            if (fd >= 0)
-            {
-                _ = close(fd);
-            }
-        }
+        int[] held = [.. fifos.Select(f => open(f, OpenReadWrite | 0x80000 /* O_CLOEXEC */)).Where(fd => fd >= 0)];
+        return new HeldDescriptors(held);
+    }
+
+    private sealed class HeldDescriptors(int[] fds) : IDisposable
+    {
+        public void Dispose() => Array.ForEach(fds, Close);
     }
 
     /// <summary>Blocks the calling thread in the kernel for <paramref name="time"/>: a stand-in for a blocking I/O wait.</summary>

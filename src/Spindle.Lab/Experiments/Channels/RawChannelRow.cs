@@ -45,7 +45,7 @@ internal sealed class RawChannelRow(string kind, Subject subject) : IChannelRow
                     listener.Listen(1);
                     Task<int> socketPeer = StartPeer(path, maxBytes, peers);
                     Task<Socket> accepting = listener.AcceptAsync(context.CancellationToken).AsTask();
-                    await PeerGuard.UntilOpenedAsync(accepting, socketPeer, listener.Close);
+                    await PeerGuard.UntilOpenedAsync(accepting, socketPeer, () => { listener.Close(); return null; });
                     Socket accepted = await accepting;
                     return new Session(new SocketLink(accepted, maxBytes), socketPeer, maxBytes, null);
                 }
