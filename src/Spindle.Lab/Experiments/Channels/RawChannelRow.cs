@@ -21,6 +21,7 @@ internal sealed class RawChannelRow(string kind, Subject subject) : IChannelRow
     {
         "shm" => "shared memory (mmap + futex)",
         "pipe" => "pipe (FIFO pair)",
+        "mq" => "POSIX message queue pair",
         _ => "Unix socket",
     };
 
@@ -38,6 +39,12 @@ internal sealed class RawChannelRow(string kind, Subject subject) : IChannelRow
                 Task<PipeLink> opening = Task.Run(() => PipeLink.Open(path, maxBytes, opener: true));
                 await PeerGuard.UntilOpenedAsync(opening, pipePeer, () => LabNative.ReleaseBlockedOpens(PipeLink.Fifos(path)));
                 return new Session(await opening, pipePeer, maxBytes, null);
+            case "mq":
+                // A queue's message size is fixed when it is made and capped by the kernel for unprivileged users.
+                int limit = MessageQueueLimit(context, maxBytes);
+                string name = $"/spindle-lab-{Environment.ProcessId}-{Guid.NewGuid():N}";
+                var link = new PosixQueueLink(PosixQueue.Create($"{name}-up", limit), PosixQueue.Create($"{name}-down", limit));
+                return new Session(link, StartPeer(name, limit, peers), limit, null);
             default:
                 using (var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
                 {
@@ -52,13 +59,26 @@ internal sealed class RawChannelRow(string kind, Subject subject) : IChannelRow
         }
     }
 
+    private static int MessageQueueLimit(ExperimentContext context, int wanted)
+    {
+        try
+        {
+            PosixQueue.Create($"/spindle-lab-probe-{Guid.NewGuid():N}", wanted).Dispose();
+            return wanted;
+        }
+        catch (IOException)
+        {
+            return Math.Min(wanted, PosixQueue.SystemLimit(context.Proc) ?? 8192);
+        }
+    }
+
     private Task<int> StartPeer(string path, int maxBytes, WorkerPool peers) =>
         Subject == Subject.Thread
             ? Sampler.OnDedicatedThread(() => EchoPeer.Echo(kind, path, maxBytes), $"{kind} echo")
             : peers.RunAsync(static (k, p, m) => EchoPeer.Echo(k, p, m), kind, path, maxBytes);
 
     /// <summary>A link to an echo peer that runs on a thread or in a worker process.</summary>
-    internal sealed class Session(IMessageLink link, Task<int> peer, int maxBytes, FutexBlock? region) : ChannelSession
+    internal sealed class Session(IMessageLink link, Task<int> peer, int maxBytes, FutexBlock? region) : ChannelSession(maxBytes)
     {
         private readonly byte[] _payload = Payload.Create(maxBytes);
         private readonly byte[] _received = GC.AllocateUninitializedArray<byte>(maxBytes);

@@ -22,7 +22,7 @@ internal sealed class SpindlePoolRow(Isolation isolation) : IChannelRow
         return new PoolSession(pool);
     }
 
-    private sealed class PoolSession(WorkerPool pool) : ChannelSession
+    private sealed class PoolSession(WorkerPool pool) : ChannelSession(int.MaxValue)
     {
         private readonly Dictionary<int, byte[]> _payloads = [];
 
