@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Spindle.Lab.Model;
+using Spindle.Lab.Os;
 using Spindle.Lab.Running;
 using Spindle.Pools;
 using Spindle.Workers;
@@ -16,8 +17,8 @@ internal sealed class CreationExperiment : IExperiment
     public string Title => "Creation overhead";
 
     public string Method(LabScale scale) =>
-        $"Each sample is one Stopwatch interval. Raw: new Thread + Start + Join ({Threads(scale)} samples); Process.Start({TrueProgram}) until it exits " +
-        $"({Processes(scale)} samples). Spindle: WorkerThread start+join; WorkerProcess start until its process exits; a new WorkerPool (process, 1 worker) " +
+        $"Each sample is one Stopwatch interval. Raw: new Thread + Start + Join ({Threads(scale)} samples); Process.Start({TrueProgram}) until it exits, and the same " +
+        $"with posix_spawn + waitpid (libc only; {Processes(scale)} samples each). Spindle: WorkerThread start+join; WorkerProcess start until its process exits; a new WorkerPool (process, 1 worker) " +
         $"until its first result ({Cold(scale)} samples each); one call to a warm pool of each isolation, against Task.Run ({Warm(scale)} calls each).";
 
     public async Task RunAsync(ExperimentContext context, ExperimentResult result)
@@ -45,6 +46,8 @@ internal sealed class CreationExperiment : IExperiment
                 using Process process = Process.Start(new ProcessStartInfo(TrueProgram) { UseShellExecute = false })!;
                 process.WaitForExit();
             })));
+            result.Measurements.Add(Time($"posix_spawn+waitpid ({TrueProgram})", Subject.Process, Origin.Raw,
+                Sampler.Microseconds(Processes(scale), static () => Spawn.RunToExit(TrueProgram))));
         }
         else
         {

@@ -39,7 +39,8 @@ internal static class Rules
     public static Judgement Creation(Evidence e)
     {
         double ratio = e.ProcessCreate / e.ThreadCreate;
-        string evidence = $"process start+exit {Time(e.ProcessCreate)} vs thread start+join {Time(e.ThreadCreate)} ({Ratio(ratio)}); Spindle worker process cold start to first result {Time(e.PoolColdStart)}";
+        string evidence = $"/bin/true via posix_spawn+waitpid {Time(e.ProcessCreate)} (via Process.Start {Time(e.ProcessStart)}) vs thread start+join {Time(e.ThreadCreate)} ({Ratio(ratio)}); " +
+            $"Spindle worker process cold start to first result {Time(e.PoolColdStart)}";
         VerdictOutcome outcome = ratio >= Clearly ? VerdictOutcome.Confirmed : ratio <= 1 ? VerdictOutcome.Refuted : VerdictOutcome.Depends;
         return new(outcome, evidence, outcome == VerdictOutcome.Confirmed
                 ? $"Starting a process took {Ratio(ratio)} as long as starting a thread, and a .NET worker process (runtime start) far longer."
