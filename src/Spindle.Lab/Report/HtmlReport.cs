@@ -17,6 +17,8 @@ public static class HtmlReport
         svg.chart{width:100%;height:auto;max-width:720px;display:block;margin:.6em 0;font-family:system-ui,sans-serif}
         .Confirmed{color:#166534;font-weight:bold}.Refuted{color:#b91c1c;font-weight:bold}.Depends{color:#a16207;font-weight:bold}.NotMeasured{color:#6b7280;font-weight:bold}
         .missing{color:#b45309}.method{color:#333}
+        @media (max-width:640px){table.verdicts,table.verdicts tbody,table.verdicts tr,table.verdicts td{display:block}
+        table.verdicts tr:first-child{display:none}table.verdicts tr{border-bottom:2px solid #ccc;padding:.3em 0}table.verdicts td{border:none;padding:1px 4px}}
         """;
 
     public static string Render(LabReport report)
@@ -33,6 +35,7 @@ public static class HtmlReport
             html.Append("<p class=\"missing\">").Append(E(warning)).Append("</p>");
         }
 
+        AppendComparison(html, report);
         AppendVerdicts(html, report);
         foreach (ExperimentResult experiment in report.Experiments)
         {
@@ -46,9 +49,21 @@ public static class HtmlReport
     public static Task WriteAsync(LabReport report, string path, CancellationToken cancellationToken = default) =>
         File.WriteAllTextAsync(path, Render(report), cancellationToken);
 
+    private static void AppendComparison(StringBuilder html, LabReport report)
+    {
+        html.Append("<h2 id=\"comparison\">The seeds' comparison table, measured</h2><div class=\"scroll\"><table class=\"comparison\"><tr><th>characteristic</th><th>process</th><th>thread</th><th>verdict</th></tr>");
+        foreach (Verdict v in report.Verdicts.Where(v => v.Source == Verdicts.ClaimCatalog.TableSource))
+        {
+            string characteristic = v.Claim[..v.Claim.IndexOf(':', StringComparison.Ordinal)];
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(characteristic)}</td><td>{E(v.ProcessFigure ?? string.Empty)}</td><td>{E(v.ThreadFigure ?? string.Empty)}</td><td class=\"{v.Outcome}\">{E(Label(v.Outcome))}</td></tr>");
+        }
+
+        html.Append("</table></div>");
+    }
+
     private static void AppendVerdicts(StringBuilder html, LabReport report)
     {
-        html.Append("<h2 id=\"verdicts\">Verdicts: the seeds' claims against this machine</h2><div class=\"scroll\"><table class=\"verdicts\"><tr><th>source</th><th>claim</th><th>verdict</th><th>numbers</th><th>why</th></tr>");
+        html.Append("<h2 id=\"verdicts\">Every claim of the seeds, judged</h2><div class=\"scroll\"><table class=\"verdicts\"><tr><th>source</th><th>claim</th><th>verdict</th><th>numbers</th><th>why</th></tr>");
         foreach (Verdict v in report.Verdicts)
         {
             html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(v.Source)}</td><td>{E(v.Claim)}</td><td class=\"{v.Outcome}\">{E(Label(v.Outcome))}</td><td>{E(v.Evidence)}</td><td>{E(v.Why)}</td></tr>");
