@@ -17,13 +17,13 @@ internal sealed class ContextSwitchExperiment : IExperiment
         $"Two threads, then two processes (this one and a warm pool worker), ping-pong {Rounds(scale):N0} round trips per sample " +
         $"({scale.Repetitions} samples) through the same mechanism: a futex word in a file mapped MAP_SHARED from the per-user runtime " +
         "directory (raw futex system call), and a pair of named pipes. Both sides are pinned to the same CPU, so every hand-off is a real " +
-        "context switch; a sample is elapsed time / (2 x round trips). Cross-check: voluntary_ctxt_switches of both threads from " +
-        "/proc/<pid>/task/<tid>/status, per round trip (2 means one switch each way).";
+        "context switch; a sample is elapsed time / (2 x round trips). Cross-check: voluntary_ctxt_switches and nonvoluntary_ctxt_switches of both " +
+        "threads from /proc/<pid>/task/<tid>/status, per round trip (2 in all means one switch each way).";
 
     public async Task RunAsync(ExperimentContext context, ExperimentResult result)
     {
         int rounds = Rounds(context.Scale);
-        int cpu = ExperimentContext.Cores - 1;
+        int cpu = LabNative.HighestAllowedCpu();
         await using var pool = new WorkerPool(new WorkerPoolOptions { Isolation = Isolation.Process, Workers = 1 });
         await pool.WarmUpAsync(context.CancellationToken);
         string[] mechanisms = ["futex", "pipe"];
@@ -35,7 +35,8 @@ internal sealed class ContextSwitchExperiment : IExperiment
             {
                 context.Report(step++ / 4.0, $"{mechanism} between two {Plural(subject)}");
                 var perSwitch = new List<double>();
-                var counted = new List<double>();
+                var voluntary = new List<double>();
+                var total = new List<double>();
                 bool pinned = true;
                 for (int rep = 0; rep < context.Scale.Repetitions + 1; rep++)
                 {
@@ -45,11 +46,13 @@ internal sealed class ContextSwitchExperiment : IExperiment
                         continue; // warm-up: JIT, page faults, first wake-ups
                     }
 
-                    pinned &= outcome[2] == 1;
+                    // [elapsed, pinned, serving side: voluntary, involuntary, answering side: voluntary, involuntary]
+                    pinned &= outcome[1] == 1;
                     perSwitch.Add(Stopwatch.GetElapsedTime(0, outcome[0]).TotalMicroseconds / (2.0 * rounds));
-                    if (outcome[1] >= 0 && outcome[3] >= 0)
+                    if (outcome.Skip(2).All(c => c >= 0))
                     {
-                        counted.Add((outcome[1] + outcome[3]) / (double)rounds);
+                        voluntary.Add((outcome[2] + outcome[4]) / (double)rounds);
+                        total.Add(outcome.Skip(2).Sum() / (double)rounds);
                     }
                 }
 
@@ -58,17 +61,23 @@ internal sealed class ContextSwitchExperiment : IExperiment
                 {
                     Series = $"{mechanism} ping-pong, two {Plural(subject)}", Subject = subject, Unit = "µs/switch", Samples = perSwitch, Note = note,
                 });
-                if (counted.Count > 0)
+                string counters = $"{mechanism}: context switches per round trip, two {Plural(subject)}";
+                if (voluntary.Count > 0)
                 {
                     result.Measurements.Add(new Measurement
                     {
-                        Series = $"{mechanism}: voluntary switches per round trip, two {Plural(subject)}", Subject = subject, Unit = "switches", Samples = counted,
-                        Note = "from voluntary_ctxt_switches of both threads",
+                        Series = $"{counters}, voluntary", Subject = subject, Unit = "switches", Samples = voluntary,
+                        Note = "voluntary_ctxt_switches of both threads",
+                    });
+                    result.Measurements.Add(new Measurement
+                    {
+                        Series = $"{counters}, voluntary + involuntary", Subject = subject, Unit = "switches", Samples = total,
+                        Note = "a woken side may preempt the waker before it sleeps: the kernel then counts that switch as involuntary",
                     });
                 }
                 else
                 {
-                    result.Missing.Add(new MissingPart($"{mechanism}: voluntary switches per round trip, two {Plural(subject)}", context.Proc.MissingReason));
+                    result.Missing.Add(new MissingPart(counters, context.Proc.MissingReason));
                 }
             }
         }
@@ -82,7 +91,7 @@ internal sealed class ContextSwitchExperiment : IExperiment
         if (mechanism == "futex")
         {
             using SharedRegion region = PingPong.CreateFutexRegion(path);
-            Task<long> futexAnswer = Answer(subject, pool, static (p, r, c) => PingPong.FutexAnswer(p, r, c), path, rounds, cpu);
+            Task<long[]> futexAnswer = Answer(subject, pool, static (p, r, c) => PingPong.FutexAnswer(p, r, c), path, rounds, cpu);
             Task<long[]> serving = Sampler.OnDedicatedThread(() => PingPong.FutexServe(region, rounds, cpu, context.Proc), "futex serve");
             if (await Task.WhenAny(serving, futexAnswer) == futexAnswer && futexAnswer.IsFaulted)
             {
@@ -90,19 +99,19 @@ internal sealed class ContextSwitchExperiment : IExperiment
             }
 
             long[] served = await serving;
-            return [.. served, await futexAnswer];
+            return [.. served, .. await futexAnswer];
         }
 
         PingPong.CreateFifos(path);
-        Task<long> pipeAnswer = Answer(subject, pool, static (p, r, c) => PingPong.PipeAnswer(p, r, c), path, rounds, cpu);
+        Task<long[]> pipeAnswer = Answer(subject, pool, static (p, r, c) => PingPong.PipeAnswer(p, r, c), path, rounds, cpu);
         Task<long[]> pipeServing = Sampler.OnDedicatedThread(() => PingPong.PipeServe(path, rounds, cpu, context.Proc), "pipe serve");
         await Channels.PeerGuard.UntilOpenedAsync(pipeServing, pipeAnswer, () => LabNative.ReleaseBlockedOpens(PingPong.Fifos(path)));
         long[] pipeServed = await pipeServing;
-        return [.. pipeServed, await pipeAnswer];
+        return [.. pipeServed, .. await pipeAnswer];
     }
 
     /// <summary>Starts the answering side on a new thread, or in the pool's worker process.</summary>
-    private static Task<long> Answer(Subject subject, WorkerPool pool, Func<string, int, int, long> answer, string path, int rounds, int cpu) =>
+    private static Task<long[]> Answer(Subject subject, WorkerPool pool, Func<string, int, int, long[]> answer, string path, int rounds, int cpu) =>
         subject == Subject.Thread
             ? Sampler.OnDedicatedThread(() => answer(path, rounds, cpu), "answer")
             : pool.RunAsync(answer, path, rounds, cpu);

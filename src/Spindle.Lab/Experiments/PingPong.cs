@@ -21,53 +21,39 @@ internal static class PingPong
         return region;
     }
 
-    /// <summary>The opening side: <paramref name="rounds"/> round trips; returns elapsed ticks and its voluntary switches.</summary>
+    /// <summary>The opening side: <paramref name="rounds"/> round trips; returns elapsed ticks, whether it was pinned, and its voluntary and involuntary switches.</summary>
     public static long[] FutexServe(SharedRegion region, int rounds, int cpu, ProcFs proc)
     {
-        bool pinned = LabNative.TryPinToCpu(cpu);
-        try
+        using LabNative.CpuPin pin = LabNative.PinTo(cpu);
+        region.WaitFor(Turn, 0);
+        long[] before = proc.SwitchesOfThisThread();
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < rounds; i++)
         {
+            region.Set(Turn, 1);
             region.WaitFor(Turn, 0);
-            long? before = proc.VoluntarySwitches(Environment.ProcessId, LabNative.ThreadId());
-            long start = Stopwatch.GetTimestamp();
-            for (int i = 0; i < rounds; i++)
-            {
-                region.Set(Turn, 1);
-                region.WaitFor(Turn, 0);
-            }
+        }
 
-            long elapsed = Stopwatch.GetTimestamp() - start;
-            long? after = proc.VoluntarySwitches(Environment.ProcessId, LabNative.ThreadId());
-            return [elapsed, Delta(before, after), pinned ? 1 : 0];
-        }
-        finally
-        {
-            LabNative.Unpin();
-        }
+        long elapsed = Stopwatch.GetTimestamp() - start;
+        long[] after = proc.SwitchesOfThisThread();
+        return [elapsed, pin.Pinned ? 1 : 0, .. Delta(before, after)];
     }
 
-    /// <summary>The answering side (runs on a thread or in a worker process): returns its voluntary switches.</summary>
-    public static long FutexAnswer(string path, int rounds, int cpu)
+    /// <summary>The answering side (runs on a thread or in a worker process): returns its voluntary and involuntary switches.</summary>
+    public static long[] FutexAnswer(string path, int rounds, int cpu)
     {
         var proc = ProcFs.FromEnvironment();
         using SharedRegion region = SharedRegion.Open(path, dataBytes: 64);
-        _ = LabNative.TryPinToCpu(cpu);
-        try
+        using LabNative.CpuPin pin = LabNative.PinTo(cpu);
+        long[] before = proc.SwitchesOfThisThread();
+        region.Set(Turn, 0);
+        for (int i = 0; i < rounds; i++)
         {
-            long? before = proc.VoluntarySwitches(Environment.ProcessId, LabNative.ThreadId());
+            region.WaitFor(Turn, 1);
             region.Set(Turn, 0);
-            for (int i = 0; i < rounds; i++)
-            {
-                region.WaitFor(Turn, 1);
-                region.Set(Turn, 0);
-            }
+        }
 
-            return Delta(before, proc.VoluntarySwitches(Environment.ProcessId, LabNative.ThreadId()));
-        }
-        finally
-        {
-            LabNative.Unpin();
-        }
+        return Delta(before, proc.SwitchesOfThisThread());
     }
 
     /// <summary>The two FIFOs of a pipe ping-pong in <paramref name="directory"/>.</summary>
@@ -84,14 +70,14 @@ internal static class PingPong
     /// <summary>The opening side of a pipe ping-pong: one byte each way per round trip.</summary>
     public static long[] PipeServe(string directory, int rounds, int cpu, ProcFs proc)
     {
-        bool pinned = LabNative.TryPinToCpu(cpu);
+        using LabNative.CpuPin pin = LabNative.PinTo(cpu);
         int ping = LabNative.Open(Path.Combine(directory, "ping"), FileAccess.Write);
         int pong = LabNative.Open(Path.Combine(directory, "pong"), FileAccess.Read);
         try
         {
             Span<byte> one = stackalloc byte[1];
             LabNative.ReadExactly(pong, one);
-            long? before = proc.VoluntarySwitches(Environment.ProcessId, LabNative.ThreadId());
+            long[] before = proc.SwitchesOfThisThread();
             long start = Stopwatch.GetTimestamp();
             for (int i = 0; i < rounds; i++)
             {
@@ -100,45 +86,43 @@ internal static class PingPong
             }
 
             long elapsed = Stopwatch.GetTimestamp() - start;
-            long? after = proc.VoluntarySwitches(Environment.ProcessId, LabNative.ThreadId());
-            return [elapsed, Delta(before, after), pinned ? 1 : 0];
+            long[] after = proc.SwitchesOfThisThread();
+            return [elapsed, pin.Pinned ? 1 : 0, .. Delta(before, after)];
         }
         finally
         {
             LabNative.Close(ping);
             LabNative.Close(pong);
-            LabNative.Unpin();
         }
     }
 
     /// <summary>The answering side of a pipe ping-pong (a thread or a worker process).</summary>
-    public static long PipeAnswer(string directory, int rounds, int cpu)
+    public static long[] PipeAnswer(string directory, int rounds, int cpu)
     {
         var proc = ProcFs.FromEnvironment();
         int ping = LabNative.Open(Path.Combine(directory, "ping"), FileAccess.Read);
         int pong = LabNative.Open(Path.Combine(directory, "pong"), FileAccess.Write);
-        _ = LabNative.TryPinToCpu(cpu);
+        using LabNative.CpuPin pin = LabNative.PinTo(cpu);
         try
         {
             Span<byte> one = stackalloc byte[1];
             LabNative.WriteAll(pong, one);
-            long? before = proc.VoluntarySwitches(Environment.ProcessId, LabNative.ThreadId());
+            long[] before = proc.SwitchesOfThisThread();
             for (int i = 0; i < rounds; i++)
             {
                 LabNative.ReadExactly(ping, one);
                 LabNative.WriteAll(pong, one);
             }
 
-            return Delta(before, proc.VoluntarySwitches(Environment.ProcessId, LabNative.ThreadId()));
+            return Delta(before, proc.SwitchesOfThisThread());
         }
         finally
         {
             LabNative.Close(ping);
             LabNative.Close(pong);
-            LabNative.Unpin();
         }
     }
 
-    /// <summary>-1 marks "counter not readable", so the report can say so rather than invent a count.</summary>
-    private static long Delta(long? before, long? after) => before is { } b && after is { } a ? a - b : -1;
+    /// <summary>Voluntary and involuntary switches in between; -1 marks "counter not readable", so the report can say so rather than invent a count.</summary>
+    private static long[] Delta(long[] before, long[] after) => [.. before.Zip(after, (b, a) => b >= 0 && a >= 0 ? a - b : -1)];
 }

@@ -43,18 +43,76 @@ internal static unsafe partial class LabNative
     /// <summary>The kernel thread id of the calling thread.</summary>
     public static int ThreadId() => gettid();
 
-    /// <summary>Pins the calling thread to one CPU, so every hand-off between two pinned threads is a context switch; false when the kernel refuses.</summary>
-    public static bool TryPinToCpu(int cpu)
+    /// <summary>The highest CPU this thread may run on (from its affinity mask), or -1 when the mask cannot be read.</summary>
+    public static int HighestAllowedCpu()
     {
-        ulong mask = 1UL << cpu;
-        return cpu is >= 0 and < 64 && sched_setaffinity(0, sizeof(ulong), &mask) == 0;
+        CpuSet set;
+        if (sched_getaffinity(0, (nuint)sizeof(CpuSet), &set) != 0)
+        {
+            return -1;
+        }
+
+        for (int cpu = CpuSet.Bits - 1; cpu >= 0; cpu--)
+        {
+            if (set.Has(cpu))
+            {
+                return cpu;
+            }
+        }
+
+        return -1;
     }
 
-    /// <summary>Lets the calling thread run on every CPU again.</summary>
-    public static void Unpin()
+    /// <summary>
+    /// Pins the calling thread to <paramref name="cpu"/>, so every hand-off between two pinned threads is a context
+    /// switch; dispose to restore the thread's previous mask. <see cref="CpuPin.Pinned"/> is false when the kernel refused.
+    /// </summary>
+    public static CpuPin PinTo(int cpu)
     {
-        ulong mask = Environment.ProcessorCount >= 64 ? ulong.MaxValue : (1UL << Environment.ProcessorCount) - 1;
-        _ = sched_setaffinity(0, sizeof(ulong), &mask);
+        CpuSet previous;
+        if (cpu is < 0 or >= CpuSet.Bits || sched_getaffinity(0, (nuint)sizeof(CpuSet), &previous) != 0)
+        {
+            return default;
+        }
+
+        CpuSet one = default;
+        one.Add(cpu);
+        return sched_setaffinity(0, (nuint)sizeof(CpuSet), &one) == 0 ? new CpuPin(previous) : default;
+    }
+
+    /// <summary>A pinned thread's previous CPU mask; disposing restores it.</summary>
+    public readonly struct CpuPin : IDisposable
+    {
+        private readonly CpuSet _previous;
+
+        internal CpuPin(CpuSet previous)
+        {
+            _previous = previous;
+            Pinned = true;
+        }
+
+        public bool Pinned { get; }
+
+        public void Dispose()
+        {
+            if (Pinned)
+            {
+                CpuSet previous = _previous;
+                _ = sched_setaffinity(0, (nuint)sizeof(CpuSet), &previous);
+            }
+        }
+    }
+
+    /// <summary>A cpu_set_t for up to 1024 CPUs.</summary>
+    internal struct CpuSet
+    {
+        public const int Bits = 1024;
+
+        private fixed ulong _words[Bits / 64];
+
+        public readonly bool Has(int cpu) => (_words[cpu / 64] & (1UL << (cpu % 64))) != 0;
+
+        public void Add(int cpu) => _words[cpu / 64] |= 1UL << (cpu % 64);
     }
 
     /// <summary>Creates a named pipe (FIFO) readable and writable by this user only.</summary>
@@ -168,7 +226,10 @@ internal static unsafe partial class LabNative
     private static partial int gettid();
 
     [LibraryImport("libc", SetLastError = true)]
-    private static partial int sched_setaffinity(int pid, nuint size, ulong* mask);
+    private static partial int sched_setaffinity(int pid, nuint size, CpuSet* mask);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int sched_getaffinity(int pid, nuint size, CpuSet* mask);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int mkfifo(string path, uint mode);

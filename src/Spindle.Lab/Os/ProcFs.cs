@@ -34,8 +34,15 @@ internal sealed class ProcFs
     /// <summary>Voluntary context switches of one thread (<c>/proc/pid/task/tid/status</c>), or null.</summary>
     public long? VoluntarySwitches(int pid, int tid) => StatusField(Path.Combine($"{pid}", "task", $"{tid}"), "voluntary_ctxt_switches:");
 
-    /// <summary>Voluntary context switches of a whole process (<c>/proc/pid/status</c>, all threads), or null.</summary>
-    public long? ProcessVoluntarySwitches(int pid) => StatusField($"{pid}", "voluntary_ctxt_switches:");
+    /// <summary>Involuntary (preempted) context switches of one thread, or null.</summary>
+    public long? InvoluntarySwitches(int pid, int tid) => StatusField(Path.Combine($"{pid}", "task", $"{tid}"), "nonvoluntary_ctxt_switches:");
+
+    /// <summary>Voluntary and involuntary switches of the calling thread so far; -1 each when unreadable.</summary>
+    public long[] SwitchesOfThisThread()
+    {
+        int tid = LabNative.ThreadId();
+        return [VoluntarySwitches(Environment.ProcessId, tid) ?? -1, InvoluntarySwitches(Environment.ProcessId, tid) ?? -1];
+    }
 
     /// <summary>The first line of a /proc file starting with <paramref name="prefix"/>, without the prefix, or null.</summary>
     public string? Line(string relativePath, string prefix)
