@@ -9,6 +9,9 @@ namespace Spindle.Lab.Experiments;
 /// <summary>Context switching: the same ping-pong between two threads and between two processes, per switch.</summary>
 internal sealed class ContextSwitchExperiment : IExperiment
 {
+    /// <summary>The hand-off mechanisms, each measured between two threads and between two processes.</summary>
+    private static readonly (string Name, Origin Origin)[] Mechanisms = [("futex", Origin.Raw), ("pipe", Origin.Raw)];
+
     public string Name => "context-switch";
 
     public string Title => "Context switching";
@@ -26,14 +29,13 @@ internal sealed class ContextSwitchExperiment : IExperiment
         int cpu = LabNative.HighestAllowedCpu();
         await using var pool = new WorkerPool(new WorkerPoolOptions { Isolation = Isolation.Process, Workers = 1 });
         await pool.WarmUpAsync(context.CancellationToken);
-        string[] mechanisms = ["futex", "pipe"];
         Subject[] subjects = [Subject.Thread, Subject.Process];
         int step = 0;
-        foreach (string mechanism in mechanisms)
+        foreach ((string mechanism, Origin origin) in Mechanisms)
         {
             foreach (Subject subject in subjects)
             {
-                context.Report(step++ / 4.0, $"{mechanism} between two {Plural(subject)}");
+                context.Report(step++ / (2.0 * Mechanisms.Length), $"{mechanism} between two {Plural(subject)}");
                 var perSwitch = new List<double>();
                 var voluntary = new List<double>();
                 var total = new List<double>();
@@ -59,19 +61,19 @@ internal sealed class ContextSwitchExperiment : IExperiment
                 string note = pinned ? "both sides pinned to one CPU" : "pinning refused by the kernel: sides ran where the scheduler put them";
                 result.Measurements.Add(new Measurement
                 {
-                    Series = $"{mechanism} ping-pong, two {Plural(subject)}", Subject = subject, Unit = "µs/switch", Samples = perSwitch, Note = note,
+                    Series = $"{mechanism} ping-pong, two {Plural(subject)}", Subject = subject, Origin = origin, Unit = "µs/switch", Samples = perSwitch, Note = note,
                 });
                 string counters = $"{mechanism}: context switches per round trip, two {Plural(subject)}";
                 if (voluntary.Count > 0)
                 {
                     result.Measurements.Add(new Measurement
                     {
-                        Series = $"{counters}, voluntary", Subject = subject, Unit = "switches", Samples = voluntary,
+                        Series = $"{counters}, voluntary", Subject = subject, Origin = origin, Unit = "switches", Samples = voluntary,
                         Note = "voluntary_ctxt_switches of both threads",
                     });
                     result.Measurements.Add(new Measurement
                     {
-                        Series = $"{counters}, voluntary + involuntary", Subject = subject, Unit = "switches", Samples = total,
+                        Series = $"{counters}, voluntary + involuntary", Subject = subject, Origin = origin, Unit = "switches", Samples = total,
                         Note = "a woken side may preempt the waker before it sleeps: the kernel then counts that switch as involuntary",
                     });
                 }
