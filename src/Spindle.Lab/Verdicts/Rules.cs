@@ -115,7 +115,7 @@ internal static class Rules
         double processKiB = e.IoMemory(Subject.Process, Origin.Raw);
         string evidence = $"heavy CPU work, {n} workers: threads {Ratio(threads)}, processes {Ratio(processes)}; {e.IoWaits} I/O waits: {Num(threadKiB)} KiB per thread vs {Num(processKiB)} KiB per process";
         bool threadsCheaperForIo = processKiB >= threadKiB * Clearly;
-        bool threadsAsGoodForHeavy = threads >= processes / Same;
+        bool threadsAsGoodForHeavy = threads >= processes / Same || NoParallelism(threads, processes) is not null;
         VerdictOutcome outcome = threadsCheaperForIo && !threadsAsGoodForHeavy ? VerdictOutcome.Confirmed : threadsCheaperForIo ? VerdictOutcome.Depends : VerdictOutcome.Refuted;
         return new(outcome, evidence, outcome == VerdictOutcome.Depends
                 ? "Threads are the cheaper holder of I/O waits, but in .NET they also run heavy CPU work as fast as processes: pick processes for isolation, not for speed."
@@ -129,6 +129,11 @@ internal static class Rules
         double threads = e.Speedup("Threads", n);
         double processes = e.Speedup("WorkerPool (process isolation)", n);
         string evidence = $"speedup with {n} workers: .NET threads {Ratio(threads)}, .NET worker processes {Ratio(processes)}{PythonBoth(e)}";
+        if (NoParallelism(threads, processes) is { } idle)
+        {
+            return new(VerdictOutcome.Depends, evidence, idle);
+        }
+
         bool dotnetThreadsScale = threads >= processes / Same;
         if (TryPython(e) is { } py && py.Processes >= py.Threads * Clearly && dotnetThreadsScale)
         {
@@ -218,6 +223,11 @@ internal static class Rules
         double threads = e.Speedup("Threads", n);
         double processes = e.Speedup("WorkerPool (process isolation)", n);
         string evidence = $"heavy CPU work, {n} workers: threads {Ratio(threads)}, processes {Ratio(processes)}; {e.IsolationOutcome.Summary}";
+        if (NoParallelism(threads, processes) is { } idle)
+        {
+            return new(VerdictOutcome.Depends, evidence, idle);
+        }
+
         return threads >= processes / Same
             ? new(VerdictOutcome.Depends, evidence, "Threads ran the heavy work as fast as processes (no interference measured); separate memory pays off for crashes and leaks, not speed.")
             : new(VerdictOutcome.Confirmed, evidence, "Processes ran the heavy work clearly faster than threads here.");
@@ -230,6 +240,12 @@ internal static class Rules
         VerdictOutcome outcome = share.Outcome == io.Outcome ? share.Outcome : VerdictOutcome.Depends;
         return new(outcome, $"{share.Evidence}; {io.Evidence}", $"Sharing data: {share.Outcome.ToString().ToLowerInvariant()}; I/O-bound: {io.Outcome.ToString().ToLowerInvariant()} — {io.Why}");
     }
+
+    /// <summary>Why a speedup comparison says nothing when neither kind of worker ran in parallel (a busy machine), or null.</summary>
+    private static string? NoParallelism(double threads, double processes) =>
+        Cores > 1 && Math.Max(threads, processes) < 1 + 0.5 * (Cores - 1)
+            ? $"Neither threads nor processes sped up in this run (best {Ratio(Math.Max(threads, processes))} on {Cores} cores): the machine had no idle cores, so the claim cannot be judged here; rerun on a quiet machine."
+            : null;
 
     private static string CommSize(int size) => Experiments.CommunicationExperiment.Bytes(size);
 
