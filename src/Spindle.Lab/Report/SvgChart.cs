@@ -15,27 +15,27 @@ internal static class SvgChart
     public static string Bars(string title, IReadOnlyList<Measurement> measurements)
     {
         const int Row = 26;
-        const int Label = 300;
+        const int Label = 310;
         int height = 40 + measurements.Count * Row + 24;
         double max = measurements.Max(m => m.Max);
         double min = Math.Max(measurements.Min(m => m.Min), max / 1e6);
         bool log = min > 0 && max / min > 50;
         double Scale(double v) => log
-            ? (Math.Log10(Math.Max(v, min)) - Math.Log10(min) + 0.3) / (Math.Log10(max) - Math.Log10(min) + 0.3) * (Width - Label - 90)
-            : v / max * (Width - Label - 90);
+            ? (Math.Log10(Math.Max(v, min)) - Math.Log10(min) + 0.3) / (Math.Log10(max) - Math.Log10(min) + 0.3) * (Width - Label - 160)
+            : v / max * (Width - Label - 160);
         var svg = Begin(title, height);
         for (int i = 0; i < measurements.Count; i++)
         {
             Measurement m = measurements[i];
             double y = 36 + i * Row;
             string color = ColorOf(m.Subject);
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Label - 6}\" y=\"{y + 14}\" text-anchor=\"end\" font-size=\"12\">{Escape(Shorten(m.Series, 46))}</text>");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Label - 6}\" y=\"{y + 14}\" text-anchor=\"end\" font-size=\"12\">{Escape(Shorten(m.Series, 44))}</text>");
             svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{Label}\" y=\"{y + 3}\" width=\"{Math.Max(1, Scale(m.Median)):0.#}\" height=\"16\" fill=\"{color}\" opacity=\"0.8\"><title>{Escape($"{m.Series}: median {Fmt(m.Median)} {m.Unit} (min {Fmt(m.Min)}, max {Fmt(m.Max)}, n = {m.Samples.Count})")}</title></rect>");
             svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Label + Scale(m.Min):0.#}\" x2=\"{Label + Scale(m.Max):0.#}\" y1=\"{y + 11}\" y2=\"{y + 11}\" stroke=\"#111\" stroke-width=\"1.5\"/>");
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Label + Scale(m.Max) + 6:0.#}\" y=\"{y + 15}\" font-size=\"11\">{Fmt(m.Median)} {Escape(m.Unit)}</text>");
         }
 
-        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Label}\" y=\"{height - 6}\" font-size=\"11\" fill=\"#555\">{(log ? "log scale; " : string.Empty)}bar = median, line = min–max; blue = process, red = thread, green = async</text>");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"8\" y=\"{height - 6}\" font-size=\"11\" fill=\"#555\">{(log ? "log scale; " : string.Empty)}bar = median, line = min–max; blue = process, red = thread, green = async</text>");
         return End(svg);
     }
 
