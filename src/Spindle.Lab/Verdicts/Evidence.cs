@@ -36,6 +36,10 @@ internal sealed class Evidence(LabReport report)
 
     public double Latency(string kind, Subject subject, int size) => Median("communication", new RawChannelRow(kind, subject).Series, "µs one-way", size);
 
+    /// <summary>One-way latency of a communication row by its series name, or null when that row was not measured.</summary>
+    public double? OptionalLatency(string series, int size) =>
+        report.Experiment("communication")?.Measurements.FirstOrDefault(m => m.Series == series && m.Unit == "µs one-way" && m.X == size)?.Median;
+
     public double PoolLatency(Isolation isolation, int size) => Median("communication", new SpindlePoolRow(isolation).Series, "µs one-way", size);
 
     public int SmallSize => CommunicationExperiment.Sizes(new LabScale(report.Mode == "quick")).Min();

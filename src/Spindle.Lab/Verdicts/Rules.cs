@@ -93,7 +93,9 @@ internal static class Rules
         double shm = e.Latency("shm", Subject.Process, s);
         double pipe = e.Latency("pipe", Subject.Process, s);
         double socket = e.Latency("socket", Subject.Process, s);
-        string evidence = $"{CommSize(s)} one-way: threads via shared memory {Time(thread)}; processes via shared memory {Time(shm)}, pipe {Time(pipe)}, Unix socket {Time(socket)}";
+        string spindle = string.Concat(new[] { "Spindle Pipe", "Spindle Listener/Client", "Spindle SharedArray<byte> + futex" }
+            .Select(name => e.OptionalLatency($"{name}, two processes", s) is { } us ? $", {name} {Time(us)}" : string.Empty));
+        string evidence = $"{CommSize(s)} one-way: threads via shared memory {Time(thread)}; processes via shared memory {Time(shm)}, pipe {Time(pipe)}, Unix socket {Time(socket)}{spindle}";
         bool kernelSlower = pipe / thread >= Clearly && socket / thread >= Clearly;
         bool shmSame = shm / thread <= Clearly;
         VerdictOutcome outcome = kernelSlower && !shmSame ? VerdictOutcome.Confirmed : kernelSlower ? VerdictOutcome.Depends : VerdictOutcome.Refuted;
