@@ -1,5 +1,6 @@
 using System.Reflection;
 using Spindle.Calls.Serialization;
+using Spindle.Shared;
 using Spindle.Wire;
 
 namespace Spindle.Calls;
@@ -34,6 +35,8 @@ internal sealed class CallRunner
     {
         var reader = new WireReader(payload);
         long callId = reader.ReadInt64();
+        // Shared objects the call's arguments opened are the call's: closed once its result is written.
+        using SharedReferences.CallScope references = SharedReferences.BeginCall();
         try
         {
             var flags = (CallFlags)reader.ReadByte();

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Spindle.Calls.Serialization;
+using Spindle.Shared;
 
 namespace Spindle.Calls;
 
@@ -20,6 +21,11 @@ internal static class TypeBoundary
 
     private static string? Inspect(Type type, HashSet<Type> visiting, int depth)
     {
+        if (SharedReferences.IsReference(type))
+        {
+            return depth == 0 ? null : "a shared object travels by reference only as an argument or captured variable of its own; pass it separately";
+        }
+
         string? own = OwnReason(type);
         if (own is not null || depth > 8 || BinaryCodec.CanSerialize(type) || !visiting.Add(type))
         {

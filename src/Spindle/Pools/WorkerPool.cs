@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Spindle.Calls;
 using Spindle.Calls.Serialization;
 using Spindle.Processes;
+using Spindle.Shared;
 using Spindle.Wire;
 
 namespace Spindle.Pools;
@@ -34,7 +35,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
     public WorkerPool(WorkerPoolOptions? options = null)
     {
         _options = (options ?? new WorkerPoolOptions()).Clone();
-        _codec = new ValueCodec(_options.Serializer);
+        _codec = new ValueCodec(_options.Serializer) { LargeArrayThreshold = _options.SharedMemoryThreshold ?? long.MaxValue };
         ILogger logger = _options.LoggerFactory?.CreateLogger<WorkerPool>() ?? NullLogger<WorkerPool>.Instance;
         if (_options.Isolation == Isolation.Process)
         {
@@ -115,6 +116,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
         }
 
         _telemetry.Forget();
+        SegmentCache.Clear();
     }
 
     /// <summary>
@@ -131,6 +133,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
         }
 
         _telemetry.Forget();
+        SegmentCache.Clear();
     }
 
     /// <summary>The one path every public call takes: check or encode at the call site, then hand to the dispatcher.</summary>
@@ -152,14 +155,24 @@ public sealed partial class WorkerPool : IAsyncDisposable
         {
             MethodTemplate template = MethodTemplate.For(fn, nameof(fn));
             call = new PendingCall<TResult>(inline: null, cancellationToken) { Frame = new WireWriter() };
-            try
+            using (ArrayHandoff.Collection handoffs = ArrayHandoff.Begin())
             {
-                CallWriter.Write(call.Frame, _codec, call.Id, flags, template, fn.Target, args, nameof(fn));
-            }
-            catch
-            {
-                call.ReleaseFrame();
-                throw;
+                try
+                {
+                    CallWriter.Write(call.Frame, _codec, call.Id, flags, template, fn.Target, args, nameof(fn));
+                }
+                catch
+                {
+                    call.ReleaseFrame();
+                    SegmentCache.Return(handoffs.Segments ?? []);
+                    throw;
+                }
+
+                if (handoffs.Segments is { } segments)
+                {
+                    // Large arrays went through shared memory: keep it until the call is over for good (retries included).
+                    call.TypedTask.ContinueWith(static (_, state) => SegmentCache.Return((List<Segment>)state!), segments, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
             }
 
             if (call.Frame.Length > _options.MaxMessageBytes)

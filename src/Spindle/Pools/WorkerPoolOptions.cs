@@ -22,6 +22,7 @@ public sealed class WorkerPoolOptions
     private long? _memoryLimit;
     private string _name = "spindle";
     private int _pipelineDepth = 1;
+    private long? _sharedMemoryThreshold = 1 << 20;
 
     /// <summary>Worker processes or worker threads.</summary>
     /// <value>The default is <see cref="Isolation.Process"/>.</value>
@@ -176,6 +177,18 @@ public sealed class WorkerPoolOptions
     {
         get => _pipelineDepth;
         set => _pipelineDepth = value is >= 1 and <= 64 ? value : throw new ArgumentOutOfRangeException(nameof(PipelineDepth), value, "PipelineDepth must be between 1 and 64.");
+    }
+
+    /// <summary>
+    /// Arguments that are arrays of unmanaged values (<c>double[]</c>, <c>int[]</c>, structs without references) at
+    /// least this many bytes go to worker processes through shared memory instead of the channel: one copy in, one
+    /// copy out, no socket transfer and no <see cref="MaxMessageBytes"/> limit. Null sends everything over the channel.
+    /// </summary>
+    /// <value>The default is 1 MiB (1,048,576 bytes).</value>
+    public long? SharedMemoryThreshold
+    {
+        get => _sharedMemoryThreshold;
+        set => _sharedMemoryThreshold = value is null or > 0 ? value : throw new ArgumentOutOfRangeException(nameof(SharedMemoryThreshold), value, "SharedMemoryThreshold must be greater than zero, or null to never use shared memory.");
     }
 
     internal WorkerPoolOptions Clone() => (WorkerPoolOptions)MemberwiseClone();

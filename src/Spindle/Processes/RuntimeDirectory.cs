@@ -68,7 +68,8 @@ internal static class RuntimeDirectory
         return removed;
     }
 
-    private static void CreatePrivate(string path)
+    /// <summary>Creates <paramref name="path"/> as a directory only its owner can enter (0700), or tightens it if it exists and is ours.</summary>
+    internal static void CreatePrivate(string path)
     {
         if (OperatingSystem.IsWindows())
         {

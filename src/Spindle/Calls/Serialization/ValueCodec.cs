@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using System.Text;
+using Spindle.Shared;
 using Spindle.Wire;
 
 namespace Spindle.Calls.Serialization;
@@ -9,7 +11,8 @@ namespace Spindle.Calls.Serialization;
 /// <summary>
 /// Writes one value as <c>[codec][runtime type name or null][length][bytes]</c> and reads it back. Picks the
 /// user's serializer, then the binary fast path, then JSON. Closures (the compiler's display classes) are
-/// written field by field, so captured variables travel by value.
+/// written field by field, so captured variables travel by value. Shared objects (<see cref="ISharedReference"/>)
+/// travel as their reference and are opened again on the other side.
 /// </summary>
 internal sealed class ValueCodec
 {
@@ -18,6 +21,8 @@ internal sealed class ValueCodec
     private const byte JsonCodecId = 2;
     private const byte CustomCodecId = 3;
     private const byte ClosureCodecId = 4;
+    private const byte ReferenceCodecId = 5;
+    private const byte SharedArrayCodecId = 6;
 
     private static readonly ConcurrentDictionary<string, Type> TypesByName = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<Type, FieldInfo[]> ClosureFields = new();
@@ -32,6 +37,12 @@ internal sealed class ValueCodec
     {
         _custom = custom;
     }
+
+    /// <summary>
+    /// Arrays of unmanaged values at least this many bytes travel through shared memory when the writer collects
+    /// handoffs (<see cref="ArrayHandoff.Begin"/>); the default never does.
+    /// </summary>
+    public long LargeArrayThreshold { get; init; } = long.MaxValue;
 
     /// <summary>Created on first use: a worker serving only binary values never loads System.Text.Json.</summary>
     private JsonCallSerializer Json => _json ??= new JsonCallSerializer();
@@ -115,7 +126,7 @@ internal sealed class ValueCodec
 
         CheckType(type, label, paramName);
         byte codec = CodecFor(type);
-        if (codec != BinaryCodecId)
+        if (codec is not BinaryCodecId and not ReferenceCodecId)
         {
             using var scratch = new WireWriter();
             WritePayload(scratch, value, type, codec, label, paramName);
@@ -147,6 +158,11 @@ internal sealed class ValueCodec
         }
 
         byte codec = CodecFor(type);
+        if (codec == BinaryCodecId && value is Array { Rank: 1 } array && ArrayHandoff.Wants(array, type.GetElementType()!, LargeArrayThreshold))
+        {
+            codec = SharedArrayCodecId;
+        }
+
         writer.WriteByte(codec);
         writer.WriteString(SameType(type, declared) ? null : TypeNames.Wire(type));
         int start = writer.BeginLength();
@@ -188,7 +204,8 @@ internal sealed class ValueCodec
 
     private byte CodecFor(Type type) =>
         _codecs.GetOrAdd(type, t =>
-            _custom?.CanSerialize(t) == true ? CustomCodecId
+            SharedReferences.IsReference(t) ? ReferenceCodecId
+            : _custom?.CanSerialize(t) == true ? CustomCodecId
             : BinaryCodec.CanSerialize(t) ? BinaryCodecId
             : JsonCodecId);
 
@@ -203,6 +220,12 @@ internal sealed class ValueCodec
                     break;
                 case CustomCodecId:
                     _custom!.Serialize(writer, value, type);
+                    break;
+                case ReferenceCodecId:
+                    Encoding.UTF8.GetBytes(((ISharedReference)value).Reference, writer);
+                    break;
+                case SharedArrayCodecId:
+                    ArrayHandoff.Write(writer, (Array)value, type.GetElementType()!);
                     break;
                 default:
                     Json.Serialize(writer, value, type);
@@ -224,6 +247,8 @@ internal sealed class ValueCodec
                 BinaryCodecId => BinaryCodec.Deserialize(payload, type),
                 CustomCodecId => (_custom ?? throw new InvalidDataException("A value was written by a custom serializer this process does not have.")).Deserialize(payload, type),
                 JsonCodecId => Json.Deserialize(payload, type),
+                ReferenceCodecId => SharedReferences.Open(type, Encoding.UTF8.GetString(payload)),
+                SharedArrayCodecId => ArrayHandoff.Read(payload, type),
                 _ => throw new InvalidDataException($"Unknown value codec {codec}."),
             };
         }

@@ -1,0 +1,58 @@
+namespace Spindle.Bench.Ipc;
+
+/// <summary>Sizes and counts for one run; quick keeps every section but fewer sizes and messages (well under a minute).</summary>
+internal sealed record IpcSettings(bool Quick, string? MarkdownPath)
+{
+    public const string Usage =
+        "usage: Spindle.Bench.Ipc [--quick] [--markdown PATH]\n" +
+        "  --quick          fewer sizes and messages (well under a minute)\n" +
+        "  --markdown PATH  also write the results table as markdown to PATH";
+
+    public const int Small = 64;
+    public const int Largest = 16 << 20;
+
+    public string Mode => Quick ? "quick" : "default";
+
+    public int[] LatencySizes => Quick ? [64, 64 << 10, Largest] : [64, 4 << 10, 64 << 10, 1 << 20, Largest];
+
+    public int[] BurstSizes => [Small, 1 << 20];
+
+    /// <summary>Rounds alternate between mechanisms, so a noisy machine's drift hits them all alike.</summary>
+    public int Rounds => Quick ? 2 : 4;
+
+    public int RoundTrips(int size) => size switch
+    {
+        <= 4 << 10 => Quick ? 2_000 : 10_000,
+        <= 64 << 10 => Quick ? 300 : 2_000,
+        <= 1 << 20 => Quick ? 30 : 200,
+        _ => Quick ? 4 : 16,
+    };
+
+    public int BurstMessages(int size) => size <= 4 << 10 ? (Quick ? 20_000 : 100_000) : (Quick ? 100 : 400);
+
+    public TimeSpan PeerTimeout => TimeSpan.FromSeconds(Quick ? 60 : 180);
+
+    public static IpcSettings Parse(string[] args)
+    {
+        bool quick = false;
+        string? markdown = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--quick":
+                    quick = true;
+                    break;
+                case "--markdown" when i + 1 < args.Length:
+                    markdown = args[++i];
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown or incomplete argument '{args[i]}'.");
+            }
+        }
+
+        return new IpcSettings(quick, markdown);
+    }
+
+    public static string Size(int bytes) => bytes >= 1 << 20 ? $"{bytes >> 20} MiB" : bytes >= 1 << 10 ? $"{bytes >> 10} KiB" : $"{bytes} B";
+}

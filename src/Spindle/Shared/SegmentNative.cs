@@ -1,0 +1,92 @@
+using System.Runtime.InteropServices;
+
+namespace Spindle.Shared;
+
+/// <summary>The libc calls a shared segment needs: files opened without .NET's advisory locks, and mmap.</summary>
+internal static unsafe partial class SegmentNative
+{
+    public const int OpenReadWrite = 0x2;
+    public const int OpenCreate = 0x40;
+    public const int OpenExclusive = 0x80;
+    public const int OpenNoFollow = 0x20000;
+    public const int OpenCloseOnExec = 0x80000;
+    public const int ErrorNoEntry = 2;
+    public const int ErrorExists = 17;
+    private const int ProtReadWrite = 0x1 | 0x2;
+    private const int MapShared = 0x01;
+    private const int MapPopulate = 0x8000;
+    private const int SeekEnd = 2;
+
+    public static int Open(string path, int flags, int mode = 0x180 /* 0600 */) => open(path, flags, mode);
+
+    public static int Error => Marshal.GetLastPInvokeError();
+
+    public static long SizeOf(int fd) => lseek(fd, 0, SeekEnd);
+
+    /// <summary>
+    /// Sizes the file and reserves its pages now: tmpfs hands out pages lazily, and a page it cannot give later
+    /// arrives as SIGBUS on a write into the mapping, which would kill the process instead of failing here.
+    /// </summary>
+    public static void Resize(int fd, long length, string path)
+    {
+        if (ftruncate(fd, length) != 0 || posix_fallocate(fd, 0, length) is int error and not 0 && Fail(error))
+        {
+            throw new IOException($"Could not reserve {length} bytes for shared object file '{path}' (is /dev/shm full?): {Marshal.GetPInvokeErrorMessage(Error)}.");
+        }
+    }
+
+    // posix_fallocate returns its error instead of setting errno.
+    private static bool Fail(int error)
+    {
+        Marshal.SetLastPInvokeError(error);
+        return true;
+    }
+
+    public static byte* Map(int fd, long length, string path)
+    {
+        // Populated up front: one pass over the page tables instead of a fault on every page's first touch.
+        nint address = mmap(0, (nuint)length, ProtReadWrite, MapShared | MapPopulate, fd, 0);
+        if (address == -1)
+        {
+            throw new IOException($"Could not map shared object file '{path}' ({length} bytes): {Marshal.GetPInvokeErrorMessage(Error)}.");
+        }
+
+        return (byte*)address;
+    }
+
+    public static void Unmap(byte* address, long length) => _ = munmap((nint)address, (nuint)length);
+
+    public static void Close(int fd) => _ = close(fd);
+
+    /// <summary>Makes <paramref name="existing"/> visible as <paramref name="path"/> unless that name is taken (atomic, unlike rename).</summary>
+    public static bool TryLink(string existing, string path) => link(existing, path) == 0;
+
+    public static void Unlink(string path) => _ = unlink(path);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags, int mode);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int close(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int ftruncate(int fd, long length);
+
+    [LibraryImport("libc")]
+    private static partial int posix_fallocate(int fd, long offset, long length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial long lseek(int fd, long offset, int whence);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint mmap(nint address, nuint length, int protection, int flags, int fd, long offset);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int munmap(nint address, nuint length);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int link(string existing, string path);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int unlink(string path);
+}

@@ -1,0 +1,11 @@
+namespace Spindle.Shared;
+
+/// <summary>No shared object has this name: it was never created, or its last user closed it (or died).</summary>
+public sealed class SharedObjectNotFoundException : SharedObjectException
+{
+    /// <summary>Creates the exception for the object named <paramref name="name"/>.</summary>
+    public SharedObjectNotFoundException(string name, string message)
+        : base(name, message)
+    {
+    }
+}
