@@ -7,7 +7,7 @@ namespace Spindle.Sync;
 /// all participants have arrived, and releases them together.
 /// </summary>
 /// <remarks>State: phase (low 16 bits of it) and arrivals packed in one word, so arriving and completing are one atomic step.</remarks>
-public sealed unsafe class SharedBarrier : SharedWaitable, ISharedReference<SharedBarrier>
+public sealed unsafe partial class SharedBarrier : SharedWaitable, ISharedReference<SharedBarrier>
 {
     /// <summary>The most participants a barrier accepts.</summary>
     public const int MaxParticipants = ushort.MaxValue;
@@ -70,14 +70,6 @@ public sealed unsafe class SharedBarrier : SharedWaitable, ISharedReference<Shar
         }
 
         return passed ? CurrentPhase : null;
-    }
-
-    /// <summary>Arrives and waits for the others without blocking the caller's thread.</summary>
-    public ValueTask<long> SignalAndWaitAsync(CancellationToken cancellationToken = default)
-    {
-        Segment.ThrowIfDisposed();
-        return new ValueTask<long>(Task.Factory.StartNew(
-            () => SignalAndWait(cancellationToken), cancellationToken, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default));
     }
 
     private (int Phase, long Completed) Arrive()

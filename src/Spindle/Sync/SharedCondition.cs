@@ -8,7 +8,7 @@ namespace Spindle.Sync;
 /// <see cref="SharedLock"/>: a waiter holding the lock releases it, sleeps until notified, and takes it back.
 /// Wake-ups may be spurious, so wait in a loop that re-checks the condition.
 /// </summary>
-public sealed unsafe class SharedCondition : SharedWaitable, ISharedReference<SharedCondition>
+public sealed unsafe partial class SharedCondition : SharedWaitable, ISharedReference<SharedCondition>
 {
     private const int MaxLockNameBytes = SegmentDirectory.MaxNameLength;
     private readonly bool _ownsLock;
@@ -30,6 +30,8 @@ public sealed unsafe class SharedCondition : SharedWaitable, ISharedReference<Sh
     string ISharedReference.Reference => ReferenceName;
 
     private int* Notifications => State;
+
+    private int NotificationCount => Volatile.Read(ref *Notifications);
 
     private int* LockNameLength => State + 1;
 
@@ -77,7 +79,7 @@ public sealed unsafe class SharedCondition : SharedWaitable, ISharedReference<Sh
             throw new SynchronizationLockException($"Acquire SharedLock '{Lock.Name}' before waiting on SharedCondition '{Name}'.");
         }
 
-        int seen = Volatile.Read(ref *Notifications);
+        int seen = NotificationCount;
         Lock.Release();
         try
         {
@@ -87,14 +89,6 @@ public sealed unsafe class SharedCondition : SharedWaitable, ISharedReference<Sh
         {
             Lock.Acquire(CancellationToken.None);
         }
-    }
-
-    /// <summary>Like <see cref="TryWait"/>, without blocking the caller's thread.</summary>
-    public ValueTask<bool> TryWaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
-    {
-        Segment.ThrowIfDisposed();
-        return new ValueTask<bool>(Task.Factory.StartNew(
-            () => TryWait(timeout, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default));
     }
 
     /// <summary>Waits until <paramref name="predicate"/> holds (checked with the lock held); false if <paramref name="timeout"/> passed first.</summary>

@@ -11,7 +11,7 @@ namespace Spindle.Sync;
 /// counter before waking, so no wake-up is ever lost between the try and the sleep.
 /// </summary>
 /// <remarks>Data layout: change counter @0, waiter count @4, the object's own state from @8 (<see cref="State"/>).</remarks>
-public abstract unsafe class SharedWaitable : IDisposable
+public abstract unsafe partial class SharedWaitable : IDisposable
 {
     /// <summary>What <see cref="TryTake"/> reports: nothing to take yet.</summary>
     private protected const int NotYet = 0;
@@ -90,7 +90,7 @@ public abstract unsafe class SharedWaitable : IDisposable
         return taken != NotYet ? taken : WaitSlow(argument, timeout, cancellationToken);
     }
 
-    /// <summary>Like <see cref="Wait"/>, but a wait that must sleep does so on a dedicated thread, not the caller's.</summary>
+    /// <summary>Like <see cref="Wait"/>, without blocking the caller's thread (see <see cref="AsyncFutexWaiter"/>).</summary>
     private protected ValueTask<int> WaitAsync(int argument, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ValidateTimeout(timeout);
@@ -103,15 +103,17 @@ public abstract unsafe class SharedWaitable : IDisposable
             }
         }
 
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return ValueTask.FromCanceled<int>(cancellationToken);
-        }
-
-        // A futex wait blocks a thread; a long-running one keeps the thread pool free.
-        return new ValueTask<int>(Task.Factory.StartNew(
-            () => Wait(argument, timeout, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default));
+        return cancellationToken.IsCancellationRequested
+            ? ValueTask.FromCanceled<int>(cancellationToken)
+            : new ValueTask<int>(WaitSlowAsync(argument, timeout, cancellationToken));
     }
+
+    private int ReadChanges() => Volatile.Read(ref *Changes);
+
+    private void AddWaiter(int delta) => Interlocked.Add(ref *Waiters, delta);
+
+    private Task<bool>? SleepAsync(int seen, TimeSpan timeout, CancellationToken cancellationToken) =>
+        AsyncFutexWaiter.TryWaitAsync(Changes, seen, timeout, cancellationToken);
 
     private static void ValidateTimeout(TimeSpan timeout)
     {
@@ -123,54 +125,82 @@ public abstract unsafe class SharedWaitable : IDisposable
 
     private int WaitSlow(int argument, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        long deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        HolderWatch.Registration? watch = null;
-        bool sleptOut = false;
+        var state = new WaitState(timeout);
         using CancellationTokenRegistration onCancel = cancellationToken.UnsafeRegister(static state => ((SharedWaitable)state!).WakeAll(), this);
         try
         {
             while (true)
             {
-                int seen = Volatile.Read(ref *Changes);
-                int taken = TryTake(argument, watch?.HolderDied == true || sleptOut);
-                if (taken != NotYet)
+                if (Attempt(argument, ref state, cancellationToken) is int done)
                 {
-                    return taken;
+                    return done;
                 }
 
-                cancellationToken.ThrowIfCancellationRequested();
-                Segment.ThrowIfDisposed();
-                TimeSpan remaining = deadline == long.MaxValue ? Timeout.InfiniteTimeSpan : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
-                if (deadline != long.MaxValue && remaining <= TimeSpan.Zero)
-                {
-                    return NotYet;
-                }
-
-                watch = WatchHolder(watch, ref remaining);
-                if (watch?.HolderDied == true || SpinUntilChanged(seen))
+                if (SpinUntilChanged(state.Seen))
                 {
                     continue;
                 }
 
-                Interlocked.Increment(ref *Waiters);
+                AddWaiter(1);
                 try
                 {
-                    sleptOut = !Futex.Wait(Changes, seen, remaining);
+                    state.SleptOut = !Futex.Wait(Changes, state.Seen, state.Remaining);
                 }
                 finally
                 {
-                    Interlocked.Decrement(ref *Waiters);
+                    AddWaiter(-1);
                 }
             }
         }
         finally
         {
-            HolderWatch.Unwatch(watch);
-            if (IsAvailable())
-            {
-                // We may have been the one woken for it: pass the wake-up on rather than strand another waiter.
-                Changed(1);
-            }
+            Finish(state);
+        }
+    }
+
+    /// <summary>Where one wait stands between its sleeps.</summary>
+    private struct WaitState(TimeSpan timeout)
+    {
+        public readonly long Deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        public HolderWatch.Registration? Watch;
+        public bool SleptOut;
+        public int Seen;
+        public TimeSpan Remaining;
+    }
+
+    /// <summary>
+    /// One turn of a wait loop: returns what was taken, or <see cref="NotYet"/> when the time is up; null means sleep
+    /// on <see cref="WaitState.Seen"/> for at most <see cref="WaitState.Remaining"/>.
+    /// </summary>
+    private int? Attempt(int argument, ref WaitState state, CancellationToken cancellationToken)
+    {
+        state.Seen = Volatile.Read(ref *Changes);
+        int taken = TryTake(argument, state.Watch?.HolderDied == true || state.SleptOut);
+        if (taken != NotYet)
+        {
+            return taken;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        Segment.ThrowIfDisposed();
+        state.Remaining = state.Deadline == long.MaxValue ? Timeout.InfiniteTimeSpan : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), state.Deadline);
+        if (state.Deadline != long.MaxValue && state.Remaining <= TimeSpan.Zero)
+        {
+            return NotYet;
+        }
+
+        state.Watch = WatchHolder(state.Watch, ref state.Remaining);
+        // A holder found dead while registering: try again at once, it will not wake anyone.
+        return state.Watch?.HolderDied == true ? Attempt(argument, ref state, cancellationToken) : null;
+    }
+
+    private void Finish(WaitState state)
+    {
+        HolderWatch.Unwatch(state.Watch);
+        if (IsAvailable())
+        {
+            // We may have been the one woken for it: pass the wake-up on rather than strand another waiter.
+            Changed(1);
         }
     }
 
