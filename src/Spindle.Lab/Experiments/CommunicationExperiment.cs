@@ -20,6 +20,10 @@ internal sealed class CommunicationExperiment : IExperiment
         new RawChannelRow("socket", Subject.Process),
         new RawChannelRow("mq", Subject.Thread),
         new RawChannelRow("mq", Subject.Process),
+        new SpindleIpcRow("pipe", Subject.Process),
+        new SpindleIpcRow("listener", Subject.Process),
+        new SpindleIpcRow("queue", Subject.Process),
+        new SpindleIpcRow("sharedarray", Subject.Process),
         new SpindlePoolRow(Isolation.Thread),
         new SpindlePoolRow(Isolation.Process),
     ];

@@ -3,6 +3,7 @@ using Spindle.Lab.Model;
 using Spindle.Lab.Os;
 using Spindle.Lab.Running;
 using Spindle.Pools;
+using Spindle.Sync;
 
 namespace Spindle.Lab.Experiments;
 
@@ -10,7 +11,7 @@ namespace Spindle.Lab.Experiments;
 internal sealed class ContextSwitchExperiment : IExperiment
 {
     /// <summary>The hand-off mechanisms, each measured between two threads and between two processes.</summary>
-    private static readonly (string Name, Origin Origin)[] Mechanisms = [("futex", Origin.Raw), ("pipe", Origin.Raw)];
+    private static readonly (string Name, Origin Origin)[] Mechanisms = [("futex", Origin.Raw), ("pipe", Origin.Raw), ("Spindle SharedEvent", Origin.Spindle)];
 
     public string Name => "context-switch";
 
@@ -19,7 +20,7 @@ internal sealed class ContextSwitchExperiment : IExperiment
     public string Method(LabScale scale) =>
         $"Two threads, then two processes (this one and a warm pool worker), ping-pong {Rounds(scale):N0} round trips per sample " +
         $"({scale.Repetitions} samples) through the same mechanism: a futex word in a file mapped MAP_SHARED from the per-user runtime " +
-        "directory (raw futex system call), and a pair of named pipes. Both sides are pinned to the same CPU, so every hand-off is a real " +
+        "directory (raw futex system call), and a pair of named pipes, and Spindle's SharedEvent (two auto-reset events). Both sides are pinned to the same CPU, so every hand-off is a real " +
         "context switch; a sample is elapsed time / (2 x round trips). Cross-check: voluntary_ctxt_switches and nonvoluntary_ctxt_switches of both " +
         "threads from /proc/<pid>/task/<tid>/status, per round trip (2 in all means one switch each way).";
 
@@ -102,6 +103,22 @@ internal sealed class ContextSwitchExperiment : IExperiment
 
             long[] served = await serving;
             return [.. served, .. await futexAnswer];
+        }
+
+        if (mechanism == "Spindle SharedEvent")
+        {
+            using SharedEvent ping = SharedEvent.Create(EventResetMode.AutoReset);
+            using SharedEvent pong = SharedEvent.Create(EventResetMode.AutoReset);
+            using var giveUp = new CancellationTokenSource();
+            Task<long[]> eventAnswer = Answer(subject, pool, static (p, r, c) => EventPingPong.Answer(p, r, c), $"{ping.Name}|{pong.Name}", rounds, cpu);
+            Task<long[]> eventServing = Sampler.OnDedicatedThread(() => EventPingPong.Serve(ping, pong, rounds, cpu, context.Proc, giveUp.Token), "event serve");
+            if (await Task.WhenAny(eventServing, eventAnswer) == eventAnswer && eventAnswer.IsFaulted)
+            {
+                await giveUp.CancelAsync();
+            }
+
+            long[] eventServed = await eventServing;
+            return [.. eventServed, .. await eventAnswer];
         }
 
         PingPong.CreateFifos(path);

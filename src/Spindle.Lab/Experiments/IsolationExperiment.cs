@@ -10,6 +10,9 @@ namespace Spindle.Lab.Experiments;
 /// <summary>Isolation: an unhandled exception on a thread ends its whole process; a crashed worker process leaves the pool serving.</summary>
 internal sealed class IsolationExperiment : IExperiment
 {
+    /// <summary>How long any one step may take before the experiment gives up on it (and reports so) instead of hanging.</summary>
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+
     public string Name => "isolation";
 
     public string Title => "Isolation and stability";
@@ -47,14 +50,14 @@ internal sealed class IsolationExperiment : IExperiment
             string failed = "no exception";
             try
             {
-                await threads.RunAsync(static () => ThrowingCall());
+                await threads.RunAsync(static () => ThrowingCall()).WaitAsync(Bound);
             }
             catch (InvalidOperationException e)
             {
                 failed = $"{e.GetType().Name} reached the caller";
             }
 
-            int after = (await Task.WhenAll(Enumerable.Range(0, Calls(context.Scale)).Select(i => threads.RunAsync(static x => x, i)))).Length;
+            int after = (await Task.WhenAll(Enumerable.Range(0, Calls(context.Scale)).Select(i => threads.RunAsync(static x => x, i))).WaitAsync(Bound)).Length;
             result.Facts.Add(new Fact("thread pool: throwing call", $"{failed}; {after}/{Calls(context.Scale)} later calls answered"));
         }
 
@@ -71,7 +74,21 @@ internal sealed class IsolationExperiment : IExperiment
     private static async Task PoolCrashesAsync(ExperimentContext context, ExperimentResult result)
     {
         await using var pool = new WorkerPool(new WorkerPoolOptions { Isolation = Isolation.Process, Workers = 2, MaxRestarts = 1000 });
-        await pool.WarmUpAsync(context.CancellationToken);
+        try
+        {
+            await CrashRepeatedlyAsync(pool, context, result);
+        }
+        catch (TimeoutException)
+        {
+            // A call that never returns must not hold up the pool's shutdown (which waits for accepted calls).
+            await pool.TerminateAsync();
+            throw;
+        }
+    }
+
+    private static async Task CrashRepeatedlyAsync(WorkerPool pool, ExperimentContext context, ExperimentResult result)
+    {
+        await pool.WarmUpAsync(context.CancellationToken).WaitAsync(Bound);
         var recoverSegv = new List<double>();
         var recoverKill = new List<double>();
         int answered = 0;
@@ -83,7 +100,7 @@ internal sealed class IsolationExperiment : IExperiment
             long start = Stopwatch.GetTimestamp();
             try
             {
-                await pool.RunAsync(static () => RaiseSegfault());
+                await pool.RunAsync(static () => RaiseSegfault()).WaitAsync(Bound);
                 crashedCalls.Add("returned normally");
             }
             catch (WorkerCrashedException e)
@@ -91,7 +108,7 @@ internal sealed class IsolationExperiment : IExperiment
                 crashedCalls.Add($"WorkerCrashedException ({e.Signal ?? e.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture)})");
             }
 
-            await pool.RunAsync(static () => 1).WaitAsync(TimeSpan.FromSeconds(60));
+            await pool.RunAsync(static () => 1).WaitAsync(Bound);
             recoverSegv.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
 
             start = Stopwatch.GetTimestamp();
@@ -103,7 +120,7 @@ internal sealed class IsolationExperiment : IExperiment
             {
                 try
                 {
-                    await pool.RunAsync(static () => 1).WaitAsync(TimeSpan.FromSeconds(60));
+                    await pool.RunAsync(static () => 1).WaitAsync(Bound);
                     break;
                 }
                 catch (WorkerCrashedException)
@@ -114,7 +131,7 @@ internal sealed class IsolationExperiment : IExperiment
 
             recoverKill.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             Task<int>[] later = [.. Enumerable.Range(0, Calls(context.Scale)).Select(n => pool.RunAsync(static x => x, n))];
-            await Task.WhenAll(later).ContinueWith(static _ => { }, TaskScheduler.Default);
+            await Task.WhenAll(later).ContinueWith(static _ => { }, TaskScheduler.Default).WaitAsync(Bound);
             answered += later.Count(t => t.IsCompletedSuccessfully);
             expected += later.Length;
         }
