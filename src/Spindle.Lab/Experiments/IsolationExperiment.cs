@@ -100,7 +100,7 @@ internal sealed class IsolationExperiment : IExperiment
             long start = Stopwatch.GetTimestamp();
             try
             {
-                await pool.RunAsync(static () => RaiseSegfault()).WaitAsync(Bound);
+                await Within(pool.RunAsync(static () => RaiseSegfault()), "a call whose worker segfaults");
                 crashedCalls.Add("returned normally");
             }
             catch (WorkerCrashedException e)
@@ -108,7 +108,7 @@ internal sealed class IsolationExperiment : IExperiment
                 crashedCalls.Add($"WorkerCrashedException ({e.Signal ?? e.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture)})");
             }
 
-            await pool.RunAsync(static () => 1).WaitAsync(Bound);
+            await Within(pool.RunAsync(static () => 1), "the first call after a segfault");
             recoverSegv.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
 
             start = Stopwatch.GetTimestamp();
@@ -120,7 +120,7 @@ internal sealed class IsolationExperiment : IExperiment
             {
                 try
                 {
-                    await pool.RunAsync(static () => 1).WaitAsync(Bound);
+                    await Within(pool.RunAsync(static () => 1), "the first call after a kill");
                     break;
                 }
                 catch (WorkerCrashedException)
@@ -131,7 +131,7 @@ internal sealed class IsolationExperiment : IExperiment
 
             recoverKill.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             Task<int>[] later = [.. Enumerable.Range(0, Calls(context.Scale)).Select(n => pool.RunAsync(static x => x, n))];
-            await Task.WhenAll(later).ContinueWith(static _ => { }, TaskScheduler.Default).WaitAsync(Bound);
+            await Within(Task.WhenAll(later).ContinueWith(static _ => { }, TaskScheduler.Default), "the calls after a kill");
             answered += later.Count(t => t.IsCompletedSuccessfully);
             expected += later.Length;
         }
@@ -142,6 +142,16 @@ internal sealed class IsolationExperiment : IExperiment
         result.Facts.Add(new Fact("process crash: calls answered after crashes", $"{answered}/{expected}"));
         result.Facts.Add(new Fact("process crash: pool still serving", pool.State.ToString()));
         result.Facts.Add(new Fact("process crash: calls sent to a killed worker before the pool noticed", $"{lostToKill} failed with WorkerCrashedException"));
+    }
+
+    private static async Task Within(Task task, string step)
+    {
+        if (await Task.WhenAny(task, Task.Delay(Bound)) != task)
+        {
+            throw new TimeoutException($"{step} did not finish within {Bound.TotalSeconds:0} s (a pool call that never completes)");
+        }
+
+        await task;
     }
 
     private static void KillOneWorker(WorkerPool pool)
