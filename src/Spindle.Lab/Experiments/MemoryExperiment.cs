@@ -64,6 +64,9 @@ internal sealed class MemoryExperiment : IExperiment
         {
             using var release = new ManualResetEventSlim();
             using var parked = new CountdownEvent(count);
+            // Settle the heap first: memory the GC gives back while threads start would hide their cost.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
             GC.Collect();
             (long? rssBefore, long? pssBefore) = (context.Proc.RssKiB(Environment.ProcessId), context.Proc.PssKiB(Environment.ProcessId));
             var joins = new List<Action>(count);
@@ -145,7 +148,7 @@ internal sealed class MemoryExperiment : IExperiment
         result.Measurements.Add(new Measurement { Series = series, Subject = subject, Origin = origin, Unit = "KiB", Samples = samples });
     }
 
-    private static int Threads(LabScale scale) => scale.Pick(50, 200);
+    private static int Threads(LabScale scale) => scale.Pick(200, 1000);
 
     private static int Processes(LabScale scale) => scale.Pick(2, 4);
 }
