@@ -6,6 +6,7 @@ using Spindle.Processes;
 WorkerHost.RunIfWorker();
 
 var root = new RootCommand("spindle: processes and threads for .NET — check and measure them on this machine.");
+root.Subcommands.Add(LabCommand.Create());
 root.Subcommands.Add(CheckCommand.Create());
 root.Subcommands.Add(RenderCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());

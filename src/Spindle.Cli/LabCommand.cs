@@ -1,0 +1,96 @@
+using System.CommandLine;
+using Spectre.Console;
+using Spindle.Lab.Model;
+using Spindle.Lab.Report;
+using Spindle.Lab.Running;
+
+namespace Spindle.Cli;
+
+/// <summary>
+/// <c>spindle lab</c>: measures the seeds' process-vs-thread comparison on this machine, prints the comparison table
+/// with the numbers and a verdict per claim, and writes report.json and report.html.
+/// </summary>
+internal static class LabCommand
+{
+    public static Command Create()
+    {
+        var quick = new Option<bool>("--quick") { Description = "Fewer repetitions and sizes: about 30 seconds instead of a few minutes." };
+        var only = new Option<string[]>("--only")
+        {
+            Description = $"Run only these experiments (repeat the option or give a comma list): {string.Join(", ", LabRunner.ExperimentNames)}.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var output = new Option<string>("--out") { Description = "Directory for report.json and report.html.", DefaultValueFactory = _ => "spindle-lab" };
+        var noPython = new Option<bool>("--no-python") { Description = "Skip the Python peers even when python3 exists (their rows are marked not measured)." };
+        only.Validators.Add(r =>
+        {
+            try
+            {
+                LabRunner.ValidateExperimentNames(r.GetValueOrDefault<string[]>() ?? []);
+            }
+            catch (ArgumentException e)
+            {
+                r.AddError(e.Message);
+            }
+        });
+        var command = new Command("lab", "Measure processes against threads on this machine and judge the classic claims about them.") { quick, only, output, noPython };
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            new LabOptions { Quick = parse.GetValue(quick), Only = parse.GetValue(only) ?? [], NoPython = parse.GetValue(noPython) },
+            parse.GetValue(output)!,
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(LabOptions options, string output, CancellationToken cancellationToken)
+    {
+        IAnsiConsole console = AnsiConsole.Console;
+        if (Console.IsOutputRedirected && int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out int columns) && columns >= 40)
+        {
+            // Redirected output has no window to measure; honour the width the caller asked for.
+            console.Profile.Width = columns;
+        }
+
+        string directory = Path.GetFullPath(output);
+        string? unwritable = CheckWritable(directory);
+        if (unwritable is not null)
+        {
+            console.MarkupLine($"[red]--out {Markup.Escape(output)}: {Markup.Escape(unwritable)}[/] The lab still runs and prints its tables; no report files will be written.");
+        }
+
+        LabReport report = await console.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .StartAsync(context => LabRunner.RunAsync(options, new SpectreProgress(context), cancellationToken));
+        TerminalReport.Write(console, report);
+        if (unwritable is not null)
+        {
+            console.MarkupLine($"[red]No report written: --out {Markup.Escape(output)} {Markup.Escape(unwritable)}[/]");
+            return 2;
+        }
+
+        string json = Path.Combine(directory, "report.json");
+        string html = Path.Combine(directory, "report.html");
+        await JsonReport.WriteAsync(report, json, cancellationToken);
+        await HtmlReport.WriteAsync(report, html, cancellationToken);
+        console.MarkupLine($"Lab finished in {report.Seconds:0} s. Wrote [blue]{Markup.Escape(json)}[/] and [blue]{Markup.Escape(html)}[/].");
+        return 0;
+    }
+
+    /// <summary>Creates the directory and proves a file can be written there; returns why not, or null.</summary>
+    private static string? CheckWritable(string directory)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            string probe = Path.Combine(directory, $".write-test-{Environment.ProcessId}");
+            File.WriteAllText(probe, string.Empty);
+            File.Delete(probe);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            return $"cannot be written ({e.Message}).";
+        }
+    }
+}

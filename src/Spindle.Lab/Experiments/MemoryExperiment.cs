@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using Spindle.Lab.Model;
+using Spindle.Lab.Os;
+using Spindle.Lab.Running;
+using Spindle.Pools;
+using Spindle.Workers;
+
+namespace Spindle.Lab.Experiments;
+
+/// <summary>Memory: the extra RSS and PSS one more thread costs, against one more process.</summary>
+internal sealed class MemoryExperiment : IExperiment
+{
+    private const string IdleProgram = "/bin/cat";
+
+    public string Name => "memory";
+
+    public string Title => "Memory per thread vs per process";
+
+    public string Method(LabScale scale) =>
+        $"Threads: this process's VmRSS and Pss (smaps_rollup) before and after {Threads(scale)} more threads are started and parked on an event; " +
+        $"a sample is the difference / {Threads(scale)} ({scale.Repetitions} samples; raw Thread and Spindle's WorkerThread). Processes: the RSS and PSS of each of " +
+        $"{Processes(scale)} idle {IdleProgram} processes blocked reading stdin (raw), and of each worker of a warm WorkerPool with {Processes(scale)} process workers " +
+        "(Spindle); a sample is one process. PSS splits shared pages (libc, the runtime) among the processes that map them.";
+
+    public async Task RunAsync(ExperimentContext context, ExperimentResult result)
+    {
+        if (!context.Proc.Available)
+        {
+            result.Missing.Add(new MissingPart("all memory measurements", context.Proc.MissingReason));
+            return;
+        }
+
+        context.Report(0, "threads");
+        AddThreads(result, context, "thread", Origin.Raw, static wait => { var t = new Thread(wait) { IsBackground = true }; t.Start(); return t.Join; });
+        context.Report(0.2, "WorkerThreads");
+        AddThreads(result, context, "WorkerThread", Origin.Spindle, static wait => { var w = new WorkerThread(wait); w.Start(); return w.Join; });
+
+        context.Report(0.4, $"idle {IdleProgram} processes");
+        if (File.Exists(IdleProgram))
+        {
+            AddPerProcess(result, "process", Origin.Raw, IdleProcesses(context));
+        }
+        else
+        {
+            result.Missing.Add(new MissingPart($"idle process ({IdleProgram})", $"{IdleProgram} does not exist on this machine"));
+        }
+
+        context.Report(0.6, "WorkerPool process workers");
+        int workers = Processes(context.Scale);
+        await using var pool = new WorkerPool(new WorkerPoolOptions { Isolation = Isolation.Process, Workers = workers });
+        await pool.WarmUpAsync(context.CancellationToken);
+        await Task.WhenAll(Enumerable.Range(0, workers * 4).Select(_ => pool.RunAsync(static () => Environment.ProcessId)));
+        int[] pids = [.. pool.GetWorkers().Select(w => w.Id)];
+        AddPerProcess(result, "WorkerPool process worker", Origin.Spindle, [.. pids.Select(pid => (context.Proc.RssKiB(pid), context.Proc.PssKiB(pid)))]);
+        context.Report(1, "done");
+    }
+
+    private static void AddThreads(ExperimentResult result, ExperimentContext context, string name, Origin origin, Func<ThreadStart, Action> start)
+    {
+        int count = Threads(context.Scale);
+        var rss = new List<double>();
+        var pss = new List<double>();
+        for (int rep = 0; rep < context.Scale.Repetitions; rep++)
+        {
+            using var release = new ManualResetEventSlim();
+            using var parked = new CountdownEvent(count);
+            // Settle the heap first: memory the GC gives back while threads start would hide their cost.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            (long? rssBefore, long? pssBefore) = (context.Proc.RssKiB(Environment.ProcessId), context.Proc.PssKiB(Environment.ProcessId));
+            var joins = new List<Action>(count);
+            for (int i = 0; i < count; i++)
+            {
+                joins.Add(start(() =>
+                {
+                    parked.Signal();
+                    release.Wait();
+                }));
+            }
+
+            parked.Wait();
+            (long? rssAfter, long? pssAfter) = (context.Proc.RssKiB(Environment.ProcessId), context.Proc.PssKiB(Environment.ProcessId));
+            release.Set();
+            joins.ForEach(join => join());
+            if (rssBefore is { } rb && rssAfter is { } ra)
+            {
+                rss.Add(Math.Max(0, ra - rb) / (double)count);
+            }
+
+            if (pssBefore is { } pb && pssAfter is { } pa)
+            {
+                pss.Add(Math.Max(0, pa - pb) / (double)count);
+            }
+        }
+
+        Add(result, $"RSS per extra {name}", Subject.Thread, origin, rss, context);
+        Add(result, $"PSS per extra {name}", Subject.Thread, origin, pss, context);
+    }
+
+    private static (long? Rss, long? Pss)[] IdleProcesses(ExperimentContext context)
+    {
+        var processes = new List<Process>();
+        try
+        {
+            for (int i = 0; i < Processes(context.Scale); i++)
+            {
+                processes.Add(Process.Start(new ProcessStartInfo(IdleProgram) { UseShellExecute = false, RedirectStandardInput = true })!);
+            }
+
+            // Measure once each is asleep in read(): loaded and done starting up.
+            foreach (Process process in processes)
+            {
+                SpinWait.SpinUntil(() => Sleeping(context.Proc, process.Id), TimeSpan.FromSeconds(10));
+            }
+
+            return [.. processes.Select(p => (context.Proc.RssKiB(p.Id), context.Proc.PssKiB(p.Id)))];
+        }
+        finally
+        {
+            foreach (Process process in processes)
+            {
+                process.StandardInput.Close();
+                process.WaitForExit(10_000);
+                process.Dispose();
+            }
+        }
+    }
+
+    private static bool Sleeping(ProcFs proc, int pid) => proc.Line(Path.Combine($"{pid}", "status"), "State:") is ['S', ..];
+
+    private static void AddPerProcess(ExperimentResult result, string name, Origin origin, (long? Rss, long? Pss)[] samples)
+    {
+        var rss = samples.Where(s => s.Rss is not null).Select(s => (double)s.Rss!.Value).ToList();
+        var pss = samples.Where(s => s.Pss is not null).Select(s => (double)s.Pss!.Value).ToList();
+        Add(result, $"RSS per extra {name}", Subject.Process, origin, rss, null);
+        Add(result, $"PSS per extra {name}", Subject.Process, origin, pss, null);
+    }
+
+    private static void Add(ExperimentResult result, string series, Subject subject, Origin origin, List<double> samples, ExperimentContext? context)
+    {
+        if (samples.Count == 0)
+        {
+            result.Missing.Add(new MissingPart(series, context?.Proc.MissingReason ?? "the counter could not be read for these processes"));
+            return;
+        }
+
+        result.Measurements.Add(new Measurement { Series = series, Subject = subject, Origin = origin, Unit = "KiB", Samples = samples });
+    }
+
+    private static int Threads(LabScale scale) => scale.Pick(200, 1000);
+
+    private static int Processes(LabScale scale) => scale.Pick(2, 4);
+}

@@ -1,0 +1,41 @@
+using Spindle.Lab.Experiments;
+
+namespace Spindle.Lab.Running;
+
+/// <summary>Every experiment of the lab, in the order they run.</summary>
+internal static class ExperimentCatalog
+{
+    public static IReadOnlyList<IExperiment> All { get; } =
+    [
+        new CreationExperiment(),
+        new ContextSwitchExperiment(),
+        new MemoryExperiment(),
+        new CommunicationExperiment(),
+        new CpuScalingExperiment(),
+        new IoConcurrencyExperiment(),
+        new IsolationExperiment(),
+    ];
+
+    /// <summary>The valid names, for error messages and help.</summary>
+    public static IReadOnlyList<string> Names { get; } = [.. All.Select(e => e.Name)];
+
+    /// <summary>The experiments named in <paramref name="only"/> (each entry may be a comma list); all when empty.</summary>
+    /// <exception cref="ArgumentException">A name is not an experiment; the message lists the valid ones.</exception>
+    public static IReadOnlyList<IExperiment> Select(IReadOnlyList<string> only, string optionName = "--only")
+    {
+        string[] names = [.. only.SelectMany(o => o.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
+        if (names.Length == 0)
+        {
+            return All;
+        }
+
+        string[] unknown = [.. names.Where(n => !Names.Contains(n, StringComparer.OrdinalIgnoreCase))];
+        if (unknown.Length > 0)
+        {
+            throw new ArgumentException(
+                $"{optionName}: unknown experiment {string.Join(", ", unknown.Select(u => $"'{u}'"))}; valid names are {string.Join(", ", Names)}.", optionName);
+        }
+
+        return [.. All.Where(e => names.Contains(e.Name, StringComparer.OrdinalIgnoreCase))];
+    }
+}

@@ -1,0 +1,102 @@
+using System.Globalization;
+using Spindle.Lab.Experiments;
+using Spindle.Lab.Experiments.Channels;
+using Spindle.Lab.Model;
+using Spindle.Lab.Running;
+using Spindle.Pools;
+
+namespace Spindle.Lab.Verdicts;
+
+/// <summary>The medians the verdicts are computed from; each accessor throws <see cref="MissingEvidenceException"/> when its number was not measured.</summary>
+internal sealed class Evidence(LabReport report)
+{
+    public static int Cores => ExperimentContext.Cores;
+
+    public double ThreadCreate => Median("creation", "thread start+join", "µs");
+
+    /// <summary>posix_spawn + waitpid of /bin/true: the OS's own cost of a process, without .NET's Process class.</summary>
+    public double ProcessCreate => Median("creation", "posix_spawn+waitpid (/bin/true)", "µs");
+
+    public double ProcessStart => Median("creation", "process start+exit (/bin/true)", "µs");
+
+    public double PoolColdStart => Median("creation", "WorkerPool (process) cold start to first result", "µs");
+
+    public double DispatchProcess => Median("creation", "dispatch to a warm WorkerPool (process)", "µs");
+
+    public double DispatchThread => Median("creation", "dispatch to a warm WorkerPool (thread)", "µs");
+
+    public double Switch(string mechanism, Subject subject) =>
+        Median("context-switch", $"{mechanism} ping-pong, two {(subject == Subject.Thread ? "threads" : "processes")}", "µs/switch");
+
+    public double ThreadPss => Median("memory", "PSS per extra thread", "KiB");
+
+    public double ProcessPss => Median("memory", "PSS per extra process", "KiB");
+
+    public double WorkerPss => Median("memory", "PSS per extra WorkerPool process worker", "KiB");
+
+    public double Latency(string kind, Subject subject, int size) => Median("communication", new RawChannelRow(kind, subject).Series, "µs one-way", size);
+
+    /// <summary>One-way latency of a communication row by its series name, or null when that row was not measured.</summary>
+    public double? OptionalLatency(string series, int size) =>
+        report.Experiment("communication")?.Measurements.FirstOrDefault(m => m.Series == series && m.Unit == "µs one-way" && m.X == size)?.Median;
+
+    public double PoolLatency(Isolation isolation, int size) => Median("communication", new SpindlePoolRow(isolation).Series, "µs one-way", size);
+
+    public int SmallSize => CommunicationExperiment.Sizes(new LabScale(report.Mode == "quick")).Min();
+
+    public int LargeSize => CommunicationExperiment.Sizes(new LabScale(report.Mode == "quick")).Max();
+
+    public double Speedup(string series, int workers) => Median("cpu-scaling", series, "x speedup", workers);
+
+    public double IoTime(Subject subject, Origin origin) => IoMedian(subject, origin, "ms total");
+
+    public double IoMemory(Subject subject, Origin origin) => IoMedian(subject, origin, "KiB per wait");
+
+    public int IoWaits => 1000;
+
+    public string Fact(string experiment, string name) =>
+        Experiment(experiment).FactValue(name) ?? throw new MissingEvidenceException($"{experiment}: '{name}' was not observed");
+
+    /// <summary>Whether a thread's unhandled exception ended its process, and crashed workers left the pool answering every call.</summary>
+    public (bool ThreadCrashEndedProcess, bool PoolServedAll, string Summary) IsolationOutcome
+    {
+        get
+        {
+            string ended = Fact("isolation", "thread crash: whole process ended");
+            string exit = Experiment("isolation").FactValue("thread crash: process exit") ?? "no exit observed";
+            string answered = Fact("isolation", "process crash: calls answered after crashes");
+            string[] parts = answered.Split('/');
+            bool all = parts.Length == 2 && parts[0] == parts[1] && parts[0] != "0";
+            string recovery = Num(Median("isolation", "pool: SIGSEGV in a call until the next answer", "ms"));
+            return (ended == "yes", all,
+                $"thread exception -> {exit}; worker SIGSEGV/SIGKILL -> {answered} later calls answered, next answer after {recovery} ms");
+        }
+    }
+
+    public static string Num(double value) => value switch
+    {
+        >= 100 => value.ToString("N0", CultureInfo.InvariantCulture),
+        >= 10 => value.ToString("0.0", CultureInfo.InvariantCulture),
+        _ => value.ToString("0.00", CultureInfo.InvariantCulture),
+    };
+
+    public static string Ratio(double value) => $"{Num(value)}x";
+
+    /// <summary>Microseconds in the unit that reads best.</summary>
+    public static string Time(double microseconds) => microseconds >= 1000 ? $"{Num(microseconds / 1000)} ms" : $"{Num(microseconds)} µs";
+
+    private double IoMedian(Subject subject, Origin origin, string unit)
+    {
+        Measurement? m = Experiment("io-concurrency").Measurements.FirstOrDefault(m => m.Subject == subject && m.Origin == origin && m.Unit == unit);
+        return m?.Median ?? throw new MissingEvidenceException($"io-concurrency: {subject} ({origin}) {unit} not measured");
+    }
+
+    private ExperimentResult Experiment(string name) =>
+        report.Experiment(name) ?? throw new MissingEvidenceException($"experiment '{name}' was not run");
+
+    private double Median(string experiment, string series, string unit, double? x = null)
+    {
+        Measurement? m = Experiment(experiment).Measurements.FirstOrDefault(m => m.Series == series && m.Unit == unit && (x is null || m.X == x));
+        return m?.Median ?? throw new MissingEvidenceException($"{experiment}: '{series}'{(x is null ? string.Empty : $" at {x}")} not measured");
+    }
+}
