@@ -124,6 +124,49 @@ internal sealed partial class CallDispatcher
         }
     }
 
+    /// <summary>
+    /// A call matched with a worker process whose exit had already been handled: the worker died after it was picked
+    /// and before the call reached it. The call never started, so it goes to another idle worker or back to the front
+    /// of the queue (where the dead worker's replacement, or the next free worker, takes it).
+    /// </summary>
+    public void Redispatch(PendingCall call)
+    {
+        PoolSlot? slot = null;
+        bool terminated;
+        lock (_gate)
+        {
+            call.RunningOn = null;
+            terminated = Terminated;
+            if (!terminated)
+            {
+                slot = PopIdleLocked();
+                if (slot is not null)
+                {
+                    call.RunningOn = slot;
+                }
+                else
+                {
+                    call.QueueNode = _queue.AddFirst(call);
+                    if (_fault is null && _slots.Count + _starting < _options.Workers)
+                    {
+                        _starting++;
+                        StartSlotLocked(replacing: true);
+                    }
+                }
+            }
+        }
+
+        if (terminated)
+        {
+            call.TryFail(new OperationCanceledException("The pool was terminated before the call started."));
+            Finish(call);
+        }
+        else if (slot is not null)
+        {
+            DispatchTo(slot, call);
+        }
+    }
+
     private Task StartSlotLocked(bool replacing)
     {
         int index = ++_slotIndex;

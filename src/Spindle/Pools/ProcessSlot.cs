@@ -16,6 +16,7 @@ internal sealed class ProcessSlot : PoolSlot
     private readonly Lock _sentLock = new();
     private readonly int _capacity;
     private Action<PendingCall>? _verdict;
+    private bool _exited;
 
     public ProcessSlot(CallDispatcher dispatcher, ChildWorker child, ValueCodec codec, int capacity)
     {
@@ -46,14 +47,31 @@ internal sealed class ProcessSlot : PoolSlot
     public override void Dispatch(PendingCall call)
     {
         bool startsNow;
+        bool exited;
         lock (_sentLock)
         {
-            _sent.Enqueue(call);
-            startsNow = _sent.Count == 1;
-            if (startsNow)
+            exited = _exited;
+            if (exited)
             {
-                Running = call;
+                startsNow = false;
             }
+            else
+            {
+                _sent.Enqueue(call);
+                startsNow = _sent.Count == 1;
+                if (startsNow)
+                {
+                    Running = call;
+                }
+            }
+        }
+
+        if (exited)
+        {
+            // The worker died after the dispatcher picked it and its exit has been dealt with: nobody would ever
+            // complete this call here. It never started, so it goes elsewhere.
+            _dispatcher.Redispatch(call);
+            return;
         }
 
         // A call's timeout starts when the worker starts it: now, or when the call ahead of it finishes.
@@ -119,6 +137,7 @@ internal sealed class ProcessSlot : PoolSlot
         PendingCall[] sent;
         lock (_sentLock)
         {
+            _exited = true;
             sent = [.. _sent];
             _sent.Clear();
             Running = null;
