@@ -60,38 +60,47 @@ internal sealed class MemoryExperiment : IExperiment
         int count = Threads(context.Scale);
         var rss = new List<double>();
         var pss = new List<double>();
-        for (int rep = 0; rep < context.Scale.Repetitions; rep++)
-        {
-            using var release = new ManualResetEventSlim();
-            using var parked = new CountdownEvent(count);
-            // Settle the heap first: memory the GC gives back while threads start would hide their cost.
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            GC.Collect();
-            (long? rssBefore, long? pssBefore) = (context.Proc.RssKiB(Environment.ProcessId), context.Proc.PssKiB(Environment.ProcessId));
-            var joins = new List<Action>(count);
-            for (int i = 0; i < count; i++)
-            {
-                joins.Add(start(() =>
-                {
-                    parked.Signal();
-                    release.Wait();
-                }));
-            }
 
-            parked.Wait();
-            (long? rssAfter, long? pssAfter) = (context.Proc.RssKiB(Environment.ProcessId), context.Proc.PssKiB(Environment.ProcessId));
+        // Every repetition adds fresh threads on top of the ones still parked: a thread that exits leaves its stack in
+        // the C library's cache, and the next thread would reuse those resident pages and look free.
+        using var release = new ManualResetEventSlim();
+        var joins = new List<Action>(count * context.Scale.Repetitions);
+        try
+        {
+            for (int rep = 0; rep < context.Scale.Repetitions; rep++)
+            {
+                using var parked = new CountdownEvent(count);
+                // Settle the heap first: memory the GC gives back while threads start would hide their cost.
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                GC.Collect();
+                (long? rssBefore, long? pssBefore) = (context.Proc.RssKiB(Environment.ProcessId), context.Proc.PssKiB(Environment.ProcessId));
+                for (int i = 0; i < count; i++)
+                {
+                    joins.Add(start(() =>
+                    {
+                        parked.Signal();
+                        release.Wait();
+                    }));
+                }
+
+                parked.Wait();
+                (long? rssAfter, long? pssAfter) = (context.Proc.RssKiB(Environment.ProcessId), context.Proc.PssKiB(Environment.ProcessId));
+                if (rssBefore is { } rb && rssAfter is { } ra)
+                {
+                    rss.Add(Math.Max(0, ra - rb) / (double)count);
+                }
+
+                if (pssBefore is { } pb && pssAfter is { } pa)
+                {
+                    pss.Add(Math.Max(0, pa - pb) / (double)count);
+                }
+            }
+        }
+        finally
+        {
             release.Set();
             joins.ForEach(join => join());
-            if (rssBefore is { } rb && rssAfter is { } ra)
-            {
-                rss.Add(Math.Max(0, ra - rb) / (double)count);
-            }
-
-            if (pssBefore is { } pb && pssAfter is { } pa)
-            {
-                pss.Add(Math.Max(0, pa - pb) / (double)count);
-            }
         }
 
         Add(result, $"RSS per extra {name}", Subject.Thread, origin, rss, context);

@@ -28,7 +28,7 @@ public static class HtmlReport
         html.Append("<title>spindle lab: processes vs threads on this machine</title><style>").Append(Style).Append("</style></head><body>");
         html.Append("<h1>spindle lab: processes vs threads, measured</h1>");
         MachineInfo m = report.Machine;
-        html.Append(CultureInfo.InvariantCulture, $"<p>{E(m.CpuModel)}, {m.Cores} cores, {(m.MemoryBytes is { } b ? $"{b / (1024.0 * 1024 * 1024):0.0} GiB" : "memory unknown")}, kernel {E(m.Kernel)}, {E(m.OperatingSystem)}, {E(m.DotNet)} ({E(m.Architecture)}), {E(m.Python ?? "Python not used")}, load average {(m.LoadAverage is { } load ? load.ToString("0.0", CultureInfo.InvariantCulture) : "unknown")}. ");
+        html.Append(CultureInfo.InvariantCulture, $"<p>{E(m.CpuModel)}, {m.Cores} cores, {(m.MemoryBytes is { } b ? $"{b / (1024.0 * 1024 * 1024):0.0} GiB" : "memory unknown")}, kernel {E(m.Kernel)}, {E(m.OperatingSystem)}, {E(m.DotNet)} ({E(m.Architecture)}), {E(m.Python ?? "Python not used")}, load average {(m.LoadAverage is { } load ? load.ToString("0.0", CultureInfo.InvariantCulture) : "unknown")}, {(m.BusyCores is { } busy ? busy.ToString("0.0", CultureInfo.InvariantCulture) : "unknown")} cores busy just before the run. ");
         html.Append(CultureInfo.InvariantCulture, $"Mode <b>{E(report.Mode)}</b>, started {report.StartedAt:yyyy-MM-dd HH:mm} UTC, took {report.Seconds:0} s.</p>");
         foreach (string warning in report.Warnings)
         {

@@ -33,9 +33,10 @@ public static class LabRunner
             Mode = options.Quick ? "quick" : "default",
             StartedAt = DateTimeOffset.UtcNow,
         };
-        if (report.Machine.LoadAverage is { } busy && busy > report.Machine.Cores)
+        if (report.Machine.BusyCores is { } busy ? busy > 0.5 : report.Machine.LoadAverage > report.Machine.Cores)
         {
-            report.Warnings.Add($"The machine was busy (load average {busy:0.0} on {report.Machine.Cores} cores): other programs compete for the CPUs, so timings and speedups are noisy; rerun on a quiet machine for figures to publish.");
+            string how = report.Machine.BusyCores is { } cores ? $"{cores:0.0} of {report.Machine.Cores} cores busy just before the run" : $"load average {report.Machine.LoadAverage:0.0} on {report.Machine.Cores} cores";
+            report.Warnings.Add($"The machine was busy ({how}): other programs compete for the CPUs, so timings and speedups are noisy; rerun on a quiet machine for figures to publish.");
         }
 
         if (!proc.Available)
