@@ -65,6 +65,7 @@ internal sealed class MemoryExperiment : IExperiment
         // the C library's cache, and the next thread would reuse those resident pages and look free.
         using var release = new ManualResetEventSlim();
         var joins = new List<Action>(count * context.Scale.Repetitions);
+        int? threadsBefore = ThreadsOfThisProcess(context.Proc);
         try
         {
             for (int rep = 0; rep < context.Scale.Repetitions; rep++)
@@ -101,11 +102,21 @@ internal sealed class MemoryExperiment : IExperiment
         {
             release.Set();
             joins.ForEach(join => join());
+
+            // A joined thread's native side (and its stack) goes away a moment later: wait for it, or the next series
+            // would see memory freed while it measures and report its threads as free.
+            if (threadsBefore is { } before)
+            {
+                SpinWait.SpinUntil(() => ThreadsOfThisProcess(context.Proc) <= before, TimeSpan.FromSeconds(10));
+            }
         }
 
         Add(result, $"RSS per extra {name}", Subject.Thread, origin, rss, context);
         Add(result, $"PSS per extra {name}", Subject.Thread, origin, pss, context);
     }
+
+    private static int? ThreadsOfThisProcess(ProcFs proc) =>
+        int.TryParse(proc.Line(Path.Combine($"{Environment.ProcessId}", "status"), "Threads:"), out int threads) ? threads : null;
 
     private static (long? Rss, long? Pss)[] IdleProcesses(ExperimentContext context)
     {
