@@ -5,7 +5,7 @@ using Spindle.Processes;
 // A packed tool may be started through a shim; workers then restart this program, so the hook comes first.
 WorkerHost.RunIfWorker();
 
-var root = new RootCommand("spindle: processes and threads for .NET — check and measure them on this machine.");
+var root = new RootCommand("spindle: processes and threads for .NET — measure them on this machine (lab), render on a farm of worker processes (render), serve it with a live dashboard (serve).");
 root.Subcommands.Add(LabCommand.Create());
 root.Subcommands.Add(CheckCommand.Create());
 root.Subcommands.Add(RenderCommand.Create());
