@@ -57,6 +57,10 @@ public sealed class RenderFarm : IAsyncDisposable
                 ? await ChildProcessRender.RunAsync(settings, Pool.MaxWorkers, run.FullName, tracker.FrameDone, cancellationToken).ConfigureAwait(false)
                 : await FrameScheduler.RenderAsync(Pool, settings, run.FullName, deflated, tracker.FrameDone, cancellationToken).ConfigureAwait(false);
 
+            // Cancelled while the last frames were finishing: still cancelled. The caller asked to stop, and assembling
+            // the video is the step left.
+            cancellationToken.ThrowIfCancellationRequested();
+
             // Workers compress their own frames; only frames that came back as files still need it.
             Parallel.For(0, frames.Length, i => deflated[i] ??= ApngEncoder.CompressFrame(frames[i].Rgba, settings.Width, settings.Height));
             byte[] apng = ApngEncoder.Assemble(deflated!, settings.Width, settings.Height, settings.FramesPerSecond);
