@@ -1,3 +1,5 @@
+using Spindle.Sync;
+
 namespace Spindle.Lab.Os;
 
 /// <summary>
@@ -35,7 +37,8 @@ internal abstract unsafe class FutexBlock : IDisposable
                 throw new OperationCanceledException($"The other side of {this} gave up.");
             }
 
-            LabNative.Wait(word, seen);
+            // Bounded, so a waiter rechecks now and then whether its partner gave up (see Abort).
+            Futex.Wait(word, seen, TimeSpan.FromSeconds(1));
         }
     }
 
@@ -44,7 +47,7 @@ internal abstract unsafe class FutexBlock : IDisposable
     {
         int* word = Word(index);
         Volatile.Write(ref *word, value);
-        LabNative.Wake(word);
+        Futex.Wake(word, 1);
     }
 
     /// <summary>Makes every waiter on this block give up within a second (the other side failed).</summary>
@@ -53,7 +56,7 @@ internal abstract unsafe class FutexBlock : IDisposable
         Set(AbortWord, 1);
         for (int i = 0; i < AbortWord; i++)
         {
-            LabNative.Wake(Word(i));
+            Futex.Wake(Word(i));
         }
     }
 

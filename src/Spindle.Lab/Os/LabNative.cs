@@ -2,43 +2,13 @@ using System.Runtime.InteropServices;
 
 namespace Spindle.Lab.Os;
 
-/// <summary>The raw system calls the experiments compare against: futex, pipes, affinity, a blocking sleep.</summary>
+/// <summary>The raw system calls the experiments compare against: pipes, affinity, a blocking sleep (futexes: <see cref="Spindle.Sync.Futex"/>).</summary>
 internal static unsafe partial class LabNative
 {
-    private const int FutexWait = 0;
-    private const int FutexWake = 1;
     private const int OpenReadOnly = 0;
     private const int OpenWriteOnly = 1;
     private const int OpenReadWrite = 2;
     private const int InterruptedErrno = 4;
-    private const int AgainErrno = 11;
-    private const int TimedOutErrno = 110;
-
-    /// <summary>SYS_futex differs per architecture; only the two Linux ones .NET runs on are known here.</summary>
-    private static long FutexSyscall => RuntimeInformation.ProcessArchitecture switch
-    {
-        Architecture.X64 => 202,
-        Architecture.Arm64 => 98,
-        var other => throw new PlatformNotSupportedException($"The futex system call number for {other} is not known."),
-    };
-
-    /// <summary>Sleeps in the kernel while <paramref name="word"/> still holds <paramref name="expected"/> (no private flag: works across processes).</summary>
-    public static void Wait(int* word, int expected)
-    {
-        // Bounded, so a waiter rechecks now and then whether its partner is gone (see FutexBlock.Abort).
-        var timeout = new TimeSpec { Seconds = 1 };
-        if (syscall(FutexSyscall, word, FutexWait, expected, &timeout, null, 0) != 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno is not (AgainErrno or InterruptedErrno or TimedOutErrno))
-            {
-                throw new InvalidOperationException($"futex(FUTEX_WAIT) failed with errno {errno}.");
-            }
-        }
-    }
-
-    /// <summary>Wakes one waiter on <paramref name="word"/>.</summary>
-    public static void Wake(int* word) => _ = syscall(FutexSyscall, word, FutexWake, 1, null, null, 0);
 
     /// <summary>The kernel thread id of the calling thread.</summary>
     public static int ThreadId() => gettid();
@@ -219,8 +189,6 @@ internal static unsafe partial class LabNative
         public long Nanoseconds;
     }
 
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial long syscall(long number, int* word, int operation, int value, TimeSpec* timeout, int* word2, int value3);
 
     [LibraryImport("libc")]
     private static partial int gettid();
