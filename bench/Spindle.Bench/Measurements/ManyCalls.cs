@@ -16,13 +16,14 @@ internal static class ManyCalls
         int calls = settings.ManyCalls;
 
         // MaxQueuedCalls (default 10,000) is raised above the call count: this measures dispatch, not backpressure,
-        // so every call is accepted at once instead of the caller waiting for room. 2b adds PipelineDepth 4: a few
-        // calls wait in each busy worker's socket, so the worker never waits for its next call to arrive.
+        // so every call is accepted at once instead of the caller waiting for room. Everything else is the default,
+        // including PipelineDepth (short calls are sent ahead to busy workers). 2b turns that off (PipelineDepth 1),
+        // so each worker gets its next call only after it has answered the last.
         var options = new WorkerPoolOptions { Isolation = Isolation.Process, Workers = 2, MaxQueuedCalls = calls + 1 };
-        var pipelined = new WorkerPoolOptions { Isolation = Isolation.Process, Workers = 2, MaxQueuedCalls = calls + 1, PipelineDepth = 4 };
+        var oneAtATime = new WorkerPoolOptions { Isolation = Isolation.Process, Workers = 2, MaxQueuedCalls = calls + 1, PipelineDepth = 1 };
         await using var pool = new WorkerPool(options);
-        await using var pipelinedPool = new WorkerPool(pipelined);
-        foreach (WorkerPool warm in new[] { pool, pipelinedPool })
+        await using var oneAtATimePool = new WorkerPool(oneAtATime);
+        foreach (WorkerPool warm in new[] { pool, oneAtATimePool })
         {
             await warm.WarmUpAsync().WaitAsync(settings.CallTimeout);
             await FireAllAsync(warm, Math.Min(calls, 10_000), settings.CallTimeout);
@@ -31,11 +32,11 @@ internal static class ManyCalls
         PeerSeries peer = python.Series("futures_submit.py", "calls_per_s", Unit.CallsPerSecond, settings.PeerTimeout,
             "--workers", "2", "--calls", calls.ToString(CultureInfo.InvariantCulture), "--reps", "1");
         var rates = new List<double>();
-        var pipelinedRates = new List<double>();
+        var oneAtATimeRates = new List<double>();
         for (int rep = 0; rep < settings.ThroughputReps; rep++)
         {
             rates.Add(await FireAllAsync(pool, calls, settings.CallTimeout));
-            pipelinedRates.Add(await FireAllAsync(pipelinedPool, calls, settings.CallTimeout));
+            oneAtATimeRates.Add(await FireAllAsync(oneAtATimePool, calls, settings.CallTimeout));
             await peer.RunOnceAsync();
         }
 
@@ -48,10 +49,10 @@ internal static class ManyCalls
                 Baseline = peer.Metric,
                 BaselineProblem = peer.Problem,
             },
-            new Row("2b", $"same, with PipelineDepth 4 ({pipelinedRates.Count} reps)",
-                "Python ProcessPoolExecutor(2).submit, same calls", Goal.AtLeastFaster(20))
+            new Row("2b", $"same, with PipelineDepth 1: no call sent ahead to a busy worker ({oneAtATimeRates.Count} reps)",
+                "Python ProcessPoolExecutor(2).submit, same calls", Goal.ReportOnly)
             {
-                Spindle = Metric.Of(pipelinedRates, Unit.CallsPerSecond),
+                Spindle = Metric.Of(oneAtATimeRates, Unit.CallsPerSecond),
                 Baseline = peer.Metric,
                 BaselineProblem = peer.Problem,
             },

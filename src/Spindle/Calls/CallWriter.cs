@@ -43,7 +43,7 @@ internal static class CallWriter
             }
 
             Type declared = (flags & CallFlags.Map) != 0 ? parameters[i].ParameterType.MakeArrayType() : parameters[i].ParameterType;
-            codec.Write(writer, args[sent], declared, $"argument '{parameters[i].Name}'", fnParam);
+            codec.Write(writer, args[sent], declared, template.ArgumentLabels[i], fnParam);
             sent++;
         }
 

@@ -18,12 +18,16 @@ internal sealed class MethodTemplate
     {
         Method = method;
         Parameters = method.GetParameters();
+        ArgumentLabels = [.. Parameters.Select(p => $"argument '{p.Name}'")];
         SentParameterCount = Parameters.Count(p => p.ParameterType != typeof(CancellationToken));
         ResultType = CallResultTypes.Unwrap(method.ReturnType);
         Key = BuildKey(method);
         AssemblyHints = BuildHints(method);
         UsedClosureFields = ClosureUsage.FieldsUsedBy(method);
     }
+
+    /// <summary>How long calls of this method run in worker processes.</summary>
+    public CallProfile Profile { get; } = new();
 
     /// <summary>Parameters whose values travel (all but cancellation tokens).</summary>
     public int SentParameterCount { get; }
@@ -49,6 +53,9 @@ internal sealed class MethodTemplate
     public MethodInfo Method { get; }
 
     public ParameterInfo[] Parameters { get; }
+
+    /// <summary>How errors name each parameter ("argument 'x'"), built once instead of on every call.</summary>
+    public string[] ArgumentLabels { get; }
 
     /// <summary>The type of the value the call produces once any Task/ValueTask is awaited (void for none).</summary>
     public Type ResultType { get; }

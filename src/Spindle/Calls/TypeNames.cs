@@ -3,8 +3,12 @@ namespace Spindle.Calls;
 /// <summary>Type names as they travel (assembly-qualified) and as users read them (C#-like).</summary>
 internal static class TypeNames
 {
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, string> WireNames = new();
+
+    /// <summary>The assembly-qualified name, cached: .NET builds a new string on every <see cref="Type.AssemblyQualifiedName"/>.</summary>
     public static string Wire(Type type) =>
-        type.AssemblyQualifiedName ?? throw new ProcessBoundaryException("a value", type, "its type has no assembly-qualified name (a generic parameter?)");
+        WireNames.TryGetValue(type, out string? name) ? name
+            : WireNames.GetOrAdd(type, type.AssemblyQualifiedName ?? throw new ProcessBoundaryException("a value", type, "its type has no assembly-qualified name (a generic parameter?)"));
 
     public static string Display(Type type)
     {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Spindle.Calls;
 using Spindle.Processes;
 
 namespace Spindle.Pools;
@@ -12,6 +13,9 @@ namespace Spindle.Pools;
 /// </summary>
 internal sealed partial class CallDispatcher
 {
+    /// <summary>How much work (by earlier calls' run times) a busy worker may hold ahead of time: 250 µs.</summary>
+    private static readonly long PipelineWindowTicks = System.Diagnostics.Stopwatch.Frequency / 4000;
+
     private readonly WorkerPoolOptions _options;
     private readonly Func<int, CancellationToken, Task<PoolSlot>> _startSlot;
     private readonly ILogger _logger;
@@ -133,7 +137,7 @@ internal sealed partial class CallDispatcher
         PoolSlot? slot = null;
         lock (_gate)
         {
-            slot = PopIdleLocked() ?? TakeSpareLocked();
+            slot = PopIdleLocked() ?? TakeSpareLocked(call);
             if (slot is not null)
             {
                 call.RunningOn = slot;
@@ -175,9 +179,12 @@ internal sealed partial class CallDispatcher
     {
         if (call.Timeout is not null)
         {
-            call.ArmTimeout(() => OnCallTimedOut(call, slot));
+            ArmTimeoutNow(call, slot);
         }
     }
+
+    // Apart from ArmTimeout so the closure is only allocated for calls that have a timeout (this runs for every call).
+    private void ArmTimeoutNow(PendingCall call, PoolSlot slot) => call.ArmTimeout(() => OnCallTimedOut(call, slot));
 
     private void OnCallTimedOut(PendingCall call, PoolSlot slot)
     {
@@ -223,7 +230,8 @@ internal sealed partial class CallDispatcher
 
     private void TakeNextOrPark(PoolSlot slot)
     {
-        List<PendingCall>? next = null;
+        PendingCall? first = null;
+        List<PendingCall>? more = null;
         bool retire = false;
         lock (_gate)
         {
@@ -233,6 +241,7 @@ internal sealed partial class CallDispatcher
             }
 
             int inFlight = slot.InFlight;
+            long held = slot.HeldWorkTicks;
             int? max = _options.MaxCallsPerWorker;
             if (_fault is not null || (max is int limit && slot.CallsDone >= limit))
             {
@@ -250,13 +259,22 @@ internal sealed partial class CallDispatcher
             }
             else
             {
-                while (_queue.First is { } node && inFlight < slot.Capacity && (max is null || slot.CallsDone + inFlight < max))
+                while (_queue.First is { } node && (max is null || slot.CallsDone + inFlight < max) && MayTake(slot, node.Value, inFlight, held))
                 {
                     PendingCall call = node.Value;
+                    held = CallProfile.Add(held, EstimateOf(call));
                     _queue.RemoveFirst();
                     call.QueueNode = null;
                     call.RunningOn = slot;
-                    (next ??= []).Add(call);
+                    if (first is null)
+                    {
+                        first = call;
+                    }
+                    else
+                    {
+                        (more ??= []).Add(call);
+                    }
+
                     inFlight++;
                 }
 
@@ -265,7 +283,7 @@ internal sealed partial class CallDispatcher
                     slot.IdleSince = Environment.TickCount64;
                     _idle.Push(slot);
                 }
-                else if (inFlight < slot.Capacity && !slot.InSpare)
+                else if (inFlight < slot.Capacity && held < PipelineWindowTicks && !slot.InSpare)
                 {
                     slot.InSpare = true;
                     _spare.Add(slot);
@@ -273,12 +291,17 @@ internal sealed partial class CallDispatcher
             }
         }
 
-        if (next is not null)
+        if (first is not null)
         {
-            foreach (PendingCall call in next)
+            ReleaseSpace(first);
+            DispatchTo(slot, first);
+            if (more is not null)
             {
-                ReleaseSpace(call);
-                DispatchTo(slot, call);
+                foreach (PendingCall call in more)
+                {
+                    ReleaseSpace(call);
+                    DispatchTo(slot, call);
+                }
             }
         }
         else if (retire)
@@ -289,7 +312,8 @@ internal sealed partial class CallDispatcher
         }
     }
 
-    private void Finish(PendingCall call)
+    /// <summary>The dispatcher's last bookkeeping for a call whose task has completed (or is about to).</summary>
+    public void Finish(PendingCall call)
     {
         if (!call.MarkFinished())
         {
@@ -316,21 +340,40 @@ internal sealed partial class CallDispatcher
         }
     }
 
-    /// <summary>A busy worker that can take one more call (pipelining), or null.</summary>
-    private PoolSlot? TakeSpareLocked()
+    /// <summary>
+    /// Whether <paramref name="call"/> may go to <paramref name="slot"/>, which holds <paramref name="inFlight"/> calls
+    /// expected to take <paramref name="held"/> ticks: always when it is free; when busy, only while everything it would
+    /// hold is known to finish within <see cref="PipelineWindowTicks"/> (and <see cref="WorkerPoolOptions.PipelineDepth"/>
+    /// allows). So only short calls wait in a worker, and never for long: the head-of-line wait is bounded.
+    /// </summary>
+    private static bool MayTake(PoolSlot slot, PendingCall call, int inFlight, long held) =>
+        inFlight == 0 || (inFlight < slot.Capacity && CallProfile.Add(held, EstimateOf(call)) <= PipelineWindowTicks);
+
+    private static long EstimateOf(PendingCall call) => call.Profile?.EstimateTicks ?? CallProfile.Unknown;
+
+    /// <summary>A busy worker that can take <paramref name="call"/> ahead of time (pipelining), or null.</summary>
+    private PoolSlot? TakeSpareLocked(PendingCall call)
     {
+        int? max = _options.MaxCallsPerWorker;
         for (int i = _spare.Count - 1; i >= 0; i--)
         {
             PoolSlot slot = _spare[i];
-            if (slot.Removed || slot.InFlight == 0 || slot.InFlight >= slot.Capacity)
+            int inFlight = slot.InFlight;
+            long held = slot.HeldWorkTicks;
+            if (slot.Removed || inFlight == 0 || inFlight >= slot.Capacity || held >= PipelineWindowTicks || (max is int limit && slot.CallsDone + inFlight >= limit))
             {
-                // Gone, idle again (then it is on the idle stack) or full: not spare any more.
+                // Gone, idle again (then it is on the idle stack), full or recycling soon: not spare any more.
                 slot.InSpare = false;
                 _spare.RemoveAt(i);
                 continue;
             }
 
-            if (slot.InFlight + 1 >= slot.Capacity)
+            if (!MayTake(slot, call, inFlight, held))
+            {
+                continue;
+            }
+
+            if (inFlight + 1 >= slot.Capacity)
             {
                 slot.InSpare = false;
                 _spare.RemoveAt(i);

@@ -29,8 +29,33 @@ internal abstract class PendingCall
 
     public CancellationTokenRegistration CancellationRegistration { get; set; }
 
+    /// <summary>Frames up to this size are copied into an array of their own: a pooled buffer per call in flight would drain the pool.</summary>
+    private const int SmallFrameBytes = 4096;
+
+    private WireWriter? _frameOwner;
+
     /// <summary>Process isolation: the call frame, built at the call site.</summary>
-    public WireWriter? Frame { get; set; }
+    public ReadOnlyMemory<byte> Frame { get; private set; }
+
+    /// <summary>Keeps the frame <paramref name="writer"/> holds; true if the call took the writer itself (a large frame).</summary>
+    public bool TakeFrame(WireWriter writer)
+    {
+        if (writer.Length <= SmallFrameBytes)
+        {
+            Frame = writer.WrittenSpan.ToArray();
+            return false;
+        }
+
+        Frame = writer.WrittenMemory;
+        _frameOwner = writer;
+        return true;
+    }
+
+    /// <summary>Process isolation: how long calls of this method run, from earlier calls.</summary>
+    public CallProfile? Profile { get; set; }
+
+    /// <summary>Process isolation: the run time expected when it was sent (<see cref="CallProfile.Unknown"/> if none).</summary>
+    public long EstimateTicks { get; set; } = CallProfile.Unknown;
 
     /// <summary>Process isolation: the type the worker encodes the result as.</summary>
     public Type WireResultType { get; set; } = typeof(object);
@@ -76,16 +101,16 @@ internal abstract class PendingCall
     public abstract void RunHere(CancellationToken cancellationToken);
 
     /// <summary>
-    /// Thread isolation: completes the task with the kept outcome. Called after the worker was freed, so the
-    /// caller's continuation may run right here, on this thread-pool thread, as it would after <c>Task.Run</c>.
+    /// Completes the task with the kept outcome. Called on a thread-pool thread after the worker was freed, so the
+    /// caller's continuation may run right here, as it would after <c>Task.Run</c>.
     /// </summary>
     public abstract void Publish();
 
     /// <summary>How the call ended, for metrics: ok, cancelled, crashed, timeout or failed.</summary>
     public abstract string Outcome { get; }
 
-    /// <summary>Process isolation: complete from a result frame's payload.</summary>
-    public abstract void CompleteFromWire(ReadOnlySpan<byte> payload, ValueCodec codec, int workerProcessId);
+    /// <summary>Process isolation: keep the outcome a result frame carries (see <see cref="Publish"/>).</summary>
+    public abstract void ReadFromWire(ReadOnlySpan<byte> payload, ValueCodec codec, int workerProcessId);
 
     public abstract bool TryFail(Exception exception);
 
@@ -94,7 +119,11 @@ internal abstract class PendingCall
     /// <summary>True the first time only: the dispatcher's bookkeeping for a call happens exactly once.</summary>
     public bool MarkFinished() => Interlocked.Exchange(ref _finished, 1) == 0;
 
-    public void ReleaseFrame() => Frame?.Dispose();
+    public void ReleaseFrame()
+    {
+        Frame = default;
+        Interlocked.Exchange(ref _frameOwner, null)?.Dispose();
+    }
 
     private int _finished;
 }
@@ -113,9 +142,9 @@ internal sealed class PendingCall<TResult> : PendingCall
     {
         _inline = inline;
 
-        // Process isolation completes calls on a worker's reader thread: continuations go to the thread pool so user
-        // code can never stall a reader. Thread isolation publishes after freeing its worker, so inline is safe there.
-        _completion = new(inline is null ? TaskCreationOptions.RunContinuationsAsynchronously : TaskCreationOptions.None);
+        // Continuations may run inline where the task completes: a thread-pool thread (results are published there in
+        // batches, never on a worker's reader thread), a caller's Cancel(), or the thread worker that just freed itself.
+        _completion = new(TaskCreationOptions.None);
     }
 
     public override Task Task => _completion.Task;
@@ -167,7 +196,7 @@ internal sealed class PendingCall<TResult> : PendingCall
         }
     }
 
-    public override void CompleteFromWire(ReadOnlySpan<byte> payload, ValueCodec codec, int workerProcessId)
+    public override void ReadFromWire(ReadOnlySpan<byte> payload, ValueCodec codec, int workerProcessId)
     {
         try
         {
@@ -175,25 +204,23 @@ internal sealed class PendingCall<TResult> : PendingCall
             reader.ReadInt64();
             if (reader.ReadByte() == CallRunner.Returned)
             {
-                _completion.TrySetResult((TResult)codec.Read(ref reader, WireResultType)!);
+                _result = (TResult)codec.Read(ref reader, WireResultType)!;
                 return;
             }
 
             RemoteException remote = RemoteError.Read(ref reader, workerProcessId);
-            if (remote.RemoteType == typeof(OperationCanceledException).FullName || remote.RemoteType == typeof(TaskCanceledException).FullName)
+            bool cancelled = remote.RemoteType == typeof(OperationCanceledException).FullName || remote.RemoteType == typeof(TaskCanceledException).FullName;
+            if (cancelled && CancellationToken.IsCancellationRequested)
             {
-                if (CancellationToken.IsCancellationRequested)
-                {
-                    _completion.TrySetCanceled(CancellationToken);
-                    return;
-                }
+                _canceled = true;
+                return;
             }
 
-            _completion.TrySetException(remote);
+            _error = remote;
         }
         catch (Exception e) when (e is InvalidDataException or ProcessBoundaryException or InvalidCastException or TypeLoadException)
         {
-            _completion.TrySetException(new SpindleException($"The result of call {Id} could not be read: {e.Message}", e));
+            _error = new SpindleException($"The result of call {Id} could not be read: {e.Message}", e);
         }
     }
 

@@ -21,6 +21,12 @@ internal abstract class PoolSlot
     /// <summary>Calls sent to this worker and not finished yet.</summary>
     public virtual int InFlight => Running is null ? 0 : 1;
 
+    /// <summary>
+    /// How long the calls this worker holds are expected to take, in <see cref="System.Diagnostics.Stopwatch"/> ticks;
+    /// <see cref="Calls.CallProfile.Unknown"/> when any of them is of unknown length.
+    /// </summary>
+    public virtual long HeldWorkTicks => InFlight == 0 ? 0 : Calls.CallProfile.Unknown;
+
     /// <summary>Whether the dispatcher lists it as busy but able to take another call.</summary>
     public bool InSpare { get; set; }
 

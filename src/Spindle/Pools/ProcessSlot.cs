@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Spindle.Calls;
 using Spindle.Calls.Serialization;
 using Spindle.Processes;
 
@@ -14,9 +16,12 @@ internal sealed class ProcessSlot : PoolSlot
     private readonly ValueCodec _codec;
     private readonly Queue<PendingCall> _sent = new();
     private readonly Lock _sentLock = new();
+    private readonly List<PendingCall> _arrived = [];
     private readonly int _capacity;
     private Action<PendingCall>? _verdict;
     private bool _exited;
+    private long _heldWorkTicks;
+    private long _headStartedAt;
 
     public ProcessSlot(CallDispatcher dispatcher, ChildWorker child, ValueCodec codec, int capacity)
     {
@@ -24,7 +29,7 @@ internal sealed class ProcessSlot : PoolSlot
         _child = child;
         _codec = codec;
         _capacity = capacity;
-        _child.Run(OnResult, OnExit);
+        _child.Run(OnResult, OnExit, OnBurstEnd);
     }
 
     public override int Capacity => _capacity;
@@ -44,24 +49,36 @@ internal sealed class ProcessSlot : PoolSlot
 
     public override Task Exited => _child.Exited;
 
+    public override long HeldWorkTicks
+    {
+        get
+        {
+            lock (_sentLock)
+            {
+                return _heldWorkTicks;
+            }
+        }
+    }
+
     public override void Dispatch(PendingCall call)
     {
-        bool startsNow;
+        bool startsNow = false;
         bool exited;
         lock (_sentLock)
         {
             exited = _exited;
-            if (exited)
+            if (!exited)
             {
-                startsNow = false;
-            }
-            else
-            {
+                // Posted under the same lock as the enqueue: frames leave in the order results are matched to calls.
                 _sent.Enqueue(call);
+                _child.Post(call.Frame);
+                call.EstimateTicks = call.Profile?.EstimateTicks ?? CallProfile.Unknown;
+                _heldWorkTicks = CallProfile.Add(_heldWorkTicks, call.EstimateTicks);
                 startsNow = _sent.Count == 1;
                 if (startsNow)
                 {
                     Running = call;
+                    _headStartedAt = Stopwatch.GetTimestamp();
                 }
             }
         }
@@ -80,8 +97,9 @@ internal sealed class ProcessSlot : PoolSlot
             _dispatcher.ArmTimeout(call, this);
         }
 
-        // If the send fails the worker is gone; the reader thread reports the exit and the call fails there.
-        _child.TrySend(call.Frame!.WrittenSpan);
+        // On this worker's reader thread the frame leaves with the others of its burst. If sending fails the worker
+        // is gone; the reader thread reports the exit and the call fails there.
+        _child.Flush();
     }
 
     public override void CancelRunning(PendingCall call)
@@ -113,33 +131,66 @@ internal sealed class ProcessSlot : PoolSlot
 
     private void OnResult(ReadOnlySpan<byte> payload)
     {
-        PendingCall? call;
+        long answered = CallRunner.PeekCallId(payload);
+        PendingCall call;
         PendingCall? next;
         lock (_sentLock)
         {
-            _sent.TryDequeue(out call);
+            if (!_sent.TryPeek(out PendingCall? running) || running.Id != answered)
+            {
+                // Left in place: the worker is killed for this and every call it had fails as crashed.
+                throw new InvalidDataException($"Worker {_child.ProcessId} answered call {answered}, but the call it was running is {running?.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}.");
+            }
+
+            call = _sent.Dequeue();
             _sent.TryPeek(out next);
             Running = next;
+            _heldWorkTicks = HeldWorkLocked();
+
+            // The worker started the next call as it sent this result: this call ran from the moment it became the head.
+            long now = Stopwatch.GetTimestamp();
+            call.Profile?.Record(now - _headStartedAt);
+            _headStartedAt = now;
         }
 
         CallsDone++;
-        call?.CompleteFromWire(payload, _codec, _child.ProcessId);
+        call.ReadFromWire(payload, _codec, _child.ProcessId);
+        _arrived.Add(call);
         if (next is not null)
         {
             _dispatcher.ArmTimeout(next, this);
         }
 
-        _dispatcher.OnCallFinished(this, call);
+        // The worker is free for its next call now; the caller hears about this one when the burst is handed on.
+        _dispatcher.OnCallFinished(this, call: null);
+    }
+
+    /// <summary>The reader handled every result that arrived together: complete their tasks on the thread pool.</summary>
+    private void OnBurstEnd() => ResultBatch.Publish(_dispatcher, _arrived);
+
+    /// <summary>The sum of the estimates of the calls still held (re-added: an unknown one makes any difference meaningless).</summary>
+    private long HeldWorkLocked()
+    {
+        long held = 0;
+        foreach (PendingCall waiting in _sent)
+        {
+            held = CallProfile.Add(held, waiting.EstimateTicks);
+        }
+
+        return held;
     }
 
     private void OnExit(WorkerExit exit)
     {
+        // Results read before the reader stopped (it stops mid-burst only when the worker broke the protocol).
+        ResultBatch.PublishHere(_dispatcher, _arrived);
         PendingCall[] sent;
         lock (_sentLock)
         {
             _exited = true;
             sent = [.. _sent];
             _sent.Clear();
+            _heldWorkTicks = 0;
             Running = null;
         }
 

@@ -154,18 +154,34 @@ public sealed partial class WorkerPool : IAsyncDisposable
         else
         {
             MethodTemplate template = MethodTemplate.For(fn, nameof(fn));
-            call = new PendingCall<TResult>(inline: null, cancellationToken) { Frame = new WireWriter() };
+            call = new PendingCall<TResult>(inline: null, cancellationToken) { Profile = template.Profile };
+            WireWriter frame = WireWriter.TakeScratch();
+            bool callKeepsFrame = false;
             using (ArrayHandoff.Collection handoffs = ArrayHandoff.Begin())
             {
                 try
                 {
-                    CallWriter.Write(call.Frame, _codec, call.Id, flags, template, fn.Target, args, nameof(fn));
+                    CallWriter.Write(frame, _codec, call.Id, flags, template, fn.Target, args, nameof(fn));
+                    if (frame.Length > _options.MaxMessageBytes)
+                    {
+                        throw new ArgumentException(
+                            $"The call's arguments and captured variables take {frame.Length} bytes, more than MaxMessageBytes ({_options.MaxMessageBytes}). " +
+                            "Raise WorkerPoolOptions.MaxMessageBytes or send less (for example a file path).", nameof(fn));
+                    }
+
+                    callKeepsFrame = call.TakeFrame(frame);
                 }
                 catch
                 {
-                    call.ReleaseFrame();
                     SegmentCache.Return(handoffs.Segments ?? []);
                     throw;
+                }
+                finally
+                {
+                    if (!callKeepsFrame)
+                    {
+                        WireWriter.ReturnScratch(frame);
+                    }
                 }
 
                 if (handoffs.Segments is { } segments)
@@ -173,15 +189,6 @@ public sealed partial class WorkerPool : IAsyncDisposable
                     // Large arrays went through shared memory: keep it until the call is over for good (retries included).
                     call.TypedTask.ContinueWith(static (_, state) => SegmentCache.Return((List<Segment>)state!), segments, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 }
-            }
-
-            if (call.Frame.Length > _options.MaxMessageBytes)
-            {
-                int size = call.Frame.Length;
-                call.ReleaseFrame();
-                throw new ArgumentException(
-                    $"The call's arguments and captured variables take {size} bytes, more than MaxMessageBytes ({_options.MaxMessageBytes}). " +
-                    "Raise WorkerPoolOptions.MaxMessageBytes or send less (for example a file path).", nameof(fn));
             }
 
             call.WireResultType = (flags & CallFlags.Map) != 0 ? template.ResultType.MakeArrayType() : template.ResultType;

@@ -16,12 +16,18 @@ internal sealed class ChildWorker : IDisposable
 {
     private static long _nextWorkerId;
 
+    [ThreadStatic]
+    private static bool t_isReader;
+
     private readonly Process _process;
     private readonly FrameSocket _data;
     private readonly FrameSocket _control;
+    private readonly FrameOutbox _outbox;
     private readonly StderrTail _stderr;
     private readonly TaskCompletionSource<WorkerExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private FrameHandler? _onResult;
+    private Action? _onBurstEnd;
+    private int _readerThreadId;
     private string? _protocolError;
     private Action<WorkerExit>? _onExit;
 
@@ -30,6 +36,7 @@ internal sealed class ChildWorker : IDisposable
         _process = process;
         _stderr = stderr;
         _data = new FrameSocket(data, maxMessageBytes);
+        _outbox = new FrameOutbox(data);
         _control = new FrameSocket(control, Frame.MaxHelloBytes);
         ProcessId = process.Id;
     }
@@ -100,26 +107,36 @@ internal sealed class ChildWorker : IDisposable
         }
     }
 
-    /// <summary>Starts the reader thread; results and the exit are reported through the handlers from then on.</summary>
-    public void Run(FrameHandler onResult, Action<WorkerExit> onExit)
+    /// <summary>
+    /// Starts the reader thread; results and the exit are reported through the handlers from then on.
+    /// <paramref name="onBurstEnd"/> runs after the last of the results that arrived together.
+    /// </summary>
+    public void Run(FrameHandler onResult, Action<WorkerExit> onExit, Action? onBurstEnd = null)
     {
         _onResult = onResult;
+        _onBurstEnd = onBurstEnd;
         _onExit = onExit;
         var reader = new Thread(ReadLoop) { IsBackground = true, Name = $"Spindle worker {ProcessId} reader" };
+        _readerThreadId = reader.ManagedThreadId;
         reader.Start();
     }
 
-    /// <summary>Sends a call frame. A broken connection is not an error here: the reader sees it and reports the exit.</summary>
-    public bool TrySend(ReadOnlySpan<byte> frame)
+
+    /// <summary>
+    /// Queues a call frame behind those already posted; <see cref="Flush"/> sends them. A broken connection is not an
+    /// error here: the reader sees it and reports the exit.
+    /// </summary>
+    public void Post(ReadOnlyMemory<byte> frame) => _outbox.Post(frame);
+
+    /// <summary>
+    /// Sends the posted frames (or leaves them to the thread already sending). On this worker's own reader thread it
+    /// does nothing: the frames leave together when the burst of results ends. No reader thread ever waits for a peer.
+    /// </summary>
+    public void Flush()
     {
-        try
+        if (Environment.CurrentManagedThreadId != _readerThreadId)
         {
-            _data.Send(frame);
-            return true;
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            return false;
+            _outbox.Flush(mayBlock: !t_isReader);
         }
     }
 
@@ -157,6 +174,7 @@ internal sealed class ChildWorker : IDisposable
 
     public void Dispose()
     {
+        _outbox.Dispose();
         _data.Dispose();
         _control.Dispose();
         _process.Dispose();
@@ -176,6 +194,7 @@ internal sealed class ChildWorker : IDisposable
 
     private void ReadLoop()
     {
+        t_isReader = true;
         try
         {
             while (_data.ReceiveFrame(out FrameKind kind, out ReadOnlySpan<byte> payload))
@@ -186,7 +205,13 @@ internal sealed class ChildWorker : IDisposable
                 }
 
                 _onResult!(payload);
-                _data.TrimReadBuffer();
+                if (!_data.HasBufferedFrame)
+                {
+                    // The end of what arrived together: the calls posted meanwhile leave in one send, then the results are handed on.
+                    _outbox.Flush(mayBlock: false);
+                    _onBurstEnd?.Invoke();
+                    _data.TrimReadBuffer();
+                }
             }
         }
         catch (InvalidDataException e)

@@ -23,21 +23,30 @@ internal static unsafe class ArrayHandoff
     private static readonly MethodInfo AllocateGeneric = typeof(ArrayHandoff).GetMethod(nameof(Allocate), BindingFlags.NonPublic | BindingFlags.Static)!;
 
     [ThreadStatic]
-    private static List<Segment>? _collecting;
+    private static bool _collecting;
+
+    // Created on the first large array only: most calls have none, and this is on every call's path.
+    [ThreadStatic]
+    private static List<Segment>? _segments;
 
     /// <summary>Starts collecting the segments the values written on this thread use; the caller gives them back.</summary>
-    public static Collection Begin() => new(_collecting = []);
+    public static Collection Begin()
+    {
+        _collecting = true;
+        _segments = null;
+        return default;
+    }
 
     /// <summary>Whether <paramref name="array"/> should travel through shared memory: a collection is open and it is at least <paramref name="threshold"/> bytes.</summary>
     public static bool Wants(Array array, Type elementType, long threshold) =>
-        _collecting is not null && (long)array.Length * Marshal.SizeOf(elementType) >= threshold;
+        _collecting && (long)array.Length * Marshal.SizeOf(elementType) >= threshold;
 
     /// <summary>Copies <paramref name="array"/> into a segment and writes the byte count and the segment's name.</summary>
     public static void Write(IBufferWriter<byte> writer, Array array, Type elementType)
     {
         long bytes = (long)array.Length * Marshal.SizeOf(elementType);
         Segment segment = SegmentCache.Take(bytes);
-        _collecting!.Add(segment);
+        (_segments ??= []).Add(segment);
         Bytes(array, bytes).CopyTo(new Span<byte>(segment.Data, checked((int)bytes)));
         BinaryPrimitives.WriteInt64LittleEndian(writer.GetSpan(8), bytes);
         writer.Advance(8);
@@ -65,13 +74,17 @@ internal static unsafe class ArrayHandoff
     private static Span<byte> Bytes(Array array, long bytes) =>
         MemoryMarshal.CreateSpan(ref MemoryMarshal.GetArrayDataReference(array), checked((int)bytes));
 
-    /// <summary>The segments one call's values used.</summary>
-    public readonly struct Collection(List<Segment> segments) : IDisposable
+    /// <summary>The segments one call's values used, collected on the calling thread.</summary>
+    public readonly struct Collection : IDisposable
     {
         /// <summary>The segments, for the caller to give back when the call is over; null if none were used.</summary>
-        public List<Segment>? Segments => segments.Count > 0 ? segments : null;
+        public List<Segment>? Segments => _segments;
 
         /// <summary>Stops collecting on this thread (the segments stay in use).</summary>
-        public void Dispose() => _collecting = null;
+        public void Dispose()
+        {
+            _collecting = false;
+            _segments = null;
+        }
     }
 }

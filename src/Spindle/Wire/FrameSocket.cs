@@ -78,6 +78,13 @@ internal sealed class FrameSocket : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Whether a whole frame is already buffered, so <see cref="ReceiveFrame"/> returns without a system call. False
+    /// marks the end of a burst: everything that arrived together has been handled.
+    /// </summary>
+    public bool HasBufferedFrame =>
+        _end - _start >= Frame.HeaderSize && _end - _start >= Frame.HeaderSize + BinaryPrimitives.ReadInt32LittleEndian(_readBuffer.AsSpan(_start));
+
     /// <summary>Gives back a large read buffer after a big frame so an idle worker does not hold it.</summary>
     public void TrimReadBuffer()
     {

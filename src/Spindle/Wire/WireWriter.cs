@@ -10,9 +10,37 @@ internal sealed class WireWriter : IBufferWriter<byte>, IDisposable
     private byte[] _buffer;
     private int _position;
 
+    /// <summary>Scratch buffers above this size are given back rather than kept by their thread.</summary>
+    private const int ScratchKeepLimit = 64 << 10;
+
+    [ThreadStatic]
+    private static WireWriter? _scratch;
+
     public WireWriter(int initialCapacity = 256)
     {
         _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
+    }
+
+    /// <summary>This thread's reusable writer (a new one if it is in use or was kept by a caller).</summary>
+    public static WireWriter TakeScratch()
+    {
+        WireWriter writer = _scratch ?? new WireWriter(1024);
+        _scratch = null;
+        writer.Reset();
+        return writer;
+    }
+
+    /// <summary>Gives a writer from <see cref="TakeScratch"/> back to this thread; a big one is released instead.</summary>
+    public static void ReturnScratch(WireWriter writer)
+    {
+        if (writer._buffer.Length <= ScratchKeepLimit)
+        {
+            _scratch = writer;
+        }
+        else
+        {
+            writer.Dispose();
+        }
     }
 
     public int Length => _position;

@@ -171,7 +171,8 @@ public sealed class WorkerProcess : IWorker, IAsyncDisposable
                 }
             },
             onExit: _ => { });
-        _child.TrySend(_frame.WrittenSpan);
+        _child.Post(_frame.WrittenMemory);
+        _child.Flush();
         Exit = await _child.Exited.ConfigureAwait(false);
         if (!answered)
         {

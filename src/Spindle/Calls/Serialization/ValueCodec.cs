@@ -148,7 +148,7 @@ internal sealed class ValueCodec
         Type type = value.GetType();
         if (IsClosure(type))
         {
-            WriteClosure(writer, value, type, paramName, usedFields);
+            WriteClosure(writer, value, type, declared, paramName, usedFields);
             return;
         }
 
@@ -180,7 +180,7 @@ internal sealed class ValueCodec
 
         if (codec == ClosureCodecId)
         {
-            return ReadClosure(ref reader);
+            return ReadClosure(ref reader, declared);
         }
 
         string? typeName = reader.ReadString();
@@ -203,7 +203,7 @@ internal sealed class ValueCodec
     }
 
     private byte CodecFor(Type type) =>
-        _codecs.GetOrAdd(type, t =>
+        _codecs.TryGetValue(type, out byte known) ? known : _codecs.GetOrAdd(type, t =>
             SharedReferences.IsReference(t) ? ReferenceCodecId
             : _custom?.CanSerialize(t) == true ? CustomCodecId
             : BinaryCodec.CanSerialize(t) ? BinaryCodecId
@@ -261,10 +261,11 @@ internal sealed class ValueCodec
     private static bool IsUsed(FieldInfo field, IReadOnlySet<FieldInfo>? usedFields) =>
         usedFields is null || usedFields.Contains(Calls.ClosureUsage.Definition(field));
 
-    private void WriteClosure(WireWriter writer, object closure, Type type, string? paramName, IReadOnlySet<FieldInfo>? usedFields)
+    private void WriteClosure(WireWriter writer, object closure, Type type, Type declared, string? paramName, IReadOnlySet<FieldInfo>? usedFields)
     {
         writer.WriteByte(ClosureCodecId);
-        writer.WriteString(TypeNames.Wire(type));
+        // A lambda's target is an instance of the type declaring its method, which the worker knows already.
+        writer.WriteString(type == declared ? null : TypeNames.Wire(type));
         FieldInfo[] fields = FieldsOf(type);
         writer.WriteInt32(fields.Length);
         foreach (FieldInfo field in fields)
@@ -274,9 +275,9 @@ internal sealed class ValueCodec
         }
     }
 
-    private object ReadClosure(ref WireReader reader)
+    private object ReadClosure(ref WireReader reader, Type declared)
     {
-        Type type = ResolveType(reader.ReadString()!);
+        Type type = reader.ReadString() is { } name ? ResolveType(name) : declared;
         FieldInfo[] fields = FieldsOf(type);
         int count = reader.ReadInt32();
         if (count != fields.Length)
