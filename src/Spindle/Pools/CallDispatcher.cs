@@ -13,10 +13,11 @@ namespace Spindle.Pools;
 /// </summary>
 internal sealed partial class CallDispatcher
 {
-    /// <summary>How much work (by earlier calls' run times) a busy worker may hold ahead of time: 250 µs.</summary>
-    private static readonly long PipelineWindowTicks = System.Diagnostics.Stopwatch.Frequency / 4000;
 
     private readonly WorkerPoolOptions _options;
+
+    /// <summary>How much work (by earlier calls' run times) a busy worker may hold ahead of time; <see cref="long.MaxValue"/> for any.</summary>
+    private readonly long _pipelineWindowTicks;
     private readonly Func<int, CancellationToken, Task<PoolSlot>> _startSlot;
     private readonly ILogger _logger;
     private readonly PoolTelemetry _telemetry;
@@ -38,6 +39,9 @@ internal sealed partial class CallDispatcher
     public CallDispatcher(WorkerPoolOptions options, Func<int, CancellationToken, Task<PoolSlot>> startSlot, ILogger logger, PoolTelemetry telemetry)
     {
         _options = options;
+        _pipelineWindowTicks = options.PipelineWindow == Timeout.InfiniteTimeSpan
+            ? long.MaxValue
+            : (long)(options.PipelineWindow.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         _startSlot = startSlot;
         _logger = logger;
         _telemetry = telemetry;
@@ -283,7 +287,7 @@ internal sealed partial class CallDispatcher
                     slot.IdleSince = Environment.TickCount64;
                     _idle.Push(slot);
                 }
-                else if (inFlight < slot.Capacity && held < PipelineWindowTicks && !slot.InSpare)
+                else if (inFlight < slot.Capacity && HasRoomAhead(held) && !slot.InSpare)
                 {
                     slot.InSpare = true;
                     _spare.Add(slot);
@@ -343,11 +347,14 @@ internal sealed partial class CallDispatcher
     /// <summary>
     /// Whether <paramref name="call"/> may go to <paramref name="slot"/>, which holds <paramref name="inFlight"/> calls
     /// expected to take <paramref name="held"/> ticks: always when it is free; when busy, only while everything it would
-    /// hold is known to finish within <see cref="PipelineWindowTicks"/> (and <see cref="WorkerPoolOptions.PipelineDepth"/>
+    /// hold is known to finish within the <see cref="WorkerPoolOptions.PipelineWindow"/> (and <see cref="WorkerPoolOptions.PipelineDepth"/>
     /// allows). So only short calls wait in a worker, and never for long: the head-of-line wait is bounded.
     /// </summary>
-    private static bool MayTake(PoolSlot slot, PendingCall call, int inFlight, long held) =>
-        inFlight == 0 || (inFlight < slot.Capacity && CallProfile.Add(held, EstimateOf(call)) <= PipelineWindowTicks);
+    private bool MayTake(PoolSlot slot, PendingCall call, int inFlight, long held) =>
+        inFlight == 0 || (inFlight < slot.Capacity && (_pipelineWindowTicks == long.MaxValue || CallProfile.Add(held, EstimateOf(call)) <= _pipelineWindowTicks));
+
+    /// <summary>Whether a busy worker holding <paramref name="held"/> ticks of work could take any call ahead of time.</summary>
+    private bool HasRoomAhead(long held) => _pipelineWindowTicks == long.MaxValue || held < _pipelineWindowTicks;
 
     private static long EstimateOf(PendingCall call) => call.Profile?.EstimateTicks ?? CallProfile.Unknown;
 
@@ -360,7 +367,7 @@ internal sealed partial class CallDispatcher
             PoolSlot slot = _spare[i];
             int inFlight = slot.InFlight;
             long held = slot.HeldWorkTicks;
-            if (slot.Removed || inFlight == 0 || inFlight >= slot.Capacity || held >= PipelineWindowTicks || (max is int limit && slot.CallsDone + inFlight >= limit))
+            if (slot.Removed || inFlight == 0 || inFlight >= slot.Capacity || !HasRoomAhead(held) || (max is int limit && slot.CallsDone + inFlight >= limit))
             {
                 // Gone, idle again (then it is on the idle stack), full or recycling soon: not spare any more.
                 slot.InSpare = false;

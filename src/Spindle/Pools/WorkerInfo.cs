@@ -6,4 +6,8 @@ namespace Spindle.Pools;
 /// <param name="Busy">Whether it is running a call now.</param>
 /// <param name="CallsDone">Calls it has finished.</param>
 /// <param name="StartedAt">When it started.</param>
-public sealed record WorkerInfo(int Id, Isolation Isolation, bool Busy, int CallsDone, DateTimeOffset StartedAt);
+public sealed record WorkerInfo(int Id, Isolation Isolation, bool Busy, int CallsDone, DateTimeOffset StartedAt)
+{
+    /// <summary>Calls sent to it and not finished: the running one plus any sent ahead (see <see cref="WorkerPoolOptions.PipelineDepth"/>).</summary>
+    public int CallsHeld { get; init; }
+}

@@ -92,7 +92,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
 
     /// <summary>The workers running now.</summary>
     public IReadOnlyList<WorkerInfo> GetWorkers() =>
-        _dispatcher.Slots().Select(s => new WorkerInfo(s.Id, Isolation, s.Running is not null, s.CallsDone, s.StartedAt)).ToArray();
+        _dispatcher.Slots().Select(s => new WorkerInfo(s.Id, Isolation, s.Running is not null, s.CallsDone, s.StartedAt) { CallsHeld = s.InFlight }).ToArray();
 
     /// <summary>Starts every worker now and waits until all are ready, so the first calls pay no start-up cost.</summary>
     public Task WarmUpAsync(CancellationToken cancellationToken = default)

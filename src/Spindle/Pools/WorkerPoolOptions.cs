@@ -22,6 +22,7 @@ public sealed class WorkerPoolOptions
     private long? _memoryLimit;
     private string _name = "spindle";
     private int _pipelineDepth = 16;
+    private TimeSpan _pipelineWindow = TimeSpan.FromMicroseconds(250);
     private long? _sharedMemoryThreshold = 4 << 20;
 
     /// <summary>Worker processes or worker threads.</summary>
@@ -171,14 +172,26 @@ public sealed class WorkerPoolOptions
     /// The most calls a busy worker process may hold ahead of time, waiting in its socket behind the running one, so
     /// it never idles while the next call crosses the socket. Only calls known to be short are sent ahead: the pool
     /// times each method's calls, and a worker holds extra calls only while everything it holds is expected to finish
-    /// within 250 µs. A call of a method not seen yet, or a slow one, waits for a free worker as with 1. So a call
-    /// never waits long behind another in a worker while a different worker is free.
+    /// within <see cref="PipelineWindow"/>. A call of a method not seen yet, or a slow one, waits for a free worker as
+    /// with 1. So a call never waits long behind another in a worker while a different worker is free.
     /// </summary>
     /// <value>The default is 16. 1 turns sending ahead off: a worker gets its next call when it has finished the last.</value>
     public int PipelineDepth
     {
         get => _pipelineDepth;
         set => _pipelineDepth = value is >= 1 and <= 64 ? value : throw new ArgumentOutOfRangeException(nameof(PipelineDepth), value, "PipelineDepth must be between 1 and 64.");
+    }
+
+    /// <summary>
+    /// How much work, by the measured run times of earlier calls of the same methods, a busy worker process may hold
+    /// ahead of time (see <see cref="PipelineDepth"/>): the longest a call sent ahead can wait behind the others.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> sends calls ahead whatever their length, up to <see cref="PipelineDepth"/>.
+    /// </summary>
+    /// <value>The default is 250 µs: about ten round trips to a worker.</value>
+    public TimeSpan PipelineWindow
+    {
+        get => _pipelineWindow;
+        set => _pipelineWindow = PositiveOrInfinite(value, nameof(PipelineWindow));
     }
 
     /// <summary>
