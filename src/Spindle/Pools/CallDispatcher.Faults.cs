@@ -61,7 +61,6 @@ internal sealed partial class CallDispatcher
             _fault = fault;
             foreach (PendingCall call in _queue)
             {
-                call.QueueNode = null;
                 queued.Add(call);
             }
 

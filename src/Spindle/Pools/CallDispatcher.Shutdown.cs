@@ -41,9 +41,7 @@ internal sealed partial class CallDispatcher
         await _stopNow.CancelAsync().ConfigureAwait(false);
         foreach (PendingCall call in abandoned)
         {
-            call.QueueNode = null;
             ReleaseSpace(call);
-
             call.TryFail(new OperationCanceledException("The pool was terminated before the call finished."));
             Finish(call);
         }

@@ -50,7 +50,7 @@ internal sealed partial class CallDispatcher
                 }
                 else
                 {
-                    waiting.QueueNode = _queue.AddFirst(waiting);
+                    _queue.AddFirst(waiting);
                 }
             }
 
@@ -67,7 +67,7 @@ internal sealed partial class CallDispatcher
                 call.RunningOn = retryOn;
                 if (retryOn is null)
                 {
-                    call.QueueNode = _queue.AddFirst(call);
+                    _queue.AddFirst(call);
                 }
             }
 
@@ -146,7 +146,7 @@ internal sealed partial class CallDispatcher
                 }
                 else
                 {
-                    call.QueueNode = _queue.AddFirst(call);
+                    _queue.AddFirst(call);
                     if (_fault is null && _slots.Count + _starting < _options.Workers)
                     {
                         _starting++;
@@ -236,7 +236,6 @@ internal sealed partial class CallDispatcher
             {
                 foreach (PendingCall call in _queue)
                 {
-                    call.QueueNode = null;
                     stranded.Add(call);
                 }
 

@@ -22,7 +22,7 @@ internal sealed partial class CallDispatcher
     private readonly ILogger _logger;
     private readonly PoolTelemetry _telemetry;
     private readonly Lock _gate = new();
-    private readonly LinkedList<PendingCall> _queue = new();
+    private readonly CallQueue _queue = new();
     private readonly Stack<PoolSlot> _idle = new();
     private readonly List<PoolSlot> _spare = [];
     private readonly List<PoolSlot> _slots = [];
@@ -154,7 +154,7 @@ internal sealed partial class CallDispatcher
             }
             else
             {
-                call.QueueNode = _queue.AddLast(call);
+                _queue.AddLast(call);
                 if (_slots.Count + _starting < _options.Workers && _starting < _queue.Count)
                 {
                     _starting++;
@@ -202,11 +202,9 @@ internal sealed partial class CallDispatcher
         PoolSlot? running;
         lock (_gate)
         {
-            if (call.QueueNode is { } node)
+            if (_queue.Remove(call))
             {
-                // Still queued: take it out; no worker is touched.
-                _queue.Remove(node);
-                call.QueueNode = null;
+                // Still queued: taken out; no worker is touched.
                 running = null;
             }
             else
@@ -263,12 +261,10 @@ internal sealed partial class CallDispatcher
             }
             else
             {
-                while (_queue.First is { } node && (max is null || slot.CallsDone + inFlight < max) && MayTake(slot, node.Value, inFlight, held))
+                while (_queue.First is { } call && (max is null || slot.CallsDone + inFlight < max) && MayTake(slot, call, inFlight, held))
                 {
-                    PendingCall call = node.Value;
                     held = CallProfile.Add(held, EstimateOf(call));
                     _queue.RemoveFirst();
-                    call.QueueNode = null;
                     call.RunningOn = slot;
                     if (first is null)
                     {

@@ -21,8 +21,14 @@ internal abstract class PendingCall
 
     public CancellationToken CancellationToken { get; }
 
-    /// <summary>Its place in the queue while queued; null otherwise.</summary>
-    public LinkedListNode<PendingCall>? QueueNode { get; set; }
+    /// <summary>Whether it is waiting in the dispatcher's <see cref="CallQueue"/>.</summary>
+    public bool IsQueued { get; set; }
+
+    /// <summary>The call ahead of it in the queue, while queued.</summary>
+    public PendingCall? QueuePrevious { get; set; }
+
+    /// <summary>The call behind it in the queue, while queued.</summary>
+    public PendingCall? QueueNext { get; set; }
 
     /// <summary>The slot running it; null while queued.</summary>
     public PoolSlot? RunningOn { get; set; }
@@ -128,19 +134,30 @@ internal abstract class PendingCall
     private int _finished;
 }
 
+/// <summary>
+/// Runs a delegate with its arguments on the calling thread. A static lambda per call shape, so a call allocates no
+/// closure for it (and process isolation, which never runs it here, builds nothing).
+/// </summary>
+internal delegate TResult InlineInvoker<TResult>(Delegate fn, object?[] args, CancellationToken cancellationToken);
+
 /// <summary>A pending call whose task yields <typeparamref name="TResult"/>.</summary>
 internal sealed class PendingCall<TResult> : PendingCall
 {
     private readonly TaskCompletionSource<TResult> _completion;
-    private readonly Func<CancellationToken, TResult>? _inline;
+    private readonly InlineInvoker<TResult>? _inline;
+    private readonly Delegate? _fn;
+    private readonly object?[]? _args;
     private TResult? _result;
     private Exception? _error;
     private bool _canceled;
 
-    public PendingCall(Func<CancellationToken, TResult>? inline, CancellationToken cancellationToken)
+    /// <summary>A call of <paramref name="fn"/> with <paramref name="args"/>; <paramref name="inline"/> runs it here (thread isolation only).</summary>
+    public PendingCall(InlineInvoker<TResult>? inline, Delegate? fn, object?[]? args, CancellationToken cancellationToken)
         : base(cancellationToken)
     {
         _inline = inline;
+        _fn = fn;
+        _args = args;
 
         // Continuations may run inline where the task completes: a thread-pool thread (results are published there in
         // batches, never on a worker's reader thread), a caller's Cancel(), or the thread worker that just freed itself.
@@ -168,7 +185,7 @@ internal sealed class PendingCall<TResult> : PendingCall
     {
         try
         {
-            _result = _inline!(cancellationToken);
+            _result = _inline!(_fn!, _args!, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -20,7 +20,8 @@ internal sealed class ProcessSlot : PoolSlot
     private readonly int _capacity;
     private Action<PendingCall>? _verdict;
     private bool _exited;
-    private long _heldWorkTicks;
+    private long _heldKnownTicks;
+    private int _heldUnknown;
     private long _headStartedAt;
 
     public ProcessSlot(CallDispatcher dispatcher, ChildWorker child, ValueCodec codec, int capacity)
@@ -55,7 +56,7 @@ internal sealed class ProcessSlot : PoolSlot
         {
             lock (_sentLock)
             {
-                return _heldWorkTicks;
+                return _heldUnknown > 0 ? CallProfile.Unknown : _heldKnownTicks;
             }
         }
     }
@@ -73,7 +74,7 @@ internal sealed class ProcessSlot : PoolSlot
                 _sent.Enqueue(call);
                 _child.Post(call.Frame);
                 call.EstimateTicks = call.Profile?.EstimateTicks ?? CallProfile.Unknown;
-                _heldWorkTicks = CallProfile.Add(_heldWorkTicks, call.EstimateTicks);
+                Hold(call, +1);
                 startsNow = _sent.Count == 1;
                 if (startsNow)
                 {
@@ -145,7 +146,7 @@ internal sealed class ProcessSlot : PoolSlot
             call = _sent.Dequeue();
             _sent.TryPeek(out next);
             Running = next;
-            _heldWorkTicks = HeldWorkLocked();
+            Hold(call, -1);
 
             // The worker started the next call as it sent this result: this call ran from the moment it became the head.
             long now = Stopwatch.GetTimestamp();
@@ -168,16 +169,17 @@ internal sealed class ProcessSlot : PoolSlot
     /// <summary>The reader handled every result that arrived together: complete their tasks on the thread pool.</summary>
     private void OnBurstEnd() => ResultBatch.Publish(_dispatcher, _arrived);
 
-    /// <summary>The sum of the estimates of the calls still held (re-added: an unknown one makes any difference meaningless).</summary>
-    private long HeldWorkLocked()
+    /// <summary>Counts a call in (+1) or out (-1) of the work this worker holds: known run times add up, unknown ones are counted.</summary>
+    private void Hold(PendingCall call, int sign)
     {
-        long held = 0;
-        foreach (PendingCall waiting in _sent)
+        if (call.EstimateTicks == CallProfile.Unknown)
         {
-            held = CallProfile.Add(held, waiting.EstimateTicks);
+            _heldUnknown += sign;
         }
-
-        return held;
+        else
+        {
+            _heldKnownTicks += sign * call.EstimateTicks;
+        }
     }
 
     private void OnExit(WorkerExit exit)
@@ -190,7 +192,8 @@ internal sealed class ProcessSlot : PoolSlot
             _exited = true;
             sent = [.. _sent];
             _sent.Clear();
-            _heldWorkTicks = 0;
+            _heldKnownTicks = 0;
+            _heldUnknown = 0;
             Running = null;
         }
 

@@ -98,13 +98,15 @@ public sealed partial class WorkerPool
         Submit(
             fn,
             [chunk],
-            ct =>
+            static (f, a, ct) =>
             {
-                var results = new TResult[chunk.Length];
-                for (int i = 0; i < chunk.Length; i++)
+                var map = (Func<T, TResult>)f;
+                var items = (T[])a[0]!;
+                var results = new TResult[items.Length];
+                for (int i = 0; i < items.Length; i++)
                 {
                     ct.ThrowIfCancellationRequested();
-                    results[i] = fn(chunk[i]);
+                    results[i] = map(items[i]);
                 }
 
                 return results;

@@ -137,7 +137,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
     }
 
     /// <summary>The one path every public call takes: check or encode at the call site, then hand to the dispatcher.</summary>
-    internal Task<TResult> Submit<TResult>(Delegate fn, object?[] args, Func<CancellationToken, TResult> inline, CallFlags flags, CancellationToken cancellationToken, CallOptions? callOptions = null)
+    internal Task<TResult> Submit<TResult>(Delegate fn, object?[] args, InlineInvoker<TResult> inline, CallFlags flags, CancellationToken cancellationToken, CallOptions? callOptions = null)
     {
         ArgumentNullException.ThrowIfNull(fn);
         ThrowIfDisposed();
@@ -149,12 +149,12 @@ public sealed partial class WorkerPool : IAsyncDisposable
                 CallWriter.Verify(_codec, MethodTemplate.For(fn, nameof(fn)), fn.Target, args, nameof(fn));
             }
 
-            call = new PendingCall<TResult>(inline, cancellationToken);
+            call = new PendingCall<TResult>(inline, fn, args, cancellationToken);
         }
         else
         {
             MethodTemplate template = MethodTemplate.For(fn, nameof(fn));
-            call = new PendingCall<TResult>(inline: null, cancellationToken) { Profile = template.Profile };
+            call = new PendingCall<TResult>(inline: null, fn: null, args: null, cancellationToken) { Profile = template.Profile };
             WireWriter frame = WireWriter.TakeScratch();
             bool callKeepsFrame = false;
             using (ArrayHandoff.Collection handoffs = ArrayHandoff.Begin())
