@@ -33,7 +33,7 @@ internal static class BulkTransfer
         Console.WriteLine($"  {"size",8}  {"ring",10}  {"memcpy",10}  {"ratio",6}  {"goal",5}  {"vs 64MiB",8}  {"copy+copy",10}  {"ratio",6}  {"Python",10}  {"vs Py",6}");
         foreach (int size in sizes)
         {
-            long blocks = Math.Clamp(total / size, 32, quick ? 1_000_000 : 4_000_000);
+            long blocks = Math.Clamp(total / size, 32, quick ? 1_000_000 : 8_000_000);
             var ring = new List<double>();
             var copies = new List<double>();
             var copy = new List<double>();
