@@ -15,7 +15,9 @@ namespace Spindle.Bench.Shared;
 /// that finds nothing to do spins briefly, then sleeps on an auto-reset <see cref="SharedEvent"/> that the other
 /// side sets when a "waiting" flag says someone sleeps. The consumer takes small blocks a group at a time: it waits
 /// for the stamp 32 KiB ahead (or the last block's), so it does not chase the producer line by line; each block's own
-/// stamp is still checked before it is used.
+/// stamp is still checked before it is used. A block larger than 64 KiB is published piece by piece (a count of
+/// 64 KiB pieces written, in the control array) so the consumer reads each piece while it is still in the caches;
+/// the whole block still ends up in its slot.
 /// </summary>
 internal sealed class BlockRing : IDisposable
 {
@@ -26,7 +28,11 @@ internal sealed class BlockRing : IDisposable
     private const int ResultBlocks = 25;
     private const int BlockBytes = 32;
     private const int SlotCount = 33;
-    private const int ControlWords = 40;
+    private const int Progress = 40;
+    private const int ControlWords = 48;
+
+    /// <summary>Blocks larger than this are published piece by piece as they are written.</summary>
+    private const int PieceBytes = 64 << 10;
     private const int SpinRounds = 30;
 
     /// <summary>The consumer takes small blocks once this many bytes of them are ready (or the stream ends).</summary>
@@ -77,6 +83,8 @@ internal sealed class BlockRing : IDisposable
         return ring;
     }
 
+    private static int PiecesPer(int block) => block > PieceBytes ? block / PieceBytes : 1;
+
     /// <summary>The consumer's side, in the worker, from the objects the producer passed.</summary>
     public static BlockRing Attach(SharedArray<byte> data, SharedArray<long> control, SharedEvent dataReady, SharedEvent spaceReady) =>
         new(data, control, dataReady, spaceReady);
@@ -91,7 +99,7 @@ internal sealed class BlockRing : IDisposable
     {
         Span<byte> ring = Data.Span;
         Span<long> control = Control.Span;
-        int block = Block, mask = Slots - 1;
+        int block = Block, mask = Slots - 1, pieces = PiecesPer(block);
         ReadOnlySpan<byte> payload = source.AsSpan(8);
         long free = first + Slots;
         for (long i = first; i < end; i++)
@@ -102,9 +110,24 @@ internal sealed class BlockRing : IDisposable
             }
 
             Span<byte> slot = ring.Slice((int)(i & mask) * block, block);
-            payload.CopyTo(slot[8..]);
-            Volatile.Write(ref Unsafe.As<byte, long>(ref MemoryMarshal.GetReference(slot)), i + 1);
-            WakeIfWaiting(control, ConsumerWaiting, DataReady);
+            if (pieces == 1)
+            {
+                payload.CopyTo(slot[8..]);
+                Volatile.Write(ref Unsafe.As<byte, long>(ref MemoryMarshal.GetReference(slot)), i + 1);
+                WakeIfWaiting(control, ConsumerWaiting, DataReady);
+                continue;
+            }
+
+            // A large block: each piece is published as soon as it is written, so the consumer reads it while it is
+            // still in the caches instead of after the whole block has gone out to memory.
+            MemoryMarshal.Write(slot, i + 1);
+            for (int p = 0; p < pieces; p++)
+            {
+                int from = Math.Max(8, p * PieceBytes);
+                payload[(from - 8)..((p + 1) * PieceBytes - 8)].CopyTo(slot[from..((p + 1) * PieceBytes)]);
+                Volatile.Write(ref control[Progress], (i * pieces) + p + 1);
+                WakeIfWaiting(control, ConsumerWaiting, DataReady);
+            }
         }
 
         // A full fence, then the check again: a consumer that went to sleep just before the last stamp became
@@ -124,18 +147,33 @@ internal sealed class BlockRing : IDisposable
         ReadOnlySpan<byte> ring = Data.Span;
         Span<long> control = Control.Span;
         int block = Block, mask = Slots - 1, publishEvery = Math.Max(1, Slots / 4), toPublish = publishEvery;
-        int ahead = Math.Min(Slots / 2, TakeBytes / block);
+        int ahead = Math.Min(Slots / 2, TakeBytes / block), pieces = PiecesPer(block);
         ulong total = 0;
         long ready = first - 1;
         for (long i = first; i < end; i++)
         {
             ReadOnlySpan<byte> slot = ring.Slice((int)(i & mask) * block, block);
-            if (i > ready)
+            if (pieces > 1)
+            {
+                for (int p = 0; p < pieces; p++)
+                {
+                    long target = (i * pieces) + p + 1;
+                    if (Volatile.Read(ref control[Progress]) < target)
+                    {
+                        WaitForStamp(ref control[Progress], target, i, control);
+                    }
+
+                    total += Checksum.Sum(slot.Slice(p * PieceBytes, PieceBytes));
+                }
+
+                ready = i;
+            }
+            else if (i > ready)
             {
                 // Stamps are written in order: once a later block's is there, every block up to it is complete.
                 long target = Math.Min(i + ahead, end - 1);
                 ref long stamp = ref Unsafe.As<byte, long>(ref MemoryMarshal.GetReference(ring.Slice((int)(target & mask) * block, block)));
-                if (Volatile.Read(ref stamp) != target + 1)
+                if (Volatile.Read(ref stamp) < target + 1)
                 {
                     WaitForStamp(ref stamp, target + 1, i, control);
                 }
@@ -148,7 +186,11 @@ internal sealed class BlockRing : IDisposable
                 throw new InvalidDataException($"Slot {i & mask} held stamp {MemoryMarshal.Read<long>(slot)} where block {i} should be.");
             }
 
-            total += Checksum.Sum(slot);
+            if (pieces == 1)
+            {
+                total += Checksum.Sum(slot);
+            }
+
             if (--toPublish == 0)
             {
                 Publish(control, i + 1);
@@ -197,12 +239,13 @@ internal sealed class BlockRing : IDisposable
         }
     }
 
+    /// <summary>Waits until <paramref name="stamp"/> (a block's stamp, or the piece count) reaches <paramref name="expected"/>.</summary>
     private void WaitForStamp(ref long stamp, long expected, long consumed, Span<long> control)
     {
         var spinner = default(SpinWait);
         for (int round = 0; round < SpinRounds; round++)
         {
-            if (Volatile.Read(ref stamp) == expected)
+            if (Volatile.Read(ref stamp) >= expected)
             {
                 return;
             }
@@ -213,7 +256,7 @@ internal sealed class BlockRing : IDisposable
         while (true)
         {
             Interlocked.Exchange(ref control[ConsumerWaiting], 1);
-            if (Volatile.Read(ref stamp) == expected)
+            if (Volatile.Read(ref stamp) >= expected)
             {
                 return;
             }
