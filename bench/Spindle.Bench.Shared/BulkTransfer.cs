@@ -40,7 +40,6 @@ internal static class BulkTransfer
             for (int r = 0; r < repetitions; r++)
             {
                 ring.Add(await RingAsync(size, blocks));
-
                 copies.Add(await CopyInCopyOut.TransferAsync(size, (int)Math.Min(blocks, 50_000)));
                 // memcpy runs alone and briefly, so a moment of load elsewhere would skew one run: median of 5.
                 copy.Add(SignalRoundTrip.Median([.. Enumerable.Range(0, 5).Select(_ => Memcpy(size, (int)blocks))]));
@@ -61,7 +60,7 @@ internal static class BulkTransfer
         }
     }
 
-    public static int SlotsFor(int size) => Math.Max(2, (int)BitOperations.RoundUpToPowerOf2((uint)(RingBytes / size)));
+    private static int SlotsFor(int size) => Math.Max(2, (int)BitOperations.RoundUpToPowerOf2((uint)(RingBytes / size)));
 
     private static async Task<double> RingAsync(int size, long blocks)
     {
