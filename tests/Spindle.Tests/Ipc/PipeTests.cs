@@ -149,6 +149,35 @@ public class PipeTests
     }
 
     [Fact]
+    public async Task BlockingReceive_MessagesSlowerThanTheReceiverWatches_AllArriveInOrder()
+    {
+        // Pauses make the receiver give up watching the socket and block (and then block at once for a while);
+        // bursts between them are picked up while it watches. Every message must arrive either way.
+        (Connection reader, Connection writer) = Pipe.Create(duplex: false);
+        using (reader)
+        using (writer)
+        {
+            const int Count = 120;
+            Task<List<int>> receiving = Task.Factory.StartNew(
+                () => Enumerable.Range(0, Count).Select(_ => reader.Receive<int>()).ToList(),
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
+            for (int i = 0; i < Count; i++)
+            {
+                if (i % 4 == 0)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(2));
+                }
+
+                writer.Send(i);
+            }
+
+            Assert.Equal(Enumerable.Range(0, Count), await receiving.Within("every message"));
+        }
+    }
+
+    [Fact]
     public async Task ReadAllAsync_EndsWhenTheOtherEndCloses()
     {
         (Connection reader, Connection writer) = Pipe.Create(duplex: false);
