@@ -1,6 +1,6 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Net.Sockets;
+using Spindle.Wire;
 
 namespace Spindle.Ipc;
 
@@ -11,17 +11,10 @@ public sealed partial class Connection
     private int _start;
     private int _end;
     private bool _midMessage;
-    private int _receivesWithoutSpin;
-    private int _spinBackoff = 1;
+    private ReadableWatch _watch;
 
     /// <summary>Raw payloads at least this big go from the socket straight into their destination.</summary>
     private const int DirectReceiveBytes = 64 * 1024;
-
-    /// <summary>How long <see cref="SpinUntilReadable"/> watches the socket before a blocking receive: 20 µs.</summary>
-    private static readonly long ReadableSpinTicks = Stopwatch.Frequency / 50_000;
-
-    /// <summary>The most receives that block at once after watching the socket found nothing.</summary>
-    private const int MaxSpinBackoff = 64;
 
     /// <summary>
     /// Reads a raw payload (its header already buffered) into <paramref name="destination"/>: what is buffered is copied,
@@ -71,7 +64,7 @@ public sealed partial class Connection
             int n;
             try
             {
-                SpinUntilReadable();
+                _watch.WaitBriefly(_socket);
                 n = _socket.Receive(_readBuffer.AsSpan(_end), SocketFlags.None);
             }
             catch (SocketException e) when (IsDisconnect(e))
@@ -122,40 +115,6 @@ public sealed partial class Connection
         }
 
         return true;
-    }
-
-    /// <summary>
-    /// Watches the socket for a moment before a blocking receive. An answer often arrives within microseconds (the
-    /// other half of a round trip): a receiver that stays on its core picks it up at once, where one asleep in the
-    /// kernel has to be woken by the sender, and waking a thread whose (virtual) core went idle costs more than the
-    /// whole exchange, and more or less depending on where the scheduler put the two threads. Each check yields the
-    /// core, so a peer on the same core gets to run and answer at once (a busy spin would make it wait). When
-    /// watching finds nothing (a slow peer, a busy machine), the next receives block at once, twice as many each time
-    /// it fails again, so an end that mostly waits long costs no processor time.
-    /// </summary>
-    private void SpinUntilReadable()
-    {
-        if (_receivesWithoutSpin > 0)
-        {
-            _receivesWithoutSpin--;
-            return;
-        }
-
-        long deadline = Stopwatch.GetTimestamp() + ReadableSpinTicks;
-        do
-        {
-            if (_socket.Available > 0)
-            {
-                _spinBackoff = 1;
-                return;
-            }
-
-            Thread.Yield();
-        }
-        while (Stopwatch.GetTimestamp() < deadline);
-
-        _receivesWithoutSpin = _spinBackoff;
-        _spinBackoff = Math.Min(_spinBackoff * 2, MaxSpinBackoff);
     }
 
     /// <summary>Makes room for <paramref name="count"/> unread bytes from <see cref="_start"/>: compacts, or moves to a bigger buffer.</summary>
