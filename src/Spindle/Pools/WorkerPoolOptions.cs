@@ -21,7 +21,7 @@ public sealed class WorkerPoolOptions
     private TimeSpan _cancellationGracePeriod = TimeSpan.FromSeconds(2);
     private long? _memoryLimit;
     private string _name = "spindle";
-    private int _pipelineDepth = 16;
+    private int _pipelineDepth = 32;
     private TimeSpan _pipelineWindow = TimeSpan.FromMicroseconds(250);
     private long? _sharedMemoryThreshold = 4 << 20;
 
@@ -175,7 +175,7 @@ public sealed class WorkerPoolOptions
     /// within <see cref="PipelineWindow"/>. A call of a method not seen yet, or a slow one, waits for a free worker as
     /// with 1. So a call never waits long behind another in a worker while a different worker is free.
     /// </summary>
-    /// <value>The default is 16. 1 turns sending ahead off: a worker gets its next call when it has finished the last.</value>
+    /// <value>The default is 32. 1 turns sending ahead off: a worker gets its next call when it has finished the last.</value>
     public int PipelineDepth
     {
         get => _pipelineDepth;
