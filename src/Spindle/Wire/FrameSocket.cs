@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
+using Spindle.Processes;
 
 namespace Spindle.Wire;
 
@@ -35,7 +36,7 @@ internal sealed class FrameSocket : IDisposable
         {
             while (!frame.IsEmpty)
             {
-                int sent = _socket.Send(frame, SocketFlags.None);
+                int sent = Native.StreamSend(_socket, frame);
                 frame = frame[sent..];
             }
         }
@@ -141,7 +142,7 @@ internal sealed class FrameSocket : IDisposable
             int n;
             try
             {
-                n = _socket.Receive(_readBuffer, _end, _readBuffer.Length - _end, SocketFlags.None);
+                n = Native.StreamReceive(_socket, _readBuffer.AsSpan(_end));
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown or SocketError.ConnectionAborted)
             {
