@@ -54,13 +54,15 @@ public static class WorkerHost
             Native.LimitMemory(limit);
         }
 
-        ValueCodec codec = new(CreateSerializer(environment.SerializerType));
+        // A serializer that cannot be created fails the start, before connecting, so the parent reports it as such.
+        ICallSerializer? serializer = CreateSerializer(environment.SerializerType);
 
-        // No warm-up thread running a dummy call: on two cores it fought this thread's start-up (type loads, the JIT)
-        // and delayed the first result more than it saved. The first call's own path is kept cheap instead.
+        // Connect as early as possible: the parent admits the connections and sends the first call while this thread
+        // builds the codec and the session. No warm-up thread running a dummy call either: on two cores it fought this
+        // thread's start-up (type loads, the JIT) and delayed the first result more than it saved.
         using FrameSocket data = Connect(environment, ChannelRole.Data);
         using FrameSocket control = Connect(environment, ChannelRole.Control);
-        var session = new WorkerSession(data, control, new CallRunner(codec), environment.OneShot, environment.MemoryLimit);
+        var session = new WorkerSession(data, control, new CallRunner(new ValueCodec(serializer)), environment.OneShot, environment.MemoryLimit);
         return session.Serve();
     }
 
