@@ -5,35 +5,28 @@ using System.Text;
 namespace Spindle.Processes;
 
 /// <summary>
-/// Blocking connect, send and receive on the private channel with plain system calls. In a fresh process the first
-/// <see cref="Socket.Connect(System.Net.EndPoint)"/>, <see cref="Socket.Send(ReadOnlySpan{byte}, SocketFlags)"/> or
-/// <see cref="Socket.Receive(Span{byte}, SocketFlags)"/> creates the sockets telemetry event source, which costs a
-/// new worker about 15 ms of CPU before its first call — half a bare process's start-up. The channel's sockets are
-/// blocking (nothing uses them asynchronously), so the system calls behave as the managed ones do; a socket someone
-/// switched to non-blocking mode, or any OS but Linux, takes the managed path.
+/// Blocking connect, send and receive on the private channel with plain system calls. In a fresh process the managed
+/// socket calls are costly: the first <see cref="Socket.Connect(System.Net.EndPoint)"/>, <c>Send</c> or <c>Receive</c>
+/// creates the sockets telemetry event source (about 15 ms of CPU), and creating the first <see cref="Socket"/> loads
+/// System.Net.Sockets and starts its event loop (about 6 ms) — together more than a bare process's whole start-up.
+/// A worker on Linux therefore holds its channel as a plain descriptor (<see cref="ChannelDescriptor"/>); the
+/// parent's sockets are managed but do their blocking I/O here too. Channel sockets stay in blocking mode (nothing
+/// uses them asynchronously), so the system calls behave as the managed ones do; a managed socket someone switched
+/// to non-blocking mode, or any OS but Linux, takes the managed path.
 /// </summary>
 internal static unsafe partial class Native
 {
     private const int StreamErrnoInterrupted = 4;
     private const int StreamErrnoWouldBlock = 11;
+    private const int StreamShutdownBoth = 2;
     private const int UnixPathBytes = 108;
 
-    /// <summary>A blocking Unix stream socket connected to <paramref name="path"/>.</summary>
-    public static Socket ConnectUnixStream(string path)
+    /// <summary>A blocking Unix stream socket connected to <paramref name="path"/>, as a plain descriptor (Linux only).</summary>
+    public static ChannelDescriptor ConnectUnixDescriptor(string path)
     {
         if (!IsLinux)
         {
-            var managed = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            try
-            {
-                managed.Connect(new UnixDomainSocketEndPoint(path));
-                return managed;
-            }
-            catch
-            {
-                managed.Dispose();
-                throw;
-            }
+            throw new PlatformNotSupportedException("Channel descriptors are for Linux; use a Socket elsewhere.");
         }
 
         if (Encoding.UTF8.GetByteCount(path) >= UnixPathBytes)
@@ -44,39 +37,43 @@ internal static unsafe partial class Native
         var address = default(UnixAddress);
         address.Family = AfUnix;
         int length = Encoding.UTF8.GetBytes(path, new Span<byte>(address.Path, UnixPathBytes - 1));
-        int fd = socket(AfUnix, SockStream | SockCloexec, 0);
-        if (fd < 0)
+        var descriptor = new ChannelDescriptor(socket(AfUnix, SockStream | SockCloexec, 0));
+        if (descriptor.IsInvalid)
         {
             throw StreamError(Marshal.GetLastPInvokeError(), "socket");
         }
 
-        while (connect(fd, &address, (uint)(sizeof(ushort) + length + 1)) != 0)
+        while (connect((int)descriptor.DangerousGetHandle(), &address, (uint)(sizeof(ushort) + length + 1)) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
             if (errno != StreamErrnoInterrupted)
             {
-                _ = close(fd);
+                descriptor.Dispose();
                 throw StreamError(errno, $"connect to '{path}'");
             }
         }
 
-        return Wrap(fd);
+        return descriptor;
     }
 
-    /// <summary>Sends some of <paramref name="data"/> (blocking until the socket takes at least one byte); returns the count.</summary>
-    public static int StreamSend(Socket socket, ReadOnlySpan<byte> data)
+    /// <summary>
+    /// Sends some of <paramref name="data"/> on <paramref name="handle"/>, blocking until the socket takes at least one
+    /// byte; returns the count. <paramref name="managed"/> (the handle's <see cref="Socket"/>, if it has one) takes over
+    /// off Linux and when the socket is in non-blocking mode.
+    /// </summary>
+    public static int StreamSend(SafeHandle handle, ReadOnlySpan<byte> data, Socket? managed)
     {
-        if (!IsLinux)
+        if (!IsLinux && managed is not null)
         {
-            return socket.Send(data, SocketFlags.None);
+            return managed.Send(data, SocketFlags.None);
         }
 
         nint sent;
         bool added = false;
         try
         {
-            socket.SafeHandle.DangerousAddRef(ref added);
-            int fd = (int)socket.SafeHandle.DangerousGetHandle();
+            handle.DangerousAddRef(ref added);
+            int fd = (int)handle.DangerousGetHandle();
             fixed (byte* bytes = data)
             {
                 do
@@ -90,7 +87,7 @@ internal static unsafe partial class Native
         {
             if (added)
             {
-                socket.SafeHandle.DangerousRelease();
+                handle.DangerousRelease();
             }
         }
 
@@ -99,25 +96,27 @@ internal static unsafe partial class Native
             return (int)sent;
         }
 
-        // Non-blocking mode (or a send timeout): the managed call knows how to wait.
         int errno = Marshal.GetLastPInvokeError();
-        return errno == StreamErrnoWouldBlock ? socket.Send(data, SocketFlags.None) : throw StreamError(errno, "send");
+        return errno == StreamErrnoWouldBlock && managed is not null ? managed.Send(data, SocketFlags.None) : throw StreamError(errno, "send");
     }
 
-    /// <summary>Receives into <paramref name="buffer"/>, blocking until something arrives; 0 at the end of the stream.</summary>
-    public static int StreamReceive(Socket socket, Span<byte> buffer)
+    /// <summary>
+    /// Receives into <paramref name="buffer"/> from <paramref name="handle"/>, blocking until something arrives; 0 at
+    /// the end of the stream. <paramref name="managed"/> takes over as for <see cref="StreamSend"/>.
+    /// </summary>
+    public static int StreamReceive(SafeHandle handle, Span<byte> buffer, Socket? managed)
     {
-        if (!IsLinux)
+        if (!IsLinux && managed is not null)
         {
-            return socket.Receive(buffer, SocketFlags.None);
+            return managed.Receive(buffer, SocketFlags.None);
         }
 
         nint received;
         bool added = false;
         try
         {
-            socket.SafeHandle.DangerousAddRef(ref added);
-            int fd = (int)socket.SafeHandle.DangerousGetHandle();
+            handle.DangerousAddRef(ref added);
+            int fd = (int)handle.DangerousGetHandle();
             fixed (byte* bytes = buffer)
             {
                 do
@@ -131,7 +130,7 @@ internal static unsafe partial class Native
         {
             if (added)
             {
-                socket.SafeHandle.DangerousRelease();
+                handle.DangerousRelease();
             }
         }
 
@@ -141,7 +140,29 @@ internal static unsafe partial class Native
         }
 
         int errno = Marshal.GetLastPInvokeError();
-        return errno == StreamErrnoWouldBlock ? socket.Receive(buffer, SocketFlags.None) : throw StreamError(errno, "recv");
+        return errno == StreamErrnoWouldBlock && managed is not null ? managed.Receive(buffer, SocketFlags.None) : throw StreamError(errno, "recv");
+    }
+
+    /// <summary>Stops traffic both ways (a blocked receive on the other end sees the end of the stream).</summary>
+    public static void StreamShutdown(ChannelDescriptor descriptor)
+    {
+        bool added = false;
+        try
+        {
+            descriptor.DangerousAddRef(ref added);
+            _ = shutdown((int)descriptor.DangerousGetHandle(), StreamShutdownBoth);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already closed: no more traffic either way.
+        }
+        finally
+        {
+            if (added)
+            {
+                descriptor.DangerousRelease();
+            }
+        }
     }
 
     /// <summary>The exception the managed call would have thrown, with the error code callers test for.</summary>
@@ -149,13 +170,14 @@ internal static unsafe partial class Native
     {
         SocketError error = errno switch
         {
+            2 => SocketError.AddressNotAvailable, // ENOENT: no socket file at the path
+            9 => SocketError.OperationAborted, // EBADF: closed under us
+            11 => SocketError.WouldBlock,
             32 => SocketError.Shutdown, // EPIPE
             103 => SocketError.ConnectionAborted,
             104 => SocketError.ConnectionReset,
             107 => SocketError.NotConnected,
             111 => SocketError.ConnectionRefused,
-            2 => SocketError.AddressNotAvailable, // ENOENT: no socket file at the path
-            9 => SocketError.OperationAborted, // EBADF: closed under us
             _ => SocketError.SocketError,
         };
         return new SocketException((int)error, $"{operation} failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}).");
@@ -175,7 +197,10 @@ internal static unsafe partial class Native
     private static partial int connect(int fd, UnixAddress* address, uint length);
 
     [LibraryImport("libc", SetLastError = true)]
-    private static partial int close(int fd);
+    private static partial int shutdown(int fd, int how);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    internal static partial int CloseDescriptor(int fd);
 
     [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
     private static partial nint SendBytes(int fd, byte* buffer, nuint length, int flags);

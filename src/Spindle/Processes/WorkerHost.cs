@@ -94,9 +94,25 @@ public static class WorkerHost
     private static ICallSerializer? CreateSerializer(string? typeName) =>
         typeName is null ? null : (ICallSerializer)Activator.CreateInstance(ValueCodec.ResolveType(typeName))!;
 
+    /// <summary>Off Linux: a managed socket (kept out of <see cref="Connect"/> so Linux workers never load System.Net.Sockets).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static FrameSocket ConnectSocket(string path, int maxMessageBytes)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Connect(new UnixDomainSocketEndPoint(path));
+            return new FrameSocket(socket, maxMessageBytes);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
     private static FrameSocket Connect(WorkerEnvironment environment, ChannelRole role)
     {
-        Socket socket = Native.ConnectUnixStream(environment.ChannelPath);
         Span<byte> hello = stackalloc byte[Frame.HeaderSize + ChannelListener.HelloBytes];
         BinaryPrimitives.WriteInt32LittleEndian(hello, ChannelListener.HelloBytes);
         hello[4] = (byte)FrameKind.Hello;
@@ -105,7 +121,9 @@ public static class WorkerHost
         BinaryPrimitives.WriteInt64LittleEndian(payload[ChannelListener.TokenBytes..], environment.WorkerId);
         payload[ChannelListener.TokenBytes + 8] = (byte)role;
         BinaryPrimitives.WriteInt32LittleEndian(payload[(ChannelListener.TokenBytes + 9)..], Environment.ProcessId);
-        var frames = new FrameSocket(socket, environment.MaxMessageBytes);
+        FrameSocket frames = Native.IsLinux
+            ? new FrameSocket(Native.ConnectUnixDescriptor(environment.ChannelPath), environment.MaxMessageBytes)
+            : ConnectSocket(environment.ChannelPath, environment.MaxMessageBytes);
         frames.Send(hello);
         return frames;
     }
