@@ -36,6 +36,7 @@ public static class WorkerHost
     /// <summary>Serves calls until the parent closes the channel; returns the process exit code.</summary>
     internal static int Run()
     {
+        CallRunner.WarmUpInvoke();
         WorkerEnvironment environment = WorkerEnvironment.ReadAndClear();
         Native.DieWithParent();
         if (Native.IsLinux && Native.ParentProcessId() != environment.ParentProcessId)
@@ -58,8 +59,7 @@ public static class WorkerHost
         ICallSerializer? serializer = CreateSerializer(environment.SerializerType);
 
         // Connect as early as possible: the parent admits the connections and sends the first call while this thread
-        // builds the codec and the session. No warm-up thread running a dummy call either: on two cores it fought this
-        // thread's start-up (type loads, the JIT) and delayed the first result more than it saved.
+        // builds the codec and the session.
         using FrameSocket data = Connect(environment, ChannelRole.Data);
         using FrameSocket control = Connect(environment, ChannelRole.Control);
         var session = new WorkerSession(data, control, new CallRunner(new ValueCodec(serializer)), environment.OneShot, environment.MemoryLimit);
