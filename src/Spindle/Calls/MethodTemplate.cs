@@ -13,6 +13,7 @@ namespace Spindle.Calls;
 internal sealed class MethodTemplate
 {
     private static readonly ConcurrentDictionary<MethodInfo, MethodTemplate> Cache = new();
+    private static readonly IReadOnlySet<FieldInfo> NoFields = new HashSet<FieldInfo>();
 
     private MethodTemplate(MethodInfo method)
     {
@@ -23,7 +24,8 @@ internal sealed class MethodTemplate
         ResultType = CallResultTypes.Unwrap(method.ReturnType);
         Key = BuildKey(method);
         AssemblyHints = BuildHints(method);
-        UsedClosureFields = ClosureUsage.FieldsUsedBy(method);
+        // A static method has no target, so no captured variables: skip reading its IL.
+        UsedClosureFields = method.IsStatic ? NoFields : ClosureUsage.FieldsUsedBy(method);
     }
 
     /// <summary>How long calls of this method run in worker processes.</summary>

@@ -43,17 +43,17 @@ internal sealed record WorkerEnvironment(
             return value ?? (required ? throw new InvalidOperationException($"This process was started as a Spindle worker but {name} is missing.") : string.Empty);
         }
 
-        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        // Convert's base-10 parsing is culture-free: the first touch of any CultureInfo costs a new worker ~2 ms.
         string serializer = Take(SerializerVariable, required: false);
         string memoryLimit = Take(MemoryLimitVariable, required: false);
         return new WorkerEnvironment(
             Take(ChannelVariable),
             Take(TokenVariable),
-            long.Parse(Take(IdVariable), culture),
-            int.Parse(Take(ParentVariable), culture),
+            Convert.ToInt64(Take(IdVariable), 10),
+            Convert.ToInt32(Take(ParentVariable), 10),
             serializer.Length == 0 ? null : serializer,
-            int.Parse(Take(MaxMessageVariable), culture),
+            Convert.ToInt32(Take(MaxMessageVariable), 10),
             Take(OneShotVariable, required: false) == "1",
-            memoryLimit.Length == 0 ? null : long.Parse(memoryLimit, culture));
+            memoryLimit.Length == 0 ? null : Convert.ToInt64(memoryLimit, 10));
     }
 }

@@ -36,6 +36,7 @@ public static class WorkerHost
     /// <summary>Serves calls until the parent closes the channel; returns the process exit code.</summary>
     internal static int Run()
     {
+        CallRunner.WarmUpInvoke();
         WorkerEnvironment environment = WorkerEnvironment.ReadAndClear();
         Native.DieWithParent();
         if (Native.IsLinux && Native.ParentProcessId() != environment.ParentProcessId)
@@ -54,50 +55,75 @@ public static class WorkerHost
             Native.LimitMemory(limit);
         }
 
-        ValueCodec codec = new(CreateSerializer(environment.SerializerType));
+        // A serializer that cannot be created fails the start, before connecting, so the parent reports it as such.
+        ICallSerializer? serializer = CreateSerializer(environment.SerializerType);
 
-        // While the parent accepts our connections, compile the call path on the other core: the first real call
-        // then runs warm instead of paying for the JIT.
-        var warmUp = new Thread(() => WarmUp(codec)) { IsBackground = true, Name = "Spindle worker warm-up" };
-        warmUp.Start();
+        // Connect as early as possible: the parent admits the connections and sends the first call while this thread
+        // builds the codec and the session.
         using FrameSocket data = Connect(environment, ChannelRole.Data);
         using FrameSocket control = Connect(environment, ChannelRole.Control);
-        var session = new WorkerSession(data, control, new CallRunner(codec), environment.OneShot, environment.MemoryLimit);
+        var session = new WorkerSession(data, control, new CallRunner(new ValueCodec(serializer)), environment.OneShot, environment.MemoryLimit);
         return session.Serve();
     }
 
-    /// <summary>Runs one call to <see cref="Echo"/> through the whole encode → decode → invoke → encode path.</summary>
-    private static void WarmUp(ValueCodec codec)
+    /// <summary>
+    /// Hex to bytes with a plain loop: <see cref="Convert.FromHexString(string)"/> is vectorized code that a fresh
+    /// process compiles first, a couple of milliseconds of a worker's start.
+    /// </summary>
+    private static void WriteToken(string hex, Span<byte> token)
     {
-        Func<int, int> echo = Echo;
-        using var call = new WireWriter();
-        using var result = new WireWriter();
-        CallWriter.Write(call, codec, callId: 0, CallFlags.None, MethodTemplate.For(echo, nameof(echo)), echo.Target, [1], nameof(echo));
-        new CallRunner(codec).Run(call.WrittenSpan[Frame.HeaderSize..], result, CancellationToken.None);
-        var reader = new WireReader(result.WrittenSpan[Frame.HeaderSize..]);
-        reader.ReadInt64();
-        reader.ReadByte();
-        codec.Read(ref reader, typeof(int));
+        if (hex.Length != token.Length * 2)
+        {
+            throw new InvalidOperationException($"The worker's token has {hex.Length} hex digits; expected {token.Length * 2}.");
+        }
+
+        for (int i = 0; i < token.Length; i++)
+        {
+            token[i] = (byte)((HexDigit(hex[2 * i]) << 4) | HexDigit(hex[(2 * i) + 1]));
+        }
     }
 
-    private static int Echo(int value) => value;
+    private static int HexDigit(char c) => c switch
+    {
+        >= '0' and <= '9' => c - '0',
+        >= 'A' and <= 'F' => c - 'A' + 10,
+        >= 'a' and <= 'f' => c - 'a' + 10,
+        _ => throw new InvalidOperationException($"The worker's token has '{c}' where a hex digit belongs."),
+    };
 
     private static ICallSerializer? CreateSerializer(string? typeName) =>
         typeName is null ? null : (ICallSerializer)Activator.CreateInstance(ValueCodec.ResolveType(typeName))!;
 
-    private static FrameSocket Connect(WorkerEnvironment environment, ChannelRole role)
+    /// <summary>Off Linux: a managed socket (kept out of <see cref="Connect"/> so Linux workers never load System.Net.Sockets).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static FrameSocket ConnectSocket(string path, int maxMessageBytes)
     {
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        socket.Connect(new UnixDomainSocketEndPoint(environment.ChannelPath));
+        try
+        {
+            socket.Connect(new UnixDomainSocketEndPoint(path));
+            return new FrameSocket(socket, maxMessageBytes);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static FrameSocket Connect(WorkerEnvironment environment, ChannelRole role)
+    {
         Span<byte> hello = stackalloc byte[Frame.HeaderSize + ChannelListener.HelloBytes];
         BinaryPrimitives.WriteInt32LittleEndian(hello, ChannelListener.HelloBytes);
         hello[4] = (byte)FrameKind.Hello;
         Span<byte> payload = hello[Frame.HeaderSize..];
-        Convert.FromHexString(environment.TokenHex).CopyTo(payload);
+        WriteToken(environment.TokenHex, payload[..ChannelListener.TokenBytes]);
         BinaryPrimitives.WriteInt64LittleEndian(payload[ChannelListener.TokenBytes..], environment.WorkerId);
         payload[ChannelListener.TokenBytes + 8] = (byte)role;
         BinaryPrimitives.WriteInt32LittleEndian(payload[(ChannelListener.TokenBytes + 9)..], Environment.ProcessId);
-        var frames = new FrameSocket(socket, environment.MaxMessageBytes);
+        FrameSocket frames = Native.IsLinux
+            ? new FrameSocket(Native.ConnectUnixDescriptor(environment.ChannelPath), environment.MaxMessageBytes)
+            : ConnectSocket(environment.ChannelPath, environment.MaxMessageBytes);
         frames.Send(hello);
         return frames;
     }

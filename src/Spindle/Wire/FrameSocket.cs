@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Spindle.Processes;
 
 namespace Spindle.Wire;
 
@@ -10,7 +12,8 @@ namespace Spindle.Wire;
 /// </summary>
 internal sealed class FrameSocket : IDisposable
 {
-    private readonly Socket _socket;
+    private readonly Socket? _socket;
+    private readonly SafeHandle _handle;
     private readonly Lock _writeLock = new();
     private byte[] _readBuffer = ArrayPool<byte>.Shared.Rent(4096);
     private int _start;
@@ -20,13 +23,21 @@ internal sealed class FrameSocket : IDisposable
     public FrameSocket(Socket socket, int maxFrameBytes)
     {
         _socket = socket;
+        _handle = socket.SafeHandle;
+        MaxFrameBytes = maxFrameBytes;
+    }
+
+    /// <summary>Over a plain descriptor: a worker's channel end, which never creates a <see cref="System.Net.Sockets.Socket"/> (see <see cref="Native.ConnectUnixDescriptor"/>).</summary>
+    public FrameSocket(ChannelDescriptor descriptor, int maxFrameBytes)
+    {
+        _handle = descriptor;
         MaxFrameBytes = maxFrameBytes;
     }
 
     /// <summary>Frames larger than this close the connection (see <see cref="ReceiveFrame"/>).</summary>
     public int MaxFrameBytes { get; set; }
 
-    public Socket Socket => _socket;
+    public Socket Socket => _socket ?? throw new InvalidOperationException("This channel end is a plain descriptor, not a Socket.");
 
     /// <summary>Sends one frame already laid out by <see cref="WireWriter.BeginFrame"/> and <see cref="WireWriter.EndFrame"/>.</summary>
     public void Send(ReadOnlySpan<byte> frame)
@@ -35,7 +46,7 @@ internal sealed class FrameSocket : IDisposable
         {
             while (!frame.IsEmpty)
             {
-                int sent = _socket.Send(frame, SocketFlags.None);
+                int sent = Native.StreamSend(_handle, frame, _socket);
                 frame = frame[sent..];
             }
         }
@@ -98,6 +109,12 @@ internal sealed class FrameSocket : IDisposable
 
     public void Shutdown()
     {
+        if (_socket is null)
+        {
+            Native.StreamShutdown((ChannelDescriptor)_handle);
+            return;
+        }
+
         try
         {
             _socket.Shutdown(SocketShutdown.Both);
@@ -116,7 +133,7 @@ internal sealed class FrameSocket : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _socket.Dispose();
+            (_socket ?? (IDisposable)_handle).Dispose();
         }
     }
 
@@ -148,7 +165,7 @@ internal sealed class FrameSocket : IDisposable
             int n;
             try
             {
-                n = _socket.Receive(_readBuffer, _end, _readBuffer.Length - _end, SocketFlags.None);
+                n = Native.StreamReceive(_handle, _readBuffer.AsSpan(_end), _socket);
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown or SocketError.ConnectionAborted)
             {

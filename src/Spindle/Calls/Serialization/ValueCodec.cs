@@ -62,6 +62,9 @@ internal sealed class ValueCodec
     public static string LabelOf(FieldInfo field) =>
         field.Name == "<>4__this" ? "this" : $"captured variable '{field.Name}'";
 
+    /// <summary>Records a type found another way under its wire name, so reading it later needs no name parsing.</summary>
+    public static void RememberType(string name, Type type) => TypesByName.TryAdd(name, type);
+
     /// <summary>Finds a type by its assembly-qualified name; a failure names the assembly that could not be loaded.</summary>
     public static Type ResolveType(string name)
     {
