@@ -64,7 +64,7 @@ public sealed partial class Connection
             int n;
             try
             {
-                _watch.WaitBriefly(_socket);
+                _watch.WaitBriefly(_socket.SafeHandle);
                 n = _socket.Receive(_readBuffer.AsSpan(_end), SocketFlags.None);
             }
             catch (SocketException e) when (IsDisconnect(e))

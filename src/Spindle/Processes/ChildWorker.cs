@@ -37,6 +37,7 @@ internal sealed class ChildWorker : IDisposable
         _stderr = stderr;
         _data = new FrameSocket(data, maxMessageBytes);
         _outbox = new FrameOutbox(data);
+
         _control = new FrameSocket(control, Frame.MaxHelloBytes);
         ProcessId = process.Id;
     }
@@ -138,6 +139,16 @@ internal sealed class ChildWorker : IDisposable
         {
             _outbox.Flush(mayBlock: !t_isReader);
         }
+    }
+
+    /// <summary>
+    /// Whether the reader watches for the next result briefly before it sleeps (see <see cref="ReadableWatch"/>): worth
+    /// it while one call is out and its answer is due any moment; with calls streaming back it would only take CPU.
+    /// </summary>
+    public bool WatchForResult
+    {
+        get => _data.WatchBeforeSleeping;
+        set => _data.WatchBeforeSleeping = value;
     }
 
     /// <summary>Asks the worker to cancel a running call cooperatively.</summary>

@@ -143,6 +143,34 @@ internal static unsafe partial class Native
         return errno == StreamErrnoWouldBlock && managed is not null ? managed.Receive(buffer, SocketFlags.None) : throw StreamError(errno, "recv");
     }
 
+    /// <summary>How many bytes are waiting to be received on <paramref name="handle"/> (FIONREAD); 0 if unknown.</summary>
+    public static int BytesAvailable(SafeHandle handle)
+    {
+        if (!IsLinux)
+        {
+            return 0;
+        }
+
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            int count = 0;
+            return ioctl((int)handle.DangerousGetHandle(), FionRead, &count) == 0 ? count : 0;
+        }
+        catch (ObjectDisposedException)
+        {
+            return 0;
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
     /// <summary>Stops traffic both ways (a blocked receive on the other end sees the end of the stream).</summary>
     public static void StreamShutdown(ChannelDescriptor descriptor)
     {
@@ -189,6 +217,11 @@ internal static unsafe partial class Native
         public ushort Family;
         public fixed byte Path[UnixPathBytes];
     }
+
+    private const nuint FionRead = 0x541B;
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int ioctl(int fd, nuint request, int* count);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int socket(int domain, int type, int protocol);

@@ -33,6 +33,10 @@ internal sealed class WorkerSession
     {
         _memoryLimit = memoryLimit;
         _data = data;
+
+        // Between calls a worker watches for the next one before it sleeps: calls made one after another arrive within
+        // microseconds, and waking a sleeping process on an idle (virtual) core costs more than the call itself.
+        _data.WatchBeforeSleeping = !oneShot;
         _control = control;
         _runner = runner;
         _oneShot = oneShot;

@@ -19,6 +19,7 @@ internal sealed class FrameSocket : IDisposable
     private int _start;
     private int _end;
     private int _disposed;
+    private ReadableWatch _watch;
 
     public FrameSocket(Socket socket, int maxFrameBytes)
     {
@@ -33,6 +34,9 @@ internal sealed class FrameSocket : IDisposable
         _handle = descriptor;
         MaxFrameBytes = maxFrameBytes;
     }
+
+    /// <summary>Whether a receive watches briefly before it sleeps (see <see cref="ReadableWatch"/>).</summary>
+    public bool WatchBeforeSleeping { get; set; }
 
     /// <summary>Frames larger than this close the connection (see <see cref="ReceiveFrame"/>).</summary>
     public int MaxFrameBytes { get; set; }
@@ -165,6 +169,11 @@ internal sealed class FrameSocket : IDisposable
             int n;
             try
             {
+                if (WatchBeforeSleeping)
+                {
+                    _watch.WaitBriefly(_handle);
+                }
+
                 n = Native.StreamReceive(_handle, _readBuffer.AsSpan(_end), _socket);
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown or SocketError.ConnectionAborted)

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 
 namespace Spindle.Wire;
 
@@ -24,7 +23,7 @@ internal struct ReadableWatch
     private int _backoff;
 
     /// <summary>Returns when data is waiting, or when watching gave up (or is backing off): the caller then blocks.</summary>
-    public void WaitBriefly(Socket socket)
+    public void WaitBriefly(System.Runtime.InteropServices.SafeHandle socket)
     {
         if (_receivesWithoutWatching > 0)
         {
@@ -35,7 +34,7 @@ internal struct ReadableWatch
         long deadline = Stopwatch.GetTimestamp() + WatchTicks;
         do
         {
-            if (socket.Available > 0)
+            if (Processes.Native.BytesAvailable(socket) > 0)
             {
                 _backoff = 1;
                 return;

@@ -119,6 +119,24 @@ public sealed class ChannelStreamTests : IDisposable
     }
 
     [Fact]
+    public void BytesAvailable_CountsWhatWaitsUnread_AndAWatchReturnsAtOnceWhenSomethingDoes()
+    {
+        (Socket first, Socket second) = Native.CreateSocketPair();
+        using (first)
+        using (second)
+        {
+            Assert.Equal(0, Native.BytesAvailable(second.SafeHandle));
+            first.Send(new byte[] { 1, 2, 3, 4, 5 });
+
+            Assert.Equal(5, Native.BytesAvailable(second.SafeHandle));
+            var watch = default(ReadableWatch);
+            watch.WaitBriefly(second.SafeHandle);
+            Assert.Equal(5, second.Receive(new byte[16]));
+            Assert.Equal(0, Native.BytesAvailable(second.SafeHandle));
+        }
+    }
+
+    [Fact]
     public void StreamReceive_NonBlockingSocketWithNothingWaiting_ThrowsWouldBlockLikeTheManagedCall()
     {
         using Socket listener = Listen(out string path);
