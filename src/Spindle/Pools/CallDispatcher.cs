@@ -56,6 +56,12 @@ internal sealed partial class CallDispatcher
     /// <summary>True after <see cref="TerminateAsync"/>: running calls fail instead of being reported as crashes.</summary>
     public bool Terminated { get; private set; }
 
+    /// <summary>
+    /// Whether calls wait in the queue, read without the lock: a hint (a worker's reader watches for a lone call's
+    /// result only when nothing else is waiting, so it never takes processor time from a flood).
+    /// </summary>
+    public bool HasQueuedCalls => _queue.Count > 0;
+
     public int QueueLength
     {
         get

@@ -76,7 +76,7 @@ internal sealed class ProcessSlot : PoolSlot
                 call.EstimateTicks = call.Profile?.EstimateTicks ?? CallProfile.Unknown;
                 Hold(call, +1);
                 startsNow = _sent.Count == 1;
-                _child.WatchForResult = startsNow;
+                _child.WatchForResult = startsNow && !_dispatcher.HasQueuedCalls;
                 if (startsNow)
                 {
                     Running = call;
@@ -147,7 +147,7 @@ internal sealed class ProcessSlot : PoolSlot
             call = _sent.Dequeue();
             _sent.TryPeek(out next);
             Running = next;
-            _child.WatchForResult = _sent.Count == 1;
+            _child.WatchForResult = _sent.Count == 1 && !_dispatcher.HasQueuedCalls;
             Hold(call, -1);
 
             // The worker started the next call as it sent this result: this call ran from the moment it became the head.

@@ -143,7 +143,7 @@ internal sealed class ChildWorker : IDisposable
 
     /// <summary>
     /// Whether the reader watches for the next result briefly before it sleeps (see <see cref="ReadableWatch"/>): worth
-    /// it while one call is out and its answer is due any moment; with calls streaming back it would only take CPU.
+    /// it while one call is out and nothing else waits; with calls streaming back it would only take processor time.
     /// </summary>
     public bool WatchForResult
     {

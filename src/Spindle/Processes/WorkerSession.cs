@@ -28,15 +28,16 @@ internal sealed class WorkerSession
     private RunningCall? _running;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, bool> _cancelledBeforeStart = new();
     private volatile bool _done;
+    private int _callsOneByOne;
+
+    /// <summary>How many calls in a row must arrive alone before the worker watches for the next (see <see cref="WatchIfCallsComeOneByOne"/>).</summary>
+    private const int CallsOneByOneBeforeWatching = 8;
 
     public WorkerSession(FrameSocket data, FrameSocket control, CallRunner runner, bool oneShot, long? memoryLimit)
     {
         _memoryLimit = memoryLimit;
         _data = data;
 
-        // Between calls a worker watches for the next one before it sleeps: calls made one after another arrive within
-        // microseconds, and waking a sleeping process on an idle (virtual) core costs more than the call itself.
-        _data.WatchBeforeSleeping = !oneShot;
         _control = control;
         _runner = runner;
         _oneShot = oneShot;
@@ -93,6 +94,7 @@ internal sealed class WorkerSession
 
             _data.Send(result.WrittenSpan);
             _data.TrimReadBuffer();
+            WatchIfCallsComeOneByOne();
             if (_oneShot)
             {
                 if (failure is not null)
@@ -105,6 +107,18 @@ internal sealed class WorkerSession
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Between calls, a worker whose calls have been coming one at a time (a caller awaiting each in turn) watches for
+    /// the next one before it sleeps: it arrives within microseconds, and waking a process asleep on an idle (virtual)
+    /// core costs more than the call. A worker that gets calls in bursts (sent ahead, a flood) does not: the parent is
+    /// busy producing them, and on a small machine the watching would take the processor it needs.
+    /// </summary>
+    private void WatchIfCallsComeOneByOne()
+    {
+        _callsOneByOne = _data.HasBufferedFrame ? 0 : Math.Min(_callsOneByOne + 1, CallsOneByOneBeforeWatching);
+        _data.WatchBeforeSleeping = !_oneShot && _callsOneByOne >= CallsOneByOneBeforeWatching;
     }
 
     private void ControlLoop()
