@@ -3,9 +3,11 @@ using Spindle.Shared;
 
 namespace Spindle.Ipc;
 
-/// <summary>Waiting: spin briefly, then sleep in the kernel on the queue's signal words (the async path through a watcher thread).</summary>
+/// <summary>Waiting: spin briefly, watch, then sleep in the kernel on the queue's signal words (the async path through a watcher thread).</summary>
 public sealed unsafe partial class MessageQueue<T>
 {
+    private Wire.ReadableWatch _watch;
+
     /// <summary>
     /// Waits until <paramref name="ready"/> may hold: spins briefly first (a peer in the middle of a burst answers
     /// sooner than a wake-up takes), never yielding the core, then sleeps in the kernel on <paramref name="signal"/>.
@@ -15,6 +17,13 @@ public sealed unsafe partial class MessageQueue<T>
         if (!spinner.NextSpinWillYield)
         {
             spinner.SpinOnce(sleep1Threshold: -1);
+            return;
+        }
+
+        // Then watch a little longer, yielding the core: waking a thread asleep on an idle (virtual) core costs more
+        // than most hand-offs (see ReadableWatch, which backs off when watching keeps failing).
+        if (_watch.WaitBriefly(static r => r(), ready))
+        {
             return;
         }
 

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Spindle.Wire;
 
 /// <summary>
-/// Watches a socket for a moment before a blocking receive. An answer often arrives within microseconds (the other
+/// Watches a socket (or any condition another thread or process will make true) for a moment before sleeping. An answer often arrives within microseconds (the other
 /// half of a round trip): a receiver that stays on its core picks it up at once, where one asleep in the kernel has
 /// to be woken by the sender, and waking a thread whose (virtual) core went idle costs more than the whole exchange,
 /// and more or less depending on where the scheduler put the two threads. Each check yields the core, so a peer on
@@ -23,21 +23,28 @@ internal struct ReadableWatch
     private int _backoff;
 
     /// <summary>Returns when data is waiting, or when watching gave up (or is backing off): the caller then blocks.</summary>
-    public void WaitBriefly(System.Runtime.InteropServices.SafeHandle socket)
+    public void WaitBriefly(System.Runtime.InteropServices.SafeHandle socket) =>
+        WaitBriefly(static s => Processes.Native.BytesAvailable(s) > 0, socket);
+
+    /// <summary>
+    /// Watches <paramref name="ready"/> the same way: true as soon as it holds, false when watching gave up (or is
+    /// backing off) and the caller should sleep.
+    /// </summary>
+    public bool WaitBriefly<TState>(Func<TState, bool> ready, TState state)
     {
         if (_receivesWithoutWatching > 0)
         {
             _receivesWithoutWatching--;
-            return;
+            return false;
         }
 
         long deadline = Stopwatch.GetTimestamp() + WatchTicks;
         do
         {
-            if (Processes.Native.BytesAvailable(socket) > 0)
+            if (ready(state))
             {
                 _backoff = 1;
-                return;
+                return true;
             }
 
             Thread.Yield();
@@ -46,5 +53,6 @@ internal struct ReadableWatch
 
         _receivesWithoutWatching = Math.Max(_backoff, 1);
         _backoff = Math.Min(Math.Max(_backoff, 1) * 2, MaxBackoff);
+        return false;
     }
 }
