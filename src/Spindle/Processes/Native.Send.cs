@@ -7,8 +7,6 @@ namespace Spindle.Processes;
 internal static unsafe partial class Native
 {
     private const int MsgDontwait = 0x40;
-    private const int Eagain = 11;
-    private const int Eintr = 4;
 
     /// <summary>Whether <see cref="TrySendNow"/> works here (Linux); elsewhere callers send from a thread that may block.</summary>
     public static bool CanSendWithoutBlocking => IsLinux;
@@ -28,16 +26,16 @@ internal static unsafe partial class Native
             {
                 while (true)
                 {
-                    nint sent = send(fd, bytes, (nuint)data.Length, MsgDontwait | MsgNosignal);
+                    nint sent = SendBytes(fd, bytes, (nuint)data.Length, MsgDontwait | MsgNosignal);
                     if (sent >= 0)
                     {
                         return (int)sent;
                     }
 
                     int errno = Marshal.GetLastPInvokeError();
-                    if (errno != Eintr)
+                    if (errno != StreamErrnoInterrupted)
                     {
-                        return errno == Eagain ? 0 : -1;
+                        return errno == StreamErrnoWouldBlock ? 0 : -1;
                     }
                 }
             }
@@ -54,7 +52,4 @@ internal static unsafe partial class Native
             }
         }
     }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint send(int fd, byte* buffer, nuint length, int flags);
 }

@@ -74,7 +74,8 @@ public sealed class JobApiTests(ServerFixture fixture) : IClassFixture<ServerFix
     [Fact]
     public async Task Status_WhileRendering_ShowsWorkerCpuAndThroughput()
     {
-        string id = await Server.SubmitAsync(new { frames = 60, width = 96, height = 72, scene = "mandelbrot" });
+        // Long enough (a few seconds) that the status monitor, sampling every 500 ms, sees the workers busy at least twice.
+        string id = await Server.SubmitAsync(new { frames = 200, width = 240, height = 180, scene = "spheres" });
 
         // CPU % comes from /proc/<pid>/stat deltas between samples; throughput from frames finished between samples.
         bool sawCpu = false, sawThroughput = false;
