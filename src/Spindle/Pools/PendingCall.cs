@@ -107,8 +107,8 @@ internal abstract class PendingCall
     public abstract void RunHere(CancellationToken cancellationToken);
 
     /// <summary>
-    /// Completes the task with the kept outcome. Called on a thread-pool thread after the worker was freed, so the
-    /// caller's continuation may run right here, as it would after <c>Task.Run</c>.
+    /// Completes the task with the kept outcome. Called after the worker was freed, on a thread-pool thread (or, for a
+    /// lone call, the reader that read its result), so the caller's continuation may run right here.
     /// </summary>
     public abstract void Publish();
 
@@ -160,7 +160,8 @@ internal sealed class PendingCall<TResult> : PendingCall
         _args = args;
 
         // Continuations may run inline where the task completes: a thread-pool thread (results are published there in
-        // batches, never on a worker's reader thread), a caller's Cancel(), or the thread worker that just freed itself.
+        // batches), a worker's reader for a lone call (watched: see ReaderWatchdog), a caller's Cancel(), or the thread
+        // worker that just freed itself.
         _completion = new(TaskCreationOptions.None);
     }
 

@@ -169,7 +169,25 @@ internal sealed class ProcessSlot : PoolSlot
     }
 
     /// <summary>The reader handled every result that arrived together: complete their tasks on the thread pool.</summary>
-    private void OnBurstEnd() => ResultBatch.Publish(_dispatcher, _arrived);
+    private Action? OnBurstEnd()
+    {
+        bool lone;
+        lock (_sentLock)
+        {
+            lone = _arrived.Count == 1 && _sent.Count == 0 && !_dispatcher.HasQueuedCalls;
+        }
+
+        // A lone call (its caller waits, nothing else is going on) completes right here on the reader, so the caller
+        // carries on without waiting for a thread-pool thread to wake; the reader is watched (ReaderWatchdog) in case
+        // the caller's code blocks. Anything busier goes to the thread pool.
+        if (lone)
+        {
+            return ResultBatch.Take(_dispatcher, _arrived);
+        }
+
+        ResultBatch.Publish(_dispatcher, _arrived);
+        return null;
+    }
 
     /// <summary>Counts a call in (+1) or out (-1) of the work this worker holds: known run times add up, unknown ones are counted.</summary>
     private void Hold(PendingCall call, int sign)

@@ -35,6 +35,14 @@ internal sealed class ResultBatch : IThreadPoolWorkItem
         ThreadPool.UnsafeQueueUserWorkItem(batch, preferLocal: false);
     }
 
+    /// <summary>The completion of <paramref name="calls"/>, for the caller to run where it is; empties the list.</summary>
+    public static Action Take(CallDispatcher dispatcher, List<PendingCall> calls)
+    {
+        var batch = new ResultBatch(dispatcher, [.. calls]);
+        calls.Clear();
+        return batch.Execute;
+    }
+
     /// <summary>Completes the calls on this thread, at once (after the reader thread has stopped).</summary>
     public static void PublishHere(CallDispatcher dispatcher, List<PendingCall> calls)
     {

@@ -26,8 +26,14 @@ internal sealed class ChildWorker : IDisposable
     private readonly StderrTail _stderr;
     private readonly TaskCompletionSource<WorkerExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private FrameHandler? _onResult;
-    private Action? _onBurstEnd;
+    private Func<Action?>? _onBurstEnd;
     private int _readerThreadId;
+    private int _readerState;
+    private long _callersCodeSince;
+
+    private const int Reading = 0;
+    private const int RunningCallersCode = 1;
+    private const int HandedOver = 2;
     private string? _protocolError;
     private Action<WorkerExit>? _onExit;
 
@@ -110,16 +116,29 @@ internal sealed class ChildWorker : IDisposable
 
     /// <summary>
     /// Starts the reader thread; results and the exit are reported through the handlers from then on.
-    /// <paramref name="onBurstEnd"/> runs after the last of the results that arrived together.
+    /// <paramref name="onBurstEnd"/> runs after the last of the results that arrived together; what it returns (the
+    /// completion of a lone call) runs right there on the reader, watched by <see cref="ReaderWatchdog"/>.
     /// </summary>
-    public void Run(FrameHandler onResult, Action<WorkerExit> onExit, Action? onBurstEnd = null)
+    public void Run(FrameHandler onResult, Action<WorkerExit> onExit, Func<Action?>? onBurstEnd = null)
     {
         _onResult = onResult;
         _onBurstEnd = onBurstEnd;
         _onExit = onExit;
-        var reader = new Thread(ReadLoop) { IsBackground = true, Name = $"Spindle worker {ProcessId} reader" };
-        _readerThreadId = reader.ManagedThreadId;
-        reader.Start();
+        StartReader();
+    }
+
+    /// <summary>
+    /// Called by the watchdog: if the reader has been running callers' code since before <paramref name="now"/> minus
+    /// <see cref="ReaderWatchdog.StuckTicks"/>, a new thread takes over the reading; the old one leaves when it returns.
+    /// </summary>
+    public void TakeOverReadingIfStuck(long now)
+    {
+        if (Volatile.Read(ref _readerState) == RunningCallersCode
+            && now - Volatile.Read(ref _callersCodeSince) > ReaderWatchdog.StuckTicks
+            && Interlocked.CompareExchange(ref _readerState, HandedOver, RunningCallersCode) == RunningCallersCode)
+        {
+            StartReader();
+        }
     }
 
 
@@ -135,7 +154,8 @@ internal sealed class ChildWorker : IDisposable
     /// </summary>
     public void Flush()
     {
-        if (Environment.CurrentManagedThreadId != _readerThreadId)
+        // Callers' code running on the reader (a lone call's continuation) flushes at once: it may block next.
+        if (Environment.CurrentManagedThreadId != Volatile.Read(ref _readerThreadId) || Volatile.Read(ref _readerState) != Reading)
         {
             _outbox.Flush(mayBlock: !t_isReader);
         }
@@ -185,6 +205,7 @@ internal sealed class ChildWorker : IDisposable
 
     public void Dispose()
     {
+        ReaderWatchdog.Forget(this);
         _outbox.Dispose();
         _data.Dispose();
         _control.Dispose();
@@ -203,9 +224,33 @@ internal sealed class ChildWorker : IDisposable
         }
     }
 
+    private void StartReader()
+    {
+        var reader = new Thread(ReadLoop) { IsBackground = true, Name = $"Spindle worker {ProcessId} reader" };
+        Volatile.Write(ref _readerThreadId, reader.ManagedThreadId);
+        Volatile.Write(ref _readerState, Reading);
+        reader.Start();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="callersCode"/> on this reader thread. False if it took so long that another thread took
+    /// over the reading meanwhile: this thread must then leave the socket alone.
+    /// </summary>
+    private bool RunCallersCode(Action callersCode)
+    {
+        Volatile.Write(ref _callersCodeSince, Stopwatch.GetTimestamp());
+        Volatile.Write(ref _readerState, RunningCallersCode);
+        ReaderWatchdog.Watch(this);
+        callersCode();
+        return Interlocked.CompareExchange(ref _readerState, Reading, RunningCallersCode) == RunningCallersCode;
+    }
+
     private void ReadLoop()
     {
         t_isReader = true;
+
+        // Taking over from a reader stuck in callers' code: send whatever it posted.
+        _outbox.Flush(mayBlock: false);
         try
         {
             while (_data.ReceiveFrame(out FrameKind kind, out ReadOnlySpan<byte> payload))
@@ -220,8 +265,17 @@ internal sealed class ChildWorker : IDisposable
                 {
                     // The end of what arrived together: the calls posted meanwhile leave in one send, then the results are handed on.
                     _outbox.Flush(mayBlock: false);
-                    _onBurstEnd?.Invoke();
                     _data.TrimReadBuffer();
+                    if (_onBurstEnd?.Invoke() is { } callersCode)
+                    {
+                        if (!RunCallersCode(callersCode))
+                        {
+                            // Another thread reads now (and reports the exit); what this one posts is flushed as it posts.
+                            return;
+                        }
+
+                        _outbox.Flush(mayBlock: false);
+                    }
                 }
             }
         }
