@@ -28,12 +28,15 @@ internal sealed class ChildWorker : IDisposable
     private FrameHandler? _onResult;
     private Func<Action?>? _onBurstEnd;
     private int _readerThreadId;
-    private int _readerState;
+    // The reader's generation (each thread that takes over the reading gets the next) and its state, in one word so
+    // a stale reader can never mistake a newer reader's state for its own.
+    private int _reader;
     private long _callersCodeSince;
 
     private const int Reading = 0;
     private const int RunningCallersCode = 1;
     private const int HandedOver = 2;
+    private const int StateMask = 3;
     private string? _protocolError;
     private Action<WorkerExit>? _onExit;
 
@@ -133,9 +136,10 @@ internal sealed class ChildWorker : IDisposable
     /// </summary>
     public void TakeOverReadingIfStuck(long now)
     {
-        if (Volatile.Read(ref _readerState) == RunningCallersCode
+        int current = Volatile.Read(ref _reader);
+        if ((current & StateMask) == RunningCallersCode
             && now - Volatile.Read(ref _callersCodeSince) > ReaderWatchdog.StuckTicks
-            && Interlocked.CompareExchange(ref _readerState, HandedOver, RunningCallersCode) == RunningCallersCode)
+            && Interlocked.CompareExchange(ref _reader, (current & ~StateMask) | HandedOver, current) == current)
         {
             StartReader();
         }
@@ -155,7 +159,7 @@ internal sealed class ChildWorker : IDisposable
     public void Flush()
     {
         // Callers' code running on the reader (a lone call's continuation) flushes at once: it may block next.
-        if (Environment.CurrentManagedThreadId != Volatile.Read(ref _readerThreadId) || Volatile.Read(ref _readerState) != Reading)
+        if (Environment.CurrentManagedThreadId != Volatile.Read(ref _readerThreadId) || (Volatile.Read(ref _reader) & StateMask) != Reading)
         {
             _outbox.Flush(mayBlock: !t_isReader);
         }
@@ -226,26 +230,28 @@ internal sealed class ChildWorker : IDisposable
 
     private void StartReader()
     {
-        var reader = new Thread(ReadLoop) { IsBackground = true, Name = $"Spindle worker {ProcessId} reader" };
+        int generation = (Volatile.Read(ref _reader) >> 2) + 1;
+        var reader = new Thread(g => ReadLoop((int)g!)) { IsBackground = true, Name = $"Spindle worker {ProcessId} reader" };
         Volatile.Write(ref _readerThreadId, reader.ManagedThreadId);
-        Volatile.Write(ref _readerState, Reading);
-        reader.Start();
+        Volatile.Write(ref _reader, (generation << 2) | Reading);
+        reader.Start(generation);
     }
 
     /// <summary>
     /// Runs <paramref name="callersCode"/> on this reader thread. False if it took so long that another thread took
     /// over the reading meanwhile: this thread must then leave the socket alone.
     /// </summary>
-    private bool RunCallersCode(Action callersCode)
+    private bool RunCallersCode(int generation, Action callersCode)
     {
         Volatile.Write(ref _callersCodeSince, Stopwatch.GetTimestamp());
-        Volatile.Write(ref _readerState, RunningCallersCode);
+        Volatile.Write(ref _reader, (generation << 2) | RunningCallersCode);
         ReaderWatchdog.Watch(this);
         callersCode();
-        return Interlocked.CompareExchange(ref _readerState, Reading, RunningCallersCode) == RunningCallersCode;
+        int running = (generation << 2) | RunningCallersCode;
+        return Interlocked.CompareExchange(ref _reader, (generation << 2) | Reading, running) == running;
     }
 
-    private void ReadLoop()
+    private void ReadLoop(int generation)
     {
         t_isReader = true;
 
@@ -268,7 +274,7 @@ internal sealed class ChildWorker : IDisposable
                     _data.TrimReadBuffer();
                     if (_onBurstEnd?.Invoke() is { } callersCode)
                     {
-                        if (!RunCallersCode(callersCode))
+                        if (!RunCallersCode(generation, callersCode))
                         {
                             // Another thread reads now (and reports the exit); what this one posts is flushed as it posts.
                             return;
