@@ -35,6 +35,36 @@ public class LoneCallTests
     }
 
     [Fact]
+    public async Task SlowContinuationsOnTwoCallers_ReadersHandOverAgainAndAgain_EveryCallAnsweredOnce()
+    {
+        await using WorkerPool pool = TestPools.Process(workers: 1);
+        await pool.WarmUpAsync().Within("warm-up");
+
+        // Each continuation keeps its thread busy past the watchdog's limit, so the reading changes threads over and
+        // over, while the other caller's results arrive: a replaced reader must never read again.
+        async Task<long> CallerAsync(int offset)
+        {
+            long sum = 0;
+            for (int i = 0; i < 40; i++)
+            {
+                sum += await pool.RunAsync(x => x * 3, offset + i);
+                var busy = System.Diagnostics.Stopwatch.StartNew();
+                while (busy.Elapsed < TimeSpan.FromMilliseconds(3))
+                {
+                    Thread.SpinWait(100);
+                }
+            }
+
+            return sum;
+        }
+
+        long[] sums = await Task.WhenAll(Task.Run(() => CallerAsync(0)), Task.Run(() => CallerAsync(1000))).Within("two callers with slow continuations");
+
+        Assert.Equal(Enumerable.Range(0, 40).Sum(i => 3L * i), sums[0]);
+        Assert.Equal(Enumerable.Range(1000, 40).Sum(i => 3L * i), sums[1]);
+    }
+
+    [Fact]
     public async Task ContinuationRunsLong_ACallFromAnotherThreadIsNotHeldUpByIt()
     {
         await using WorkerPool pool = TestPools.Process(workers: 1);
