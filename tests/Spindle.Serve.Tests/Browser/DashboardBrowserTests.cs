@@ -52,7 +52,8 @@ public sealed class DashboardBrowserTests
         Assert.Equal("100", await jobRow.Locator("[role=progressbar]").GetAttributeAsync("aria-valuenow"));
 
         // A real kill while a larger job renders: the worker process dies, the page shows its replacement, the job survives.
-        string busyJob = await server.SubmitAsync(new { frames = 60, width = 160, height = 120 });
+        // Several seconds of rendering, so the dashboard (refreshed every 500 ms) shows a busy worker before it is over.
+        string busyJob = await server.SubmitAsync(new { frames = 300, width = 320, height = 240 });
         await page.Locator(".worker.busy").First.WaitForAsync(new() { Timeout = WaitMs });
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "dashboard-busy-desktop.png"), FullPage = true });
         int victim = (await PagePidsAsync(page))[0];
