@@ -4,7 +4,8 @@ namespace Spindle.Pools;
 
 /// <summary>
 /// Results that arrived from a worker process together, completed together on one thread-pool thread: one hand-off
-/// per burst instead of one per call, which is most of the cost of a flood of tiny calls. Continuations run inline
+/// per burst instead of one per call, which is most of the cost of a flood of tiny calls. (A lone call's batch runs on
+/// the reader itself instead: see <see cref="Take"/>.) Continuations run inline
 /// here, as after <c>Task.Run</c>; if they take long, the rest of the batch moves to another thread-pool thread
 /// so one slow continuation does not hold back the others for more than <see cref="Budget"/>.
 /// </summary>
