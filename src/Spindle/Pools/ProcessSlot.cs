@@ -205,7 +205,7 @@ internal sealed class ProcessSlot : PoolSlot
     private void OnExit(WorkerExit exit)
     {
         // Results read before the reader stopped (it stops mid-burst only when the worker broke the protocol).
-        ResultBatch.PublishHere(_dispatcher, _arrived);
+        ResultBatch.Take(_dispatcher, _arrived)();
         PendingCall[] sent;
         lock (_sentLock)
         {

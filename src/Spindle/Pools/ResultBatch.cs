@@ -26,30 +26,20 @@ internal sealed class ResultBatch : IThreadPoolWorkItem
     /// <summary>Hands <paramref name="calls"/> (their outcomes already read) to the thread pool, and empties the list.</summary>
     public static void Publish(CallDispatcher dispatcher, List<PendingCall> calls)
     {
-        if (calls.Count == 0)
+        if (calls.Count > 0)
         {
-            return;
+            ThreadPool.UnsafeQueueUserWorkItem(From(dispatcher, calls), preferLocal: false);
         }
-
-        var batch = new ResultBatch(dispatcher, [.. calls]);
-        calls.Clear();
-        ThreadPool.UnsafeQueueUserWorkItem(batch, preferLocal: false);
     }
 
     /// <summary>The completion of <paramref name="calls"/>, for the caller to run where it is; empties the list.</summary>
-    public static Action Take(CallDispatcher dispatcher, List<PendingCall> calls)
-    {
-        var batch = new ResultBatch(dispatcher, [.. calls]);
-        calls.Clear();
-        return batch.Execute;
-    }
+    public static Action Take(CallDispatcher dispatcher, List<PendingCall> calls) => From(dispatcher, calls).Execute;
 
-    /// <summary>Completes the calls on this thread, at once (after the reader thread has stopped).</summary>
-    public static void PublishHere(CallDispatcher dispatcher, List<PendingCall> calls)
+    private static ResultBatch From(CallDispatcher dispatcher, List<PendingCall> calls)
     {
         var batch = new ResultBatch(dispatcher, [.. calls]);
         calls.Clear();
-        batch.Execute();
+        return batch;
     }
 
     public void Execute()

@@ -29,18 +29,6 @@ internal sealed class FrameOutbox : IDisposable
         _socket = socket;
     }
 
-    /// <summary>False once a send failed: the peer is gone, and frames posted from then on are dropped.</summary>
-    public bool Healthy
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return !_broken;
-            }
-        }
-    }
-
     /// <summary>
     /// Queues a frame behind those already posted; nothing is sent until <see cref="Flush"/>. A large frame is not
     /// copied: <paramref name="frame"/> must stay untouched until the frame has been sent or the peer is gone.
