@@ -26,7 +26,6 @@ public sealed partial class WorkerPool : IAsyncDisposable
     private readonly WorkerPoolOptions _options;
     private readonly ValueCodec _codec;
     private readonly CallDispatcher _dispatcher;
-    private readonly ChannelListener? _listener;
     private readonly ChildWorkerSettings? _childSettings;
     private readonly PoolTelemetry _telemetry;
     private int _disposed;
@@ -39,7 +38,6 @@ public sealed partial class WorkerPool : IAsyncDisposable
         ILogger logger = _options.LoggerFactory?.CreateLogger<WorkerPool>() ?? NullLogger<WorkerPool>.Instance;
         if (_options.Isolation == Isolation.Process)
         {
-            _listener = new ChannelListener(logger);
             _childSettings = new ChildWorkerSettings(_options.WorkerStartTimeout, _options.MaxMessageBytes, _options.Serializer?.GetType().AssemblyQualifiedName, OneShot: false, _options.MemoryLimit);
         }
 
@@ -110,11 +108,6 @@ public sealed partial class WorkerPool : IAsyncDisposable
         }
 
         await _dispatcher.DrainAsync().ConfigureAwait(false);
-        if (_listener is not null)
-        {
-            await _listener.DisposeAsync().ConfigureAwait(false);
-        }
-
         _telemetry.Forget();
         SegmentCache.Clear();
     }
@@ -127,11 +120,6 @@ public sealed partial class WorkerPool : IAsyncDisposable
     {
         Interlocked.Exchange(ref _disposed, 1);
         await _dispatcher.TerminateAsync().ConfigureAwait(false);
-        if (_listener is not null)
-        {
-            await _listener.DisposeAsync().ConfigureAwait(false);
-        }
-
         _telemetry.Forget();
         SegmentCache.Clear();
     }
@@ -200,9 +188,6 @@ public sealed partial class WorkerPool : IAsyncDisposable
         return call.TypedTask;
     }
 
-    /// <summary>The private channel's listener (process isolation), for tests of its front door.</summary>
-    internal ChannelListener? Listener => _listener;
-
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
     private async Task<PoolSlot> StartSlotAsync(int index, CancellationToken cancellationToken)
@@ -212,7 +197,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
             return new ThreadSlot(_dispatcher, index, _options.Workers);
         }
 
-        ChildWorker child = await ChildWorker.StartAsync(_listener!, _childSettings!, cancellationToken).ConfigureAwait(false);
+        ChildWorker child = await ChildWorker.StartAsync(_childSettings!, cancellationToken).ConfigureAwait(false);
         return new ProcessSlot(_dispatcher, child, _codec, _options.PipelineDepth);
     }
 }

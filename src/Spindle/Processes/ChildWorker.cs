@@ -14,16 +14,23 @@ internal delegate void FrameHandler(ReadOnlySpan<byte> payload);
 /// </summary>
 internal sealed class ChildWorker : IDisposable
 {
-    private static long _nextWorkerId;
-
     [ThreadStatic]
     private static bool t_isReader;
 
-    private readonly Process _process;
+    /// <summary>Hello payload: the worker's pid.</summary>
+    public const int HelloBytes = 4;
+
+    /// <summary>How long a worker whose channel closed may take to exit before it is killed.</summary>
+    private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the report of an exit waits for the last of the worker's stderr.</summary>
+    private static readonly TimeSpan LastWordsGrace = TimeSpan.FromMilliseconds(500);
+
+    private readonly SpawnedProcess _process;
     private readonly FrameSocket _data;
     private readonly FrameSocket _control;
     private readonly FrameOutbox _outbox;
-    private readonly StderrTail _stderr;
+    private readonly WorkerStderr _stderr;
     private readonly TaskCompletionSource<WorkerExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private FrameHandler? _onResult;
     private Func<Action?>? _onBurstEnd;
@@ -40,7 +47,7 @@ internal sealed class ChildWorker : IDisposable
     private string? _protocolError;
     private Action<WorkerExit>? _onExit;
 
-    private ChildWorker(Process process, Socket data, Socket control, StderrTail stderr, int maxMessageBytes)
+    private ChildWorker(SpawnedProcess process, Socket data, Socket control, WorkerStderr stderr, int maxMessageBytes)
     {
         _process = process;
         _stderr = stderr;
@@ -59,62 +66,115 @@ internal sealed class ChildWorker : IDisposable
     /// <summary>True once <see cref="Close"/> or <see cref="Kill"/> asked the worker to go.</summary>
     public bool Stopping { get; private set; }
 
-    /// <summary>Starts a worker process and waits until it has connected and proven itself.</summary>
-    public static async Task<ChildWorker> StartAsync(ChannelListener listener, ChildWorkerSettings settings, CancellationToken cancellationToken, Action<int>? onLaunched = null)
+    /// <summary>
+    /// Starts a worker process and waits until it says it is ready. Its channel is two socket pairs whose other ends
+    /// only the worker holds (inherited at <see cref="WorkerEnvironment.DataDescriptor"/> and
+    /// <see cref="WorkerEnvironment.ControlDescriptor"/>): there is no address to connect to and no token to steal.
+    /// </summary>
+    public static async Task<ChildWorker> StartAsync(ChildWorkerSettings settings, CancellationToken cancellationToken, Action<int>? onLaunched = null)
     {
-        long workerId = Interlocked.Increment(ref _nextWorkerId);
-        Task<(Socket Data, Socket Control)> connected = listener.Expect(workerId);
-        var environment = new WorkerEnvironment(listener.SocketPath, listener.TokenHex, workerId, Environment.ProcessId,
-            settings.SerializerType, settings.MaxMessageBytes, settings.OneShot, settings.MemoryLimit);
-        Process? process = null;
-        var stderr = new StderrTail();
+        var environment = new WorkerEnvironment(Environment.ProcessId, settings.SerializerType, settings.MaxMessageBytes, settings.OneShot, settings.MemoryLimit);
+        (Socket data, Socket workerData) = Native.CreateSocketPair();
+        (Socket control, Socket workerControl) = Native.CreateSocketPair();
+        (int stderrRead, int stderrWrite) = Native.CreatePipe();
+        SpawnedProcess? process = null;
+        WorkerStderr? stderr = null;
+        ChildWorker? started = null;
         try
         {
-            process = await WorkerLauncher.StartAsync(environment).ConfigureAwait(false);
-            onLaunched?.Invoke(process.Id);
-            process.ErrorDataReceived += (_, e) =>
+            try
             {
-                if (e.Data is not null)
-                {
-                    stderr.Add(e.Data);
-                }
-            };
-            process.BeginErrorReadLine();
+                process = await WorkerLauncher.StartAsync(environment,
+                [
+                    ((int)workerData.Handle, WorkerEnvironment.DataDescriptor),
+                    ((int)workerControl.Handle, WorkerEnvironment.ControlDescriptor),
+                    (stderrWrite, 2),
+                ]).ConfigureAwait(false);
+            }
+            finally
+            {
+                // The worker has its copies; ours would keep its end of stream from ever arriving.
+                workerData.Dispose();
+                workerControl.Dispose();
+                _ = Native.CloseDescriptor(stderrWrite);
+            }
+
+            stderr = new WorkerStderr(stderrRead, process.Id);
+            stderrRead = -1;
+            onLaunched?.Invoke(process.Id);
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(settings.StartTimeout);
-            Task exited = process.WaitForExitAsync(timeout.Token);
-            Task first = await Task.WhenAny(connected, exited).ConfigureAwait(false);
-            if (first == connected && connected.IsCompletedSuccessfully)
+            bool ready;
+            try
             {
-                (Socket data, Socket control) = connected.Result;
-                var worker = new ChildWorker(process, data, control, stderr, settings.MaxMessageBytes);
-                process = null;
-                return worker;
+                ready = await ReceiveReadyAsync(control, process.Id, timeout.Token).ConfigureAwait(false);
             }
-
-            cancellationToken.ThrowIfCancellationRequested();
-            if (process.HasExited)
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                process.Kill();
                 throw new WorkerStartException(
-                    $"Worker process {process.Id} exited with code {process.ExitCode} before it connected. Started as: {WorkerLauncher.Describe()}",
-                    process.ExitCode, stderr.ToString());
+                    $"Worker process {process.Id} did not report ready within {settings.StartTimeout.TotalSeconds:0.#} s (WorkerStartTimeout). Started as: {WorkerLauncher.Describe()}",
+                    null, stderr.ToString());
             }
 
+            if (ready)
+            {
+                started = new ChildWorker(process, data, control, stderr, settings.MaxMessageBytes);
+                return started;
+            }
+
+            // End of stream before the hello: the worker is gone (or going); report how it ended.
+            if (!process.WaitForExit(ExitGrace))
+            {
+                process.Kill();
+            }
+
+            int exitCode = process.EndGroupAndReap();
+            stderr.WaitForEnd(LastWordsGrace);
             throw new WorkerStartException(
-                $"Worker process {process.Id} did not connect within {settings.StartTimeout.TotalSeconds:0.#} s (WorkerStartTimeout). Started as: {WorkerLauncher.Describe()}",
-                null, stderr.ToString());
+                $"Worker process {process.Id} exited with code {exitCode} before it was ready. Started as: {WorkerLauncher.Describe()}",
+                exitCode, stderr.ToString());
         }
         finally
         {
-            listener.Forget(workerId);
-            if (process is not null)
+            if (stderrRead >= 0)
             {
-                KillQuietly(process);
-                process.Dispose();
+                _ = Native.CloseDescriptor(stderrRead);
+            }
+
+            if (started is null)
+            {
+                process?.Dispose();
+                data.Dispose();
+                control.Dispose();
             }
         }
+    }
+
+    /// <summary>Reads the worker's hello (its pid) from the control connection; false at end of stream.</summary>
+    private static async Task<bool> ReceiveReadyAsync(Socket control, int processId, CancellationToken cancellationToken)
+    {
+        byte[] hello = new byte[Frame.HeaderSize + HelloBytes];
+        int got = 0;
+        while (got < hello.Length)
+        {
+            int n = await control.ReceiveAsync(hello.AsMemory(got), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+            {
+                return false;
+            }
+
+            got += n;
+        }
+
+        if (System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(hello) != HelloBytes || hello[4] != (byte)FrameKind.Hello
+            || System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(hello.AsSpan(Frame.HeaderSize)) != processId)
+        {
+            throw new WorkerStartException($"Worker process {processId} sent a malformed hello. Started as: {WorkerLauncher.Describe()}", null, string.Empty);
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -204,7 +264,7 @@ internal sealed class ChildWorker : IDisposable
     public void Kill()
     {
         Stopping = true;
-        KillQuietly(_process);
+        _process.Kill();
     }
 
     public void Dispose()
@@ -214,18 +274,6 @@ internal sealed class ChildWorker : IDisposable
         _data.Dispose();
         _control.Dispose();
         _process.Dispose();
-    }
-
-    private static void KillQuietly(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: false);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already exited.
-        }
     }
 
     private void StartReader()
@@ -289,33 +337,32 @@ internal sealed class ChildWorker : IDisposable
         {
             // A worker that breaks the protocol (a malformed or oversized frame) is killed and reported; nothing else is touched.
             _protocolError = e.Message;
-            KillQuietly(_process);
+            _process.Kill();
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            KillQuietly(_process);
+            _process.Kill();
         }
 
-        _ = ReportExitAsync();
+        ReportExit();
     }
 
-    private async Task ReportExitAsync()
+    /// <summary>
+    /// Runs once the channel has closed (the worker's descriptors are close-on-exec, so only the worker itself holds its
+    /// end): waits for the process to end, ends what is left of its process group, and reports how it ended.
+    /// </summary>
+    private void ReportExit()
     {
-        using (var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        if (!_process.WaitForExit(ExitGrace))
         {
-            try
-            {
-                await _process.WaitForExitAsync(grace.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Connection gone but process still there (stuck closing): it cannot serve any more.
-                KillQuietly(_process);
-                await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-            }
+            // Connection gone but process still there (stuck closing): it cannot serve any more.
+            _process.Kill();
+            _process.WaitForExit(Timeout.InfiniteTimeSpan);
         }
 
-        WorkerExit exit = WorkerExit.From(ProcessId, _process.ExitCode, _stderr.ToString());
+        int exitCode = _process.EndGroupAndReap();
+        _stderr.WaitForEnd(LastWordsGrace);
+        WorkerExit exit = WorkerExit.From(ProcessId, exitCode, _stderr.ToString());
         if (_protocolError is not null)
         {
             exit = exit with { Cause = $"the worker broke the channel's protocol ({_protocolError}) and was killed" };

@@ -1,32 +1,42 @@
 namespace Spindle.Processes;
 
-/// <summary>The environment variables that turn a process into a worker; read once and cleared so user code never inherits them.</summary>
+/// <summary>
+/// What turns a process into a worker: its channel arrives as two inherited descriptors at fixed numbers, and these
+/// environment variables say so and carry its settings. Nothing here is secret: the channel needs no token, because
+/// only the worker holds the other ends of the parent's socket pairs.
+/// </summary>
 internal sealed record WorkerEnvironment(
-    string ChannelPath,
-    string TokenHex,
-    long WorkerId,
     int ParentProcessId,
     string? SerializerType,
     int MaxMessageBytes,
     bool OneShot,
     long? MemoryLimit = null)
 {
-    public const string ChannelVariable = "SPINDLE_WORKER_CHANNEL";
-    private const string TokenVariable = "SPINDLE_WORKER_TOKEN";
-    private const string IdVariable = "SPINDLE_WORKER_ID";
+    /// <summary>Where the worker finds its end of the data connection (calls and results).</summary>
+    public const int DataDescriptor = 3;
+
+    /// <summary>Where the worker finds its end of the control connection (its hello, then cancellations).</summary>
+    public const int ControlDescriptor = 4;
+
+    private const string ChannelVariable = "SPINDLE_WORKER_CHANNEL";
     private const string ParentVariable = "SPINDLE_WORKER_PARENT";
     private const string SerializerVariable = "SPINDLE_WORKER_SERIALIZER";
     private const string MaxMessageVariable = "SPINDLE_WORKER_MAX_MESSAGE";
     private const string OneShotVariable = "SPINDLE_WORKER_ONE_SHOT";
     private const string MemoryLimitVariable = "SPINDLE_WORKER_MEMORY_LIMIT";
 
-    public static bool IsWorker => Environment.GetEnvironmentVariable(ChannelVariable) is not null;
+    /// <summary>
+    /// Whether this process was started as a worker: the channel variable is set and names this process's parent. A
+    /// program a worker starts inherits the variables but not the descriptors, and its parent is the worker.
+    /// </summary>
+    public static bool IsWorker =>
+        Environment.GetEnvironmentVariable(ChannelVariable) is not null
+        && Environment.GetEnvironmentVariable(ParentVariable) is { } parent
+        && (!Native.IsLinux || parent == Native.ParentProcessId().ToString(System.Globalization.NumberFormatInfo.InvariantInfo));
 
     public void WriteTo(IDictionary<string, string?> environment)
     {
-        environment[ChannelVariable] = ChannelPath;
-        environment[TokenVariable] = TokenHex;
-        environment[IdVariable] = WorkerId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        environment[ChannelVariable] = $"{DataDescriptor},{ControlDescriptor}";
         environment[ParentVariable] = ParentProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         environment[SerializerVariable] = SerializerType;
         environment[MaxMessageVariable] = MaxMessageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -34,6 +44,7 @@ internal sealed record WorkerEnvironment(
         environment[MemoryLimitVariable] = MemoryLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Reads the settings and clears the variables from .NET's copy of the environment, so user code does not see them.</summary>
     public static WorkerEnvironment ReadAndClear()
     {
         string Take(string name, bool required = true)
@@ -44,12 +55,10 @@ internal sealed record WorkerEnvironment(
         }
 
         // Convert's base-10 parsing is culture-free: the first touch of any CultureInfo costs a new worker ~2 ms.
+        _ = Take(ChannelVariable);
         string serializer = Take(SerializerVariable, required: false);
         string memoryLimit = Take(MemoryLimitVariable, required: false);
         return new WorkerEnvironment(
-            Take(ChannelVariable),
-            Take(TokenVariable),
-            Convert.ToInt64(Take(IdVariable), 10),
             Convert.ToInt32(Take(ParentVariable), 10),
             serializer.Length == 0 ? null : serializer,
             Convert.ToInt32(Take(MaxMessageVariable), 10),

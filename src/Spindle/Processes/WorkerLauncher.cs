@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 
 namespace Spindle.Processes;
@@ -16,50 +15,46 @@ internal static class WorkerLauncher
     private const string WorkerHostFile = "Spindle.Worker.dll";
 
     private static readonly Lazy<LaunchCommand> Command = new(FindCommand);
-    private static readonly BlockingCollection<(ProcessStartInfo Info, TaskCompletionSource<Process> Started)> Requests = new();
+    private static readonly BlockingCollection<LaunchRequest> Requests = new();
     private static readonly Lazy<Thread> LaunchThread = new(StartLaunchThread);
 
     /// <summary>How this app starts its workers (a description for errors and logs).</summary>
     public static string Describe() => Command.Value.Description;
 
-    public static Task<Process> StartAsync(WorkerEnvironment worker)
+    /// <summary>
+    /// Starts a worker process with <paramref name="descriptors"/> placed at their numbers (its channel ends, its stderr
+    /// pipe). Every launch happens on one thread that lives as long as this process: PR_SET_PDEATHSIG, which a worker
+    /// arms, fires when the *thread* that started it exits.
+    /// </summary>
+    public static Task<SpawnedProcess> StartAsync(WorkerEnvironment worker, (int Descriptor, int Number)[] descriptors)
     {
         LaunchCommand command = Command.Value;
-        var info = new ProcessStartInfo(command.FileName)
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
         {
-            UseShellExecute = false,
-            RedirectStandardError = true,
-            RedirectStandardInput = false,
-            RedirectStandardOutput = false,
-        };
-        foreach (string argument in command.Arguments)
-        {
-            info.ArgumentList.Add(argument);
+            environment[(string)entry.Key] = (string?)entry.Value;
         }
 
-        worker.WriteTo(info.Environment);
-
-        // PR_SET_PDEATHSIG fires when the *thread* that forked the child exits, so all workers are forked from one
-        // thread that lives as long as this process.
-        var started = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
+        worker.WriteTo(environment);
+        var request = new LaunchRequest(command, environment, descriptors);
         _ = LaunchThread.Value;
-        Requests.Add((info, started));
-        return started.Task;
+        Requests.Add(request);
+        return request.Started.Task;
     }
 
     private static Thread StartLaunchThread()
     {
         var thread = new Thread(() =>
         {
-            foreach ((ProcessStartInfo info, TaskCompletionSource<Process> started) in Requests.GetConsumingEnumerable())
+            foreach (LaunchRequest request in Requests.GetConsumingEnumerable())
             {
                 try
                 {
-                    started.TrySetResult(Process.Start(info) ?? throw new InvalidOperationException($"Could not start '{info.FileName}'."));
+                    request.Started.TrySetResult(SpawnedProcess.Start(request.Command.FileName, request.Command.Arguments, request.Environment, request.Descriptors));
                 }
-                catch (Exception e)
+                catch (Exception e) when (e is IOException or PlatformNotSupportedException)
                 {
-                    started.TrySetException(new WorkerStartException($"Could not start a worker process with '{info.FileName}': {e.Message}", null, string.Empty, e));
+                    request.Started.TrySetException(new WorkerStartException($"Could not start a worker process with '{request.Command.FileName}': {e.Message}", null, string.Empty, e));
                 }
             }
         })
@@ -163,4 +158,9 @@ internal static class WorkerLauncher
     }
 
     private sealed record LaunchCommand(string FileName, IReadOnlyList<string> Arguments, string Description);
+
+    private sealed record LaunchRequest(LaunchCommand Command, Dictionary<string, string?> Environment, (int Descriptor, int Number)[] Descriptors)
+    {
+        public TaskCompletionSource<SpawnedProcess> Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 }

@@ -3,7 +3,7 @@ namespace Spindle.Wire;
 /// <summary>What a frame between a parent and a worker carries.</summary>
 internal enum FrameKind : byte
 {
-    /// <summary>Worker to parent, first frame on each connection: the token, the worker id and the connection's role.</summary>
+    /// <summary>Worker to parent, first frame on the control connection: the worker's pid, once it is ready to serve.</summary>
     Hello = 1,
 
     /// <summary>Parent to worker: run one call (or one chunk of a map).</summary>

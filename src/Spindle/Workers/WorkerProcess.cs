@@ -134,12 +134,10 @@ public sealed class WorkerProcess : IWorker, IAsyncDisposable
     private async Task RunAsync()
     {
         await Task.Yield();
-        var listener = new ChannelListener(NullLogger.Instance);
-        await using ConfiguredAsyncDisposable _ = listener.ConfigureAwait(false);
         var settings = new ChildWorkerSettings(StartTimeout, Frame.DefaultMaxMessageBytes, SerializerType: null, OneShot: true);
         try
         {
-            _child = await ChildWorker.StartAsync(listener, settings, CancellationToken.None, pid =>
+            _child = await ChildWorker.StartAsync(settings, CancellationToken.None, pid =>
             {
                 Volatile.Write(ref _processId, pid);
                 _launched.Set();
@@ -147,7 +145,7 @@ public sealed class WorkerProcess : IWorker, IAsyncDisposable
         }
         catch (WorkerStartException e) when (_killRequested && e.ExitCode is { } code)
         {
-            // Killed before it connected: that is how it ended, not a failure to start.
+            // Killed before it was ready: that is how it ended, not a failure to start.
             Exit = WorkerExit.From(Id, code, e.StandardErrorTail);
             Exception = new WorkerCrashedException(Exit);
             _finished = true;

@@ -1,49 +1,46 @@
-using System.Buffers.Binary;
-using System.Net.Sockets;
+using System.Diagnostics;
 using Spindle.Pools;
-using Spindle.Processes;
 using Spindle.Tests.Support;
-using Spindle.Workers;
 
 namespace Spindle.Tests.Faults;
 
-/// <summary>A rogue client on the private channel is refused and harms nothing.</summary>
+/// <summary>
+/// The private channel is two socket pairs whose other ends only the worker holds: there is no address another
+/// process could connect to, no token to steal, and nothing a worker starts inherits it.
+/// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public class PrivateChannelTests
 {
     [Fact]
-    public async Task ChannelDirectoryAndSocket_AreOwnerOnly()
+    public async Task WorkerChannel_IsOnlyInTheWorker_NotInProgramsItStarts()
     {
         await using WorkerPool pool = TestPools.Process();
-        ChannelListener listener = pool.Listener!;
+        (int pid, string[] own, string children) = await pool.RunAsync(() =>
+        {
+            string[] own = [new FileInfo("/proc/self/fd/3").LinkTarget ?? string.Empty, new FileInfo("/proc/self/fd/4").LinkTarget ?? string.Empty];
+            using var shell = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "for f in /proc/$$/fd/*; do readlink $f; done"]) { RedirectStandardOutput = true })!;
+            string listing = shell.StandardOutput.ReadToEnd();
+            shell.WaitForExit();
+            return (Environment.ProcessId, own, listing);
+        }).Within("a call that lists descriptors");
 
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(RuntimeDirectory.UserRoot));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(listener.Directory));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(listener.SocketPath));
+        Assert.All(own, end => Assert.StartsWith("socket:", end, StringComparison.Ordinal));
+        Assert.DoesNotContain("socket:", children, StringComparison.Ordinal);
+        Assert.NotEqual(Environment.ProcessId, pid);
     }
 
-    [Theory]
-    [InlineData("wrong token")]
-    [InlineData("garbage")]
-    [InlineData("huge length")]
-    [InlineData("right token, unknown worker")]
-    public async Task RogueClient_IsRefused_AndThePoolServesOn(string attack)
+    [Fact]
+    public async Task WorkerEnvironment_HoldsNoSecret()
     {
         await using WorkerPool pool = TestPools.Process();
         int pid = await pool.RunAsync(() => Environment.ProcessId).Within("first call");
-        ChannelListener listener = pool.Listener!;
-        int rejectedBefore = listener.RejectedConnections;
 
-        using var rogue = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await rogue.ConnectAsync(new UnixDomainSocketEndPoint(listener.SocketPath));
-        await rogue.SendAsync(Hello(attack, listener.TokenHex));
-
-        byte[] buffer = new byte[16];
-        using var timeout = new CancellationTokenSource(Bounded.Unexpected);
-        int read = await rogue.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
-        Assert.Equal(0, read);
-        await Bounded.Eventually(() => listener.RejectedConnections == rejectedBefore + 1, "the rogue connection is counted as refused");
-        Assert.Equal(pid, await pool.RunAsync(() => Environment.ProcessId).Within("call after the attack"));
+        // What the kernel keeps (and a worker's children inherit), not .NET's copy of the environment.
+        string[] variables = File.ReadAllText($"/proc/{pid}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        string[] spindle = [.. variables.Where(v => v.StartsWith("SPINDLE_", StringComparison.Ordinal))];
+        Assert.NotEmpty(spindle);
+        Assert.DoesNotContain(spindle, v => v.Contains("TOKEN", StringComparison.Ordinal));
+        Assert.All(spindle, v => Assert.DoesNotMatch("[0-9A-Fa-f]{32}", v));
     }
 
     [Fact]
@@ -58,32 +55,5 @@ public class PrivateChannelTests
         Assert.Contains("MaxMessageBytes", tooBigArgument.Message, StringComparison.Ordinal);
         Assert.Contains("MaxMessageBytes", tooBigResult.Message, StringComparison.Ordinal);
         Assert.Equal(pid, await pool.RunAsync(() => Environment.ProcessId).Within("call after the refusals"));
-    }
-
-    private static byte[] Hello(string attack, string tokenHex)
-    {
-        byte[] frame = new byte[5 + ChannelListener.HelloBytes];
-        BinaryPrimitives.WriteInt32LittleEndian(frame, ChannelListener.HelloBytes);
-        frame[4] = 1;
-        byte[] token = Convert.FromHexString(tokenHex);
-        switch (attack)
-        {
-            case "wrong token":
-                token[0] ^= 0xFF;
-                token.CopyTo(frame, 5);
-                break;
-            case "garbage":
-                Random.Shared.NextBytes(frame);
-                break;
-            case "huge length":
-                BinaryPrimitives.WriteInt32LittleEndian(frame, int.MaxValue);
-                break;
-            default:
-                token.CopyTo(frame, 5);
-                BinaryPrimitives.WriteInt64LittleEndian(frame.AsSpan(5 + ChannelListener.TokenBytes), long.MaxValue);
-                break;
-        }
-
-        return frame;
     }
 }

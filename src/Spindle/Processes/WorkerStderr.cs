@@ -1,0 +1,122 @@
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
+namespace Spindle.Processes;
+
+/// <summary>
+/// A worker's standard error: read from its pipe on a thread of its own, forwarded to this process's
+/// <see cref="Console.Error"/> as it arrives, and the last lines kept for crash reports, plus the runtime's own crash
+/// headline ("Stack overflow.", "Unhandled exception.", …), which a long stack trace would push out.
+/// </summary>
+/// <remarks>
+/// Memory stays bounded whatever the worker writes (a <c>\r</c> progress bar never ends its line): output is forwarded
+/// in the chunks it is read in, never gathered into lines, and the tail keeps at most <see cref="TailLines"/> lines of at
+/// most <see cref="TailLineChars"/> characters. The pipe's write end is inherited by the worker's own children, so its
+/// end of file says nothing about the worker's exit; <see cref="WaitForEnd"/> only gives the last words time to arrive.
+/// </remarks>
+internal sealed class WorkerStderr
+{
+    public const int TailLines = 20;
+    public const int TailLineChars = 1024;
+    private const int ChunkBytes = 16 * 1024;
+    private static readonly string[] Headlines = ["Stack overflow", "Unhandled exception", "Process terminated", "FailFast", "OutOfMemory", WorkerSession.MemoryLimitMessage];
+
+    private readonly FileStream _pipe;
+    private readonly Queue<string> _lines = new();
+    private readonly StringBuilder _partial = new();
+    private readonly Lock _gate = new();
+    private readonly ManualResetEventSlim _ended = new();
+    private readonly Decoder _decoder = Encoding.UTF8.GetDecoder();
+    private string? _headline;
+    private bool _headlineDropped;
+    private bool _partialCut;
+
+    /// <summary>Starts reading the pipe's read end <paramref name="readDescriptor"/>, which this object now owns.</summary>
+    public WorkerStderr(int readDescriptor, int processId)
+    {
+        _pipe = new FileStream(new SafeFileHandle(readDescriptor, ownsHandle: true), FileAccess.Read, bufferSize: 0);
+        new Thread(ReadLoop) { IsBackground = true, Name = $"Spindle worker {processId} stderr" }.Start();
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for the end of the output (every writer gone).</summary>
+    public bool WaitForEnd(TimeSpan timeout) => _ended.Wait(timeout);
+
+    public override string ToString()
+    {
+        lock (_gate)
+        {
+            IEnumerable<string> lines = _partial.Length > 0 ? _lines.Append(_partial.ToString()) : _lines;
+            string tail = string.Join(Environment.NewLine, lines);
+            return _headlineDropped ? $"{_headline}{Environment.NewLine}…{Environment.NewLine}{tail}" : tail;
+        }
+    }
+
+    private void ReadLoop()
+    {
+        byte[] bytes = new byte[ChunkBytes];
+        char[] chars = new char[Encoding.UTF8.GetMaxCharCount(ChunkBytes)];
+        try
+        {
+            int read;
+            while ((read = _pipe.Read(bytes, 0, bytes.Length)) > 0)
+            {
+                int count = _decoder.GetChars(bytes, 0, read, chars, 0, flush: false);
+                Console.Error.Write(chars, 0, count);
+                Keep(chars.AsSpan(0, count));
+            }
+        }
+        catch (IOException)
+        {
+            // A broken pipe ends the output like end of file.
+        }
+        finally
+        {
+            _pipe.Dispose();
+            _ended.Set();
+        }
+    }
+
+    private void Keep(ReadOnlySpan<char> text)
+    {
+        lock (_gate)
+        {
+            foreach (char c in text)
+            {
+                if (c == '\n')
+                {
+                    EndLine();
+                }
+                else if (_partial.Length < TailLineChars)
+                {
+                    _partial.Append(c);
+                }
+                else
+                {
+                    _partialCut = true;
+                }
+            }
+        }
+    }
+
+    private void EndLine()
+    {
+        if (_partial.Length > 0 && _partial[^1] == '\r')
+        {
+            _partial.Length--;
+        }
+
+        string line = _partialCut ? _partial.Append('…').ToString() : _partial.ToString();
+        _partial.Clear();
+        _partialCut = false;
+        if (_headline is null && Array.Exists(Headlines, h => line.Contains(h, StringComparison.Ordinal)))
+        {
+            _headline = line;
+        }
+
+        _lines.Enqueue(line);
+        if (_lines.Count > TailLines && ReferenceEquals(_lines.Dequeue(), _headline))
+        {
+            _headlineDropped = true;
+        }
+    }
+}
