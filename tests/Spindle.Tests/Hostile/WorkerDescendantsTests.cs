@@ -17,7 +17,7 @@ public class WorkerDescendantsTests
     public async Task CallThatStartsAChildThenHangs_EndsByCallTimeout_AndTheNextCallRuns()
     {
         string pidFile = Path.GetTempFileName();
-        await using WorkerPool pool = TestPools.Process(configure: o => o.CallTimeout = TimeSpan.FromSeconds(2));
+        WorkerPool pool = TestPools.Process(configure: o => o.CallTimeout = TimeSpan.FromSeconds(2));
         try
         {
             Task<int> hung = pool.RunAsync(path => StartSleeperThen(path, hang: true), pidFile);
@@ -30,6 +30,7 @@ public class WorkerDescendantsTests
         finally
         {
             await KillSleeper(pidFile);
+            await pool.DisposeWithinAsync();
         }
     }
 
@@ -39,7 +40,7 @@ public class WorkerDescendantsTests
     public async Task WorkerThatStartedAChild_Dies_CrashIsReportedAtOnce_AndTheChildIsEnded(DeathKind death)
     {
         string pidFile = Path.GetTempFileName();
-        await using WorkerPool pool = TestPools.Process();
+        WorkerPool pool = TestPools.Process();
         try
         {
             Task<int> dying = pool.RunAsync((path, kind) =>
@@ -58,6 +59,7 @@ public class WorkerDescendantsTests
         finally
         {
             await KillSleeper(pidFile);
+            await pool.DisposeWithinAsync();
         }
     }
 
@@ -65,7 +67,7 @@ public class WorkerDescendantsTests
     public async Task WorkerKilledFromOutside_WhileItsChildHoldsStderr_IsReportedAndReplaced()
     {
         string pidFile = Path.GetTempFileName();
-        await using WorkerPool pool = TestPools.Process();
+        WorkerPool pool = TestPools.Process();
         try
         {
             int worker = await pool.RunAsync(() => Environment.ProcessId).Within("first call");
@@ -81,6 +83,7 @@ public class WorkerDescendantsTests
         finally
         {
             await KillSleeper(pidFile);
+            await pool.DisposeWithinAsync();
         }
     }
 
