@@ -85,6 +85,58 @@ public sealed partial class WorkerPool
     public Task<TResult> RunAsync<T1, TResult>(Func<T1, CancellationToken, TResult> fn, T1 arg1, CallOptions options, CancellationToken cancellationToken = default) =>
         Submit(fn, [arg1], static (f, a, ct) => ((Func<T1, CancellationToken, TResult>)f)((T1)a[0]!, ct), CallFlags.None, cancellationToken, options);
 
+    /// <summary>Runs <paramref name="fn"/> with two arguments on a worker and returns its result with per-call <paramref name="options"/> (timeout, retries).</summary>
+    public Task<TResult> RunAsync<T1, T2, TResult>(Func<T1, T2, TResult> fn, T1 arg1, T2 arg2, CallOptions options, CancellationToken cancellationToken = default) =>
+        Submit(fn, [arg1, arg2], static (f, a, _) => ((Func<T1, T2, TResult>)f)((T1)a[0]!, (T2)a[1]!), CallFlags.None, cancellationToken, options);
+
+    /// <summary>Runs <paramref name="fn"/> with three arguments on a worker and returns its result with per-call <paramref name="options"/> (timeout, retries).</summary>
+    public Task<TResult> RunAsync<T1, T2, T3, TResult>(Func<T1, T2, T3, TResult> fn, T1 arg1, T2 arg2, T3 arg3, CallOptions options, CancellationToken cancellationToken = default) =>
+        Submit(fn, [arg1, arg2, arg3], static (f, a, _) => ((Func<T1, T2, T3, TResult>)f)((T1)a[0]!, (T2)a[1]!, (T3)a[2]!), CallFlags.None, cancellationToken, options);
+
+    /// <summary>Runs <paramref name="fn"/> with four arguments on a worker and returns its result with per-call <paramref name="options"/> (timeout, retries).</summary>
+    public Task<TResult> RunAsync<T1, T2, T3, T4, TResult>(Func<T1, T2, T3, T4, TResult> fn, T1 arg1, T2 arg2, T3 arg3, T4 arg4, CallOptions options, CancellationToken cancellationToken = default) =>
+        Submit(fn, [arg1, arg2, arg3, arg4], static (f, a, _) => ((Func<T1, T2, T3, T4, TResult>)f)((T1)a[0]!, (T2)a[1]!, (T3)a[2]!, (T4)a[3]!), CallFlags.None, cancellationToken, options);
+
+    /// <summary>Runs <paramref name="fn"/> on a worker with per-call <paramref name="options"/> (timeout, retries).</summary>
+    public Task RunAsync(Action fn, CallOptions options, CancellationToken cancellationToken = default) =>
+        Submit<object?>(fn, [], static (f, _, _) => { ((Action)f)(); return null; }, CallFlags.None, cancellationToken, options);
+
+    /// <summary>Runs <paramref name="fn"/>(<paramref name="arg1"/>) on a worker with per-call <paramref name="options"/> (timeout, retries).</summary>
+    public Task RunAsync<T1>(Action<T1> fn, T1 arg1, CallOptions options, CancellationToken cancellationToken = default) =>
+        Submit<object?>(fn, [arg1], static (f, a, _) => { ((Action<T1>)f)((T1)a[0]!); return null; }, CallFlags.None, cancellationToken, options);
+
+    /// <summary>Runs <paramref name="fn"/> with two arguments on a worker with per-call <paramref name="options"/> (timeout, retries).</summary>
+    public Task RunAsync<T1, T2>(Action<T1, T2> fn, T1 arg1, T2 arg2, CallOptions options, CancellationToken cancellationToken = default) =>
+        Submit<object?>(fn, [arg1, arg2], static (f, a, _) => { ((Action<T1, T2>)f)((T1)a[0]!, (T2)a[1]!); return null; }, CallFlags.None, cancellationToken, options);
+
+    /// <summary>Runs the async <paramref name="fn"/> on a worker and returns its result with per-call <paramref name="options"/> (timeout, retries).</summary>
+    public Task<TResult> RunAsync<TResult>(Func<Task<TResult>> fn, CallOptions options, CancellationToken cancellationToken = default) =>
+        Submit(fn, [], static (f, _, _) => ((Func<Task<TResult>>)f)().GetAwaiter().GetResult(), CallFlags.None, cancellationToken, options);
+
+    /// <summary>Runs the async <paramref name="fn"/>(<paramref name="arg1"/>) on a worker and returns its result with per-call <paramref name="options"/> (timeout, retries).</summary>
+    public Task<TResult> RunAsync<T1, TResult>(Func<T1, Task<TResult>> fn, T1 arg1, CallOptions options, CancellationToken cancellationToken = default) =>
+        Submit(fn, [arg1], static (f, a, _) => ((Func<T1, Task<TResult>>)f)((T1)a[0]!).GetAwaiter().GetResult(), CallFlags.None, cancellationToken, options);
+
+    /// <summary>Runs the async <paramref name="fn"/> on a worker with per-call <paramref name="options"/> (timeout, retries).</summary>
+    public Task RunAsync(Func<Task> fn, CallOptions options, CancellationToken cancellationToken = default) =>
+        Submit<object?>(fn, [], static (f, _, _) => { ((Func<Task>)f)().GetAwaiter().GetResult(); return null; }, CallFlags.None, cancellationToken, options);
+
+    /// <summary>Runs <paramref name="fn"/> on a worker, passing it the call's cancellation token, and returns its result with per-call <paramref name="options"/> (timeout, retries).</summary>
+    public Task<TResult> RunAsync<TResult>(Func<CancellationToken, TResult> fn, CallOptions options, CancellationToken cancellationToken = default) =>
+        Submit(fn, [], static (f, _, ct) => ((Func<CancellationToken, TResult>)f)(ct), CallFlags.None, cancellationToken, options);
+
+    /// <summary>Runs the async <paramref name="fn"/> on a worker, passing it the call's cancellation token, and returns its result with per-call <paramref name="options"/> (timeout, retries).</summary>
+    public Task<TResult> RunAsync<TResult>(Func<CancellationToken, Task<TResult>> fn, CallOptions options, CancellationToken cancellationToken = default) =>
+        Submit(fn, [], static (f, _, ct) => ((Func<CancellationToken, Task<TResult>>)f)(ct).GetAwaiter().GetResult(), CallFlags.None, cancellationToken, options);
+
+    /// <summary>Runs the async <paramref name="fn"/>(<paramref name="arg1"/>, token) on a worker and returns its result with per-call <paramref name="options"/> (timeout, retries).</summary>
+    public Task<TResult> RunAsync<T1, TResult>(Func<T1, CancellationToken, Task<TResult>> fn, T1 arg1, CallOptions options, CancellationToken cancellationToken = default) =>
+        Submit(fn, [arg1], static (f, a, ct) => ((Func<T1, CancellationToken, Task<TResult>>)f)((T1)a[0]!, ct).GetAwaiter().GetResult(), CallFlags.None, cancellationToken, options);
+
+    /// <summary>Runs <paramref name="fn"/> on a worker, passing it the call's cancellation token with per-call <paramref name="options"/> (timeout, retries).</summary>
+    public Task RunAsync(Action<CancellationToken> fn, CallOptions options, CancellationToken cancellationToken = default) =>
+        Submit<object?>(fn, [], static (f, _, ct) => { ((Action<CancellationToken>)f)(ct); return null; }, CallFlags.None, cancellationToken, options);
+
     /// <summary>Runs any delegate with arguments given as an array; the result is boxed (null for void).</summary>
     public Task<object?> RunDelegateAsync(Delegate fn, object?[] args, CancellationToken cancellationToken = default) =>
         RunDelegateAsync(fn, args, options: null, cancellationToken);
