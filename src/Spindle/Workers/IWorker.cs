@@ -1,7 +1,11 @@
 namespace Spindle.Workers;
 
 /// <summary>One unit of execution running one delegate: a <see cref="WorkerProcess"/> or a <see cref="WorkerThread"/>.</summary>
-public interface IWorker
+/// <remarks>
+/// Disposing a process that is still running kills it and waits until it is gone; a thread cannot be killed, so disposing
+/// a running <see cref="WorkerThread"/> returns at once and leaves it to finish.
+/// </remarks>
+public interface IWorker : IAsyncDisposable
 {
     /// <summary>The process id (for a process) or managed thread id (for a thread); 0 before <see cref="Start"/> for a process.</summary>
     int Id { get; }

@@ -12,7 +12,7 @@ namespace Spindle.Workers;
 /// a crash stays inside it. Captured variables and arguments are copied to the process; changes made there do
 /// not flow back. What it writes to stdout and stderr appears on this process's console.
 /// </summary>
-public sealed class WorkerProcess : IWorker, IAsyncDisposable
+public sealed class WorkerProcess : IWorker
 {
     private static readonly ValueCodec Codec = new(custom: null);
 

@@ -58,6 +58,9 @@ public sealed class WorkerThread : IWorker
     /// <inheritdoc />
     public Task JoinAsync(CancellationToken cancellationToken = default) => _finished.Task.WaitAsync(cancellationToken);
 
+    /// <summary>Returns at once: a thread cannot be stopped from outside, so a running one is left to finish.</summary>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
     private void Body()
     {
         try
