@@ -4,6 +4,7 @@ using Spindle.Lab.Os;
 using Spindle.Lab.Running;
 using Spindle.Pools;
 using Spindle.Sync;
+using Spindle.Interop;
 
 namespace Spindle.Lab.Experiments;
 

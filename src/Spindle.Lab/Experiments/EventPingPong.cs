@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Spindle.Lab.Os;
 using Spindle.Sync;
+using Spindle.Interop;
 
 namespace Spindle.Lab.Experiments;
 

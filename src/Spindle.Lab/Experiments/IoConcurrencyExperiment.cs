@@ -3,6 +3,7 @@ using Spindle.Lab.Model;
 using Spindle.Lab.Os;
 using Spindle.Lab.Running;
 using Spindle.Pools;
+using Spindle.Interop;
 
 namespace Spindle.Lab.Experiments;
 

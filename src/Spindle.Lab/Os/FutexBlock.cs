@@ -1,4 +1,5 @@
 using Spindle.Sync;
+using Spindle.Interop;
 
 namespace Spindle.Lab.Os;
 

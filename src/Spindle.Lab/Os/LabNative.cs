@@ -1,8 +1,9 @@
 using System.Runtime.InteropServices;
+using Spindle.Interop;
 
 namespace Spindle.Lab.Os;
 
-/// <summary>The raw system calls the experiments compare against: pipes, affinity, a blocking sleep (futexes: <see cref="Spindle.Sync.Futex"/>).</summary>
+/// <summary>The raw system calls the experiments compare against: pipes, affinity, a blocking sleep (futexes: <see cref="Spindle.Interop.Futex"/>).</summary>
 internal static unsafe partial class LabNative
 {
     private const int OpenReadOnly = 0;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Spindle.Interop;
 
 namespace Spindle.Lab.Os;
 

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
-using Spindle.Processes;
+using Spindle.Interop;
 
 namespace Spindle.Ipc;
 

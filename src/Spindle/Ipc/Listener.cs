@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Spindle.Processes;
+using Spindle.Interop;
 
 namespace Spindle.Ipc;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Spindle.Wire;
+using Spindle.Interop;
 
 namespace Spindle.Processes;
 

@@ -1,3 +1,4 @@
+using Spindle.Interop;
 namespace Spindle.Processes;
 
 /// <summary>

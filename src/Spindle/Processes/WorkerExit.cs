@@ -1,3 +1,4 @@
+using Spindle.Interop;
 namespace Spindle.Processes;
 
 /// <summary>How a worker process ended: exit code or signal, in plain words, with the last of its stderr.</summary>

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Spindle.Calls;
 using Spindle.Calls.Serialization;
 using Spindle.Wire;
+using Spindle.Interop;
 
 namespace Spindle.Processes;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
+using Spindle.Interop;
 
 namespace Spindle.Processes;
 

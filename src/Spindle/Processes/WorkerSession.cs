@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Spindle.Calls;
 using Spindle.Wire;
+using Spindle.Interop;
 
 namespace Spindle.Processes;
 

@@ -1,4 +1,4 @@
-using Spindle.Processes;
+using Spindle.Interop;
 
 namespace Spindle.Shared;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using Spindle.Processes;
+using Spindle.Interop;
 
 namespace Spindle.Shared;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using Spindle.Processes;
+using Spindle.Interop;
 
 namespace Spindle.Shared;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Spindle.Interop;
 
 namespace Spindle.Sync;
 

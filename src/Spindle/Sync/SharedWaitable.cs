@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Spindle.Processes;
 using Spindle.Shared;
+using Spindle.Interop;
 
 namespace Spindle.Sync;
 

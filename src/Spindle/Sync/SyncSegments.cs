@@ -1,4 +1,5 @@
 using Spindle.Shared;
+using Spindle.Interop;
 
 namespace Spindle.Sync;
 

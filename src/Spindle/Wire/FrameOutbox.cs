@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
-using Spindle.Processes;
+using Spindle.Interop;
 
 namespace Spindle.Wire;
 

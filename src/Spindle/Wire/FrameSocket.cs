@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using Spindle.Processes;
+using Spindle.Interop;
 
 namespace Spindle.Wire;
 

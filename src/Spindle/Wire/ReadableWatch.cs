@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Spindle.Interop;
 
 namespace Spindle.Wire;
 
@@ -24,7 +25,7 @@ internal struct ReadableWatch
 
     /// <summary>Returns when data is waiting, or when watching gave up (or is backing off): the caller then blocks.</summary>
     public void WaitBriefly(System.Runtime.InteropServices.SafeHandle socket) =>
-        WaitBriefly(static s => Processes.Native.BytesAvailable(s) > 0, socket);
+        WaitBriefly(static s => Interop.Native.BytesAvailable(s) > 0, socket);
 
     /// <summary>
     /// Watches <paramref name="ready"/> the same way: true as soon as it holds, false when watching gave up (or is

@@ -1,4 +1,5 @@
 using Spindle.Lab.Experiments.Channels;
+using Spindle.Interop;
 
 namespace Spindle.Lab.Tests.Running;
 

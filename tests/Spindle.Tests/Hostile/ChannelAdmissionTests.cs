@@ -7,6 +7,7 @@ namespace Spindle.Tests.Hostile;
 /// The worker channel has no front door to flood: a pool listens on nothing, so no local process can hold
 /// half-finished hellos open against it, and a crashed worker's replacement always gets in.
 /// </summary>
+[Collection(SerialCollection.Name)]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public class ChannelAdmissionTests
 {

@@ -63,24 +63,25 @@ public class StderrFloodTests
             await using WorkerPool pool = TestPools.Process();
             var crash = await Assert.ThrowsAsync<WorkerCrashedException>(() => pool.RunAsync(static () =>
             {
+                for (int i = 0; i < 1000; i++)
+                {
+                    Console.Error.Write($"line {i}\n");
+                }
+
                 string chunk = new('x', 1 << 20);
                 for (int i = 0; i < 16; i++)
                 {
                     Console.Error.Write(chunk);
                 }
 
-                Console.Error.Write('\n');
-                for (int i = 0; i < 1000; i++)
-                {
-                    Console.Error.Write($"line {i}\n");
-                }
-
+                Console.Error.Flush();
                 Environment.FailFast("the end");
                 return 0;
             }).Within("the crash"));
 
             Assert.True(crash.StandardErrorTail.Length < 64 << 10, $"the stderr tail holds {crash.StandardErrorTail.Length} characters");
             Assert.Contains("line 999", crash.StandardErrorTail, StringComparison.Ordinal);
+            Assert.Contains("xxx…", crash.StandardErrorTail, StringComparison.Ordinal);
             Assert.Contains("FailFast", crash.Exit.Cause, StringComparison.Ordinal);
         }
         finally

@@ -3,6 +3,7 @@ using Spindle.Pools;
 using Spindle.Processes;
 using Spindle.Tests.Support;
 using Spindle.Workers;
+using Spindle.Interop;
 
 namespace Spindle.Tests.Hostile;
 

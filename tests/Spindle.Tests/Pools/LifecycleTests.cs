@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Spindle.Pools;
 using Spindle.Processes;
 using Spindle.Tests.Support;
+using Spindle.Interop;
 
 namespace Spindle.Tests.Pools;
 

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Spindle.Processes;
 using Spindle.Tests.Support;
 using Spindle.Wire;
+using Spindle.Interop;
 
 namespace Spindle.Tests.Processes;
 

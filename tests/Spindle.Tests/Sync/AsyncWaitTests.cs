@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Spindle.Sync;
 using Spindle.Tests.Support;
+using Spindle.Interop;
 
 namespace Spindle.Tests.Sync;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Spindle.Sync;
 using Spindle.Tests.Support;
+using Spindle.Interop;
 
 namespace Spindle.Tests.Sync;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Spindle.Lab.Os;
+using Spindle.Interop;
 
 namespace Spindle.Lab.Experiments.Channels;
 

@@ -1,5 +1,5 @@
-using Spindle.Processes;
 using Spindle.Sync;
+using Spindle.Interop;
 
 namespace Spindle.Ipc.Queues;
 

@@ -1,5 +1,6 @@
 using Spindle.Shared;
 using Spindle.Sync;
+using Spindle.Interop;
 
 namespace Spindle.Ipc.Queues;
 

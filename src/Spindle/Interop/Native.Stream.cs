@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Spindle.Processes;
+namespace Spindle.Interop;
 
 /// <summary>
 /// Blocking connect, send and receive on the private channel with plain system calls. In a fresh process the managed

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Spindle.Sync;
+namespace Spindle.Interop;
 
 /// <summary>
 /// Lets async waits sleep without a thread each: one background thread sleeps on every pending async wait's futex

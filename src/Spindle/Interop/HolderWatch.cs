@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Spindle.Sync;
+namespace Spindle.Interop;
 
 /// <summary>
 /// Wakes waiters when the process holding what they wait for dies. One background thread polls a pidfd per

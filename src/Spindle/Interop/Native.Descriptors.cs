@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace Spindle.Processes;
+namespace Spindle.Interop;
 
 /// <summary>Socket pairs and handing a descriptor to another process (SCM_RIGHTS), which .NET does not expose.</summary>
 internal static unsafe partial class Native

@@ -1,4 +1,4 @@
-namespace Spindle.Processes;
+namespace Spindle.Interop;
 
 /// <summary>Linux signal numbers to names.</summary>
 internal static class SignalNames

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace Spindle.Processes;
+namespace Spindle.Interop;
 
 /// <summary>A send that never blocks, for threads that must not wait on a peer (a worker's reader thread).</summary>
 internal static unsafe partial class Native

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Spindle.Processes;
+namespace Spindle.Interop;
 
 /// <summary>The few libc calls .NET does not expose.</summary>
 internal static partial class Native

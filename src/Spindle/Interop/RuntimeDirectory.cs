@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 
-namespace Spindle.Processes;
+namespace Spindle.Interop;
 
 /// <summary>
 /// Where private channels live: a per-user directory only its owner can enter (0700), and inside it one

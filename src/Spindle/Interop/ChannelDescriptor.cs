@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Spindle.Processes;
+namespace Spindle.Interop;
 
 /// <summary>
 /// One end of a private channel as a plain socket descriptor, closed when disposed (or finalized): what a worker on

@@ -1,4 +1,4 @@
-namespace Spindle.Processes;
+namespace Spindle.Interop;
 
 /// <summary>
 /// A child process started with <c>posix_spawn</c> and held by a process descriptor (pidfd), leader of a process group

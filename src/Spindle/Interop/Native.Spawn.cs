@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Spindle.Processes;
+namespace Spindle.Interop;
 
 /// <summary>
 /// <c>posix_spawn</c>, process descriptors (<c>pidfd</c>) and reaping: what <see cref="SpawnedProcess"/> is made of.

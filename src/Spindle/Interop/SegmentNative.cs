@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Spindle.Shared;
+namespace Spindle.Interop;
 
 /// <summary>The libc calls a shared segment needs: files opened without .NET's advisory locks, and mmap.</summary>
 internal static unsafe partial class SegmentNative

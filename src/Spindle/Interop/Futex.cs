@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Spindle.Sync;
+namespace Spindle.Interop;
 
 /// <summary>
 /// The kernel's wait-on-a-word primitive, usable on any 32-bit word in shared memory: shared futexes (no
