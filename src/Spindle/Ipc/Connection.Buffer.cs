@@ -1,15 +1,12 @@
-using System.Buffers;
 using System.Net.Sockets;
 using Spindle.Wire;
 
 namespace Spindle.Ipc;
 
-/// <summary>The read buffer: one receive call brings in as many bytes as are waiting, and a frame is parsed in place.</summary>
+/// <summary>Receiving into the shared <see cref="ReceiveBuffer"/>: one receive call brings in as many bytes as are waiting.</summary>
 public sealed partial class Connection
 {
-    private byte[] _readBuffer = [];
-    private int _start;
-    private int _end;
+    private readonly ReceiveBuffer _received = new();
     private bool _midMessage;
     private ReadableWatch _watch;
 
@@ -24,10 +21,10 @@ public sealed partial class Connection
     private bool ReadDirect(int frame, Span<byte> destination)
     {
         int length = frame - HeaderBytes;
-        int got = Math.Min(_end - _start - HeaderBytes, length);
-        _readBuffer.AsSpan(_start + HeaderBytes, got).CopyTo(destination);
-        _start += HeaderBytes + got;
-        TrimReadBuffer();
+        int got = Math.Min(_received.Count - HeaderBytes, length);
+        _received.Unread.Slice(HeaderBytes, got).CopyTo(destination);
+        _received.Consume(HeaderBytes + got);
+        _received.Trim();
         while (got < length)
         {
             int n;
@@ -58,14 +55,14 @@ public sealed partial class Connection
 
     private bool Fill(int count)
     {
-        MakeRoom(count);
-        while (_end - _start < count)
+        _received.MakeRoom(count);
+        while (_received.Count < count)
         {
             int n;
             try
             {
                 _watch.WaitBriefly(_socket.SafeHandle);
-                n = _socket.Receive(_readBuffer.AsSpan(_end), SocketFlags.None);
+                n = _socket.Receive(_received.Free, SocketFlags.None);
             }
             catch (SocketException e) when (IsDisconnect(e))
             {
@@ -81,7 +78,7 @@ public sealed partial class Connection
                 return false;
             }
 
-            _end += n;
+            _received.Received(n);
         }
 
         return true;
@@ -89,13 +86,13 @@ public sealed partial class Connection
 
     private async ValueTask<bool> FillAsync(int count, CancellationToken cancellationToken)
     {
-        MakeRoom(count);
-        while (_end - _start < count)
+        _received.MakeRoom(count);
+        while (_received.Count < count)
         {
             int n;
             try
             {
-                n = await _socket.ReceiveAsync(_readBuffer.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                n = await _socket.ReceiveAsync(_received.FreeMemory, SocketFlags.None, cancellationToken).ConfigureAwait(false);
             }
             catch (SocketException e) when (IsDisconnect(e))
             {
@@ -111,62 +108,9 @@ public sealed partial class Connection
                 return false;
             }
 
-            _end += n;
+            _received.Received(n);
         }
 
         return true;
-    }
-
-    /// <summary>Makes room for <paramref name="count"/> unread bytes from <see cref="_start"/>: compacts, or moves to a bigger buffer.</summary>
-    private void MakeRoom(int count)
-    {
-        if (_end - _start >= count || _readBuffer.Length - _start >= count)
-        {
-            if (_start == _end)
-            {
-                _start = _end = 0;
-            }
-
-            if (_readBuffer.Length == 0)
-            {
-                _readBuffer = ArrayPool<byte>.Shared.Rent(Math.Max(count, 4096));
-            }
-
-            return;
-        }
-
-        byte[] target = _readBuffer.Length >= count ? _readBuffer : ArrayPool<byte>.Shared.Rent(Math.Max(count, 4096));
-        Buffer.BlockCopy(_readBuffer, _start, target, 0, _end - _start);
-        if (!ReferenceEquals(target, _readBuffer))
-        {
-            ReturnReadBuffer();
-            _readBuffer = target;
-        }
-
-        _end -= _start;
-        _start = 0;
-    }
-
-    /// <summary>Gives back a large buffer once a big message is consumed, so an idle end does not hold megabytes.</summary>
-    private void TrimReadBuffer()
-    {
-        if (_start == _end)
-        {
-            _start = _end = 0;
-            if (_readBuffer.Length > 1 << 20)
-            {
-                ReturnReadBuffer();
-            }
-        }
-    }
-
-    private void ReturnReadBuffer()
-    {
-        byte[] buffer = _readBuffer;
-        _readBuffer = [];
-        if (buffer.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 }

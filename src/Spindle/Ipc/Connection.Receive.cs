@@ -160,8 +160,8 @@ public sealed partial class Connection
     /// <summary>Validates the buffered header and returns the whole frame's size.</summary>
     private int CheckHeader(int expectedTag, Type expected, out int tag)
     {
-        int length = BinaryPrimitives.ReadInt32LittleEndian(_readBuffer.AsSpan(_start));
-        tag = BinaryPrimitives.ReadInt32LittleEndian(_readBuffer.AsSpan(_start + 4));
+        int length = BinaryPrimitives.ReadInt32LittleEndian(_received.Unread);
+        tag = BinaryPrimitives.ReadInt32LittleEndian(_received.Unread[4..]);
         if (length < 4 || length - 4 > _maxMessageBytes)
         {
             _receiveBroken = $"a {length - 4}-byte message exceeded MaxMessageBytes ({_maxMessageBytes})";
@@ -178,7 +178,7 @@ public sealed partial class Connection
 
     private T Take<T>(int frame, int tag)
     {
-        ReadOnlySpan<byte> payload = _readBuffer.AsSpan(_start + HeaderBytes, frame - HeaderBytes);
+        ReadOnlySpan<byte> payload = _received.Unread.Slice(HeaderBytes, frame - HeaderBytes);
         try
         {
             return tag == MessageTags.Null ? default! : MessageCodec<T>.Read(payload);
@@ -186,8 +186,8 @@ public sealed partial class Connection
         finally
         {
             // Consumed either way: a message that cannot be decoded must not block the ones behind it.
-            _start += frame;
-            TrimReadBuffer();
+            _received.Consume(frame);
+            _received.Trim();
         }
     }
 
@@ -202,8 +202,8 @@ public sealed partial class Connection
     private int CopyOut(int frame, Span<byte> destination)
     {
         int length = frame - HeaderBytes;
-        _readBuffer.AsSpan(_start + HeaderBytes, length).CopyTo(destination);
-        _start += frame;
+        _received.Unread.Slice(HeaderBytes, length).CopyTo(destination);
+        _received.Consume(frame);
         return length;
     }
 
@@ -216,8 +216,8 @@ public sealed partial class Connection
             return new ObjectDisposedException(nameof(Connection));
         }
 
-        return _midMessage || _end > _start
-            ? new ConnectionClosedException($"The other end of {_description} closed in the middle of a message ({_end - _start} bytes of it arrived): it exited or was killed while sending.", midMessage: true)
+        return _midMessage || _received.Count > 0
+            ? new ConnectionClosedException($"The other end of {_description} closed in the middle of a message ({_received.Count} bytes of it arrived): it exited or was killed while sending.", midMessage: true)
             : Closed();
     }
 }

@@ -67,7 +67,7 @@ public sealed partial class Connection : IDisposable, IAsyncDisposable, ISharedR
         try
         {
             ThrowIfUnusable();
-            if (_end > _start)
+            if (_received.Count > 0)
             {
                 throw new InvalidOperationException("This end has part of a message buffered; receive it before transferring the end to another process.");
             }
@@ -94,7 +94,7 @@ public sealed partial class Connection : IDisposable, IAsyncDisposable, ISharedR
     public bool Poll(TimeSpan timeout)
     {
         ThrowIfUnusable(receiving: true);
-        return _end > _start || _socket.Poll(timeout, SelectMode.SelectRead);
+        return _received.Count > 0 || _socket.Poll(timeout, SelectMode.SelectRead);
     }
 
     /// <summary>
@@ -136,7 +136,7 @@ public sealed partial class Connection : IDisposable, IAsyncDisposable, ISharedR
 
         if (_receiveGate.Wait(0))
         {
-            ReturnReadBuffer();
+            _received.Return();
         }
     }
 

@@ -15,9 +15,7 @@ internal sealed class FrameSocket : IDisposable
     private readonly Socket? _socket;
     private readonly SafeHandle _handle;
     private readonly Lock _writeLock = new();
-    private byte[] _readBuffer = ArrayPool<byte>.Shared.Rent(4096);
-    private int _start;
-    private int _end;
+    private readonly ReceiveBuffer _received = new();
     private int _disposed;
     private ReadableWatch _watch;
 
@@ -68,7 +66,7 @@ internal sealed class FrameSocket : IDisposable
         payload = default;
         if (!Fill(Frame.HeaderSize))
         {
-            if (_end > _start)
+            if (_received.Count > 0)
             {
                 throw new InvalidDataException("The connection closed in the middle of a frame header.");
             }
@@ -76,20 +74,20 @@ internal sealed class FrameSocket : IDisposable
             return false;
         }
 
-        int length = BinaryPrimitives.ReadInt32LittleEndian(_readBuffer.AsSpan(_start));
+        int length = BinaryPrimitives.ReadInt32LittleEndian(_received.Unread);
         if (length < 0 || length > MaxFrameBytes)
         {
             throw new InvalidDataException($"A frame of {length} bytes exceeds the limit of {MaxFrameBytes} bytes (MaxMessageBytes).");
         }
 
-        kind = (FrameKind)_readBuffer[_start + 4];
+        kind = (FrameKind)_received.Unread[4];
         if (!Fill(Frame.HeaderSize + length))
         {
             throw new InvalidDataException($"The connection closed in the middle of a {length}-byte frame.");
         }
 
-        payload = _readBuffer.AsSpan(_start + Frame.HeaderSize, length);
-        _start += Frame.HeaderSize + length;
+        payload = _received.Unread.Slice(Frame.HeaderSize, length);
+        _received.Consume(Frame.HeaderSize + length);
         return true;
     }
 
@@ -98,18 +96,10 @@ internal sealed class FrameSocket : IDisposable
     /// marks the end of a burst: everything that arrived together has been handled.
     /// </summary>
     public bool HasBufferedFrame =>
-        _end - _start >= Frame.HeaderSize && _end - _start >= Frame.HeaderSize + BinaryPrimitives.ReadInt32LittleEndian(_readBuffer.AsSpan(_start));
+        _received.Count >= Frame.HeaderSize && _received.Count >= Frame.HeaderSize + BinaryPrimitives.ReadInt32LittleEndian(_received.Unread);
 
     /// <summary>Gives back a large read buffer after a big frame so an idle worker does not hold it.</summary>
-    public void TrimReadBuffer()
-    {
-        if (_readBuffer.Length > 1 << 20 && _start == _end)
-        {
-            ArrayPool<byte>.Shared.Return(_readBuffer);
-            _readBuffer = ArrayPool<byte>.Shared.Rent(4096);
-            _start = _end = 0;
-        }
-    }
+    public void TrimReadBuffer() => _received.Trim();
 
     public void Shutdown()
     {
@@ -144,27 +134,13 @@ internal sealed class FrameSocket : IDisposable
     /// <summary>Makes at least <paramref name="count"/> unread bytes available; false if the stream ended first.</summary>
     private bool Fill(int count)
     {
-        if (_end - _start >= count)
+        if (_received.Count >= count)
         {
             return true;
         }
 
-        if (_readBuffer.Length - _start < count)
-        {
-            // Not enough room after the unread bytes: move them to the front of a buffer big enough for the frame.
-            byte[] target = _readBuffer.Length >= count ? _readBuffer : ArrayPool<byte>.Shared.Rent(count);
-            Buffer.BlockCopy(_readBuffer, _start, target, 0, _end - _start);
-            if (!ReferenceEquals(target, _readBuffer))
-            {
-                ArrayPool<byte>.Shared.Return(_readBuffer);
-                _readBuffer = target;
-            }
-
-            _end -= _start;
-            _start = 0;
-        }
-
-        while (_end - _start < count)
+        _received.MakeRoom(count);
+        while (_received.Count < count)
         {
             int n;
             try
@@ -174,7 +150,7 @@ internal sealed class FrameSocket : IDisposable
                     _watch.WaitBriefly(_handle);
                 }
 
-                n = Native.StreamReceive(_handle, _readBuffer.AsSpan(_end), _socket);
+                n = Native.StreamReceive(_handle, _received.Free, _socket);
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown or SocketError.ConnectionAborted)
             {
@@ -186,7 +162,7 @@ internal sealed class FrameSocket : IDisposable
                 return false;
             }
 
-            _end += n;
+            _received.Received(n);
         }
 
         return true;
