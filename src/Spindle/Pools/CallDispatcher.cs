@@ -13,7 +13,6 @@ namespace Spindle.Pools;
 /// </summary>
 internal sealed partial class CallDispatcher
 {
-
     private readonly WorkerPoolOptions _options;
 
     /// <summary>How much work (by earlier calls' run times) a busy worker may hold ahead of time; <see cref="long.MaxValue"/> for any.</summary>
@@ -97,24 +96,20 @@ internal sealed partial class CallDispatcher
         }
     }
 
+    /// <summary>The workers in service, then the abandoned threads still blocked.</summary>
     public IReadOnlyList<PoolSlot> Slots()
     {
         lock (_gate)
         {
-            return [.. _slots];
+            return [.. _slots, .. _abandoned];
         }
     }
 
-    /// <summary>A worker finished <paramref name="call"/> and is free: give it the next call, retire it, or park it idle.</summary>
-    public void OnCallFinished(PoolSlot slot, PendingCall? call)
-    {
-        if (call is not null)
-        {
-            Finish(call);
-        }
-
-        TakeNextOrPark(slot);
-    }
+    /// <summary>
+    /// A worker finished a call and is free: give it the next call, retire it, or park it idle. (The call's own
+    /// bookkeeping, <see cref="Finish"/>, comes once its task is complete.)
+    /// </summary>
+    public void OnCallFinished(PoolSlot slot) => TakeNextOrPark(slot);
 
     private async Task SubmitWhenRoomAsync(PendingCall call)
     {

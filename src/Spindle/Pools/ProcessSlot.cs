@@ -19,6 +19,7 @@ internal sealed class ProcessSlot : PoolSlot
     private readonly List<PendingCall> _arrived = [];
     private readonly int _capacity;
     private Action<PendingCall>? _verdict;
+    private PendingCall? _running;
     private bool _exited;
     private long _heldKnownTicks;
     private int _heldUnknown;
@@ -47,6 +48,8 @@ internal sealed class ProcessSlot : PoolSlot
     }
 
     public override int Id => _child.ProcessId;
+
+    public override PendingCall? Running => Volatile.Read(ref _running);
 
     public override Task Exited => _child.Exited;
 
@@ -79,7 +82,7 @@ internal sealed class ProcessSlot : PoolSlot
                 _child.WatchForResult = startsNow && !_dispatcher.HasQueuedCalls;
                 if (startsNow)
                 {
-                    Running = call;
+                    Volatile.Write(ref _running, call);
                     _headStartedAt = Stopwatch.GetTimestamp();
                 }
             }
@@ -146,7 +149,7 @@ internal sealed class ProcessSlot : PoolSlot
 
             call = _sent.Dequeue();
             _sent.TryPeek(out next);
-            Running = next;
+            Volatile.Write(ref _running, next);
             _child.WatchForResult = _sent.Count == 1 && !_dispatcher.HasQueuedCalls;
             Hold(call, -1);
 
@@ -165,7 +168,7 @@ internal sealed class ProcessSlot : PoolSlot
         }
 
         // The worker is free for its next call now; the caller hears about this one when the burst is handed on.
-        _dispatcher.OnCallFinished(this, call: null);
+        _dispatcher.OnCallFinished(this);
     }
 
     /// <summary>The reader handled every result that arrived together: complete their tasks on the thread pool.</summary>
@@ -214,7 +217,7 @@ internal sealed class ProcessSlot : PoolSlot
             _sent.Clear();
             _heldKnownTicks = 0;
             _heldUnknown = 0;
-            Running = null;
+            Volatile.Write(ref _running, null);
         }
 
         PendingCall? call = sent.Length > 0 ? sent[0] : null;

@@ -90,9 +90,8 @@ public sealed partial class WorkerPool : IAsyncDisposable
     /// <summary>Calls waiting for a worker.</summary>
     public int QueueLength => _dispatcher.QueueLength;
 
-    /// <summary>The workers running now.</summary>
-    public IReadOnlyList<WorkerInfo> GetWorkers() =>
-        _dispatcher.Slots().Select(s => new WorkerInfo(s.Id, Isolation, s.Running is not null, s.CallsDone, s.StartedAt) { CallsHeld = s.InFlight }).ToArray();
+    /// <summary>The workers running now, then any worker threads abandoned to calls that have not returned (<see cref="WorkerInfo.Abandoned"/>).</summary>
+    public IReadOnlyList<WorkerInfo> GetWorkers() => _dispatcher.Slots().Select(Describe).ToArray();
 
     /// <summary>Starts every worker now and waits until all are ready, so the first calls pay no start-up cost.</summary>
     public Task WarmUpAsync(CancellationToken cancellationToken = default)
@@ -121,7 +120,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
 
     /// <summary>
     /// Stops at once: queued calls are cancelled and worker processes are killed. Threads cannot be killed: calls
-    /// running on worker threads are abandoned (their tasks fail now) and finish in the background.
+    /// running on worker threads fail now and their threads are abandoned (see <see cref="Isolation.Thread"/>).
     /// </summary>
     public async Task TerminateAsync()
     {
@@ -205,11 +204,15 @@ public sealed partial class WorkerPool : IAsyncDisposable
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
+    private WorkerInfo Describe(PoolSlot slot) => slot is ThreadSlot { AbandonedAt: { } abandonedAt } thread
+        ? new WorkerInfo(slot.Id, Isolation, Busy: true, slot.CallsDone, slot.StartedAt) { AbandonedAt = abandonedAt, AbandonedCallId = thread.AbandonedCallId }
+        : new WorkerInfo(slot.Id, Isolation, slot.Running is not null, slot.CallsDone, slot.StartedAt) { CallsHeld = slot.InFlight };
+
     private async Task<PoolSlot> StartSlotAsync(int index, CancellationToken cancellationToken)
     {
         if (_options.Isolation == Isolation.Thread)
         {
-            return new ThreadSlot(_dispatcher, index, _options.Workers);
+            return new ThreadSlot(_dispatcher, index, _options.Workers, _options.CancellationGracePeriod);
         }
 
         ChildWorker child = await ChildWorker.StartAsync(_listener!, _childSettings!, cancellationToken).ConfigureAwait(false);
