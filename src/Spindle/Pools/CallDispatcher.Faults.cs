@@ -18,7 +18,7 @@ internal sealed partial class CallDispatcher
 
     public PoolState State =>
         _fault is not null ? PoolState.Faulted
-        : _drained.Task.IsCompleted && _closing ? PoolState.Stopped
+        : _stopped.Task.IsCompleted ? PoolState.Stopped
         : _closing ? PoolState.Draining
         : PoolState.Running;
 

@@ -217,7 +217,7 @@ internal sealed partial class CallDispatcher
         lock (_gate)
         {
             _starting--;
-            keep = !_closing || _queue.Count > 0;
+            keep = !_workersClosed && (!_closing || _queue.Count > 0);
             if (keep)
             {
                 _slots.Add(slot);
@@ -226,7 +226,15 @@ internal sealed partial class CallDispatcher
 
         if (!keep)
         {
-            slot.Retire();
+            if (Terminated)
+            {
+                slot.Kill();
+            }
+            else
+            {
+                slot.Retire();
+            }
+
             return;
         }
 

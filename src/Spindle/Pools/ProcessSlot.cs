@@ -20,6 +20,9 @@ internal sealed class ProcessSlot : PoolSlot
     private readonly int _capacity;
     private Action<PendingCall>? _verdict;
     private PendingCall? _running;
+
+    // Set under _sentLock once the worker's exit has been handled; the ChildWorker is disposed after that, so every use
+    // of it that can come late (a kill, a close, a cancellation from a timer or a stopping pool) checks it under the lock.
     private bool _exited;
     private long _heldKnownTicks;
     private int _heldUnknown;
@@ -115,7 +118,9 @@ internal sealed class ProcessSlot : PoolSlot
             sent = _sent.Contains(call);
         }
 
-        // Also for a call still waiting behind another: the worker remembers it and cancels it as it starts.
+        // Also for a call still waiting behind another: the worker remembers it and cancels it as it starts. (Sent
+        // outside the lock: a worker slow to read its control channel must not hold up its results; a worker that is
+        // gone meanwhile makes this a no-op.)
         if (sent)
         {
             _child.Cancel(call.Id);
@@ -124,15 +129,36 @@ internal sealed class ProcessSlot : PoolSlot
 
     public override void StopCall(PendingCall call, Action<PendingCall> verdict)
     {
-        if (Running == call && Interlocked.CompareExchange(ref _verdict, verdict, null) is null)
+        lock (_sentLock)
         {
-            _child.Kill();
+            if (!_exited && Running == call && Interlocked.CompareExchange(ref _verdict, verdict, null) is null)
+            {
+                _child.Kill();
+            }
         }
     }
 
-    public override void Retire() => _child.Close();
+    public override void Retire()
+    {
+        lock (_sentLock)
+        {
+            if (!_exited)
+            {
+                _child.Close();
+            }
+        }
+    }
 
-    public override void Kill() => _child.Kill();
+    public override void Kill()
+    {
+        lock (_sentLock)
+        {
+            if (!_exited)
+            {
+                _child.Kill();
+            }
+        }
+    }
 
     private void OnResult(ReadOnlySpan<byte> payload)
     {

@@ -29,6 +29,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
     private readonly ChannelListener? _listener;
     private readonly ChildWorkerSettings? _childSettings;
     private readonly PoolTelemetry _telemetry;
+    private readonly Lazy<Task> _released;
     private int _disposed;
 
     /// <summary>Creates a pool; workers start on the first calls (or now, with <see cref="WorkerPoolOptions.WarmUp"/>).</summary>
@@ -45,6 +46,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
 
         _telemetry = new PoolTelemetry(_options.Name, () => QueueLength) { Sender = this };
         _dispatcher = new CallDispatcher(_options, StartSlotAsync, logger, _telemetry);
+        _released = new Lazy<Task>(ReleaseAsync, LazyThreadSafetyMode.ExecutionAndPublication);
         if (_options.WarmUp)
         {
             _ = _dispatcher.WarmUpAsync();
@@ -100,40 +102,18 @@ public sealed partial class WorkerPool : IAsyncDisposable
         return _dispatcher.WarmUpAsync().WaitAsync(cancellationToken);
     }
 
-    /// <summary>Refuses new calls, lets every accepted call finish, then stops the workers.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        await _dispatcher.DrainAsync().ConfigureAwait(false);
-        if (_listener is not null)
-        {
-            await _listener.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _telemetry.Forget();
-        SegmentCache.Clear();
-    }
+    /// <summary>
+    /// Refuses new calls, lets every accepted call finish, then stops the workers. Safe to call any number of times,
+    /// from any thread, also during or after <see cref="TerminateAsync"/>: every call returns once the pool has stopped.
+    /// </summary>
+    public ValueTask DisposeAsync() => new(StopAsync(terminate: false));
 
     /// <summary>
     /// Stops at once: queued calls are cancelled and worker processes are killed. Threads cannot be killed: calls
-    /// running on worker threads fail now and their threads are abandoned (see <see cref="Isolation.Thread"/>).
+    /// running on worker threads fail now and their threads are abandoned (see <see cref="Isolation.Thread"/>). Safe to
+    /// call any number of times, from any thread; during a <see cref="DisposeAsync"/> it ends the drain.
     /// </summary>
-    public async Task TerminateAsync()
-    {
-        Interlocked.Exchange(ref _disposed, 1);
-        await _dispatcher.TerminateAsync().ConfigureAwait(false);
-        if (_listener is not null)
-        {
-            await _listener.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _telemetry.Forget();
-        SegmentCache.Clear();
-    }
+    public Task TerminateAsync() => StopAsync(terminate: true);
 
     /// <summary>The one path every public call takes: check or encode at the call site, then hand to the dispatcher.</summary>
     internal Task<TResult> Submit<TResult>(Delegate fn, object?[] args, InlineInvoker<TResult> inline, CallFlags flags, CancellationToken cancellationToken, CallOptions? callOptions = null)
@@ -203,6 +183,31 @@ public sealed partial class WorkerPool : IAsyncDisposable
     internal ChannelListener? Listener => _listener;
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    private async Task StopAsync(bool terminate)
+    {
+        Volatile.Write(ref _disposed, 1);
+        try
+        {
+            await _dispatcher.StopAsync(terminate).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _released.Value.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>After the workers are gone, once: the channel's listener, the metrics registration, the shared segments.</summary>
+    private async Task ReleaseAsync()
+    {
+        if (_listener is not null)
+        {
+            await _listener.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _telemetry.Forget();
+        SegmentCache.Clear();
+    }
 
     private WorkerInfo Describe(PoolSlot slot) => slot is ThreadSlot { AbandonedAt: { } abandonedAt } thread
         ? new WorkerInfo(slot.Id, Isolation, Busy: true, slot.CallsDone, slot.StartedAt) { AbandonedAt = abandonedAt, AbandonedCallId = thread.AbandonedCallId }
