@@ -18,7 +18,7 @@ internal sealed partial class CallDispatcher
 
     public PoolState State =>
         _fault is not null ? PoolState.Faulted
-        : _drained.Task.IsCompleted && _closing ? PoolState.Stopped
+        : _stopped.Task.IsCompleted ? PoolState.Stopped
         : _closing ? PoolState.Draining
         : PoolState.Running;
 
@@ -26,7 +26,7 @@ internal sealed partial class CallDispatcher
     {
         if (_fault is { } fault)
         {
-            throw new PoolFaultedException(fault.Restarts, fault.Window, _options.MaxRestarts, fault.LastExit);
+            throw new PoolFaultedException(fault.Restarts, fault.Window, _options.MaxRestarts, fault.LastExit, fault.AbandonedThreads);
         }
     }
 
@@ -35,14 +35,22 @@ internal sealed partial class CallDispatcher
     {
         long now = Environment.TickCount64;
         _crashTimes.Enqueue(now);
+        return FaultIfOverLocked(now, exit);
+    }
+
+    /// <summary>The fault, if the workers lost lately (crashes in the window, abandoned threads: see <see cref="CountAbandonedLocked"/>) are more than allowed.</summary>
+    private PoolFaultedException? FaultIfOverLocked(long now, WorkerExit? lastExit)
+    {
         long window = (long)_options.RestartWindow.TotalMilliseconds;
         while (_crashTimes.Count > 0 && now - _crashTimes.Peek() > window)
         {
             _crashTimes.Dequeue();
         }
 
-        return _crashTimes.Count > _options.MaxRestarts && _fault is null
-            ? new PoolFaultedException(_crashTimes.Count, _options.RestartWindow, _options.MaxRestarts, exit)
+        int abandoned = CountAbandonedLocked(now, window);
+        int restarts = _crashTimes.Count + abandoned;
+        return restarts > _options.MaxRestarts && _fault is null
+            ? new PoolFaultedException(restarts, _options.RestartWindow, _options.MaxRestarts, lastExit, abandoned)
             : null;
     }
 

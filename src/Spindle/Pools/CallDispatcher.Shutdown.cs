@@ -1,57 +1,117 @@
 namespace Spindle.Pools;
 
-/// <summary>Ending a pool: drain (finish every accepted call, then close workers) or terminate (kill now).</summary>
+/// <summary>
+/// Ending a pool: one stop, whoever asks and however often. The first <see cref="StopAsync"/> starts it; every later
+/// call awaits the same stop. A terminate escalates a drain in progress at any point, and a terminate after the stop
+/// finds nothing left to do.
+/// <code>
+///  Running ── drain ──► Draining: new calls refused ── last accepted call finished ──┐
+///     │                    │                                                          ├─► close workers ──► Stopped
+///     └── terminate ───────┴─► queued and running calls fail, starts cancelled ───────┘   (a terminate kills them,
+///                                                                                          even mid-close)
+/// </code>
+/// </summary>
 internal sealed partial class CallDispatcher
 {
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(10);
 
-    /// <summary>Refuses new calls, waits for every accepted call to finish, then closes the workers.</summary>
-    public async Task DrainAsync()
+    // Neither _stopNow nor _space is ever disposed: they hold no OS resource (no timer, no wait handle), and a submit
+    // racing the stop, a worker start or a call waiting for room may still touch them; a disposed one would throw there.
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _stopBegun;
+    private int _terminateBegun;
+
+    /// <summary>True once the workers have been closed: a worker that finishes starting after that is not kept.</summary>
+    private bool _workersClosed;
+
+    /// <summary>
+    /// Stops the pool: refuses new calls, then lets accepted calls finish (<paramref name="terminate"/> false) or fails
+    /// them and kills worker processes (true). Completes when every worker is gone; safe from any thread, any number of times.
+    /// </summary>
+    public Task StopAsync(bool terminate)
+    {
+        BeginClosing();
+        if (terminate && Interlocked.Exchange(ref _terminateBegun, 1) == 0)
+        {
+            _ = TerminateCallsAsync();
+        }
+
+        if (Interlocked.Exchange(ref _stopBegun, 1) == 0)
+        {
+            _ = RunStopAsync();
+        }
+
+        // A terminate returns once its calls have failed too, even when it comes after the stop has finished.
+        return terminate ? Task.WhenAll(_terminated.Task, _stopped.Task) : _stopped.Task;
+    }
+
+    private void BeginClosing()
     {
         _closing = true;
+
+        // Pairs with Submit's count-then-check: either a submitter sees _closing, or this sees its call in flight.
+        Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _inFlight) == 0)
         {
             _drained.TrySetResult();
         }
-
-        await _drained.Task.ConfigureAwait(false);
-        await CloseWorkersAsync(kill: false).ConfigureAwait(false);
-        _completion.TrySetResult();
     }
 
-    /// <summary>Stops at once: queued calls are cancelled, worker processes are killed, running thread calls are abandoned.</summary>
-    public async Task TerminateAsync()
+    private async Task RunStopAsync()
     {
-        var abandoned = new List<PendingCall>();
-        lock (_gate)
+        try
         {
-            _closing = true;
-            Terminated = true;
-            abandoned.AddRange(_queue);
-            _queue.Clear();
-            foreach (PoolSlot slot in _slots)
+            await Task.WhenAny(_drained.Task, _terminated.Task).ConfigureAwait(false);
+            await CloseWorkersAsync().ConfigureAwait(false);
+            _completion.TrySetResult();
+            _stopped.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            // Every caller of StopAsync sees it.
+            _stopped.TrySetException(e);
+        }
+    }
+
+    /// <summary>Fails every queued and running call, and cancels worker starts; the stop then kills the workers.</summary>
+    private async Task TerminateCallsAsync()
+    {
+        try
+        {
+            var abandoned = new List<PendingCall>();
+            lock (_gate)
             {
-                if (slot.Running is { } running)
+                Terminated = true;
+                abandoned.AddRange(_queue);
+                _queue.Clear();
+                foreach (PoolSlot slot in _slots)
                 {
-                    abandoned.Add(running);
+                    if (slot.Running is { } running)
+                    {
+                        abandoned.Add(running);
+                    }
                 }
             }
-        }
 
-        await _stopNow.CancelAsync().ConfigureAwait(false);
-        foreach (PendingCall call in abandoned)
+            await _stopNow.CancelAsync().ConfigureAwait(false);
+            foreach (PendingCall call in abandoned)
+            {
+                ReleaseSpace(call);
+                call.TryFail(new OperationCanceledException("The pool was terminated before the call finished."));
+                Finish(call);
+            }
+
+            _terminated.TrySetResult();
+        }
+        catch (Exception e)
         {
-            ReleaseSpace(call);
-            call.TryFail(new OperationCanceledException("The pool was terminated before the call finished."));
-            Finish(call);
+            // Every terminating caller sees it; the stop goes on and kills the workers.
+            _terminated.TrySetException(e);
         }
-
-        await CloseWorkersAsync(kill: true).ConfigureAwait(false);
-        _drained.TrySetResult();
-        _completion.TrySetResult();
     }
 
-    private async Task CloseWorkersAsync(bool kill)
+    private async Task CloseWorkersAsync()
     {
         _idleTimer?.Dispose();
         Task[] starting;
@@ -60,12 +120,13 @@ internal sealed partial class CallDispatcher
             starting = [.. _startingTasks];
         }
 
-        // Workers still starting join the list below (or retire themselves, the pool being closed).
+        // Workers still starting join the list below (a terminate cancels their start).
         await Task.WhenAll(starting).WaitAsync(CloseGrace).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
         PoolSlot[] slots;
         lock (_gate)
         {
+            _workersClosed = true;
             slots = [.. _slots];
             foreach (PoolSlot slot in slots)
             {
@@ -73,8 +134,10 @@ internal sealed partial class CallDispatcher
             }
 
             _idle.Clear();
+            _spare.Clear();
         }
 
+        bool kill = Terminated;
         foreach (PoolSlot slot in slots)
         {
             if (kill)
@@ -87,11 +150,12 @@ internal sealed partial class CallDispatcher
             }
         }
 
+        // A worker that ignores a graceful close is killed, and so is every worker when a terminate comes meanwhile.
         Task all = Task.WhenAll(slots.Select(s => s.Exited));
-        await all.WaitAsync(CloseGrace).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        Task closedOrTerminated = Task.WhenAny(all, _terminated.Task);
+        await closedOrTerminated.WaitAsync(CloseGrace).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (!all.IsCompleted)
         {
-            // A worker that ignores a graceful close is killed; one that survives even that is reported.
             foreach (PoolSlot slot in slots)
             {
                 slot.Kill();
@@ -99,8 +163,5 @@ internal sealed partial class CallDispatcher
 
             await all.WaitAsync(CloseGrace).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
-
-        _stopNow.Dispose();
-        _space.Dispose();
     }
 }

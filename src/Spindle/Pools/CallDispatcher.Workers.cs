@@ -33,7 +33,7 @@ internal sealed partial class CallDispatcher
         bool retry = false;
         PoolSlot? retryOn = null;
         PoolFaultedException? fault = null;
-        var abandoned = new List<PendingCall>();
+        var unstarted = new List<PendingCall>();
         lock (_gate)
         {
             RemoveLocked(slot);
@@ -46,7 +46,7 @@ internal sealed partial class CallDispatcher
                 waiting.RunningOn = null;
                 if (Terminated)
                 {
-                    abandoned.Add(waiting);
+                    unstarted.Add(waiting);
                 }
                 else
                 {
@@ -57,6 +57,10 @@ internal sealed partial class CallDispatcher
             if (reason == WorkerExitReason.Crashed)
             {
                 fault = RecordCrashLocked(exit);
+            }
+            else if (reason == WorkerExitReason.Abandoned)
+            {
+                fault = RecordAbandonedLocked((ThreadSlot)slot);
             }
 
             if (call is not null && reason == WorkerExitReason.Crashed && fault is null && _fault is null && !Terminated && call.CrashedAttempts < call.RetriesOnCrash)
@@ -72,7 +76,7 @@ internal sealed partial class CallDispatcher
             }
 
             bool needed = !_closing || _queue.Count > 0;
-            if (reason is WorkerExitReason.Crashed or WorkerExitReason.KilledForCall && _fault is null && fault is null && !Terminated && needed
+            if (reason is WorkerExitReason.Crashed or WorkerExitReason.KilledForCall or WorkerExitReason.Abandoned && _fault is null && fault is null && !Terminated && needed
                 && _slots.Count + _starting < _options.Workers)
             {
                 _starting++;
@@ -83,6 +87,11 @@ internal sealed partial class CallDispatcher
         if (reason == WorkerExitReason.Crashed)
         {
             LogWorkerDied(slot.Id, call is null ? "idle" : "running a call", exit?.Cause ?? "unknown");
+        }
+        else if (reason == WorkerExitReason.Abandoned && !Terminated)
+        {
+            var thread = (ThreadSlot)slot;
+            LogThreadAbandoned(call!.Id, slot.Id, thread.ThreadId, _options.CancellationGracePeriod);
         }
 
         _telemetry.Exited(slot.Id, reason, exit);
@@ -102,6 +111,8 @@ internal sealed partial class CallDispatcher
                     verdict!(call);
                     break;
                 case WorkerExitReason.Terminated:
+                case WorkerExitReason.Abandoned:
+                    // A timeout or a cancellation has given its verdict before abandoning the thread: only a terminate's stands.
                     call.TryFail(new OperationCanceledException("The pool was terminated while the call was running."));
                     break;
                 default:
@@ -112,7 +123,7 @@ internal sealed partial class CallDispatcher
             Finish(call);
         }
 
-        foreach (PendingCall waiting in abandoned)
+        foreach (PendingCall waiting in unstarted)
         {
             waiting.TryFail(new OperationCanceledException("The pool was terminated before the call started."));
             Finish(waiting);
@@ -206,7 +217,7 @@ internal sealed partial class CallDispatcher
         lock (_gate)
         {
             _starting--;
-            keep = !_closing || _queue.Count > 0;
+            keep = !_workersClosed && (!_closing || _queue.Count > 0);
             if (keep)
             {
                 _slots.Add(slot);
@@ -215,7 +226,15 @@ internal sealed partial class CallDispatcher
 
         if (!keep)
         {
-            slot.Retire();
+            if (Terminated)
+            {
+                slot.Kill();
+            }
+            else
+            {
+                slot.Retire();
+            }
+
             return;
         }
 

@@ -13,7 +13,6 @@ namespace Spindle.Pools;
 /// </summary>
 internal sealed partial class CallDispatcher
 {
-
     private readonly WorkerPoolOptions _options;
 
     /// <summary>How much work (by earlier calls' run times) a busy worker may hold ahead of time; <see cref="long.MaxValue"/> for any.</summary>
@@ -53,7 +52,7 @@ internal sealed partial class CallDispatcher
         }
     }
 
-    /// <summary>True after <see cref="TerminateAsync"/>: running calls fail instead of being reported as crashes.</summary>
+    /// <summary>True once a terminate has begun: running calls fail instead of being reported as crashes.</summary>
     public bool Terminated { get; private set; }
 
     /// <summary>
@@ -86,6 +85,16 @@ internal sealed partial class CallDispatcher
         }
 
         Interlocked.Increment(ref _inFlight);
+        if (_closing)
+        {
+            // A stop began between the check above and the count: it may have seen no call in flight and be closing
+            // the workers already, so this call must not get in. (Cancelled, so what waits on its task is released.)
+            call.TryCancel();
+            call.ReleaseFrame();
+            CountOut();
+            ObjectDisposedException.ThrowIf(true, typeof(WorkerPool));
+        }
+
         if (_space.Wait(0))
         {
             call.HoldsQueueSpace = true;
@@ -97,24 +106,20 @@ internal sealed partial class CallDispatcher
         }
     }
 
+    /// <summary>The workers in service, then the abandoned threads still blocked.</summary>
     public IReadOnlyList<PoolSlot> Slots()
     {
         lock (_gate)
         {
-            return [.. _slots];
+            return [.. _slots, .. _abandoned];
         }
     }
 
-    /// <summary>A worker finished <paramref name="call"/> and is free: give it the next call, retire it, or park it idle.</summary>
-    public void OnCallFinished(PoolSlot slot, PendingCall? call)
-    {
-        if (call is not null)
-        {
-            Finish(call);
-        }
-
-        TakeNextOrPark(slot);
-    }
+    /// <summary>
+    /// A worker finished a call and is free: give it the next call, retire it, or park it idle. (The call's own
+    /// bookkeeping, <see cref="Finish"/>, comes once its task is complete.)
+    /// </summary>
+    public void OnCallFinished(PoolSlot slot) => TakeNextOrPark(slot);
 
     private async Task SubmitWhenRoomAsync(PendingCall call)
     {
@@ -145,9 +150,11 @@ internal sealed partial class CallDispatcher
     private void Accept(PendingCall call)
     {
         PoolSlot? slot = null;
+        bool terminated;
         lock (_gate)
         {
-            slot = PopIdleLocked() ?? TakeSpareLocked(call);
+            terminated = Terminated;
+            slot = terminated ? null : PopIdleLocked() ?? TakeSpareLocked(call);
             if (slot is not null)
             {
                 call.RunningOn = slot;
@@ -158,7 +165,7 @@ internal sealed partial class CallDispatcher
                     _spare.Add(slot);
                 }
             }
-            else
+            else if (!terminated)
             {
                 _queue.AddLast(call);
                 if (_slots.Count + _starting < _options.Workers && _starting < _queue.Count)
@@ -167,6 +174,15 @@ internal sealed partial class CallDispatcher
                     StartSlotLocked(replacing: false);
                 }
             }
+        }
+
+        if (terminated)
+        {
+            // Accepted as a terminate took the queue: nothing would ever run it.
+            ReleaseSpace(call);
+            call.TryFail(new OperationCanceledException("The pool was terminated before the call could be queued."));
+            Finish(call);
+            return;
         }
 
         if (call.CancellationToken.CanBeCanceled)
@@ -330,6 +346,12 @@ internal sealed partial class CallDispatcher
         call.DisarmTimers();
         call.ReleaseFrame();
         _telemetry.Finished(call);
+        CountOut();
+    }
+
+    /// <summary>One call fewer in flight; the last one out of a closing pool ends the drain.</summary>
+    private void CountOut()
+    {
         if (Interlocked.Decrement(ref _inFlight) == 0 && _closing)
         {
             _drained.TrySetResult();

@@ -7,5 +7,15 @@ public enum Isolation
     Process,
 
     /// <summary>On worker threads of this process: shared memory, no copying, but a crash takes the whole process down.</summary>
+    /// <remarks>
+    /// A thread cannot be killed. A call that times out (<see cref="WorkerPoolOptions.CallTimeout"/>) or is cancelled
+    /// gets its token cancelled; if its delegate has not returned <see cref="WorkerPoolOptions.CancellationGracePeriod"/>
+    /// later, its task has ended (timed out or cancelled) and its thread is <em>abandoned</em>: left blocked in the
+    /// background, listed by <see cref="WorkerPool.GetWorkers"/> with <see cref="WorkerInfo.Abandoned"/> until the
+    /// delegate returns, and replaced by a new worker so later calls run. <see cref="WorkerPool.TerminateAsync"/>
+    /// abandons running calls at once, and <see cref="WorkerPool.DisposeAsync"/> does not wait for abandoned threads.
+    /// Each abandoned thread counts toward <see cref="WorkerPoolOptions.MaxRestarts"/>, for as long as it stays
+    /// blocked: a pool holding more than that faults (<see cref="PoolFaultedException"/>) rather than leak threads.
+    /// </remarks>
     Thread,
 }

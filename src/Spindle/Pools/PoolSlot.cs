@@ -13,7 +13,7 @@ internal abstract class PoolSlot
     public long IdleSince { get; set; }
 
     /// <summary>The call running now, if any.</summary>
-    public PendingCall? Running { get; protected set; }
+    public abstract PendingCall? Running { get; }
 
     /// <summary>How many calls may be sent to this worker before it finishes the first (see <see cref="WorkerPoolOptions.PipelineDepth"/>).</summary>
     public virtual int Capacity => 1;
@@ -44,14 +44,15 @@ internal abstract class PoolSlot
 
     /// <summary>
     /// Ends <paramref name="call"/> now with <paramref name="verdict"/> (a timeout, a cancellation): a process is killed
-    /// for it and replaced; a thread cannot be, so its call's token is cancelled and it stays busy until it returns.
+    /// for it and replaced; a thread cannot be, so its call's token is cancelled, and if the delegate has not returned
+    /// <see cref="WorkerPoolOptions.CancellationGracePeriod"/> after that, the thread is abandoned and replaced.
     /// </summary>
     public abstract void StopCall(PendingCall call, Action<PendingCall> verdict);
 
     /// <summary>Stops after the current call, if any; completes <see cref="Exited"/> when gone.</summary>
     public abstract void Retire();
 
-    /// <summary>Stops at once where the isolation allows it (processes); threads are only asked to stop.</summary>
+    /// <summary>Stops at once: a process is killed; a thread running a call is abandoned to it. Safe to call more than once.</summary>
     public abstract void Kill();
 
     public abstract Task Exited { get; }

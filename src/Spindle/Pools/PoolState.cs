@@ -12,6 +12,6 @@ public enum PoolState
     /// <summary>Disposing: accepted calls finish, new ones are refused.</summary>
     Draining,
 
-    /// <summary>Disposed or terminated; every worker is gone.</summary>
+    /// <summary>Disposed or terminated; every worker is gone (threads abandoned to calls that never returned may still be blocked: see <see cref="Isolation.Thread"/>).</summary>
     Stopped,
 }

@@ -15,6 +15,7 @@ internal sealed class PoolTelemetry
     private static readonly Counter<long> Calls = Meter.CreateCounter<long>("spindle.pool.calls", "{call}", "Calls that finished, tagged with their outcome.");
     private static readonly Counter<long> Crashes = Meter.CreateCounter<long>("spindle.pool.worker.crashes", "{worker}", "Workers that died on their own.");
     private static readonly Counter<long> Restarts = Meter.CreateCounter<long>("spindle.pool.worker.restarts", "{worker}", "Workers started to replace one that ended.");
+    private static readonly Counter<long> Abandoned = Meter.CreateCounter<long>("spindle.pool.worker.abandoned", "{thread}", "Worker threads abandoned to calls that did not return after a timeout or cancellation, or at a terminate.");
     private static readonly Counter<long> Retries = Meter.CreateCounter<long>("spindle.pool.call.retries", "{call}", "Calls run again after their worker crashed.");
     private static readonly ConcurrentDictionary<PoolTelemetry, Func<int>> QueueLengths = new();
 
@@ -57,6 +58,10 @@ internal sealed class PoolTelemetry
         if (reason == WorkerExitReason.Crashed)
         {
             Crashes.Add(1, _poolTag);
+        }
+        else if (reason == WorkerExitReason.Abandoned)
+        {
+            Abandoned.Add(1, _poolTag);
         }
 
         WorkerExited?.Invoke(Sender, new WorkerExitedEventArgs(PoolName, workerId, reason, exit));

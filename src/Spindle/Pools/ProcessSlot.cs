@@ -19,6 +19,10 @@ internal sealed class ProcessSlot : PoolSlot
     private readonly List<PendingCall> _arrived = [];
     private readonly int _capacity;
     private Action<PendingCall>? _verdict;
+    private PendingCall? _running;
+
+    // Set under _sentLock once the worker's exit has been handled; the ChildWorker is disposed after that, so every use
+    // of it that can come late (a kill, a close, a cancellation from a timer or a stopping pool) checks it under the lock.
     private bool _exited;
     private long _heldKnownTicks;
     private int _heldUnknown;
@@ -47,6 +51,8 @@ internal sealed class ProcessSlot : PoolSlot
     }
 
     public override int Id => _child.ProcessId;
+
+    public override PendingCall? Running => Volatile.Read(ref _running);
 
     public override Task Exited => _child.Exited;
 
@@ -79,7 +85,7 @@ internal sealed class ProcessSlot : PoolSlot
                 _child.WatchForResult = startsNow && !_dispatcher.HasQueuedCalls;
                 if (startsNow)
                 {
-                    Running = call;
+                    Volatile.Write(ref _running, call);
                     _headStartedAt = Stopwatch.GetTimestamp();
                 }
             }
@@ -112,7 +118,9 @@ internal sealed class ProcessSlot : PoolSlot
             sent = _sent.Contains(call);
         }
 
-        // Also for a call still waiting behind another: the worker remembers it and cancels it as it starts.
+        // Also for a call still waiting behind another: the worker remembers it and cancels it as it starts. (Sent
+        // outside the lock: a worker slow to read its control channel must not hold up its results; a worker that is
+        // gone meanwhile makes this a no-op.)
         if (sent)
         {
             _child.Cancel(call.Id);
@@ -121,15 +129,36 @@ internal sealed class ProcessSlot : PoolSlot
 
     public override void StopCall(PendingCall call, Action<PendingCall> verdict)
     {
-        if (Running == call && Interlocked.CompareExchange(ref _verdict, verdict, null) is null)
+        lock (_sentLock)
         {
-            _child.Kill();
+            if (!_exited && Running == call && Interlocked.CompareExchange(ref _verdict, verdict, null) is null)
+            {
+                _child.Kill();
+            }
         }
     }
 
-    public override void Retire() => _child.Close();
+    public override void Retire()
+    {
+        lock (_sentLock)
+        {
+            if (!_exited)
+            {
+                _child.Close();
+            }
+        }
+    }
 
-    public override void Kill() => _child.Kill();
+    public override void Kill()
+    {
+        lock (_sentLock)
+        {
+            if (!_exited)
+            {
+                _child.Kill();
+            }
+        }
+    }
 
     private void OnResult(ReadOnlySpan<byte> payload)
     {
@@ -146,7 +175,7 @@ internal sealed class ProcessSlot : PoolSlot
 
             call = _sent.Dequeue();
             _sent.TryPeek(out next);
-            Running = next;
+            Volatile.Write(ref _running, next);
             _child.WatchForResult = _sent.Count == 1 && !_dispatcher.HasQueuedCalls;
             Hold(call, -1);
 
@@ -165,7 +194,7 @@ internal sealed class ProcessSlot : PoolSlot
         }
 
         // The worker is free for its next call now; the caller hears about this one when the burst is handed on.
-        _dispatcher.OnCallFinished(this, call: null);
+        _dispatcher.OnCallFinished(this);
     }
 
     /// <summary>The reader handled every result that arrived together: complete their tasks on the thread pool.</summary>
@@ -214,7 +243,7 @@ internal sealed class ProcessSlot : PoolSlot
             _sent.Clear();
             _heldKnownTicks = 0;
             _heldUnknown = 0;
-            Running = null;
+            Volatile.Write(ref _running, null);
         }
 
         PendingCall? call = sent.Length > 0 ? sent[0] : null;

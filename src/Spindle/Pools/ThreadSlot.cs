@@ -1,27 +1,39 @@
+using System.Diagnostics;
+
 namespace Spindle.Pools;
 
 /// <summary>
 /// A worker of a thread-isolated pool: runs handed-over calls in this process, on .NET thread-pool threads, one at
 /// a time, with no serialization. A call queued from a thread-pool thread runs on that same thread once the caller
-/// awaits (the local queue), so a call costs about what <c>Task.Run</c> does. It cannot be killed; cancellation is
-/// cooperative only (the seeds' trade-off: threads share the process).
+/// awaits (the local queue), so a call costs about what <c>Task.Run</c> does.
 /// </summary>
+/// <remarks>
+/// A thread cannot be killed, so a call that must end (timed out, cancelled, terminated) is ended from outside: its
+/// task completes at once and its token is cancelled. If the delegate has not returned
+/// <see cref="WorkerPoolOptions.CancellationGracePeriod"/> later (at once, on a terminate), the worker is
+/// <em>abandoned</em>: its thread stays blocked in the delegate, the dispatcher replaces the worker, and whatever the
+/// delegate does when it returns is dropped. Which of "returned" and "abandoned" happens first is settled by one
+/// compare-and-swap on the running call.
+/// </remarks>
 internal sealed class ThreadSlot : PoolSlot, IThreadPoolWorkItem
 {
-    private static int _minimumThreads;
-
     private readonly CallDispatcher _dispatcher;
     private readonly int _index;
+    private readonly TimeSpan _gracePeriod;
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private PendingCall? _next;
+    private PendingCall? _running;
     private CancellationTokenSource? _cancellation;
-    private volatile bool _retiring;
+    private long _cancelledAt;
+    private int _retiring;
+    private int _killed;
 
-    public ThreadSlot(CallDispatcher dispatcher, int index, int poolWorkers)
+    public ThreadSlot(CallDispatcher dispatcher, int index, int poolWorkers, TimeSpan gracePeriod)
     {
         _dispatcher = dispatcher;
         _index = index;
-        EnsureThreadsFor(poolWorkers);
+        _gracePeriod = gracePeriod;
+        ThreadReserve.EnsureThreadsFor(poolWorkers);
     }
 
     /// <summary>The worker's number in its pool (calls run on whichever thread-pool thread is free).</summary>
@@ -29,48 +41,95 @@ internal sealed class ThreadSlot : PoolSlot, IThreadPoolWorkItem
 
     public override Task Exited => _exited.Task;
 
+    public override PendingCall? Running => Volatile.Read(ref _running);
+
+    /// <summary>The managed thread running the current call, or the abandoned one.</summary>
+    public int ThreadId { get; private set; }
+
+    /// <summary>When the worker was abandoned to a call that did not return; null while it serves.</summary>
+    public DateTimeOffset? AbandonedAt { get; private set; }
+
+    /// <summary>The call its thread is still blocked in, once abandoned.</summary>
+    public long? AbandonedCallId { get; private set; }
+
+    /// <summary>Set (under the dispatcher's lock) when an abandoned thread's delegate has returned.</summary>
+    public bool AbandonedThreadReturned { get; set; }
+
     public override void Dispatch(PendingCall call)
     {
-        _dispatcher.ArmTimeout(call, this);
         Volatile.Write(ref _next, call);
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
     }
 
     public override void CancelRunning(PendingCall call)
     {
-        if (Running == call)
+        if (Running != call)
         {
-            try
-            {
-                _cancellation?.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-                // Finished as the cancellation came in.
-            }
+            return;
+        }
+
+        // The grace period counts from the first cancellation: a cancelled call's grace has begun before it is stopped.
+        Interlocked.CompareExchange(ref _cancelledAt, Stopwatch.GetTimestamp(), 0);
+        try
+        {
+            _cancellation?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Finished as the cancellation came in.
         }
     }
 
     public override void StopCall(PendingCall call, Action<PendingCall> verdict)
     {
-        if (Running == call)
+        if (Running != call)
         {
-            // The verdict first: once cancelled, the delegate may return before it could be applied.
-            verdict(call);
-            CancelRunning(call);
+            return;
+        }
+
+        // The verdict first: the caller's task ends now, whatever the delegate does; once cancelled, it may return at once.
+        verdict(call);
+        CancelRunning(call);
+        TimeSpan left = _gracePeriod - Stopwatch.GetElapsedTime(Volatile.Read(ref _cancelledAt));
+        if (left <= TimeSpan.Zero)
+        {
+            Abandon(call);
+        }
+        else
+        {
+            call.ArmGrace(left, () => Abandon(call));
         }
     }
 
     public override void Retire()
     {
-        _retiring = true;
+        Interlocked.Exchange(ref _retiring, 1);
         if (Running is null)
         {
             _exited.TrySetResult();
         }
     }
 
-    public override void Kill() => Retire();
+    public override void Kill()
+    {
+        Interlocked.Exchange(ref _killed, 1);
+        Interlocked.Exchange(ref _retiring, 1);
+        if (Interlocked.Exchange(ref _next, null) is { } notStarted)
+        {
+            // Handed over, not started: it never will be.
+            notStarted.TryFail(new OperationCanceledException("The pool was terminated before the call started."));
+            _dispatcher.Finish(notStarted);
+        }
+
+        if (Running is { } call)
+        {
+            Abandon(call);
+        }
+        else
+        {
+            _exited.TrySetResult();
+        }
+    }
 
     void IThreadPoolWorkItem.Execute()
     {
@@ -80,52 +139,64 @@ internal sealed class ThreadSlot : PoolSlot, IThreadPoolWorkItem
             return;
         }
 
-        if (call.CancellationToken.CanBeCanceled || call.Timeout is not null)
+        ThreadId = Environment.CurrentManagedThreadId;
+        Volatile.Write(ref _cancelledAt, 0);
+
+        // Nothing can cancel a call without a token or a timeout: it gets no cancellation source, the common fast path.
+        bool cancellable = call.CancellationToken.CanBeCanceled || call.Timeout is not null;
+        using CancellationTokenSource? cancellation = cancellable ? CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken) : null;
+        _cancellation = cancellation;
+
+        // Published with a full fence before _killed is read, as Kill writes _killed before it reads Running: one of
+        // the two sees the other, so a terminate never misses a call about to start.
+        Interlocked.Exchange(ref _running, call);
+        bool killed = Volatile.Read(ref _killed) != 0;
+        if (!killed)
         {
-            using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken);
-            _cancellation = cancellation;
-            Running = call;
-            call.RunHere(cancellation.Token);
-            Running = null;
-            _cancellation = null;
+            // A call's timeout starts when its worker starts it: now.
+            _dispatcher.ArmTimeout(call, this);
+            call.RunHere(cancellation?.Token ?? CancellationToken.None);
         }
-        else
+
+        _cancellation = null;
+        if (Interlocked.CompareExchange(ref _running, null, call) != call)
         {
-            // Nothing can cancel this call (no token, no timeout): skip the cancellation source, the common fast path.
-            Running = call;
-            call.RunHere(CancellationToken.None);
-            Running = null;
+            // Abandoned while the delegate ran: the call ended long ago, and the worker was replaced. Only the thread comes back.
+            _dispatcher.OnAbandonedThreadReturned(this);
+            return;
+        }
+
+        if (killed)
+        {
+            call.TryFail(new OperationCanceledException("The pool was terminated before the call started."));
         }
 
         CallsDone++;
-        _dispatcher.OnCallFinished(this, call);
-        if (_retiring && Running is null)
+        _dispatcher.OnCallFinished(this);
+        if (Volatile.Read(ref _retiring) != 0)
         {
             _exited.TrySetResult();
         }
 
-        // Last: the worker is free again, so the caller's continuation may run inline on this thread.
+        // The worker is free again, so the caller's continuation may run inline on this thread: its timers go first (a
+        // long continuation must not see its call time out), the dispatcher's bookkeeping last (a drain ends only once
+        // every task is complete).
+        call.DisarmTimers();
         call.Publish();
+        _dispatcher.Finish(call);
     }
 
-    /// <summary>
-    /// Calls may block; the thread pool adds threads slowly past its minimum, so a pool of N workers raises the
-    /// minimum to N (never lowers it) — otherwise N blocking calls would start one by one.
-    /// </summary>
-    private static void EnsureThreadsFor(int workers)
+    /// <summary>Gives up on <paramref name="call"/>'s thread, unless the delegate has returned meanwhile.</summary>
+    private void Abandon(PendingCall call)
     {
-        int current = Volatile.Read(ref _minimumThreads);
-        if (workers <= current)
+        if (Interlocked.CompareExchange(ref _running, null, call) != call)
         {
             return;
         }
 
-        ThreadPool.GetMinThreads(out int worker, out int io);
-        if (workers > worker)
-        {
-            ThreadPool.SetMinThreads(workers, io);
-        }
-
-        Interlocked.Exchange(ref _minimumThreads, Math.Max(workers, worker));
+        AbandonedCallId = call.Id;
+        AbandonedAt = DateTimeOffset.UtcNow;
+        _dispatcher.OnSlotExited(this, exit: null, WorkerExitReason.Abandoned, call, verdict: null);
+        _exited.TrySetResult();
     }
 }

@@ -14,4 +14,11 @@ public enum WorkerExitReason
 
     /// <summary>The pool was terminated.</summary>
     Terminated,
+
+    /// <summary>
+    /// A worker thread's call did not return after it timed out or was cancelled and <see cref="WorkerPoolOptions.CancellationGracePeriod"/>
+    /// passed, or the pool was terminated while it ran. A thread cannot be killed: it was left blocked in the background
+    /// (listed by <see cref="WorkerPool.GetWorkers"/> until it returns) and a new worker took its place.
+    /// </summary>
+    Abandoned,
 }

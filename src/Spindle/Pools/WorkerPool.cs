@@ -28,6 +28,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
     private readonly CallDispatcher _dispatcher;
     private readonly ChildWorkerSettings? _childSettings;
     private readonly PoolTelemetry _telemetry;
+    private readonly Lazy<Task> _released;
     private int _disposed;
 
     /// <summary>Creates a pool; workers start on the first calls (or now, with <see cref="WorkerPoolOptions.WarmUp"/>).</summary>
@@ -43,6 +44,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
 
         _telemetry = new PoolTelemetry(_options.Name, () => QueueLength) { Sender = this };
         _dispatcher = new CallDispatcher(_options, StartSlotAsync, logger, _telemetry);
+        _released = new Lazy<Task>(ReleaseAsync, LazyThreadSafetyMode.ExecutionAndPublication);
         if (_options.WarmUp)
         {
             _ = _dispatcher.WarmUpAsync();
@@ -88,9 +90,8 @@ public sealed partial class WorkerPool : IAsyncDisposable
     /// <summary>Calls waiting for a worker.</summary>
     public int QueueLength => _dispatcher.QueueLength;
 
-    /// <summary>The workers running now.</summary>
-    public IReadOnlyList<WorkerInfo> GetWorkers() =>
-        _dispatcher.Slots().Select(s => new WorkerInfo(s.Id, Isolation, s.Running is not null, s.CallsDone, s.StartedAt) { CallsHeld = s.InFlight }).ToArray();
+    /// <summary>The workers running now, then any worker threads abandoned to calls that have not returned (<see cref="WorkerInfo.Abandoned"/>).</summary>
+    public IReadOnlyList<WorkerInfo> GetWorkers() => _dispatcher.Slots().Select(Describe).ToArray();
 
     /// <summary>Starts every worker now and waits until all are ready, so the first calls pay no start-up cost.</summary>
     public Task WarmUpAsync(CancellationToken cancellationToken = default)
@@ -99,30 +100,18 @@ public sealed partial class WorkerPool : IAsyncDisposable
         return _dispatcher.WarmUpAsync().WaitAsync(cancellationToken);
     }
 
-    /// <summary>Refuses new calls, lets every accepted call finish, then stops the workers.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        await _dispatcher.DrainAsync().ConfigureAwait(false);
-        _telemetry.Forget();
-        SegmentCache.Clear();
-    }
+    /// <summary>
+    /// Refuses new calls, lets every accepted call finish, then stops the workers. Safe to call any number of times,
+    /// from any thread, also during or after <see cref="TerminateAsync"/>: every call returns once the pool has stopped.
+    /// </summary>
+    public ValueTask DisposeAsync() => new(StopAsync(terminate: false));
 
     /// <summary>
     /// Stops at once: queued calls are cancelled and worker processes are killed. Threads cannot be killed: calls
-    /// running on worker threads are abandoned (their tasks fail now) and finish in the background.
+    /// running on worker threads fail now and their threads are abandoned (see <see cref="Isolation.Thread"/>). Safe to
+    /// call any number of times, from any thread; during a <see cref="DisposeAsync"/> it ends the drain.
     /// </summary>
-    public async Task TerminateAsync()
-    {
-        Interlocked.Exchange(ref _disposed, 1);
-        await _dispatcher.TerminateAsync().ConfigureAwait(false);
-        _telemetry.Forget();
-        SegmentCache.Clear();
-    }
+    public Task TerminateAsync() => StopAsync(terminate: true);
 
     /// <summary>The one path every public call takes: check or encode at the call site, then hand to the dispatcher.</summary>
     internal Task<TResult> Submit<TResult>(Delegate fn, object?[] args, InlineInvoker<TResult> inline, CallFlags flags, CancellationToken cancellationToken, CallOptions? callOptions = null)
@@ -190,11 +179,36 @@ public sealed partial class WorkerPool : IAsyncDisposable
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
+    private async Task StopAsync(bool terminate)
+    {
+        Volatile.Write(ref _disposed, 1);
+        try
+        {
+            await _dispatcher.StopAsync(terminate).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _released.Value.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>After the workers are gone, once: the metrics registration, the shared segments.</summary>
+    private Task ReleaseAsync()
+    {
+        _telemetry.Forget();
+        SegmentCache.Clear();
+        return Task.CompletedTask;
+    }
+
+    private WorkerInfo Describe(PoolSlot slot) => slot is ThreadSlot { AbandonedAt: { } abandonedAt } thread
+        ? new WorkerInfo(slot.Id, Isolation, Busy: true, slot.CallsDone, slot.StartedAt) { AbandonedAt = abandonedAt, AbandonedCallId = thread.AbandonedCallId }
+        : new WorkerInfo(slot.Id, Isolation, slot.Running is not null, slot.CallsDone, slot.StartedAt) { CallsHeld = slot.InFlight };
+
     private async Task<PoolSlot> StartSlotAsync(int index, CancellationToken cancellationToken)
     {
         if (_options.Isolation == Isolation.Thread)
         {
-            return new ThreadSlot(_dispatcher, index, _options.Workers);
+            return new ThreadSlot(_dispatcher, index, _options.Workers, _options.CancellationGracePeriod);
         }
 
         ChildWorker child = await ChildWorker.StartAsync(_childSettings!, cancellationToken).ConfigureAwait(false);

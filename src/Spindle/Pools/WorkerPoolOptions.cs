@@ -113,7 +113,8 @@ public sealed class WorkerPoolOptions
     /// <summary>
     /// How long a call may run once a worker starts it. On expiry the call fails with <see cref="CallTimeoutException"/>;
     /// with process isolation the stuck worker is killed and replaced, so an infinite loop or stuck native code is stopped.
-    /// Threads cannot be killed: with thread isolation the call's token is cancelled and the thread stays busy until it returns.
+    /// Threads cannot be killed: with thread isolation the call's token is cancelled, and a delegate that has not returned
+    /// <see cref="CancellationGracePeriod"/> later has its thread abandoned and replaced (see <see cref="Isolation.Thread"/>).
     /// </summary>
     /// <value>The default is null: no timeout.</value>
     public TimeSpan? CallTimeout
@@ -133,7 +134,10 @@ public sealed class WorkerPoolOptions
         set => _retriesOnCrash = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(RetriesOnCrash), value, "RetriesOnCrash cannot be negative.");
     }
 
-    /// <summary>More worker crashes than this within <see cref="RestartWindow"/> faults the pool (<see cref="PoolFaultedException"/>).</summary>
+    /// <summary>
+    /// More worker crashes than this within <see cref="RestartWindow"/> faults the pool (<see cref="PoolFaultedException"/>).
+    /// Worker threads abandoned to calls that never returned count too, within the window and for as long as they stay blocked.
+    /// </summary>
     /// <value>The default is 20.</value>
     public int MaxRestarts
     {
@@ -149,7 +153,10 @@ public sealed class WorkerPoolOptions
         set => _restartWindow = Positive(value, nameof(RestartWindow));
     }
 
-    /// <summary>After a running call is cancelled, how long its worker process may take to stop cooperatively before it is killed.</summary>
+    /// <summary>
+    /// After a running call is cancelled (or times out, with thread isolation), how long it may take to stop cooperatively:
+    /// then a worker process is killed, and a worker thread is abandoned to it and replaced (see <see cref="Isolation.Thread"/>).
+    /// </summary>
     /// <value>The default is 2 seconds.</value>
     public TimeSpan CancellationGracePeriod
     {

@@ -11,6 +11,12 @@ internal static class Bounded
     /// <summary>For things that should not happen: how long we wait to see that they don't.</summary>
     public static TimeSpan Expected => TimeSpan.FromMilliseconds(300);
 
+    /// <summary>
+    /// For things that must happen promptly, not merely eventually (a stop that must not wait for a blocked thread):
+    /// far above their normal time, far below the pool's own grace periods; infinite under a debugger.
+    /// </summary>
+    public static TimeSpan Prompt => Debugger.IsAttached ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(5);
+
     /// <summary>Awaits <paramref name="task"/> or fails the test naming what was awaited.</summary>
     public static async Task<T> Within<T>(this Task<T> task, string what)
     {
@@ -23,11 +29,14 @@ internal static class Bounded
     }
 
     /// <summary>Awaits <paramref name="task"/> or fails the test naming what was awaited.</summary>
-    public static async Task Within(this Task task, string what)
+    public static Task Within(this Task task, string what) => task.Within(what, Unexpected);
+
+    /// <summary>Awaits <paramref name="task"/> for at most <paramref name="limit"/> or fails the test naming what was awaited.</summary>
+    public static async Task Within(this Task task, string what, TimeSpan limit)
     {
-        if (await Task.WhenAny(task, Task.Delay(Unexpected)) != task)
+        if (await Task.WhenAny(task, Task.Delay(limit)) != task)
         {
-            throw new TimeoutException($"Timed out after {Unexpected.TotalSeconds} s waiting for {what}.");
+            throw new TimeoutException($"Timed out after {limit.TotalSeconds} s waiting for {what}.");
         }
 
         await task;
