@@ -1,7 +1,9 @@
+using Spindle.Backends;
+
 namespace Spindle.Pools;
 
 /// <summary>
-/// Threads abandoned to calls that never returned (see <see cref="ThreadSlot"/>). The pool cannot free them, so it keeps
+/// Threads abandoned to calls that never returned (see <see cref="Isolation.Thread"/>). The pool cannot free them, so it keeps
 /// them in sight and in check: they stay listed with the workers (<see cref="WorkerInfo.Abandoned"/>) until their
 /// delegates return, and each counts as a restart — toward <see cref="WorkerPoolOptions.MaxRestarts"/> within
 /// <see cref="WorkerPoolOptions.RestartWindow"/> like a crash, and past the window for as long as it stays blocked. So a
@@ -11,38 +13,33 @@ namespace Spindle.Pools;
 internal sealed partial class CallDispatcher
 {
     /// <summary>Abandoned threads still blocked, oldest first.</summary>
-    private readonly List<ThreadSlot> _abandoned = [];
+    private readonly List<PoolWorker> _abandoned = [];
 
     /// <summary>Abandonments that count as restarts: those within the window, and older ones still blocked.</summary>
-    private readonly List<(long At, ThreadSlot Slot)> _abandonments = [];
+    private readonly List<(long At, PoolWorker Slot)> _abandonments = [];
 
     /// <summary>An abandoned thread's delegate returned (perhaps before its abandonment was recorded): that thread is free again.</summary>
-    public void OnAbandonedThreadReturned(ThreadSlot slot)
+    public void OnAbandonedWorkerReturned(PoolWorker slot)
     {
         bool wasListed;
         lock (_gate)
         {
-            slot.AbandonedThreadReturned = true;
+            slot.ReturnedAfterAbandoned = true;
             wasListed = _abandoned.Remove(slot);
-            if (wasListed)
-            {
-                ThreadReserve.Release();
-            }
         }
 
         if (wasListed)
         {
-            LogAbandonedThreadReturned(slot.ThreadId, slot.Id, slot.AbandonedCallId, DateTimeOffset.UtcNow - slot.AbandonedAt!.Value);
+            LogAbandonedWorkerReturned(slot.Description, slot.AbandonedCallId, DateTimeOffset.UtcNow - slot.AbandonedAt!.Value);
         }
     }
 
     /// <summary>Lists and counts a worker just abandoned; returns the fault if this one is over the limit.</summary>
-    private PoolFaultedException? RecordAbandonedLocked(ThreadSlot slot)
+    private PoolFaultedException? RecordAbandonedLocked(PoolWorker slot)
     {
-        if (!slot.AbandonedThreadReturned)
+        if (!slot.ReturnedAfterAbandoned)
         {
             _abandoned.Add(slot);
-            ThreadReserve.Hold();
         }
 
         if (Terminated)
@@ -58,7 +55,7 @@ internal sealed partial class CallDispatcher
     /// <summary>How many abandonments count as restarts now: those within <paramref name="window"/> ms, and any whose thread is still blocked.</summary>
     private int CountAbandonedLocked(long now, long window)
     {
-        _abandonments.RemoveAll(a => a.Slot.AbandonedThreadReturned && now - a.At > window);
+        _abandonments.RemoveAll(a => a.Slot.ReturnedAfterAbandoned && now - a.At > window);
         return _abandonments.Count;
     }
 }

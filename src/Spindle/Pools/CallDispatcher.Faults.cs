@@ -1,4 +1,5 @@
 using Spindle.Processes;
+using Spindle.Backends;
 
 namespace Spindle.Pools;
 
@@ -58,7 +59,7 @@ internal sealed partial class CallDispatcher
     private void EnterFaulted(PoolFaultedException fault)
     {
         var queued = new List<PendingCall>();
-        var idle = new List<PoolSlot>();
+        var idle = new List<PoolWorker>();
         lock (_gate)
         {
             if (_fault is not null)
@@ -88,7 +89,7 @@ internal sealed partial class CallDispatcher
             Finish(call);
         }
 
-        foreach (PoolSlot slot in idle)
+        foreach (PoolWorker slot in idle)
         {
             slot.Retire();
         }

@@ -23,11 +23,11 @@ internal sealed partial class CallDispatcher
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId} on worker {WorkerId} timed out after {Timeout}.")]
     private partial void LogCallTimedOut(long callId, int workerId, TimeSpan timeout);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId} on worker {WorkerId} did not return within {GracePeriod} (CancellationGracePeriod) of its cancellation: thread {ThreadId} is abandoned to it, blocked in the background, and a new worker takes its place. It counts toward MaxRestarts while it stays blocked.")]
-    private partial void LogThreadAbandoned(long callId, int workerId, int threadId, TimeSpan gracePeriod);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId} on {Worker} did not return within {GracePeriod} (CancellationGracePeriod) of its cancellation: the worker is abandoned to it, blocked in the background, and a new worker takes its place. It counts toward MaxRestarts while it stays blocked.")]
+    private partial void LogWorkerAbandoned(long callId, string worker, TimeSpan gracePeriod);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "The abandoned thread {ThreadId} of worker {WorkerId} returned from call {CallId} after {Blocked}.")]
-    private partial void LogAbandonedThreadReturned(int threadId, int workerId, long? callId, TimeSpan blocked);
+    [LoggerMessage(Level = LogLevel.Information, Message = "The abandoned {Worker} returned from call {CallId} after {Blocked}.")]
+    private partial void LogAbandonedWorkerReturned(string worker, long? callId, TimeSpan blocked);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "The pool is faulted.")]
     private partial void LogPoolFaulted(Exception fault);

@@ -1,4 +1,5 @@
 using Spindle.Calls;
+using Spindle.Backends;
 
 namespace Spindle.Pools;
 
@@ -14,7 +15,7 @@ internal sealed partial class CallDispatcher
     /// hold is known to finish within the <see cref="WorkerPoolOptions.PipelineWindow"/> (and <see cref="WorkerPoolOptions.PipelineDepth"/>
     /// allows). So only short calls wait in a worker, and never for long: the head-of-line wait is bounded.
     /// </summary>
-    private bool MayTake(PoolSlot slot, PendingCall call, int inFlight, long held) =>
+    private bool MayTake(PoolWorker slot, PendingCall call, int inFlight, long held) =>
         inFlight == 0 || (inFlight < slot.Capacity && (_pipelineWindowTicks == long.MaxValue || CallProfile.Add(held, EstimateOf(call)) <= _pipelineWindowTicks));
 
     /// <summary>Whether a busy worker holding <paramref name="held"/> ticks of work could take any call ahead of time.</summary>
@@ -23,12 +24,12 @@ internal sealed partial class CallDispatcher
     private static long EstimateOf(PendingCall call) => call.Profile?.EstimateTicks ?? CallProfile.Unknown;
 
     /// <summary>A busy worker that can take <paramref name="call"/> ahead of time (pipelining), or null.</summary>
-    private PoolSlot? TakeSpareLocked(PendingCall call)
+    private PoolWorker? TakeSpareLocked(PendingCall call)
     {
         int? max = _options.MaxCallsPerWorker;
         for (int i = _spare.Count - 1; i >= 0; i--)
         {
-            PoolSlot slot = _spare[i];
+            PoolWorker slot = _spare[i];
             int inFlight = slot.InFlight;
             long held = slot.HeldWorkTicks;
             if (slot.Removed || inFlight == 0 || inFlight >= slot.Capacity || !HasRoomAhead(held) || (max is int limit && slot.CallsDone + inFlight >= limit))

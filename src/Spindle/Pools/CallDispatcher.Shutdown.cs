@@ -1,3 +1,4 @@
+using Spindle.Backends;
 namespace Spindle.Pools;
 
 /// <summary>
@@ -85,7 +86,7 @@ internal sealed partial class CallDispatcher
                 Terminated = true;
                 abandoned.AddRange(_queue);
                 _queue.Clear();
-                foreach (PoolSlot slot in _slots)
+                foreach (PoolWorker slot in _slots)
                 {
                     if (slot.Running is { } running)
                     {
@@ -123,12 +124,12 @@ internal sealed partial class CallDispatcher
         // Workers still starting join the list below (a terminate cancels their start).
         await Task.WhenAll(starting).WaitAsync(CloseGrace).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
-        PoolSlot[] slots;
+        PoolWorker[] slots;
         lock (_gate)
         {
             _workersClosed = true;
             slots = [.. _slots];
-            foreach (PoolSlot slot in slots)
+            foreach (PoolWorker slot in slots)
             {
                 RemoveLocked(slot);
             }
@@ -138,7 +139,7 @@ internal sealed partial class CallDispatcher
         }
 
         bool kill = Terminated;
-        foreach (PoolSlot slot in slots)
+        foreach (PoolWorker slot in slots)
         {
             if (kill)
             {
@@ -156,7 +157,7 @@ internal sealed partial class CallDispatcher
         await closedOrTerminated.WaitAsync(CloseGrace).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (!all.IsCompleted)
         {
-            foreach (PoolSlot slot in slots)
+            foreach (PoolWorker slot in slots)
             {
                 slot.Kill();
             }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Spindle.Processes;
+using Spindle.Backends;
 
 namespace Spindle.Pools;
 
@@ -28,10 +29,10 @@ internal sealed partial class CallDispatcher
     /// A worker ended. Decides the fate of the call it was running (retry, crash, timeout, cancellation), replaces the
     /// worker when the pool still needs it, and faults the pool when workers die too often.
     /// </summary>
-    public void OnSlotExited(PoolSlot slot, WorkerExit? exit, WorkerExitReason reason, PendingCall? call, Action<PendingCall>? verdict, PendingCall[]? neverStarted = null)
+    public void OnSlotExited(PoolWorker slot, WorkerExit? exit, WorkerExitReason reason, PendingCall? call, Action<PendingCall>? verdict, PendingCall[]? neverStarted = null)
     {
         bool retry = false;
-        PoolSlot? retryOn = null;
+        PoolWorker? retryOn = null;
         PoolFaultedException? fault = null;
         var unstarted = new List<PendingCall>();
         lock (_gate)
@@ -60,7 +61,7 @@ internal sealed partial class CallDispatcher
             }
             else if (reason == WorkerExitReason.Abandoned)
             {
-                fault = RecordAbandonedLocked((ThreadSlot)slot);
+                fault = RecordAbandonedLocked(slot);
             }
 
             if (call is not null && reason == WorkerExitReason.Crashed && fault is null && _fault is null && !Terminated && call.CrashedAttempts < call.RetriesOnCrash)
@@ -90,8 +91,7 @@ internal sealed partial class CallDispatcher
         }
         else if (reason == WorkerExitReason.Abandoned && !Terminated)
         {
-            var thread = (ThreadSlot)slot;
-            LogThreadAbandoned(call!.Id, slot.Id, thread.ThreadId, _options.CancellationGracePeriod);
+            LogWorkerAbandoned(call!.Id, slot.Description, _options.CancellationGracePeriod);
         }
 
         _telemetry.Exited(slot.Id, reason, exit);
@@ -142,7 +142,7 @@ internal sealed partial class CallDispatcher
     /// </summary>
     public void Redispatch(PendingCall call)
     {
-        PoolSlot? slot = null;
+        PoolWorker? slot = null;
         bool terminated;
         lock (_gate)
         {
@@ -202,10 +202,10 @@ internal sealed partial class CallDispatcher
     private async Task StartSlotAsync(int index, bool replacing)
     {
         await Task.Yield();
-        PoolSlot slot;
+        PoolWorker slot;
         try
         {
-            slot = await _startSlot(index, _stopNow.Token).ConfigureAwait(false);
+            slot = await _backend.StartWorkerAsync(index, _stopNow.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -273,7 +273,7 @@ internal sealed partial class CallDispatcher
 
     private void RetireIdleWorkers()
     {
-        var retired = new List<PoolSlot>();
+        var retired = new List<PoolWorker>();
         long now = Environment.TickCount64;
         long limit = (long)_options.IdleTimeout.TotalMilliseconds;
         lock (_gate)
@@ -283,11 +283,11 @@ internal sealed partial class CallDispatcher
                 return;
             }
 
-            PoolSlot[] parked = _idle.ToArray();
+            PoolWorker[] parked = _idle.ToArray();
             _idle.Clear();
             for (int i = parked.Length - 1; i >= 0; i--)
             {
-                PoolSlot slot = parked[i];
+                PoolWorker slot = parked[i];
                 if (slot.Removed)
                 {
                     continue;
@@ -305,7 +305,7 @@ internal sealed partial class CallDispatcher
             }
         }
 
-        foreach (PoolSlot slot in retired)
+        foreach (PoolWorker slot in retired)
         {
             LogWorkerIdleRetired(slot.Id);
             slot.Retire();

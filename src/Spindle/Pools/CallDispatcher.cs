@@ -1,3 +1,4 @@
+using Spindle.Backends;
 using Microsoft.Extensions.Logging;
 using Spindle.Calls;
 using Spindle.Processes;
@@ -11,20 +12,20 @@ namespace Spindle.Pools;
 /// <see cref="WorkerPoolOptions.MaxCallsPerWorker"/> calls or <see cref="WorkerPoolOptions.IdleTimeout"/>, and are
 /// replaced when they die.
 /// </summary>
-internal sealed partial class CallDispatcher
+internal sealed partial class CallDispatcher : IWorkerReports
 {
     private readonly WorkerPoolOptions _options;
 
     /// <summary>How much work (by earlier calls' run times) a busy worker may hold ahead of time; <see cref="long.MaxValue"/> for any.</summary>
     private readonly long _pipelineWindowTicks;
-    private readonly Func<int, CancellationToken, Task<PoolSlot>> _startSlot;
+    private readonly IWorkerBackend _backend;
     private readonly ILogger _logger;
     private readonly PoolTelemetry _telemetry;
     private readonly Lock _gate = new();
     private readonly CallQueue _queue = new();
-    private readonly Stack<PoolSlot> _idle = new();
-    private readonly List<PoolSlot> _spare = [];
-    private readonly List<PoolSlot> _slots = [];
+    private readonly Stack<PoolWorker> _idle = new();
+    private readonly List<PoolWorker> _spare = [];
+    private readonly List<PoolWorker> _slots = [];
     private readonly HashSet<Task> _startingTasks = [];
     private readonly SemaphoreSlim _space;
     private readonly CancellationTokenSource _stopNow = new();
@@ -35,13 +36,13 @@ internal sealed partial class CallDispatcher
     private int _inFlight;
     private volatile bool _closing;
 
-    public CallDispatcher(WorkerPoolOptions options, Func<int, CancellationToken, Task<PoolSlot>> startSlot, ILogger logger, PoolTelemetry telemetry)
+    public CallDispatcher(WorkerPoolOptions options, Func<IWorkerReports, IWorkerBackend> createBackend, ILogger logger, PoolTelemetry telemetry)
     {
         _options = options;
         _pipelineWindowTicks = options.PipelineWindow == Timeout.InfiniteTimeSpan
             ? long.MaxValue
             : (long)(options.PipelineWindow.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
-        _startSlot = startSlot;
+        _backend = createBackend(this);
         _logger = logger;
         _telemetry = telemetry;
         _space = new SemaphoreSlim(options.MaxQueuedCalls, options.MaxQueuedCalls);
@@ -107,7 +108,7 @@ internal sealed partial class CallDispatcher
     }
 
     /// <summary>The workers in service, then the abandoned threads still blocked.</summary>
-    public IReadOnlyList<PoolSlot> Slots()
+    public IReadOnlyList<PoolWorker> Slots()
     {
         lock (_gate)
         {
@@ -119,7 +120,7 @@ internal sealed partial class CallDispatcher
     /// A worker finished a call and is free: give it the next call, retire it, or park it idle. (The call's own
     /// bookkeeping, <see cref="Finish"/>, comes once its task is complete.)
     /// </summary>
-    public void OnCallFinished(PoolSlot slot) => TakeNextOrPark(slot);
+    public void OnCallFinished(PoolWorker slot) => TakeNextOrPark(slot);
 
     private async Task SubmitWhenRoomAsync(PendingCall call)
     {
@@ -149,7 +150,7 @@ internal sealed partial class CallDispatcher
 
     private void Accept(PendingCall call)
     {
-        PoolSlot? slot = null;
+        PoolWorker? slot = null;
         bool terminated;
         lock (_gate)
         {
@@ -198,10 +199,10 @@ internal sealed partial class CallDispatcher
     }
 
     /// <summary>Hands a call to the worker it was matched with (the worker starts its timeout when it starts it).</summary>
-    private static void DispatchTo(PoolSlot slot, PendingCall call) => slot.Dispatch(call);
+    private static void DispatchTo(PoolWorker slot, PendingCall call) => slot.Dispatch(call);
 
     /// <summary>Starts <paramref name="call"/>'s timeout, if it has one: the worker has just started it.</summary>
-    public void ArmTimeout(PendingCall call, PoolSlot slot)
+    public void ArmTimeout(PendingCall call, PoolWorker slot)
     {
         if (call.Timeout is not null)
         {
@@ -210,9 +211,9 @@ internal sealed partial class CallDispatcher
     }
 
     // Apart from ArmTimeout so the closure is only allocated for calls that have a timeout (this runs for every call).
-    private void ArmTimeoutNow(PendingCall call, PoolSlot slot) => call.ArmTimeout(() => OnCallTimedOut(call, slot));
+    private void ArmTimeoutNow(PendingCall call, PoolWorker slot) => call.ArmTimeout(() => OnCallTimedOut(call, slot));
 
-    private void OnCallTimedOut(PendingCall call, PoolSlot slot)
+    private void OnCallTimedOut(PendingCall call, PoolWorker slot)
     {
         TimeSpan timeout = call.Timeout ?? TimeSpan.Zero;
         LogCallTimedOut(call.Id, slot.Id, timeout);
@@ -221,7 +222,7 @@ internal sealed partial class CallDispatcher
 
     private void OnCancelRequested(PendingCall call)
     {
-        PoolSlot? running;
+        PoolWorker? running;
         lock (_gate)
         {
             if (_queue.Remove(call))
@@ -252,7 +253,7 @@ internal sealed partial class CallDispatcher
         call.ArmGrace(_options.CancellationGracePeriod, () => running.StopCall(call, c => c.TryCancel()));
     }
 
-    private void TakeNextOrPark(PoolSlot slot)
+    private void TakeNextOrPark(PoolWorker slot)
     {
         PendingCall? first = null;
         List<PendingCall>? more = null;
@@ -368,9 +369,9 @@ internal sealed partial class CallDispatcher
         }
     }
 
-    private PoolSlot? PopIdleLocked()
+    private PoolWorker? PopIdleLocked()
     {
-        while (_idle.TryPop(out PoolSlot? slot))
+        while (_idle.TryPop(out PoolWorker? slot))
         {
             if (!slot.Removed)
             {
@@ -381,7 +382,7 @@ internal sealed partial class CallDispatcher
         return null;
     }
 
-    private void RemoveLocked(PoolSlot slot)
+    private void RemoveLocked(PoolWorker slot)
     {
         slot.Removed = true;
         _slots.Remove(slot);

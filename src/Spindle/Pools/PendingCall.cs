@@ -1,6 +1,7 @@
 using Spindle.Calls;
 using Spindle.Calls.Serialization;
 using Spindle.Wire;
+using Spindle.Backends;
 
 namespace Spindle.Pools;
 
@@ -31,7 +32,7 @@ internal abstract class PendingCall
     public PendingCall? QueueNext { get; set; }
 
     /// <summary>The slot running it; null while queued.</summary>
-    public PoolSlot? RunningOn { get; set; }
+    public PoolWorker? RunningOn { get; set; }
 
     public CancellationTokenRegistration CancellationRegistration { get; set; }
 

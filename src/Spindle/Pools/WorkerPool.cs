@@ -5,6 +5,7 @@ using Spindle.Calls.Serialization;
 using Spindle.Processes;
 using Spindle.Shared;
 using Spindle.Wire;
+using Spindle.Backends;
 
 namespace Spindle.Pools;
 
@@ -15,8 +16,8 @@ namespace Spindle.Pools;
 /// <code>
 ///  caller ── RunAsync(fn, args) ──► PendingCall ──► CallDispatcher ──► idle worker (or queue, bounded)
 ///               │ process isolation: encode at the call site     │
-///               │ (bad values fail here, naming the variable)     ├─ ThreadSlot:  invoke on a thread-pool thread
-///               ▼                                                 └─ ProcessSlot: frame ─► private socket ─► worker host
+///               │ (bad values fail here, naming the variable)     ├─ ThreadWorker:  invoke on a thread-pool thread
+///               ▼                                                 └─ ProcessWorker: frame ─► private socket ─► worker host
 ///            Task&lt;TResult&gt; ◄── result / RemoteException / WorkerCrashedException ◄── reader thread
 /// </code>
 /// Captured variables are copied into worker processes by value: changes made there do not flow back.
@@ -26,7 +27,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
     private readonly WorkerPoolOptions _options;
     private readonly ValueCodec _codec;
     private readonly CallDispatcher _dispatcher;
-    private readonly ChildWorkerSettings? _childSettings;
+    private readonly bool _callsShareMemory;
     private readonly PoolTelemetry _telemetry;
     private readonly Lazy<Task> _released;
     private int _disposed;
@@ -37,13 +38,10 @@ public sealed partial class WorkerPool : IAsyncDisposable
         _options = (options ?? new WorkerPoolOptions()).Clone();
         _codec = new ValueCodec(_options.Serializer) { LargeArrayThreshold = _options.SharedMemoryThreshold ?? long.MaxValue };
         ILogger logger = _options.LoggerFactory?.CreateLogger<WorkerPool>() ?? NullLogger<WorkerPool>.Instance;
-        if (_options.Isolation == Isolation.Process)
-        {
-            _childSettings = new ChildWorkerSettings(_options.WorkerStartTimeout, _options.MaxMessageBytes, _options.Serializer?.GetType().AssemblyQualifiedName, OneShot: false, _options.MemoryLimit);
-        }
-
         _telemetry = new PoolTelemetry(_options.Name, () => QueueLength) { Sender = this };
-        _dispatcher = new CallDispatcher(_options, StartSlotAsync, logger, _telemetry);
+        IWorkerBackend? backend = null;
+        _dispatcher = new CallDispatcher(_options, reports => backend = WorkerBackends.Create(new BackendContext(_options, reports, _codec, logger)), logger, _telemetry);
+        _callsShareMemory = backend!.SharesMemory;
         _released = new Lazy<Task>(ReleaseAsync, LazyThreadSafetyMode.ExecutionAndPublication);
         if (_options.WarmUp)
         {
@@ -119,7 +117,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(fn);
         ThrowIfDisposed();
         PendingCall<TResult> call;
-        if (_options.Isolation == Isolation.Thread)
+        if (_callsShareMemory)
         {
             if (_options.CheckProcessBoundary)
             {
@@ -200,18 +198,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    private WorkerInfo Describe(PoolSlot slot) => slot is ThreadSlot { AbandonedAt: { } abandonedAt } thread
-        ? new WorkerInfo(slot.Id, Isolation, Busy: true, slot.CallsDone, slot.StartedAt) { AbandonedAt = abandonedAt, AbandonedCallId = thread.AbandonedCallId }
+    private WorkerInfo Describe(PoolWorker slot) => slot.AbandonedAt is { } abandonedAt
+        ? new WorkerInfo(slot.Id, Isolation, Busy: true, slot.CallsDone, slot.StartedAt) { AbandonedAt = abandonedAt, AbandonedCallId = slot.AbandonedCallId }
         : new WorkerInfo(slot.Id, Isolation, slot.Running is not null, slot.CallsDone, slot.StartedAt) { CallsHeld = slot.InFlight };
-
-    private async Task<PoolSlot> StartSlotAsync(int index, CancellationToken cancellationToken)
-    {
-        if (_options.Isolation == Isolation.Thread)
-        {
-            return new ThreadSlot(_dispatcher, index, _options.Workers, _options.CancellationGracePeriod);
-        }
-
-        ChildWorker child = await ChildWorker.StartAsync(_childSettings!, cancellationToken).ConfigureAwait(false);
-        return new ProcessSlot(_dispatcher, child, _codec, _options.PipelineDepth);
-    }
 }

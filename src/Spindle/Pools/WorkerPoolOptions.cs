@@ -213,6 +213,12 @@ public sealed class WorkerPoolOptions
         set => _sharedMemoryThreshold = value is null or > 0 ? value : throw new ArgumentOutOfRangeException(nameof(SharedMemoryThreshold), value, "SharedMemoryThreshold must be greater than zero, or null to never use shared memory.");
     }
 
+    /// <summary>
+    /// A backend to run calls on instead of the one <see cref="Isolation"/> names: how tests plug in a backend of their
+    /// own, through the same seam as threads and processes (see <see cref="Backends.WorkerBackends"/>).
+    /// </summary>
+    internal Func<Backends.BackendContext, Backends.IWorkerBackend>? Backend { get; set; }
+
     internal WorkerPoolOptions Clone() => (WorkerPoolOptions)MemberwiseClone();
 
     private static int Positive(int value, string name) =>

@@ -1,6 +1,9 @@
 using System.Diagnostics;
 
-namespace Spindle.Pools;
+using Spindle.Backends;
+using Spindle.Pools;
+
+namespace Spindle.Processes;
 
 /// <summary>
 /// Results that arrived from a worker process together, completed together on one thread-pool thread: one hand-off
@@ -13,31 +16,31 @@ internal sealed class ResultBatch : IThreadPoolWorkItem
 {
     private static readonly long Budget = Stopwatch.Frequency / 1000;
 
-    private readonly CallDispatcher _dispatcher;
+    private readonly IWorkerReports _pool;
     private readonly PendingCall[] _calls;
     private int _next;
 
-    private ResultBatch(CallDispatcher dispatcher, PendingCall[] calls)
+    private ResultBatch(IWorkerReports pool, PendingCall[] calls)
     {
-        _dispatcher = dispatcher;
+        _pool = pool;
         _calls = calls;
     }
 
     /// <summary>Hands <paramref name="calls"/> (their outcomes already read) to the thread pool, and empties the list.</summary>
-    public static void Publish(CallDispatcher dispatcher, List<PendingCall> calls)
+    public static void Publish(IWorkerReports pool, List<PendingCall> calls)
     {
         if (calls.Count > 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(From(dispatcher, calls), preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(From(pool, calls), preferLocal: false);
         }
     }
 
     /// <summary>The completion of <paramref name="calls"/>, for the caller to run where it is; empties the list.</summary>
-    public static Action Take(CallDispatcher dispatcher, List<PendingCall> calls) => From(dispatcher, calls).Execute;
+    public static Action Take(IWorkerReports pool, List<PendingCall> calls) => From(pool, calls).Execute;
 
-    private static ResultBatch From(CallDispatcher dispatcher, List<PendingCall> calls)
+    private static ResultBatch From(IWorkerReports pool, List<PendingCall> calls)
     {
-        var batch = new ResultBatch(dispatcher, [.. calls]);
+        var batch = new ResultBatch(pool, [.. calls]);
         calls.Clear();
         return batch;
     }
@@ -49,7 +52,7 @@ internal sealed class ResultBatch : IThreadPoolWorkItem
         {
             PendingCall call = _calls[_next++];
             call.Publish();
-            _dispatcher.Finish(call);
+            _pool.Finish(call);
             if (_next < _calls.Length && Stopwatch.GetTimestamp() - start > Budget)
             {
                 ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);

@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using Spindle.Backends;
+using Spindle.Pools;
 
-namespace Spindle.Pools;
+namespace Spindle.Threads;
 
 /// <summary>
 /// A worker of a thread-isolated pool: runs handed-over calls in this process, on .NET thread-pool threads, one at
@@ -15,9 +17,9 @@ namespace Spindle.Pools;
 /// delegate does when it returns is dropped. Which of "returned" and "abandoned" happens first is settled by one
 /// compare-and-swap on the running call.
 /// </remarks>
-internal sealed class ThreadSlot : PoolSlot, IThreadPoolWorkItem
+internal sealed class ThreadWorker : PoolWorker, IThreadPoolWorkItem
 {
-    private readonly CallDispatcher _dispatcher;
+    private readonly IWorkerReports _pool;
     private readonly int _index;
     private readonly TimeSpan _gracePeriod;
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -28,9 +30,9 @@ internal sealed class ThreadSlot : PoolSlot, IThreadPoolWorkItem
     private int _retiring;
     private int _killed;
 
-    public ThreadSlot(CallDispatcher dispatcher, int index, int poolWorkers, TimeSpan gracePeriod)
+    public ThreadWorker(IWorkerReports pool, int index, int poolWorkers, TimeSpan gracePeriod)
     {
-        _dispatcher = dispatcher;
+        _pool = pool;
         _index = index;
         _gracePeriod = gracePeriod;
         ThreadReserve.EnsureThreadsFor(poolWorkers);
@@ -46,14 +48,7 @@ internal sealed class ThreadSlot : PoolSlot, IThreadPoolWorkItem
     /// <summary>The managed thread running the current call, or the abandoned one.</summary>
     public int ThreadId { get; private set; }
 
-    /// <summary>When the worker was abandoned to a call that did not return; null while it serves.</summary>
-    public DateTimeOffset? AbandonedAt { get; private set; }
-
-    /// <summary>The call its thread is still blocked in, once abandoned.</summary>
-    public long? AbandonedCallId { get; private set; }
-
-    /// <summary>Set (under the dispatcher's lock) when an abandoned thread's delegate has returned.</summary>
-    public bool AbandonedThreadReturned { get; set; }
+    public override string Description => $"worker {_index} (thread {ThreadId})";
 
     public override void Dispatch(PendingCall call)
     {
@@ -118,7 +113,7 @@ internal sealed class ThreadSlot : PoolSlot, IThreadPoolWorkItem
         {
             // Handed over, not started: it never will be.
             notStarted.TryFail(new OperationCanceledException("The pool was terminated before the call started."));
-            _dispatcher.Finish(notStarted);
+            _pool.Finish(notStarted);
         }
 
         if (Running is { } call)
@@ -154,7 +149,7 @@ internal sealed class ThreadSlot : PoolSlot, IThreadPoolWorkItem
         if (!killed)
         {
             // A call's timeout starts when its worker starts it: now.
-            _dispatcher.ArmTimeout(call, this);
+            _pool.ArmTimeout(call, this);
             call.RunHere(cancellation?.Token ?? CancellationToken.None);
         }
 
@@ -162,7 +157,8 @@ internal sealed class ThreadSlot : PoolSlot, IThreadPoolWorkItem
         if (Interlocked.CompareExchange(ref _running, null, call) != call)
         {
             // Abandoned while the delegate ran: the call ended long ago, and the worker was replaced. Only the thread comes back.
-            _dispatcher.OnAbandonedThreadReturned(this);
+            ThreadReserve.Release();
+            _pool.OnAbandonedWorkerReturned(this);
             return;
         }
 
@@ -172,7 +168,7 @@ internal sealed class ThreadSlot : PoolSlot, IThreadPoolWorkItem
         }
 
         CallsDone++;
-        _dispatcher.OnCallFinished(this);
+        _pool.OnCallFinished(this);
         if (Volatile.Read(ref _retiring) != 0)
         {
             _exited.TrySetResult();
@@ -183,20 +179,23 @@ internal sealed class ThreadSlot : PoolSlot, IThreadPoolWorkItem
         // every task is complete).
         call.DisarmTimers();
         call.Publish();
-        _dispatcher.Finish(call);
+        _pool.Finish(call);
     }
 
     /// <summary>Gives up on <paramref name="call"/>'s thread, unless the delegate has returned meanwhile.</summary>
     private void Abandon(PendingCall call)
     {
+        // A thread-pool thread stays blocked: keep one more ready in its place (given back when the delegate returns).
+        ThreadReserve.Hold();
         if (Interlocked.CompareExchange(ref _running, null, call) != call)
         {
+            ThreadReserve.Release();
             return;
         }
 
         AbandonedCallId = call.Id;
         AbandonedAt = DateTimeOffset.UtcNow;
-        _dispatcher.OnSlotExited(this, exit: null, WorkerExitReason.Abandoned, call, verdict: null);
+        _pool.OnSlotExited(this, exit: null, WorkerExitReason.Abandoned, call, verdict: null);
         _exited.TrySetResult();
     }
 }

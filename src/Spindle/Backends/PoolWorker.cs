@@ -1,10 +1,31 @@
-namespace Spindle.Pools;
+using Spindle.Pools;
 
-/// <summary>One worker of a pool, as the dispatcher sees it: runs one call at a time and reports back.</summary>
-internal abstract class PoolSlot
+namespace Spindle.Backends;
+
+/// <summary>
+/// One worker of a pool, as the front end sees it, whatever runs it (a thread, a process): it takes calls, runs one at
+/// a time, and reports through the pool's <see cref="IWorkerReports"/>. A backend's <see cref="IWorkerBackend"/>
+/// starts them.
+/// </summary>
+internal abstract class PoolWorker
 {
     /// <summary>The worker's pid (process isolation) or its number in the pool (thread isolation).</summary>
     public abstract int Id { get; }
+
+    /// <summary>The worker in words, for logs: "worker 12345", "worker 2 (thread 17)".</summary>
+    public virtual string Description => $"worker {Id}";
+
+    /// <summary>
+    /// When the pool gave up on this worker because its call could not be stopped (a thread cannot be killed: see
+    /// <see cref="Isolation.Thread"/>); null while it serves.
+    /// </summary>
+    public DateTimeOffset? AbandonedAt { get; protected set; }
+
+    /// <summary>The call an abandoned worker is still blocked in.</summary>
+    public long? AbandonedCallId { get; protected set; }
+
+    /// <summary>Set (under the pool's lock) once an abandoned worker's call has returned.</summary>
+    public bool ReturnedAfterAbandoned { get; set; }
 
     /// <summary>Calls this worker has finished.</summary>
     public int CallsDone { get; protected set; }

@@ -1,4 +1,6 @@
-namespace Spindle.Pools;
+using Spindle.Pools;
+
+namespace Spindle.Threads;
 
 /// <summary>
 /// Keeps enough .NET thread-pool threads ready for thread-isolated pools. Calls may block, and the thread pool adds

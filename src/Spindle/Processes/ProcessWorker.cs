@@ -1,17 +1,18 @@
 using System.Diagnostics;
 using Spindle.Calls;
 using Spindle.Calls.Serialization;
-using Spindle.Processes;
+using Spindle.Backends;
+using Spindle.Pools;
 
-namespace Spindle.Pools;
+namespace Spindle.Processes;
 
 /// <summary>
 /// A worker process: sends each call's frame to its <see cref="ChildWorker"/> and completes the call from the result.
 /// With a pipeline depth above 1, later calls wait in the worker's socket behind the running one, in order.
 /// </summary>
-internal sealed class ProcessSlot : PoolSlot
+internal sealed class ProcessWorker : PoolWorker
 {
-    private readonly CallDispatcher _dispatcher;
+    private readonly IWorkerReports _pool;
     private readonly ChildWorker _child;
     private readonly ValueCodec _codec;
     private readonly Queue<PendingCall> _sent = new();
@@ -28,9 +29,9 @@ internal sealed class ProcessSlot : PoolSlot
     private int _heldUnknown;
     private long _headStartedAt;
 
-    public ProcessSlot(CallDispatcher dispatcher, ChildWorker child, ValueCodec codec, int capacity)
+    public ProcessWorker(IWorkerReports pool, ChildWorker child, ValueCodec codec, int capacity)
     {
-        _dispatcher = dispatcher;
+        _pool = pool;
         _child = child;
         _codec = codec;
         _capacity = capacity;
@@ -82,7 +83,7 @@ internal sealed class ProcessSlot : PoolSlot
                 call.EstimateTicks = call.Profile?.EstimateTicks ?? CallProfile.Unknown;
                 Hold(call, +1);
                 startsNow = _sent.Count == 1;
-                _child.WatchForResult = startsNow && !_dispatcher.HasQueuedCalls;
+                _child.WatchForResult = startsNow && !_pool.HasQueuedCalls;
                 if (startsNow)
                 {
                     Volatile.Write(ref _running, call);
@@ -95,14 +96,14 @@ internal sealed class ProcessSlot : PoolSlot
         {
             // The worker died after the dispatcher picked it and its exit has been dealt with: nobody would ever
             // complete this call here. It never started, so it goes elsewhere.
-            _dispatcher.Redispatch(call);
+            _pool.Redispatch(call);
             return;
         }
 
         // A call's timeout starts when the worker starts it: now, or when the call ahead of it finishes.
         if (startsNow)
         {
-            _dispatcher.ArmTimeout(call, this);
+            _pool.ArmTimeout(call, this);
         }
 
         // On this worker's reader thread the frame leaves with the others of its burst. If sending fails the worker
@@ -176,7 +177,7 @@ internal sealed class ProcessSlot : PoolSlot
             call = _sent.Dequeue();
             _sent.TryPeek(out next);
             Volatile.Write(ref _running, next);
-            _child.WatchForResult = _sent.Count == 1 && !_dispatcher.HasQueuedCalls;
+            _child.WatchForResult = _sent.Count == 1 && !_pool.HasQueuedCalls;
             Hold(call, -1);
 
             // The worker started the next call as it sent this result: this call ran from the moment it became the head.
@@ -190,11 +191,11 @@ internal sealed class ProcessSlot : PoolSlot
         _arrived.Add(call);
         if (next is not null)
         {
-            _dispatcher.ArmTimeout(next, this);
+            _pool.ArmTimeout(next, this);
         }
 
         // The worker is free for its next call now; the caller hears about this one when the burst is handed on.
-        _dispatcher.OnCallFinished(this);
+        _pool.OnCallFinished(this);
     }
 
     /// <summary>The reader handled every result that arrived together: complete their tasks on the thread pool.</summary>
@@ -203,7 +204,7 @@ internal sealed class ProcessSlot : PoolSlot
         bool lone;
         lock (_sentLock)
         {
-            lone = _arrived.Count == 1 && _sent.Count == 0 && !_dispatcher.HasQueuedCalls;
+            lone = _arrived.Count == 1 && _sent.Count == 0 && !_pool.HasQueuedCalls;
         }
 
         // A lone call (its caller waits, nothing else is going on) completes right here on the reader, so the caller
@@ -211,10 +212,10 @@ internal sealed class ProcessSlot : PoolSlot
         // the caller's code blocks. Anything busier goes to the thread pool.
         if (lone)
         {
-            return ResultBatch.Take(_dispatcher, _arrived);
+            return ResultBatch.Take(_pool, _arrived);
         }
 
-        ResultBatch.Publish(_dispatcher, _arrived);
+        ResultBatch.Publish(_pool, _arrived);
         return null;
     }
 
@@ -234,7 +235,7 @@ internal sealed class ProcessSlot : PoolSlot
     private void OnExit(WorkerExit exit)
     {
         // Results read before the reader stopped (it stops mid-burst only when the worker broke the protocol).
-        ResultBatch.Take(_dispatcher, _arrived)();
+        ResultBatch.Take(_pool, _arrived)();
         PendingCall[] sent;
         lock (_sentLock)
         {
@@ -249,10 +250,10 @@ internal sealed class ProcessSlot : PoolSlot
         PendingCall? call = sent.Length > 0 ? sent[0] : null;
         Action<PendingCall>? verdict = _verdict;
         WorkerExitReason reason = verdict is not null ? WorkerExitReason.KilledForCall
-            : _dispatcher.Terminated ? WorkerExitReason.Terminated
+            : _pool.Terminated ? WorkerExitReason.Terminated
             : _child.Stopping && call is null ? WorkerExitReason.Retired
             : WorkerExitReason.Crashed;
-        _dispatcher.OnSlotExited(this, exit, reason, call, verdict, neverStarted: sent.Length > 1 ? sent[1..] : []);
+        _pool.OnSlotExited(this, exit, reason, call, verdict, neverStarted: sent.Length > 1 ? sent[1..] : []);
         _child.Dispose();
     }
 }

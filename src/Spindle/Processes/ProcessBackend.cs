@@ -1,0 +1,22 @@
+using Spindle.Backends;
+
+namespace Spindle.Processes;
+
+/// <summary>Runs calls in worker processes on this machine (<see cref="Pools.Isolation.Process"/>): each its own memory, a crash stays inside.</summary>
+internal sealed class ProcessBackend(BackendContext context) : IWorkerBackend
+{
+    private readonly ChildWorkerSettings _settings = new(
+        context.Options.WorkerStartTimeout,
+        context.Options.MaxMessageBytes,
+        context.Options.Serializer?.GetType().AssemblyQualifiedName,
+        OneShot: false,
+        context.Options.MemoryLimit);
+
+    public bool SharesMemory => false;
+
+    public async Task<PoolWorker> StartWorkerAsync(int index, CancellationToken cancellationToken)
+    {
+        ChildWorker child = await ChildWorker.StartAsync(_settings, cancellationToken).ConfigureAwait(false);
+        return new ProcessWorker(context.Reports, child, context.Codec, context.Options.PipelineDepth);
+    }
+}
