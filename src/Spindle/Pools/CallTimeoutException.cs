@@ -9,6 +9,7 @@ public sealed class CallTimeoutException : TimeoutException
             ? $"The call did not finish within {timeout} (CallTimeout); its worker process was killed and replaced."
             : $"The call did not finish within {timeout} (CallTimeout). A thread cannot be killed: its token was cancelled and the worker thread stays busy until the delegate returns.")
     {
+        _ = EnumValue.Defined(isolation, nameof(isolation));
         Timeout = timeout;
     }
 

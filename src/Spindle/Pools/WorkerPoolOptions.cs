@@ -7,6 +7,7 @@ namespace Spindle.Pools;
 /// <summary>How a <see cref="WorkerPool"/> runs calls. Invalid values are refused when set, naming the option.</summary>
 public sealed class WorkerPoolOptions
 {
+    private Isolation _isolation = Isolation.Process;
     private int _workers = Environment.ProcessorCount;
     private int _maxQueuedCalls = 10_000;
     private int? _maxCallsPerWorker;
@@ -27,7 +28,11 @@ public sealed class WorkerPoolOptions
 
     /// <summary>Worker processes or worker threads.</summary>
     /// <value>The default is <see cref="Isolation.Process"/>.</value>
-    public Isolation Isolation { get; set; } = Isolation.Process;
+    public Isolation Isolation
+    {
+        get => _isolation;
+        set => _isolation = EnumValue.Defined(value, nameof(Isolation));
+    }
 
     /// <summary>The most workers running at once; each runs one call at a time.</summary>
     /// <value>The default is <see cref="Environment.ProcessorCount"/>.</value>
