@@ -171,9 +171,9 @@ public sealed class WorkerPoolOptions
     /// <remarks>
     /// The runtime's own code and data come on top: measured on .NET 10 x64, a worker is about 30 to 45 MiB resident
     /// besides its heap, most of it the runtime's files, which processes share. Memory outside the heap (native code's,
-    /// thread stacks) meets a looser limit from the operating system, RLIMIT_DATA at twice MemoryLimit over what the worker
-    /// had mapped when it started: that limit counts address space mapped, 8 MiB for each thread's stack however little
-    /// of it is used, so it cannot be the limit itself (a worker's own threads map 72 MiB before its first call).
+    /// thread stacks) meets a looser limit from the operating system, RLIMIT_DATA at twice MemoryLimit plus 64 MiB over what
+    /// the worker had mapped when it started: that limit counts address space mapped, 8 MiB for each thread's stack however
+    /// little of it is used, so it cannot be the limit itself (a worker's own threads map 72 MiB before its first call).
     /// </remarks>
     public long? MemoryLimit
     {
@@ -185,8 +185,8 @@ public sealed class WorkerPoolOptions
 
     /// <summary>
     /// The smallest <see cref="MemoryLimit"/>, 16 MiB. Measured on .NET 10 x64 (Linux): a worker starts and runs small calls
-    /// (JSON results, 800 KB arrays) with a 5 MiB heap, fails in some runs with 4 MiB, and with 3 MiB or less cannot create
-    /// its heap at all. 16 MiB leaves three times what a worker needs.
+    /// (JSON results, 800 KB arrays) with a 4 MiB heap (10 runs of 10), and with 3 MiB or less cannot create its heap at
+    /// all. 16 MiB leaves four times what a worker needs.
     /// </summary>
     public const long MinMemoryLimit = 16L << 20;
 

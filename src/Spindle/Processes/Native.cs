@@ -9,6 +9,12 @@ internal static partial class Native
     private const int SigKill = 9;
     private const int RlimitData = 2;
 
+    /// <summary>
+    /// Eight threads' stacks, for the threads a worker starts after its limit is set (its control loop, the thread
+    /// pool's). Without them, a worker with a limit of a few MiB was stopped in 4 of 10 runs by RLIMIT_DATA, its heap not full.
+    /// </summary>
+    private const ulong ThreadStacksRoom = 64UL << 20;
+
     public static bool IsLinux => OperatingSystem.IsLinux();
 
     /// <summary>Asks the kernel to SIGKILL this process when the thread that started it exits.</summary>
@@ -22,21 +28,22 @@ internal static partial class Native
 
     /// <summary>
     /// The operating system's backstop under a worker's MemoryLimit, for memory the GC's hard limit does not see (native
-    /// code's): RLIMIT_DATA, soft and hard, at the data this process has mapped so far plus twice <paramref name="bytes"/>.
-    /// RLIMIT_DATA counts writable address space mapped, not memory used: each thread's stack maps 8 MiB however little of
-    /// it is touched, and a worker's own threads map 72 MiB while it uses about 3 MiB. Capped at the limit itself, it would
-    /// stop workers that use a fraction of it; with twice the limit on top of the start-up mappings, the managed heap's
-    /// limit is the one a call meets, and runaway native memory still stops.
+    /// code's, thread stacks): RLIMIT_DATA, soft and hard, at the data this process has mapped so far plus twice
+    /// <paramref name="bytes"/> plus <see cref="ThreadStacksRoom"/>. RLIMIT_DATA counts writable address space mapped, not
+    /// memory used: each thread's stack maps 8 MiB however little of it is touched, and a worker's own threads map 72 MiB
+    /// while it uses about 3 MiB. Capped at the limit itself, it would stop workers that use a fraction of it; this way the
+    /// managed heap's limit is the one a call meets, and runaway native memory still stops.
     /// </summary>
     public static void LimitMemory(long bytes)
     {
         if (IsLinux)
         {
-            ulong room = 2 * (ulong)bytes;
+            ulong limit = (ulong)bytes;
+            ulong room = limit > (ulong.MaxValue - ThreadStacksRoom) / 2 ? ulong.MaxValue : (2 * limit) + ThreadStacksRoom;
             ulong mapped = MappedDataBytes();
             ulong cap = mapped > ulong.MaxValue - room ? ulong.MaxValue : mapped + room;
-            var limit = new RLimit { Current = cap, Maximum = cap };
-            if (setrlimit(RlimitData, in limit) != 0)
+            var rlimit = new RLimit { Current = cap, Maximum = cap };
+            if (setrlimit(RlimitData, in rlimit) != 0)
             {
                 throw new InvalidOperationException($"setrlimit(RLIMIT_DATA, {cap}) failed with errno {Marshal.GetLastPInvokeError()}.");
             }
