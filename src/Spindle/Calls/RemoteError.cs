@@ -5,15 +5,20 @@ namespace Spindle.Calls;
 /// <summary>An exception as it crosses back from a worker: type name, message, stack trace, inner exceptions.</summary>
 internal static class RemoteError
 {
+    /// <summary>
+    /// Writes <paramref name="exception"/> and its inner exceptions as the worker can read them: nothing a user's
+    /// exception does while being described (a getter that throws, a cycle) stops the description.
+    /// </summary>
     public static void Write(WireWriter writer, Exception exception)
     {
-        int depth = 0;
-        for (Exception? e = exception; e is not null && depth < 8; e = e.InnerException, depth++)
+        List<Exception> chain = ExceptionDescription.Chain(exception, out string? rest);
+        for (int i = 0; i < chain.Count; i++)
         {
+            string message = ExceptionDescription.Message(chain[i]);
             writer.WriteByte(1);
-            writer.WriteString(e.GetType().FullName ?? e.GetType().Name);
-            writer.WriteString(e.Message);
-            writer.WriteString(e.StackTrace);
+            writer.WriteString(ExceptionDescription.TypeName(chain[i]));
+            writer.WriteString(i == chain.Count - 1 && rest is not null ? $"{message} {rest}" : message);
+            writer.WriteString(ExceptionDescription.StackTrace(chain[i]));
         }
 
         writer.WriteByte(0);

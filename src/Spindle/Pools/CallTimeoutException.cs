@@ -12,6 +12,7 @@ public sealed class CallTimeoutException : TimeoutException
             ? $"The call did not finish within {timeout} (CallTimeout); its worker process was killed and replaced."
             : $"The call did not finish within {timeout} (CallTimeout). A thread cannot be killed: its token was cancelled, and if the delegate does not return within CancellationGracePeriod its thread is abandoned to it and a new worker takes its place.")
     {
+        _ = EnumValue.Defined(isolation, nameof(isolation));
         Timeout = timeout;
     }
 

@@ -8,6 +8,15 @@ namespace Spindle.Pools;
 /// <param name="StartedAt">When it started.</param>
 public sealed record WorkerInfo(int Id, Isolation Isolation, bool Busy, int CallsDone, DateTimeOffset StartedAt)
 {
+    private readonly Isolation _isolation = EnumValue.Defined(Isolation, nameof(Isolation));
+
+    /// <summary>Whether it is a process or a thread.</summary>
+    public Isolation Isolation
+    {
+        get => _isolation;
+        init => _isolation = EnumValue.Defined(value, nameof(Isolation));
+    }
+
     /// <summary>Calls sent to it and not finished: the running one plus any sent ahead (see <see cref="WorkerPoolOptions.PipelineDepth"/>).</summary>
     public int CallsHeld { get; init; }
 

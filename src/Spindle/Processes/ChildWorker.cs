@@ -133,9 +133,10 @@ internal sealed class ChildWorker : IDisposable
 
             int exitCode = process.EndGroupAndReap();
             stderr.WaitForEnd(LastWordsGrace);
+            string tail = stderr.ToString();
             throw new WorkerStartException(
-                $"Worker process {process.Id} exited with code {exitCode} before it was ready. Started as: {WorkerLauncher.Describe()}",
-                exitCode, stderr.ToString());
+                $"Worker process {process.Id} exited with code {exitCode} before it was ready.{WorkerStartException.MemoryLimitAdvice(settings.MemoryLimit, tail)} Started as: {WorkerLauncher.Describe()}",
+                exitCode, tail);
         }
         finally
         {

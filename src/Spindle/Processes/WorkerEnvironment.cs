@@ -26,6 +26,9 @@ internal sealed record WorkerEnvironment(
     private const string OneShotVariable = "SPINDLE_WORKER_ONE_SHOT";
     private const string MemoryLimitVariable = "SPINDLE_WORKER_MEMORY_LIMIT";
 
+    /// <summary>The runtime's own setting for the GC's hard limit (hexadecimal bytes), read as the worker's runtime starts.</summary>
+    private const string GCHeapHardLimitVariable = "DOTNET_GCHeapHardLimit";
+
     /// <summary>
     /// Whether this process was started as a worker: the channel variable is set and names this process's parent. A
     /// program a worker starts inherits the variables but not the descriptors, and its parent is the worker.
@@ -43,6 +46,12 @@ internal sealed record WorkerEnvironment(
         environment[MaxMessageVariable] = MaxMessageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         environment[OneShotVariable] = OneShot ? "1" : null;
         environment[MemoryLimitVariable] = MemoryLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (MemoryLimit is { } limit)
+        {
+            // The managed heap is where a call's memory goes: the GC refuses to grow it past the limit (an
+            // OutOfMemoryException the worker answers by exiting), counting memory committed, not address space reserved.
+            environment[GCHeapHardLimitVariable] = "0x" + limit.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+        }
     }
 
     /// <summary>Reads the settings and clears the variables from .NET's copy of the environment, so user code does not see them.</summary>
@@ -59,6 +68,11 @@ internal sealed record WorkerEnvironment(
         _ = Take(ChannelVariable);
         string serializer = Take(SerializerVariable, required: false);
         string memoryLimit = Take(MemoryLimitVariable, required: false);
+        if (memoryLimit.Length != 0)
+        {
+            // Set for this worker's runtime only: a program the worker's calls start must not inherit its heap limit.
+            Environment.SetEnvironmentVariable(GCHeapHardLimitVariable, null);
+        }
         return new WorkerEnvironment(
             Convert.ToInt32(Take(ParentVariable), 10),
             serializer.Length == 0 ? null : serializer,

@@ -100,7 +100,7 @@ internal sealed class WorkerSession
             {
                 if (failure is not null)
                 {
-                    Console.Error.WriteLine($"Unhandled exception in worker process {Environment.ProcessId}:{Environment.NewLine}{failure}");
+                    Console.Error.WriteLine($"Unhandled exception in worker process {Environment.ProcessId}:{Environment.NewLine}{ExceptionDescription.Describe(failure)}");
                 }
 
                 return failure is null ? 0 : CallFailedExitCode;

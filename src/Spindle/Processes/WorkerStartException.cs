@@ -16,4 +16,17 @@ public sealed class WorkerStartException : SpindleException
 
     /// <summary>The last lines the worker wrote to stderr.</summary>
     public string StandardErrorTail { get; }
+
+    /// <summary>
+    /// For a worker that exited before it was ready: under a memory limit, if its stderr says it ran out of memory (the
+    /// runtime's E_OUTOFMEMORY, 0x8007000E, when it cannot create its heap; an OutOfMemoryException or "Out of memory"
+    /// later), the sentence that names the option to raise. Empty otherwise: the limit is then not the likely cause.
+    /// </summary>
+    internal static string MemoryLimitAdvice(long? memoryLimit, string standardErrorTail) =>
+        memoryLimit is { } limit
+        && (standardErrorTail.Contains("0x8007000E", StringComparison.OrdinalIgnoreCase)
+            || standardErrorTail.Contains("OutOfMemory", StringComparison.Ordinal)
+            || standardErrorTail.Contains("out of memory", StringComparison.OrdinalIgnoreCase))
+            ? $" It ran out of memory: MemoryLimit ({limit} bytes, {limit / (1024.0 * 1024.0):0.#} MiB) is probably too small for a worker to start; raise WorkerPoolOptions.MemoryLimit."
+            : string.Empty;
 }

@@ -70,7 +70,8 @@ public sealed class WorkerThread : IWorker
         catch (Exception e)
         {
             Exception = e;
-            Console.Error.WriteLine($"Exception in thread {Id}:{Environment.NewLine}{e}");
+            // Described carefully: the exception's own ToString is user code, and one that throws here would be unhandled.
+            Console.Error.WriteLine($"Exception in thread {Id}:{Environment.NewLine}{ExceptionDescription.Describe(e)}");
         }
         finally
         {

@@ -237,7 +237,7 @@ internal sealed class ValueCodec
         }
         catch (Exception e) when (e is NotSupportedException or InvalidOperationException or System.Text.Json.JsonException or ArgumentException && e is not ProcessBoundaryException)
         {
-            throw new ProcessBoundaryException(label, type, $"it could not be serialized ({e.Message})", paramName, e);
+            throw new ProcessBoundaryException(label, type, $"it could not be serialized ({ExceptionDescription.Message(e)})", paramName, e);
         }
     }
 
@@ -257,7 +257,7 @@ internal sealed class ValueCodec
         }
         catch (Exception e) when (e is NotSupportedException or System.Text.Json.JsonException or InvalidOperationException or ArgumentException)
         {
-            throw new ProcessBoundaryException(label, type, $"it could not be read back on the other side ({e.Message})", paramName, e);
+            throw new ProcessBoundaryException(label, type, $"it could not be read back on the other side ({ExceptionDescription.Message(e)})", paramName, e);
         }
     }
 
