@@ -19,6 +19,7 @@ internal sealed partial class CallDispatcher : IWorkerReports
     /// <summary>How much work (by earlier calls' run times) a busy worker may hold ahead of time; <see cref="long.MaxValue"/> for any.</summary>
     private readonly long _pipelineWindowTicks;
     private readonly IWorkerBackend _backend;
+    private readonly RestartIntensity _restarts;
     private readonly ILogger _logger;
     private readonly PoolTelemetry _telemetry;
     private readonly Lock _gate = new();
@@ -42,6 +43,7 @@ internal sealed partial class CallDispatcher : IWorkerReports
         _pipelineWindowTicks = options.PipelineWindow == Timeout.InfiniteTimeSpan
             ? long.MaxValue
             : (long)(options.PipelineWindow.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        _restarts = new RestartIntensity(options);
         _backend = createBackend(this);
         _logger = logger;
         _telemetry = telemetry;
@@ -112,7 +114,7 @@ internal sealed partial class CallDispatcher : IWorkerReports
     {
         lock (_gate)
         {
-            return [.. _slots, .. _abandoned];
+            return [.. _slots, .. _restarts.Abandoned];
         }
     }
 

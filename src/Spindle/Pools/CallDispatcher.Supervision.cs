@@ -1,28 +1,35 @@
-using Microsoft.Extensions.Logging;
-using Spindle.Processes;
 using Spindle.Backends;
+using Spindle.Processes;
 
 namespace Spindle.Pools;
 
-/// <summary>The dispatcher's workers: starting them (on demand, for warm-up, as replacements), losing and retiring them.</summary>
+/// <summary>
+/// Supervision, in one place: when a worker ends, whatever ran it, this decides the fate of the call it was running
+/// (retried elsewhere, failed as crashed, ended by the verdict it was killed for, cancelled by a terminate) and of the
+/// calls sent ahead behind it (back to the front of the queue), replaces the worker while the pool needs it, and
+/// faults the pool when workers are lost too often (<see cref="RestartIntensity"/>). Backends only report; they decide
+/// nothing.
+/// </summary>
 internal sealed partial class CallDispatcher
 {
-    /// <summary>Starts workers until <see cref="WorkerPoolOptions.Workers"/> are running and waits for them.</summary>
-    public Task WarmUpAsync()
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private PoolFaultedException? _fault;
+
+    /// <summary>Completes when the pool has stopped; faults with <see cref="PoolFaultedException"/> if it faulted.</summary>
+    public Task Completion => _completion.Task;
+
+    public PoolState State =>
+        _fault is not null ? PoolState.Faulted
+        : _stopped.Task.IsCompleted ? PoolState.Stopped
+        : _closing ? PoolState.Draining
+        : PoolState.Running;
+
+    private void ThrowIfFaulted()
     {
-        var started = new List<Task>();
-        lock (_gate)
+        if (_fault is { } fault)
         {
-            while (!_closing && _slots.Count + _starting < _options.Workers)
-            {
-                _starting++;
-                started.Add(StartSlotLocked(replacing: false));
-            }
-
-            started.AddRange(_startingTasks);
+            throw new PoolFaultedException(fault.Restarts, fault.Window, _options.MaxRestarts, fault.LastExit, fault.AbandonedThreads);
         }
-
-        return Task.WhenAll(started);
     }
 
     /// <summary>
@@ -57,11 +64,11 @@ internal sealed partial class CallDispatcher
 
             if (reason == WorkerExitReason.Crashed)
             {
-                fault = RecordCrashLocked(exit);
+                fault = NotFaulted(_restarts.RecordCrash(Environment.TickCount64, exit));
             }
             else if (reason == WorkerExitReason.Abandoned)
             {
-                fault = RecordAbandonedLocked(slot);
+                fault = NotFaulted(_restarts.RecordAbandoned(Environment.TickCount64, slot, Terminated));
             }
 
             if (call is not null && reason == WorkerExitReason.Crashed && fault is null && _fault is null && !Terminated && call.CrashedAttempts < call.RetriesOnCrash)
@@ -135,6 +142,24 @@ internal sealed partial class CallDispatcher
         }
     }
 
+    /// <summary>An abandoned worker's call returned at last (perhaps before its abandonment was recorded): it no longer counts.</summary>
+    public void OnAbandonedWorkerReturned(PoolWorker slot)
+    {
+        bool wasListed;
+        lock (_gate)
+        {
+            wasListed = _restarts.ReturnedAfterAbandoned(slot);
+        }
+
+        if (wasListed)
+        {
+            LogAbandonedWorkerReturned(slot.Description, slot.AbandonedCallId, DateTimeOffset.UtcNow - slot.AbandonedAt!.Value);
+        }
+    }
+
+    /// <summary>A fault only if the pool is not faulted already (the first fault stands).</summary>
+    private PoolFaultedException? NotFaulted(PoolFaultedException? fault) => _fault is null ? fault : null;
+
     /// <summary>
     /// A call matched with a worker process whose exit had already been handled: the worker died after it was picked
     /// and before the call reached it. The call never started, so it goes to another idle worker or back to the front
@@ -178,138 +203,45 @@ internal sealed partial class CallDispatcher
         }
     }
 
-    private Task StartSlotLocked(bool replacing)
+    /// <summary>Fails every queued call with the fault, retires idle workers; running calls finish, then their workers retire.</summary>
+    private void EnterFaulted(PoolFaultedException fault)
     {
-        int index = ++_slotIndex;
-        Task task = StartSlotAsync(index, replacing);
-        _startingTasks.Add(task);
-        _ = task.ContinueWith(
-            static (t, s) =>
-            {
-                var self = (CallDispatcher)s!;
-                lock (self._gate)
-                {
-                    self._startingTasks.Remove(t);
-                }
-            },
-            this,
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
-        return task;
-    }
-
-    private async Task StartSlotAsync(int index, bool replacing)
-    {
-        await Task.Yield();
-        PoolWorker slot;
-        try
-        {
-            slot = await _backend.StartWorkerAsync(index, _stopNow.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            OnSlotStartFailed(e);
-            return;
-        }
-
-        bool keep;
+        var queued = new List<PendingCall>();
+        var idle = new List<PoolWorker>();
         lock (_gate)
         {
-            _starting--;
-            keep = !_workersClosed && (!_closing || _queue.Count > 0);
-            if (keep)
-            {
-                _slots.Add(slot);
-            }
-        }
-
-        if (!keep)
-        {
-            if (Terminated)
-            {
-                slot.Kill();
-            }
-            else
-            {
-                slot.Retire();
-            }
-
-            return;
-        }
-
-        LogWorkerStarted(slot.Id, replacing);
-        _telemetry.Started(slot.Id, replacing);
-        TakeNextOrPark(slot);
-    }
-
-    private void OnSlotStartFailed(Exception error)
-    {
-        var stranded = new List<PendingCall>();
-        lock (_gate)
-        {
-            _starting--;
-
-            // With no worker left to run them, queued calls would wait forever: fail them with the reason.
-            if (_slots.Count == 0 && _starting == 0)
-            {
-                foreach (PendingCall call in _queue)
-                {
-                    stranded.Add(call);
-                }
-
-                _queue.Clear();
-            }
-        }
-
-        LogWorkerStartFailed(error, stranded.Count);
-        foreach (PendingCall call in stranded)
-        {
-            ReleaseSpace(call);
-            call.TryFail(error);
-            Finish(call);
-        }
-    }
-
-    private void RetireIdleWorkers()
-    {
-        var retired = new List<PoolWorker>();
-        long now = Environment.TickCount64;
-        long limit = (long)_options.IdleTimeout.TotalMilliseconds;
-        lock (_gate)
-        {
-            if (_idle.Count == 0)
+            if (_fault is not null)
             {
                 return;
             }
 
-            PoolWorker[] parked = _idle.ToArray();
-            _idle.Clear();
-            for (int i = parked.Length - 1; i >= 0; i--)
+            _fault = fault;
+            foreach (PendingCall call in _queue)
             {
-                PoolWorker slot = parked[i];
-                if (slot.Removed)
-                {
-                    continue;
-                }
+                queued.Add(call);
+            }
 
-                if (now - slot.IdleSince >= limit)
-                {
-                    RemoveLocked(slot);
-                    retired.Add(slot);
-                }
-                else
-                {
-                    _idle.Push(slot);
-                }
+            _queue.Clear();
+            while (PopIdleLocked() is { } slot)
+            {
+                RemoveLocked(slot);
+                idle.Add(slot);
             }
         }
 
-        foreach (PoolWorker slot in retired)
+        LogPoolFaulted(fault);
+        foreach (PendingCall call in queued)
         {
-            LogWorkerIdleRetired(slot.Id);
-            slot.Retire();
-            _telemetry.Exited(slot.Id, WorkerExitReason.Retired, exit: null);
+            ReleaseSpace(call);
+            call.TryFail(fault);
+            Finish(call);
         }
+
+        foreach (PoolWorker slot in idle)
+        {
+            slot.Retire();
+        }
+
+        _completion.TrySetException(fault);
     }
 }
