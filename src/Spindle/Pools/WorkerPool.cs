@@ -13,12 +13,15 @@ namespace Spindle.Pools;
 /// Runs delegates on a pool of worker processes or worker threads — one API, one option to switch.
 /// </summary>
 /// <remarks>
+/// The pool is a front end over a backend (docs/architecture.md walks through every stage):
 /// <code>
-///  caller ── RunAsync(fn, args) ──► PendingCall ──► CallDispatcher ──► idle worker (or queue, bounded)
-///               │ process isolation: encode at the call site     │
-///               │ (bad values fail here, naming the variable)     ├─ ThreadWorker:  invoke on a thread-pool thread
-///               ▼                                                 └─ ProcessWorker: frame ─► private socket ─► worker host
-///            Task&lt;TResult&gt; ◄── result / RemoteException / WorkerCrashedException ◄── reader thread
+///  caller ── RunAsync(fn, args) ──► Submit: encode at the call site (bad values fail here, naming the variable)
+///                                    ──► CallDispatcher: an idle worker, a busy one with pipeline room, or the queue
+///                                          ──► backend's PoolWorker.Dispatch
+///                                                ├─ Threads/ThreadWorker:    run on a thread-pool thread, no copy
+///                                                └─ Processes/ProcessWorker: frame ─► socket pair ─► worker process
+///  Task&lt;TResult&gt; ◄── result / RemoteException / WorkerCrashedException ◄── the worker reports (IWorkerReports);
+///                     CallDispatcher.Supervision decides retries, replacements and faults
 /// </code>
 /// Captured variables are copied into worker processes by value: changes made there do not flow back.
 /// </remarks>
