@@ -48,7 +48,7 @@ public class ChaosTests
             return (long)x * 3;
         }, i)).ToArray();
         Task all = Task.WhenAll(calls);
-        await Task.WhenAny(all, Task.Delay(TimeSpan.FromMinutes(4)));
+        await Task.WhenAny(all, Task.Delay(Bounded.Soak));
         await stop.CancelAsync();
         await killer;
 

@@ -111,13 +111,13 @@ public class MemoryLimitFloorTests
             var thread = new Thread(() =>
             {
                 started.Signal();
-                release.Wait(TimeSpan.FromSeconds(30));
+                release.Wait(Bounded.Unexpected);
             });
             thread.Start();
             threads.Add(thread);
         }
 
-        bool allStarted = started.Wait(TimeSpan.FromSeconds(30));
+        bool allStarted = started.Wait(Bounded.Unexpected);
         release.Set();
         int joined = threads.Count(t => t.Join(TimeSpan.FromSeconds(30)));
         return allStarted ? joined : -1;

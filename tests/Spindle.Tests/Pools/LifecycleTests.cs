@@ -189,14 +189,14 @@ public class LifecycleTests
     public async Task Cancellation_QueuedCallIsRemoved_RunningCallIsCancelledCooperatively()
     {
         // A long grace period: this test is about the cooperative path, even on a loaded machine.
-        await using WorkerPool pool = TestPools.Process(workers: 1, o => o.CancellationGracePeriod = TimeSpan.FromSeconds(60));
+        await using WorkerPool pool = TestPools.Process(workers: 1, o => o.CancellationGracePeriod = Bounded.Unexpected);
         int pid = await pool.RunAsync(() => Environment.ProcessId).Within("pid call");
         using var stopRunning = new CancellationTokenSource();
         using var stopQueued = new CancellationTokenSource();
 
         Task<int> running = pool.RunAsync(ct =>
         {
-            ct.WaitHandle.WaitOne(TimeSpan.FromSeconds(60));
+            ct.WaitHandle.WaitOne(Bounded.Unexpected);
             ct.ThrowIfCancellationRequested();
             return 1;
         }, stopRunning.Token);

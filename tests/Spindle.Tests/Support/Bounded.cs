@@ -8,6 +8,9 @@ internal static class Bounded
     /// <summary>Long enough for anything that should happen (a cold worker start on a loaded CI machine); infinite under a debugger.</summary>
     public static TimeSpan Unexpected => Debugger.IsAttached ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(60);
 
+    /// <summary>For a soak of thousands of calls under faults: long, but never a hang; infinite under a debugger.</summary>
+    public static TimeSpan Soak => Debugger.IsAttached ? Timeout.InfiniteTimeSpan : TimeSpan.FromMinutes(4);
+
     /// <summary>For things that should not happen: how long we wait to see that they don't.</summary>
     public static TimeSpan Expected => TimeSpan.FromMilliseconds(300);
 

@@ -71,7 +71,7 @@ public class PrimitiveTests
 
     private static void ReleaseSlots(SharedSemaphore slots, int count) => slots.Release(count);
 
-    private static bool WaitSlot(SharedSemaphore slots) => slots.TryWait(TimeSpan.FromSeconds(60));
+    private static bool WaitSlot(SharedSemaphore slots) => slots.TryWait(Bounded.Unexpected);
 
     [Theory]
     [MemberData(nameof(TestPools.BothIsolations), MemberType = typeof(TestPools))]
@@ -135,7 +135,7 @@ public class PrimitiveTests
     {
         using (changed.Lock.EnterScope())
         {
-            changed.WaitFor(() => stage.Read() == 1, TimeSpan.FromSeconds(60));
+            changed.WaitFor(() => stage.Read() == 1, Bounded.Unexpected);
             return stage.Read();
         }
     }
