@@ -161,7 +161,7 @@ internal sealed class PendingCall<TResult> : PendingCall
         _args = args;
 
         // Continuations may run inline where the task completes: a thread-pool thread (results are published there in
-        // batches), a worker's reader for a lone call (watched: see ReaderWatchdog), a caller's Cancel(), or the thread
+        // batches), a worker's reader for a lone call (watched: see ResultReader), a caller's Cancel(), or the thread
         // worker that just freed itself.
         _completion = new(TaskCreationOptions.None);
     }

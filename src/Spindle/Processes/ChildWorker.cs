@@ -1,23 +1,16 @@
-using System.Diagnostics;
 using System.Net.Sockets;
 using Spindle.Wire;
 using Spindle.Interop;
 
 namespace Spindle.Processes;
 
-/// <summary>Receives one frame's payload on the reader thread; the span is valid only during the call.</summary>
-internal delegate void FrameHandler(ReadOnlySpan<byte> payload);
-
 /// <summary>
-/// The parent's handle on one worker process: the process, its two connections, a dedicated reader thread
-/// (blocking reads: results are handled the moment they arrive, with no async hop) and its stderr.
+/// The parent's handle on one worker process: the process, its two connections, the thread that reads its results
+/// (<see cref="ResultReader"/>) and its stderr.
 /// Whatever way the worker ends — closed, crashed, killed — <see cref="Exited"/> completes once, with the cause.
 /// </summary>
 internal sealed class ChildWorker : IDisposable
 {
-    [ThreadStatic]
-    private static bool t_isReader;
-
     /// <summary>Hello payload: the worker's pid.</summary>
     public const int HelloBytes = 4;
 
@@ -33,18 +26,7 @@ internal sealed class ChildWorker : IDisposable
     private readonly FrameOutbox _outbox;
     private readonly WorkerStderr _stderr;
     private readonly TaskCompletionSource<WorkerExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private FrameHandler? _onResult;
-    private Func<Action?>? _onBurstEnd;
-    private int _readerThreadId;
-    // The reader's generation (each thread that takes over the reading gets the next) and its state, in one word so
-    // a stale reader can never mistake a newer reader's state for its own.
-    private int _reader;
-    private long _callersCodeSince;
-
-    private const int Reading = 0;
-    private const int RunningCallersCode = 1;
-    private const int HandedOver = 2;
-    private const int StateMask = 3;
+    private ResultReader? _reader;
     private string? _protocolError;
     private Action<WorkerExit>? _onExit;
 
@@ -180,33 +162,15 @@ internal sealed class ChildWorker : IDisposable
     }
 
     /// <summary>
-    /// Starts the reader thread; results and the exit are reported through the handlers from then on.
-    /// <paramref name="onBurstEnd"/> runs after the last of the results that arrived together; what it returns (the
-    /// completion of a lone call) runs right there on the reader, watched by <see cref="ReaderWatchdog"/>.
+    /// Starts reading results (see <see cref="ResultReader"/>); results and the exit are reported through the handlers
+    /// from then on. What <paramref name="onBurstEnd"/> returns (the completion of a lone call) runs on the reader.
     /// </summary>
     public void Run(FrameHandler onResult, Action<WorkerExit> onExit, Func<Action?>? onBurstEnd = null)
     {
-        _onResult = onResult;
-        _onBurstEnd = onBurstEnd;
         _onExit = onExit;
-        StartReader();
+        _reader = new ResultReader(_data, _outbox, ProcessId, onResult, onBurstEnd, OnReaderEnded);
+        _reader.Start();
     }
-
-    /// <summary>
-    /// Called by the watchdog: if the reader has been running callers' code since before <paramref name="now"/> minus
-    /// <see cref="ReaderWatchdog.StuckTicks"/>, a new thread takes over the reading; the old one leaves when it returns.
-    /// </summary>
-    public void TakeOverReadingIfStuck(long now)
-    {
-        int current = Volatile.Read(ref _reader);
-        if ((current & StateMask) == RunningCallersCode
-            && now - Volatile.Read(ref _callersCodeSince) > ReaderWatchdog.StuckTicks
-            && Interlocked.CompareExchange(ref _reader, (current & ~StateMask) | HandedOver, current) == current)
-        {
-            StartReader();
-        }
-    }
-
 
     /// <summary>
     /// Queues a call frame behind those already posted; <see cref="Flush"/> sends them. A broken connection is not an
@@ -221,9 +185,9 @@ internal sealed class ChildWorker : IDisposable
     public void Flush()
     {
         // Callers' code running on the reader (a lone call's continuation) flushes at once: it may block next.
-        if (Environment.CurrentManagedThreadId != Volatile.Read(ref _readerThreadId) || (Volatile.Read(ref _reader) & StateMask) != Reading)
+        if (_reader?.ReadingHere != true)
         {
-            _outbox.Flush(mayBlock: !t_isReader);
+            _outbox.Flush(mayBlock: !ResultReader.OnAnyReader);
         }
     }
 
@@ -271,78 +235,20 @@ internal sealed class ChildWorker : IDisposable
 
     public void Dispose()
     {
-        ReaderWatchdog.Forget(this);
+        _reader?.Forget();
         _outbox.Dispose();
         _data.Dispose();
         _control.Dispose();
         _process.Dispose();
     }
 
-    private void StartReader()
+    private void OnReaderEnded(bool clean, string? protocolError)
     {
-        int generation = (Volatile.Read(ref _reader) >> 2) + 1;
-        var reader = new Thread(g => ReadLoop((int)g!)) { IsBackground = true, Name = $"Spindle worker {ProcessId} reader" };
-        Volatile.Write(ref _readerThreadId, reader.ManagedThreadId);
-        Volatile.Write(ref _reader, (generation << 2) | Reading);
-        reader.Start(generation);
-    }
-
-    /// <summary>
-    /// Runs <paramref name="callersCode"/> on this reader thread. False if it took so long that another thread took
-    /// over the reading meanwhile: this thread must then leave the socket alone.
-    /// </summary>
-    private bool RunCallersCode(int generation, Action callersCode)
-    {
-        Volatile.Write(ref _callersCodeSince, Stopwatch.GetTimestamp());
-        Volatile.Write(ref _reader, (generation << 2) | RunningCallersCode);
-        ReaderWatchdog.Watch(this);
-        callersCode();
-        int running = (generation << 2) | RunningCallersCode;
-        return Interlocked.CompareExchange(ref _reader, (generation << 2) | Reading, running) == running;
-    }
-
-    private void ReadLoop(int generation)
-    {
-        t_isReader = true;
-
-        // Taking over from a reader stuck in callers' code: send whatever it posted.
-        _outbox.Flush(mayBlock: false);
-        try
+        if (!clean)
         {
-            while (_data.ReceiveFrame(out FrameKind kind, out ReadOnlySpan<byte> payload))
-            {
-                if (kind != FrameKind.Result)
-                {
-                    throw new InvalidDataException($"Worker {ProcessId} sent a {kind} frame where a result was expected.");
-                }
-
-                _onResult!(payload);
-                if (!_data.HasBufferedFrame)
-                {
-                    // The end of what arrived together: the calls posted meanwhile leave in one send, then the results are handed on.
-                    _outbox.Flush(mayBlock: false);
-                    _data.TrimReadBuffer();
-                    if (_onBurstEnd?.Invoke() is { } callersCode)
-                    {
-                        if (!RunCallersCode(generation, callersCode))
-                        {
-                            // Another thread reads now (and reports the exit); what this one posts is flushed as it posts.
-                            return;
-                        }
-
-                        _outbox.Flush(mayBlock: false);
-                    }
-                }
-            }
-        }
-        catch (InvalidDataException e)
-        {
-            // A worker that breaks the protocol (a malformed or oversized frame) is killed and reported; nothing else is touched.
-            _protocolError = e.Message;
-            _process.Kill();
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
+            // A worker that breaks the protocol (a malformed or oversized frame), or a broken connection, is killed and
+            // reported; nothing else is touched.
+            _protocolError = protocolError;
             _process.Kill();
         }
 

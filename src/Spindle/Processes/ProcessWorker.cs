@@ -208,7 +208,7 @@ internal sealed class ProcessWorker : PoolWorker
         }
 
         // A lone call (its caller waits, nothing else is going on) completes right here on the reader, so the caller
-        // carries on without waiting for a thread-pool thread to wake; the reader is watched (ReaderWatchdog) in case
+        // carries on without waiting for a thread-pool thread to wake; the reader is watched (see ResultReader) in case
         // the caller's code blocks. Anything busier goes to the thread pool.
         if (lone)
         {
