@@ -52,9 +52,12 @@ internal static class SvgChart
         double xMax = measurements.Max(m => m.X!.Value);
         double yMax = measurements.Max(m => m.Median);
         double yMin = Math.Max(measurements.Min(m => m.Median), yMax / 1e7);
-        bool logX = xMin > 0 && xMax / xMin > 20;
+        // A log axis also takes a zero (an empty working set): it sits one decade left of the smallest positive x.
+        double[] positive = [.. measurements.Select(m => m.X!.Value).Where(x => x > 0)];
+        bool logX = xMin >= 0 && positive.Length > 0 && xMax / positive.Min() > 20;
+        double Position(double v) => !logX ? v : v <= 0 ? Math.Log10(positive.Min()) - 1 : Math.Log10(v);
         bool logY = yMin > 0 && yMax / yMin > 50;
-        double X(double v) => Left + (xMax == xMin ? 0.5 : logX ? (Math.Log10(v) - Math.Log10(xMin)) / (Math.Log10(xMax) - Math.Log10(xMin)) : (v - xMin) / (xMax - xMin)) * plotWidth;
+        double X(double v) => Left + (xMax == xMin ? 0.5 : (Position(v) - Position(xMin)) / (Position(xMax) - Position(xMin))) * plotWidth;
         double Y(double v) => Top + PlotHeight - (logY
             ? (Math.Log10(Math.Max(v, yMin)) - Math.Log10(yMin)) / Math.Max(Math.Log10(yMax) - Math.Log10(yMin), 1e-9)
             : v / yMax) * PlotHeight;
@@ -99,7 +102,9 @@ internal static class SvgChart
         _ => value.ToString("0.###", CultureInfo.InvariantCulture),
     };
 
-    private static string XLabel(double x, string? unit) => unit == "bytes" ? Experiments.CommunicationExperiment.Bytes((int)x) : Fmt(x);
+    /// <summary>An x value as its unit reads best: sizes in B/KiB/MiB, counts as numbers.</summary>
+    public static string XLabel(double x, string? unit) =>
+        unit is not null && unit.StartsWith("bytes", StringComparison.Ordinal) ? (x == 0 ? "0 B" : Experiments.CommunicationExperiment.Bytes((int)x)) : Fmt(x);
 
     private static string ColorOf(Subject subject) => subject switch
     {

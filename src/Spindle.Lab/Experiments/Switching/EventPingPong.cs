@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Spindle.Lab.Os;
 using Spindle.Sync;
 
-namespace Spindle.Lab.Experiments;
+namespace Spindle.Lab.Experiments.Switching;
 
 /// <summary>The ping-pong through Spindle's <see cref="SharedEvent"/>s (two auto-reset events), on a thread or in a worker process.</summary>
 internal static class EventPingPong
