@@ -34,8 +34,8 @@ internal static class SwitchingSummary
                 return new[]
                 {
                     bytes == 0 ? "none (empty switch)" : CommunicationExperiment.Bytes((int)bytes),
-                    Num(t.Median),
-                    p is null ? "not measured" : Num(p.Median),
+                    Cost(t.Median),
+                    p is null ? "not measured" : Cost(p.Median),
                     p is null || t.Median <= 0 || p.Median <= 0 ? "—" : Ratio(p.Median / t.Median),
                     alone is null ? "—" : Num(alone.Median),
                 };
@@ -76,6 +76,9 @@ internal static class SwitchingSummary
 
     private static Measurement[] Points(ExperimentResult switching, string series, string unit) =>
         [.. switching.Measurements.Where(m => m.Series == series && m.Unit == unit && m.X is not null).OrderBy(m => m.X)];
+
+    /// <summary>The net switch cost; at zero or below, touching the array alone varied more than the switch costs.</summary>
+    private static string Cost(double microseconds) => microseconds > 0 ? Num(microseconds) : $"{Num(microseconds)} (lost in the noise)";
 
     private static string Signed(double fraction) => $"{(fraction >= 0 ? "+" : "−")}{Percent(Math.Abs(fraction))}";
 }

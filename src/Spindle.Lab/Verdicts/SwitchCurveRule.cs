@@ -137,10 +137,13 @@ internal static class SwitchCurveRule
         Point empty = curve[0];
         Point largest = curve[^1];
         string os = curve.Length == 1
-            ? $"{Time(side(empty).Median)}/switch"
-            : $"{Time(side(empty).Median)}/switch {(empty.Bytes == 0 ? "empty" : $"at {Size(empty.Bytes)}")}, {Time(side(largest).Median)} at {Size(largest.Bytes)}";
+            ? $"{Switch(side(empty).Median)}/switch"
+            : $"{Switch(side(empty).Median)}/switch {(empty.Bytes == 0 ? "empty" : $"at {Size(empty.Bytes)}")}, {Switch(side(largest).Median)} at {Size(largest.Bytes)}";
         return $"OS (futex): {os}; .NET (SharedEvent): {Time(dotNet)}";
     }
+
+    /// <summary>A switch cost; one that the subtraction left at zero or below is lost in the noise of touching the array, not free.</summary>
+    private static string Switch(double microseconds) => microseconds > 0 ? Time(microseconds) : "lost in the noise";
 
     private static string DotNetLevel(Evidence e) =>
         $"; .NET level, Spindle SharedEvent (no working set) {Time(e.Switch("Spindle SharedEvent", Subject.Process))} vs {Time(e.Switch("Spindle SharedEvent", Subject.Thread))}";
