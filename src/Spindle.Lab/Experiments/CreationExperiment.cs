@@ -19,7 +19,7 @@ internal sealed class CreationExperiment : IExperiment
     public string Method(LabScale scale) =>
         $"Each sample is one Stopwatch interval. OS level: pthread_create + pthread_join with a libc start routine (free(NULL)), so no managed code runs on the thread " +
         $"({Threads(scale)} samples); posix_spawn({TrueProgram}) + waitpid ({Processes(scale)} samples; glibc's posix_spawn already clones with CLONE_VM | CLONE_VFORK, " +
-        "so POSIX_SPAWN_USEVFORK would change nothing). .NET level: new Thread + Start + Join and Spindle's WorkerThread start+join; Process.Start of the same program until it exits; " +
+        $"so POSIX_SPAWN_USEVFORK would change nothing). .NET level: new Thread + Start + Join and Spindle's WorkerThread start+join ({Threads(scale)} samples each); Process.Start of the same program until it exits; " +
         $"WorkerProcess start until its process exits; a new WorkerPool (process, 1 worker) until its first result ({Cold(scale)} samples each); one call to a warm pool of " +
         $"each isolation, against Task.Run ({Warm(scale)} calls each).";
 

@@ -18,8 +18,8 @@ internal sealed class MemoryExperiment : IExperiment
 
     public string Method(LabScale scale) =>
         $"Threads: this process's VmRSS and Pss (smaps_rollup) before and after {Threads(scale)} more threads are started and parked; a sample is the " +
-        $"difference / {Threads(scale)} ({scale.Repetitions} samples). OS level: pthread_create with a libc start routine (pthread_rwlock_rdlock on a lock " +
-        ".NET holds), so no managed code runs on them; .NET level: new Thread and Spindle's WorkerThread, parked on an event. Processes: the RSS and PSS of each of " +
+        $"difference / {Threads(scale)} ({scale.Repetitions} samples). OS level: pthread_create with a libc start routine (pthread_rwlock_rdlock on a lock the lab " +
+        "holds), so no managed code runs on them; .NET level: new Thread and Spindle's WorkerThread, parked on an event. Processes: the RSS and PSS of each of " +
         $"{Processes(scale)} idle {IdleProgram} processes blocked reading stdin (OS level), and of each worker of a warm WorkerPool with {Processes(scale)} process workers " +
         "(.NET level); a sample is one process. PSS splits shared pages (libc, the runtime) among the processes that map them.";
 

@@ -51,14 +51,14 @@ internal static class SwitchingSummary
             return [];
         }
 
-        IReadOnlyList<Agreement> agreements = PerfCrossCheck.Compare(switching);
+        IReadOnlyList<PerfAgreement> agreements = PerfCrossCheck.Compare(switching);
         return
         [
             .. new[] { Subject.Process, Subject.Thread }
                 .Where(s => switching.Find(PerfCrossCheck.Series(s, pinned: true)) is not null)
                 .Select(s =>
                 {
-                    Agreement? a = agreements.FirstOrDefault(x => x.Subject == s);
+                    PerfAgreement? a = agreements.FirstOrDefault(x => x.Subject == s);
                     Measurement? lab = switching.Find(PerfCrossCheck.LabSeries(s));
                     Measurement pinned = switching.Find(PerfCrossCheck.Series(s, pinned: true))!;
                     Measurement? unpinned = switching.Find(PerfCrossCheck.Series(s, pinned: false));

@@ -39,9 +39,9 @@ internal sealed class Evidence(LabReport report)
 
     public double DispatchThread => Median("creation", "dispatch to a warm WorkerPool (thread)", "µs");
 
-    /// <summary>Per switch through <paramref name="mechanism"/> ("pipe", "Spindle SharedEvent"), or the futex with no working set.</summary>
+    /// <summary>Per switch through a mechanism measured with no working set ("pipe", "Spindle SharedEvent"); the futex's is <see cref="SwitchCurve"/>.</summary>
     public double Switch(string mechanism, Subject subject) =>
-        Median("context-switch", $"{mechanism} ping-pong, two {(subject == Subject.Thread ? "threads" : "processes")}", "µs/switch", mechanism == "futex" ? 0 : null);
+        Median("context-switch", $"{mechanism} ping-pong, two {(subject == Subject.Thread ? "threads" : "processes")}", "µs/switch");
 
     /// <summary>The futex switch at every working-set size measured, smallest first.</summary>
     public IReadOnlyList<Measurement> SwitchCurve(Subject subject)
@@ -52,7 +52,7 @@ internal sealed class Evidence(LabReport report)
     }
 
     /// <summary>The lab's pinned pipe switch beside perf bench sched pipe's; empty when perf did not run.</summary>
-    public IReadOnlyList<Agreement> PerfAgreement => PerfCrossCheck.Compare(Experiment("context-switch"));
+    public IReadOnlyList<PerfAgreement> PerfAgreement => PerfCrossCheck.Compare(Experiment("context-switch"));
 
     /// <summary>PSS per extra pthread (OS level).</summary>
     public double PthreadPss => Median("memory", "PSS per extra pthread", "KiB");
@@ -63,9 +63,6 @@ internal sealed class Evidence(LabReport report)
     public double ProcessPss => Median("memory", "PSS per extra process", "KiB");
 
     public double WorkerPss => Median("memory", "PSS per extra WorkerPool process worker", "KiB");
-
-    /// <summary>A fraction as a whole percentage, e.g. 0.25 as "25%".</summary>
-    public static string Percent(double fraction) => $"{(fraction * 100).ToString("0", CultureInfo.InvariantCulture)}%";
 
     public double Latency(string kind, Subject subject, int size) => Median("communication", new RawChannelRow(kind, subject).Series, "µs one-way", size);
 
@@ -114,6 +111,9 @@ internal sealed class Evidence(LabReport report)
     };
 
     public static string Ratio(double value) => $"{Num(value)}x";
+
+    /// <summary>A fraction as a whole percentage, e.g. 0.25 as "25%".</summary>
+    public static string Percent(double fraction) => $"{(fraction * 100).ToString("0", CultureInfo.InvariantCulture)}%";
 
     /// <summary>Microseconds in the unit that reads best.</summary>
     public static string Time(double microseconds) => microseconds >= 1000 ? $"{Num(microseconds / 1000)} ms" : $"{Num(microseconds)} µs";

@@ -150,7 +150,7 @@ internal static class SwitchCurveRule
 
     private static string PerfText(Evidence e)
     {
-        IReadOnlyList<Agreement> agreements = e.PerfAgreement;
+        IReadOnlyList<PerfAgreement> agreements = e.PerfAgreement;
         return agreements.Count == 0 ? "; perf bench sched pipe not measured"
             : "; perf bench sched pipe, pinned: " + string.Join(", ", agreements.Select(a =>
                 $"{(a.Subject == Subject.Thread ? "threads" : "processes")} {Time(a.PerfMicroseconds)}/switch (lab {(a.Agrees ? "agrees" : "disagrees")}: {(a.Difference >= 0 ? "+" : "−")}{Percent(Math.Abs(a.Difference))})"));

@@ -55,7 +55,7 @@ public sealed class CompareTests(QuickLabFixture lab) : IDisposable
 
         string html = Path.Combine(output, "compare.html");
         Assert.True(File.Exists(html), run.All);
-        await using HeadlessChromium chromium = await HeadlessChromium.LaunchAsync();
+        await using HeadlessChromium chromium = await Chromium.LaunchAsync();
         (IPage page, List<string> errors) = await chromium.NewPageAsync();
         await page.GotoAsync(new Uri(html).AbsoluteUri);
         Assert.Equal(8, await page.Locator("table.compare-table tr").CountAsync());

@@ -15,7 +15,7 @@ public sealed class HtmlReportBrowserTests(QuickLabFixture lab)
     public async Task Report_ShowsEveryChart_WithoutConsoleErrors()
     {
         string[] experiments = [.. lab.Report.RootElement.GetProperty("experiments").EnumerateArray().Select(e => e.GetProperty("name").GetString()!)];
-        await using HeadlessChromium chromium = await HeadlessChromium.LaunchAsync();
+        await using HeadlessChromium chromium = await Chromium.LaunchAsync();
         (IPage page, List<string> errors) = await chromium.NewPageAsync();
         await page.GotoAsync(new Uri(lab.HtmlPath).AbsoluteUri);
         foreach (string experiment in experiments)
@@ -45,7 +45,7 @@ public sealed class HtmlReportBrowserTests(QuickLabFixture lab)
     public async Task Report_DrawsTheSwitchByWorkingSet_AThreadCurveAndAProcessCurve()
     {
         int sizes = WorkingSetSweep.Sizes(new LabScale(Quick: true)).Length;
-        await using HeadlessChromium chromium = await HeadlessChromium.LaunchAsync();
+        await using HeadlessChromium chromium = await Chromium.LaunchAsync();
         (IPage page, List<string> errors) = await chromium.NewPageAsync();
         await page.GotoAsync(new Uri(lab.HtmlPath).AbsoluteUri);
         ILocator chart = page.Locator("section#context-switch svg.chart[aria-label='Context switching: µs/switch by bytes of working set']");
@@ -69,7 +69,7 @@ public sealed class HtmlReportBrowserTests(QuickLabFixture lab)
     [Fact]
     public async Task Report_FitsAPhoneScreen()
     {
-        await using HeadlessChromium chromium = await HeadlessChromium.LaunchAsync();
+        await using HeadlessChromium chromium = await Chromium.LaunchAsync();
         (IPage page, List<string> errors) = await chromium.NewPageAsync(width: 390, height: 844);
         await page.GotoAsync(new Uri(lab.HtmlPath).AbsoluteUri);
         int pageWidth = await page.EvaluateAsync<int>("document.documentElement.scrollWidth");

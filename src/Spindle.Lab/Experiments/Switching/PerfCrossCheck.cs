@@ -32,7 +32,7 @@ internal static partial class PerfCrossCheck
     public static string LabSeries(Subject subject) => $"pipe ping-pong, two {(subject == Subject.Thread ? "threads" : "processes")}";
 
     public static string Method(LabScale scale) =>
-        $"Cross-check: when perf is on the PATH, perf bench sched pipe -l {Loops(scale):N0} (processes) and with -T (threads), pinned to the lab's CPU " +
+        $"Cross-check: when perf is on the PATH, perf bench sched pipe -l {Loops(scale)} (processes) and with -T (threads), pinned to the lab's CPU " +
         $"(started from a thread pinned there: a child inherits the mask) and unpinned, {Samples} runs each; perf's usecs/op is one round trip = 2 switches, " +
         $"so it is halved. The pinned figures are compared with the lab's pinned pipe ping-pong; more than {Verdicts.Evidence.Percent(Tolerance)} apart is reported.";
 
@@ -65,24 +65,24 @@ internal static partial class PerfCrossCheck
                 result.Measurements.Add(new Measurement
                 {
                     Series = Series(subject, pinned), Subject = subject, Origin = Origin.Raw, Level = Level.Os, Unit = "µs/switch", Samples = perSwitch,
-                    Note = $"{context.Perf.Version}; -l {Loops(context.Scale):N0}; {how}; perf's usecs/op (one round trip) halved",
+                    Note = $"{context.Perf.Version}; -l {Loops(context.Scale)}; {how}; perf's usecs/op (one round trip) halved",
                 });
             }
         }
 
-        foreach (Agreement agreement in Compare(result))
+        foreach (PerfAgreement agreement in Compare(result))
         {
             result.Facts.Add(new Fact($"cross-check with perf, two {(agreement.Subject == Subject.Thread ? "threads" : "processes")}", agreement.Sentence));
         }
     }
 
     /// <summary>The lab's pinned pipe switch beside perf's, for each side both were measured on.</summary>
-    public static IReadOnlyList<Agreement> Compare(ExperimentResult switching) =>
+    public static IReadOnlyList<PerfAgreement> Compare(ExperimentResult switching) =>
     [
         .. new[] { Subject.Process, Subject.Thread }
             .Select(s => (Subject: s, Lab: switching.Find(LabSeries(s))?.Median, Perf: switching.Find(Series(s, pinned: true))?.Median))
             .Where(p => p.Lab is not null && p.Perf is not null)
-            .Select(p => new Agreement(p.Subject, p.Lab!.Value, p.Perf!.Value)),
+            .Select(p => new PerfAgreement(p.Subject, p.Lab!.Value, p.Perf!.Value)),
     ];
 
     /// <summary>Runs perf once; returns its microseconds per round trip and whether /proc showed it pinned to <paramref name="cpu"/>.</summary>
@@ -114,18 +114,4 @@ internal static partial class PerfCrossCheck
 
     [GeneratedRegex(@"([0-9]+(?:\.[0-9]+)?)\s+usecs/op")]
     private static partial Regex UsecsPerOp();
-}
-
-/// <summary>The lab's pinned pipe switch and perf's for one side, and whether they agree within <see cref="PerfCrossCheck.Tolerance"/>.</summary>
-internal sealed record Agreement(Subject Subject, double LabMicroseconds, double PerfMicroseconds)
-{
-    /// <summary>(lab − perf) / perf.</summary>
-    public double Difference => (LabMicroseconds - PerfMicroseconds) / PerfMicroseconds;
-
-    public bool Agrees => Math.Abs(Difference) <= PerfCrossCheck.Tolerance;
-
-    public string Sentence =>
-        $"pipe switch between two {(Subject == Subject.Thread ? "threads" : "processes")}, pinned: lab {Verdicts.Evidence.Time(LabMicroseconds)}, perf {Verdicts.Evidence.Time(PerfMicroseconds)} " +
-        $"({Verdicts.Evidence.Time(2 * PerfMicroseconds)} per round trip): the lab is {Verdicts.Evidence.Percent(Math.Abs(Difference))} {(Difference >= 0 ? "above" : "below")} perf" +
-        (Agrees ? $", within {Verdicts.Evidence.Percent(PerfCrossCheck.Tolerance)}" : $" — they disagree by more than {Verdicts.Evidence.Percent(PerfCrossCheck.Tolerance)}");
 }
