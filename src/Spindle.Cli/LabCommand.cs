@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using Spindle.Lab.Compare;
 using Spindle.Lab.Model;
 using Spindle.Lab.Report;
 using Spindle.Lab.Running;
@@ -8,7 +9,8 @@ namespace Spindle.Cli;
 
 /// <summary>
 /// <c>spindle lab</c>: measures the seeds' process-vs-thread comparison on this machine, prints the comparison table
-/// with the numbers and a verdict per claim, and writes report.json and report.html.
+/// with the numbers and a verdict per claim, and writes report.json and report.html. With <c>--compare a b</c> it
+/// measures nothing and puts two such reports side by side instead.
 /// </summary>
 internal static class LabCommand
 {
@@ -22,6 +24,13 @@ internal static class LabCommand
         };
         var output = new Option<string>("--out") { Description = "Directory for report.json and report.html.", DefaultValueFactory = _ => "spindle-lab" };
         var noPython = new Option<bool>("--no-python") { Description = "Skip the Python peers even when python3 exists (their rows are marked not measured)." };
+        var compare = new Option<string[]>("--compare")
+        {
+            Description = "Measure nothing: put two report.json files (two machines, or two runs) side by side with ratios, and write compare.html into --out.",
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = true,
+            HelpName = "a/report.json b/report.json",
+        };
         only.Validators.Add(r =>
         {
             try
@@ -33,23 +42,28 @@ internal static class LabCommand
                 r.AddError(e.Message);
             }
         });
-        var command = new Command("lab", "Measure processes against threads on this machine and judge the classic claims about them.") { quick, only, output, noPython };
-        command.SetAction((parse, cancellationToken) => RunAsync(
-            new LabOptions { Quick = parse.GetValue(quick), Only = parse.GetValue(only) ?? [], NoPython = parse.GetValue(noPython) },
-            parse.GetValue(output)!,
-            cancellationToken));
+        var command = new Command("lab", "Measure processes against threads on this machine and judge the classic claims about them.") { quick, only, output, noPython, compare };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            if (parse.GetResult(compare) is not null)
+            {
+                string[] measuring = [.. new Option[] { quick, only, noPython }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name)];
+                return measuring.Length > 0
+                    ? Task.FromResult(Usage($"--compare reads two reports and measures nothing: it cannot be combined with {string.Join(", ", measuring)}."))
+                    : CompareAsync(parse.GetValue(compare) ?? [], parse.GetValue(output)!, cancellationToken);
+            }
+
+            return RunAsync(
+                new LabOptions { Quick = parse.GetValue(quick), Only = parse.GetValue(only) ?? [], NoPython = parse.GetValue(noPython) },
+                parse.GetValue(output)!,
+                cancellationToken);
+        });
         return command;
     }
 
     private static async Task<int> RunAsync(LabOptions options, string output, CancellationToken cancellationToken)
     {
-        IAnsiConsole console = AnsiConsole.Console;
-        if (Console.IsOutputRedirected && int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out int columns) && columns >= 40)
-        {
-            // Redirected output has no window to measure; honour the width the caller asked for.
-            console.Profile.Width = columns;
-        }
-
+        IAnsiConsole console = CreateConsole();
         string directory = Path.GetFullPath(output);
         string? unwritable = CheckWritable(directory);
         if (unwritable is not null)
@@ -75,6 +89,57 @@ internal static class LabCommand
         await HtmlReport.WriteAsync(report, html, cancellationToken);
         console.MarkupLine($"Lab finished in {report.Seconds:0} s. Wrote [blue]{Markup.Escape(json)}[/] and [blue]{Markup.Escape(html)}[/].");
         return 0;
+    }
+
+    private static async Task<int> CompareAsync(string[] files, string output, CancellationToken cancellationToken)
+    {
+        if (files.Length != 2)
+        {
+            return Usage($"--compare needs two report.json files, got {files.Length}: spindle lab --compare a/report.json b/report.json");
+        }
+
+        MachineComparison comparison;
+        try
+        {
+            comparison = await MachineComparison.LoadAsync(files[0], files[1], cancellationToken);
+        }
+        catch (InvalidReportException e)
+        {
+            return Usage($"--compare: {e.Message}");
+        }
+
+        IAnsiConsole console = CreateConsole();
+        ComparisonTerminal.Write(console, comparison);
+        string directory = Path.GetFullPath(output);
+        if (CheckWritable(directory) is { } unwritable)
+        {
+            console.MarkupLine($"[red]No comparison written: --out {Markup.Escape(output)} {Markup.Escape(unwritable)}[/]");
+            return 2;
+        }
+
+        string html = Path.Combine(directory, "compare.html");
+        await ComparisonHtml.WriteAsync(comparison, html, cancellationToken);
+        console.MarkupLine($"Wrote [blue]{Markup.Escape(html)}[/].");
+        return 0;
+    }
+
+    /// <summary>Bad input: says what is wrong on stderr, naming the option, and exits with the usage code.</summary>
+    private static int Usage(string message)
+    {
+        Console.Error.WriteLine($"spindle lab: {message}");
+        return 2;
+    }
+
+    private static IAnsiConsole CreateConsole()
+    {
+        IAnsiConsole console = AnsiConsole.Console;
+        if (Console.IsOutputRedirected && int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out int columns) && columns >= 40)
+        {
+            // Redirected output has no window to measure; honour the width the caller asked for.
+            console.Profile.Width = columns;
+        }
+
+        return console;
     }
 
     /// <summary>Creates the directory and proves a file can be written there; returns why not, or null.</summary>

@@ -101,11 +101,11 @@ internal sealed class CommunicationExperiment : IExperiment
 
             result.Measurements.Add(new Measurement
             {
-                Series = row.Series, Subject = row.Subject, Origin = row.Origin, Unit = "µs one-way", X = size, XUnit = "bytes", Samples = latency,
+                Series = row.Series, Subject = row.Subject, Origin = row.Origin, Level = row.Origin == Origin.Raw ? Level.Os : Level.DotNet, Unit = "µs one-way", X = size, XUnit = "bytes", Samples = latency,
             });
             result.Measurements.Add(new Measurement
             {
-                Series = row.Series, Subject = row.Subject, Origin = row.Origin, Unit = "MB/s", X = size, XUnit = "bytes",
+                Series = row.Series, Subject = row.Subject, Origin = row.Origin, Level = row.Origin == Origin.Raw ? Level.Os : Level.DotNet, Unit = "MB/s", X = size, XUnit = "bytes",
                 Samples = [.. latency.Select(us => size / us)],
                 Note = row is SpindlePoolRow && row.Subject == Subject.Thread ? "size / one-way latency; a reference is handed over, nothing is copied" : "size / one-way latency, from the same samples",
             });

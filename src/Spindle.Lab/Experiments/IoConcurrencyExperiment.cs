@@ -23,7 +23,8 @@ internal sealed class IoConcurrencyExperiment : IExperiment
         $"process per wait is bounded to {Processes(scale)} ({SleepProgram}, started together; memory = their summed PSS / processes); and a Spindle " +
         $"WorkerPool of {PoolWorkers} worker processes each holding {Waits(scale) / PoolWorkers} of the waits as async tasks (memory = summed worker PSS / waits).";
 
-    private static int PoolWorkers => 2 * ExperimentContext.Cores;
+    /// <summary>Twice the cores, capped like the CPU scaling series so a machine with many cores keeps the time budget.</summary>
+    private static int PoolWorkers => 2 * CpuScalingExperiment.UsedCores(ExperimentContext.Cores);
 
     public async Task RunAsync(ExperimentContext context, ExperimentResult result)
     {
@@ -71,10 +72,10 @@ internal sealed class IoConcurrencyExperiment : IExperiment
 
         foreach (((string name, Subject subject, Origin origin), (List<double> time, List<double> memory)) in series)
         {
-            result.Measurements.Add(new Measurement { Series = name, Subject = subject, Origin = origin, Unit = "ms total", Samples = time });
+            result.Measurements.Add(new Measurement { Series = name, Subject = subject, Origin = origin, Level = LevelOf(subject, origin), Unit = "ms total", Samples = time });
             if (memory.Count > 0)
             {
-                result.Measurements.Add(new Measurement { Series = name, Subject = subject, Origin = origin, Unit = "KiB per wait", Samples = memory });
+                result.Measurements.Add(new Measurement { Series = name, Subject = subject, Origin = origin, Level = LevelOf(subject, origin), Unit = "KiB per wait", Samples = memory });
             }
             else
             {
@@ -173,6 +174,9 @@ internal sealed class IoConcurrencyExperiment : IExperiment
     private static int Waits(LabScale scale) => 1000;
 
     private static int Processes(LabScale scale) => scale.Pick(50, 200);
+
+    /// <summary>Only the one-process-per-wait row runs no .NET code in its units (/bin/sleep); the threads are .NET threads.</summary>
+    private static Level LevelOf(Subject subject, Origin origin) => subject == Subject.Process && origin == Origin.Raw ? Level.Os : Level.DotNet;
 
     private static TimeSpan Wait(LabScale scale) => TimeSpan.FromMilliseconds(scale.Pick(300, 1000));
 }

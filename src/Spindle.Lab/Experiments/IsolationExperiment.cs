@@ -137,8 +137,8 @@ internal sealed class IsolationExperiment : IExperiment
             expected += later.Length;
         }
 
-        result.Measurements.Add(new Measurement { Series = "pool: SIGSEGV in a call until the next answer", Subject = Subject.Process, Origin = Origin.Spindle, Unit = "ms", Samples = recoverSegv });
-        result.Measurements.Add(new Measurement { Series = "pool: worker SIGKILLed until the next answer", Subject = Subject.Process, Origin = Origin.Spindle, Unit = "ms", Samples = recoverKill });
+        result.Measurements.Add(new Measurement { Series = "pool: SIGSEGV in a call until the next answer", Subject = Subject.Process, Origin = Origin.Spindle, Level = Level.DotNet, Unit = "ms", Samples = recoverSegv });
+        result.Measurements.Add(new Measurement { Series = "pool: worker SIGKILLed until the next answer", Subject = Subject.Process, Origin = Origin.Spindle, Level = Level.DotNet, Unit = "ms", Samples = recoverKill });
         result.Facts.Add(new Fact("process crash: crashed call", string.Join("; ", crashedCalls.Distinct())));
         result.Facts.Add(new Fact("process crash: calls answered after crashes", $"{answered}/{expected}"));
         result.Facts.Add(new Fact("process crash: pool still serving", pool.State.ToString()));

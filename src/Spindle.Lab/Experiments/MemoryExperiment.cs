@@ -17,10 +17,11 @@ internal sealed class MemoryExperiment : IExperiment
     public string Title => "Memory per thread vs per process";
 
     public string Method(LabScale scale) =>
-        $"Threads: this process's VmRSS and Pss (smaps_rollup) before and after {Threads(scale)} more threads are started and parked on an event; " +
-        $"a sample is the difference / {Threads(scale)} ({scale.Repetitions} samples; raw Thread and Spindle's WorkerThread). Processes: the RSS and PSS of each of " +
-        $"{Processes(scale)} idle {IdleProgram} processes blocked reading stdin (raw), and of each worker of a warm WorkerPool with {Processes(scale)} process workers " +
-        "(Spindle); a sample is one process. PSS splits shared pages (libc, the runtime) among the processes that map them.";
+        $"Threads: this process's VmRSS and Pss (smaps_rollup) before and after {Threads(scale)} more threads are started and parked; a sample is the " +
+        $"difference / {Threads(scale)} ({scale.Repetitions} samples). OS level: pthread_create with a libc start routine (pthread_rwlock_rdlock on a lock the lab " +
+        "holds), so no managed code runs on them; .NET level: new Thread and Spindle's WorkerThread, parked on an event. Processes: the RSS and PSS of each of " +
+        $"{Processes(scale)} idle {IdleProgram} processes blocked reading stdin (OS level), and of each worker of a warm WorkerPool with {Processes(scale)} process workers " +
+        "(.NET level); a sample is one process. PSS splits shared pages (libc, the runtime) among the processes that map them.";
 
     public async Task RunAsync(ExperimentContext context, ExperimentResult result)
     {
@@ -30,15 +31,19 @@ internal sealed class MemoryExperiment : IExperiment
             return;
         }
 
-        context.Report(0, "threads");
-        AddThreads(result, context, "thread", Origin.Raw, static wait => { var t = new Thread(wait) { IsBackground = true }; t.Start(); return t.Join; });
+        context.Report(0, "pthreads");
+        AddThreads(result, context, "pthread", Origin.Raw, Level.Os, count => ParkPthreads(context.Proc, count));
+        context.Report(0.1, "threads");
+        AddThreads(result, context, "thread", Origin.Raw, Level.DotNet,
+            count => ParkManaged(count, static wait => { var t = new Thread(wait) { IsBackground = true }; t.Start(); return t.Join; }));
         context.Report(0.2, "WorkerThreads");
-        AddThreads(result, context, "WorkerThread", Origin.Spindle, static wait => { var w = new WorkerThread(wait); w.Start(); return w.Join; });
+        AddThreads(result, context, "WorkerThread", Origin.Spindle, Level.DotNet,
+            count => ParkManaged(count, static wait => { var w = new WorkerThread(wait); w.Start(); return w.Join; }));
 
         context.Report(0.4, $"idle {IdleProgram} processes");
         if (File.Exists(IdleProgram))
         {
-            AddPerProcess(result, "process", Origin.Raw, IdleProcesses(context));
+            AddPerProcess(result, "process", Origin.Raw, Level.Os, IdleProcesses(context));
         }
         else
         {
@@ -51,11 +56,15 @@ internal sealed class MemoryExperiment : IExperiment
         await pool.WarmUpAsync(context.CancellationToken);
         await Task.WhenAll(Enumerable.Range(0, workers * 4).Select(_ => pool.RunAsync(static () => Environment.ProcessId)));
         int[] pids = [.. pool.GetWorkers().Select(w => w.Id)];
-        AddPerProcess(result, "WorkerPool process worker", Origin.Spindle, [.. pids.Select(pid => (context.Proc.RssKiB(pid), context.Proc.PssKiB(pid)))]);
+        AddPerProcess(result, "WorkerPool process worker", Origin.Spindle, Level.DotNet, [.. pids.Select(pid => (context.Proc.RssKiB(pid), context.Proc.PssKiB(pid)))]);
         context.Report(1, "done");
     }
 
-    private static void AddThreads(ExperimentResult result, ExperimentContext context, string name, Origin origin, Func<ThreadStart, Action> start)
+    /// <summary>
+    /// Parks <paramref name="count"/> more threads per repetition with <paramref name="park"/> and measures what they add.
+    /// <paramref name="park"/> returns once every new thread is parked; disposing what it returns releases and joins them.
+    /// </summary>
+    private static void AddThreads(ExperimentResult result, ExperimentContext context, string name, Origin origin, Level level, Func<int, IDisposable> park)
     {
         int count = Threads(context.Scale);
         var rss = new List<double>();
@@ -63,29 +72,18 @@ internal sealed class MemoryExperiment : IExperiment
 
         // Every repetition adds fresh threads on top of the ones still parked: a thread that exits leaves its stack in
         // the C library's cache, and the next thread would reuse those resident pages and look free.
-        using var release = new ManualResetEventSlim();
-        var joins = new List<Action>(count * context.Scale.Repetitions);
+        var parked = new List<IDisposable>(context.Scale.Repetitions);
         int? threadsBefore = ThreadsOfThisProcess(context.Proc);
         try
         {
             for (int rep = 0; rep < context.Scale.Repetitions; rep++)
             {
-                using var parked = new CountdownEvent(count);
                 // Settle the heap first: memory the GC gives back while threads start would hide their cost.
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
                 GC.Collect();
                 (long? rssBefore, long? pssBefore) = (context.Proc.RssKiB(Environment.ProcessId), context.Proc.PssKiB(Environment.ProcessId));
-                for (int i = 0; i < count; i++)
-                {
-                    joins.Add(start(() =>
-                    {
-                        parked.Signal();
-                        release.Wait();
-                    }));
-                }
-
-                parked.Wait();
+                parked.Add(park(count));
                 (long? rssAfter, long? pssAfter) = (context.Proc.RssKiB(Environment.ProcessId), context.Proc.PssKiB(Environment.ProcessId));
                 if (rssBefore is { } rb && rssAfter is { } ra)
                 {
@@ -100,8 +98,7 @@ internal sealed class MemoryExperiment : IExperiment
         }
         finally
         {
-            release.Set();
-            joins.ForEach(join => join());
+            parked.ForEach(group => group.Dispose());
 
             // A joined thread's native side (and its stack) goes away a moment later: wait for it, or the next series
             // would see memory freed while it measures and report its threads as free.
@@ -111,8 +108,56 @@ internal sealed class MemoryExperiment : IExperiment
             }
         }
 
-        Add(result, $"RSS per extra {name}", Subject.Thread, origin, rss, context);
-        Add(result, $"PSS per extra {name}", Subject.Thread, origin, pss, context);
+        Add(result, $"RSS per extra {name}", Subject.Thread, origin, level, rss, context);
+        Add(result, $"PSS per extra {name}", Subject.Thread, origin, level, pss, context);
+    }
+
+    /// <summary>Starts <paramref name="count"/> managed threads with <paramref name="start"/>, each waiting on one event, and returns once all wait.</summary>
+    private static IDisposable ParkManaged(int count, Func<ThreadStart, Action> start)
+    {
+        var release = new ManualResetEventSlim();
+        using var waiting = new CountdownEvent(count);
+        var joins = new List<Action>(count);
+        for (int i = 0; i < count; i++)
+        {
+            joins.Add(start(() =>
+            {
+                waiting.Signal();
+                release.Wait();
+            }));
+        }
+
+        waiting.Wait();
+        return new Release(() =>
+        {
+            release.Set();
+            joins.ForEach(join => join());
+            release.Dispose();
+        });
+    }
+
+    /// <summary>Starts <paramref name="count"/> pthreads and returns once the kernel shows every one of them asleep on the lock.</summary>
+    private static IDisposable ParkPthreads(ProcFs proc, int count)
+    {
+        IReadOnlySet<int> before = proc.ThreadIdsOfThisProcess();
+        NativeThreads.ParkedThreads threads = NativeThreads.Park(count);
+        bool asleep = SpinWait.SpinUntil(() =>
+        {
+            int[] fresh = [.. proc.ThreadIdsOfThisProcess().Where(tid => !before.Contains(tid))];
+            return fresh.Length >= count && fresh.All(proc.IsSleeping);
+        }, TimeSpan.FromSeconds(10));
+        if (!asleep)
+        {
+            threads.Dispose();
+            throw new TimeoutException($"{count} pthreads were not all asleep on their lock within 10 s.");
+        }
+
+        return threads;
+    }
+
+    private sealed class Release(Action release) : IDisposable
+    {
+        public void Dispose() => release();
     }
 
     private static int? ThreadsOfThisProcess(ProcFs proc) =>
@@ -149,15 +194,15 @@ internal sealed class MemoryExperiment : IExperiment
 
     private static bool Sleeping(ProcFs proc, int pid) => proc.Line(Path.Combine($"{pid}", "status"), "State:") is ['S', ..];
 
-    private static void AddPerProcess(ExperimentResult result, string name, Origin origin, (long? Rss, long? Pss)[] samples)
+    private static void AddPerProcess(ExperimentResult result, string name, Origin origin, Level level, (long? Rss, long? Pss)[] samples)
     {
         var rss = samples.Where(s => s.Rss is not null).Select(s => (double)s.Rss!.Value).ToList();
         var pss = samples.Where(s => s.Pss is not null).Select(s => (double)s.Pss!.Value).ToList();
-        Add(result, $"RSS per extra {name}", Subject.Process, origin, rss, null);
-        Add(result, $"PSS per extra {name}", Subject.Process, origin, pss, null);
+        Add(result, $"RSS per extra {name}", Subject.Process, origin, level, rss, null);
+        Add(result, $"PSS per extra {name}", Subject.Process, origin, level, pss, null);
     }
 
-    private static void Add(ExperimentResult result, string series, Subject subject, Origin origin, List<double> samples, ExperimentContext? context)
+    private static void Add(ExperimentResult result, string series, Subject subject, Origin origin, Level level, List<double> samples, ExperimentContext? context)
     {
         if (samples.Count == 0)
         {
@@ -165,7 +210,7 @@ internal sealed class MemoryExperiment : IExperiment
             return;
         }
 
-        result.Measurements.Add(new Measurement { Series = series, Subject = subject, Origin = origin, Unit = "KiB", Samples = samples });
+        result.Measurements.Add(new Measurement { Series = series, Subject = subject, Origin = origin, Level = level, Unit = "KiB", Samples = samples });
     }
 
     private static int Threads(LabScale scale) => scale.Pick(200, 1000);

@@ -14,6 +14,9 @@ public sealed class Measurement
     /// <summary>Whether the row measures one of Spindle's types (as opposed to a raw OS mechanism or a peer language).</summary>
     public Origin Origin { get; init; } = Origin.Raw;
 
+    /// <summary>The layer the number is measured at: an OS primitive, .NET (the runtime or Spindle), or Python.</summary>
+    public required Level Level { get; init; }
+
     /// <summary>The unit of every sample, e.g. "µs", "KiB", "MB/s", "x".</summary>
     public required string Unit { get; init; }
 

@@ -45,6 +45,25 @@ internal sealed class ProcFs
         return [VoluntarySwitches(Environment.ProcessId, tid) ?? -1, InvoluntarySwitches(Environment.ProcessId, tid) ?? -1];
     }
 
+    /// <summary>The kernel thread ids of this process's threads (<c>/proc/pid/task</c>), or empty when they cannot be listed.</summary>
+    public IReadOnlySet<int> ThreadIdsOfThisProcess()
+    {
+        try
+        {
+            return Directory.EnumerateDirectories(Path.Combine(Root, $"{Environment.ProcessId}", "task"))
+                .Select(d => int.TryParse(Path.GetFileName(d), NumberStyles.Integer, CultureInfo.InvariantCulture, out int tid) ? tid : -1)
+                .Where(tid => tid > 0)
+                .ToHashSet();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new HashSet<int>();
+        }
+    }
+
+    /// <summary>Whether thread <paramref name="tid"/> of this process is asleep in the kernel (state S); false when unreadable.</summary>
+    public bool IsSleeping(int tid) => Line(Path.Combine($"{Environment.ProcessId}", "task", $"{tid}", "status"), "State:") is ['S', ..];
+
     /// <summary>The first line of a /proc file starting with <paramref name="prefix"/>, without the prefix, or null.</summary>
     public string? Line(string relativePath, string prefix)
     {

@@ -8,7 +8,8 @@ namespace Spindle.Lab.Report;
 /// <summary>Writes report.html: one self-contained page (inline CSS and SVG, no scripts, no external assets) that reads offline and on a phone.</summary>
 public static class HtmlReport
 {
-    private const string Style = """
+    /// <summary>The page's CSS, shared with the comparison of two machines.</summary>
+    internal const string Style = """
         body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:980px;padding:12px;color:#111}
         h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}
         .scroll{overflow-x:auto}table{border-collapse:collapse;font-size:13px;margin:.5em 0}
@@ -36,6 +37,8 @@ public static class HtmlReport
         }
 
         AppendComparison(html, report);
+        AppendPlain(html, "switch-curve", TerminalReport.CurveTitle, SwitchingSummary.CurveColumns, SwitchingSummary.CurveRows(report));
+        AppendPlain(html, "perf-cross-check", TerminalReport.PerfTitle, SwitchingSummary.PerfColumns, SwitchingSummary.PerfRows(report));
         AppendVerdicts(html, report);
         foreach (ExperimentResult experiment in report.Experiments)
         {
@@ -61,6 +64,35 @@ public static class HtmlReport
         html.Append("</table></div>");
     }
 
+    /// <summary>A table of text cells under a heading; nothing when there are no rows.</summary>
+    internal static void AppendPlain(StringBuilder html, string id, string title, string[] columns, IReadOnlyList<string[]> rows)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        html.Append(CultureInfo.InvariantCulture, $"<h2 id=\"{E(id)}\">{E(title)}</h2><div class=\"scroll\"><table class=\"{E(id)}\"><tr>");
+        foreach (string column in columns)
+        {
+            html.Append("<th>").Append(E(column)).Append("</th>");
+        }
+
+        html.Append("</tr>");
+        foreach (string[] row in rows)
+        {
+            html.Append("<tr>");
+            foreach (string cell in row)
+            {
+                html.Append("<td>").Append(E(cell)).Append("</td>");
+            }
+
+            html.Append("</tr>");
+        }
+
+        html.Append("</table></div>");
+    }
+
     private static void AppendVerdicts(StringBuilder html, LabReport report)
     {
         html.Append("<h2 id=\"verdicts\">Every claim of the seeds, judged</h2><div class=\"scroll\"><table class=\"verdicts\"><tr><th>source</th><th>claim</th><th>verdict</th><th>numbers</th><th>why</th></tr>");
@@ -76,11 +108,14 @@ public static class HtmlReport
     {
         html.Append(CultureInfo.InvariantCulture, $"<section class=\"experiment\" id=\"{E(experiment.Name)}\"><h2>{E(experiment.Title)} <small>({E(experiment.Name)}, {experiment.Seconds:0.0} s)</small></h2>");
         html.Append("<p class=\"method\">").Append(E(experiment.Method)).Append("</p>");
-        foreach (IGrouping<string, Measurement> unit in experiment.Measurements.GroupBy(m => m.Unit))
+        // One chart per unit; a unit measured both over a parameter and without one (the switch by working set beside
+        // the plain ping-pongs) gets a line chart and a bar chart.
+        foreach (IGrouping<(string Unit, bool Swept), Measurement> chart in ChartGroups(experiment))
         {
-            Measurement[] group = [.. unit];
-            string title = $"{experiment.Title}: {unit.Key}";
-            html.Append(group.All(g => g.X is not null) ? SvgChart.Lines(title, group) : SvgChart.Bars(title, group));
+            Measurement[] group = [.. chart];
+            bool split = experiment.Measurements.Any(m => m.Unit == chart.Key.Unit && (m.X is not null) != chart.Key.Swept);
+            string title = $"{experiment.Title}: {chart.Key.Unit}{(split && chart.Key.Swept ? $" by {group[0].XUnit}" : string.Empty)}";
+            html.Append(chart.Key.Swept ? SvgChart.Lines(title, group) : SvgChart.Bars(title, group));
         }
 
         if (experiment.Facts.Count > 0)
@@ -101,11 +136,11 @@ public static class HtmlReport
 
         if (experiment.Measurements.Count > 0)
         {
-            html.Append("<details><summary>numbers</summary><div class=\"scroll\"><table><tr><th>measurement</th><th>side</th><th>at</th><th>median</th><th>min</th><th>max</th><th>unit</th><th>n</th></tr>");
+            html.Append("<details><summary>numbers</summary><div class=\"scroll\"><table><tr><th>measurement</th><th>side</th><th>level</th><th>at</th><th>median</th><th>min</th><th>max</th><th>unit</th><th>n</th></tr>");
             foreach (Measurement m in experiment.Measurements)
             {
                 string at = m.X is { } x ? $"{SvgChart.Fmt(x)} {m.XUnit}" : string.Empty;
-                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(m.Series)}</td><td>{m.Subject} ({m.Origin})</td><td>{E(at)}</td><td class=\"n\">{SvgChart.Fmt(m.Median)}</td><td class=\"n\">{SvgChart.Fmt(m.Min)}</td><td class=\"n\">{SvgChart.Fmt(m.Max)}</td><td>{E(m.Unit)}</td><td class=\"n\">{m.Samples.Count}</td></tr>");
+                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(m.Series)}</td><td>{m.Subject} ({m.Origin})</td><td>{E(m.Level.Label())}</td><td>{E(at)}</td><td class=\"n\">{SvgChart.Fmt(m.Median)}</td><td class=\"n\">{SvgChart.Fmt(m.Min)}</td><td class=\"n\">{SvgChart.Fmt(m.Max)}</td><td>{E(m.Unit)}</td><td class=\"n\">{m.Samples.Count}</td></tr>");
             }
 
             html.Append("</table></div></details>");
@@ -114,7 +149,11 @@ public static class HtmlReport
         html.Append("</section>");
     }
 
+    /// <summary>The charts of an experiment: its measurements by unit, and by whether they were taken over a parameter.</summary>
+    public static IEnumerable<IGrouping<(string Unit, bool Swept), Measurement>> ChartGroups(ExperimentResult experiment) =>
+        experiment.Measurements.GroupBy(m => (m.Unit, m.X is not null));
+
     public static string Label(VerdictOutcome outcome) => outcome == VerdictOutcome.NotMeasured ? "not measured" : outcome.ToString().ToLowerInvariant();
 
-    private static string E(string text) => WebUtility.HtmlEncode(text);
+    internal static string E(string text) => WebUtility.HtmlEncode(text);
 }

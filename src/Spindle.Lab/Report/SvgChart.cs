@@ -51,13 +51,20 @@ internal static class SvgChart
         double xMin = measurements.Min(m => m.X!.Value);
         double xMax = measurements.Max(m => m.X!.Value);
         double yMax = measurements.Max(m => m.Median);
-        double yMin = Math.Max(measurements.Min(m => m.Median), yMax / 1e7);
-        bool logX = xMin > 0 && xMax / xMin > 20;
-        bool logY = yMin > 0 && yMax / yMin > 50;
-        double X(double v) => Left + (xMax == xMin ? 0.5 : logX ? (Math.Log10(v) - Math.Log10(xMin)) / (Math.Log10(xMax) - Math.Log10(xMin)) : (v - xMin) / (xMax - xMin)) * plotWidth;
+        double lowest = measurements.Min(m => m.Median);
+        double yMin = Math.Max(lowest, yMax / 1e7);
+        // A log axis also takes a zero (an empty working set): it sits one decade left of the smallest positive x.
+        double[] positive = [.. measurements.Select(m => m.X!.Value).Where(x => x > 0)];
+        bool logX = xMin >= 0 && positive.Length > 0 && xMax / positive.Min() > 10;
+        double Position(double v) => !logX ? v : v <= 0 ? Math.Log10(positive.Min()) - 1 : Math.Log10(v);
+        // A difference can come out at zero or below (a switch with a working set, after the touching is taken off):
+        // then the axis is linear and reaches down to it.
+        bool logY = lowest > 0 && yMax / yMin > 50;
+        double floor = Math.Min(0, lowest);
+        double X(double v) => Left + (xMax == xMin ? 0.5 : (Position(v) - Position(xMin)) / (Position(xMax) - Position(xMin))) * plotWidth;
         double Y(double v) => Top + PlotHeight - (logY
             ? (Math.Log10(Math.Max(v, yMin)) - Math.Log10(yMin)) / Math.Max(Math.Log10(yMax) - Math.Log10(yMin), 1e-9)
-            : v / yMax) * PlotHeight;
+            : (v - floor) / Math.Max(yMax - floor, 1e-9)) * PlotHeight;
         var svg = Begin(title, height);
         svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{Left}\" y=\"{Top}\" width=\"{plotWidth}\" height=\"{PlotHeight}\" fill=\"none\" stroke=\"#bbb\"/>");
         foreach (double x in measurements.Select(m => m.X!.Value).Distinct())
@@ -65,7 +72,7 @@ internal static class SvgChart
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{X(x):0.#}\" y=\"{Top + PlotHeight + 14}\" text-anchor=\"middle\" font-size=\"10\">{Escape(XLabel(x, measurements[0].XUnit))}</text>");
         }
 
-        double[] ticks = logY ? [yMin, Math.Sqrt(yMin * yMax), yMax] : [0, yMax / 2, yMax];
+        double[] ticks = logY ? [yMin, Math.Sqrt(yMin * yMax), yMax] : [floor, 0, (floor + yMax) / 2, yMax];
         foreach (double y in ticks.Distinct())
         {
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left - 4}\" y=\"{Y(y) + 4:0.#}\" text-anchor=\"end\" font-size=\"10\">{Fmt(y)}</text>");
@@ -99,7 +106,9 @@ internal static class SvgChart
         _ => value.ToString("0.###", CultureInfo.InvariantCulture),
     };
 
-    private static string XLabel(double x, string? unit) => unit == "bytes" ? Experiments.CommunicationExperiment.Bytes((int)x) : Fmt(x);
+    /// <summary>An x value as its unit reads best: sizes in B/KiB/MiB, counts as numbers.</summary>
+    public static string XLabel(double x, string? unit) =>
+        unit is not null && unit.StartsWith("bytes", StringComparison.Ordinal) ? (x == 0 ? "0 B" : Experiments.CommunicationExperiment.Bytes((int)x)) : Fmt(x);
 
     private static string ColorOf(Subject subject) => subject switch
     {

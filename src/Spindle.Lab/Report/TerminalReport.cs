@@ -34,10 +34,40 @@ public static class TerminalReport
         return table;
     }
 
-    /// <summary>Writes both tables, the warnings and the missing parts to <paramref name="console"/>.</summary>
+    /// <summary>A plain table of text cells, or null when it has no rows.</summary>
+    public static Table? Plain(string title, string[] columns, IReadOnlyList<string[]> rows)
+    {
+        if (rows.Count == 0)
+        {
+            return null;
+        }
+
+        var table = new Table { Title = new TableTitle(Markup.Escape(title)) };
+        table.AddColumns([.. columns.Select(Markup.Escape)]);
+        foreach (string[] row in rows)
+        {
+            table.AddRow([.. row.Select(Markup.Escape)]);
+        }
+
+        return table;
+    }
+
+    /// <summary>Writes the tables, the warnings and the missing parts to <paramref name="console"/>.</summary>
     public static void Write(IAnsiConsole console, LabReport report)
     {
         console.Write(ComparisonTable(report));
+        foreach (Table? table in new[]
+        {
+            Plain(CurveTitle, SwitchingSummary.CurveColumns, SwitchingSummary.CurveRows(report)),
+            Plain(PerfTitle, SwitchingSummary.PerfColumns, SwitchingSummary.PerfRows(report)),
+        })
+        {
+            if (table is not null)
+            {
+                console.Write(table);
+            }
+        }
+
         console.Write(AdviceTable(report));
         foreach (string warning in report.Warnings)
         {
@@ -52,6 +82,12 @@ public static class TerminalReport
             }
         }
     }
+
+    /// <summary>Title of the working-set table (terminal and HTML).</summary>
+    public const string CurveTitle = "Context switch by working set (OS level: futex, both sides pinned to one CPU, array touching taken off)";
+
+    /// <summary>Title of the perf cross-check table (terminal and HTML).</summary>
+    public const string PerfTitle = "Context switch cross-checked with the kernel's tools (perf bench sched pipe)";
 
     private static string Colored(VerdictOutcome outcome) => outcome switch
     {

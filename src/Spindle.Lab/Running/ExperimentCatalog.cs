@@ -1,4 +1,5 @@
 using Spindle.Lab.Experiments;
+using Spindle.Lab.Experiments.Switching;
 
 namespace Spindle.Lab.Running;
 

@@ -2,14 +2,17 @@ using Spindle.Lab.Os;
 
 namespace Spindle.Lab.Running;
 
-/// <summary>What an experiment gets to work with: the scale, the counters, python3, a private scratch directory, progress.</summary>
-internal sealed class ExperimentContext(string experiment, LabScale scale, ProcFs proc, PythonLocator python, string scratch, IProgressSink progress, CancellationToken cancellationToken)
+/// <summary>What an experiment gets to work with: the scale, the counters, python3 and perf, a private scratch directory, progress.</summary>
+internal sealed class ExperimentContext(
+    string experiment, LabScale scale, ProcFs proc, PythonLocator python, PerfLocator perf, string scratch, IProgressSink progress, CancellationToken cancellationToken)
 {
     public LabScale Scale { get; } = scale;
 
     public ProcFs Proc { get; } = proc;
 
     public PythonLocator Python { get; } = python;
+
+    public PerfLocator Perf { get; } = perf;
 
     /// <summary>A 0700 directory of this run, removed at the end.</summary>
     public string Scratch { get; } = scratch;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Spindle.Lab.Experiments.Switching;
 using Spindle.Lab.Model;
 using Spindle.Lab.Os;
 using Spindle.Lab.Verdicts;
@@ -28,6 +29,7 @@ public static class LabRunner
         var scale = new LabScale(options.Quick);
         bool needsPython = experiments.Any(e => e is Experiments.CpuScalingExperiment);
         PythonLocator python = needsPython ? PythonLocator.Find(options.NoPython) : PythonLocator.Find(disabled: true);
+        PerfLocator perf = experiments.Any(e => e is ContextSwitchExperiment) ? PerfLocator.Find() : PerfLocator.Unused;
         var report = new LabReport
         {
             Machine = MachineProbe.Describe(proc, python.Version),
@@ -56,12 +58,18 @@ public static class LabRunner
         {
             foreach (IExperiment experiment in experiments)
             {
-                report.Experiments.Add(await RunOneAsync(experiment, scale, proc, python, scratch, progress, report, cancellationToken));
+                report.Experiments.Add(await RunOneAsync(experiment, new ExperimentTools(scale, proc, python, perf, scratch), progress, report, cancellationToken));
             }
         }
         finally
         {
             RuntimeDirectory.Delete(scratch);
+        }
+
+        if (report.Experiment("context-switch") is { } switching)
+        {
+            report.Warnings.AddRange(PerfCrossCheck.Compare(switching).Where(a => !a.Agrees)
+                .Select(a => $"Cross-check with the kernel's tools: {a.Sentence}. A busy machine or a different wake-up path can explain it; the lab's figure is the one judged."));
         }
 
         report.Verdicts.AddRange(ClaimCatalog.Judge(report));
@@ -70,14 +78,14 @@ public static class LabRunner
     }
 
     private static async Task<ExperimentResult> RunOneAsync(
-        IExperiment experiment, LabScale scale, ProcFs proc, PythonLocator python, string scratch, IProgressSink progress, LabReport report, CancellationToken cancellationToken)
+        IExperiment experiment, ExperimentTools tools, IProgressSink progress, LabReport report, CancellationToken cancellationToken)
     {
-        var result = new ExperimentResult { Name = experiment.Name, Title = experiment.Title, Method = experiment.Method(scale) };
+        var result = new ExperimentResult { Name = experiment.Name, Title = experiment.Title, Method = experiment.Method(tools.Scale) };
         var clock = Stopwatch.StartNew();
         progress.Started(experiment.Name, experiment.Title);
         try
         {
-            var context = new ExperimentContext(experiment.Name, scale, proc, python, scratch, progress, cancellationToken);
+            var context = new ExperimentContext(experiment.Name, tools.Scale, tools.Proc, tools.Python, tools.Perf, tools.Scratch, progress, cancellationToken);
             await experiment.RunAsync(context, result);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -94,4 +102,7 @@ public static class LabRunner
 
         return result;
     }
+
+    /// <summary>What every experiment of one run shares.</summary>
+    private sealed record ExperimentTools(LabScale Scale, ProcFs Proc, PythonLocator Python, PerfLocator Perf, string Scratch);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Spindle.Lab.Experiments;
 using Spindle.Lab.Experiments.Channels;
+using Spindle.Lab.Experiments.Switching;
 using Spindle.Lab.Model;
 using Spindle.Lab.Running;
 using Spindle.Pools;
@@ -12,12 +13,25 @@ internal sealed class Evidence(LabReport report)
 {
     public static int Cores => ExperimentContext.Cores;
 
-    public double ThreadCreate => Median("creation", "thread start+join", "µs");
+    /// <summary>The worker count the scaling claims are judged at: every core, at most <see cref="CpuScalingExperiment.MaxCores"/>.</summary>
+    public static int AllCores => CpuScalingExperiment.UsedCores(Cores);
+
+    /// <summary>"2 cores", or "64 of 128 cores" when the scaling series was capped.</summary>
+    public static string AllCoresText => AllCores == Cores ? $"{Cores} cores" : $"{AllCores} of {Cores} cores";
+
+    /// <summary>pthread_create + pthread_join with a libc start routine: the OS's own cost of a thread.</summary>
+    public double ThreadCreate => Median("creation", "pthread_create+join", "µs");
+
+    /// <summary>new Thread + Start + Join: the .NET cost of a thread.</summary>
+    public double DotNetThreadCreate => Median("creation", "thread start+join", "µs");
 
     /// <summary>posix_spawn + waitpid of /bin/true: the OS's own cost of a process, without .NET's Process class.</summary>
     public double ProcessCreate => Median("creation", "posix_spawn+waitpid (/bin/true)", "µs");
 
     public double ProcessStart => Median("creation", "process start+exit (/bin/true)", "µs");
+
+    /// <summary>WorkerProcess start until its process exits: the .NET cost of a process (a runtime starts and stops).</summary>
+    public double WorkerProcessCreate => Median("creation", "WorkerProcess start+exit", "µs");
 
     public double PoolColdStart => Median("creation", "WorkerPool (process) cold start to first result", "µs");
 
@@ -25,9 +39,25 @@ internal sealed class Evidence(LabReport report)
 
     public double DispatchThread => Median("creation", "dispatch to a warm WorkerPool (thread)", "µs");
 
+    /// <summary>Per switch through a mechanism measured with no working set ("pipe", "Spindle SharedEvent"); the futex's is <see cref="SwitchCurve"/>.</summary>
     public double Switch(string mechanism, Subject subject) =>
         Median("context-switch", $"{mechanism} ping-pong, two {(subject == Subject.Thread ? "threads" : "processes")}", "µs/switch");
 
+    /// <summary>The futex switch at every working-set size measured, smallest first.</summary>
+    public IReadOnlyList<Measurement> SwitchCurve(Subject subject)
+    {
+        string series = $"futex ping-pong, two {(subject == Subject.Thread ? "threads" : "processes")}";
+        Measurement[] points = [.. Experiment("context-switch").Measurements.Where(m => m.Series == series && m.Unit == "µs/switch" && m.X is not null).OrderBy(m => m.X)];
+        return points.Length > 0 ? points : throw new MissingEvidenceException($"context-switch: '{series}' not measured");
+    }
+
+    /// <summary>The lab's pinned pipe switch beside perf bench sched pipe's; empty when perf did not run.</summary>
+    public IReadOnlyList<PerfAgreement> PerfAgreement => PerfCrossCheck.Compare(Experiment("context-switch"));
+
+    /// <summary>PSS per extra pthread (OS level).</summary>
+    public double PthreadPss => Median("memory", "PSS per extra pthread", "KiB");
+
+    /// <summary>PSS per extra new Thread (.NET level).</summary>
     public double ThreadPss => Median("memory", "PSS per extra thread", "KiB");
 
     public double ProcessPss => Median("memory", "PSS per extra process", "KiB");
@@ -81,6 +111,9 @@ internal sealed class Evidence(LabReport report)
     };
 
     public static string Ratio(double value) => $"{Num(value)}x";
+
+    /// <summary>A fraction as a whole percentage, e.g. 0.25 as "25%".</summary>
+    public static string Percent(double fraction) => $"{(fraction * 100).ToString("0", CultureInfo.InvariantCulture)}%";
 
     /// <summary>Microseconds in the unit that reads best.</summary>
     public static string Time(double microseconds) => microseconds >= 1000 ? $"{Num(microseconds / 1000)} ms" : $"{Num(microseconds)} µs";

@@ -1,3 +1,4 @@
+using Spindle.Lab.Experiments.Channels;
 using Spindle.Lab.Model;
 using Spindle.Pools;
 using static Spindle.Lab.Verdicts.Evidence;
@@ -16,14 +17,20 @@ internal static class Rules
     /// <summary>A ratio at or below this is "no difference".</summary>
     private const double Same = 1.1;
 
+    /// <summary>Judged at the OS level (an idle C program against a pthread); the .NET level (a worker process against a Thread) is reported beside it.</summary>
     public static Judgement Memory(Evidence e)
     {
-        double ratio = e.ProcessPss / Math.Max(e.ThreadPss, 0.001);
-        string evidence = $"PSS per extra process {Num(e.ProcessPss)} KiB (/bin/cat), per Spindle worker process {Num(e.WorkerPss)} KiB; per extra thread {Num(e.ThreadPss)} KiB ({Ratio(ratio)})";
+        double ratio = e.ProcessPss / Math.Max(e.PthreadPss, 0.001);
+        double dotNet = e.WorkerPss / Math.Max(e.ThreadPss, 0.001);
+        string evidence = $"OS level: PSS per extra process {Num(e.ProcessPss)} KiB (idle /bin/cat) vs per extra pthread {Num(e.PthreadPss)} KiB ({Ratio(ratio)}); " +
+            $".NET level: per Spindle worker process {Num(e.WorkerPss)} KiB vs per extra Thread {Num(e.ThreadPss)} KiB ({Ratio(dotNet)})";
+        string process = $"OS: {Num(e.ProcessPss)} KiB PSS (/bin/cat); .NET: {Num(e.WorkerPss)} KiB (worker)";
+        string thread = $"OS: {Num(e.PthreadPss)} KiB PSS (pthread); .NET: {Num(e.ThreadPss)} KiB (Thread)";
         return ratio >= Clearly
-            ? new(VerdictOutcome.Confirmed, evidence, $"Each process brings its own address space and costs {Ratio(ratio)} the memory of a thread, which only adds a stack.",
-                $"{Num(e.ProcessPss)} KiB PSS each ({Num(e.WorkerPss)} KiB per .NET worker)", $"{Num(e.ThreadPss)} KiB PSS each")
-            : new(VerdictOutcome.Refuted, evidence, "An extra process cost no more memory than an extra thread here.", $"{Num(e.ProcessPss)} KiB PSS each", $"{Num(e.ThreadPss)} KiB PSS each");
+            ? new(VerdictOutcome.Confirmed, evidence,
+                $"At the OS level each process brings its own address space and costs {Ratio(ratio)} the memory of a thread, which only adds a stack; at the .NET level a worker process (a whole runtime) costs {Ratio(dotNet)} a Thread.",
+                process, thread)
+            : new(VerdictOutcome.Refuted, evidence, "At the OS level an extra process cost no more memory than an extra thread here.", process, thread);
     }
 
     public static Judgement Isolation(Evidence e)
@@ -36,44 +43,32 @@ internal static class Rules
         return new(outcome, summary, why, poolServed ? "crash contained: pool kept serving" : "crash not contained", threadKilled ? "one thread's crash ended the process" : "process survived");
     }
 
+    /// <summary>Judged at the OS level (posix_spawn against pthread_create); the .NET level (WorkerProcess against new Thread) is reported beside it.</summary>
     public static Judgement Creation(Evidence e)
     {
         double ratio = e.ProcessCreate / e.ThreadCreate;
-        string evidence = $"/bin/true via posix_spawn+waitpid {Time(e.ProcessCreate)} (via Process.Start {Time(e.ProcessStart)}) vs thread start+join {Time(e.ThreadCreate)} ({Ratio(ratio)}); " +
-            $"Spindle worker process cold start to first result {Time(e.PoolColdStart)}";
+        double dotNet = e.WorkerProcessCreate / e.DotNetThreadCreate;
+        string evidence = $"OS level: /bin/true via posix_spawn+waitpid {Time(e.ProcessCreate)} vs pthread_create+join {Time(e.ThreadCreate)} ({Ratio(ratio)}); " +
+            $".NET level: WorkerProcess start+exit {Time(e.WorkerProcessCreate)} vs new Thread start+join {Time(e.DotNetThreadCreate)} ({Ratio(dotNet)}); " +
+            $"also Process.Start(/bin/true) {Time(e.ProcessStart)}, Spindle worker process cold start to first result {Time(e.PoolColdStart)}";
         VerdictOutcome outcome = ratio >= Clearly ? VerdictOutcome.Confirmed : ratio <= 1 ? VerdictOutcome.Refuted : VerdictOutcome.Depends;
         return new(outcome, evidence, outcome == VerdictOutcome.Confirmed
-                ? $"Starting a process took {Ratio(ratio)} as long as starting a thread, and a .NET worker process (runtime start) far longer."
-                : "Process and thread creation cost about the same here.",
-            $"{Time(e.ProcessCreate)} (.NET worker: {Time(e.PoolColdStart)})", Time(e.ThreadCreate));
+                ? $"At the OS level starting a process took {Ratio(ratio)} as long as starting a thread; at the .NET level {Ratio(dotNet)}, as a worker process starts a whole runtime."
+                : "At the OS level process and thread creation cost about the same here.",
+            $"OS: {Time(e.ProcessCreate)} (posix_spawn); .NET: {Time(e.WorkerProcessCreate)} (WorkerProcess)",
+            $"OS: {Time(e.ThreadCreate)} (pthread_create); .NET: {Time(e.DotNetThreadCreate)} (new Thread)");
     }
 
-    public static Judgement ContextSwitch(Evidence e)
-    {
-        double futex = e.Switch("futex", Subject.Process) / e.Switch("futex", Subject.Thread);
-        double pipe = e.Switch("pipe", Subject.Process) / e.Switch("pipe", Subject.Thread);
-        string evidence = $"futex: {Time(e.Switch("futex", Subject.Process))} per switch between processes vs {Time(e.Switch("futex", Subject.Thread))} between threads ({Ratio(futex)}); " +
-            $"pipe: {Time(e.Switch("pipe", Subject.Process))} vs {Time(e.Switch("pipe", Subject.Thread))} ({Ratio(pipe)})";
-        VerdictOutcome outcome = futex >= Clearly && pipe >= Clearly ? VerdictOutcome.Confirmed
-            : futex <= Same && pipe <= Same ? VerdictOutcome.Refuted
-            : VerdictOutcome.Depends;
-        string why = outcome switch
-        {
-            VerdictOutcome.Confirmed => "Switching between processes (address-space change) cost clearly more than between threads.",
-            VerdictOutcome.Refuted => "Switching between processes cost within 10% of switching between threads: the kernel saves and restores the same registers, and address-space tags (PCID/ASID) make the memory-map change cheap.",
-            _ => "The process switch was slower with one mechanism but not clearly with the other; the difference is small next to the cost of the wake-up itself.",
-        };
-        return new(outcome, evidence, why, $"{Time(e.Switch("futex", Subject.Process))}/switch (futex)", $"{Time(e.Switch("futex", Subject.Thread))}/switch (futex)");
-    }
+    public static Judgement ContextSwitch(Evidence e) => SwitchCurveRule.Judge(e);
 
     public static Judgement Concurrency(Evidence e)
     {
-        int n = Cores;
+        int n = AllCores;
         double threads = e.Speedup("Threads", n);
         double processes = e.Speedup("WorkerPool (process isolation)", n);
         double wanted = 1 + 0.5 * (n - 1);
         string python = PythonThreads(e);
-        string evidence = $"speedup with {n} workers on {n} cores: .NET threads {Ratio(threads)}, worker processes {Ratio(processes)}{python}";
+        string evidence = $"speedup with {n} workers on {AllCoresText}: .NET threads {Ratio(threads)}, worker processes {Ratio(processes)}{python}";
         if (n == 1)
         {
             return new(VerdictOutcome.Depends, evidence, "With one core nothing can run in parallel; the claim cannot be tested here.", Ratio(processes), Ratio(threads));
@@ -83,7 +78,8 @@ internal static class Rules
         return new(outcome, evidence, outcome == VerdictOutcome.Confirmed
                 ? "Both threads and processes ran on all cores at once (speedup near the core count)."
                 : "Not both kinds of worker used every core in this run (a loaded machine, or a runtime lock like Python's GIL).",
-            $"{Ratio(processes)} on {n} cores", $"{Ratio(threads)} on {n} cores{(TryPython(e) is { } py ? $" (Python threads {Ratio(py.Threads)})" : string.Empty)}");
+            $".NET: {Ratio(processes)} on {AllCoresText}{(TryPython(e) is { } pp ? $"; Python: {Ratio(pp.Processes)}" : string.Empty)}",
+            $".NET: {Ratio(threads)} on {AllCoresText}{(TryPython(e) is { } pt ? $"; Python: {Ratio(pt.Threads)}" : string.Empty)}");
     }
 
     public static Judgement Communication(Evidence e)
@@ -105,12 +101,15 @@ internal static class Rules
             VerdictOutcome.Depends => "Pipes and sockets were slower, but shared memory between processes was as fast as between threads: the cost is the mechanism, not the process boundary.",
             _ => "Process IPC was as fast as the thread hand-off here.",
         };
-        return new(outcome, evidence, why, $"{Time(shm)} shm, {Time(pipe)} pipe, {Time(socket)} socket ({CommSize(s)})", $"{Time(thread)} shared memory ({CommSize(s)})");
+        string dotNetProcess = e.OptionalLatency("Spindle Pipe, two processes", s) is { } spindlePipe ? $"; .NET: {Time(spindlePipe)} Spindle Pipe" : string.Empty;
+        string dotNetThread = e.OptionalLatency(new SpindlePoolRow(Spindle.Pools.Isolation.Thread).Series, s) is { } poolCall ? $"; .NET: {Time(poolCall)} pool call" : string.Empty;
+        return new(outcome, evidence, $"At the OS level: {why}",
+            $"OS: {Time(shm)} shm, {Time(pipe)} pipe, {Time(socket)} socket{dotNetProcess} ({CommSize(s)})", $"OS: {Time(thread)} shared memory{dotNetThread} ({CommSize(s)})");
     }
 
     public static Judgement UseCase(Evidence e)
     {
-        int n = Cores;
+        int n = AllCores;
         double threads = e.Speedup("Threads", n);
         double processes = e.Speedup("WorkerPool (process isolation)", n);
         double threadKiB = e.IoMemory(Subject.Thread, Origin.Raw);
@@ -127,7 +126,7 @@ internal static class Rules
 
     public static Judgement CpuBound(Evidence e)
     {
-        int n = Cores;
+        int n = AllCores;
         double threads = e.Speedup("Threads", n);
         double processes = e.Speedup("WorkerPool (process isolation)", n);
         string evidence = $"speedup with {n} workers: .NET threads {Ratio(threads)}, .NET worker processes {Ratio(processes)}{PythonBoth(e)}";
@@ -221,7 +220,7 @@ internal static class Rules
 
     public static Judgement HeavyTasks(Evidence e)
     {
-        int n = Cores;
+        int n = AllCores;
         double threads = e.Speedup("Threads", n);
         double processes = e.Speedup("WorkerPool (process isolation)", n);
         string evidence = $"heavy CPU work, {n} workers: threads {Ratio(threads)}, processes {Ratio(processes)}; {e.IsolationOutcome.Summary}";
@@ -245,8 +244,8 @@ internal static class Rules
 
     /// <summary>Why a speedup comparison says nothing when neither kind of worker ran in parallel (a busy machine), or null.</summary>
     private static string? NoParallelism(double threads, double processes) =>
-        Cores > 1 && Math.Max(threads, processes) < 1 + 0.5 * (Cores - 1)
-            ? $"Neither threads nor processes sped up in this run (best {Ratio(Math.Max(threads, processes))} on {Cores} cores): the machine had no idle cores, so the claim cannot be judged here; rerun on a quiet machine."
+        AllCores > 1 && Math.Max(threads, processes) < 1 + 0.5 * (AllCores - 1)
+            ? $"Neither threads nor processes sped up in this run (best {Ratio(Math.Max(threads, processes))} on {AllCoresText}): the machine had no idle cores, so the claim cannot be judged here; rerun on a quiet machine."
             : null;
 
     private static string CommSize(int size) => Experiments.CommunicationExperiment.Bytes(size);
@@ -255,7 +254,7 @@ internal static class Rules
     {
         try
         {
-            return (e.Speedup("Python threading.Thread", Cores), e.Speedup("Python multiprocessing.Pool", Cores));
+            return (e.Speedup("Python threading.Thread", AllCores), e.Speedup("Python multiprocessing.Pool", AllCores));
         }
         catch (MissingEvidenceException)
         {

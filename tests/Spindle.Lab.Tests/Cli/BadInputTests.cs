@@ -50,10 +50,14 @@ public sealed class BadInputTests
             Assert.Contains("no /proc counters", memory.GetProperty("missing")[0].GetProperty("reason").GetString(), StringComparison.Ordinal);
 
             JsonElement switching = experiments.Single(e => e.GetProperty("name").GetString() == "context-switch");
-            // Timings are still measured; only the /proc switch counters, one per timing, are missing.
-            Assert.True(switching.GetProperty("measurements").GetArrayLength() >= 4);
-            Assert.All(switching.GetProperty("measurements").EnumerateArray(), m => Assert.Equal("µs/switch", m.GetProperty("unit").GetString()));
-            Assert.Equal(switching.GetProperty("measurements").GetArrayLength(), switching.GetProperty("missing").GetArrayLength());
+            // Timings are still measured; only the /proc switch counters, one per ping-pong timing, are missing.
+            JsonElement[] timings = [.. switching.GetProperty("measurements").EnumerateArray()
+                .Where(m => m.GetProperty("unit").GetString() == "µs/switch" && !m.GetProperty("series").GetString()!.StartsWith("perf", StringComparison.Ordinal))];
+            Assert.True(timings.Length >= 4);
+            Assert.DoesNotContain(switching.GetProperty("measurements").EnumerateArray(), m => m.GetProperty("unit").GetString() == "switches");
+            JsonElement[] countersMissing = [.. switching.GetProperty("missing").EnumerateArray()
+                .Where(m => m.GetProperty("reason").GetString()!.Contains("no /proc counters", StringComparison.Ordinal))];
+            Assert.Equal(timings.Length, countersMissing.Length);
 
             JsonElement scaling = experiments.Single(e => e.GetProperty("name").GetString() == "cpu-scaling");
             string[] missing = [.. scaling.GetProperty("missing").EnumerateArray().Select(m => m.GetProperty("reason").GetString()!)];
@@ -73,5 +77,49 @@ public sealed class BadInputTests
             Directory.Delete(fakeProc, recursive: true);
             Directory.Delete(output, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task NoPerfOnThePath_MarksTheCrossCheckNotMeasured_AndTheRestIsReported()
+    {
+        // A PATH with only the .NET host's own directory on it: no perf, no perf_<version>.
+        string dotnet = Path.GetDirectoryName(DotnetHost())!;
+        Assert.Empty(Directory.EnumerateFiles(dotnet, "perf*"));
+        string output = Directory.CreateTempSubdirectory("lab-out-").FullName;
+        try
+        {
+            CommandResult run = await SpindleCommand.RunAsync(Limit, new Dictionary<string, string> { ["PATH"] = dotnet },
+                "lab", "--quick", "--only", "context-switch", "--out", output);
+            Assert.True(run.ExitCode == 0, run.All);
+            Assert.Contains("not measured (context-switch): perf bench sched pipe (cross-check) — perf not available (apt-get install linux-perf)", run.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("cross-checked with the kernel's tools", run.Output, StringComparison.Ordinal);
+
+            using JsonDocument report = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "report.json")));
+            JsonElement switching = report.RootElement.GetProperty("experiments")[0];
+            JsonElement perf = switching.GetProperty("missing").EnumerateArray().Single(m => m.GetProperty("what").GetString() == "perf bench sched pipe (cross-check)");
+            Assert.Equal("perf not available (apt-get install linux-perf)", perf.GetProperty("reason").GetString());
+            Assert.DoesNotContain(switching.GetProperty("measurements").EnumerateArray(), m => m.GetProperty("series").GetString()!.StartsWith("perf", StringComparison.Ordinal));
+            JsonElement row = report.RootElement.GetProperty("verdicts").EnumerateArray()
+                .Single(v => v.GetProperty("claim").GetString()!.StartsWith("Context Switching", StringComparison.Ordinal));
+            Assert.NotEqual("NotMeasured", row.GetProperty("outcome").GetString());
+            Assert.Contains("perf bench sched pipe not measured", row.GetProperty("evidence").GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    /// <summary>The real dotnet executable (not a symlink in /usr/bin, whose directory may hold perf too).</summary>
+    private static string DotnetHost()
+    {
+        if (Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            return self;
+        }
+
+        string onPath = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator)
+            .Select(d => Path.Combine(d, "dotnet")).First(File.Exists);
+        return new FileInfo(onPath).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? onPath;
     }
 }

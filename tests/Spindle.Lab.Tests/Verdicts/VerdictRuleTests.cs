@@ -27,16 +27,72 @@ public sealed class VerdictRuleTests
     }
 
     private static Measurement M(string series, string unit, double value, double? x = null, Subject subject = Subject.Thread) =>
-        new() { Series = series, Subject = subject, Unit = unit, X = x, Samples = [value * 0.9, value, value * 1.1] };
+        new() { Series = series, Subject = subject, Level = Level.Os, Unit = unit, X = x, Samples = [value * 0.9, value, value * 1.1] };
 
     private static Verdict Judge(LabReport report, string claimPrefix) =>
         ClaimCatalog.All.Single(c => c.Text.StartsWith(claimPrefix, StringComparison.Ordinal)).Judge(new Evidence(report));
 
-    private static ExperimentResult Switching(double thread, double process) => Experiment("context-switch",
-        M("futex ping-pong, two threads", "µs/switch", thread),
-        M("futex ping-pong, two processes", "µs/switch", process, subject: Subject.Process),
-        M("pipe ping-pong, two threads", "µs/switch", thread),
-        M("pipe ping-pong, two processes", "µs/switch", process, subject: Subject.Process));
+    private static ExperimentResult Switching(double thread, double process) => Curve([0], [thread], [process]);
+
+    /// <summary>The futex switch at each working-set size, the pipe and SharedEvent ping-pongs as at size 0.</summary>
+    private static ExperimentResult Curve(int[] sizes, double[] threads, double[] processes)
+    {
+        ExperimentResult result = Experiment("context-switch",
+            M("pipe ping-pong, two threads", "µs/switch", threads[0]),
+            M("pipe ping-pong, two processes", "µs/switch", processes[0], subject: Subject.Process),
+            M("Spindle SharedEvent ping-pong, two threads", "µs/switch", 2 * threads[0]),
+            M("Spindle SharedEvent ping-pong, two processes", "µs/switch", 2 * processes[0], subject: Subject.Process));
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            result.Measurements.Add(M("futex ping-pong, two threads", "µs/switch", threads[i], sizes[i]));
+            result.Measurements.Add(M("futex ping-pong, two processes", "µs/switch", processes[i], sizes[i], Subject.Process));
+        }
+
+        return result;
+    }
+
+    [Fact]
+    public void ContextSwitching_FollowsTheWholeCurve_NamingWhereProcessesCostMore()
+    {
+        Verdict verdict = Judge(Report(Curve([0, 16 << 10, 256 << 10, 1 << 20, 4 << 20], [2.0, 2.1, 2.5, 4.0, 6.0], [2.0, 2.15, 2.6, 5.6, 9.0])), "Context Switching");
+        Assert.Equal(VerdictOutcome.Depends, verdict.Outcome);
+        Assert.Contains("refuted from empty switches up to 256 KiB", verdict.Why, StringComparison.Ordinal);
+        Assert.Contains("confirmed from 1 MiB: processes cost 1.40x–1.50x", verdict.Why, StringComparison.Ordinal);
+        Assert.Contains("4 MiB", verdict.Evidence, StringComparison.Ordinal);
+        Assert.StartsWith("OS (futex): 2.00 µs/switch empty, 9.00 µs at 4 MiB; .NET (SharedEvent)", verdict.ProcessFigure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ContextSwitching_ProcessesClearlyDearerAtEverySize_IsConfirmed()
+    {
+        Verdict verdict = Judge(Report(Curve([0, 1 << 20], [2.0, 3.0], [4.0, 6.0])), "Context Switching");
+        Assert.Equal(VerdictOutcome.Confirmed, verdict.Outcome);
+        Assert.Contains("confirmed from empty switches up to 1 MiB: processes cost 2.00x", verdict.Why, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ContextSwitching_SubtractionLeftNothingAtOneSize_ThatSizeIsNotJudged()
+    {
+        Verdict verdict = Judge(Report(Curve([0, 4 << 20], [2.0, -0.5], [2.0, 3.0])), "Context Switching");
+        Assert.Equal(VerdictOutcome.Refuted, verdict.Outcome);
+        Assert.Contains("not judged at 4 MiB", verdict.Why, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Creation_IsJudgedAtTheOsLevel_AndReportsDotnetBeside()
+    {
+        Verdict verdict = Judge(Report(Experiment("creation",
+            M("pthread_create+join", "µs", 40),
+            M("thread start+join", "µs", 150),
+            M("posix_spawn+waitpid (/bin/true)", "µs", 600, subject: Subject.Process),
+            M("process start+exit (/bin/true)", "µs", 900, subject: Subject.Process),
+            M("WorkerProcess start+exit", "µs", 60_000, subject: Subject.Process),
+            M("WorkerPool (process) cold start to first result", "µs", 70_000, subject: Subject.Process))), "Creation Overhead");
+        Assert.Equal(VerdictOutcome.Confirmed, verdict.Outcome);
+        Assert.Contains("At the OS level starting a process took 15.0x", verdict.Why, StringComparison.Ordinal);
+        Assert.Equal("OS: 600 µs (posix_spawn); .NET: 60.0 ms (WorkerProcess)", verdict.ProcessFigure);
+        Assert.Equal("OS: 40.0 µs (pthread_create); .NET: 150 µs (new Thread)", verdict.ThreadFigure);
+    }
 
     [Theory]
     [InlineData(3.0, 3.1, VerdictOutcome.Refuted)]

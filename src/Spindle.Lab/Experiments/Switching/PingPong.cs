@@ -2,17 +2,24 @@ using System.Diagnostics;
 using Spindle.Lab.Os;
 using Spindle.Interop;
 
-namespace Spindle.Lab.Experiments;
+namespace Spindle.Lab.Experiments.Switching;
 
 /// <summary>
-/// The two sides of a ping-pong, through a futex word in shared memory or through a pair of named pipes. The
-/// answering side is the same code whether it runs on another thread or in another process (a pool worker), so
-/// the two differ only in what the kernel switches between.
+/// The two sides of a ping-pong, through a futex word in shared memory (each side touching a private working set
+/// before every hand-off) or through a pair of named pipes. The answering side is the same code whether it runs on
+/// another thread or in another process (a pool worker), so the two differ only in what the kernel switches between.
 /// </summary>
 internal static class PingPong
 {
     private const int Turn = 0;
+
+    // The futex ping-pong's turn word walks through these before the timed rounds, so that no two set-up steps share
+    // the CPU both sides are pinned to: a side that allocates or times its array alone runs while the other sleeps.
+    private const int Answering = 0;
+    private const int Serving = 1;
     private const int NotStarted = 2;
+    private const int AnswerAllocated = 3;
+    private const int AnswerMayTime = 4;
 
     /// <summary>A fresh region for one futex ping-pong, waiting for the answering side.</summary>
     public static SharedRegion CreateFutexRegion(string path)
@@ -22,39 +29,55 @@ internal static class PingPong
         return region;
     }
 
-    /// <summary>The opening side: <paramref name="rounds"/> round trips; returns elapsed ticks, whether it was pinned, and its voluntary and involuntary switches.</summary>
-    public static long[] FutexServe(SharedRegion region, int rounds, int cpu, ProcFs proc)
+    /// <summary>Touches of the array alone, with no switch, that give the cost subtracted from each switch.</summary>
+    public static int TouchesAlone(int rounds) => Math.Clamp(rounds / 2, 16, 2000);
+
+    /// <summary>
+    /// The opening side: <paramref name="rounds"/> round trips, touching its own array of <paramref name="workingSetBytes"/>
+    /// before each hand-off, as the answering side does with its own.
+    /// </summary>
+    public static FutexServed FutexServe(SharedRegion region, int rounds, int cpu, int workingSetBytes, ProcFs proc)
     {
         using LabNative.CpuPin pin = LabNative.PinTo(cpu);
-        region.WaitFor(Turn, 0);
+        region.WaitFor(Turn, AnswerAllocated);
+        using var workingSet = new WorkingSet(workingSetBytes);
+        double alone = workingSet.MicrosecondsAlone(TouchesAlone(rounds));
+        region.Set(Turn, AnswerMayTime);
+        region.WaitFor(Turn, Answering);
         long[] before = proc.SwitchesOfThisThread();
         long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < rounds; i++)
         {
-            region.Set(Turn, 1);
-            region.WaitFor(Turn, 0);
+            workingSet.Touch();
+            region.Set(Turn, Serving);
+            region.WaitFor(Turn, Answering);
         }
 
         long elapsed = Stopwatch.GetTimestamp() - start;
         long[] after = proc.SwitchesOfThisThread();
-        return [elapsed, pin.Pinned ? 1 : 0, .. Delta(before, after)];
+        return new FutexServed(elapsed, pin.Pinned, new FutexSide(Delta(before, after), alone, workingSet.Checksum, workingSet.Touches, workingSet.Lines));
     }
 
-    /// <summary>The answering side (runs on a thread or in a worker process): returns its voluntary and involuntary switches.</summary>
-    public static long[] FutexAnswer(string path, int rounds, int cpu)
+    /// <summary>The answering side (runs on a thread or in a worker process), with its own array of <paramref name="workingSetBytes"/>.</summary>
+    public static FutexSide FutexAnswer(string path, int rounds, int cpu, int workingSetBytes)
     {
         var proc = ProcFs.FromEnvironment();
         using SharedRegion region = SharedRegion.Open(path, dataBytes: 64);
         using LabNative.CpuPin pin = LabNative.PinTo(cpu);
+        using var workingSet = new WorkingSet(workingSetBytes);
+        region.Set(Turn, AnswerAllocated);
+        region.WaitFor(Turn, AnswerMayTime);
+        double alone = workingSet.MicrosecondsAlone(TouchesAlone(rounds));
         long[] before = proc.SwitchesOfThisThread();
-        region.Set(Turn, 0);
+        region.Set(Turn, Answering);
         for (int i = 0; i < rounds; i++)
         {
-            region.WaitFor(Turn, 1);
-            region.Set(Turn, 0);
+            region.WaitFor(Turn, Serving);
+            workingSet.Touch();
+            region.Set(Turn, Answering);
         }
 
-        return Delta(before, proc.SwitchesOfThisThread());
+        return new FutexSide(Delta(before, proc.SwitchesOfThisThread()), alone, workingSet.Checksum, workingSet.Touches, workingSet.Lines);
     }
 
     /// <summary>The two FIFOs of a pipe ping-pong in <paramref name="directory"/>.</summary>

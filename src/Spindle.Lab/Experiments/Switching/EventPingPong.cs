@@ -3,7 +3,7 @@ using Spindle.Lab.Os;
 using Spindle.Sync;
 using Spindle.Interop;
 
-namespace Spindle.Lab.Experiments;
+namespace Spindle.Lab.Experiments.Switching;
 
 /// <summary>The ping-pong through Spindle's <see cref="SharedEvent"/>s (two auto-reset events), on a thread or in a worker process.</summary>
 internal static class EventPingPong

@@ -6,38 +6,51 @@ using Spindle.Pools;
 using Spindle.Sync;
 using Spindle.Interop;
 
-namespace Spindle.Lab.Experiments;
+namespace Spindle.Lab.Experiments.Switching;
 
-/// <summary>Context switching: the same ping-pong between two threads and between two processes, per switch.</summary>
+/// <summary>
+/// Context switching: the same ping-pong between two threads and between two processes, per switch: through a futex
+/// with a working set swept from none to a few MiB (<see cref="WorkingSetSweep"/>), through pipes and Spindle's
+/// SharedEvent with none, and cross-checked against <c>perf bench sched pipe</c> (<see cref="PerfCrossCheck"/>).
+/// </summary>
 internal sealed class ContextSwitchExperiment : IExperiment
 {
-    /// <summary>The hand-off mechanisms, each measured between two threads and between two processes.</summary>
-    private static readonly (string Name, Origin Origin)[] Mechanisms = [("futex", Origin.Raw), ("pipe", Origin.Raw), ("Spindle SharedEvent", Origin.Spindle)];
+    /// <summary>The hand-off mechanisms measured with no working set, each between two threads and between two processes.</summary>
+    private static readonly (string Name, Origin Origin, Level Level)[] Mechanisms = [("pipe", Origin.Raw, Level.Os), ("Spindle SharedEvent", Origin.Spindle, Level.DotNet)];
 
     public string Name => "context-switch";
 
     public string Title => "Context switching";
 
     public string Method(LabScale scale) =>
-        $"Two threads, then two processes (this one and a warm pool worker), ping-pong {Rounds(scale):N0} round trips per sample " +
-        $"({scale.Repetitions} samples) through the same mechanism: a futex word in a file mapped MAP_SHARED from the per-user runtime " +
-        "directory (raw futex system call), and a pair of named pipes, and Spindle's SharedEvent (two auto-reset events). Both sides are pinned to the same CPU, so every hand-off is a real " +
-        "context switch; a sample is elapsed time / (2 x round trips). Cross-check: voluntary_ctxt_switches and nonvoluntary_ctxt_switches of both " +
-        "threads from /proc/<pid>/task/<tid>/status, per round trip (2 in all means one switch each way).";
+        "Two threads, then two processes (this one and a warm pool worker), ping-pong through the same mechanism, both sides pinned to the same CPU so every " +
+        "hand-off is a real context switch: a futex word in a file mapped MAP_SHARED from the per-user runtime directory (raw futex system call, OS level), " +
+        $"a pair of named pipes (OS level) and Spindle's SharedEvent (two auto-reset events, .NET level). Pipe and SharedEvent: {Rounds(scale):N0} round trips per sample " +
+        $"({scale.Repetitions} samples), a sample is elapsed time / (2 x round trips). {WorkingSetSweep.Method(scale)} Counters: voluntary_ctxt_switches and " +
+        "nonvoluntary_ctxt_switches of both threads from /proc/<pid>/task/<tid>/status, per round trip (2 in all means one switch each way). " +
+        PerfCrossCheck.Method(scale);
 
     public async Task RunAsync(ExperimentContext context, ExperimentResult result)
     {
-        int rounds = Rounds(context.Scale);
         int cpu = LabNative.HighestAllowedCpu();
         await using var pool = new WorkerPool(new WorkerPoolOptions { Isolation = Isolation.Process, Workers = 1 });
         await pool.WarmUpAsync(context.CancellationToken);
+        await WorkingSetSweep.RunAsync(context, result, pool, cpu, progress: f => 0.6 * f);
+        await MeasureMechanismsAsync(context, result, pool, cpu);
+        await PerfCrossCheck.RunAsync(context, result, cpu, progress: f => 0.8 + 0.2 * f);
+        context.Report(1, "done");
+    }
+
+    private static async Task MeasureMechanismsAsync(ExperimentContext context, ExperimentResult result, WorkerPool pool, int cpu)
+    {
+        int rounds = Rounds(context.Scale);
         Subject[] subjects = [Subject.Thread, Subject.Process];
         int step = 0;
-        foreach ((string mechanism, Origin origin) in Mechanisms)
+        foreach ((string mechanism, Origin origin, Level level) in Mechanisms)
         {
             foreach (Subject subject in subjects)
             {
-                context.Report(step++ / (2.0 * Mechanisms.Length), $"{mechanism} between two {Plural(subject)}");
+                context.Report(0.6 + 0.2 * step++ / (subjects.Length * Mechanisms.Length), $"{mechanism} between two {Plural(subject)}");
                 var perSwitch = new List<double>();
                 var voluntary = new List<double>();
                 var total = new List<double>();
@@ -63,19 +76,19 @@ internal sealed class ContextSwitchExperiment : IExperiment
                 string note = pinned ? "both sides pinned to one CPU" : "pinning refused by the kernel: sides ran where the scheduler put them";
                 result.Measurements.Add(new Measurement
                 {
-                    Series = $"{mechanism} ping-pong, two {Plural(subject)}", Subject = subject, Origin = origin, Unit = "µs/switch", Samples = perSwitch, Note = note,
+                    Series = $"{mechanism} ping-pong, two {Plural(subject)}", Subject = subject, Origin = origin, Level = level, Unit = "µs/switch", Samples = perSwitch, Note = note,
                 });
                 string counters = $"{mechanism}: context switches per round trip, two {Plural(subject)}";
                 if (voluntary.Count > 0)
                 {
                     result.Measurements.Add(new Measurement
                     {
-                        Series = $"{counters}, voluntary", Subject = subject, Origin = origin, Unit = "switches", Samples = voluntary,
+                        Series = $"{counters}, voluntary", Subject = subject, Origin = origin, Level = level, Unit = "switches", Samples = voluntary,
                         Note = "voluntary_ctxt_switches of both threads",
                     });
                     result.Measurements.Add(new Measurement
                     {
-                        Series = $"{counters}, voluntary + involuntary", Subject = subject, Origin = origin, Unit = "switches", Samples = total,
+                        Series = $"{counters}, voluntary + involuntary", Subject = subject, Origin = origin, Level = level, Unit = "switches", Samples = total,
                         Note = "a woken side may preempt the waker before it sleeps: the kernel then counts that switch as involuntary",
                     });
                 }
@@ -85,27 +98,11 @@ internal sealed class ContextSwitchExperiment : IExperiment
                 }
             }
         }
-
-        context.Report(1, "done");
     }
 
     private static async Task<long[]> PlayAsync(string mechanism, Subject subject, int rounds, int cpu, WorkerPool pool, ExperimentContext context)
     {
         string path = context.ScratchPath(mechanism);
-        if (mechanism == "futex")
-        {
-            using SharedRegion region = PingPong.CreateFutexRegion(path);
-            Task<long[]> futexAnswer = Answer(subject, pool, static (p, r, c) => PingPong.FutexAnswer(p, r, c), path, rounds, cpu);
-            Task<long[]> serving = Sampler.OnDedicatedThread(() => PingPong.FutexServe(region, rounds, cpu, context.Proc), "futex serve");
-            if (await Task.WhenAny(serving, futexAnswer) == futexAnswer && futexAnswer.IsFaulted)
-            {
-                region.Abort();
-            }
-
-            long[] served = await serving;
-            return [.. served, .. await futexAnswer];
-        }
-
         if (mechanism == "Spindle SharedEvent")
         {
             using SharedEvent ping = SharedEvent.Create(EventResetMode.AutoReset);
