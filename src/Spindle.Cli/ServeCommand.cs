@@ -31,9 +31,36 @@ internal static class ServeCommand
         workers.Validators.Add(r => InRange(r.GetValueOrDefault<int>(), 1, 256, "--workers", r.AddError));
         var maxQueuedJobs = new Option<int>("--max-queued-jobs") { Description = "Jobs that may wait for the farm; more are refused with 503.", DefaultValueFactory = _ => defaults.MaxQueuedJobs };
         maxQueuedJobs.Validators.Add(r => InRange(r.GetValueOrDefault<int>(), 1, 1_000_000, "--max-queued-jobs", r.AddError));
-        var command = new Command("serve", "Serve the render farm over HTTP: a live dashboard, an HTML form and a JSON API.") { port, host, workers, maxQueuedJobs };
+        var allowedHost = new Option<string[]>("--allowed-host")
+        {
+            Description = "Also serve requests addressed to this host name (repeatable), e.g. the machine's name with --host 0.0.0.0. Other names are refused (400), so a web page whose name points at this machine (DNS rebinding) cannot use the server.",
+            HelpName = "NAME",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        allowedHost.Validators.Add(r =>
+        {
+            foreach (string name in r.GetValueOrDefault<string[]>() ?? [])
+            {
+                try
+                {
+                    _ = new ServeOptions { AllowedHosts = [name] };
+                }
+                catch (ArgumentException)
+                {
+                    r.AddError($"--allowed-host '{name}' is not a host name or an IP address: give a name such as myhost.lan or an address such as 192.168.1.20, without scheme, port or wildcard.");
+                }
+            }
+        });
+        var command = new Command("serve", "Serve the render farm over HTTP: a live dashboard, an HTML form and a JSON API.") { port, host, workers, maxQueuedJobs, allowedHost };
         command.SetAction((parse, cancellationToken) => RunAsync(
-            new ServeOptions { Port = parse.GetValue(port), Host = parse.GetValue(host)!, Workers = parse.GetValue(workers), MaxQueuedJobs = parse.GetValue(maxQueuedJobs) },
+            new ServeOptions
+            {
+                Port = parse.GetValue(port),
+                Host = parse.GetValue(host)!,
+                Workers = parse.GetValue(workers),
+                MaxQueuedJobs = parse.GetValue(maxQueuedJobs),
+                AllowedHosts = parse.GetValue(allowedHost) ?? [],
+            },
             cancellationToken));
         return command;
     }

@@ -13,6 +13,7 @@ public sealed class ServeOptions
     private int _workers = Environment.ProcessorCount;
     private int _maxQueuedJobs = 256;
     private int _keepFinishedJobs = 100;
+    private IReadOnlyList<string> _allowedHosts = [];
 
     /// <summary>The address to listen on: an IP address or <c>localhost</c>.</summary>
     /// <value>The default is <c>127.0.0.1</c>: only this machine can connect. Anything else must be asked for.</value>
@@ -55,7 +56,36 @@ public sealed class ServeOptions
         set => _keepFinishedJobs = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(KeepFinishedJobs), value, "KeepFinishedJobs must be at least 1.");
     }
 
+    /// <summary>
+    /// Host names served besides the ones this server listens as (<c>localhost</c>, <c>127.0.0.1</c>, <c>[::1]</c> and
+    /// <see cref="Host"/>): for example the machine's name when <see cref="Host"/> is <c>0.0.0.0</c>.
+    /// </summary>
+    /// <value>
+    /// The default is none. Requests whose <c>Host</c> names anything else are refused with 400, so a web page whose
+    /// own name was made to point at this machine (DNS rebinding) cannot use the server. Each entry is a DNS name or
+    /// an IP address, without scheme, port or wildcard.
+    /// </value>
+    public IReadOnlyList<string> AllowedHosts
+    {
+        get => _allowedHosts;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value, nameof(AllowedHosts));
+            _allowedHosts = [.. value.Select(CheckAllowedHost)];
+        }
+    }
+
     internal IPAddress Address => ParseHost(_host)!;
+
+    private static string CheckAllowedHost(string? name)
+    {
+        string bare = name?.Trim() ?? "";
+        return Uri.CheckHostName(bare) is UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6 && !bare.EndsWith('.')
+            ? bare
+            : throw new ArgumentException(
+                $"Allowed host '{name}' is not a host name or an IP address: give a name such as myhost.lan or an address such as 192.168.1.20, without scheme, port or wildcard.",
+                nameof(AllowedHosts));
+    }
 
     private static IPAddress? ParseHost(string? host) =>
         string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback

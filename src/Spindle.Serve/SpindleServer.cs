@@ -136,6 +136,9 @@ public sealed class SpindleServer : IAsyncDisposable
         });
 
         WebApplication app = builder.Build();
+
+        // First of all, so no page, asset, event stream or action answers a name this server does not go by.
+        app.Use(new HostGuard(options.Address, options.AllowedHosts).InvokeAsync);
         app.Use((context, next) =>
         {
             status.CountRequest();

@@ -6,6 +6,11 @@ namespace Spindle.Serve.Web;
 /// Refuses POSTs sent by a page of another origin: a web site open in the same browser could otherwise start renders
 /// or kill workers on this machine's loopback server. Clients that send no Origin (curl, HttpClient) are not affected.
 /// </summary>
+/// <remarks>
+/// The Origin is compared with the request's own Host, so this check holds only because <see cref="HostGuard"/> runs
+/// first: a DNS-rebinding page sends <c>Host: evil.example:PORT</c> with a matching Origin, and only the Host guard
+/// refuses it.
+/// </remarks>
 internal static class SameOriginGuard
 {
     public static async Task InvokeAsync(HttpContext context, RequestDelegate next)

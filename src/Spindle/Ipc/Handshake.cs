@@ -13,41 +13,25 @@ namespace Spindle.Ipc;
 /// <remarks>
 /// Listener → client: magic + challenge S. Client → listener: HMAC("client", S) + challenge C. Listener → client:
 /// verdict byte, then HMAC("server", C) when accepted. Client → listener: its verdict byte.
-/// The exchange uses blocking calls with socket timeouts on purpose: a socket that has seen one async operation stays
-/// non-blocking for good in .NET, and then every later synchronous send and receive costs about twice as much.
+/// Neither side ever makes an async call on the socket: a socket that has seen one async operation stays non-blocking
+/// for good in .NET, and then every later synchronous send and receive costs about twice as much. The client blocks
+/// with socket timeouts (<see cref="ClientSide"/>); the listener runs every pending handshake on one thread, reading
+/// only when poll says bytes are there (<see cref="ListenerHandshake"/>).
 /// </remarks>
 internal static class Handshake
 {
-    private const int NonceBytes = 32;
-    private const int MacBytes = 32;
+    public const int NonceBytes = 32;
+    public const int MacBytes = 32;
 
-    private static ReadOnlySpan<byte> Magic => "SPINDLE-IPC/1\n"u8;
+    /// <summary>What the listener sends first: the magic line, then its challenge.</summary>
+    public static int OpeningBytes => Magic.Length + NonceBytes;
 
-    public static void ListenerSide(Socket socket, byte[] key, TimeSpan timeout, string peer)
-    {
-        var exchange = new Exchange(socket, timeout, peer);
-        byte[] challenge = RandomNumberGenerator.GetBytes(NonceBytes);
-        exchange.Send([.. Magic, .. challenge]);
-        byte[] answer = exchange.Receive(MacBytes + NonceBytes);
-        if (!CryptographicOperations.FixedTimeEquals(answer.AsSpan(0, MacBytes), Mac(key, "client", challenge)))
-        {
-            exchange.Send([0]);
-            throw new AuthenticationException($"The client {peer} did not prove it knows the authentication key: its authKey differs from this listener's.");
-        }
-
-        exchange.Send([1, .. Mac(key, "server", answer.AsSpan(MacBytes))]);
-        if (exchange.Receive(1)[0] != 1)
-        {
-            throw new AuthenticationException($"The client {peer} refused this listener: its authKey differs from this listener's.");
-        }
-
-        exchange.Done();
-    }
+    public static ReadOnlySpan<byte> Magic => "SPINDLE-IPC/1\n"u8;
 
     public static void ClientSide(Socket socket, byte[] key, TimeSpan timeout, string peer)
     {
         var exchange = new Exchange(socket, timeout, peer);
-        byte[] opening = exchange.Receive(Magic.Length + NonceBytes);
+        byte[] opening = exchange.Receive(OpeningBytes);
         if (!opening.AsSpan(0, Magic.Length).SequenceEqual(Magic))
         {
             throw new AuthenticationException($"{peer} is not a Spindle listener (it did not open with the Spindle handshake).");
@@ -70,7 +54,7 @@ internal static class Handshake
         exchange.Done();
     }
 
-    private static byte[] Mac(byte[] key, string role, ReadOnlySpan<byte> challenge)
+    public static byte[] Mac(byte[] key, string role, ReadOnlySpan<byte> challenge)
     {
         byte[] message = [.. System.Text.Encoding.ASCII.GetBytes(role), .. challenge];
         return HMACSHA256.HashData(key, message);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Threading.Channels;
 using Spindle.Interop;
 
 namespace Spindle.Ipc;
@@ -8,11 +9,15 @@ namespace Spindle.Ipc;
 /// Accepts authenticated connections on a Unix-domain socket or TCP, like <c>multiprocessing.connection.Listener</c>
 /// with an authkey. Only peers that prove they hold the same key get a <see cref="Connection"/>.
 /// </summary>
+/// <remarks>
+/// Handshakes run in the background from the moment the listener exists, many at once (see
+/// <see cref="ConnectionOptions.MaxPendingHandshakes"/>), so a peer that connects and says nothing holds up no one.
+/// <see cref="AcceptAsync"/> returns authenticated connections in the order their handshakes finished; peers that fail
+/// or stall are closed and counted in <see cref="RejectedConnections"/>, never thrown at the caller.
+/// </remarks>
 public sealed class Listener : IDisposable, IAsyncDisposable
 {
-    private readonly Socket _socket;
-    private readonly byte[] _authKey;
-    private readonly ConnectionOptions _options;
+    private readonly AcceptLoop _loop;
     private readonly string? _ownedDirectory;
     private readonly string? _socketPath;
     private int _disposed;
@@ -35,23 +40,29 @@ public sealed class Listener : IDisposable, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         IpcAddress.CheckKey(authKey);
-        _authKey = (byte[])authKey.Clone();
-        _options = options ?? ConnectionOptions.Default;
-        _socket = IpcAddress.CreateSocket(endpoint);
+        Socket socket = IpcAddress.CreateSocket(endpoint);
         try
         {
-            _socket.Bind(endpoint);
-            _socket.Listen(64);
+            socket.Bind(endpoint);
+
+            // Room for a burst of clients (and a flood) to wait while the pending handshakes are full.
+            socket.Listen(512);
+            Endpoint = socket.LocalEndPoint!;
+            Address = IpcAddress.Format(Endpoint);
+            _loop = new AcceptLoop(socket, (byte[])authKey.Clone(), options ?? ConnectionOptions.Default, Address);
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
-            _socket.Dispose();
+            socket.Dispose();
             throw new IOException($"Cannot listen on {IpcAddress.Format(endpoint)}: the address is in use.", e);
         }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
 
-        Endpoint = _socket.LocalEndPoint!;
         _socketPath = endpoint is UnixDomainSocketEndPoint ? endpoint.ToString() : null;
-        Address = IpcAddress.Format(Endpoint);
     }
 
     /// <summary>The endpoint listened on, with the port filled in when 0 was asked for.</summary>
@@ -60,71 +71,39 @@ public sealed class Listener : IDisposable, IAsyncDisposable
     /// <summary>The address as text, for <see cref="Client.Connect(string, byte[], ConnectionOptions?)"/> in another process.</summary>
     public string Address { get; }
 
-    /// <summary>Waits for the next client and authenticates it.</summary>
-    /// <exception cref="System.Security.Authentication.AuthenticationException">The client's key differs, or it did not finish the handshake in time; the listener keeps listening.</exception>
-    public Connection Accept()
-    {
-        ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        Socket socket;
-        try
-        {
-            socket = _socket.Accept();
-        }
-        catch (SocketException e) when (_disposed != 0)
-        {
-            throw new ObjectDisposedException(nameof(Listener), e);
-        }
+    /// <summary>How many connections were closed without being authenticated: a wrong key, garbage, a peer that left or did not finish within <see cref="ConnectionOptions.HandshakeTimeout"/>, or one pushed out by newer ones past <see cref="ConnectionOptions.MaxPendingHandshakes"/>.</summary>
+    public long RejectedConnections => _loop.RejectedConnections;
 
-        return Authenticate(socket);
-    }
+    /// <summary>Waits for the next authenticated client.</summary>
+    /// <exception cref="ObjectDisposedException">The listener was disposed, before or during the wait.</exception>
+    /// <exception cref="IOException">The listener's background accept loop failed; the inner exception says why.</exception>
+    public Connection Accept() => AcceptAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
-    /// <summary>Waits asynchronously for the next client and authenticates it.</summary>
-    /// <exception cref="System.Security.Authentication.AuthenticationException">The client's key differs, or it did not finish the handshake in time; the listener keeps listening.</exception>
+    /// <summary>Waits asynchronously for the next authenticated client.</summary>
+    /// <exception cref="ObjectDisposedException">The listener was disposed, before or during the wait.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; no connection is lost, the next call gets it.</exception>
+    /// <exception cref="IOException">The listener's background accept loop failed; the inner exception says why.</exception>
     public async ValueTask<Connection> AcceptAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        Socket socket;
         try
         {
-            socket = await _socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            return await _loop.Authenticated.ReadAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (SocketException e) when (_disposed != 0)
+        catch (ChannelClosedException e) when (e.InnerException is null || _disposed != 0)
         {
             throw new ObjectDisposedException(nameof(Listener), e);
         }
-
-        // The handshake blocks (see Handshake), so it runs on the pool; cancelling closes the half-made connection.
-        using CancellationTokenRegistration abort = cancellationToken.Register(socket.Dispose);
-        try
+        catch (ChannelClosedException e)
         {
-            return await Task.Run(() => Authenticate(socket), CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception e) when (cancellationToken.IsCancellationRequested && e is SocketException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
-        {
-            throw new OperationCanceledException(cancellationToken);
+            throw new IOException($"The listener on {Address} stopped accepting connections: {e.InnerException!.Message}", e.InnerException);
         }
     }
 
-    private Connection Authenticate(Socket socket)
-    {
-        try
-        {
-            if (socket.AddressFamily != AddressFamily.Unix)
-            {
-                socket.NoDelay = true;
-            }
-
-            Handshake.ListenerSide(socket, _authKey, _options.HandshakeTimeout, $"connecting to {Address}");
-            return new Connection(socket, _options, $"a connection accepted on {Address}");
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>Stops listening; a pending <see cref="AcceptAsync"/> fails with <see cref="ObjectDisposedException"/>. Connections already accepted stay open.</summary>
+    /// <summary>
+    /// Stops listening and closes unfinished handshakes and connections nobody accepted; a pending
+    /// <see cref="AcceptAsync"/> fails with <see cref="ObjectDisposedException"/>. Connections already accepted stay open.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -132,7 +111,7 @@ public sealed class Listener : IDisposable, IAsyncDisposable
             return;
         }
 
-        _socket.Dispose();
+        _loop.Dispose();
         if (_socketPath is not null)
         {
             File.Delete(_socketPath);

@@ -37,6 +37,55 @@ public sealed partial class ServeCommandTests
         Assert.Contains(option, stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("evil.example:80")]
+    [InlineData("http://evil.example")]
+    [InlineData("*.example")]
+    public async Task Serve_AllowedHostNotAName_ExitsWithTheUsageCodeNamingIt(string value)
+    {
+        (int exitCode, string stdout, string stderr) = await RunToEndAsync("serve", "--allowed-host", value);
+        (int usageExitCode, _, _) = await RunToEndAsync("serve", "--port", "-1");
+
+        Assert.Equal(1, usageExitCode);
+        Assert.Equal(usageExitCode, exitCode);
+        Assert.Contains($"--allowed-host '{value}' is not a host name", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled", stderr + stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_Help_ShowsAllowedHost()
+    {
+        (int exitCode, string stdout, _) = await RunToEndAsync("serve", "--help");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("--allowed-host <NAME>", stdout, StringComparison.Ordinal);
+        Assert.Contains("DNS rebinding", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_AllowedHost_ServesThatName_RefusesOthers()
+    {
+        using Process serve = Start("serve", "--port", "0", "--workers", "1", "--allowed-host", "spindle.test", "--allowed-host", "farm.test");
+        try
+        {
+            string address = await AddressAsync(serve);
+            int port = new Uri(address).Port;
+            using var client = new HttpClient { Timeout = Bounded.Unexpected };
+            foreach ((string host, HttpStatusCode expected) in new[] { ("spindle.test", HttpStatusCode.OK), ("farm.test", HttpStatusCode.OK), ("evil.example", HttpStatusCode.BadRequest) })
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, address + "/api/status");
+                request.Headers.Host = $"{host}:{port}";
+                using HttpResponseMessage response = await client.SendAsync(request).Within($"GET /api/status as {host}");
+                Assert.Equal(expected, response.StatusCode);
+            }
+        }
+        finally
+        {
+            serve.Kill(entireProcessTree: true);
+            await serve.WaitForExitAsync().Within("spindle serve to be killed");
+        }
+    }
+
     [Fact]
     public async Task Serve_PortZero_PrintsTheAddressAndServes_SigtermStopsItAndItsWorkers()
     {
@@ -74,6 +123,19 @@ public sealed partial class ServeCommandTests
             {
                 serve.Kill(entireProcessTree: true);
                 await serve.WaitForExitAsync().Within("spindle serve to be killed");
+            }
+        }
+    }
+
+    private static async Task<string> AddressAsync(Process serve)
+    {
+        while (true)
+        {
+            string? line = await serve.StandardOutput.ReadLineAsync().Within("the address line");
+            Assert.NotNull(line);
+            if (ListeningOn().Match(line) is { Success: true } m)
+            {
+                return m.Groups[1].Value;
             }
         }
     }

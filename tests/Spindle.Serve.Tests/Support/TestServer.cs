@@ -19,9 +19,10 @@ internal sealed class TestServer : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<TestServer> StartAsync(IJobRenderer? renderer = null)
+    public static async Task<TestServer> StartAsync(IJobRenderer? renderer = null, Action<ServeOptions>? configure = null)
     {
         var options = new ServeOptions { Port = 0, Workers = 2 };
+        configure?.Invoke(options);
         Task<SpindleServer> starting = renderer is null
             ? SpindleServer.StartAsync(options)
             : SpindleServer.StartAsync(options, renderer, CancellationToken.None);

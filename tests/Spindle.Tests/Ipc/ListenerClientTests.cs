@@ -37,11 +37,12 @@ public class ListenerClientTests
 
     [Theory]
     [MemberData(nameof(Addresses))]
-    public async Task WrongKey_BothSidesGetAuthenticationException(string? address)
+    public async Task WrongKey_ClientGetsAuthenticationException_ListenerCountsTheRefusalAndServesOn(string? address)
     {
         await using Listener listener = address is null ? new Listener(Key) : new Listener(address, Key);
         await using WorkerPool pool = TestPools.Process();
-        Task<string> worker = pool.RunAsync(static (string at) =>
+        Task<Connection> next = listener.AcceptAsync().AsTask();
+        string verdict = await pool.RunAsync(static (string at) =>
         {
             try
             {
@@ -52,14 +53,12 @@ public class ListenerClientTests
             {
                 return e.Message;
             }
-        }, listener.Address);
+        }, listener.Address).Within("the worker's verdict");
 
-        var refused = await Assert.ThrowsAsync<AuthenticationException>(() => listener.AcceptAsync().AsTask().Within("the refused client"));
-        Assert.Contains("authKey", refused.Message, StringComparison.Ordinal);
-        Assert.Contains("authKey", await worker.Within("the worker's verdict"), StringComparison.Ordinal);
+        Assert.Contains("authKey", verdict, StringComparison.Ordinal);
+        await Bounded.Eventually(() => listener.RejectedConnections == 1, "the listener counts the refusal");
+        Assert.False(next.IsCompleted, "A refused client surfaced from AcceptAsync.");
 
-        // The listener keeps serving after a refusal.
-        Task<Connection> next = listener.AcceptAsync().AsTask();
         using Connection good = await Client.ConnectAsync(listener.Address, Key).AsTask().Within("a good client");
         using Connection accepted = await next.Within("the good client accepted");
         good.Send(1);
@@ -67,13 +66,36 @@ public class ListenerClientTests
     }
 
     [Fact]
-    public async Task SilentPeer_HandshakeTimesOut_NamingTheOption()
+    public async Task SilentListener_ClientHandshakeTimesOut_NamingTheOption()
     {
-        await using var listener = new Listener(Key, new ConnectionOptions { HandshakeTimeout = TimeSpan.FromMilliseconds(300) });
+        string path = Path.Combine(Path.GetTempPath(), $"spindle-silent-{Guid.NewGuid():N}.sock");
         using var silent = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await silent.ConnectAsync(listener.Endpoint);
-        var timedOut = await Assert.ThrowsAsync<AuthenticationException>(() => listener.AcceptAsync().AsTask().Within("the handshake timeout"));
-        Assert.Contains("HandshakeTimeout", timedOut.Message, StringComparison.Ordinal);
+        silent.Bind(new UnixDomainSocketEndPoint(path));
+        silent.Listen(1);
+        try
+        {
+            var options = new ConnectionOptions { HandshakeTimeout = TimeSpan.FromMilliseconds(300) };
+            var timedOut = await Assert.ThrowsAsync<AuthenticationException>(() => Client.ConnectAsync("unix:" + path, Key, options).AsTask().Within("the handshake timeout"));
+            Assert.Contains("HandshakeTimeout", timedOut.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Addresses))]
+    public async Task BothEnds_StayBlockingSockets_SoSynchronousCallsKeepTheFastPath(string? address)
+    {
+        await using Listener listener = address is null ? new Listener(Key) : new Listener(address, Key);
+        Task<Connection> accepting = listener.AcceptAsync().AsTask();
+        using Connection client = await Client.ConnectAsync(listener.Address, Key).AsTask().Within("connect");
+        using Connection accepted = await accepting.Within("accept");
+
+        // An async call on a .NET socket would have set O_NONBLOCK for good (see Handshake).
+        Assert.False(IsNonBlocking(accepted.Socket), "The accepted socket was switched to non-blocking mode.");
+        Assert.False(IsNonBlocking(client.Socket), "The client's socket was switched to non-blocking mode.");
     }
 
     [Fact]
@@ -104,5 +126,12 @@ public class ListenerClientTests
         var tooBig = Assert.Throws<MessageTooLargeException>(() => accepted.ReceiveBytes());
         Assert.Contains("MaxMessageBytes", tooBig.Message, StringComparison.Ordinal);
         Assert.Throws<InvalidDataException>(() => accepted.Receive<int>());
+    }
+
+    private static bool IsNonBlocking(Socket socket)
+    {
+        const int ONonblock = 0x800;
+        string flags = File.ReadLines($"/proc/self/fdinfo/{socket.SafeHandle.DangerousGetHandle()}").First(line => line.StartsWith("flags:", StringComparison.Ordinal));
+        return (Convert.ToInt32(flags["flags:".Length..].Trim(), 8) & ONonblock) != 0;
     }
 }
