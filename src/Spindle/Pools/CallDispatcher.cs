@@ -73,8 +73,12 @@ internal sealed partial class CallDispatcher : IWorkerReports
         }
     }
 
-    /// <summary>Accepts a call: straight to an idle worker, else into the queue (waiting for room when it is full).</summary>
-    public void Submit(PendingCall call)
+    /// <summary>
+    /// Accepts a call: straight to an idle worker, else into the queue. When the queue is full, the call waits for room
+    /// (<paramref name="waitForRoom"/>) or is refused unless a worker can take it now: then this returns false, and
+    /// the call, which never entered the pool, is cancelled (nobody holds its task).
+    /// </summary>
+    public bool Submit(PendingCall call, bool waitForRoom)
     {
         ThrowIfFaulted();
         ObjectDisposedException.ThrowIf(_closing, typeof(WorkerPool));
@@ -82,7 +86,7 @@ internal sealed partial class CallDispatcher : IWorkerReports
         {
             call.TryCancel();
             call.ReleaseFrame();
-            return;
+            return true;
         }
 
         Interlocked.Increment(ref _inFlight);
@@ -99,12 +103,21 @@ internal sealed partial class CallDispatcher : IWorkerReports
         if (_space.Wait(0))
         {
             call.HoldsQueueSpace = true;
-            Accept(call);
+            Accept(call, mayQueue: true);
         }
-        else
+        else if (waitForRoom)
         {
             _ = SubmitWhenRoomAsync(call);
         }
+        else if (!Accept(call, mayQueue: false))
+        {
+            call.TryCancel();
+            call.ReleaseFrame();
+            CountOut();
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>The workers in service, then the abandoned threads still blocked.</summary>
@@ -145,10 +158,14 @@ internal sealed partial class CallDispatcher : IWorkerReports
             return;
         }
 
-        Accept(call);
+        Accept(call, mayQueue: true);
     }
 
-    private void Accept(PendingCall call)
+    /// <summary>
+    /// Hands the call to a worker free now, or queues it (<paramref name="mayQueue"/>; false when no worker is free and
+    /// it may not queue: the queue is full and the caller does not wait).
+    /// </summary>
+    private bool Accept(PendingCall call, bool mayQueue)
     {
         PoolWorker? slot = null;
         bool terminated;
@@ -168,6 +185,11 @@ internal sealed partial class CallDispatcher : IWorkerReports
             }
             else if (!terminated)
             {
+                if (!mayQueue)
+                {
+                    return false;
+                }
+
                 _queue.AddLast(call);
                 if (_slots.Count + _starting < _options.Workers && _starting < _queue.Count)
                 {
@@ -183,7 +205,7 @@ internal sealed partial class CallDispatcher : IWorkerReports
             ReleaseSpace(call);
             call.TryFail(new OperationCanceledException("The pool was terminated before the call could be queued."));
             Finish(call);
-            return;
+            return true;
         }
 
         if (call.CancellationToken.CanBeCanceled)
@@ -196,6 +218,8 @@ internal sealed partial class CallDispatcher : IWorkerReports
             ReleaseSpace(call);
             DispatchTo(slot, call);
         }
+
+        return true;
     }
 
     /// <summary>Hands a call to the worker it was matched with (the worker starts its timeout when it starts it).</summary>

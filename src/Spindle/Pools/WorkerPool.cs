@@ -111,8 +111,22 @@ public sealed partial class WorkerPool : IAsyncDisposable
     /// </summary>
     public Task TerminateAsync() => StopAsync(terminate: true);
 
-    /// <summary>The one path every public call takes: check or encode at the call site, then hand to the dispatcher.</summary>
+    /// <summary>
+    /// <c>RunAsync</c>'s path: a full queue makes the call wait for room, or throws <see cref="PoolQueueFullException"/>
+    /// (<see cref="WorkerPoolOptions.QueueFullMode"/>); map chunks always wait (the map bounds its own chunks in flight).
+    /// </summary>
     internal Task<TResult> Submit<TResult>(Delegate fn, object?[] args, InlineInvoker<TResult> inline, CallFlags flags, CancellationToken cancellationToken, CallOptions? callOptions = null)
+    {
+        bool waitForRoom = _options.QueueFullMode == QueueFullMode.Wait || (flags & CallFlags.Map) != 0;
+        return SubmitCore(fn, args, inline, flags, cancellationToken, callOptions, waitForRoom)
+            ?? throw new PoolQueueFullException(_options.MaxQueuedCalls);
+    }
+
+    /// <summary>
+    /// The one path every public call takes: check or encode at the call site, then hand to the dispatcher. Null when
+    /// the queue was full and the call could not wait for room (<paramref name="waitForRoom"/> false).
+    /// </summary>
+    private Task<TResult>? SubmitCore<TResult>(Delegate fn, object?[] args, InlineInvoker<TResult> inline, CallFlags flags, CancellationToken cancellationToken, CallOptions? callOptions, bool waitForRoom)
     {
         ArgumentNullException.ThrowIfNull(fn);
         ThrowIfDisposed();
@@ -171,8 +185,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
 
         call.Timeout = callOptions?.Timeout ?? _options.CallTimeout;
         call.RetriesOnCrash = callOptions?.RetriesOnCrash ?? _options.RetriesOnCrash;
-        _dispatcher.Submit(call);
-        return call.TypedTask;
+        return _dispatcher.Submit(call, waitForRoom) ? call.TypedTask : null;
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);

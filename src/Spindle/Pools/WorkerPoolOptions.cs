@@ -10,6 +10,7 @@ public sealed class WorkerPoolOptions
     private Isolation _isolation = Isolation.Process;
     private int _workers = Environment.ProcessorCount;
     private int _maxQueuedCalls = 10_000;
+    private QueueFullMode _queueFullMode = QueueFullMode.Wait;
     private int? _maxCallsPerWorker;
     private TimeSpan _idleTimeout = TimeSpan.FromMinutes(5);
     private TimeSpan _workerStartTimeout = TimeSpan.FromSeconds(30);
@@ -42,12 +43,24 @@ public sealed class WorkerPoolOptions
         set => _workers = Positive(value, nameof(Workers));
     }
 
-    /// <summary>How many calls may wait for a worker; past that, new calls wait for room (backpressure).</summary>
+    /// <summary>How many calls may wait for a worker; past that, <see cref="QueueFullMode"/> says what a new call does.</summary>
     /// <value>The default is 10,000.</value>
     public int MaxQueuedCalls
     {
         get => _maxQueuedCalls;
         set => _maxQueuedCalls = Positive(value, nameof(MaxQueuedCalls));
+    }
+
+    /// <summary>
+    /// What <c>RunAsync</c> does when <see cref="MaxQueuedCalls"/> calls already wait: wait for room, or throw
+    /// <see cref="PoolQueueFullException"/> at once. <c>MapAsync</c> waits in either mode (it bounds its own chunks in
+    /// flight, <see cref="MapOptions.MaxChunksInFlight"/>), and <c>TryRun</c> never waits: it returns false.
+    /// </summary>
+    /// <value>The default is <see cref="Pools.QueueFullMode.Wait"/>.</value>
+    public QueueFullMode QueueFullMode
+    {
+        get => _queueFullMode;
+        set => _queueFullMode = EnumValue.Defined(value, nameof(QueueFullMode));
     }
 
     /// <summary>Replace a worker after it has run this many calls (against leaks in user or native code); null for never.</summary>
