@@ -8,7 +8,7 @@ namespace Spindle.Pools;
 /// <code>
 ///  Running ── drain ──► Draining: new calls refused ── last accepted call finished ──┐
 ///     │                    │                                                          ├─► close workers ──► Stopped
-///     └── terminate ───────┴─► queued and running calls fail, starts cancelled ───────┘   (a terminate kills them,
+///     └── terminate ───────┴─► queued and running calls cancelled, starts too ────────┘   (a terminate kills them,
 ///                                                                                          even mid-close)
 /// </code>
 /// </summary>
@@ -27,7 +27,7 @@ internal sealed partial class CallDispatcher
     private bool _workersClosed;
 
     /// <summary>
-    /// Stops the pool: refuses new calls, then lets accepted calls finish (<paramref name="terminate"/> false) or fails
+    /// Stops the pool: refuses new calls, then lets accepted calls finish (<paramref name="terminate"/> false) or cancels
     /// them and kills worker processes (true). Completes when every worker is gone; safe from any thread, any number of times.
     /// </summary>
     public Task StopAsync(bool terminate)
@@ -43,7 +43,7 @@ internal sealed partial class CallDispatcher
             _ = RunStopAsync();
         }
 
-        // A terminate returns once its calls have failed too, even when it comes after the stop has finished.
+        // A terminate returns once its calls have ended too, even when it comes after the stop has finished.
         return terminate ? Task.WhenAll(_terminated.Task, _stopped.Task) : _stopped.Task;
     }
 
@@ -75,7 +75,7 @@ internal sealed partial class CallDispatcher
         }
     }
 
-    /// <summary>Fails every queued and running call, and cancels worker starts; the stop then kills the workers.</summary>
+    /// <summary>Cancels every queued and running call, and worker starts; the stop then kills the workers.</summary>
     private async Task TerminateCallsAsync()
     {
         try
@@ -99,7 +99,7 @@ internal sealed partial class CallDispatcher
             foreach (PendingCall call in abandoned)
             {
                 ReleaseSpace(call);
-                call.TryFail(new OperationCanceledException("The pool was terminated before the call finished."));
+                call.TryCancelByPool();
                 Finish(call);
             }
 

@@ -53,7 +53,7 @@ internal sealed partial class CallDispatcher : IWorkerReports
         }
     }
 
-    /// <summary>True once a terminate has begun: running calls fail instead of being reported as crashes.</summary>
+    /// <summary>True once a terminate has begun: running calls are cancelled instead of being reported as crashes.</summary>
     public bool Terminated { get; private set; }
 
     /// <summary>
@@ -147,7 +147,8 @@ internal sealed partial class CallDispatcher : IWorkerReports
         {
             if (_stopNow.IsCancellationRequested)
             {
-                call.TryFail(new OperationCanceledException("The pool was terminated before the call could be queued."));
+                // Terminated before the call could be queued.
+                call.TryCancelByPool();
             }
             else
             {
@@ -203,7 +204,7 @@ internal sealed partial class CallDispatcher : IWorkerReports
         {
             // Accepted as a terminate took the queue: nothing would ever run it.
             ReleaseSpace(call);
-            call.TryFail(new OperationCanceledException("The pool was terminated before the call could be queued."));
+            call.TryCancelByPool();
             Finish(call);
             return true;
         }

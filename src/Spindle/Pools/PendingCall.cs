@@ -119,9 +119,24 @@ internal abstract class PendingCall
     /// <summary>Process isolation: keep the outcome a result frame carries (see <see cref="Publish"/>).</summary>
     public abstract void ReadFromWire(ReadOnlySpan<byte> payload, ValueCodec codec, int workerProcessId);
 
+    /// <summary>
+    /// Ends the call faulted with <paramref name="exception"/>. A cancellation is never a fault: given an
+    /// <see cref="OperationCanceledException"/>, the call ends cancelled by the pool instead (<see cref="TryCancelByPool"/>).
+    /// </summary>
     public abstract bool TryFail(Exception exception);
 
+    /// <summary>Ends the call cancelled by its caller: the task's exception carries the caller's token.</summary>
     public abstract bool TryCancel();
+
+    /// <summary>
+    /// Ends the call cancelled by the pool (a terminate, or a drain that ran out of time), as <c>Task.Run</c> ends a
+    /// cancelled task: <see cref="TaskStatus.Canceled"/>, never faulted. The token the task records is cancelled and is
+    /// never a caller's, so a caller can tell its own cancellation from the pool's.
+    /// </summary>
+    public abstract bool TryCancelByPool();
+
+    /// <summary>The token recorded by calls the pool cancelled (see <see cref="TryCancelByPool"/>).</summary>
+    protected static CancellationToken CancelledByPool { get; } = new(canceled: true);
 
     /// <summary>True the first time only: the dispatcher's bookkeeping for a call happens exactly once.</summary>
     public bool MarkFinished() => Interlocked.Exchange(ref _finished, 1) == 0;
@@ -243,7 +258,10 @@ internal sealed class PendingCall<TResult> : PendingCall
         }
     }
 
-    public override bool TryFail(Exception exception) => _completion.TrySetException(exception);
+    public override bool TryFail(Exception exception) =>
+        exception is OperationCanceledException ? TryCancelByPool() : _completion.TrySetException(exception);
 
     public override bool TryCancel() => _completion.TrySetCanceled(CancellationToken);
+
+    public override bool TryCancelByPool() => _completion.TrySetCanceled(CancelledByPool);
 }

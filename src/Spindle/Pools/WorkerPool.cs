@@ -105,10 +105,16 @@ public sealed partial class WorkerPool : IAsyncDisposable
     public ValueTask DisposeAsync() => new(StopAsync(terminate: false));
 
     /// <summary>
-    /// Stops at once: queued calls are cancelled and worker processes are killed. Threads cannot be killed: calls
-    /// running on worker threads fail now and their threads are abandoned (see <see cref="Isolation.Thread"/>). Safe to
-    /// call any number of times, from any thread; during a <see cref="DisposeAsync"/> it ends the drain.
+    /// Stops at once: queued and running calls are cancelled and worker processes are killed. Threads cannot be
+    /// killed: calls running on worker threads end now and their threads are abandoned (see <see cref="Isolation.Thread"/>).
+    /// Safe to call any number of times, from any thread; during a <see cref="DisposeAsync"/> it ends the drain.
     /// </summary>
+    /// <remarks>
+    /// The calls it ends complete as cancelled (<see cref="TaskStatus.Canceled"/>: awaiting one throws
+    /// <see cref="TaskCanceledException"/>), as <c>Task.Run</c> does, not faulted. The token their exception carries is
+    /// never a caller's, so <c>catch (OperationCanceledException e) when (e.CancellationToken == myToken)</c> tells a
+    /// caller's own cancellation from the pool's.
+    /// </remarks>
     public Task TerminateAsync() => StopAsync(terminate: true);
 
     /// <summary>
