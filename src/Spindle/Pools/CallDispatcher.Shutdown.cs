@@ -3,11 +3,11 @@ namespace Spindle.Pools;
 
 /// <summary>
 /// Ending a pool: one stop, whoever asks and however often. The first <see cref="StopAsync"/> starts it; every later
-/// call awaits the same stop. A terminate escalates a drain in progress at any point, and a terminate after the stop
-/// finds nothing left to do.
+/// call awaits the same stop. A terminate escalates a drain in progress at any point (asked for, or when the drain
+/// outlasts <see cref="WorkerPoolOptions.DrainTimeout"/>), and a terminate after the stop finds nothing left to do.
 /// <code>
 ///  Running ── drain ──► Draining: new calls refused ── last accepted call finished ──┐
-///     │                    │                                                          ├─► close workers ──► Stopped
+///     │                    │ (or DrainTimeout)                                        ├─► close workers ──► Stopped
 ///     └── terminate ───────┴─► queued and running calls cancelled, starts too ────────┘   (a terminate kills them,
 ///                                                                                          even mid-close)
 /// </code>
@@ -33,9 +33,9 @@ internal sealed partial class CallDispatcher
     public Task StopAsync(bool terminate)
     {
         BeginClosing();
-        if (terminate && Interlocked.Exchange(ref _terminateBegun, 1) == 0)
+        if (terminate)
         {
-            _ = TerminateCallsAsync();
+            BeginTerminate();
         }
 
         if (Interlocked.Exchange(ref _stopBegun, 1) == 0)
@@ -59,11 +59,31 @@ internal sealed partial class CallDispatcher
         }
     }
 
+    private void BeginTerminate()
+    {
+        if (Interlocked.Exchange(ref _terminateBegun, 1) == 0)
+        {
+            _ = TerminateCallsAsync();
+        }
+    }
+
     private async Task RunStopAsync()
     {
         try
         {
-            await Task.WhenAny(_drained.Task, _terminated.Task).ConfigureAwait(false);
+            Task drainedOrTerminated = Task.WhenAny(_drained.Task, _terminated.Task);
+            if (_options.DrainTimeout != Timeout.InfiniteTimeSpan && !drainedOrTerminated.IsCompleted)
+            {
+                await drainedOrTerminated.WaitAsync(_options.DrainTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (!drainedOrTerminated.IsCompleted)
+                {
+                    // The drain ran out of time (DrainTimeout): what is still queued or running is terminated.
+                    LogDrainTimedOut(_options.DrainTimeout, Volatile.Read(ref _inFlight));
+                    BeginTerminate();
+                }
+            }
+
+            await drainedOrTerminated.ConfigureAwait(false);
             await CloseWorkersAsync().ConfigureAwait(false);
             _completion.TrySetResult();
             _stopped.TrySetResult();

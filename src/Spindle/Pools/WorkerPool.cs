@@ -101,8 +101,29 @@ public sealed partial class WorkerPool : IAsyncDisposable
     /// <summary>
     /// Refuses new calls, lets every accepted call finish, then stops the workers. Safe to call any number of times,
     /// from any thread, also during or after <see cref="TerminateAsync"/>: every call returns once the pool has stopped.
+    /// A drain that outlasts <see cref="WorkerPoolOptions.DrainTimeout"/> becomes a terminate.
     /// </summary>
-    public ValueTask DisposeAsync() => new(StopAsync(terminate: false));
+    public ValueTask DisposeAsync() => new(StopCoreAsync(terminate: false));
+
+    /// <summary>
+    /// Drains like <see cref="DisposeAsync"/>; once <paramref name="cancellationToken"/> is cancelled, terminates like
+    /// <see cref="TerminateAsync"/>, as a host's <c>IHostedService.StopAsync</c> stops being graceful. Returns once the
+    /// pool has stopped; a cancelled token ends the drain, not this wait, so it never throws OperationCanceledException.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        Task draining = StopCoreAsync(terminate: false);
+        if (cancellationToken.CanBeCanceled && !draining.IsCompleted)
+        {
+            await draining.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (!draining.IsCompleted)
+            {
+                await StopCoreAsync(terminate: true).ConfigureAwait(false);
+            }
+        }
+
+        await draining.ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Stops at once: queued and running calls are cancelled and worker processes are killed. Threads cannot be
@@ -115,7 +136,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
     /// never a caller's, so <c>catch (OperationCanceledException e) when (e.CancellationToken == myToken)</c> tells a
     /// caller's own cancellation from the pool's.
     /// </remarks>
-    public Task TerminateAsync() => StopAsync(terminate: true);
+    public Task TerminateAsync() => StopCoreAsync(terminate: true);
 
     /// <summary>
     /// <c>RunAsync</c>'s path: a full queue makes the call wait for room, or throws <see cref="PoolQueueFullException"/>
@@ -196,7 +217,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
-    private async Task StopAsync(bool terminate)
+    private async Task StopCoreAsync(bool terminate)
     {
         Volatile.Write(ref _disposed, 1);
         try

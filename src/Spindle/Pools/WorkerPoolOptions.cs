@@ -21,6 +21,7 @@ public sealed class WorkerPoolOptions
     private int _maxRestarts = 20;
     private TimeSpan _restartWindow = TimeSpan.FromMinutes(1);
     private TimeSpan _cancellationGracePeriod = TimeSpan.FromSeconds(2);
+    private TimeSpan _drainTimeout = Timeout.InfiniteTimeSpan;
     private long? _memoryLimit;
     private string _name = "spindle";
     private int _pipelineDepth = 32;
@@ -180,6 +181,24 @@ public sealed class WorkerPoolOptions
     {
         get => _cancellationGracePeriod;
         set => _cancellationGracePeriod = value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(CancellationGracePeriod), value, "CancellationGracePeriod cannot be negative.");
+    }
+
+    /// <summary>
+    /// How long <see cref="WorkerPool.DisposeAsync"/> lets accepted calls finish, counted from the first stop: past it
+    /// the drain becomes a terminate (<see cref="WorkerPool.TerminateAsync"/>), so the calls still queued or running
+    /// end cancelled and worker processes are killed. <see cref="Timeout.InfiniteTimeSpan"/> waits for every call.
+    /// </summary>
+    /// <value>The default is <see cref="Timeout.InfiniteTimeSpan"/>.</value>
+    /// <remarks>
+    /// Infinite by default because a drain's promise is that accepted calls finish, and calls may rightly run long (a
+    /// render, a build): a default that cancelled them would lose work without asking. Bound a call that may never end
+    /// with <see cref="CallTimeout"/>, a service's shutdown with this option, or one stop with
+    /// <see cref="WorkerPool.StopAsync(CancellationToken)"/>.
+    /// </remarks>
+    public TimeSpan DrainTimeout
+    {
+        get => _drainTimeout;
+        set => _drainTimeout = PositiveOrInfinite(value, nameof(DrainTimeout));
     }
 
     /// <summary>
