@@ -195,7 +195,12 @@ internal sealed partial class CallDispatcher : IWorkerReports
                 if (_slots.Count + _starting < _options.Workers && _starting < _queue.Count)
                 {
                     _starting++;
-                    StartSlotLocked(replacing: false);
+
+                    // The worker serves every caller for as long as it lives: it must not carry this one's context.
+                    using (CallerContext.Suppress())
+                    {
+                        StartSlotLocked(replacing: false);
+                    }
                 }
             }
         }

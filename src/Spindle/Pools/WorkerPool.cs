@@ -40,12 +40,17 @@ public sealed partial class WorkerPool : IAsyncDisposable
         ILogger logger = _options.LoggerFactory?.CreateLogger<WorkerPool>() ?? NullLogger<WorkerPool>.Instance;
         _telemetry = new PoolTelemetry(_options.Name, () => QueueLength) { Sender = this };
         IWorkerBackend? backend = null;
-        _dispatcher = new CallDispatcher(_options, reports => backend = WorkerBackends.Create(new BackendContext(_options, reports, _codec, logger)), logger, _telemetry);
-        _callsShareMemory = backend!.SharesMemory;
-        _released = new Lazy<Task>(ReleaseAsync, LazyThreadSafetyMode.ExecutionAndPublication);
-        if (_options.WarmUp)
+
+        // The pool's timers and workers outlive whoever creates it: they do not carry its ExecutionContext.
+        using (CallerContext.Suppress())
         {
-            _ = _dispatcher.WarmUpAsync();
+            _dispatcher = new CallDispatcher(_options, reports => backend = WorkerBackends.Create(new BackendContext(_options, reports, _codec, logger)), logger, _telemetry);
+            _callsShareMemory = backend!.SharesMemory;
+            _released = new Lazy<Task>(ReleaseAsync, LazyThreadSafetyMode.ExecutionAndPublication);
+            if (_options.WarmUp)
+            {
+                _ = _dispatcher.WarmUpAsync();
+            }
         }
     }
 
@@ -95,7 +100,10 @@ public sealed partial class WorkerPool : IAsyncDisposable
     public Task WarmUpAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        return _dispatcher.WarmUpAsync().WaitAsync(cancellationToken);
+        using (CallerContext.Suppress())
+        {
+            return _dispatcher.WarmUpAsync().WaitAsync(cancellationToken);
+        }
     }
 
     /// <summary>
