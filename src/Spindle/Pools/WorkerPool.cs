@@ -44,7 +44,17 @@ public sealed partial class WorkerPool : IAsyncDisposable
         // The pool's timers and workers outlive whoever creates it: they do not carry its ExecutionContext.
         using (CallerContext.Suppress())
         {
-            _dispatcher = new CallDispatcher(_options, reports => backend = WorkerBackends.Create(new BackendContext(_options, reports, _codec, logger)), logger, _telemetry);
+            try
+            {
+                _dispatcher = new CallDispatcher(_options, reports => backend = WorkerBackends.Create(new BackendContext(_options, reports, _codec, logger)), logger, _telemetry);
+            }
+            catch
+            {
+                // A backend refused the options (an Initializer that cannot cross): nothing of this pool may stay registered.
+                _telemetry.Forget();
+                throw;
+            }
+
             _callsShareMemory = backend!.SharesMemory;
             _released = new Lazy<Task>(ReleaseAsync, LazyThreadSafetyMode.ExecutionAndPublication);
             if (_options.WarmUp)

@@ -84,13 +84,32 @@ public sealed class WorkerPoolOptions
     /// <value>The default is false.</value>
     public bool WarmUp { get; set; }
 
-    /// <summary>How long a worker process may take to start and connect back.</summary>
+    /// <summary>How long a worker process may take to start, connect back and run <see cref="Initializer"/>.</summary>
     /// <value>The default is 30 seconds.</value>
     public TimeSpan WorkerStartTimeout
     {
         get => _workerStartTimeout;
         set => _workerStartTimeout = PositiveOrInfinite(value, nameof(WorkerStartTimeout));
     }
+
+    /// <summary>
+    /// Runs once in each new worker before its first call, as the initializer of Python's <c>ProcessPoolExecutor</c>:
+    /// to load a model, open a connection, fill a cache. For a worker process it crosses as a call does (a static
+    /// method, or a lambda whose captured variables can be sent: checked when the pool is created, naming this option),
+    /// and what it sets up in static state is there for the calls that follow.
+    /// </summary>
+    /// <value>The default is null: workers start with nothing to run.</value>
+    /// <remarks>
+    /// Every new worker runs it: the first ones, and those replacing a worker that crashed, was recycled
+    /// (<see cref="MaxCallsPerWorker"/>) or retired idle. If it throws, the worker does not start: the start fails with
+    /// <see cref="Processes.WorkerStartException"/>, whose inner exception is the initializer's (a
+    /// <see cref="Calls.RemoteException"/> from a process), and calls queued with no worker left to run them fail with
+    /// it. For a worker process, <see cref="WorkerStartTimeout"/> bounds the start including the initializer. With
+    /// <see cref="Isolation.Thread"/> it runs in this process, on a thread-pool thread, once for each worker, while calls
+    /// run on any thread-pool thread: keep what it sets up in ordinary static state (not thread-static), and let it run
+    /// more than once; <see cref="CheckProcessBoundary"/> checks it as it checks calls.
+    /// </remarks>
+    public Action? Initializer { get; set; }
 
     /// <summary>The largest message (a call with its arguments, or a result) allowed on a worker's channel.</summary>
     /// <value>The default is 1 GiB.</value>
