@@ -11,7 +11,7 @@ internal interface IWorkerReports
     /// <summary>Whether calls wait in the pool's queue (read without a lock: a hint for when to watch for a result).</summary>
     bool HasQueuedCalls { get; }
 
-    /// <summary>True once the pool was terminated: running calls fail instead of being reported as crashes.</summary>
+    /// <summary>True once the pool was terminated: running calls are cancelled instead of being reported as crashes.</summary>
     bool Terminated { get; }
 
     /// <summary>The worker has started <paramref name="call"/>: its timeout counts from now.</summary>

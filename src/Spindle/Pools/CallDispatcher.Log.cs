@@ -29,6 +29,9 @@ internal sealed partial class CallDispatcher
     [LoggerMessage(Level = LogLevel.Information, Message = "The abandoned {Worker} returned from call {CallId} after {Blocked}.")]
     private partial void LogAbandonedWorkerReturned(string worker, long? callId, TimeSpan blocked);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The drain did not end within {DrainTimeout} (DrainTimeout): the {InFlight} call(s) still queued or running are terminated.")]
+    private partial void LogDrainTimedOut(TimeSpan drainTimeout, int inFlight);
+
     [LoggerMessage(Level = LogLevel.Critical, Message = "The pool is faulted.")]
     private partial void LogPoolFaulted(Exception fault);
 }

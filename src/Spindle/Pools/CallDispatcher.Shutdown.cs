@@ -3,12 +3,12 @@ namespace Spindle.Pools;
 
 /// <summary>
 /// Ending a pool: one stop, whoever asks and however often. The first <see cref="StopAsync"/> starts it; every later
-/// call awaits the same stop. A terminate escalates a drain in progress at any point, and a terminate after the stop
-/// finds nothing left to do.
+/// call awaits the same stop. A terminate escalates a drain in progress at any point (asked for, or when the drain
+/// outlasts <see cref="WorkerPoolOptions.DrainTimeout"/>), and a terminate after the stop finds nothing left to do.
 /// <code>
 ///  Running ── drain ──► Draining: new calls refused ── last accepted call finished ──┐
-///     │                    │                                                          ├─► close workers ──► Stopped
-///     └── terminate ───────┴─► queued and running calls fail, starts cancelled ───────┘   (a terminate kills them,
+///     │                    │ (or DrainTimeout)                                        ├─► close workers ──► Stopped
+///     └── terminate ───────┴─► queued and running calls cancelled, starts too ────────┘   (a terminate kills them,
 ///                                                                                          even mid-close)
 /// </code>
 /// </summary>
@@ -27,15 +27,15 @@ internal sealed partial class CallDispatcher
     private bool _workersClosed;
 
     /// <summary>
-    /// Stops the pool: refuses new calls, then lets accepted calls finish (<paramref name="terminate"/> false) or fails
+    /// Stops the pool: refuses new calls, then lets accepted calls finish (<paramref name="terminate"/> false) or cancels
     /// them and kills worker processes (true). Completes when every worker is gone; safe from any thread, any number of times.
     /// </summary>
     public Task StopAsync(bool terminate)
     {
         BeginClosing();
-        if (terminate && Interlocked.Exchange(ref _terminateBegun, 1) == 0)
+        if (terminate)
         {
-            _ = TerminateCallsAsync();
+            BeginTerminate();
         }
 
         if (Interlocked.Exchange(ref _stopBegun, 1) == 0)
@@ -43,7 +43,7 @@ internal sealed partial class CallDispatcher
             _ = RunStopAsync();
         }
 
-        // A terminate returns once its calls have failed too, even when it comes after the stop has finished.
+        // A terminate returns once its calls have ended too, even when it comes after the stop has finished.
         return terminate ? Task.WhenAll(_terminated.Task, _stopped.Task) : _stopped.Task;
     }
 
@@ -59,11 +59,31 @@ internal sealed partial class CallDispatcher
         }
     }
 
+    private void BeginTerminate()
+    {
+        if (Interlocked.Exchange(ref _terminateBegun, 1) == 0)
+        {
+            _ = TerminateCallsAsync();
+        }
+    }
+
     private async Task RunStopAsync()
     {
         try
         {
-            await Task.WhenAny(_drained.Task, _terminated.Task).ConfigureAwait(false);
+            Task drainedOrTerminated = Task.WhenAny(_drained.Task, _terminated.Task);
+            if (_options.DrainTimeout != Timeout.InfiniteTimeSpan && !drainedOrTerminated.IsCompleted)
+            {
+                await drainedOrTerminated.WaitAsync(_options.DrainTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (!drainedOrTerminated.IsCompleted)
+                {
+                    // The drain ran out of time (DrainTimeout): what is still queued or running is terminated.
+                    LogDrainTimedOut(_options.DrainTimeout, Volatile.Read(ref _inFlight));
+                    BeginTerminate();
+                }
+            }
+
+            await drainedOrTerminated.ConfigureAwait(false);
             await CloseWorkersAsync().ConfigureAwait(false);
             _completion.TrySetResult();
             _stopped.TrySetResult();
@@ -75,7 +95,7 @@ internal sealed partial class CallDispatcher
         }
     }
 
-    /// <summary>Fails every queued and running call, and cancels worker starts; the stop then kills the workers.</summary>
+    /// <summary>Cancels every queued and running call, and worker starts; the stop then kills the workers.</summary>
     private async Task TerminateCallsAsync()
     {
         try
@@ -99,7 +119,7 @@ internal sealed partial class CallDispatcher
             foreach (PendingCall call in abandoned)
             {
                 ReleaseSpace(call);
-                call.TryFail(new OperationCanceledException("The pool was terminated before the call finished."));
+                call.TryCancelByPool();
                 Finish(call);
             }
 

@@ -55,7 +55,7 @@ internal sealed partial class CallDispatcher : IWorkerReports
         }
     }
 
-    /// <summary>True once a terminate has begun: running calls fail instead of being reported as crashes.</summary>
+    /// <summary>True once a terminate has begun: running calls are cancelled instead of being reported as crashes.</summary>
     public bool Terminated { get; private set; }
 
     /// <summary>
@@ -75,8 +75,12 @@ internal sealed partial class CallDispatcher : IWorkerReports
         }
     }
 
-    /// <summary>Accepts a call: straight to an idle worker, else into the queue (waiting for room when it is full).</summary>
-    public void Submit(PendingCall call)
+    /// <summary>
+    /// Accepts a call: straight to an idle worker, else into the queue. When the queue is full, the call waits for room
+    /// (<paramref name="waitForRoom"/>) or is refused unless a worker can take it now: then this returns false, and
+    /// the call, which never entered the pool, is cancelled (nobody holds its task).
+    /// </summary>
+    public bool Submit(PendingCall call, bool waitForRoom)
     {
         ThrowIfFaulted();
         ObjectDisposedException.ThrowIf(_closing, typeof(WorkerPool));
@@ -84,7 +88,7 @@ internal sealed partial class CallDispatcher : IWorkerReports
         {
             call.TryCancel();
             call.ReleaseFrame();
-            return;
+            return true;
         }
 
         Interlocked.Increment(ref _inFlight);
@@ -101,12 +105,21 @@ internal sealed partial class CallDispatcher : IWorkerReports
         if (_space.Wait(0))
         {
             call.HoldsQueueSpace = true;
-            Accept(call);
+            Accept(call, mayQueue: true);
         }
-        else
+        else if (waitForRoom)
         {
             _ = SubmitWhenRoomAsync(call);
         }
+        else if (!Accept(call, mayQueue: false))
+        {
+            call.TryCancel();
+            call.ReleaseFrame();
+            CountOut();
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>The workers in service, then the abandoned threads still blocked.</summary>
@@ -136,7 +149,8 @@ internal sealed partial class CallDispatcher : IWorkerReports
         {
             if (_stopNow.IsCancellationRequested)
             {
-                call.TryFail(new OperationCanceledException("The pool was terminated before the call could be queued."));
+                // Terminated before the call could be queued.
+                call.TryCancelByPool();
             }
             else
             {
@@ -147,10 +161,14 @@ internal sealed partial class CallDispatcher : IWorkerReports
             return;
         }
 
-        Accept(call);
+        Accept(call, mayQueue: true);
     }
 
-    private void Accept(PendingCall call)
+    /// <summary>
+    /// Hands the call to a worker free now, or queues it (<paramref name="mayQueue"/>; false when no worker is free and
+    /// it may not queue: the queue is full and the caller does not wait).
+    /// </summary>
+    private bool Accept(PendingCall call, bool mayQueue)
     {
         PoolWorker? slot = null;
         bool terminated;
@@ -170,11 +188,21 @@ internal sealed partial class CallDispatcher : IWorkerReports
             }
             else if (!terminated)
             {
+                if (!mayQueue)
+                {
+                    return false;
+                }
+
                 _queue.AddLast(call);
                 if (_slots.Count + _starting < _options.Workers && _starting < _queue.Count)
                 {
                     _starting++;
-                    StartSlotLocked(replacing: false);
+
+                    // The worker serves every caller for as long as it lives: it must not carry this one's context.
+                    using (CallerContext.Suppress())
+                    {
+                        StartSlotLocked(replacing: false);
+                    }
                 }
             }
         }
@@ -183,9 +211,9 @@ internal sealed partial class CallDispatcher : IWorkerReports
         {
             // Accepted as a terminate took the queue: nothing would ever run it.
             ReleaseSpace(call);
-            call.TryFail(new OperationCanceledException("The pool was terminated before the call could be queued."));
+            call.TryCancelByPool();
             Finish(call);
-            return;
+            return true;
         }
 
         if (call.CancellationToken.CanBeCanceled)
@@ -198,6 +226,8 @@ internal sealed partial class CallDispatcher : IWorkerReports
             ReleaseSpace(call);
             DispatchTo(slot, call);
         }
+
+        return true;
     }
 
     /// <summary>Hands a call to the worker it was matched with (the worker starts its timeout when it starts it).</summary>

@@ -4,18 +4,27 @@ namespace Spindle.Pools;
 /// A call ran longer than its timeout. With process isolation its worker was killed and replaced; with thread isolation
 /// its token was cancelled, and a thread that does not return in time is abandoned and replaced.
 /// </summary>
-public sealed class CallTimeoutException : TimeoutException
+/// <remarks>
+/// It derives from <see cref="SpindleException"/>, not <see cref="TimeoutException"/>: <c>catch (SpindleException)</c>
+/// catches every way the pool ends a call that its delegate did not choose (a timeout, a crash, a worker that could
+/// not start, a faulted pool, a full queue), and a <c>catch (TimeoutException)</c> meant for the caller's own waits
+/// does not take a call's timeout for one of them. <see cref="Timeout"/> says which limit expired.
+/// </remarks>
+public sealed class CallTimeoutException : SpindleException
 {
     /// <summary>Creates the exception.</summary>
     public CallTimeoutException(TimeSpan timeout, Isolation isolation)
-        : base(isolation == Isolation.Process
+        : base(EnumValue.Defined(isolation, nameof(isolation)) == Isolation.Process
             ? $"The call did not finish within {timeout} (CallTimeout); its worker process was killed and replaced."
             : $"The call did not finish within {timeout} (CallTimeout). A thread cannot be killed: its token was cancelled, and if the delegate does not return within CancellationGracePeriod its thread is abandoned to it and a new worker takes its place.")
     {
-        _ = EnumValue.Defined(isolation, nameof(isolation));
         Timeout = timeout;
+        Isolation = isolation;
     }
 
-    /// <summary>The timeout that expired.</summary>
+    /// <summary>The timeout that expired: <see cref="WorkerPoolOptions.CallTimeout"/> or <see cref="CallOptions.Timeout"/>.</summary>
     public TimeSpan Timeout { get; }
+
+    /// <summary>Where the call ran: a worker process (killed for it) or a worker thread (its token cancelled).</summary>
+    public Isolation Isolation { get; }
 }

@@ -90,13 +90,22 @@ internal abstract class PendingCall
         Interlocked.Exchange(ref _timeoutTimer, null)?.Dispose();
         if (Timeout is { } timeout)
         {
-            _timeoutTimer = new Timer(static s => ((Action)s!)(), onExpiry, timeout, System.Threading.Timeout.InfiniteTimeSpan);
+            _timeoutTimer = StartTimer(onExpiry, timeout);
         }
     }
 
     /// <summary>Calls <paramref name="onExpiry"/> once the grace period after a cancellation has passed.</summary>
     public void ArmGrace(TimeSpan grace, Action onExpiry) =>
-        Interlocked.Exchange(ref _graceTimer, new Timer(static s => ((Action)s!)(), onExpiry, grace, System.Threading.Timeout.InfiniteTimeSpan))?.Dispose();
+        Interlocked.Exchange(ref _graceTimer, StartTimer(onExpiry, grace))?.Dispose();
+
+    /// <summary>A timer that fires once, in the pool's context rather than that of the thread arming it (a caller's, often).</summary>
+    private static Timer StartTimer(Action onExpiry, TimeSpan dueTime)
+    {
+        using (CallerContext.Suppress())
+        {
+            return new Timer(static s => ((Action)s!)(), onExpiry, dueTime, System.Threading.Timeout.InfiniteTimeSpan);
+        }
+    }
 
     public void DisarmTimers()
     {
@@ -104,7 +113,11 @@ internal abstract class PendingCall
         Interlocked.Exchange(ref _graceTimer, null)?.Dispose();
     }
 
-    /// <summary>Thread isolation: run the delegate on the current thread and keep its outcome (see <see cref="Publish"/>).</summary>
+    /// <summary>
+    /// Thread isolation: run the delegate on the current thread and keep its outcome (see <see cref="Publish"/>). The
+    /// delegate runs under the <see cref="ExecutionContext"/> its caller had when it submitted the call, as with
+    /// <c>Task.Run</c>; the pool's own bookkeeping around it does not (see <see cref="CallerContext"/>).
+    /// </summary>
     public abstract void RunHere(CancellationToken cancellationToken);
 
     /// <summary>
@@ -119,9 +132,24 @@ internal abstract class PendingCall
     /// <summary>Process isolation: keep the outcome a result frame carries (see <see cref="Publish"/>).</summary>
     public abstract void ReadFromWire(ReadOnlySpan<byte> payload, ValueCodec codec, int workerProcessId);
 
+    /// <summary>
+    /// Ends the call faulted with <paramref name="exception"/>. A cancellation is never a fault: given an
+    /// <see cref="OperationCanceledException"/>, the call ends cancelled by the pool instead (<see cref="TryCancelByPool"/>).
+    /// </summary>
     public abstract bool TryFail(Exception exception);
 
+    /// <summary>Ends the call cancelled by its caller: the task's exception carries the caller's token.</summary>
     public abstract bool TryCancel();
+
+    /// <summary>
+    /// Ends the call cancelled by the pool (a terminate, or a drain that ran out of time), as <c>Task.Run</c> ends a
+    /// cancelled task: <see cref="TaskStatus.Canceled"/>, never faulted. The token the task records is cancelled and is
+    /// never a caller's, so a caller can tell its own cancellation from the pool's.
+    /// </summary>
+    public abstract bool TryCancelByPool();
+
+    /// <summary>The token recorded by calls the pool cancelled (see <see cref="TryCancelByPool"/>).</summary>
+    protected static CancellationToken CancelledByPool { get; } = new(canceled: true);
 
     /// <summary>True the first time only: the dispatcher's bookkeeping for a call happens exactly once.</summary>
     public bool MarkFinished() => Interlocked.Exchange(ref _finished, 1) == 0;
@@ -148,6 +176,10 @@ internal sealed class PendingCall<TResult> : PendingCall
     private readonly InlineInvoker<TResult>? _inline;
     private readonly Delegate? _fn;
     private readonly object?[]? _args;
+
+    /// <summary>Thread isolation: the caller's context, captured at submit; null when the caller suppressed its flow.</summary>
+    private readonly ExecutionContext? _callersContext;
+    private CancellationToken _runToken;
     private TResult? _result;
     private Exception? _error;
     private bool _canceled;
@@ -159,6 +191,10 @@ internal sealed class PendingCall<TResult> : PendingCall
         _inline = inline;
         _fn = fn;
         _args = args;
+        if (inline is not null)
+        {
+            _callersContext = ExecutionContext.Capture();
+        }
 
         // Continuations may run inline where the task completes: a thread-pool thread (results are published there in
         // batches), a worker's reader for a lone call (watched: see ResultReader), a caller's Cancel(), or the thread
@@ -184,6 +220,22 @@ internal sealed class PendingCall<TResult> : PendingCall
     };
 
     public override void RunHere(CancellationToken cancellationToken)
+    {
+        if (_callersContext is null)
+        {
+            Invoke(cancellationToken);
+            return;
+        }
+
+        _runToken = cancellationToken;
+        ExecutionContext.Run(_callersContext, static state =>
+        {
+            var call = (PendingCall<TResult>)state!;
+            call.Invoke(call._runToken);
+        }, this);
+    }
+
+    private void Invoke(CancellationToken cancellationToken)
     {
         try
         {
@@ -243,7 +295,10 @@ internal sealed class PendingCall<TResult> : PendingCall
         }
     }
 
-    public override bool TryFail(Exception exception) => _completion.TrySetException(exception);
+    public override bool TryFail(Exception exception) =>
+        exception is OperationCanceledException ? TryCancelByPool() : _completion.TrySetException(exception);
 
     public override bool TryCancel() => _completion.TrySetCanceled(CancellationToken);
+
+    public override bool TryCancelByPool() => _completion.TrySetCanceled(CancelledByPool);
 }

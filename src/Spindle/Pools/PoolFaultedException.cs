@@ -2,7 +2,10 @@ using Spindle.Processes;
 
 namespace Spindle.Pools;
 
-/// <summary>The pool stopped taking calls because its workers kept dying. Says how often, the last cause, and which options to change.</summary>
+/// <summary>
+/// The pool stopped taking calls because its workers kept dying. Says how often, the last cause, and which options to
+/// change; every number its message names is a property.
+/// </summary>
 public sealed class PoolFaultedException : SpindleException
 {
     /// <summary>Creates the exception.</summary>
@@ -17,6 +20,7 @@ public sealed class PoolFaultedException : SpindleException
     {
         Restarts = restarts;
         Window = window;
+        MaxRestarts = maxRestarts;
         LastExit = lastExit;
         AbandonedThreads = abandonedThreads;
     }
@@ -26,6 +30,9 @@ public sealed class PoolFaultedException : SpindleException
 
     /// <summary>The <see cref="WorkerPoolOptions.RestartWindow"/> in force.</summary>
     public TimeSpan Window { get; }
+
+    /// <summary>The <see cref="WorkerPoolOptions.MaxRestarts"/> in force: <see cref="Restarts"/> went past it.</summary>
+    public int MaxRestarts { get; }
 
     /// <summary>How the last worker died: the repeated cause.</summary>
     public WorkerExit? LastExit { get; }

@@ -43,12 +43,27 @@ public sealed partial class WorkerPool : IAsyncDisposable
         ILogger logger = _options.LoggerFactory?.CreateLogger<WorkerPool>() ?? NullLogger<WorkerPool>.Instance;
         _telemetry = new PoolTelemetry(_options.Name, () => QueueLength) { Sender = this };
         IWorkerBackend? backend = null;
-        _dispatcher = new CallDispatcher(_options, reports => backend = WorkerBackends.Create(new BackendContext(_options, reports, _codec, logger)), logger, _telemetry);
-        _callsShareMemory = backend!.SharesMemory;
-        _released = new Lazy<Task>(ReleaseAsync, LazyThreadSafetyMode.ExecutionAndPublication);
-        if (_options.WarmUp)
+
+        // The pool's timers and workers outlive whoever creates it: they do not carry its ExecutionContext.
+        using (CallerContext.Suppress())
         {
-            _ = _dispatcher.WarmUpAsync();
+            try
+            {
+                _dispatcher = new CallDispatcher(_options, reports => backend = WorkerBackends.Create(new BackendContext(_options, reports, _codec, logger)), logger, _telemetry);
+            }
+            catch
+            {
+                // A backend refused the options (an Initializer that cannot cross): nothing of this pool may stay registered.
+                _telemetry.Forget();
+                throw;
+            }
+
+            _callsShareMemory = backend!.SharesMemory;
+            _released = new Lazy<Task>(ReleaseAsync, LazyThreadSafetyMode.ExecutionAndPublication);
+            if (_options.WarmUp)
+            {
+                _ = _dispatcher.WarmUpAsync();
+            }
         }
     }
 
@@ -98,24 +113,68 @@ public sealed partial class WorkerPool : IAsyncDisposable
     public Task WarmUpAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        return _dispatcher.WarmUpAsync().WaitAsync(cancellationToken);
+        using (CallerContext.Suppress())
+        {
+            return _dispatcher.WarmUpAsync().WaitAsync(cancellationToken);
+        }
     }
 
     /// <summary>
     /// Refuses new calls, lets every accepted call finish, then stops the workers. Safe to call any number of times,
     /// from any thread, also during or after <see cref="TerminateAsync"/>: every call returns once the pool has stopped.
+    /// A drain that outlasts <see cref="WorkerPoolOptions.DrainTimeout"/> becomes a terminate.
     /// </summary>
-    public ValueTask DisposeAsync() => new(StopAsync(terminate: false));
+    public ValueTask DisposeAsync() => new(StopCoreAsync(terminate: false));
 
     /// <summary>
-    /// Stops at once: queued calls are cancelled and worker processes are killed. Threads cannot be killed: calls
-    /// running on worker threads fail now and their threads are abandoned (see <see cref="Isolation.Thread"/>). Safe to
-    /// call any number of times, from any thread; during a <see cref="DisposeAsync"/> it ends the drain.
+    /// Drains like <see cref="DisposeAsync"/>; once <paramref name="cancellationToken"/> is cancelled, terminates like
+    /// <see cref="TerminateAsync"/>, as a host's <c>IHostedService.StopAsync</c> stops being graceful. Returns once the
+    /// pool has stopped; a cancelled token ends the drain, not this wait, so it never throws OperationCanceledException.
     /// </summary>
-    public Task TerminateAsync() => StopAsync(terminate: true);
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        Task draining = StopCoreAsync(terminate: false);
+        if (cancellationToken.CanBeCanceled && !draining.IsCompleted)
+        {
+            await draining.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (!draining.IsCompleted)
+            {
+                await StopCoreAsync(terminate: true).ConfigureAwait(false);
+            }
+        }
 
-    /// <summary>The one path every public call takes: check or encode at the call site, then hand to the dispatcher.</summary>
+        await draining.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stops at once: queued and running calls are cancelled and worker processes are killed. Threads cannot be
+    /// killed: calls running on worker threads end now and their threads are abandoned (see <see cref="Isolation.Thread"/>).
+    /// Safe to call any number of times, from any thread; during a <see cref="DisposeAsync"/> it ends the drain.
+    /// </summary>
+    /// <remarks>
+    /// The calls it ends complete as cancelled (<see cref="TaskStatus.Canceled"/>: awaiting one throws
+    /// <see cref="TaskCanceledException"/>), as <c>Task.Run</c> does, not faulted. The token their exception carries is
+    /// never a caller's, so <c>catch (OperationCanceledException e) when (e.CancellationToken == myToken)</c> tells a
+    /// caller's own cancellation from the pool's.
+    /// </remarks>
+    public Task TerminateAsync() => StopCoreAsync(terminate: true);
+
+    /// <summary>
+    /// <c>RunAsync</c>'s path: a full queue makes the call wait for room, or throws <see cref="PoolQueueFullException"/>
+    /// (<see cref="WorkerPoolOptions.QueueFullMode"/>); map chunks always wait (the map bounds its own chunks in flight).
+    /// </summary>
     internal Task<TResult> Submit<TResult>(Delegate fn, object?[] args, InlineInvoker<TResult> inline, CallFlags flags, CancellationToken cancellationToken, CallOptions? callOptions = null)
+    {
+        bool waitForRoom = _options.QueueFullMode == QueueFullMode.Wait || (flags & CallFlags.Map) != 0;
+        return SubmitCore(fn, args, inline, flags, cancellationToken, callOptions, waitForRoom)
+            ?? throw new PoolQueueFullException(_options.MaxQueuedCalls);
+    }
+
+    /// <summary>
+    /// The one path every public call takes: check or encode at the call site, then hand to the dispatcher. Null when
+    /// the queue was full and the call could not wait for room (<paramref name="waitForRoom"/> false).
+    /// </summary>
+    private Task<TResult>? SubmitCore<TResult>(Delegate fn, object?[] args, InlineInvoker<TResult> inline, CallFlags flags, CancellationToken cancellationToken, CallOptions? callOptions, bool waitForRoom)
     {
         ArgumentNullException.ThrowIfNull(fn);
         ThrowIfDisposed();
@@ -174,13 +233,12 @@ public sealed partial class WorkerPool : IAsyncDisposable
 
         call.Timeout = callOptions?.Timeout ?? _options.CallTimeout;
         call.RetriesOnCrash = callOptions?.RetriesOnCrash ?? _options.RetriesOnCrash;
-        _dispatcher.Submit(call);
-        return call.TypedTask;
+        return _dispatcher.Submit(call, waitForRoom) ? call.TypedTask : null;
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
-    private async Task StopAsync(bool terminate)
+    private async Task StopCoreAsync(bool terminate)
     {
         Volatile.Write(ref _disposed, 1);
         try

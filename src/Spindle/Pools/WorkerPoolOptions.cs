@@ -10,6 +10,7 @@ public sealed class WorkerPoolOptions
     private Isolation _isolation = Isolation.Process;
     private int _workers = Environment.ProcessorCount;
     private int _maxQueuedCalls = 10_000;
+    private QueueFullMode _queueFullMode = QueueFullMode.Wait;
     private int? _maxCallsPerWorker;
     private TimeSpan _idleTimeout = TimeSpan.FromMinutes(5);
     private TimeSpan _workerStartTimeout = TimeSpan.FromSeconds(30);
@@ -20,6 +21,7 @@ public sealed class WorkerPoolOptions
     private int _maxRestarts = 20;
     private TimeSpan _restartWindow = TimeSpan.FromMinutes(1);
     private TimeSpan _cancellationGracePeriod = TimeSpan.FromSeconds(2);
+    private TimeSpan _drainTimeout = Timeout.InfiniteTimeSpan;
     private long? _memoryLimit;
     private string _name = "spindle";
     private int _pipelineDepth = 32;
@@ -42,12 +44,24 @@ public sealed class WorkerPoolOptions
         set => _workers = Positive(value, nameof(Workers));
     }
 
-    /// <summary>How many calls may wait for a worker; past that, new calls wait for room (backpressure).</summary>
+    /// <summary>How many calls may wait for a worker; past that, <see cref="QueueFullMode"/> says what a new call does.</summary>
     /// <value>The default is 10,000.</value>
     public int MaxQueuedCalls
     {
         get => _maxQueuedCalls;
         set => _maxQueuedCalls = Positive(value, nameof(MaxQueuedCalls));
+    }
+
+    /// <summary>
+    /// What <c>RunAsync</c> does when <see cref="MaxQueuedCalls"/> calls already wait: wait for room, or throw
+    /// <see cref="PoolQueueFullException"/> at once. <c>MapAsync</c> waits in either mode (it bounds its own chunks in
+    /// flight, <see cref="MapOptions.MaxChunksInFlight"/>), and <c>TryRun</c> never waits: it returns false.
+    /// </summary>
+    /// <value>The default is <see cref="Pools.QueueFullMode.Wait"/>.</value>
+    public QueueFullMode QueueFullMode
+    {
+        get => _queueFullMode;
+        set => _queueFullMode = EnumValue.Defined(value, nameof(QueueFullMode));
     }
 
     /// <summary>Replace a worker after it has run this many calls (against leaks in user or native code); null for never.</summary>
@@ -70,13 +84,32 @@ public sealed class WorkerPoolOptions
     /// <value>The default is false.</value>
     public bool WarmUp { get; set; }
 
-    /// <summary>How long a worker process may take to start and connect back.</summary>
+    /// <summary>How long a worker process may take to start, connect back and run <see cref="Initializer"/>.</summary>
     /// <value>The default is 30 seconds.</value>
     public TimeSpan WorkerStartTimeout
     {
         get => _workerStartTimeout;
         set => _workerStartTimeout = PositiveOrInfinite(value, nameof(WorkerStartTimeout));
     }
+
+    /// <summary>
+    /// Runs once in each new worker before its first call, as the initializer of Python's <c>ProcessPoolExecutor</c>:
+    /// to load a model, open a connection, fill a cache. For a worker process it crosses as a call does (a static
+    /// method, or a lambda whose captured variables can be sent: checked when the pool is created, naming this option),
+    /// and what it sets up in static state is there for the calls that follow.
+    /// </summary>
+    /// <value>The default is null: workers start with nothing to run.</value>
+    /// <remarks>
+    /// Every new worker runs it: the first ones, and those replacing a worker that crashed, was recycled
+    /// (<see cref="MaxCallsPerWorker"/>) or retired idle. If it throws, the worker does not start: the start fails with
+    /// <see cref="Processes.WorkerStartException"/>, whose inner exception is the initializer's (a
+    /// <see cref="Calls.RemoteException"/> from a process), and calls queued with no worker left to run them fail with
+    /// it. For a worker process, <see cref="WorkerStartTimeout"/> bounds the start including the initializer. With
+    /// <see cref="Isolation.Thread"/> it runs in this process, on a thread-pool thread, once for each worker, while calls
+    /// run on any thread-pool thread: keep what it sets up in ordinary static state (not thread-static), and let it run
+    /// more than once; <see cref="CheckProcessBoundary"/> checks it as it checks calls.
+    /// </remarks>
+    public Action? Initializer { get; set; }
 
     /// <summary>The largest message (a call with its arguments, or a result) allowed on a worker's channel.</summary>
     /// <value>The default is 1 GiB.</value>
@@ -167,6 +200,24 @@ public sealed class WorkerPoolOptions
     {
         get => _cancellationGracePeriod;
         set => _cancellationGracePeriod = value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(CancellationGracePeriod), value, "CancellationGracePeriod cannot be negative.");
+    }
+
+    /// <summary>
+    /// How long <see cref="WorkerPool.DisposeAsync"/> lets accepted calls finish, counted from the first stop: past it
+    /// the drain becomes a terminate (<see cref="WorkerPool.TerminateAsync"/>), so the calls still queued or running
+    /// end cancelled and worker processes are killed. <see cref="Timeout.InfiniteTimeSpan"/> waits for every call.
+    /// </summary>
+    /// <value>The default is <see cref="Timeout.InfiniteTimeSpan"/>.</value>
+    /// <remarks>
+    /// Infinite by default because a drain's promise is that accepted calls finish, and calls may rightly run long (a
+    /// render, a build): a default that cancelled them would lose work without asking. Bound a call that may never end
+    /// with <see cref="CallTimeout"/>, a service's shutdown with this option, or one stop with
+    /// <see cref="WorkerPool.StopAsync(CancellationToken)"/>.
+    /// </remarks>
+    public TimeSpan DrainTimeout
+    {
+        get => _drainTimeout;
+        set => _drainTimeout = PositiveOrInfinite(value, nameof(DrainTimeout));
     }
 
     /// <summary>

@@ -50,9 +50,10 @@ internal sealed class ChildWorker : IDisposable
     public bool Stopping { get; private set; }
 
     /// <summary>
-    /// Starts a worker process and waits until it says it is ready. Its channel is two socket pairs whose other ends
-    /// only the worker holds (inherited at <see cref="WorkerEnvironment.DataDescriptor"/> and
-    /// <see cref="WorkerEnvironment.ControlDescriptor"/>): there is no address to connect to and no token to steal.
+    /// Starts a worker process and waits until it says it is ready and has run the pool's initializer, if any
+    /// (<see cref="WorkerInitializer"/>). Its channel is two socket pairs whose other ends only the worker holds
+    /// (inherited at <see cref="WorkerEnvironment.DataDescriptor"/> and <see cref="WorkerEnvironment.ControlDescriptor"/>):
+    /// there is no address to connect to and no token to steal.
     /// </summary>
     public static async Task<ChildWorker> StartAsync(ChildWorkerSettings settings, CancellationToken cancellationToken, Action<int>? onLaunched = null)
     {
@@ -89,16 +90,29 @@ internal sealed class ChildWorker : IDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(settings.StartTimeout);
             bool ready;
+            bool initializing = false;
             try
             {
                 ready = await ReceiveReadyAsync(control, process.Id, timeout.Token).ConfigureAwait(false);
+                if (ready && settings.Initializer is { } initializer)
+                {
+                    // Part of the start: the pool gets the worker once its initializer has run.
+                    initializing = true;
+                    ready = await WorkerInitializer.RunAsync(data, initializer, process.Id, settings.MaxMessageBytes, timeout.Token).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 process.Kill();
+                string late = initializing ? "finish its Initializer" : "report ready";
                 throw new WorkerStartException(
-                    $"Worker process {process.Id} did not report ready within {settings.StartTimeout.TotalSeconds:0.#} s (WorkerStartTimeout). Started as: {WorkerLauncher.Describe()}",
+                    $"Worker process {process.Id} did not {late} within {settings.StartTimeout.TotalSeconds:0.#} s (WorkerStartTimeout). Started as: {WorkerLauncher.Describe()}",
                     null, stderr.ToString());
+            }
+            catch (Calls.RemoteException e)
+            {
+                process.Kill();
+                throw WorkerInitializer.Failed(process.Id, e, stderr.ToString());
             }
 
             if (ready)
@@ -116,8 +130,9 @@ internal sealed class ChildWorker : IDisposable
             int exitCode = process.EndGroupAndReap();
             stderr.WaitForEnd(LastWordsGrace);
             string tail = stderr.ToString();
+            string when = initializing ? "while running its Initializer" : "before it was ready";
             throw new WorkerStartException(
-                $"Worker process {process.Id} exited with code {exitCode} before it was ready.{WorkerStartException.MemoryLimitAdvice(settings.MemoryLimit, tail)} Started as: {WorkerLauncher.Describe()}",
+                $"Worker process {process.Id} exited with code {exitCode} {when}.{WorkerStartException.MemoryLimitAdvice(settings.MemoryLimit, tail)} Started as: {WorkerLauncher.Describe()}",
                 exitCode, tail);
         }
         finally

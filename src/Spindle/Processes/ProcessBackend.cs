@@ -5,12 +5,14 @@ namespace Spindle.Processes;
 /// <summary>Runs calls in worker processes on this machine (<see cref="Pools.Isolation.Process"/>): each its own memory, a crash stays inside.</summary>
 internal sealed class ProcessBackend(BackendContext context) : IWorkerBackend
 {
+    // Encoding the initializer here checks it when the pool is created, naming the option if it cannot cross.
     private readonly ChildWorkerSettings _settings = new(
         context.Options.WorkerStartTimeout,
         context.Options.MaxMessageBytes,
         context.Options.Serializer?.GetType().AssemblyQualifiedName,
         OneShot: false,
-        context.Options.MemoryLimit);
+        context.Options.MemoryLimit,
+        WorkerInitializer.Encode(context.Options.Initializer, context.Codec, context.Options.MaxMessageBytes));
 
     public bool SharesMemory => false;
 

@@ -1,6 +1,9 @@
 namespace Spindle.Processes;
 
-/// <summary>A worker process could not be started, or died before it was ready.</summary>
+/// <summary>
+/// A worker could not be started: a worker process failed to start or died before it was ready, or a worker's
+/// <see cref="Pools.WorkerPoolOptions.Initializer"/> threw (then <see cref="Exception.InnerException"/> is what it threw).
+/// </summary>
 public sealed class WorkerStartException : SpindleException
 {
     /// <summary>Creates the exception.</summary>

@@ -112,7 +112,7 @@ internal sealed class ThreadWorker : PoolWorker, IThreadPoolWorkItem
         if (Interlocked.Exchange(ref _next, null) is { } notStarted)
         {
             // Handed over, not started: it never will be.
-            notStarted.TryFail(new OperationCanceledException("The pool was terminated before the call started."));
+            notStarted.TryCancelByPool();
             _pool.Finish(notStarted);
         }
 
@@ -164,7 +164,8 @@ internal sealed class ThreadWorker : PoolWorker, IThreadPoolWorkItem
 
         if (killed)
         {
-            call.TryFail(new OperationCanceledException("The pool was terminated before the call started."));
+            // The pool was terminated before the call started.
+            call.TryCancelByPool();
         }
 
         CallsDone++;

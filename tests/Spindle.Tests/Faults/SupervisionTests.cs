@@ -121,6 +121,9 @@ public class SupervisionTests
         var fault = await Assert.ThrowsAsync<PoolFaultedException>(() => pool.Completion.Within("completion"));
         var refused = CallSite.Throws<PoolFaultedException>(() => pool.RunAsync(() => 1));
         Assert.Equal(3, fault.Restarts);
+        Assert.Equal(2, fault.MaxRestarts);
+        Assert.Equal(TimeSpan.FromMinutes(5), fault.Window);
+        Assert.Equal(0, fault.AbandonedThreads);
         Assert.Equal("SIGSEGV", fault.LastExit?.SignalName);
         Assert.Contains("MaxRestarts", refused.Message, StringComparison.Ordinal);
         Assert.Contains("RestartWindow", refused.Message, StringComparison.Ordinal);

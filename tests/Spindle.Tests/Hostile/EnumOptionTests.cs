@@ -40,6 +40,20 @@ public class EnumOptionTests
     [Theory]
     [MemberData(nameof(Undefined))]
     [InlineData(2)]
+    public void WorkerPoolOptions_QueueFullMode_UndefinedValue_ThrowsNamingTheOption(int value)
+    {
+        var options = new WorkerPoolOptions();
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => options.QueueFullMode = (QueueFullMode)value);
+
+        Assert.Equal(nameof(WorkerPoolOptions.QueueFullMode), error.ParamName);
+        Assert.Contains("QueueFullMode must be one of Wait, Fail", error.Message, StringComparison.Ordinal);
+        Assert.Equal(QueueFullMode.Wait, options.QueueFullMode);
+    }
+
+    [Theory]
+    [MemberData(nameof(Undefined))]
+    [InlineData(2)]
     public void CallTimeoutException_UndefinedIsolation_ThrowsNamingTheParameter(int value)
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new CallTimeoutException(TimeSpan.FromSeconds(1), (Isolation)value));
@@ -100,6 +114,7 @@ public class EnumOptionTests
             "Spindle.Pools.WorkerInfo..ctor(Isolation)",
             "Spindle.Pools.WorkerInfo.Isolation",
             "Spindle.Pools.WorkerPoolOptions.Isolation",
+            "Spindle.Pools.WorkerPoolOptions.QueueFullMode",
             "Spindle.Sync.SharedEvent.Create(mode)",
         ];
 
