@@ -120,7 +120,7 @@ internal sealed partial class CallDispatcher
                 case WorkerExitReason.Terminated:
                 case WorkerExitReason.Abandoned:
                     // A timeout or a cancellation has given its verdict before abandoning the thread: only a terminate's stands.
-                    call.TryFail(new OperationCanceledException("The pool was terminated while the call was running."));
+                    call.TryCancelByPool();
                     break;
                 default:
                     call.TryFail(exit is null ? new SpindleException("The worker ended while running the call.") : new Workers.WorkerCrashedException(exit));
@@ -132,7 +132,7 @@ internal sealed partial class CallDispatcher
 
         foreach (PendingCall waiting in unstarted)
         {
-            waiting.TryFail(new OperationCanceledException("The pool was terminated before the call started."));
+            waiting.TryCancelByPool();
             Finish(waiting);
         }
 
@@ -194,7 +194,7 @@ internal sealed partial class CallDispatcher
 
         if (terminated)
         {
-            call.TryFail(new OperationCanceledException("The pool was terminated before the call started."));
+            call.TryCancelByPool();
             Finish(call);
         }
         else if (slot is not null)

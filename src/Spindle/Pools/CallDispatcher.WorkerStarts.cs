@@ -111,7 +111,15 @@ internal sealed partial class CallDispatcher
         foreach (PendingCall call in stranded)
         {
             ReleaseSpace(call);
-            call.TryFail(error);
+            if (error is OperationCanceledException)
+            {
+                // The start was cancelled because the pool is stopping: a cancellation, not a fault.
+                call.TryCancelByPool();
+            }
+            else
+            {
+                call.TryFail(error);
+            }
             Finish(call);
         }
     }

@@ -132,10 +132,7 @@ internal abstract class PendingCall
     /// <summary>Process isolation: keep the outcome a result frame carries (see <see cref="Publish"/>).</summary>
     public abstract void ReadFromWire(ReadOnlySpan<byte> payload, ValueCodec codec, int workerProcessId);
 
-    /// <summary>
-    /// Ends the call faulted with <paramref name="exception"/>. A cancellation is never a fault: given an
-    /// <see cref="OperationCanceledException"/>, the call ends cancelled by the pool instead (<see cref="TryCancelByPool"/>).
-    /// </summary>
+    /// <summary>Ends the call faulted with <paramref name="exception"/> (a cancellation is never a fault: see <see cref="TryCancelByPool"/>).</summary>
     public abstract bool TryFail(Exception exception);
 
     /// <summary>Ends the call cancelled by its caller: the task's exception carries the caller's token.</summary>
@@ -295,8 +292,7 @@ internal sealed class PendingCall<TResult> : PendingCall
         }
     }
 
-    public override bool TryFail(Exception exception) =>
-        exception is OperationCanceledException ? TryCancelByPool() : _completion.TrySetException(exception);
+    public override bool TryFail(Exception exception) => _completion.TrySetException(exception);
 
     public override bool TryCancel() => _completion.TrySetCanceled(CancellationToken);
 
