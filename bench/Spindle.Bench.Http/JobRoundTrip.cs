@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Render;
 

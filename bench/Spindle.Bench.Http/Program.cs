@@ -1,5 +1,6 @@
 using System.Globalization;
 using Spindle.Bench.Http;
+using Spindle;
 using Spindle.Processes;
 
 // The bench starts itself again as the baseline server; the render farm's workers start it as a worker host.

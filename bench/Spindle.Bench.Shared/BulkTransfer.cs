@@ -4,7 +4,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using Spindle.Shared;
 using Spindle.Sync;
-using Spindle.Workers;
+using Spindle;
 
 namespace Spindle.Bench.Shared;
 

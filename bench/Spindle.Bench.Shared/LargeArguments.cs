@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Spindle;
 using Spindle.Pools;
 
 namespace Spindle.Bench.Shared;

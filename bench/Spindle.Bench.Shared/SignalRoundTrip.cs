@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Spindle.Sync;
-using Spindle.Workers;
+using Spindle;
 
 namespace Spindle.Bench.Shared;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Render;
 using Spindle.Render.Png;

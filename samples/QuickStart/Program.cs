@@ -1,6 +1,6 @@
-using Spindle.Pools;
+using Spindle;
 
-Spindle.Processes.WorkerHost.RunIfWorker(); // Only self-contained and single-file apps need this line.
+Spindle.WorkerHost.RunIfWorker(); // Only self-contained and single-file apps need this line.
 
 await using var pool = new WorkerPool(new WorkerPoolOptions { Isolation = Isolation.Process, Workers = 2 });
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Spindle;
 using Spindle.Pools;
 
 namespace Spindle.Cli;

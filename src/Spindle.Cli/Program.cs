@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spindle.Cli;
+using Spindle;
 using Spindle.Processes;
 
 // A packed tool may be started through a shim; workers then restart this program, so the hook comes first.

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Spectre.Console;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Render;
-using Spindle.Workers;
 
 namespace Spindle.Cli;
 

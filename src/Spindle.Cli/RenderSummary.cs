@@ -1,4 +1,5 @@
 using Spectre.Console;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Render;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Render.Frames;
 using Spindle.Render.Png;
@@ -40,7 +41,7 @@ public sealed class RenderFarm : IAsyncDisposable
 
     /// <summary>Renders the animation <paramref name="settings"/> describes, reporting after each frame.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range (the exception names it).</exception>
-    /// <exception cref="Workers.WorkerCrashedException">A frame's worker crashed more often than <see cref="RenderSettings.RetriesOnCrash"/> allows.</exception>
+    /// <exception cref="WorkerCrashedException">A frame's worker crashed more often than <see cref="RenderSettings.RetriesOnCrash"/> allows.</exception>
     /// <exception cref="RenderRunDiedException">A thread-isolated run with a planned crash died, as it must.</exception>
     public async Task<RenderResult> RenderAsync(RenderSettings settings, IProgress<RenderProgress>? progress = null, CancellationToken cancellationToken = default)
     {

@@ -1,3 +1,4 @@
+using Spindle;
 using Spindle.Processes;
 
 namespace Spindle.Render;

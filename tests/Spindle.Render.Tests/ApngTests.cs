@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Render.Png;
 using Spindle.Render.Tests.Support;

@@ -1,3 +1,4 @@
+using Spindle;
 using Spindle.Pools;
 using Spindle.Render.Tests.Support;
 using Spindle.Tests.Support;
@@ -84,7 +85,7 @@ public class RenderFarmTests
     {
         await using var farm = new RenderFarm(TinyRender.Pool(Isolation.Process));
 
-        var crashed = await Assert.ThrowsAsync<Spindle.Workers.WorkerCrashedException>(
+        var crashed = await Assert.ThrowsAsync<Spindle.WorkerCrashedException>(
             () => farm.RenderAsync(TinyRender.Settings(crashFrame: 0) with { RetriesOnCrash = 0 }).Within("a render whose crash is not retried"));
 
         Assert.Equal("SIGSEGV", crashed.Signal);

@@ -1,3 +1,4 @@
+using Spindle;
 using Spindle.Pools;
 
 // A parent process for tests that must kill a parent: it starts a warm pool, prints its workers' pids, and waits.

@@ -1,4 +1,4 @@
-using Spindle.Workers;
+using Spindle;
 
 namespace Spindle.Bench.Ipc.Echo;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Spindle.Bench.Harness;
+using Spindle;
 using Spindle.Pools;
 
 namespace Spindle.Bench.Measurements;

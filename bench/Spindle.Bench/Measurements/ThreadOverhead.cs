@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Spindle.Bench.Harness;
+using Spindle;
 using Spindle.Pools;
 
 namespace Spindle.Bench.Measurements;

@@ -2,6 +2,7 @@ using Spindle.Lab.Experiments;
 using Spindle.Lab.Experiments.Channels;
 using Spindle.Lab.Experiments.Switching;
 using Spindle.Lab.Model;
+using Spindle;
 using Spindle.Pools;
 
 namespace Spindle.Lab.Compare;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Spindle.Lab.Model;
 using Spindle.Lab.Running;
+using Spindle;
 using Spindle.Pools;
 
 namespace Spindle.Lab.Experiments;

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using Spindle.Lab.Model;
 using Spindle.Lab.Os;
 using Spindle.Lab.Running;
+using Spindle;
 using Spindle.Pools;
-using Spindle.Workers;
 
 namespace Spindle.Lab.Experiments;
 

@@ -3,6 +3,7 @@ using Spindle.Lab.Experiments.Switching;
 using Spindle.Lab.Model;
 using Spindle.Lab.Os;
 using Spindle.Lab.Verdicts;
+using Spindle;
 using Spindle.Processes;
 using Spindle.Interop;
 

@@ -4,6 +4,7 @@ using Spindle.Lab.Experiments.Channels;
 using Spindle.Lab.Experiments.Switching;
 using Spindle.Lab.Model;
 using Spindle.Lab.Running;
+using Spindle;
 using Spindle.Pools;
 
 namespace Spindle.Lab.Verdicts;

@@ -1,5 +1,6 @@
 using Spindle.Lab.Experiments.Channels;
 using Spindle.Lab.Model;
+using Spindle;
 using Spindle.Pools;
 using static Spindle.Lab.Verdicts.Evidence;
 
@@ -102,7 +103,7 @@ internal static class Rules
             _ => "Process IPC was as fast as the thread hand-off here.",
         };
         string dotNetProcess = e.OptionalLatency("Spindle Pipe, two processes", s) is { } spindlePipe ? $"; .NET: {Time(spindlePipe)} Spindle Pipe" : string.Empty;
-        string dotNetThread = e.OptionalLatency(new SpindlePoolRow(Spindle.Pools.Isolation.Thread).Series, s) is { } poolCall ? $"; .NET: {Time(poolCall)} pool call" : string.Empty;
+        string dotNetThread = e.OptionalLatency(new SpindlePoolRow(Spindle.Isolation.Thread).Series, s) is { } poolCall ? $"; .NET: {Time(poolCall)} pool call" : string.Empty;
         return new(outcome, evidence, $"At the OS level: {why}",
             $"OS: {Time(shm)} shm, {Time(pipe)} pipe, {Time(socket)} socket{dotNetProcess} ({CommSize(s)})", $"OS: {Time(thread)} shared memory{dotNetThread} ({CommSize(s)})");
     }
@@ -158,8 +159,8 @@ internal static class Rules
     public static Judgement ShareData(Evidence e)
     {
         int big = e.LargeSize;
-        double thread = e.PoolLatency(Spindle.Pools.Isolation.Thread, big);
-        double process = e.PoolLatency(Spindle.Pools.Isolation.Process, big);
+        double thread = e.PoolLatency(Spindle.Isolation.Thread, big);
+        double process = e.PoolLatency(Spindle.Isolation.Process, big);
         double pipeRatio = e.Latency("pipe", Subject.Process, e.SmallSize) / e.Latency("shm", Subject.Thread, e.SmallSize);
         string evidence = $"passing {CommSize(big)} through a Spindle pool: thread worker {Time(thread)}, process worker {Time(process)} ({Ratio(process / thread)}); " +
             $"{CommSize(e.SmallSize)}: pipe between processes {Ratio(pipeRatio)} the thread hand-off";

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Processes;
-using Spindle.Workers;
 
 namespace Spindle.Render.Frames;
 

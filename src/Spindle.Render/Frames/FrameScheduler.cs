@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Spindle;
 using Spindle.Pools;
 
 namespace Spindle.Render.Frames;

@@ -1,3 +1,4 @@
+using Spindle;
 using Spindle.Pools;
 using Spindle.Render;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Serve.Jobs;
 

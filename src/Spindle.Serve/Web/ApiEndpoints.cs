@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Serve.Jobs;
 using Spindle.Serve.Status;

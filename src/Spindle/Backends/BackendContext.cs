@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Spindle.Calls.Serialization;
+using Spindle;
 using Spindle.Pools;
 
 namespace Spindle.Backends;

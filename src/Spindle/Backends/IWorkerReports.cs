@@ -1,3 +1,4 @@
+using Spindle;
 using Spindle.Pools;
 
 namespace Spindle.Backends;
@@ -30,7 +31,7 @@ internal interface IWorkerReports
     /// The worker has ended (crashed, killed for a call, retired, terminated or abandoned) with <paramref name="call"/>
     /// running and <paramref name="neverStarted"/> sent ahead behind it; <paramref name="verdict"/> ends a call it was killed for.
     /// </summary>
-    void OnSlotExited(PoolWorker worker, Processes.WorkerExit? exit, WorkerExitReason reason, PendingCall? call, Action<PendingCall>? verdict, PendingCall[]? neverStarted = null);
+    void OnWorkerExited(PoolWorker worker, WorkerExit? exit, WorkerExitReason reason, PendingCall? call, Action<PendingCall>? verdict, PendingCall[]? neverStarted = null);
 
     /// <summary>An abandoned worker's call has returned at last: it no longer counts against the pool.</summary>
     void OnAbandonedWorkerReturned(PoolWorker worker);

@@ -1,3 +1,4 @@
+using Spindle;
 using Spindle.Pools;
 
 namespace Spindle.Backends;
@@ -49,7 +50,7 @@ internal abstract class PoolWorker
     public virtual long HeldWorkTicks => InFlight == 0 ? 0 : Calls.CallProfile.Unknown;
 
     /// <summary>Whether the dispatcher lists it as busy but able to take another call.</summary>
-    public bool InSpare { get; set; }
+    public bool InPipelining { get; set; }
 
     /// <summary>When the worker started.</summary>
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;

@@ -1,4 +1,7 @@
-namespace Spindle.Calls;
+using Spindle;
+using Spindle.Calls;
+
+namespace Spindle;
 
 /// <summary>
 /// A value given to a call cannot cross a process boundary: an argument, a captured variable or <c>this</c>.

@@ -1,4 +1,7 @@
-namespace Spindle.Calls;
+using Spindle;
+using Spindle.Calls;
+
+namespace Spindle;
 
 /// <summary>User code threw inside a worker process. Carries what the worker saw: the type, message and stack trace.</summary>
 public sealed class RemoteException : SpindleException

@@ -20,7 +20,7 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
 {
     private readonly Segment _segment;
     private readonly QueueHeader* _header;
-    private readonly byte* _slots;
+    private readonly byte* _workers;
     private readonly long _stride;
     private readonly int _capacity;
     private readonly int _maxMessageBytes;
@@ -33,7 +33,7 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
     {
         _segment = segment;
         _header = (QueueHeader*)segment.Data;
-        _slots = segment.Data + QueueHeader.Size;
+        _workers = segment.Data + QueueHeader.Size;
         _capacity = _header->Capacity;
         _maxMessageBytes = _header->SlotBytes;
         _stride = QueueHeader.SlotStride(_maxMessageBytes);
@@ -211,7 +211,7 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
                     return false;
                 }
 
-                byte* slot = _slots + (tail % _capacity * _stride);
+                byte* slot = _workers + (tail % _capacity * _stride);
                 *(int*)slot = message.Length;
                 if (message.Length > 0)
                 {
@@ -254,7 +254,7 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
                 return false;
             }
 
-            byte* slot = _slots + (head % _capacity * _stride);
+            byte* slot = _workers + (head % _capacity * _stride);
             int length = *(int*)slot;
             try
             {

@@ -106,9 +106,9 @@ internal sealed partial class CallDispatcher
                 Terminated = true;
                 abandoned.AddRange(_queue);
                 _queue.Clear();
-                foreach (PoolWorker slot in _slots)
+                foreach (PoolWorker worker in _workers)
                 {
-                    if (slot.Running is { } running)
+                    if (worker.Running is { } running)
                     {
                         abandoned.Add(running);
                     }
@@ -144,42 +144,42 @@ internal sealed partial class CallDispatcher
         // Workers still starting join the list below (a terminate cancels their start).
         await Task.WhenAll(starting).WaitAsync(CloseGrace).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
-        PoolWorker[] slots;
+        PoolWorker[] workers;
         lock (_gate)
         {
             _workersClosed = true;
-            slots = [.. _slots];
-            foreach (PoolWorker slot in slots)
+            workers = [.. _workers];
+            foreach (PoolWorker worker in workers)
             {
-                RemoveLocked(slot);
+                RemoveLocked(worker);
             }
 
             _idle.Clear();
-            _spare.Clear();
+            _pipelining.Clear();
         }
 
         bool kill = Terminated;
-        foreach (PoolWorker slot in slots)
+        foreach (PoolWorker worker in workers)
         {
             if (kill)
             {
-                slot.Kill();
+                worker.Kill();
             }
             else
             {
-                slot.Retire();
+                worker.Retire();
             }
         }
 
         // A worker that ignores a graceful close is killed, and so is every worker when a terminate comes meanwhile.
-        Task all = Task.WhenAll(slots.Select(s => s.Exited));
+        Task all = Task.WhenAll(workers.Select(s => s.Exited));
         Task closedOrTerminated = Task.WhenAny(all, _terminated.Task);
         await closedOrTerminated.WaitAsync(CloseGrace).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (!all.IsCompleted)
         {
-            foreach (PoolWorker slot in slots)
+            foreach (PoolWorker worker in workers)
             {
-                slot.Kill();
+                worker.Kill();
             }
 
             await all.WaitAsync(CloseGrace).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);

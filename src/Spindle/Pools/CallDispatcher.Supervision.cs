@@ -1,4 +1,5 @@
 using Spindle.Backends;
+using Spindle;
 using Spindle.Processes;
 
 namespace Spindle.Pools;
@@ -6,7 +7,7 @@ namespace Spindle.Pools;
 /// <summary>
 /// Supervision, in one place: when a worker ends, whatever ran it, this decides the fate of the call it was running
 /// (retried elsewhere, failed as crashed, ended by the verdict it was killed for, cancelled by a terminate) and of the
-/// calls sent ahead behind it (back to the front of the queue), replaces the worker while the pool needs it, and
+/// calls pipelined behind it (back to the front of the queue), replaces the worker while the pool needs it, and
 /// faults the pool when workers are lost too often (<see cref="RestartIntensity"/>). Backends only report; they decide
 /// nothing.
 /// </summary>
@@ -36,7 +37,7 @@ internal sealed partial class CallDispatcher
     /// A worker ended. Decides the fate of the call it was running (retry, crash, timeout, cancellation), replaces the
     /// worker when the pool still needs it, and faults the pool when workers die too often.
     /// </summary>
-    public void OnSlotExited(PoolWorker slot, WorkerExit? exit, WorkerExitReason reason, PendingCall? call, Action<PendingCall>? verdict, PendingCall[]? neverStarted = null)
+    public void OnWorkerExited(PoolWorker worker, WorkerExit? exit, WorkerExitReason reason, PendingCall? call, Action<PendingCall>? verdict, PendingCall[]? neverStarted = null)
     {
         bool retry = false;
         PoolWorker? retryOn = null;
@@ -44,7 +45,7 @@ internal sealed partial class CallDispatcher
         var unstarted = new List<PendingCall>();
         lock (_gate)
         {
-            RemoveLocked(slot);
+            RemoveLocked(worker);
 
             // Calls pipelined behind the one that was running never started: they go back to the front of the queue,
             // in order, as if never sent (a terminated pool fails them instead).
@@ -68,7 +69,7 @@ internal sealed partial class CallDispatcher
             }
             else if (reason == WorkerExitReason.Abandoned)
             {
-                fault = NotFaulted(_restarts.RecordAbandoned(Environment.TickCount64, slot, Terminated));
+                fault = NotFaulted(_restarts.RecordAbandoned(Environment.TickCount64, worker, Terminated));
             }
 
             if (call is not null && reason == WorkerExitReason.Crashed && fault is null && _fault is null && !Terminated && call.CrashedAttempts < call.RetriesOnCrash)
@@ -85,23 +86,23 @@ internal sealed partial class CallDispatcher
 
             bool needed = !_closing || _queue.Count > 0;
             if (reason is WorkerExitReason.Crashed or WorkerExitReason.KilledForCall or WorkerExitReason.Abandoned && _fault is null && fault is null && !Terminated && needed
-                && _slots.Count + _starting < _options.Workers)
+                && _workers.Count + _starting < _options.Workers)
             {
                 _starting++;
-                StartSlotLocked(replacing: true);
+                AddWorkerLocked(replacing: true);
             }
         }
 
         if (reason == WorkerExitReason.Crashed)
         {
-            LogWorkerDied(slot.Id, call is null ? "idle" : "running a call", exit?.Cause ?? "unknown");
+            LogWorkerDied(worker.Id, call is null ? "idle" : "running a call", exit?.Cause ?? "unknown");
         }
         else if (reason == WorkerExitReason.Abandoned && !Terminated)
         {
-            LogWorkerAbandoned(call!.Id, slot.Description, _options.CancellationGracePeriod);
+            LogWorkerAbandoned(call!.Id, worker.Description, _options.CancellationGracePeriod);
         }
 
-        _telemetry.Exited(slot.Id, reason, exit);
+        _telemetry.Exited(worker.Id, reason, exit);
         if (retry)
         {
             _telemetry.Retried(call!.Id, call.CrashedAttempts + 1, exit);
@@ -123,7 +124,7 @@ internal sealed partial class CallDispatcher
                     call.TryCancelByPool();
                     break;
                 default:
-                    call.TryFail(exit is null ? new SpindleException("The worker ended while running the call.") : new Workers.WorkerCrashedException(exit));
+                    call.TryFail(exit is null ? new SpindleException("The worker ended while running the call.") : new WorkerCrashedException(exit));
                     break;
             }
 
@@ -143,17 +144,17 @@ internal sealed partial class CallDispatcher
     }
 
     /// <summary>An abandoned worker's call returned at last (perhaps before its abandonment was recorded): it no longer counts.</summary>
-    public void OnAbandonedWorkerReturned(PoolWorker slot)
+    public void OnAbandonedWorkerReturned(PoolWorker worker)
     {
         bool wasListed;
         lock (_gate)
         {
-            wasListed = _restarts.ReturnedAfterAbandoned(slot);
+            wasListed = _restarts.ReturnedAfterAbandoned(worker);
         }
 
         if (wasListed)
         {
-            LogAbandonedWorkerReturned(slot.Description, slot.AbandonedCallId, DateTimeOffset.UtcNow - slot.AbandonedAt!.Value);
+            LogAbandonedWorkerReturned(worker.Description, worker.AbandonedCallId, DateTimeOffset.UtcNow - worker.AbandonedAt!.Value);
         }
     }
 
@@ -167,7 +168,7 @@ internal sealed partial class CallDispatcher
     /// </summary>
     public void Redispatch(PendingCall call)
     {
-        PoolWorker? slot = null;
+        PoolWorker? worker = null;
         bool terminated;
         lock (_gate)
         {
@@ -175,18 +176,18 @@ internal sealed partial class CallDispatcher
             terminated = Terminated;
             if (!terminated)
             {
-                slot = PopIdleLocked();
-                if (slot is not null)
+                worker = PopIdleLocked();
+                if (worker is not null)
                 {
-                    call.RunningOn = slot;
+                    call.RunningOn = worker;
                 }
                 else
                 {
                     _queue.AddFirst(call);
-                    if (_fault is null && _slots.Count + _starting < _options.Workers)
+                    if (_fault is null && _workers.Count + _starting < _options.Workers)
                     {
                         _starting++;
-                        StartSlotLocked(replacing: true);
+                        AddWorkerLocked(replacing: true);
                     }
                 }
             }
@@ -197,9 +198,9 @@ internal sealed partial class CallDispatcher
             call.TryCancelByPool();
             Finish(call);
         }
-        else if (slot is not null)
+        else if (worker is not null)
         {
-            DispatchTo(slot, call);
+            DispatchTo(worker, call);
         }
     }
 
@@ -222,10 +223,10 @@ internal sealed partial class CallDispatcher
             }
 
             _queue.Clear();
-            while (PopIdleLocked() is { } slot)
+            while (PopIdleLocked() is { } worker)
             {
-                RemoveLocked(slot);
-                idle.Add(slot);
+                RemoveLocked(worker);
+                idle.Add(worker);
             }
         }
 
@@ -237,9 +238,9 @@ internal sealed partial class CallDispatcher
             Finish(call);
         }
 
-        foreach (PoolWorker slot in idle)
+        foreach (PoolWorker worker in idle)
         {
-            slot.Retire();
+            worker.Retire();
         }
 
         _completion.TrySetException(fault);

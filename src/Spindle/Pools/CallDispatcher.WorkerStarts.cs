@@ -11,10 +11,10 @@ internal sealed partial class CallDispatcher
         var started = new List<Task>();
         lock (_gate)
         {
-            while (!_closing && _slots.Count + _starting < _options.Workers)
+            while (!_closing && _workers.Count + _starting < _options.Workers)
             {
                 _starting++;
-                started.Add(StartSlotLocked(replacing: false));
+                started.Add(AddWorkerLocked(replacing: false));
             }
 
             started.AddRange(_startingTasks);
@@ -23,10 +23,10 @@ internal sealed partial class CallDispatcher
         return Task.WhenAll(started);
     }
 
-    private Task StartSlotLocked(bool replacing)
+    private Task AddWorkerLocked(bool replacing)
     {
-        int index = ++_slotIndex;
-        Task task = StartSlotAsync(index, replacing);
+        int index = ++_workerIndex;
+        Task task = AddWorkerAsync(index, replacing);
         _startingTasks.Add(task);
         _ = task.ContinueWith(
             static (t, s) =>
@@ -44,17 +44,17 @@ internal sealed partial class CallDispatcher
         return task;
     }
 
-    private async Task StartSlotAsync(int index, bool replacing)
+    private async Task AddWorkerAsync(int index, bool replacing)
     {
         await Task.Yield();
-        PoolWorker slot;
+        PoolWorker worker;
         try
         {
-            slot = await _backend.StartWorkerAsync(index, _stopNow.Token).ConfigureAwait(false);
+            worker = await _backend.StartWorkerAsync(index, _stopNow.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            OnSlotStartFailed(e);
+            OnWorkerStartFailed(e);
             return;
         }
 
@@ -65,7 +65,7 @@ internal sealed partial class CallDispatcher
             keep = !_workersClosed && (!_closing || _queue.Count > 0);
             if (keep)
             {
-                _slots.Add(slot);
+                _workers.Add(worker);
             }
         }
 
@@ -73,22 +73,22 @@ internal sealed partial class CallDispatcher
         {
             if (Terminated)
             {
-                slot.Kill();
+                worker.Kill();
             }
             else
             {
-                slot.Retire();
+                worker.Retire();
             }
 
             return;
         }
 
-        LogWorkerStarted(slot.Id, replacing);
-        _telemetry.Started(slot.Id, replacing);
-        TakeNextOrPark(slot);
+        LogWorkerStarted(worker.Id, replacing);
+        _telemetry.Started(worker.Id, replacing);
+        TakeNextOrPark(worker);
     }
 
-    private void OnSlotStartFailed(Exception error)
+    private void OnWorkerStartFailed(Exception error)
     {
         var stranded = new List<PendingCall>();
         lock (_gate)
@@ -96,7 +96,7 @@ internal sealed partial class CallDispatcher
             _starting--;
 
             // With no worker left to run them, queued calls would wait forever: fail them with the reason.
-            if (_slots.Count == 0 && _starting == 0)
+            if (_workers.Count == 0 && _starting == 0)
             {
                 foreach (PendingCall call in _queue)
                 {
@@ -140,29 +140,29 @@ internal sealed partial class CallDispatcher
             _idle.Clear();
             for (int i = parked.Length - 1; i >= 0; i--)
             {
-                PoolWorker slot = parked[i];
-                if (slot.Removed)
+                PoolWorker worker = parked[i];
+                if (worker.Removed)
                 {
                     continue;
                 }
 
-                if (now - slot.IdleSince >= limit)
+                if (now - worker.IdleSince >= limit)
                 {
-                    RemoveLocked(slot);
-                    retired.Add(slot);
+                    RemoveLocked(worker);
+                    retired.Add(worker);
                 }
                 else
                 {
-                    _idle.Push(slot);
+                    _idle.Push(worker);
                 }
             }
         }
 
-        foreach (PoolWorker slot in retired)
+        foreach (PoolWorker worker in retired)
         {
-            LogWorkerIdleRetired(slot.Id);
-            slot.Retire();
-            _telemetry.Exited(slot.Id, WorkerExitReason.Retired, exit: null);
+            LogWorkerIdleRetired(worker.Id);
+            worker.Retire();
+            _telemetry.Exited(worker.Id, WorkerExitReason.Retired, exit: null);
         }
     }
 }

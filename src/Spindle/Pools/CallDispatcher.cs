@@ -1,5 +1,6 @@
 using Spindle.Backends;
 using Microsoft.Extensions.Logging;
+using Spindle;
 using Spindle.Calls;
 using Spindle.Processes;
 
@@ -25,15 +26,15 @@ internal sealed partial class CallDispatcher : IWorkerReports
     private readonly Lock _gate = new();
     private readonly CallQueue _queue = new();
     private readonly Stack<PoolWorker> _idle = new();
-    private readonly List<PoolWorker> _spare = [];
-    private readonly List<PoolWorker> _slots = [];
+    private readonly List<PoolWorker> _pipelining = [];
+    private readonly List<PoolWorker> _workers = [];
     private readonly HashSet<Task> _startingTasks = [];
     private readonly SemaphoreSlim _space;
     private readonly CancellationTokenSource _stopNow = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Timer? _idleTimer;
     private int _starting;
-    private int _slotIndex;
+    private int _workerIndex;
     private int _inFlight;
     private volatile bool _closing;
 
@@ -123,11 +124,11 @@ internal sealed partial class CallDispatcher : IWorkerReports
     }
 
     /// <summary>The workers in service, then the abandoned threads still blocked.</summary>
-    public IReadOnlyList<PoolWorker> Slots()
+    public IReadOnlyList<PoolWorker> CurrentWorkers()
     {
         lock (_gate)
         {
-            return [.. _slots, .. _restarts.Abandoned];
+            return [.. _workers, .. _restarts.Abandoned];
         }
     }
 
@@ -135,7 +136,7 @@ internal sealed partial class CallDispatcher : IWorkerReports
     /// A worker finished a call and is free: give it the next call, retire it, or park it idle. (The call's own
     /// bookkeeping, <see cref="Finish"/>, comes once its task is complete.)
     /// </summary>
-    public void OnCallFinished(PoolWorker slot) => TakeNextOrPark(slot);
+    public void OnCallFinished(PoolWorker worker) => TakeNextOrPark(worker);
 
     private async Task SubmitWhenRoomAsync(PendingCall call)
     {
@@ -170,20 +171,20 @@ internal sealed partial class CallDispatcher : IWorkerReports
     /// </summary>
     private bool Accept(PendingCall call, bool mayQueue)
     {
-        PoolWorker? slot = null;
+        PoolWorker? worker = null;
         bool terminated;
         lock (_gate)
         {
             terminated = Terminated;
-            slot = terminated ? null : PopIdleLocked() ?? TakeSpareLocked(call);
-            if (slot is not null)
+            worker = terminated ? null : PopIdleLocked() ?? TakePipeliningLocked(call);
+            if (worker is not null)
             {
-                call.RunningOn = slot;
-                if (slot.InFlight + 1 < slot.Capacity && !slot.InSpare)
+                call.RunningOn = worker;
+                if (worker.InFlight + 1 < worker.Capacity && !worker.InPipelining)
                 {
                     // Pipelined: it can take more while this call runs.
-                    slot.InSpare = true;
-                    _spare.Add(slot);
+                    worker.InPipelining = true;
+                    _pipelining.Add(worker);
                 }
             }
             else if (!terminated)
@@ -194,14 +195,14 @@ internal sealed partial class CallDispatcher : IWorkerReports
                 }
 
                 _queue.AddLast(call);
-                if (_slots.Count + _starting < _options.Workers && _starting < _queue.Count)
+                if (_workers.Count + _starting < _options.Workers && _starting < _queue.Count)
                 {
                     _starting++;
 
                     // The worker serves every caller for as long as it lives: it must not carry this one's context.
                     using (CallerContext.Suppress())
                     {
-                        StartSlotLocked(replacing: false);
+                        AddWorkerLocked(replacing: false);
                     }
                 }
             }
@@ -221,35 +222,35 @@ internal sealed partial class CallDispatcher : IWorkerReports
             call.CancellationRegistration = call.CancellationToken.UnsafeRegister(s => OnCancelRequested((PendingCall)s!), call);
         }
 
-        if (slot is not null)
+        if (worker is not null)
         {
             ReleaseSpace(call);
-            DispatchTo(slot, call);
+            DispatchTo(worker, call);
         }
 
         return true;
     }
 
     /// <summary>Hands a call to the worker it was matched with (the worker starts its timeout when it starts it).</summary>
-    private static void DispatchTo(PoolWorker slot, PendingCall call) => slot.Dispatch(call);
+    private static void DispatchTo(PoolWorker worker, PendingCall call) => worker.Dispatch(call);
 
     /// <summary>Starts <paramref name="call"/>'s timeout, if it has one: the worker has just started it.</summary>
-    public void ArmTimeout(PendingCall call, PoolWorker slot)
+    public void ArmTimeout(PendingCall call, PoolWorker worker)
     {
         if (call.Timeout is not null)
         {
-            ArmTimeoutNow(call, slot);
+            ArmTimeoutNow(call, worker);
         }
     }
 
     // Apart from ArmTimeout so the closure is only allocated for calls that have a timeout (this runs for every call).
-    private void ArmTimeoutNow(PendingCall call, PoolWorker slot) => call.ArmTimeout(() => OnCallTimedOut(call, slot));
+    private void ArmTimeoutNow(PendingCall call, PoolWorker worker) => call.ArmTimeout(() => OnCallTimedOut(call, worker));
 
-    private void OnCallTimedOut(PendingCall call, PoolWorker slot)
+    private void OnCallTimedOut(PendingCall call, PoolWorker worker)
     {
         TimeSpan timeout = call.Timeout ?? TimeSpan.Zero;
-        LogCallTimedOut(call.Id, slot.Id, timeout);
-        slot.StopCall(call, c => c.TryFail(new CallTimeoutException(timeout, _options.Isolation)));
+        LogCallTimedOut(call.Id, worker.Id, timeout);
+        worker.StopCall(call, c => c.TryFail(new CallTimeoutException(timeout, _options.Isolation)));
     }
 
     private void OnCancelRequested(PendingCall call)
@@ -285,42 +286,42 @@ internal sealed partial class CallDispatcher : IWorkerReports
         call.ArmGrace(_options.CancellationGracePeriod, () => running.StopCall(call, c => c.TryCancel()));
     }
 
-    private void TakeNextOrPark(PoolWorker slot)
+    private void TakeNextOrPark(PoolWorker worker)
     {
         PendingCall? first = null;
         List<PendingCall>? more = null;
         bool retire = false;
         lock (_gate)
         {
-            if (slot.Removed)
+            if (worker.Removed)
             {
                 return;
             }
 
-            int inFlight = slot.InFlight;
-            long held = slot.HeldWorkTicks;
+            int inFlight = worker.InFlight;
+            long held = worker.HeldWorkTicks;
             int? max = _options.MaxCallsPerWorker;
-            if (_fault is not null || (max is int limit && slot.CallsDone >= limit))
+            if (_fault is not null || (max is int limit && worker.CallsDone >= limit))
             {
                 // Faulted, or recycled after MaxCallsPerWorker: retire once its last call is done.
                 if (inFlight == 0)
                 {
                     retire = true;
-                    RemoveLocked(slot);
+                    RemoveLocked(worker);
                     if (_fault is null && _queue.Count > 0 && !Terminated)
                     {
                         _starting++;
-                        StartSlotLocked(replacing: true);
+                        AddWorkerLocked(replacing: true);
                     }
                 }
             }
             else
             {
-                while (_queue.First is { } call && (max is null || slot.CallsDone + inFlight < max) && MayTake(slot, call, inFlight, held))
+                while (_queue.First is { } call && (max is null || worker.CallsDone + inFlight < max) && MayTake(worker, call, inFlight, held))
                 {
                     held = CallProfile.Add(held, EstimateOf(call));
                     _queue.RemoveFirst();
-                    call.RunningOn = slot;
+                    call.RunningOn = worker;
                     if (first is null)
                     {
                         first = call;
@@ -335,13 +336,13 @@ internal sealed partial class CallDispatcher : IWorkerReports
 
                 if (inFlight == 0)
                 {
-                    slot.IdleSince = Environment.TickCount64;
-                    _idle.Push(slot);
+                    worker.IdleSince = Environment.TickCount64;
+                    _idle.Push(worker);
                 }
-                else if (inFlight < slot.Capacity && HasRoomAhead(held) && !slot.InSpare)
+                else if (inFlight < worker.Capacity && HasRoomAhead(held) && !worker.InPipelining)
                 {
-                    slot.InSpare = true;
-                    _spare.Add(slot);
+                    worker.InPipelining = true;
+                    _pipelining.Add(worker);
                 }
             }
         }
@@ -349,21 +350,21 @@ internal sealed partial class CallDispatcher : IWorkerReports
         if (first is not null)
         {
             ReleaseSpace(first);
-            DispatchTo(slot, first);
+            DispatchTo(worker, first);
             if (more is not null)
             {
                 foreach (PendingCall call in more)
                 {
                     ReleaseSpace(call);
-                    DispatchTo(slot, call);
+                    DispatchTo(worker, call);
                 }
             }
         }
         else if (retire)
         {
-            LogWorkerRecycled(slot.Id, slot.CallsDone);
-            slot.Retire();
-            _telemetry.Exited(slot.Id, WorkerExitReason.Retired, exit: null);
+            LogWorkerRecycled(worker.Id, worker.CallsDone);
+            worker.Retire();
+            _telemetry.Exited(worker.Id, WorkerExitReason.Retired, exit: null);
         }
     }
 
@@ -403,20 +404,20 @@ internal sealed partial class CallDispatcher : IWorkerReports
 
     private PoolWorker? PopIdleLocked()
     {
-        while (_idle.TryPop(out PoolWorker? slot))
+        while (_idle.TryPop(out PoolWorker? worker))
         {
-            if (!slot.Removed)
+            if (!worker.Removed)
             {
-                return slot;
+                return worker;
             }
         }
 
         return null;
     }
 
-    private void RemoveLocked(PoolWorker slot)
+    private void RemoveLocked(PoolWorker worker)
     {
-        slot.Removed = true;
-        _slots.Remove(slot);
+        worker.Removed = true;
+        _workers.Remove(worker);
     }
 }

@@ -1,4 +1,7 @@
-namespace Spindle.Pools;
+using Spindle;
+using Spindle.Pools;
+
+namespace Spindle;
 
 /// <summary>Per-call settings that override the pool's defaults.</summary>
 public sealed class CallOptions

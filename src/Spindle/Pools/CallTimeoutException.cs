@@ -1,4 +1,7 @@
-namespace Spindle.Pools;
+using Spindle;
+using Spindle.Pools;
+
+namespace Spindle;
 
 /// <summary>
 /// A call ran longer than its timeout. With process isolation its worker was killed and replaced; with thread isolation

@@ -1,4 +1,7 @@
-namespace Spindle.Pools;
+using Spindle;
+using Spindle.Pools;
+
+namespace Spindle;
 
 /// <summary>How <see cref="WorkerPool"/>'s <c>MapAsync</c> feeds items to workers.</summary>
 public sealed class MapOptions

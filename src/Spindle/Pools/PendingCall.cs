@@ -1,3 +1,4 @@
+using Spindle;
 using Spindle.Calls;
 using Spindle.Calls.Serialization;
 using Spindle.Wire;
@@ -6,7 +7,7 @@ using Spindle.Backends;
 namespace Spindle.Pools;
 
 /// <summary>
-/// One call from the moment it is accepted until its task completes: queued, then running on a slot. Holds what
+/// One call from the moment it is accepted until its task completes: queued, then running on a worker. Holds what
 /// either isolation needs — the encoded frame for a process, the typed delegate for a thread.
 /// </summary>
 internal abstract class PendingCall
@@ -31,7 +32,7 @@ internal abstract class PendingCall
     /// <summary>The call behind it in the queue, while queued.</summary>
     public PendingCall? QueueNext { get; set; }
 
-    /// <summary>The slot running it; null while queued.</summary>
+    /// <summary>The worker running it; null while queued.</summary>
     public PoolWorker? RunningOn { get; set; }
 
     public CancellationTokenRegistration CancellationRegistration { get; set; }
@@ -70,7 +71,14 @@ internal abstract class PendingCall
     public abstract Task Task { get; }
 
     /// <summary>How long it may run once started; null for no limit.</summary>
-    public TimeSpan? Timeout { get; set; }
+    public TimeSpan? Timeout
+    {
+        // Kept as ticks, 0 for none (a timeout is always positive): a TimeSpan? would take 16 bytes of every call.
+        get => _timeoutTicks == 0 ? null : TimeSpan.FromTicks(_timeoutTicks);
+        set => _timeoutTicks = value?.Ticks ?? 0;
+    }
+
+    private long _timeoutTicks;
 
     /// <summary>How many times it may run again after its worker crashed.</summary>
     public int RetriesOnCrash { get; set; }
@@ -176,7 +184,10 @@ internal sealed class PendingCall<TResult> : PendingCall
 
     /// <summary>Thread isolation: the caller's context, captured at submit; null when the caller suppressed its flow.</summary>
     private readonly ExecutionContext? _callersContext;
-    private CancellationToken _runToken;
+
+    /// <summary>The token of the call this thread is running under its caller's context (a field of every call would cost 8 bytes each).</summary>
+    [ThreadStatic]
+    private static CancellationToken t_runToken;
     private TResult? _result;
     private Exception? _error;
     private bool _canceled;
@@ -209,8 +220,8 @@ internal sealed class PendingCall<TResult> : PendingCall
         TaskStatus.Canceled => "cancelled",
         TaskStatus.Faulted => _completion.Task.Exception?.InnerException switch
         {
-            Workers.WorkerCrashedException => "crashed",
-            Pools.CallTimeoutException => "timeout",
+            WorkerCrashedException => "crashed",
+            CallTimeoutException => "timeout",
             _ => "failed",
         },
         _ => _canceled ? "cancelled" : _error is null ? "ok" : "failed",
@@ -224,12 +235,8 @@ internal sealed class PendingCall<TResult> : PendingCall
             return;
         }
 
-        _runToken = cancellationToken;
-        ExecutionContext.Run(_callersContext, static state =>
-        {
-            var call = (PendingCall<TResult>)state!;
-            call.Invoke(call._runToken);
-        }, this);
+        t_runToken = cancellationToken;
+        ExecutionContext.Run(_callersContext, static state => ((PendingCall<TResult>)state!).Invoke(t_runToken), this);
     }
 
     private void Invoke(CancellationToken cancellationToken)

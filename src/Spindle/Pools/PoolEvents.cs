@@ -1,6 +1,8 @@
+using Spindle;
 using Spindle.Processes;
+using Spindle.Pools;
 
-namespace Spindle.Pools;
+namespace Spindle;
 
 /// <summary>A worker of a pool started.</summary>
 /// <param name="PoolName">The pool's <see cref="WorkerPoolOptions.Name"/>.</param>

@@ -1,6 +1,8 @@
+using Spindle;
 using Spindle.Processes;
+using Spindle.Pools;
 
-namespace Spindle.Pools;
+namespace Spindle;
 
 /// <summary>
 /// The pool stopped taking calls because its workers kept dying. Says how often, the last cause, and which options to

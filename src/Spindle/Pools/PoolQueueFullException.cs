@@ -1,4 +1,7 @@
-namespace Spindle.Pools;
+using Spindle;
+using Spindle.Pools;
+
+namespace Spindle;
 
 /// <summary>
 /// A call was refused because the pool's queue was full and <see cref="WorkerPoolOptions.QueueFullMode"/> is

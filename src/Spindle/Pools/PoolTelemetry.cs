@@ -53,7 +53,7 @@ internal sealed class PoolTelemetry
         WorkerStarted?.Invoke(Sender, new WorkerStartedEventArgs(PoolName, workerId, replacement));
     }
 
-    public void Exited(int workerId, WorkerExitReason reason, Processes.WorkerExit? exit)
+    public void Exited(int workerId, WorkerExitReason reason, WorkerExit? exit)
     {
         if (reason == WorkerExitReason.Crashed)
         {
@@ -67,7 +67,7 @@ internal sealed class PoolTelemetry
         WorkerExited?.Invoke(Sender, new WorkerExitedEventArgs(PoolName, workerId, reason, exit));
     }
 
-    public void Retried(long callId, int attempt, Processes.WorkerExit? crashed)
+    public void Retried(long callId, int attempt, WorkerExit? crashed)
     {
         Retries.Add(1, _poolTag);
         CallRetried?.Invoke(Sender, new CallRetriedEventArgs(PoolName, callId, attempt, crashed));

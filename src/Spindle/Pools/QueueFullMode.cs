@@ -1,4 +1,7 @@
-namespace Spindle.Pools;
+using Spindle;
+using Spindle.Pools;
+
+namespace Spindle;
 
 /// <summary>
 /// What <c>RunAsync</c> does when <see cref="WorkerPoolOptions.MaxQueuedCalls"/> calls already wait for a worker, as

@@ -1,4 +1,5 @@
 using Spindle.Backends;
+using Spindle;
 using Spindle.Processes;
 
 namespace Spindle.Pools;

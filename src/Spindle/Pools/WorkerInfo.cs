@@ -1,4 +1,7 @@
-namespace Spindle.Pools;
+using Spindle;
+using Spindle.Pools;
+
+namespace Spindle;
 
 /// <summary>A snapshot of one worker of a pool.</summary>
 /// <param name="Id">The pid (process isolation), or the worker's number in its pool (thread isolation: calls run on thread-pool threads).</param>
@@ -17,7 +20,7 @@ public sealed record WorkerInfo(int Id, Isolation Isolation, bool Busy, int Call
         init => _isolation = EnumValue.Defined(value, nameof(Isolation));
     }
 
-    /// <summary>Calls sent to it and not finished: the running one plus any sent ahead (see <see cref="WorkerPoolOptions.PipelineDepth"/>).</summary>
+    /// <summary>Calls sent to it and not finished: the running one plus any pipelined behind it (see <see cref="WorkerPoolOptions.PipelineDepth"/>).</summary>
     public int CallsHeld { get; init; }
 
     /// <summary>

@@ -1,7 +1,9 @@
 using System.Runtime.CompilerServices;
+using Spindle;
 using Spindle.Calls;
+using Spindle.Pools;
 
-namespace Spindle.Pools;
+namespace Spindle;
 
 /// <summary>
 /// <c>MapAsync</c>: one delegate over many items. Items travel in chunks (one call per chunk) with a bounded

@@ -1,6 +1,8 @@
+using Spindle;
 using Spindle.Calls;
+using Spindle.Pools;
 
-namespace Spindle.Pools;
+namespace Spindle;
 
 /// <summary>
 /// <c>RunAsync</c>: one call on one worker. With process isolation, the delegate's captured variables and the

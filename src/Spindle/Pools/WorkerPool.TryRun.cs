@@ -1,7 +1,9 @@
 using System.Diagnostics.CodeAnalysis;
+using Spindle;
 using Spindle.Calls;
+using Spindle.Pools;
 
-namespace Spindle.Pools;
+namespace Spindle;
 
 /// <summary>
 /// <c>TryRun</c>: submits a call only if the pool can take it now, like <c>ChannelWriter.TryWrite</c>. It returns

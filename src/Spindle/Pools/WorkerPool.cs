@@ -1,13 +1,15 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Spindle;
 using Spindle.Calls;
 using Spindle.Calls.Serialization;
 using Spindle.Processes;
 using Spindle.Shared;
 using Spindle.Wire;
 using Spindle.Backends;
+using Spindle.Pools;
 
-namespace Spindle.Pools;
+namespace Spindle;
 
 /// <summary>
 /// Runs delegates on a pool of worker processes or worker threads — one API, one option to switch.
@@ -107,7 +109,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
     public int QueueLength => _dispatcher.QueueLength;
 
     /// <summary>The workers running now, then any worker threads abandoned to calls that have not returned (<see cref="WorkerInfo.Abandoned"/>).</summary>
-    public IReadOnlyList<WorkerInfo> GetWorkers() => _dispatcher.Slots().Select(Describe).ToArray();
+    public IReadOnlyList<WorkerInfo> GetWorkers() => _dispatcher.CurrentWorkers().Select(Describe).ToArray();
 
     /// <summary>Starts every worker now and waits until all are ready, so the first calls pay no start-up cost.</summary>
     public Task WarmUpAsync(CancellationToken cancellationToken = default)
@@ -259,7 +261,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    private WorkerInfo Describe(PoolWorker slot) => slot.AbandonedAt is { } abandonedAt
-        ? new WorkerInfo(slot.Id, Isolation, Busy: true, slot.CallsDone, slot.StartedAt) { AbandonedAt = abandonedAt, AbandonedCallId = slot.AbandonedCallId }
-        : new WorkerInfo(slot.Id, Isolation, slot.Running is not null, slot.CallsDone, slot.StartedAt) { CallsHeld = slot.InFlight };
+    private WorkerInfo Describe(PoolWorker worker) => worker.AbandonedAt is { } abandonedAt
+        ? new WorkerInfo(worker.Id, Isolation, Busy: true, worker.CallsDone, worker.StartedAt) { AbandonedAt = abandonedAt, AbandonedCallId = worker.AbandonedCallId }
+        : new WorkerInfo(worker.Id, Isolation, worker.Running is not null, worker.CallsDone, worker.StartedAt) { CallsHeld = worker.InFlight };
 }

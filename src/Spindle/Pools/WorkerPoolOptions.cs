@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Logging;
 using Spindle.Calls.Serialization;
 using Spindle.Wire;
+using Spindle;
+using Spindle.Pools;
 
-namespace Spindle.Pools;
+namespace Spindle;
 
 /// <summary>How a <see cref="WorkerPool"/> runs calls. Invalid values are refused when set, naming the option.</summary>
 public sealed class WorkerPoolOptions
@@ -57,7 +59,7 @@ public sealed class WorkerPoolOptions
     /// <see cref="PoolQueueFullException"/> at once. <c>MapAsync</c> waits in either mode (it bounds its own chunks in
     /// flight, <see cref="MapOptions.MaxChunksInFlight"/>), and <c>TryRun</c> never waits: it returns false.
     /// </summary>
-    /// <value>The default is <see cref="Pools.QueueFullMode.Wait"/>.</value>
+    /// <value>The default is <see cref="QueueFullMode.Wait"/>.</value>
     public QueueFullMode QueueFullMode
     {
         get => _queueFullMode;
@@ -102,8 +104,8 @@ public sealed class WorkerPoolOptions
     /// <remarks>
     /// Every new worker runs it: the first ones, and those replacing a worker that crashed, was recycled
     /// (<see cref="MaxCallsPerWorker"/>) or retired idle. If it throws, the worker does not start: the start fails with
-    /// <see cref="Processes.WorkerStartException"/>, whose inner exception is the initializer's (a
-    /// <see cref="Calls.RemoteException"/> from a process), and calls queued with no worker left to run them fail with
+    /// <see cref="WorkerStartException"/>, whose inner exception is the initializer's (a
+    /// <see cref="RemoteException"/> from a process), and calls queued with no worker left to run them fail with
     /// it. For a worker process, <see cref="WorkerStartTimeout"/> bounds the start including the initializer. With
     /// <see cref="Isolation.Thread"/> it runs in this process, on a thread-pool thread, once for each worker, while calls
     /// run on any thread-pool thread: keep what it sets up in ordinary static state (not thread-static), and let it run
@@ -223,7 +225,7 @@ public sealed class WorkerPoolOptions
     /// <summary>
     /// The most memory one worker process's calls may use, in bytes: the hard limit of the worker's .NET heap, counting
     /// memory in use, not address space reserved. A call that allocates past it gets an OutOfMemoryException; the worker
-    /// then exits and is replaced, and the call fails with <see cref="Workers.WorkerCrashedException"/> saying the limit was hit.
+    /// then exits and is replaced, and the call fails with <see cref="WorkerCrashedException"/> saying the limit was hit.
     /// </summary>
     /// <value>The default is null: no limit. The least accepted is <see cref="MinMemoryLimit"/> (16 MiB).</value>
     /// <remarks>
@@ -250,7 +252,7 @@ public sealed class WorkerPoolOptions
 
     /// <summary>
     /// The most calls a busy worker process may hold ahead of time, waiting in its socket behind the running one, so
-    /// it never idles while the next call crosses the socket. Only calls known to be short are sent ahead: the pool
+    /// it never idles while the next call crosses the socket. Only calls known to be short are pipelined: the pool
     /// times each method's calls, and a worker holds extra calls only while everything it holds is expected to finish
     /// within <see cref="PipelineWindow"/>. A call of a method not seen yet, or a slow one, waits for a free worker as
     /// with 1. So a call never waits long behind another in a worker while a different worker is free.
@@ -264,7 +266,7 @@ public sealed class WorkerPoolOptions
 
     /// <summary>
     /// How much work, by the measured run times of earlier calls of the same methods, a busy worker process may hold
-    /// ahead of time (see <see cref="PipelineDepth"/>): the longest a call sent ahead can wait behind the others.
+    /// ahead of time (see <see cref="PipelineDepth"/>): the longest a pipelined call can wait behind the others.
     /// <see cref="Timeout.InfiniteTimeSpan"/> sends calls ahead whatever their length, up to <see cref="PipelineDepth"/>.
     /// </summary>
     /// <value>The default is 250 µs: about ten round trips to a worker.</value>

@@ -109,7 +109,7 @@ internal sealed class ChildWorker : IDisposable
                     $"Worker process {process.Id} did not {late} within {settings.StartTimeout.TotalSeconds:0.#} s (WorkerStartTimeout). Started as: {WorkerLauncher.Describe()}",
                     null, stderr.ToString());
             }
-            catch (Calls.RemoteException e)
+            catch (RemoteException e)
             {
                 process.Kill();
                 throw WorkerInitializer.Failed(process.Id, e, stderr.ToString());

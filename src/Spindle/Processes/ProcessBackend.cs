@@ -2,7 +2,7 @@ using Spindle.Backends;
 
 namespace Spindle.Processes;
 
-/// <summary>Runs calls in worker processes on this machine (<see cref="Pools.Isolation.Process"/>): each its own memory, a crash stays inside.</summary>
+/// <summary>Runs calls in worker processes on this machine (<see cref="Isolation.Process"/>): each its own memory, a crash stays inside.</summary>
 internal sealed class ProcessBackend(BackendContext context) : IWorkerBackend
 {
     // Encoding the initializer here checks it when the pool is created, naming the option if it cannot cross.

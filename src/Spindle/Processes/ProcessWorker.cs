@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Spindle;
 using Spindle.Calls;
 using Spindle.Calls.Serialization;
 using Spindle.Backends;
@@ -253,7 +254,7 @@ internal sealed class ProcessWorker : PoolWorker
             : _pool.Terminated ? WorkerExitReason.Terminated
             : _child.Stopping && call is null ? WorkerExitReason.Retired
             : WorkerExitReason.Crashed;
-        _pool.OnSlotExited(this, exit, reason, call, verdict, neverStarted: sent.Length > 1 ? sent[1..] : []);
+        _pool.OnWorkerExited(this, exit, reason, call, verdict, neverStarted: sent.Length > 1 ? sent[1..] : []);
         _child.Dispose();
     }
 }

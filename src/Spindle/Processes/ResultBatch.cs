@@ -1,6 +1,7 @@
 using System.Diagnostics;
 
 using Spindle.Backends;
+using Spindle;
 using Spindle.Pools;
 
 namespace Spindle.Processes;

@@ -1,5 +1,7 @@
 using Spindle.Interop;
-namespace Spindle.Processes;
+using Spindle;
+using Spindle.Processes;
+namespace Spindle;
 
 /// <summary>How a worker process ended: exit code or signal, in plain words, with the last of its stderr.</summary>
 public sealed record WorkerExit(int ProcessId, int? ExitCode, int? Signal, string Cause, string StandardErrorTail)

@@ -1,10 +1,12 @@
 using System.Buffers.Binary;
+using Spindle;
 using Spindle.Calls;
 using Spindle.Calls.Serialization;
 using Spindle.Wire;
 using Spindle.Interop;
+using Spindle.Processes;
 
-namespace Spindle.Processes;
+namespace Spindle;
 
 /// <summary>
 /// What runs inside a worker process: take the channel ends inherited from the parent, say hello, then serve calls

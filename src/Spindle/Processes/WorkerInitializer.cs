@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
+using Spindle;
 using Spindle.Calls;
 using Spindle.Calls.Serialization;
 using Spindle.Pools;

@@ -114,7 +114,7 @@ internal static class WorkerLauncher
         throw new WorkerStartException(
             $"Spindle cannot start worker processes for this app: {missing}. " +
             "Either reference the Spindle package from the app project (it copies Spindle.Worker.dll next to the app), " +
-            "or, for self-contained and single-file apps, call Spindle.Processes.WorkerHost.RunIfWorker() as the first line of Main.",
+            "or, for self-contained and single-file apps, call Spindle.WorkerHost.RunIfWorker() as the first line of Main.",
             null, string.Empty);
     }
 

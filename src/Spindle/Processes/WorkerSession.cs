@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Spindle;
 using Spindle.Calls;
 using Spindle.Wire;
 using Spindle.Interop;
@@ -113,7 +114,7 @@ internal sealed class WorkerSession
     /// <summary>
     /// Between calls, a worker whose calls have been coming one at a time (a caller awaiting each in turn) watches for
     /// the next one before it sleeps: it arrives within microseconds, and waking a process asleep on an idle (virtual)
-    /// core costs more than the call. A worker that gets calls in bursts (sent ahead, a flood) does not: the parent is
+    /// core costs more than the call. A worker that gets calls in bursts (pipelined, a flood) does not: the parent is
     /// busy producing them, and on a small machine the watching would take the processor it needs.
     /// </summary>
     private void WatchIfCallsComeOneByOne()

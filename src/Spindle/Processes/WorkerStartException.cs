@@ -1,8 +1,11 @@
-namespace Spindle.Processes;
+using Spindle;
+using Spindle.Processes;
+
+namespace Spindle;
 
 /// <summary>
 /// A worker could not be started: a worker process failed to start or died before it was ready, or a worker's
-/// <see cref="Pools.WorkerPoolOptions.Initializer"/> threw (then <see cref="Exception.InnerException"/> is what it threw).
+/// <see cref="WorkerPoolOptions.Initializer"/> threw (then <see cref="Exception.InnerException"/> is what it threw).
 /// </summary>
 public sealed class WorkerStartException : SpindleException
 {

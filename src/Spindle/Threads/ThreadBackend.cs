@@ -1,4 +1,5 @@
 using Spindle.Backends;
+using Spindle;
 using Spindle.Calls;
 using Spindle.Pools;
 using Spindle.Processes;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Spindle.Backends;
+using Spindle;
 using Spindle.Pools;
 
 namespace Spindle.Threads;
@@ -196,7 +197,7 @@ internal sealed class ThreadWorker : PoolWorker, IThreadPoolWorkItem
 
         AbandonedCallId = call.Id;
         AbandonedAt = DateTimeOffset.UtcNow;
-        _pool.OnSlotExited(this, exit: null, WorkerExitReason.Abandoned, call, verdict: null);
+        _pool.OnWorkerExited(this, exit: null, WorkerExitReason.Abandoned, call, verdict: null);
         _exited.TrySetResult();
     }
 }

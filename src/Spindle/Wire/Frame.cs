@@ -8,6 +8,6 @@ internal static class Frame
     /// <summary>A connection that has not proven itself may not send more than this.</summary>
     public const int MaxHelloBytes = 256;
 
-    /// <summary>The default for <see cref="Pools.WorkerPoolOptions.MaxMessageBytes"/>: 1 GiB.</summary>
+    /// <summary>The default for <see cref="WorkerPoolOptions.MaxMessageBytes"/>: 1 GiB.</summary>
     public const int DefaultMaxMessageBytes = 1 << 30;
 }

@@ -1,4 +1,6 @@
-namespace Spindle.Workers;
+using Spindle;
+
+namespace Spindle;
 
 /// <summary>One unit of execution running one delegate: a <see cref="WorkerProcess"/> or a <see cref="WorkerThread"/>.</summary>
 /// <remarks>

@@ -1,6 +1,7 @@
+using Spindle;
 using Spindle.Processes;
 
-namespace Spindle.Workers;
+namespace Spindle;
 
 /// <summary>The worker process running a call died before it returned. Only that call fails; the pool replaces the worker.</summary>
 public sealed class WorkerCrashedException : SpindleException

@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Spindle;
 using Spindle.Calls;
 using Spindle.Calls.Serialization;
 using Spindle.Processes;
 using Spindle.Wire;
 using System.Runtime.CompilerServices;
 
-namespace Spindle.Workers;
+namespace Spindle;
 
 /// <summary>
 /// Runs a delegate in a new operating-system process (Python's <c>multiprocessing.Process</c>): its own memory,

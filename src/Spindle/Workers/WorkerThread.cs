@@ -1,6 +1,7 @@
+using Spindle;
 using Spindle.Calls;
 
-namespace Spindle.Workers;
+namespace Spindle;
 
 /// <summary>
 /// Runs a delegate on a new thread of this process (Python's <c>threading.Thread</c>): shared memory, cheap to

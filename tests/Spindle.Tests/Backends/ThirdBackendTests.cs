@@ -1,4 +1,5 @@
 using Spindle.Backends;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Tests.Support;
 

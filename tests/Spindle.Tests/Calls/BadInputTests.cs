@@ -1,6 +1,7 @@
 using System.Linq.Expressions;
 using System.Net.Sockets;
 using System.Reflection.Emit;
+using Spindle;
 using Spindle.Calls;
 using Spindle.Pools;
 using Spindle.Tests.Support;

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Spindle;
 using Spindle.Calls;
 
 namespace Spindle.Tests.Calls;

@@ -1,4 +1,5 @@
 using Spindle.Calls.Serialization;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Tests.Support;
 

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Reflection.Emit;
+using Spindle;
 using Spindle.Calls;
 using Spindle.Pools;
 using Spindle.Tests.Support;

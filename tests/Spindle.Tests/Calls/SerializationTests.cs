@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Spindle.Calls.Serialization;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Tests.Support;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Tests.Support;
-using Spindle.Workers;
 
 namespace Spindle.Tests.Faults;
 

@@ -1,6 +1,6 @@
+using Spindle;
 using Spindle.Pools;
 using Spindle.Tests.Support;
-using Spindle.Workers;
 
 namespace Spindle.Tests.Faults;
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Tests.Support;
 

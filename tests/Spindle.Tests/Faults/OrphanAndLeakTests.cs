@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Processes;
 using Spindle.Tests.Support;

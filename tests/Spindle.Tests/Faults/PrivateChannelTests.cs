@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Tests.Support;
 
@@ -50,7 +51,7 @@ public class PrivateChannelTests
         int pid = await pool.RunAsync(() => Environment.ProcessId).Within("first call");
 
         var tooBigArgument = CallSite.Throws<ArgumentException>(() => pool.RunAsync(s => s.Length, new string('x', 10_000)));
-        var tooBigResult = await Assert.ThrowsAsync<Spindle.Calls.RemoteException>(() => pool.RunAsync(() => new string('y', 10_000)).Within("oversized result"));
+        var tooBigResult = await Assert.ThrowsAsync<Spindle.RemoteException>(() => pool.RunAsync(() => new string('y', 10_000)).Within("oversized result"));
 
         Assert.Contains("MaxMessageBytes", tooBigArgument.Message, StringComparison.Ordinal);
         Assert.Contains("MaxMessageBytes", tooBigResult.Message, StringComparison.Ordinal);

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Sync;
 
@@ -108,17 +109,17 @@ public class EnumOptionTests
     {
         string[] tested =
         [
-            "Spindle.Pools.CallTimeoutException..ctor(isolation)",
-            "Spindle.Pools.WorkerExitedEventArgs..ctor(Reason)",
-            "Spindle.Pools.WorkerExitedEventArgs.Reason",
-            "Spindle.Pools.WorkerInfo..ctor(Isolation)",
-            "Spindle.Pools.WorkerInfo.Isolation",
-            "Spindle.Pools.WorkerPoolOptions.Isolation",
-            "Spindle.Pools.WorkerPoolOptions.QueueFullMode",
+            "Spindle.CallTimeoutException..ctor(isolation)",
+            "Spindle.WorkerExitedEventArgs..ctor(Reason)",
+            "Spindle.WorkerExitedEventArgs.Reason",
+            "Spindle.WorkerInfo..ctor(Isolation)",
+            "Spindle.WorkerInfo.Isolation",
+            "Spindle.WorkerPoolOptions.Isolation",
+            "Spindle.WorkerPoolOptions.QueueFullMode",
             "Spindle.Sync.SharedEvent.Create(mode)",
         ];
 
-        Assert.Equal(tested, PublicEnumInputs(typeof(WorkerPool).Assembly));
+        Assert.Equal(tested.Order(StringComparer.Ordinal), PublicEnumInputs(typeof(WorkerPool).Assembly).Order(StringComparer.Ordinal));
     }
 
     private static string[] PublicEnumInputs(Assembly assembly)

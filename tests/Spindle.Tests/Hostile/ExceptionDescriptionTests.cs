@@ -1,9 +1,9 @@
 using System.Collections;
 using System.Reflection;
+using Spindle;
 using Spindle.Calls;
 using Spindle.Pools;
 using Spindle.Tests.Support;
-using Spindle.Workers;
 
 namespace Spindle.Tests.Hostile;
 

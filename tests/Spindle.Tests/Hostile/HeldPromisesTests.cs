@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Spindle.Interop;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Shared;
 using Spindle.Tests.Support;
-using Spindle.Workers;
 
 namespace Spindle.Tests.Hostile;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Authentication;
 using System.Text;
 using Spindle.Ipc;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Tests.Support;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Spindle.Interop;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Shared;
 using Spindle.Tests.Support;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Sync;
 using Spindle.Tests.Support;

@@ -1,8 +1,8 @@
 using System.Diagnostics;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Processes;
 using Spindle.Tests.Support;
-using Spindle.Workers;
 using Spindle.Interop;
 
 namespace Spindle.Tests.Hostile;

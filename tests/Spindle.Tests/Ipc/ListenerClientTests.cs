@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Security.Authentication;
 using Spindle.Ipc;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Tests.Support;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Spindle.Ipc;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Tests.Support;
-using Spindle.Workers;
 
 namespace Spindle.Tests.Ipc;
 

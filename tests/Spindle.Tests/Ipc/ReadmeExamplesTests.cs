@@ -1,4 +1,5 @@
 using Spindle.Ipc;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Tests.Support;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Spindle;
 using Spindle.Calls;
 using Spindle.Pools;
 using Spindle.Processes;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Processes;
 using Spindle.Tests.Support;
@@ -227,7 +228,7 @@ public class LifecycleTests
 
         Process.GetProcessById(pid).Kill();
 
-        var crash = await Assert.ThrowsAsync<Spindle.Workers.WorkerCrashedException>(() => doomed.Within("doomed call"));
+        var crash = await Assert.ThrowsAsync<Spindle.WorkerCrashedException>(() => doomed.Within("doomed call"));
         Assert.Equal("SIGKILL", crash.Signal);
         int replacement = await next.Within("queued call after the crash");
         Assert.NotEqual(pid, replacement);

@@ -1,3 +1,4 @@
+using Spindle;
 using Spindle.Pools;
 using Spindle.Tests.Support;
 
@@ -78,7 +79,7 @@ public class MapTests
     {
         await using WorkerPool pool = TestPools.Process();
 
-        await Assert.ThrowsAsync<Spindle.Calls.RemoteException>(() => Collect(pool.MapAsync(x => 10 / x, new[] { 1, 0, 2 })));
+        await Assert.ThrowsAsync<Spindle.RemoteException>(() => Collect(pool.MapAsync(x => 10 / x, new[] { 1, 0, 2 })));
     }
 
     private static async IAsyncEnumerable<string> Words()

@@ -1,7 +1,7 @@
+using Spindle;
 using Spindle.Pools;
 using Spindle.Sync;
 using Spindle.Tests.Support;
-using Spindle.Workers;
 
 namespace Spindle.Tests.Pools;
 

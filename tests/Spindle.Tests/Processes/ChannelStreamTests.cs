@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Spindle;
 using Spindle.Processes;
 using Spindle.Tests.Support;
 using Spindle.Wire;

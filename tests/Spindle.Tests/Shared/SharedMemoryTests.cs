@@ -1,8 +1,8 @@
 using System.Diagnostics;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Shared;
 using Spindle.Tests.Support;
-using Spindle.Workers;
 
 namespace Spindle.Tests.Shared;
 

@@ -1,3 +1,4 @@
+using Spindle;
 using Spindle.Pools;
 using Spindle.Shared;
 using Spindle.Tests.Support;
@@ -80,7 +81,7 @@ public class SharedObjectBadInputTests
     {
         using SharedArray<int> array = SharedArray.Create<int>(8);
         await using WorkerPool pool = TestPools.Process();
-        var error = await Assert.ThrowsAsync<Spindle.Calls.ProcessBoundaryException>(() => pool.RunAsync(Count, new Holder(array)));
+        var error = await Assert.ThrowsAsync<Spindle.ProcessBoundaryException>(() => pool.RunAsync(Count, new Holder(array)));
         Assert.Contains("by reference", error.Message, StringComparison.Ordinal);
     }
 

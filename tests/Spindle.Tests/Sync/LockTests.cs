@@ -1,9 +1,9 @@
 using System.Diagnostics;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Shared;
 using Spindle.Sync;
 using Spindle.Tests.Support;
-using Spindle.Workers;
 
 namespace Spindle.Tests.Sync;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Tests.Support;
 

@@ -1,6 +1,6 @@
+using Spindle;
 using Spindle.Processes;
 using Spindle.Tests.Support;
-using Spindle.Workers;
 using Spindle.Interop;
 
 namespace Spindle.Tests.Workers;

@@ -1,6 +1,6 @@
+using Spindle;
 using Spindle.Calls;
 using Spindle.Tests.Support;
-using Spindle.Workers;
 
 namespace Spindle.Tests.Workers;
 

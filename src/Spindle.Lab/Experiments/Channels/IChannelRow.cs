@@ -1,4 +1,5 @@
 using Spindle.Lab.Model;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Lab.Running;
 

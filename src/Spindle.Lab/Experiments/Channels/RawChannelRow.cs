@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Spindle.Lab.Model;
 using Spindle.Lab.Os;
 using Spindle.Lab.Running;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Interop;
 

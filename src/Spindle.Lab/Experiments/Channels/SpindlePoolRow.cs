@@ -1,5 +1,6 @@
 using Spindle.Lab.Model;
 using Spindle.Lab.Running;
+using Spindle;
 using Spindle.Pools;
 
 namespace Spindle.Lab.Experiments.Channels;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Spindle.Lab.Model;
 using Spindle.Lab.Os;
 using Spindle.Lab.Running;
+using Spindle;
 using Spindle.Pools;
 using Spindle.Sync;
 using Spindle.Interop;

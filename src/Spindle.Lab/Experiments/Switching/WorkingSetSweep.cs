@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Spindle.Lab.Model;
 using Spindle.Lab.Os;
 using Spindle.Lab.Running;
+using Spindle;
 using Spindle.Pools;
 
 namespace Spindle.Lab.Experiments.Switching;

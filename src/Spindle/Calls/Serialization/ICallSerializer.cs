@@ -4,7 +4,7 @@ namespace Spindle.Calls.Serialization;
 
 /// <summary>
 /// Turns values into bytes and back so they can cross a process boundary. Plug one in with
-/// <see cref="Pools.WorkerPoolOptions.Serializer"/> to bring MemoryPack, MessagePack or your own format.
+/// <see cref="WorkerPoolOptions.Serializer"/> to bring MemoryPack, MessagePack or your own format.
 /// </summary>
 /// <remarks>
 /// The worker process creates its own instance, so an implementation needs a public parameterless constructor.
