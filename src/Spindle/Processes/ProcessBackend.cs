@@ -6,7 +6,7 @@ namespace Spindle.Processes;
 internal sealed class ProcessBackend(BackendContext context) : IWorkerBackend
 {
     // Encoding the initializer here checks it when the pool is created, naming the option if it cannot cross.
-    private readonly ChildWorkerSettings _settings = new(
+    private readonly WorkerProcessSettings _settings = new(
         context.Options.WorkerStartTimeout,
         context.Options.MaxMessageBytes,
         context.Options.Serializer?.GetType().AssemblyQualifiedName,
@@ -18,7 +18,7 @@ internal sealed class ProcessBackend(BackendContext context) : IWorkerBackend
 
     public async Task<PoolWorker> StartWorkerAsync(int index, CancellationToken cancellationToken)
     {
-        ChildWorker child = await ChildWorker.StartAsync(_settings, cancellationToken).ConfigureAwait(false);
-        return new ProcessWorker(context.Reports, child, context.Codec, context.Options.PipelineDepth);
+        WorkerProcessHandle process = await WorkerProcessHandle.StartAsync(_settings, cancellationToken).ConfigureAwait(false);
+        return new ProcessWorker(context.Reports, process, context.Codec, context.Options.PipelineDepth);
     }
 }

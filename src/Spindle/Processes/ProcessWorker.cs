@@ -8,13 +8,13 @@ using Spindle.Pools;
 namespace Spindle.Processes;
 
 /// <summary>
-/// A worker process: sends each call's frame to its <see cref="ChildWorker"/> and completes the call from the result.
+/// A worker process: sends each call's frame to its <see cref="WorkerProcessHandle"/> and completes the call from the result.
 /// With a pipeline depth above 1, later calls wait in the worker's socket behind the running one, in order.
 /// </summary>
 internal sealed class ProcessWorker : PoolWorker
 {
     private readonly IWorkerReports _pool;
-    private readonly ChildWorker _child;
+    private readonly WorkerProcessHandle _process;
     private readonly ValueCodec _codec;
     private readonly Queue<PendingCall> _sent = new();
     private readonly Lock _sentLock = new();
@@ -23,20 +23,20 @@ internal sealed class ProcessWorker : PoolWorker
     private Action<PendingCall>? _verdict;
     private PendingCall? _running;
 
-    // Set under _sentLock once the worker's exit has been handled; the ChildWorker is disposed after that, so every use
+    // Set under _sentLock once the worker's exit has been handled; the WorkerProcessHandle is disposed after that, so every use
     // of it that can come late (a kill, a close, a cancellation from a timer or a stopping pool) checks it under the lock.
     private bool _exited;
     private long _heldKnownTicks;
     private int _heldUnknown;
     private long _headStartedAt;
 
-    public ProcessWorker(IWorkerReports pool, ChildWorker child, ValueCodec codec, int capacity)
+    public ProcessWorker(IWorkerReports pool, WorkerProcessHandle process, ValueCodec codec, int capacity)
     {
         _pool = pool;
-        _child = child;
+        _process = process;
         _codec = codec;
         _capacity = capacity;
-        _child.Run(OnResult, OnExit, OnBurstEnd);
+        _process.Run(OnResult, OnExit, OnBurstEnd);
     }
 
     public override int Capacity => _capacity;
@@ -52,11 +52,11 @@ internal sealed class ProcessWorker : PoolWorker
         }
     }
 
-    public override int Id => _child.ProcessId;
+    public override int Id => _process.ProcessId;
 
     public override PendingCall? Running => Volatile.Read(ref _running);
 
-    public override Task Exited => _child.Exited;
+    public override Task Exited => _process.Exited;
 
     public override long HeldWorkTicks
     {
@@ -80,11 +80,11 @@ internal sealed class ProcessWorker : PoolWorker
             {
                 // Posted under the same lock as the enqueue: frames leave in the order results are matched to calls.
                 _sent.Enqueue(call);
-                _child.Post(call.Frame);
+                _process.Post(call.Frame);
                 call.EstimateTicks = call.Profile?.EstimateTicks ?? CallProfile.Unknown;
                 Hold(call, +1);
                 startsNow = _sent.Count == 1;
-                _child.WatchForResult = startsNow && !_pool.HasQueuedCalls;
+                _process.WatchForResult = startsNow && !_pool.HasQueuedCalls;
                 if (startsNow)
                 {
                     Volatile.Write(ref _running, call);
@@ -109,7 +109,7 @@ internal sealed class ProcessWorker : PoolWorker
 
         // On this worker's reader thread the frame leaves with the others of its burst. If sending fails the worker
         // is gone; the reader thread reports the exit and the call fails there.
-        _child.Flush();
+        _process.Flush();
     }
 
     public override void CancelRunning(PendingCall call)
@@ -125,7 +125,7 @@ internal sealed class ProcessWorker : PoolWorker
         // gone meanwhile makes this a no-op.)
         if (sent)
         {
-            _child.Cancel(call.Id);
+            _process.Cancel(call.Id);
         }
     }
 
@@ -135,7 +135,7 @@ internal sealed class ProcessWorker : PoolWorker
         {
             if (!_exited && Running == call && Interlocked.CompareExchange(ref _verdict, verdict, null) is null)
             {
-                _child.Kill();
+                _process.Kill();
             }
         }
     }
@@ -146,7 +146,7 @@ internal sealed class ProcessWorker : PoolWorker
         {
             if (!_exited)
             {
-                _child.Close();
+                _process.Close();
             }
         }
     }
@@ -157,7 +157,7 @@ internal sealed class ProcessWorker : PoolWorker
         {
             if (!_exited)
             {
-                _child.Kill();
+                _process.Kill();
             }
         }
     }
@@ -172,13 +172,13 @@ internal sealed class ProcessWorker : PoolWorker
             if (!_sent.TryPeek(out PendingCall? running) || running.Id != answered)
             {
                 // Left in place: the worker is killed for this and every call it had fails as crashed.
-                throw new InvalidDataException($"Worker {_child.ProcessId} answered call {answered}, but the call it was running is {running?.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}.");
+                throw new InvalidDataException($"Worker {_process.ProcessId} answered call {answered}, but the call it was running is {running?.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}.");
             }
 
             call = _sent.Dequeue();
             _sent.TryPeek(out next);
             Volatile.Write(ref _running, next);
-            _child.WatchForResult = _sent.Count == 1 && !_pool.HasQueuedCalls;
+            _process.WatchForResult = _sent.Count == 1 && !_pool.HasQueuedCalls;
             Hold(call, -1);
 
             // The worker started the next call as it sent this result: this call ran from the moment it became the head.
@@ -188,7 +188,7 @@ internal sealed class ProcessWorker : PoolWorker
         }
 
         CallsDone++;
-        call.ReadFromWire(payload, _codec, _child.ProcessId);
+        call.ReadFromWire(payload, _codec, _process.ProcessId);
         _arrived.Add(call);
         if (next is not null)
         {
@@ -252,9 +252,9 @@ internal sealed class ProcessWorker : PoolWorker
         Action<PendingCall>? verdict = _verdict;
         WorkerExitReason reason = verdict is not null ? WorkerExitReason.KilledForCall
             : _pool.Terminated ? WorkerExitReason.Terminated
-            : _child.Stopping && call is null ? WorkerExitReason.Retired
+            : _process.Stopping && call is null ? WorkerExitReason.Retired
             : WorkerExitReason.Crashed;
         _pool.OnWorkerExited(this, exit, reason, call, verdict, neverStarted: sent.Length > 1 ? sent[1..] : []);
-        _child.Dispose();
+        _process.Dispose();
     }
 }

@@ -18,7 +18,7 @@ public sealed record WorkerExit(int ProcessId, int? ExitCode, int? Signal, strin
 
     private static string Explain(int exitCode, int? signal, string stderr)
     {
-        if (stderr.Contains(WorkerSession.MemoryLimitMessage, StringComparison.Ordinal)
+        if (stderr.Contains(WorkerCallLoop.MemoryLimitMessage, StringComparison.Ordinal)
             || (stderr.Contains("OutOfMemory", StringComparison.Ordinal) && signal == 6))
         {
             return "the worker hit its memory limit (MemoryLimit) and was stopped";

@@ -63,12 +63,12 @@ public static class WorkerHost
         // Say hello as early as possible: the parent sends the first call while this thread builds the codec and session.
         using FrameSocket data = new(TakeChannelEnd(WorkerEnvironment.DataDescriptor), environment.MaxMessageBytes);
         using FrameSocket control = new(TakeChannelEnd(WorkerEnvironment.ControlDescriptor), environment.MaxMessageBytes);
-        Span<byte> hello = stackalloc byte[Frame.HeaderSize + ChildWorker.HelloBytes];
-        BinaryPrimitives.WriteInt32LittleEndian(hello, ChildWorker.HelloBytes);
+        Span<byte> hello = stackalloc byte[Frame.HeaderSize + WorkerProcessHandle.HelloBytes];
+        BinaryPrimitives.WriteInt32LittleEndian(hello, WorkerProcessHandle.HelloBytes);
         hello[4] = (byte)FrameKind.Hello;
         BinaryPrimitives.WriteInt32LittleEndian(hello[Frame.HeaderSize..], Environment.ProcessId);
         control.Send(hello);
-        var session = new WorkerSession(data, control, new CallRunner(new ValueCodec(serializer)), environment.OneShot, environment.MemoryLimit);
+        var session = new WorkerCallLoop(data, control, new CallRunner(new ValueCodec(serializer)), environment.OneShot, environment.MemoryLimit);
         return session.Serve();
     }
 

@@ -19,7 +19,7 @@ internal sealed class WorkerStderr
     public const int TailLines = 20;
     public const int TailLineChars = 1024;
     private const int ChunkBytes = 16 * 1024;
-    private static readonly string[] Headlines = ["Stack overflow", "Unhandled exception", "Process terminated", "FailFast", "OutOfMemory", WorkerSession.MemoryLimitMessage];
+    private static readonly string[] Headlines = ["Stack overflow", "Unhandled exception", "Process terminated", "FailFast", "OutOfMemory", WorkerCallLoop.MemoryLimitMessage];
 
     private readonly FileStream _pipe;
     private readonly Queue<string> _lines = new();

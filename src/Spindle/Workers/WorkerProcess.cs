@@ -20,7 +20,7 @@ public sealed class WorkerProcess : IWorker
     private readonly WireWriter _frame = new();
     private readonly ManualResetEventSlim _launched = new();
     private Task? _lifetime;
-    private ChildWorker? _child;
+    private WorkerProcessHandle? _handle;
     private int _processId;
     private volatile bool _finished;
     private volatile bool _killRequested;
@@ -100,9 +100,9 @@ public sealed class WorkerProcess : IWorker
     {
         LifetimeOrThrow();
         _killRequested = true;
-        if (_child is { } child)
+        if (_handle is { } handle)
         {
-            child.Kill();
+            handle.Kill();
         }
         else if (Id != 0)
         {
@@ -135,10 +135,10 @@ public sealed class WorkerProcess : IWorker
     private async Task RunAsync()
     {
         await Task.Yield();
-        var settings = new ChildWorkerSettings(StartTimeout, Frame.DefaultMaxMessageBytes, SerializerType: null, OneShot: true);
+        var settings = new WorkerProcessSettings(StartTimeout, Frame.DefaultMaxMessageBytes, SerializerType: null, OneShot: true);
         try
         {
-            _child = await ChildWorker.StartAsync(settings, CancellationToken.None, pid =>
+            _handle = await WorkerProcessHandle.StartAsync(settings, CancellationToken.None, pid =>
             {
                 Volatile.Write(ref _processId, pid);
                 _launched.Set();
@@ -158,7 +158,7 @@ public sealed class WorkerProcess : IWorker
         }
 
         bool answered = false;
-        _child.Run(
+        _handle.Run(
             payload =>
             {
                 answered = true;
@@ -166,19 +166,19 @@ public sealed class WorkerProcess : IWorker
                 reader.ReadInt64();
                 if (reader.ReadByte() == CallRunner.Threw)
                 {
-                    Exception = RemoteError.Read(ref reader, _child.ProcessId);
+                    Exception = RemoteError.Read(ref reader, _handle.ProcessId);
                 }
             },
             onExit: _ => { });
-        _child.Post(_frame.WrittenMemory);
-        _child.Flush();
-        Exit = await _child.Exited.ConfigureAwait(false);
+        _handle.Post(_frame.WrittenMemory);
+        _handle.Flush();
+        Exit = await _handle.Exited.ConfigureAwait(false);
         if (!answered)
         {
             Exception = new WorkerCrashedException(Exit);
         }
 
-        _child.Dispose();
+        _handle.Dispose();
         _finished = true;
     }
 }

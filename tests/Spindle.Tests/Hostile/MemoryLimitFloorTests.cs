@@ -80,9 +80,9 @@ public class MemoryLimitFloorTests
     [Fact]
     public async Task WorkerStart_LimitTooSmallForTheRuntime_ErrorSaysMemoryLimitIsProbablyTooSmall_WithItsValue()
     {
-        var settings = new ChildWorkerSettings(Bounded.Unexpected, 1 << 20, SerializerType: null, OneShot: false, MemoryLimit: 1L << 20);
+        var settings = new WorkerProcessSettings(Bounded.Unexpected, 1 << 20, SerializerType: null, OneShot: false, MemoryLimit: 1L << 20);
 
-        var error = await Assert.ThrowsAsync<WorkerStartException>(() => ChildWorker.StartAsync(settings, CancellationToken.None).Within("the worker that cannot start"));
+        var error = await Assert.ThrowsAsync<WorkerStartException>(() => WorkerProcessHandle.StartAsync(settings, CancellationToken.None).Within("the worker that cannot start"));
 
         Assert.Contains("MemoryLimit (1048576 bytes, 1 MiB) is probably too small", error.Message, StringComparison.Ordinal);
         Assert.NotNull(error.ExitCode);

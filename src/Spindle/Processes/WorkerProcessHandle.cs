@@ -9,7 +9,7 @@ namespace Spindle.Processes;
 /// (<see cref="ResultReader"/>) and its stderr.
 /// Whatever way the worker ends — closed, crashed, killed — <see cref="Exited"/> completes once, with the cause.
 /// </summary>
-internal sealed class ChildWorker : IDisposable
+internal sealed class WorkerProcessHandle : IDisposable
 {
     /// <summary>Hello payload: the worker's pid.</summary>
     public const int HelloBytes = 4;
@@ -30,7 +30,7 @@ internal sealed class ChildWorker : IDisposable
     private string? _protocolError;
     private Action<WorkerExit>? _onExit;
 
-    private ChildWorker(SpawnedProcess process, Socket data, Socket control, WorkerStderr stderr, int maxMessageBytes)
+    private WorkerProcessHandle(SpawnedProcess process, Socket data, Socket control, WorkerStderr stderr, int maxMessageBytes)
     {
         _process = process;
         _stderr = stderr;
@@ -55,7 +55,7 @@ internal sealed class ChildWorker : IDisposable
     /// (inherited at <see cref="WorkerEnvironment.DataDescriptor"/> and <see cref="WorkerEnvironment.ControlDescriptor"/>):
     /// there is no address to connect to and no token to steal.
     /// </summary>
-    public static async Task<ChildWorker> StartAsync(ChildWorkerSettings settings, CancellationToken cancellationToken, Action<int>? onLaunched = null)
+    public static async Task<WorkerProcessHandle> StartAsync(WorkerProcessSettings settings, CancellationToken cancellationToken, Action<int>? onLaunched = null)
     {
         var environment = new WorkerEnvironment(Environment.ProcessId, settings.SerializerType, settings.MaxMessageBytes, settings.OneShot, settings.MemoryLimit);
         (Socket data, Socket workerData) = Native.CreateSocketPair();
@@ -63,7 +63,7 @@ internal sealed class ChildWorker : IDisposable
         (int stderrRead, int stderrWrite) = Native.CreatePipe();
         SpawnedProcess? process = null;
         WorkerStderr? stderr = null;
-        ChildWorker? started = null;
+        WorkerProcessHandle? started = null;
         try
         {
             try
@@ -117,7 +117,7 @@ internal sealed class ChildWorker : IDisposable
 
             if (ready)
             {
-                started = new ChildWorker(process, data, control, stderr, settings.MaxMessageBytes);
+                started = new WorkerProcessHandle(process, data, control, stderr, settings.MaxMessageBytes);
                 return started;
             }
 

@@ -11,7 +11,7 @@ namespace Spindle.Processes;
 /// thread hop on the hot path. The control loop runs on its own thread so a cancellation reaches a running call,
 /// and so the worker exits at once when the parent is gone (end of stream), even if the call is stuck.
 /// </summary>
-internal sealed class WorkerSession
+internal sealed class WorkerCallLoop
 {
     /// <summary>Exit code of a one-shot worker whose call threw (like Python's <c>Process.exitcode</c>).</summary>
     public const int CallFailedExitCode = 1;
@@ -35,7 +35,7 @@ internal sealed class WorkerSession
     /// <summary>How many calls in a row must arrive alone before the worker watches for the next (see <see cref="WatchIfCallsComeOneByOne"/>).</summary>
     private const int CallsOneByOneBeforeWatching = 8;
 
-    public WorkerSession(FrameSocket data, FrameSocket control, CallRunner runner, bool oneShot, long? memoryLimit)
+    public WorkerCallLoop(FrameSocket data, FrameSocket control, CallRunner runner, bool oneShot, long? memoryLimit)
     {
         _memoryLimit = memoryLimit;
         _data = data;
