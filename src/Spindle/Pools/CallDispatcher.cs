@@ -88,7 +88,7 @@ internal sealed partial class CallDispatcher : IWorkerReports
         if (call.CancellationToken.IsCancellationRequested)
         {
             call.TryCancel();
-            call.ReleaseFrame();
+            call.Release();
             return true;
         }
 
@@ -98,7 +98,7 @@ internal sealed partial class CallDispatcher : IWorkerReports
             // A stop began between the check above and the count: it may have seen no call in flight and be closing
             // the workers already, so this call must not get in. (Cancelled, so what waits on its task is released.)
             call.TryCancel();
-            call.ReleaseFrame();
+            call.Release();
             CountOut();
             ObjectDisposedException.ThrowIf(true, typeof(WorkerPool));
         }
@@ -115,7 +115,7 @@ internal sealed partial class CallDispatcher : IWorkerReports
         else if (!Accept(call, mayQueue: false))
         {
             call.TryCancel();
-            call.ReleaseFrame();
+            call.Release();
             CountOut();
             return false;
         }
@@ -378,7 +378,7 @@ internal sealed partial class CallDispatcher : IWorkerReports
 
         call.CancellationRegistration.Dispose();
         call.DisarmTimers();
-        call.ReleaseFrame();
+        call.Release();
         _telemetry.Finished(call);
         CountOut();
     }

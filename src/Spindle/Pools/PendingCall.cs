@@ -7,8 +7,9 @@ using Spindle.Backends;
 namespace Spindle.Pools;
 
 /// <summary>
-/// One call from the moment it is accepted until its task completes: queued, then running on a worker. Holds what
-/// either isolation needs — the encoded frame for a process, the typed delegate for a thread.
+/// One call from the moment it is accepted until its task completes: queued, then running on a worker. Holds what the
+/// front end needs whatever runs it (queue links, timeouts, retries, its task); how it runs is the concern of its
+/// subtype: <see cref="InlineCall{TResult}"/> (run in this process) or <see cref="EncodedCall{TResult}"/> (sent as a frame).
 /// </summary>
 internal abstract class PendingCall
 {
@@ -37,36 +38,11 @@ internal abstract class PendingCall
 
     public CancellationTokenRegistration CancellationRegistration { get; set; }
 
-    /// <summary>Frames up to this size are copied into an array of their own: a pooled buffer per call in flight would drain the pool.</summary>
-    private const int SmallFrameBytes = 4096;
-
-    private WireWriter? _frameOwner;
-
-    /// <summary>Process isolation: the call frame, built at the call site.</summary>
-    public ReadOnlyMemory<byte> Frame { get; private set; }
-
-    /// <summary>Keeps the frame <paramref name="writer"/> holds; true if the call took the writer itself (a large frame).</summary>
-    public bool TakeFrame(WireWriter writer)
-    {
-        if (writer.Length <= SmallFrameBytes)
-        {
-            Frame = writer.WrittenSpan.ToArray();
-            return false;
-        }
-
-        Frame = writer.WrittenMemory;
-        _frameOwner = writer;
-        return true;
-    }
-
-    /// <summary>Process isolation: how long calls of this method run, from earlier calls.</summary>
+    /// <summary>How long calls of this method run, from earlier calls (pipelining sends ahead only calls known to be short).</summary>
     public CallProfile? Profile { get; set; }
 
-    /// <summary>Process isolation: the run time expected when it was sent (<see cref="CallProfile.Unknown"/> if none).</summary>
+    /// <summary>The run time expected when it was sent to a worker (<see cref="CallProfile.Unknown"/> if none).</summary>
     public long EstimateTicks { get; set; } = CallProfile.Unknown;
-
-    /// <summary>Process isolation: the type the worker encodes the result as.</summary>
-    public Type WireResultType { get; set; } = typeof(object);
 
     public abstract Task Task { get; }
 
@@ -122,13 +98,6 @@ internal abstract class PendingCall
     }
 
     /// <summary>
-    /// Thread isolation: run the delegate on the current thread and keep its outcome (see <see cref="Publish"/>). The
-    /// delegate runs under the <see cref="ExecutionContext"/> its caller had when it submitted the call, as with
-    /// <c>Task.Run</c>; the pool's own bookkeeping around it does not (see <see cref="CallerContext"/>).
-    /// </summary>
-    public abstract void RunHere(CancellationToken cancellationToken);
-
-    /// <summary>
     /// Completes the task with the kept outcome. Called after the worker was freed, on a thread-pool thread (or, for a
     /// lone call, the reader that read its result), so the caller's continuation may run right here.
     /// </summary>
@@ -136,9 +105,6 @@ internal abstract class PendingCall
 
     /// <summary>How the call ended, for metrics: ok, cancelled, crashed, timeout or failed.</summary>
     public abstract string Outcome { get; }
-
-    /// <summary>Process isolation: keep the outcome a result frame carries (see <see cref="Publish"/>).</summary>
-    public abstract void ReadFromWire(ReadOnlySpan<byte> payload, ValueCodec codec, int workerProcessId);
 
     /// <summary>Ends the call faulted with <paramref name="exception"/> (a cancellation is never a fault: see <see cref="TryCancelByPool"/>).</summary>
     public abstract bool TryFail(Exception exception);
@@ -159,55 +125,28 @@ internal abstract class PendingCall
     /// <summary>True the first time only: the dispatcher's bookkeeping for a call happens exactly once.</summary>
     public bool MarkFinished() => Interlocked.Exchange(ref _finished, 1) == 0;
 
-    public void ReleaseFrame()
+    /// <summary>Gives back what the call holds for its worker once it is finished (an encoded call's frame).</summary>
+    public virtual void Release()
     {
-        Frame = default;
-        Interlocked.Exchange(ref _frameOwner, null)?.Dispose();
     }
 
     private int _finished;
 }
 
-/// <summary>
-/// Runs a delegate with its arguments on the calling thread. A static lambda per call shape, so a call allocates no
-/// closure for it (and process isolation, which never runs it here, builds nothing).
-/// </summary>
-internal delegate TResult InlineInvoker<TResult>(Delegate fn, object?[] args, CancellationToken cancellationToken);
-
-/// <summary>A pending call whose task yields <typeparamref name="TResult"/>.</summary>
-internal sealed class PendingCall<TResult> : PendingCall
+/// <summary>A pending call whose task yields <typeparamref name="TResult"/>: its outcome is kept, then published.</summary>
+internal abstract class PendingCall<TResult> : PendingCall
 {
-    private readonly TaskCompletionSource<TResult> _completion;
-    private readonly InlineInvoker<TResult>? _inline;
-    private readonly Delegate? _fn;
-    private readonly object?[]? _args;
-
-    /// <summary>Thread isolation: the caller's context, captured at submit; null when the caller suppressed its flow.</summary>
-    private readonly ExecutionContext? _callersContext;
-
-    /// <summary>The token of the call this thread is running under its caller's context (a field of every call would cost 8 bytes each).</summary>
-    [ThreadStatic]
-    private static CancellationToken t_runToken;
+    // Continuations may run inline where the task completes: a thread-pool thread (results are published there in
+    // batches), a worker's reader for a lone call (watched: see ResultReader), a caller's Cancel(), or the thread
+    // worker that just freed itself.
+    private readonly TaskCompletionSource<TResult> _completion = new(TaskCreationOptions.None);
     private TResult? _result;
     private Exception? _error;
     private bool _canceled;
 
-    /// <summary>A call of <paramref name="fn"/> with <paramref name="args"/>; <paramref name="inline"/> runs it here (thread isolation only).</summary>
-    public PendingCall(InlineInvoker<TResult>? inline, Delegate? fn, object?[]? args, CancellationToken cancellationToken)
+    protected PendingCall(CancellationToken cancellationToken)
         : base(cancellationToken)
     {
-        _inline = inline;
-        _fn = fn;
-        _args = args;
-        if (inline is not null)
-        {
-            _callersContext = ExecutionContext.Capture();
-        }
-
-        // Continuations may run inline where the task completes: a thread-pool thread (results are published there in
-        // batches), a worker's reader for a lone call (watched: see ResultReader), a caller's Cancel(), or the thread
-        // worker that just freed itself.
-        _completion = new(TaskCreationOptions.None);
     }
 
     public override Task Task => _completion.Task;
@@ -227,34 +166,6 @@ internal sealed class PendingCall<TResult> : PendingCall
         _ => _canceled ? "cancelled" : _error is null ? "ok" : "failed",
     };
 
-    public override void RunHere(CancellationToken cancellationToken)
-    {
-        if (_callersContext is null)
-        {
-            Invoke(cancellationToken);
-            return;
-        }
-
-        t_runToken = cancellationToken;
-        ExecutionContext.Run(_callersContext, static state => ((PendingCall<TResult>)state!).Invoke(t_runToken), this);
-    }
-
-    private void Invoke(CancellationToken cancellationToken)
-    {
-        try
-        {
-            _result = _inline!(_fn!, _args!, cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            _canceled = true;
-        }
-        catch (Exception e)
-        {
-            _error = e;
-        }
-    }
-
     public override void Publish()
     {
         if (_canceled)
@@ -271,37 +182,18 @@ internal sealed class PendingCall<TResult> : PendingCall
         }
     }
 
-    public override void ReadFromWire(ReadOnlySpan<byte> payload, ValueCodec codec, int workerProcessId)
-    {
-        try
-        {
-            var reader = new WireReader(payload);
-            reader.ReadInt64();
-            if (reader.ReadByte() == CallRunner.Returned)
-            {
-                _result = (TResult)codec.Read(ref reader, WireResultType)!;
-                return;
-            }
-
-            RemoteException remote = RemoteError.Read(ref reader, workerProcessId);
-            bool cancelled = remote.RemoteType == typeof(OperationCanceledException).FullName || remote.RemoteType == typeof(TaskCanceledException).FullName;
-            if (cancelled && CancellationToken.IsCancellationRequested)
-            {
-                _canceled = true;
-                return;
-            }
-
-            _error = remote;
-        }
-        catch (Exception e) when (e is InvalidDataException or ProcessBoundaryException or InvalidCastException or TypeLoadException)
-        {
-            _error = new SpindleException($"The result of call {Id} could not be read: {e.Message}", e);
-        }
-    }
-
     public override bool TryFail(Exception exception) => _completion.TrySetException(exception);
 
     public override bool TryCancel() => _completion.TrySetCanceled(CancellationToken);
 
     public override bool TryCancelByPool() => _completion.TrySetCanceled(CancelledByPool);
+
+    /// <summary>Keeps the result, to publish once the worker is free.</summary>
+    protected void KeepResult(TResult result) => _result = result;
+
+    /// <summary>Keeps a failure, to publish once the worker is free.</summary>
+    protected void KeepError(Exception error) => _error = error;
+
+    /// <summary>Keeps a cancellation seen by the call itself, to publish once the worker is free.</summary>
+    protected void KeepCanceled() => _canceled = true;
 }

@@ -188,12 +188,13 @@ public sealed partial class WorkerPool : IAsyncDisposable
                 CallWriter.Verify(_codec, MethodTemplate.For(fn, nameof(fn)), fn.Target, args, nameof(fn));
             }
 
-            call = new PendingCall<TResult>(inline, fn, args, cancellationToken);
+            call = new InlineCall<TResult>(inline, fn, args, cancellationToken);
         }
         else
         {
             MethodTemplate template = MethodTemplate.For(fn, nameof(fn));
-            call = new PendingCall<TResult>(inline: null, fn: null, args: null, cancellationToken) { Profile = template.Profile };
+            var encoded = new EncodedCall<TResult>(cancellationToken) { Profile = template.Profile };
+            call = encoded;
             WireWriter frame = WireWriter.TakeScratch();
             bool callKeepsFrame = false;
             using (ArrayHandoff.Collection handoffs = ArrayHandoff.Begin())
@@ -208,7 +209,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
                             "Raise WorkerPoolOptions.MaxMessageBytes or send less (for example a file path).", nameof(fn));
                     }
 
-                    callKeepsFrame = call.TakeFrame(frame);
+                    callKeepsFrame = encoded.TakeFrame(frame);
                 }
                 catch
                 {
@@ -230,7 +231,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
                 }
             }
 
-            call.WireResultType = (flags & CallFlags.Map) != 0 ? template.ResultType.MakeArrayType() : template.ResultType;
+            encoded.WireResultType = (flags & CallFlags.Map) != 0 ? template.ResultType.MakeArrayType() : template.ResultType;
         }
 
         call.Timeout = callOptions?.Timeout ?? _options.CallTimeout;

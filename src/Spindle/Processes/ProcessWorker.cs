@@ -80,7 +80,7 @@ internal sealed class ProcessWorker : PoolWorker
             {
                 // Posted under the same lock as the enqueue: frames leave in the order results are matched to calls.
                 _sent.Enqueue(call);
-                _process.Post(call.Frame);
+                _process.Post(((IEncodedCall)call).Frame);
                 call.EstimateTicks = call.Profile?.EstimateTicks ?? CallProfile.Unknown;
                 Hold(call, +1);
                 startsNow = _sent.Count == 1;
@@ -188,7 +188,7 @@ internal sealed class ProcessWorker : PoolWorker
         }
 
         CallsDone++;
-        call.ReadFromWire(payload, _codec, _process.ProcessId);
+        ((IEncodedCall)call).ReadFromWire(payload, _codec, _process.ProcessId);
         _arrived.Add(call);
         if (next is not null)
         {

@@ -151,7 +151,7 @@ internal sealed class ThreadWorker : PoolWorker, IThreadPoolWorkItem
         {
             // A call's timeout starts when its worker starts it: now.
             _pool.ArmTimeout(call, this);
-            call.RunHere(cancellation?.Token ?? CancellationToken.None);
+            ((IInlineCall)call).RunHere(cancellation?.Token ?? CancellationToken.None);
         }
 
         _cancellation = null;

@@ -69,7 +69,7 @@ public class ThirdBackendTests
             ThreadPool.QueueUserWorkItem(_ =>
             {
                 pool.ArmTimeout(call, this);
-                call.RunHere(_cancellation.Token);
+                ((IInlineCall)call).RunHere(_cancellation.Token);
                 Volatile.Write(ref _running, null);
                 CallsDone++;
                 pool.OnCallFinished(this);

@@ -43,5 +43,5 @@ public class CallQueueTests
         Assert.Equal(1, queue.Count);
     }
 
-    private static PendingCall<int> NewCall() => new(inline: null, fn: null, args: null, CancellationToken.None);
+    private static PendingCall<int> NewCall() => new EncodedCall<int>(CancellationToken.None);
 }

@@ -1,0 +1,78 @@
+using Spindle.Backends;
+using Spindle.Calls;
+using Spindle.Calls.Serialization;
+using Spindle.Wire;
+
+namespace Spindle.Pools;
+
+/// <summary>
+/// A call encoded at the call site into a frame, for a backend whose workers do not share memory with the caller
+/// (processes): the frame it sends, and the decoding of the result frame that comes back.
+/// </summary>
+internal sealed class EncodedCall<TResult> : PendingCall<TResult>, IEncodedCall
+{
+    /// <summary>Frames up to this size are copied into an array of their own: a pooled buffer per call in flight would drain the pool.</summary>
+    private const int SmallFrameBytes = 4096;
+
+    private WireWriter? _frameOwner;
+
+    public EncodedCall(CancellationToken cancellationToken)
+        : base(cancellationToken)
+    {
+    }
+
+    /// <summary>The call frame, built at the call site.</summary>
+    public ReadOnlyMemory<byte> Frame { get; private set; }
+
+    /// <summary>The type the worker encodes the result as.</summary>
+    public Type WireResultType { get; set; } = typeof(object);
+
+    /// <summary>Keeps the frame <paramref name="writer"/> holds; true if the call took the writer itself (a large frame).</summary>
+    public bool TakeFrame(WireWriter writer)
+    {
+        if (writer.Length <= SmallFrameBytes)
+        {
+            Frame = writer.WrittenSpan.ToArray();
+            return false;
+        }
+
+        Frame = writer.WrittenMemory;
+        _frameOwner = writer;
+        return true;
+    }
+
+    public override void Release()
+    {
+        Frame = default;
+        Interlocked.Exchange(ref _frameOwner, null)?.Dispose();
+    }
+
+    /// <summary>Keeps the outcome a result frame carries (see <see cref="PendingCall.Publish"/>).</summary>
+    public void ReadFromWire(ReadOnlySpan<byte> payload, ValueCodec codec, int workerProcessId)
+    {
+        try
+        {
+            var reader = new WireReader(payload);
+            reader.ReadInt64();
+            if (reader.ReadByte() == CallRunner.Returned)
+            {
+                KeepResult((TResult)codec.Read(ref reader, WireResultType)!);
+                return;
+            }
+
+            RemoteException remote = RemoteError.Read(ref reader, workerProcessId);
+            bool cancelled = remote.RemoteType == typeof(OperationCanceledException).FullName || remote.RemoteType == typeof(TaskCanceledException).FullName;
+            if (cancelled && CancellationToken.IsCancellationRequested)
+            {
+                KeepCanceled();
+                return;
+            }
+
+            KeepError(remote);
+        }
+        catch (Exception e) when (e is InvalidDataException or ProcessBoundaryException or InvalidCastException or TypeLoadException)
+        {
+            KeepError(new SpindleException($"The result of call {Id} could not be read: {e.Message}", e));
+        }
+    }
+}
