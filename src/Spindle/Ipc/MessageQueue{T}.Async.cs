@@ -3,7 +3,10 @@ using Spindle.Ipc.Queues;
 
 namespace Spindle.Ipc;
 
-/// <summary>Async waiting: one background thread per queue instance sleeps in the kernel for all async waiters.</summary>
+/// <summary>
+/// Async waiting: one background thread per queue instance sleeps in the kernel for all async waiters. Apart from the
+/// synchronous waits (MessageQueue{T}.Waiting) because async methods cannot live in the unsafe class body those use.
+/// </summary>
 public sealed partial class MessageQueue<T>
 {
     /// <summary>Adds <paramref name="item"/>, waiting asynchronously while the queue is full.</summary>

@@ -14,18 +14,6 @@ namespace Spindle.Pools;
 /// </summary>
 internal sealed partial class CallDispatcher
 {
-    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(10);
-
-    // Neither _stopNow nor _space is ever disposed: they hold no OS resource (no timer, no wait handle), and a submit
-    // racing the stop, a worker start or a call waiting for room may still touch them; a disposed one would throw there.
-    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _stopBegun;
-    private int _terminateBegun;
-
-    /// <summary>True once the workers have been closed: a worker that finishes starting after that is not kept.</summary>
-    private bool _workersClosed;
-
     /// <summary>
     /// Stops the pool: refuses new calls, then lets accepted calls finish (<paramref name="terminate"/> false) or cancels
     /// them and kills worker processes (true). Completes when every worker is gone; safe from any thread, any number of times.

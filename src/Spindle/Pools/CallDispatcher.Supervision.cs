@@ -13,9 +13,6 @@ namespace Spindle.Pools;
 /// </summary>
 internal sealed partial class CallDispatcher
 {
-    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private PoolFaultedException? _fault;
-
     /// <summary>Completes when the pool has stopped; faults with <see cref="PoolFaultedException"/> if it faulted.</summary>
     public Task Completion => _completion.Task;
 

@@ -13,6 +13,12 @@ namespace Spindle.Pools;
 /// <see cref="WorkerPoolOptions.MaxCallsPerWorker"/> calls or <see cref="WorkerPoolOptions.IdleTimeout"/>, and are
 /// replaced when they die.
 /// </summary>
+/// <remarks>
+/// Its state is declared here, all of it; its behaviour is in one file per concept: matching calls to workers (this
+/// file), pipelining (CallDispatcher.Pipelining), timeouts and cancellation (CallDispatcher.Timeouts), starting workers
+/// (CallDispatcher.WorkerStarts), supervision (CallDispatcher.Supervision), stopping (CallDispatcher.Shutdown) and what
+/// it logs (CallDispatcher.Log).
+/// </remarks>
 internal sealed partial class CallDispatcher : IWorkerReports
 {
     private readonly WorkerPoolOptions _options;
@@ -37,6 +43,22 @@ internal sealed partial class CallDispatcher : IWorkerReports
     private int _workerIndex;
     private int _inFlight;
     private volatile bool _closing;
+
+    // Supervision (CallDispatcher.Supervision): the pool's fault, once workers were lost too often, and its end.
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private PoolFaultedException? _fault;
+
+    // Stopping (CallDispatcher.Shutdown). Neither _stopNow nor _space is ever disposed: they hold no OS resource (no
+    // timer, no wait handle), and a submit racing the stop, a worker start or a call waiting for room may still touch
+    // them; a disposed one would throw there.
+    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(10);
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _stopBegun;
+    private int _terminateBegun;
+
+    /// <summary>True once the workers have been closed: a worker that finishes starting after that is not kept.</summary>
+    private bool _workersClosed;
 
     public CallDispatcher(WorkerPoolOptions options, Func<IWorkerReports, IWorkerBackend> createBackend, ILogger logger, PoolTelemetry telemetry)
     {
@@ -233,58 +255,6 @@ internal sealed partial class CallDispatcher : IWorkerReports
 
     /// <summary>Hands a call to the worker it was matched with (the worker starts its timeout when it starts it).</summary>
     private static void DispatchTo(PoolWorker worker, PendingCall call) => worker.Dispatch(call);
-
-    /// <summary>Starts <paramref name="call"/>'s timeout, if it has one: the worker has just started it.</summary>
-    public void ArmTimeout(PendingCall call, PoolWorker worker)
-    {
-        if (call.Timeout is not null)
-        {
-            ArmTimeoutNow(call, worker);
-        }
-    }
-
-    // Apart from ArmTimeout so the closure is only allocated for calls that have a timeout (this runs for every call).
-    private void ArmTimeoutNow(PendingCall call, PoolWorker worker) => call.ArmTimeout(() => OnCallTimedOut(call, worker));
-
-    private void OnCallTimedOut(PendingCall call, PoolWorker worker)
-    {
-        TimeSpan timeout = call.Timeout ?? TimeSpan.Zero;
-        LogCallTimedOut(call.Id, worker.Id, timeout);
-        worker.StopCall(call, c => c.TryFail(new CallTimeoutException(timeout, _options.Isolation)));
-    }
-
-    private void OnCancelRequested(PendingCall call)
-    {
-        PoolWorker? running;
-        lock (_gate)
-        {
-            if (_queue.Remove(call))
-            {
-                // Still queued: taken out; no worker is touched.
-                running = null;
-            }
-            else
-            {
-                running = call.RunningOn;
-                if (running is null)
-                {
-                    return;
-                }
-            }
-        }
-
-        if (running is null)
-        {
-            ReleaseSpace(call);
-            call.TryCancel();
-            Finish(call);
-            return;
-        }
-
-        // Cooperative first; a worker process that ignores its token is killed after the grace period.
-        running.CancelRunning(call);
-        call.ArmGrace(_options.CancellationGracePeriod, () => running.StopCall(call, c => c.TryCancel()));
-    }
 
     private void TakeNextOrPark(PoolWorker worker)
     {
