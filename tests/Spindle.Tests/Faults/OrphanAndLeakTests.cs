@@ -46,7 +46,7 @@ public class OrphanAndLeakTests
             await warm.RunAsync(() => 1).Within("warm-up call");
         }
 
-        int fdsBefore = OpenFileDescriptors();
+        int fdsBefore = OpenDescriptors.Count();
         int directoriesBefore = OwnDirectories();
         var workers = new List<int>();
         for (int i = 0; i < 100; i++)
@@ -55,7 +55,7 @@ public class OrphanAndLeakTests
             workers.Add(await pool.RunAsync(() => Environment.ProcessId).Within("call"));
         }
 
-        await Bounded.Eventually(() => OpenFileDescriptors() <= fdsBefore, $"open sockets, pipes and files return to {fdsBefore} (now {OpenFileDescriptors()})");
+        await Bounded.Eventually(() => OpenDescriptors.Count() <= fdsBefore, $"open sockets, pipes and files return to {fdsBefore} (now {OpenDescriptors.Count()})");
         Assert.Equal(directoriesBefore, OwnDirectories());
         Assert.All(workers, pid => Assert.False(Native.ProcessAlive(pid), $"worker {pid} outlived its pool"));
     }
@@ -74,26 +74,6 @@ public class OrphanAndLeakTests
         Assert.All(pids, pid => Assert.False(Native.ProcessAlive(pid), $"worker {pid} outlived TerminateAsync"));
         await Bounded.Eventually(() => OwnDirectories() == directoriesBefore, "the pool's private directory is removed");
     }
-
-    /// <summary>
-    /// Open descriptors other than code images: the runtime keeps an assembly's file open once it loads it, and a
-    /// loop may load a framework assembly for the first time — that is not a leak. Sockets, pipes and files are counted.
-    /// </summary>
-    private static int OpenFileDescriptors() =>
-        Directory.GetFiles("/proc/self/fd").Count(fd =>
-        {
-            string? target;
-            try
-            {
-                target = new FileInfo(fd).LinkTarget;
-            }
-            catch (IOException)
-            {
-                return false; // closed while we looked
-            }
-
-            return target is null || !(target.EndsWith(".dll", StringComparison.Ordinal) || target.EndsWith(".so", StringComparison.Ordinal));
-        });
 
     private static int OwnDirectories() => Directory.GetDirectories(RuntimeDirectory.UserRoot, $"{Environment.ProcessId}-*").Length;
 }
