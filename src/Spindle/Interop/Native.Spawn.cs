@@ -125,7 +125,7 @@ internal static unsafe partial class Native
     /// <summary>Marks a descriptor close-on-exec, so programs this process starts do not inherit it.</summary>
     public static void CloseOnExec(int fd) => CheckDescriptor(fcntl(fd, FcntlSetFlags, FcntlCloseOnExec), "fcntl(F_SETFD)");
 
-    /// <summary>A process descriptor for <paramref name="pid"/> (Linux 5.3+): it cannot come to mean another process.</summary>
+    /// <summary>A process descriptor for <paramref name="pid"/> (Linux 5.3+; waiting on it with waitid needs 5.4): it cannot come to mean another process.</summary>
     public static int OpenProcessDescriptor(int pid)
     {
         int fd = (int)syscall(PidfdOpenSyscallNumber, pid, 0);
@@ -133,7 +133,7 @@ internal static unsafe partial class Native
         {
             int errno = Marshal.GetLastPInvokeError();
             throw errno == 38
-                ? new PlatformNotSupportedException("Spindle's worker processes need Linux 5.3 or later (pidfd_open).")
+                ? new PlatformNotSupportedException("Spindle's worker processes need Linux 5.4 or later (pidfd_open, and waitid on a pidfd).")
                 : new IOException($"pidfd_open({pid}) failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}).");
         }
 
@@ -156,6 +156,14 @@ internal static unsafe partial class Native
             {
                 throw new IOException($"poll on a process descriptor failed (errno {Marshal.GetLastPInvokeError()}).");
             }
+        }
+    }
+
+    /// <summary>Waits for child <paramref name="pid"/> to end and reaps it (for a child that has no process descriptor).</summary>
+    public static void ReapByPid(int pid)
+    {
+        while (waitpid(pid, null, 0) < 0 && Marshal.GetLastPInvokeError() == ErrnoInterrupted)
+        {
         }
     }
 
@@ -292,6 +300,9 @@ internal static unsafe partial class Native
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int fcntl(int fd, int command, int argument);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int waitpid(int pid, int* status, int options);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int poll(PollEntry* entries, nuint count, int timeoutMs);

@@ -39,8 +39,10 @@ internal sealed class SpawnedProcess : IDisposable
         }
         catch
         {
-            // Without a descriptor it cannot be watched; it has not run any of the caller's code yet.
+            // Without a descriptor it cannot be watched; it has not run any of the caller's code yet. Reaped here, or it
+            // would stay a zombie for this process's lifetime.
             Native.SignalProcessGroup(pid, SigKill);
+            Native.ReapByPid(pid);
             throw;
         }
     }

@@ -174,7 +174,10 @@ internal sealed class ResultReader
         /// <summary>Called by a reader about to run callers' code: makes sure someone is watching.</summary>
         public static void Watch(ResultReader reader)
         {
-            Volatile.Write(ref _lastUse, Stopwatch.GetTimestamp());
+            // A full fence between this store and the load of _active below, as between the watchdog's store of _active
+            // and its load of _lastUse: otherwise both loads could see the old values, and the watchdog would sleep for
+            // good while this reader believes it is watched.
+            Interlocked.Exchange(ref _lastUse, Stopwatch.GetTimestamp());
             if (!Watched.ContainsKey(reader))
             {
                 Watched.TryAdd(reader, 0);
@@ -210,7 +213,7 @@ internal sealed class ResultReader
                 {
                     // Nobody has run callers' code for a while: sleep until someone does. Look once more after standing
                     // down, in case a reader arrived in between (it saw this watchdog still active and did not wake it).
-                    Volatile.Write(ref _active, 0);
+                    Interlocked.Exchange(ref _active, 0);
                     if (Stopwatch.GetTimestamp() - Volatile.Read(ref _lastUse) > IdleTicks || Interlocked.Exchange(ref _active, 1) == 1)
                     {
                         Wake.Wait();

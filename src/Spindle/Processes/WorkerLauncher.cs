@@ -53,8 +53,9 @@ internal static class WorkerLauncher
                 {
                     request.Started.TrySetResult(SpawnedProcess.Start(request.Command.FileName, request.Command.Arguments, request.Environment, request.Descriptors));
                 }
-                catch (Exception e) when (e is IOException or PlatformNotSupportedException)
+                catch (Exception e)
                 {
+                    // Whatever went wrong fails this start, never the launch thread (an exception there would end the app).
                     request.Started.TrySetException(new WorkerStartException($"Could not start a worker process with '{request.Command.FileName}': {e.Message}", null, string.Empty, e));
                 }
             }

@@ -55,12 +55,11 @@ internal sealed class WorkerProcessHandle : IDisposable
     /// (inherited at <see cref="WorkerEnvironment.DataDescriptor"/> and <see cref="WorkerEnvironment.ControlDescriptor"/>):
     /// there is no address to connect to and no token to steal.
     /// </summary>
-    public static async Task<WorkerProcessHandle> StartAsync(WorkerProcessSettings settings, CancellationToken cancellationToken, Action<int>? onLaunched = null)
+    public static async Task<WorkerProcessHandle> StartAsync(WorkerProcessSettings settings, CancellationToken cancellationToken, Action<SpawnedProcess>? onLaunched = null)
     {
         var environment = new WorkerEnvironment(Environment.ProcessId, settings.SerializerType, settings.MaxMessageBytes, settings.OneShot, settings.MemoryLimit);
-        (Socket data, Socket workerData) = Native.CreateSocketPair();
-        (Socket control, Socket workerControl) = Native.CreateSocketPair();
-        (int stderrRead, int stderrWrite) = Native.CreatePipe();
+        Socket? data = null, workerData = null, control = null, workerControl = null;
+        int stderrRead = -1, stderrWrite = -1;
         SpawnedProcess? process = null;
         WorkerStderr? stderr = null;
         WorkerProcessHandle? started = null;
@@ -68,6 +67,9 @@ internal sealed class WorkerProcessHandle : IDisposable
         {
             try
             {
+                (data, workerData) = Native.CreateSocketPair();
+                (control, workerControl) = Native.CreateSocketPair();
+                (stderrRead, stderrWrite) = Native.CreatePipe();
                 process = await WorkerLauncher.StartAsync(environment,
                 [
                     ((int)workerData.Handle, WorkerEnvironment.DataDescriptor),
@@ -78,14 +80,19 @@ internal sealed class WorkerProcessHandle : IDisposable
             finally
             {
                 // The worker has its copies; ours would keep its end of stream from ever arriving.
-                workerData.Dispose();
-                workerControl.Dispose();
-                _ = Native.CloseDescriptor(stderrWrite);
+                workerData?.Dispose();
+                workerControl?.Dispose();
+                if (stderrWrite >= 0)
+                {
+                    _ = Native.CloseDescriptor(stderrWrite);
+                }
             }
 
-            stderr = new WorkerStderr(stderrRead, process.Id);
+            // The reader owns the descriptor from here on, even if its construction fails half-way (its handle closes it).
+            int stderrReadEnd = stderrRead;
             stderrRead = -1;
-            onLaunched?.Invoke(process.Id);
+            stderr = new WorkerStderr(stderrReadEnd, process.Id);
+            onLaunched?.Invoke(process);
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(settings.StartTimeout);
@@ -145,8 +152,8 @@ internal sealed class WorkerProcessHandle : IDisposable
             if (started is null)
             {
                 process?.Dispose();
-                data.Dispose();
-                control.Dispose();
+                data?.Dispose();
+                control?.Dispose();
             }
         }
     }
@@ -291,7 +298,9 @@ internal sealed class WorkerProcessHandle : IDisposable
             exit = exit with { Cause = $"the worker broke the channel's protocol ({_protocolError}) and was killed" };
         }
 
-        _exited.TrySetResult(exit);
+        // The owner handles the exit first (fails or retries its calls, lets go of this handle); only then does anyone
+        // awaiting Exited, such as a pool that is stopping, carry on.
         _onExit?.Invoke(exit);
+        _exited.TrySetResult(exit);
     }
 }

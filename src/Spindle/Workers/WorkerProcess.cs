@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Spindle;
 using Spindle.Calls;
 using Spindle.Calls.Serialization;
+using Spindle.Interop;
 using Spindle.Processes;
 using Spindle.Wire;
 using System.Runtime.CompilerServices;
@@ -21,6 +22,7 @@ public sealed class WorkerProcess : IWorker
     private readonly ManualResetEventSlim _launched = new();
     private Task? _lifetime;
     private WorkerProcessHandle? _handle;
+    private SpawnedProcess? _spawned;
     private int _processId;
     private volatile bool _finished;
     private volatile bool _killRequested;
@@ -104,16 +106,10 @@ public sealed class WorkerProcess : IWorker
         {
             handle.Kill();
         }
-        else if (Id != 0)
+        else
         {
-            try
-            {
-                System.Diagnostics.Process.GetProcessById(Id).Kill();
-            }
-            catch (ArgumentException)
-            {
-                // Already gone.
-            }
+            // Launched but not yet ready: killed through its pidfd, never by a pid that may have been reused.
+            Volatile.Read(ref _spawned)?.Kill();
         }
     }
 
@@ -138,9 +134,10 @@ public sealed class WorkerProcess : IWorker
         var settings = new WorkerProcessSettings(StartTimeout, Frame.DefaultMaxMessageBytes, SerializerType: null, OneShot: true);
         try
         {
-            _handle = await WorkerProcessHandle.StartAsync(settings, CancellationToken.None, pid =>
+            _handle = await WorkerProcessHandle.StartAsync(settings, CancellationToken.None, spawned =>
             {
-                Volatile.Write(ref _processId, pid);
+                Volatile.Write(ref _spawned, spawned);
+                Volatile.Write(ref _processId, spawned.Id);
                 _launched.Set();
             }).ConfigureAwait(false);
         }
@@ -151,6 +148,12 @@ public sealed class WorkerProcess : IWorker
             Exception = new WorkerCrashedException(Exit);
             _finished = true;
             return;
+        }
+        catch
+        {
+            // Failed to start: over for good (its process is already reaped), so nothing may try to kill it later.
+            _finished = true;
+            throw;
         }
         finally
         {
