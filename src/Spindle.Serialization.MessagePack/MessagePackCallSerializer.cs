@@ -73,9 +73,10 @@ public class MessagePackCallSerializer : ICallSerializer
     }
 
     // Spindle turns NotSupportedException into a ProcessBoundaryException that names the variable; MessagePack's own
-    // exception type would escape as is, without saying which argument was at fault.
+    // exception type would escape as is, without saying which argument was at fault. The innermost message is the
+    // reason (a missing constructor, say); the outer ones only say that a formatter's type initializer failed.
     private static NotSupportedException Unsupported(Type type, MessagePackSerializationException e) =>
-        new($"MessagePack cannot serialize {type}: {e.InnerException?.Message ?? e.Message}", e);
+        new($"MessagePack cannot serialize {type}: {e.GetBaseException().Message}", e);
 
     private static bool SpindleSendsAsRawBytes(Type type) =>
         type == typeof(string) || type.IsPrimitive || type.IsEnum

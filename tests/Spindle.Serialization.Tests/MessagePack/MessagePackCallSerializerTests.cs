@@ -41,6 +41,7 @@ public class MessagePackCallSerializerTests
         Assert.Equal("argument 'opaque'", error.Variable);
         Assert.Equal(typeof(Opaque), error.VariableType);
         Assert.Contains("MessagePack", error.Message, StringComparison.Ordinal);
+        Assert.Contains("constructor", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
