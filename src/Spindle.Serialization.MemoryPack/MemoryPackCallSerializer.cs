@@ -1,0 +1,55 @@
+using System.Buffers;
+using MemoryPack;
+using Spindle.Calls.Serialization;
+
+namespace Spindle.Serialization.MemoryPack;
+
+/// <summary>Sends arguments and results in MemoryPack's binary format: set it as <see cref="WorkerPoolOptions.Serializer"/>.</summary>
+/// <remarks>
+/// MemoryPack serializes only types it knows: mark your records and classes <c>[MemoryPackable]</c> and
+/// <c>partial</c> (the source generator writes their formatters). Collections, tuples, unmanaged structs and
+/// primitives of such types work too. Any other type fails at the call site with a
+/// <see cref="ProcessBoundaryException"/> naming the variable, rather than silently falling back to JSON.
+/// Strings, primitives and arrays of primitives are left to Spindle's own raw-byte format, so large arrays still
+/// travel through shared memory.
+/// </remarks>
+public sealed class MemoryPackCallSerializer : ICallSerializer
+{
+    /// <inheritdoc />
+    public bool CanSerialize(Type type) => !SpindleSendsAsRawBytes(type);
+
+    /// <inheritdoc />
+    public void Serialize(IBufferWriter<byte> destination, object value, Type type)
+    {
+        try
+        {
+            MemoryPackSerializer.Serialize(type, destination, value);
+        }
+        catch (MemoryPackSerializationException e)
+        {
+            throw Unsupported(type, e);
+        }
+    }
+
+    /// <inheritdoc />
+    public object? Deserialize(ReadOnlySpan<byte> source, Type type)
+    {
+        try
+        {
+            return MemoryPackSerializer.Deserialize(type, source);
+        }
+        catch (MemoryPackSerializationException e)
+        {
+            throw Unsupported(type, e);
+        }
+    }
+
+    // Spindle turns NotSupportedException into a ProcessBoundaryException that names the variable; MemoryPack's own
+    // exception type would escape as is, without saying which argument was at fault.
+    private static NotSupportedException Unsupported(Type type, MemoryPackSerializationException e) =>
+        new($"MemoryPack cannot serialize {type}: mark it [MemoryPackable] and partial. {e.Message}", e);
+
+    private static bool SpindleSendsAsRawBytes(Type type) =>
+        type == typeof(string) || type.IsPrimitive || type.IsEnum
+        || (type.IsSZArray && type.GetElementType() is { IsPrimitive: true });
+}

@@ -1,0 +1,84 @@
+using System.Buffers;
+using MessagePack;
+using MessagePack.Resolvers;
+using Spindle.Calls.Serialization;
+
+namespace Spindle.Serialization.MessagePack;
+
+/// <summary>Sends arguments and results as MessagePack: set it as <see cref="WorkerPoolOptions.Serializer"/>.</summary>
+/// <remarks>
+/// Uses <see cref="ContractlessStandardResolver"/>, so plain records and classes work without attributes (by their
+/// public members, matched to a constructor by name), and types marked <c>[MessagePackObject]</c> keep their
+/// <c>[Key]</c> layout. A type MessagePack cannot write or rebuild fails at the call site with a
+/// <see cref="ProcessBoundaryException"/> naming the variable. Strings, primitives and arrays of primitives are left to
+/// Spindle's own raw-byte format, so large arrays still travel through shared memory.
+/// To use other options (LZ4 compression, another resolver), derive a class whose public parameterless constructor
+/// passes them to the protected one: each worker process creates the serializer again from its type.
+/// </remarks>
+public class MessagePackCallSerializer : ICallSerializer
+{
+    /// <summary>Creates the serializer with <see cref="DefaultOptions"/>.</summary>
+    public MessagePackCallSerializer()
+        : this(DefaultOptions)
+    {
+    }
+
+    /// <summary>Creates the serializer with <paramref name="options"/>; for a derived class's parameterless constructor.</summary>
+    protected MessagePackCallSerializer(MessagePackSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options;
+    }
+
+    /// <summary>The contractless standard resolver, uncompressed: both ends are processes of one app, so the data is trusted.</summary>
+    public static MessagePackSerializerOptions DefaultOptions { get; } = ContractlessStandardResolver.Options;
+
+    /// <summary>The options used for every value.</summary>
+    public MessagePackSerializerOptions Options { get; }
+
+    /// <inheritdoc />
+    public bool CanSerialize(Type type) => !SpindleSendsAsRawBytes(type);
+
+    /// <inheritdoc />
+    public void Serialize(IBufferWriter<byte> destination, object value, Type type)
+    {
+        try
+        {
+            MessagePackSerializer.Serialize(type, destination, value, Options);
+        }
+        catch (MessagePackSerializationException e)
+        {
+            throw Unsupported(type, e);
+        }
+    }
+
+    /// <inheritdoc />
+    public object? Deserialize(ReadOnlySpan<byte> source, Type type)
+    {
+        // MessagePack reads from memory, not a span: copy into a pooled buffer rather than allocate per value.
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(source.Length);
+        try
+        {
+            source.CopyTo(buffer);
+            return MessagePackSerializer.Deserialize(type, buffer.AsMemory(0, source.Length), Options);
+        }
+        catch (MessagePackSerializationException e)
+        {
+            throw Unsupported(type, e);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    // Spindle turns NotSupportedException into a ProcessBoundaryException that names the variable; MessagePack's own
+    // exception type would escape as is, without saying which argument was at fault. The innermost message is the
+    // reason (a missing constructor, say); the outer ones only say that a formatter's type initializer failed.
+    private static NotSupportedException Unsupported(Type type, MessagePackSerializationException e) =>
+        new($"MessagePack cannot serialize {type}: {e.GetBaseException().Message}", e);
+
+    private static bool SpindleSendsAsRawBytes(Type type) =>
+        type == typeof(string) || type.IsPrimitive || type.IsEnum
+        || (type.IsSZArray && type.GetElementType() is { IsPrimitive: true });
+}

@@ -1,0 +1,68 @@
+using Spindle.Serialization.MessagePack;
+using Spindle.Tests.Support;
+
+namespace Spindle.Serialization.Tests.MessagePack;
+
+public class MessagePackCallSerializerTests
+{
+    [Theory]
+    [InlineData(Isolation.Process)]
+    [InlineData(Isolation.Thread)]
+    public async Task RunAsync_ThousandRecords_RoundTripUnchanged(Isolation isolation)
+    {
+        await using WorkerPool pool = Pool(isolation);
+        List<Shipment> payload = Shipments.Create(1_000);
+
+        List<Shipment> back = await pool.RunAsync(x => x, payload).Within("identity call");
+
+        Payloads.AssertSame(payload, back);
+    }
+
+    [Theory]
+    [InlineData(Isolation.Process)]
+    [InlineData(Isolation.Thread)]
+    public async Task RunAsync_TransformingLambda_ReturnsTheTransformedRecords(Isolation isolation)
+    {
+        await using WorkerPool pool = Pool(isolation);
+        List<Shipment> payload = Shipments.Create(1_000);
+
+        List<Shipment> back = await pool.RunAsync(list => list.Select(Transform).ToList(), payload).Within("transforming call");
+
+        Payloads.AssertSame(payload.Select(Transform).ToList(), back);
+    }
+
+    [Fact]
+    public async Task RunAsync_ArgumentMessagePackCannotRebuild_FailsAtTheCallSiteNamingIt()
+    {
+        await using WorkerPool pool = Pool(Isolation.Process);
+
+        var error = CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(opaque => opaque.Doubled, new Opaque(2)));
+
+        Assert.Equal("argument 'opaque'", error.Variable);
+        Assert.Equal(typeof(Opaque), error.VariableType);
+        Assert.Contains("MessagePack", error.Message, StringComparison.Ordinal);
+        Assert.Contains("constructor", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_CapturedVariableMessagePackCannotRebuild_FailsAtTheCallSiteOnAThreadToo()
+    {
+        await using WorkerPool pool = Pool(Isolation.Thread);
+        var seed = new Opaque(3);
+
+        var error = CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(() => seed.Doubled));
+
+        Assert.Equal("captured variable 'seed'", error.Variable);
+    }
+
+    private static Shipment Transform(Shipment s) => s with
+    {
+        Customer = s.Customer.ToUpperInvariant(),
+        Price = s.Price * 2,
+        Parcels = [.. s.Parcels.Select(p => p with { Dimensions = [.. p.Dimensions.Select(d => d * 2)] })],
+        Tags = [.. s.Tags, "seen"],
+    };
+
+    private static WorkerPool Pool(Isolation isolation) =>
+        new(new WorkerPoolOptions { Isolation = isolation, Workers = 1, Serializer = new MessagePackCallSerializer() });
+}
