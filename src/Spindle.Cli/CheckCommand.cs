@@ -24,7 +24,7 @@ internal static class CheckCommand
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 Console.Error.WriteLine("spindle check: interrupted.");
-                return 130;
+                return ExitCodes.Interrupted;
             }
         });
         return command;

@@ -63,7 +63,7 @@ internal static class LabCommand
 
     private static async Task<int> RunAsync(LabOptions options, string output, CancellationToken cancellationToken)
     {
-        IAnsiConsole console = CreateConsole();
+        IAnsiConsole console = AnsiConsole.Console;
         string directory = Path.GetFullPath(output);
         string? unwritable = CheckWritable(directory);
         if (unwritable is not null)
@@ -80,7 +80,7 @@ internal static class LabCommand
         if (unwritable is not null)
         {
             console.MarkupLine($"[red]No report written: --out {Markup.Escape(output)} {Markup.Escape(unwritable)}[/]");
-            return 2;
+            return ExitCodes.Usage;
         }
 
         string json = Path.Combine(directory, "report.json");
@@ -108,13 +108,13 @@ internal static class LabCommand
             return Usage($"--compare: {e.Message}");
         }
 
-        IAnsiConsole console = CreateConsole();
+        IAnsiConsole console = AnsiConsole.Console;
         ComparisonTerminal.Write(console, comparison);
         string directory = Path.GetFullPath(output);
         if (CheckWritable(directory) is { } unwritable)
         {
             console.MarkupLine($"[red]No comparison written: --out {Markup.Escape(output)} {Markup.Escape(unwritable)}[/]");
-            return 2;
+            return ExitCodes.Usage;
         }
 
         string html = Path.Combine(directory, "compare.html");
@@ -127,19 +127,7 @@ internal static class LabCommand
     private static int Usage(string message)
     {
         Console.Error.WriteLine($"spindle lab: {message}");
-        return 2;
-    }
-
-    private static IAnsiConsole CreateConsole()
-    {
-        IAnsiConsole console = AnsiConsole.Console;
-        if (Console.IsOutputRedirected && int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out int columns) && columns >= 40)
-        {
-            // Redirected output has no window to measure; honour the width the caller asked for.
-            console.Profile.Width = columns;
-        }
-
-        return console;
+        return ExitCodes.Usage;
     }
 
     /// <summary>Creates the directory and proves a file can be written there; returns why not, or null.</summary>

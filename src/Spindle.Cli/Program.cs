@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
+using Spectre.Console;
 using Spindle.Cli;
 using Spindle;
 using Spindle.Processes;
@@ -6,7 +8,9 @@ using Spindle.Processes;
 // A packed tool may be started through a shim; workers then restart this program, so the hook comes first.
 WorkerHost.RunIfWorker();
 
-var root = new RootCommand("spindle: processes and threads for .NET — measure them on this machine (lab), render on a farm of worker processes (render), serve it with a live dashboard (serve).");
+AnsiConsole.Console = CliConsole.Create();
+
+var root = new RootCommand("spindle: processes and threads for .NET — measure them on this machine (lab), render on a farm of worker processes (render), serve it with a live dashboard (serve). Exit codes: 0 done, 1 the run failed, 2 bad input (an unknown option, a bad or missing value, an --out that cannot be written), 3 a thread-isolated render died, 130 interrupted.");
 root.Subcommands.Add(LabCommand.Create());
 root.Subcommands.Add(CheckCommand.Create());
 root.Subcommands.Add(RenderCommand.Create());
@@ -14,4 +18,8 @@ root.Subcommands.Add(ServeCommand.Create());
 
 // Ctrl+C and SIGTERM cancel the running command's token; a command that does not stop within the timeout is ended.
 var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(5) };
-return await root.Parse(args).InvokeAsync(invocation);
+ParseResult parse = root.Parse(args);
+int exitCode = await parse.InvokeAsync(invocation);
+
+// The parser prints its own errors (unknown option, bad value, missing argument) but exits 1; bad input exits 2 everywhere.
+return parse.Action is ParseErrorAction ? ExitCodes.Usage : exitCode;

@@ -35,7 +35,7 @@ internal static class RenderCommand
             int count = parse.GetValue(frames);
             if (parse.GetValue(crashFrame) is { } k && (k < 0 || k >= count))
             {
-                return Task.FromResult(Fail($"--crash-frame must be a frame index from 0 to {count - 1} (--frames is {count}); got {k}."));
+                return Task.FromResult(Usage($"--crash-frame must be a frame index from 0 to {count - 1} (--frames is {count}); got {k}."));
             }
 
             RenderSettings settings;
@@ -54,7 +54,7 @@ internal static class RenderCommand
             }
             catch (ArgumentOutOfRangeException e)
             {
-                return Task.FromResult(Fail($"{OptionFor(e.ParamName)}: {FirstLine(e.Message)}"));
+                return Task.FromResult(Usage($"{OptionFor(e.ParamName)}: {FirstLine(e.Message)}"));
             }
 
             var poolOptions = new WorkerPoolOptions
@@ -82,7 +82,7 @@ internal static class RenderCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            return Fail($"--out: cannot write to '{output}': {e.Message}");
+            return Usage($"--out: cannot write to '{output}': {e.Message}");
         }
 
         AnsiConsole.MarkupLine(
@@ -100,16 +100,17 @@ internal static class RenderCommand
         catch (RenderRunDiedException died)
         {
             AnsiConsole.MarkupLine($"[red]{Markup.Escape(died.Message)}[/]");
-            return 3;
+            return ExitCodes.RunDied;
         }
         catch (WorkerCrashedException crashed)
         {
-            return Fail($"a frame's worker crashed more often than it may be retried: {crashed.Message}");
+            Console.Error.WriteLine($"spindle render: a frame's worker crashed more often than it may be retried: {crashed.Message}");
+            return ExitCodes.Failed;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             Console.Error.WriteLine("spindle render: cancelled; nothing was written.");
-            return 130;
+            return ExitCodes.Interrupted;
         }
 
         IReadOnlyList<(string What, string Path)> written = await files.WriteAsync(result, cancellationToken);
@@ -136,9 +137,10 @@ internal static class RenderCommand
 
     private static string FirstLine(string message) => message.Split('\n')[0].Split(" (Parameter")[0];
 
-    private static int Fail(string message)
+    /// <summary>Bad input: says what is wrong on stderr, naming the option, and exits with the usage code.</summary>
+    private static int Usage(string message)
     {
         Console.Error.WriteLine($"spindle render: {message}");
-        return 2;
+        return ExitCodes.Usage;
     }
 }

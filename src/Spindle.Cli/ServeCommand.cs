@@ -13,8 +13,8 @@ internal static class ServeCommand
     public static Command Create()
     {
         var defaults = new ServeOptions();
-        var port = new Option<int>("--port") { Description = "TCP port to listen on; 0 picks a free one.", DefaultValueFactory = _ => ServeOptions.DefaultPort };
-        port.Validators.Add(r => InRange(r.GetValueOrDefault<int>(), 0, 65535, "--port", r.AddError));
+        // Ranged: a value that is not a number is reported by the parser, not thrown from a validator.
+        var port = CliOptions.Ranged("--port", "TCP port to listen on; 0 picks a free one.", ServeOptions.DefaultPort, 0, 65535);
         var host = new Option<string>("--host") { Description = "Address to listen on. Anything but 127.0.0.1 lets other machines in: ask for it explicitly (e.g. 0.0.0.0).", DefaultValueFactory = _ => defaults.Host };
         host.Validators.Add(r =>
         {
@@ -27,10 +27,8 @@ internal static class ServeCommand
                 r.AddError($"--host '{r.GetValueOrDefault<string>()}' is not an IP address or 'localhost' (for example 127.0.0.1, or 0.0.0.0 for every interface).");
             }
         });
-        var workers = new Option<int>("--workers") { Description = "Worker processes rendering frames.", DefaultValueFactory = _ => defaults.Workers };
-        workers.Validators.Add(r => InRange(r.GetValueOrDefault<int>(), 1, 256, "--workers", r.AddError));
-        var maxQueuedJobs = new Option<int>("--max-queued-jobs") { Description = "Jobs that may wait for the farm; more are refused with 503.", DefaultValueFactory = _ => defaults.MaxQueuedJobs };
-        maxQueuedJobs.Validators.Add(r => InRange(r.GetValueOrDefault<int>(), 1, 1_000_000, "--max-queued-jobs", r.AddError));
+        var workers = CliOptions.Ranged("--workers", "Worker processes rendering frames.", defaults.Workers, 1, 256);
+        var maxQueuedJobs = CliOptions.Ranged("--max-queued-jobs", "Jobs that may wait for the farm; more are refused with 503.", defaults.MaxQueuedJobs, 1, 1_000_000);
         var allowedHost = new Option<string[]>("--allowed-host")
         {
             Description = "Also serve requests addressed to this host name (repeatable), e.g. the machine's name with --host 0.0.0.0. Other names are refused (400), so a web page whose name points at this machine (DNS rebinding) cannot use the server.",
@@ -75,7 +73,7 @@ internal static class ServeCommand
         catch (PortInUseException e)
         {
             Console.Error.WriteLine($"spindle serve: {e.Message}");
-            return 2;
+            return ExitCodes.Usage;
         }
 
         await using (server)
@@ -110,13 +108,5 @@ internal static class ServeCommand
         }
 
         return 0;
-    }
-
-    private static void InRange(int value, int min, int max, string option, Action<string> error)
-    {
-        if (value < min || value > max)
-        {
-            error($"{option} must be between {min} and {max}; got {value}.");
-        }
     }
 }

@@ -70,6 +70,7 @@ public sealed class RenderCommandTests : IDisposable
     [InlineData("--isolation", "fibers")]
     [InlineData("--scene", "teapot")]
     [InlineData("--frames", "many")]
+    [InlineData("--no-such-option", "1")]
     public async Task Render_OutOfRangeOption_FailsNamingTheOptionWithoutAStackTrace(string option, string value)
     {
         string[] frames = option == "--frames" ? [] : ["--frames", "6"];
@@ -104,6 +105,20 @@ public sealed class RenderCommandTests : IDisposable
                 Timeouts.ProgramRun, _directory.FullName)).EnsureSuccess();
             Assert.Equal("h264,32,16,3", Assert.Single(probe.Output));
         }
+    }
+
+    [Fact]
+    public async Task Render_StdoutRedirected_WritesNoEscapeCodesAndNoProgressBar()
+    {
+        // A colour terminal's TERM and no NO_COLOR: only the redirection itself may turn the colours off.
+        ChildResult run = (await ChildProcess.RunAsync(
+            Dotnet.Muxer, [Repository.SampleProgram("Spindle.Cli"), "render", "--frames", "4", "--width", "40", "--height", "30", "--out", Path.Combine(_directory.FullName, "plain.png")],
+            Timeouts.ProgramRun, _directory.FullName, new Dictionary<string, string?> { ["TERM"] = "xterm-256color", ["NO_COLOR"] = null })).EnsureSuccess();
+
+        string all = run.Transcript();
+        Assert.DoesNotContain("\u001b", all, StringComparison.Ordinal);
+        Assert.Contains(run.Output, line => line.Contains("4/4 frames ·", StringComparison.Ordinal));
+        Assert.Contains("crashes survived", all, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -204,7 +219,7 @@ public sealed class RenderCommandTests : IDisposable
     private static void AssertCleanFailure(ChildResult run, string option)
     {
         string all = run.Transcript();
-        Assert.NotEqual(0, run.ExitCode);
+        Assert.True(run.ExitCode == 2, all);
         Assert.Contains(option, string.Join('\n', run.Errors), StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", all, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", all, StringComparison.Ordinal);

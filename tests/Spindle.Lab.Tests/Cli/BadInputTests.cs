@@ -14,10 +14,24 @@ public sealed class BadInputTests
     public async Task UnknownExperiment_FailsNamingTheOptionAndTheValidNames()
     {
         CommandResult run = await SpindleCommand.RunAsync(Limit, null, "lab", "--only", "creation,warp-drive");
-        Assert.NotEqual(0, run.ExitCode);
+        Assert.Equal(2, run.ExitCode);
         Assert.Contains("--only", run.All, StringComparison.Ordinal);
         Assert.Contains("'warp-drive'", run.All, StringComparison.Ordinal);
         Assert.All(LabRunner.ExperimentNames, name => Assert.Contains(name, run.All, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("lab --warp-drive")]
+    [InlineData("lab --out")]
+    [InlineData("check --calls 0")]
+    [InlineData("check --calls many")]
+    [InlineData("launch")]
+    public async Task BadUsage_OfLabCheckOrNoCommand_ExitsWithTheUsageCode(string commandLine)
+    {
+        CommandResult run = await SpindleCommand.RunAsync(Limit, null, commandLine.Split(' '));
+        Assert.True(run.ExitCode == 2, run.All);
+        Assert.NotEqual(string.Empty, run.Errors.Trim());
+        Assert.DoesNotContain("   at ", run.All, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -21,9 +21,10 @@ internal static class SpindleCommand
         // A plain, wide console: the tables wrap predictably and carry no colour codes.
         info.Environment["NO_COLOR"] = "1";
         info.Environment["COLUMNS"] = "200";
+        // An empty value removes the variable (to run without NO_COLOR, say).
         foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
         {
-            info.Environment[name] = value;
+            info.Environment[name] = value.Length == 0 ? null : value;
         }
 
         var clock = Stopwatch.StartNew();

@@ -10,7 +10,7 @@ namespace Spindle.Serve.Tests.Cli;
 public sealed partial class ServeCommandTests
 {
     [Fact]
-    public async Task Serve_PortInUse_ExitsNonZeroWithAMessageNamingPort()
+    public async Task Serve_PortInUse_ExitsWithTheUsageCodeAndAMessageNamingPort()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
@@ -18,7 +18,7 @@ public sealed partial class ServeCommandTests
 
         (int exitCode, string stdout, string stderr) = await RunToEndAsync("serve", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--workers", "1");
 
-        Assert.NotEqual(0, exitCode);
+        Assert.Equal(2, exitCode);
         Assert.Contains("--port", stderr, StringComparison.Ordinal);
         Assert.Contains($"Port {port}", stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled", stderr + stdout, StringComparison.Ordinal);
@@ -29,11 +29,14 @@ public sealed partial class ServeCommandTests
     [InlineData("--workers", "0")]
     [InlineData("--host", "not-an-address")]
     [InlineData("--max-queued-jobs", "0")]
-    public async Task Serve_BadOption_ExitsNonZeroNamingIt(string option, string value)
+    [InlineData("--port", "http")]
+    [InlineData("--workers", "many")]
+    [InlineData("--no-such-option", "1")]
+    public async Task Serve_BadOption_ExitsWithTheUsageCodeNamingIt(string option, string value)
     {
         (int exitCode, _, string stderr) = await RunToEndAsync("serve", option, value);
 
-        Assert.NotEqual(0, exitCode);
+        Assert.Equal(2, exitCode);
         Assert.Contains(option, stderr, StringComparison.Ordinal);
     }
 
@@ -46,7 +49,7 @@ public sealed partial class ServeCommandTests
         (int exitCode, string stdout, string stderr) = await RunToEndAsync("serve", "--allowed-host", value);
         (int usageExitCode, _, _) = await RunToEndAsync("serve", "--port", "-1");
 
-        Assert.Equal(1, usageExitCode);
+        Assert.Equal(2, usageExitCode);
         Assert.Equal(usageExitCode, exitCode);
         Assert.Contains($"--allowed-host '{value}' is not a host name", stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled", stderr + stdout, StringComparison.Ordinal);
