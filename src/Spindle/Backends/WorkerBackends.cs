@@ -1,4 +1,5 @@
 using Spindle;
+using Spindle.Interop;
 using Spindle.Pools;
 using Spindle.Processes;
 using Spindle.Threads;
@@ -13,7 +14,9 @@ internal static class WorkerBackends
         context.Options.Backend?.Invoke(context) ?? context.Options.Isolation switch
         {
             Isolation.Thread => new ThreadBackend(context),
-            Isolation.Process => new ProcessBackend(context),
+            Isolation.Process => LinuxOnly.IsSupported
+                ? new ProcessBackend(context)
+                : throw LinuxOnly.NotSupported("Isolation.Process", LinuxOnly.ThreadIsolationInstead),
             _ => throw new ArgumentOutOfRangeException(nameof(context), context.Options.Isolation, "Unknown Isolation."),
         };
 }

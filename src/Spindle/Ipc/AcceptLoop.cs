@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.Versioning;
 using System.Threading.Channels;
 using Spindle.Interop;
 
@@ -34,6 +35,7 @@ namespace Spindle.Ipc;
 /// MaxPendingHandshakes / <see cref="Grace"/> connections a second.
 /// </para>
 /// </remarks>
+[SupportedOSPlatform("linux")]
 internal sealed class AcceptLoop : IDisposable
 {
     /// <summary>How long to leave the listening socket alone after accept fails (out of descriptors, say), so the loop does not spin on it.</summary>

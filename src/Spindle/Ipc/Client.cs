@@ -1,9 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.Versioning;
+using Spindle.Interop;
 
 namespace Spindle.Ipc;
 
 /// <summary>Connects to a <see cref="Listener"/> and authenticates both ways, like <c>multiprocessing.connection.Client</c> with an authkey.</summary>
+[SupportedOSPlatform("linux")]
 public static class Client
 {
     /// <summary>Connects to <paramref name="address"/> (as <see cref="Listener.Address"/> gives it) and authenticates.</summary>
@@ -17,6 +20,7 @@ public static class Client
     /// <exception cref="System.Security.Authentication.AuthenticationException">The keys differ, or the handshake did not finish in time.</exception>
     public static Connection Connect(EndPoint endpoint, byte[] authKey, ConnectionOptions? options = null)
     {
+        LinuxOnly.Require("Client", LinuxOnly.ConnectionsInstead);
         ArgumentNullException.ThrowIfNull(endpoint);
         IpcAddress.CheckKey(authKey);
         return Open(IpcAddress.CreateSocket(endpoint), endpoint, authKey, options ?? ConnectionOptions.Default);
@@ -33,6 +37,7 @@ public static class Client
     /// <exception cref="System.Security.Authentication.AuthenticationException">The keys differ, or the handshake did not finish in time.</exception>
     public static async ValueTask<Connection> ConnectAsync(EndPoint endpoint, byte[] authKey, ConnectionOptions? options = null, CancellationToken cancellationToken = default)
     {
+        LinuxOnly.Require("Client", LinuxOnly.ConnectionsInstead);
         ArgumentNullException.ThrowIfNull(endpoint);
         IpcAddress.CheckKey(authKey);
         cancellationToken.ThrowIfCancellationRequested();

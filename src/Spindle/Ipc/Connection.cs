@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using System.Runtime.Versioning;
 using System.Text.Json;
 using Spindle.Shared;
 using Spindle.Wire;
@@ -16,6 +17,7 @@ namespace Spindle.Ipc;
 /// Send and receive are each safe to call from several threads (one message at a time goes through). When the other
 /// end closes or its process dies, receiving throws <see cref="ConnectionClosedException"/> instead of waiting.
 /// </remarks>
+[SupportedOSPlatform("linux")]
 public sealed partial class Connection : IDisposable, IAsyncDisposable, ISharedReference<Connection>
 {
     /// <summary>The frame header: the length of what follows (tag and payload), then the type tag.</summary>

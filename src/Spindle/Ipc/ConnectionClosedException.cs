@@ -1,6 +1,8 @@
+using System.Runtime.Versioning;
 namespace Spindle.Ipc;
 
 /// <summary>The other end of a <see cref="Connection"/> closed, or its process exited: no more messages will come.</summary>
+[SupportedOSPlatform("linux")]
 public sealed class ConnectionClosedException : SpindleException
 {
     /// <summary>Creates the exception.</summary>

@@ -1,6 +1,8 @@
+using System.Runtime.Versioning;
 namespace Spindle.Ipc;
 
 /// <summary>Settings for a <see cref="Connection"/>: pipe ends, and connections made by <see cref="Listener"/> and <see cref="Client"/>.</summary>
+[SupportedOSPlatform("linux")]
 public sealed class ConnectionOptions
 {
     /// <summary>The default for <see cref="MaxMessageBytes"/>: 64 MiB.</summary>

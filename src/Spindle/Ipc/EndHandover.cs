@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net.Sockets;
+using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -14,6 +15,7 @@ namespace Spindle.Ipc;
 /// receives the socket itself (SCM_RIGHTS). The owner then closes its copy, so the peer's end-of-stream follows the
 /// new owner's lifetime.
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal static partial class EndHandover
 {
     private const int TokenChars = 32;
@@ -46,6 +48,7 @@ internal static partial class EndHandover
 
     public static Connection Open(string name)
     {
+        LinuxOnly.Require("Connection.Open", LinuxOnly.ConnectionsInstead);
         ArgumentNullException.ThrowIfNull(name);
         Match match = NamePattern().Match(name);
         if (!match.Success)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.Versioning;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 
@@ -18,6 +19,7 @@ namespace Spindle.Ipc;
 /// with socket timeouts (<see cref="ClientSide"/>); the listener runs every pending handshake on one thread, reading
 /// only when poll says bytes are there (<see cref="ListenerHandshake"/>).
 /// </remarks>
+[SupportedOSPlatform("linux")]
 internal static class Handshake
 {
     public const int NonceBytes = 32;

@@ -1,6 +1,9 @@
+using System.Runtime.Versioning;
+
 namespace Spindle.Ipc;
 
 /// <summary>Where a <see cref="ListenerHandshake"/> stands after the bytes it has read.</summary>
+[SupportedOSPlatform("linux")]
 internal enum HandshakeStep
 {
     /// <summary>Waiting for more bytes from the peer.</summary>

@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.Versioning;
 
 namespace Spindle.Ipc;
 
 /// <summary>Addresses as text, so they can be passed to a worker: <c>unix:/path/to.sock</c>, <c>tcp:127.0.0.1:5000</c>, <c>tcp:[::1]:5000</c>.</summary>
+[SupportedOSPlatform("linux")]
 internal static class IpcAddress
 {
     public static EndPoint Parse(string address, string paramName)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.Versioning;
 using System.Threading.Channels;
 using Spindle.Interop;
 
@@ -15,6 +16,7 @@ namespace Spindle.Ipc;
 /// <see cref="AcceptAsync"/> returns authenticated connections in the order their handshakes finished; peers that fail
 /// or stall are closed and counted in <see cref="RejectedConnections"/>, never thrown at the caller.
 /// </remarks>
+[SupportedOSPlatform("linux")]
 public sealed class Listener : IDisposable, IAsyncDisposable
 {
     private readonly AcceptLoop _loop;
@@ -38,6 +40,7 @@ public sealed class Listener : IDisposable, IAsyncDisposable
     /// <summary>Listens on <paramref name="endpoint"/>, a <see cref="UnixDomainSocketEndPoint"/> or an <see cref="IPEndPoint"/>.</summary>
     public Listener(EndPoint endpoint, byte[] authKey, ConnectionOptions? options = null)
     {
+        LinuxOnly.Require("Listener", LinuxOnly.ConnectionsInstead);
         ArgumentNullException.ThrowIfNull(endpoint);
         IpcAddress.CheckKey(authKey);
         Socket socket = IpcAddress.CreateSocket(endpoint);
@@ -132,6 +135,7 @@ public sealed class Listener : IDisposable, IAsyncDisposable
 
     private static EndPoint PrivateEndpoint(out string directory)
     {
+        LinuxOnly.Require("Listener", LinuxOnly.ConnectionsInstead);
         directory = RuntimeDirectory.CreateOwnerDirectory();
         return new UnixDomainSocketEndPoint(Path.Combine(directory, "listener.sock"));
     }

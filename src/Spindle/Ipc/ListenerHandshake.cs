@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.Versioning;
 using System.Security.Cryptography;
 
 namespace Spindle.Ipc;
@@ -14,6 +15,7 @@ namespace Spindle.Ipc;
 /// 100 bytes into a fresh socket's empty send buffer, so they do not wait either; the send timeout only bounds the
 /// impossible case.
 /// </remarks>
+[SupportedOSPlatform("linux")]
 internal sealed class ListenerHandshake
 {
     private readonly byte[] _key;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.Versioning;
 using System.Text;
 using System.Text.Json;
 using Spindle.Calls.Serialization;
@@ -12,6 +13,7 @@ namespace Spindle.Ipc;
 /// else as JSON. Every message carries <see cref="Tag"/>, a stable hash of the type's name, so a receiver expecting
 /// another type finds out instead of misreading the bytes.
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal static class MessageCodec<T>
 {
     private static readonly Kind Format = Choose();

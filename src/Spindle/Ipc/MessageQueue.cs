@@ -1,8 +1,10 @@
+using System.Runtime.Versioning;
 using Spindle.Ipc.Queues;
 
 namespace Spindle.Ipc;
 
 /// <summary>Creates and opens <see cref="MessageQueue{T}"/>s.</summary>
+[SupportedOSPlatform("linux")]
 public static class MessageQueue
 {
     /// <summary>Creates a bounded queue in shared memory; a null <paramref name="name"/> picks a unique one.</summary>

@@ -1,6 +1,8 @@
+using System.Runtime.Versioning;
 namespace Spindle.Ipc;
 
 /// <summary>Settings for a new <see cref="MessageQueue{T}"/>; a queue opened by name takes its creator's.</summary>
+[SupportedOSPlatform("linux")]
 public sealed class MessageQueueOptions
 {
     private int _capacity = 256;

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using Spindle.Ipc.Queues;
 using Spindle.Shared;
 using Spindle.Sync;
@@ -16,6 +17,7 @@ namespace Spindle.Ipc;
 /// loses nothing and duplicates nothing. Waiting sleeps in the kernel (futex) on the queue's own memory.
 /// </remarks>
 /// <typeparam name="T">The message type; every process must open the queue with the same one (checked by name).</typeparam>
+[SupportedOSPlatform("linux")]
 public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposable, ISharedReference<MessageQueue<T>>
 {
     private readonly Segment _segment;

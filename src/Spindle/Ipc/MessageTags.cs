@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
+using System.Runtime.Versioning;
 
 namespace Spindle.Ipc;
 
 /// <summary>Type tags seen in this process, so a mismatch can name the type that was sent when it is known here.</summary>
+[SupportedOSPlatform("linux")]
 internal static class MessageTags
 {
     /// <summary>Raw bytes, and <c>byte[]</c> messages, which are the same thing.</summary>

@@ -1,6 +1,8 @@
+using System.Runtime.Versioning;
 namespace Spindle.Ipc;
 
 /// <summary>A message is larger than <see cref="ConnectionOptions.MaxMessageBytes"/> (or the queue's limit).</summary>
+[SupportedOSPlatform("linux")]
 public sealed class MessageTooLargeException : SpindleException
 {
     /// <summary>Creates the exception.</summary>

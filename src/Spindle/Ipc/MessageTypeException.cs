@@ -1,6 +1,8 @@
+using System.Runtime.Versioning;
 namespace Spindle.Ipc;
 
 /// <summary>The next message is not of the type the receiver asked for. The message stays unread.</summary>
+[SupportedOSPlatform("linux")]
 public sealed class MessageTypeException : SpindleException
 {
     /// <summary>Creates the exception.</summary>

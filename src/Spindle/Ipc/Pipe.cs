@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using Spindle.Interop;
 
 namespace Spindle.Ipc;
@@ -6,6 +7,7 @@ namespace Spindle.Ipc;
 /// Two connected <see cref="Connection"/> ends, like Python's <c>multiprocessing.Pipe</c>. Keep one end and give the
 /// other to a worker (pass it to the worker, or <see cref="Connection.Transfer"/> it and open the name there).
 /// </summary>
+[SupportedOSPlatform("linux")]
 public static class Pipe
 {
     /// <summary>Creates a two-way pipe: both ends send and receive.</summary>
@@ -17,6 +19,7 @@ public static class Pipe
     /// </summary>
     public static (Connection First, Connection Second) Create(bool duplex, ConnectionOptions? options = null)
     {
+        LinuxOnly.Require("Pipe", LinuxOnly.ConnectionsInstead);
         options ??= ConnectionOptions.Default;
         (System.Net.Sockets.Socket first, System.Net.Sockets.Socket second) = Native.CreateSocketPair();
         return (

@@ -7,6 +7,7 @@ namespace Spindle;
 public enum Isolation
 {
     /// <summary>In worker processes: own memory, a crash stays inside one call, values are copied in and out.</summary>
+    /// <remarks>Linux only: on other systems creating a pool with it throws <see cref="PlatformNotSupportedException"/>.</remarks>
     Process,
 
     /// <summary>On worker threads of this process: shared memory, no copying, but a crash takes the whole process down.</summary>

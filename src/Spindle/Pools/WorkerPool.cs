@@ -26,6 +26,8 @@ namespace Spindle;
 ///                     CallDispatcher.Supervision decides retries, replacements and faults
 /// </code>
 /// Captured variables are copied into worker processes by value: changes made there do not flow back.
+/// Worker processes need Linux; <see cref="Isolation.Thread"/> works on every system, and the constructor throws
+/// <see cref="PlatformNotSupportedException"/> for <see cref="Isolation.Process"/> elsewhere.
 /// </remarks>
 public sealed partial class WorkerPool : IAsyncDisposable
 {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Spindle.Calls.Serialization;
+using Spindle.Interop;
 using Spindle.Wire;
 using Spindle;
 using Spindle.Pools;
@@ -227,7 +228,7 @@ public sealed class WorkerPoolOptions
     /// memory in use, not address space reserved. A call that allocates past it gets an OutOfMemoryException; the worker
     /// then exits and is replaced, and the call fails with <see cref="WorkerCrashedException"/> saying the limit was hit.
     /// </summary>
-    /// <value>The default is null: no limit. The least accepted is <see cref="MinMemoryLimit"/> (16 MiB).</value>
+    /// <value>The default is null: no limit. The least accepted is <see cref="MinMemoryLimit"/> (16 MiB). Linux only: set on another system it throws <see cref="PlatformNotSupportedException"/>.</value>
     /// <remarks>
     /// The runtime's own code and data come on top: measured on .NET 10 x64, a worker is about 30 to 45 MiB resident
     /// besides its heap, most of it the runtime's files, which processes share. Memory outside the heap (native code's,
@@ -238,9 +239,18 @@ public sealed class WorkerPoolOptions
     public long? MemoryLimit
     {
         get => _memoryLimit;
-        set => _memoryLimit = value is null or >= MinMemoryLimit
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(MemoryLimit), value, $"MemoryLimit must be at least {MinMemoryLimit} bytes (16 MiB), or null for no limit.");
+        set
+        {
+            if (value is not null && !LinuxOnly.IsSupported)
+            {
+                // Never ignored silently: a limit the user believes in but that is not enforced is worse than none.
+                throw LinuxOnly.NotSupported("WorkerPoolOptions.MemoryLimit", "leave it null on other systems");
+            }
+
+            _memoryLimit = value is null or >= MinMemoryLimit
+                ? value
+                : throw new ArgumentOutOfRangeException(nameof(MemoryLimit), value, $"MemoryLimit must be at least {MinMemoryLimit} bytes (16 MiB), or null for no limit.");
+        }
     }
 
     /// <summary>

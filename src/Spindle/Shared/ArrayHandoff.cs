@@ -4,6 +4,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
+using Spindle.Interop;
 
 namespace Spindle.Shared;
 
@@ -39,11 +40,17 @@ internal static unsafe class ArrayHandoff
 
     /// <summary>Whether <paramref name="array"/> should travel through shared memory: a collection is open and it is at least <paramref name="threshold"/> bytes.</summary>
     public static bool Wants(Array array, Type elementType, long threshold) =>
-        _collecting && (long)array.Length * Marshal.SizeOf(elementType) >= threshold;
+        _collecting && LinuxOnly.IsSupported && (long)array.Length * Marshal.SizeOf(elementType) >= threshold;
 
     /// <summary>Copies <paramref name="array"/> into a segment and writes the byte count and the segment's name.</summary>
     public static void Write(IBufferWriter<byte> writer, Array array, Type elementType)
     {
+        if (!LinuxOnly.IsSupported)
+        {
+            // Wants never picks shared memory off Linux, and only a Linux worker writes a handoff.
+            throw LinuxOnly.NotSupported("Handing an array to a worker through shared memory", "use Isolation.Thread on other systems");
+        }
+
         long bytes = (long)array.Length * Marshal.SizeOf(elementType);
         Segment segment = SegmentCache.Take(bytes);
         (_segments ??= []).Add(segment);
@@ -56,6 +63,12 @@ internal static unsafe class ArrayHandoff
     /// <summary>Opens the segment named in <paramref name="payload"/> and copies it into a new array of <paramref name="arrayType"/>.</summary>
     public static Array Read(ReadOnlySpan<byte> payload, Type arrayType)
     {
+        if (!LinuxOnly.IsSupported)
+        {
+            // Wants never picks shared memory off Linux, and only a Linux worker writes a handoff.
+            throw LinuxOnly.NotSupported("Handing an array to a worker through shared memory", "use Isolation.Thread on other systems");
+        }
+
         Type elementType = arrayType.GetElementType()!;
         long bytes = BinaryPrimitives.ReadInt64LittleEndian(payload);
         using Segment segment = Segment.Open(Encoding.UTF8.GetString(payload[8..]), SharedObjectKind.Memory, string.Empty, 1);

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using System.Text;
 
 namespace Spindle.Shared;
@@ -5,6 +6,7 @@ namespace Spindle.Shared;
 /// <summary>What a segment holds, checked when opening and described in messages.</summary>
 internal sealed unsafe partial class Segment
 {
+    [SupportedOSPlatform("linux")]
     private static void CheckHeader(byte* mapped, string name, string path, SharedObjectKind kind, string typeName, int elementSize)
     {
         if (*(ulong*)mapped != Magic || *(int*)(mapped + 8) != Version)
@@ -78,6 +80,7 @@ internal sealed unsafe partial class Segment
         return typeName.Length == 0 ? kindName : $"{kindName}<{typeName}>";
     }
 
+    [SupportedOSPlatform("linux")]
     private static SharedObjectNotFoundException NotFound(string name, SharedObjectKind kind, string typeName) =>
         new(name, $"No shared object named '{name}' exists (wanted a {Describe(kind, typeName)}): it was never created, or every process using it closed it or died.");
 }

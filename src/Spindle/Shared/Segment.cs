@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using System.Text;
 using Spindle.Interop;
 
@@ -68,8 +69,10 @@ internal sealed unsafe partial class Segment : IDisposable
     public string Description => $"{Describe(Kind, TypeName)} '{Name}'";
 
     /// <summary>Creates a new object; fails if the name is taken.</summary>
+    [SupportedOSPlatform("linux")]
     public static Segment Create(string name, SharedObjectKind kind, string typeName, int elementSize, long dataLength)
     {
+        LinuxOnly.Require(Describe(kind, string.Empty), LinuxOnly.SharedObjectsInstead);
         ArgumentOutOfRangeException.ThrowIfNegative(dataLength);
         string path = SegmentDirectory.FileFor(name, nameof(name));
         SegmentDirectory.SweepOnce();
@@ -127,8 +130,10 @@ internal sealed unsafe partial class Segment : IDisposable
     }
 
     /// <summary>Opens an existing object, checking it holds what the caller expects.</summary>
+    [SupportedOSPlatform("linux")]
     public static Segment Open(string name, SharedObjectKind kind, string typeName, int elementSize, string paramName = "name")
     {
+        LinuxOnly.Require(Describe(kind, string.Empty), LinuxOnly.SharedObjectsInstead);
         string path = SegmentDirectory.FileFor(name, paramName);
         // An object unlinked between our open() and our registration is gone; a new one may have taken its name.
         for (int attempt = 0; ; attempt++)
@@ -146,6 +151,7 @@ internal sealed unsafe partial class Segment : IDisposable
         }
     }
 
+    [SupportedOSPlatform("linux")]
     private static Segment? TryOpen(string name, string path, SharedObjectKind kind, string typeName, int elementSize)
     {
         int fd = SegmentNative.Open(path, SegmentNative.OpenReadWrite | SegmentNative.OpenNoFollow | SegmentNative.OpenCloseOnExec);

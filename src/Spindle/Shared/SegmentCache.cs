@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Versioning;
 
 namespace Spindle.Shared;
 
@@ -17,6 +18,7 @@ internal static class SegmentCache
     private static long _freeBytes;
 
     /// <summary>A segment of at least <paramref name="bytes"/> bytes: a kept one if one fits, else a new one.</summary>
+    [SupportedOSPlatform("linux")]
     public static Segment Take(long bytes)
     {
         long capacity = Math.Max(4096, (long)BitOperations.RoundUpToPowerOf2((ulong)bytes));

@@ -1,8 +1,10 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Versioning;
 
 namespace Spindle.Shared;
 
 /// <summary>Creates and opens <see cref="SharedArray{T}"/>s.</summary>
+[SupportedOSPlatform("linux")]
 public static class SharedArray
 {
     /// <summary>Creates a zero-filled shared array of <paramref name="length"/> elements; a null name picks a unique one.</summary>
@@ -28,6 +30,7 @@ public static class SharedArray
 /// pages, so writes on either side are seen by the other at once.
 /// </summary>
 /// <typeparam name="T">The element type; both processes must agree on it (checked by name and size when opened).</typeparam>
+[SupportedOSPlatform("linux")]
 public sealed unsafe class SharedArray<T> : IDisposable, ISharedReference<SharedArray<T>>
     where T : unmanaged
 {

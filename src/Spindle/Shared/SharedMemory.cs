@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 namespace Spindle.Shared;
 
 /// <summary>
@@ -8,6 +9,7 @@ namespace Spindle.Shared;
 /// Spans and memories handed out stay valid until <see cref="Dispose"/>; using one after that is undefined, like any
 /// pointer into unmapped memory, so dispose only when no view is in use.
 /// </remarks>
+[SupportedOSPlatform("linux")]
 public sealed unsafe class SharedMemory : IDisposable, ISharedReference<SharedMemory>
 {
     private readonly Segment _segment;

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 namespace Spindle.Sync;
 
 /// <summary>
@@ -5,6 +6,7 @@ namespace Spindle.Sync;
 /// that received this exception (as with <see cref="AbandonedMutexException"/>): check or repair what the lock
 /// protects, since the dead holder may have left it half-updated, then <see cref="SharedLock.Release"/> it.
 /// </summary>
+[SupportedOSPlatform("linux")]
 public sealed class AbandonedLockException : SpindleException
 {
     /// <summary>Creates the exception for <paramref name="sharedLock"/>, abandoned by process <paramref name="deadHolderProcessId"/>.</summary>

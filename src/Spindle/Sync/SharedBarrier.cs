@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using Spindle.Shared;
 
 namespace Spindle.Sync;
@@ -7,6 +8,7 @@ namespace Spindle.Sync;
 /// all participants have arrived, and releases them together.
 /// </summary>
 /// <remarks>State: phase (low 16 bits of it) and arrivals packed in one word, so arriving and completing are one atomic step.</remarks>
+[SupportedOSPlatform("linux")]
 public sealed unsafe partial class SharedBarrier : SharedWaitable, ISharedReference<SharedBarrier>
 {
     /// <summary>The most participants a barrier accepts.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using System.Text;
 using Spindle.Shared;
 
@@ -8,6 +9,7 @@ namespace Spindle.Sync;
 /// <see cref="SharedLock"/>: a waiter holding the lock releases it, sleeps until notified, and takes it back.
 /// Wake-ups may be spurious, so wait in a loop that re-checks the condition.
 /// </summary>
+[SupportedOSPlatform("linux")]
 public sealed unsafe partial class SharedCondition : SharedWaitable, ISharedReference<SharedCondition>
 {
     private const int MaxLockNameBytes = SegmentDirectory.MaxNameLength;

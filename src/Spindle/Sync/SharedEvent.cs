@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using Spindle.Shared;
 
 namespace Spindle.Sync;
@@ -6,6 +7,7 @@ namespace Spindle.Sync;
 /// An event shared by processes and threads (Python's <c>multiprocessing.Event</c>). A manual-reset event stays set
 /// and releases every waiter until reset; an auto-reset one releases a single waiter per <see cref="Set"/>.
 /// </summary>
+[SupportedOSPlatform("linux")]
 public sealed unsafe class SharedEvent : SharedWaitHandle, ISharedReference<SharedEvent>
 {
     private SharedEvent(Segment segment)

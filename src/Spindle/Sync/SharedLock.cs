@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using Spindle.Shared;
 
 namespace Spindle.Sync;
@@ -7,6 +8,7 @@ namespace Spindle.Sync;
 /// process: any thread of the holder may release it, which suits async code, and it is not re-entrant. When the
 /// holder dies, the next acquirer gets the lock together with an <see cref="AbandonedLockException"/>; it never hangs.
 /// </summary>
+[SupportedOSPlatform("linux")]
 public sealed unsafe class SharedLock : SharedWaitable, ISharedReference<SharedLock>
 {
     private SharedLock(Segment segment)

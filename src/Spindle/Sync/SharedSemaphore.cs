@@ -1,8 +1,10 @@
+using System.Runtime.Versioning;
 using Spindle.Shared;
 
 namespace Spindle.Sync;
 
 /// <summary>A counting semaphore shared by processes and threads (Python's <c>multiprocessing.Semaphore</c>).</summary>
+[SupportedOSPlatform("linux")]
 public sealed unsafe class SharedSemaphore : SharedWaitHandle, ISharedReference<SharedSemaphore>
 {
     private SharedSemaphore(Segment segment)

@@ -1,9 +1,11 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Versioning;
 using Spindle.Shared;
 
 namespace Spindle.Sync;
 
 /// <summary>Creates and opens <see cref="SharedValue{T}"/>s.</summary>
+[SupportedOSPlatform("linux")]
 public static class SharedValue
 {
     /// <summary>Creates a shared value holding <paramref name="initialValue"/>; a null name picks a unique one.</summary>
@@ -20,6 +22,7 @@ public static class SharedValue
 /// Values of 4 or 8 bytes use the processor's atomic instructions; other sizes a tiny shared spin lock.
 /// </summary>
 /// <typeparam name="T">The value's type; both processes must agree on it (checked by name and size when opened).</typeparam>
+[SupportedOSPlatform("linux")]
 public sealed unsafe class SharedValue<T> : IDisposable, ISharedReference<SharedValue<T>>
     where T : unmanaged
 {

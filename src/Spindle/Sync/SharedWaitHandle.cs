@@ -1,9 +1,11 @@
+using System.Runtime.Versioning;
 namespace Spindle.Sync;
 
 /// <summary>
 /// A shared object a caller waits on until it is signaled: a <see cref="SharedSemaphore"/> with a free slot, a
 /// <see cref="SharedEvent"/> that is set. Like <see cref="WaitHandle"/>, for processes and threads alike.
 /// </summary>
+[SupportedOSPlatform("linux")]
 public abstract class SharedWaitHandle : SharedWaitable
 {
     private protected SharedWaitHandle(Shared.Segment segment)

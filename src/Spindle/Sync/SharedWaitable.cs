@@ -1,6 +1,7 @@
 using System.Diagnostics;
-using Spindle.Shared;
+using System.Runtime.Versioning;
 using Spindle.Interop;
+using Spindle.Shared;
 
 namespace Spindle.Sync;
 
@@ -11,6 +12,7 @@ namespace Spindle.Sync;
 /// counter before waking, so no wake-up is ever lost between the try and the sleep.
 /// </summary>
 /// <remarks>Data layout: change counter @0, waiter count @4, the object's own state from @8 (<see cref="State"/>).</remarks>
+[SupportedOSPlatform("linux")]
 public abstract unsafe partial class SharedWaitable : IDisposable
 {
     /// <summary>What <see cref="TryTake"/> reports: nothing to take yet.</summary>

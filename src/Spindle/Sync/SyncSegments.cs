@@ -1,15 +1,19 @@
-using Spindle.Shared;
+using System.Runtime.Versioning;
 using Spindle.Interop;
+using Spindle.Shared;
 
 namespace Spindle.Sync;
 
 /// <summary>Creates and opens the segments synchronization objects live in: a change counter, a waiter count and their state.</summary>
+[SupportedOSPlatform("linux")]
 internal static class SyncSegments
 {
     private const int CommonWords = 8;
 
     public static Segment Create(string? name, SharedObjectKind kind, string typeName, int stateBytes)
     {
+        LinuxOnly.Require(Segment.Describe(kind, string.Empty), LinuxOnly.SharedObjectsInstead);
+
         if (name is not null)
         {
             SegmentDirectory.Validate(name, nameof(name));

@@ -1,6 +1,9 @@
+using System.Runtime.Versioning;
+
 namespace Spindle.Sync;
 
 /// <summary>Turns a wait's raw result into what the public async methods return (kept apart: unsafe code cannot await).</summary>
+[SupportedOSPlatform("linux")]
 internal static class WaitResults
 {
     public static ValueTask<bool> Map(ValueTask<int> wait, Func<int, bool> outcome) =>

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Versioning;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spindle;
 using Spindle.Calls;
@@ -5,7 +7,6 @@ using Spindle.Calls.Serialization;
 using Spindle.Interop;
 using Spindle.Processes;
 using Spindle.Wire;
-using System.Runtime.CompilerServices;
 
 namespace Spindle;
 
@@ -14,6 +15,7 @@ namespace Spindle;
 /// a crash stays inside it. Captured variables and arguments are copied to the process; changes made there do
 /// not flow back. What it writes to stdout and stderr appears on this process's console.
 /// </summary>
+[SupportedOSPlatform("linux")]
 public sealed class WorkerProcess : IWorker
 {
     private static readonly ValueCodec Codec = new(custom: null);
@@ -65,6 +67,7 @@ public sealed class WorkerProcess : IWorker
     /// <summary>Starts the process and returns once it exists (its pid is known); the call is sent when it connects.</summary>
     public void Start()
     {
+        LinuxOnly.Require("WorkerProcess", "use WorkerThread on other systems");
         if (Interlocked.CompareExchange(ref _lifetime, Task.CompletedTask, null) is not null)
         {
             throw new InvalidOperationException("A WorkerProcess can be started only once.");

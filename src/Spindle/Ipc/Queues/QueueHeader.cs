@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 
 namespace Spindle.Ipc.Queues;
 
@@ -9,6 +10,7 @@ namespace Spindle.Ipc.Queues;
 /// the queue consistent (see <see cref="QueueLock"/> for how its lock is taken back).
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = Size)]
+[SupportedOSPlatform("linux")]
 internal struct QueueHeader
 {
     public const int Size = 256;

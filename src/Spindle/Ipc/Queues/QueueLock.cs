@@ -1,5 +1,6 @@
-using Spindle.Sync;
+using System.Runtime.Versioning;
 using Spindle.Interop;
+using Spindle.Sync;
 
 namespace Spindle.Ipc.Queues;
 
@@ -8,6 +9,7 @@ namespace Spindle.Ipc.Queues;
 /// slept on with a futex when contended. A holder that died inside the (short) critical section is noticed by its
 /// missing pid and the lock is taken over; the queue's single-store commits keep its state consistent meanwhile.
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal static unsafe class QueueLock
 {
     /// <summary>How long a sleeping waiter trusts the holder before checking it is still alive.</summary>
@@ -108,6 +110,7 @@ internal static unsafe class QueueLock
 }
 
 /// <summary>One wake-up channel in a queue's header: the word sleepers wait on, how many wait, and whether one may be asleep unwoken.</summary>
+[SupportedOSPlatform("linux")]
 internal readonly unsafe struct QueueSignal(int* word, int* waiters, int* sleepers)
 {
     public int* Word { get; } = word;

@@ -1,9 +1,11 @@
+using System.Runtime.Versioning;
 using System.Text.Json;
 using Spindle.Wire;
 
 namespace Spindle.Ipc.Queues;
 
 /// <summary>Per-thread buffers for encoding a message before it is copied into its slot, so enqueueing does not allocate.</summary>
+[SupportedOSPlatform("linux")]
 internal static class QueueScratch
 {
     [ThreadStatic]

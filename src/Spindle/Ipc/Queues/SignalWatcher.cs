@@ -1,6 +1,7 @@
+using System.Runtime.Versioning;
+using Spindle.Interop;
 using Spindle.Shared;
 using Spindle.Sync;
-using Spindle.Interop;
 
 namespace Spindle.Ipc.Queues;
 
@@ -9,6 +10,7 @@ namespace Spindle.Ipc.Queues;
 /// sleeper on the signal word while anyone waits, and completes the waiters' tasks when the condition may hold, so
 /// they look again. The same protocol as <see cref="QueueLock.Sleep"/>: register, then check, then sleep.
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal sealed unsafe class SignalWatcher : IDisposable
 {
     private readonly Segment _segment;
