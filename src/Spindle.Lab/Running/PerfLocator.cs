@@ -34,8 +34,7 @@ internal sealed class PerfLocator
 
     public static PerfLocator Find()
     {
-        string[] directories = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
-            .Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        string[] directories = SearchPath.Directories();
         string[] candidates =
         [
             .. directories.Select(d => System.IO.Path.Combine(d, "perf")).Where(File.Exists),

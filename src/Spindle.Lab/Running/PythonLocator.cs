@@ -28,10 +28,7 @@ internal sealed class PythonLocator
             return new PythonLocator(null, null, "python3 not used: --no-python was given");
         }
 
-        string? found = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
-            .Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(directory => System.IO.Path.Combine(directory, "python3"))
-            .FirstOrDefault(File.Exists);
+        string? found = SearchPath.Find("python3");
         if (found is null)
         {
             return new PythonLocator(null, null, "python3 not found on the PATH");
