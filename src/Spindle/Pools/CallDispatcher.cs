@@ -98,6 +98,18 @@ internal sealed partial class CallDispatcher : IWorkerReports
         }
     }
 
+    /// <summary>Worker restarts counted now against <see cref="WorkerPoolOptions.MaxRestarts"/> (see <see cref="RestartIntensity"/>).</summary>
+    public int RecentRestarts
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _restarts.CountAt(Environment.TickCount64);
+            }
+        }
+    }
+
     /// <summary>
     /// Accepts a call: straight to an idle worker, else into the queue. When the queue is full, the call waits for room
     /// (<paramref name="waitForRoom"/>) or is refused unless a worker can take it now: then this returns false, and

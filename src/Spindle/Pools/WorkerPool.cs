@@ -110,6 +110,19 @@ public sealed partial class WorkerPool : IAsyncDisposable
     /// <summary>Calls waiting for a worker.</summary>
     public int QueueLength => _dispatcher.QueueLength;
 
+    /// <summary>The most calls that may wait for a worker (<see cref="WorkerPoolOptions.MaxQueuedCalls"/>): <see cref="QueueLength"/> at this value is a full queue.</summary>
+    public int MaxQueuedCalls => _options.MaxQueuedCalls;
+
+    /// <summary>
+    /// Worker restarts that count now toward <see cref="MaxRestarts"/>: crashes within the last
+    /// <see cref="WorkerPoolOptions.RestartWindow"/>, plus worker threads abandoned within it or still blocked. One more
+    /// than <see cref="MaxRestarts"/> faults the pool.
+    /// </summary>
+    public int RecentRestarts => _dispatcher.RecentRestarts;
+
+    /// <summary>The most restarts allowed within <see cref="WorkerPoolOptions.RestartWindow"/> (<see cref="WorkerPoolOptions.MaxRestarts"/>).</summary>
+    public int MaxRestarts => _options.MaxRestarts;
+
     /// <summary>The workers running now, then any worker threads abandoned to calls that have not returned (<see cref="WorkerInfo.Abandoned"/>).</summary>
     public IReadOnlyList<WorkerInfo> GetWorkers() => _dispatcher.CurrentWorkers().Select(Describe).ToArray();
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Spindle.Calls.Serialization;
 using Spindle.Interop;
@@ -142,6 +143,12 @@ public sealed class WorkerPoolOptions
     /// <summary>Where the pool logs worker starts, exits and crashes.</summary>
     /// <value>The default is null (no logging).</value>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>
+    /// Where the pool's meters come from. When set (as a host's dependency injection does), the pool's instruments are
+    /// created through this factory, so they are scoped to the host; when <see langword="null"/>, a shared static meter is used.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; set; }
 
     /// <summary>The pool's name in logs, metrics and events.</summary>
     /// <value>The default is "spindle".</value>
