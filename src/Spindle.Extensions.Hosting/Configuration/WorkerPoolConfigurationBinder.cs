@@ -142,7 +142,9 @@ internal static class WorkerPoolConfigurationBinder
             return true;
         }
 
-        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out span);
+        // A bare number parses as days ("30" is a month), never what a configuration file means: a colon is required.
+        span = default;
+        return text.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out span);
     }
 
     /// <summary>An exception's own sentence, without the "(Parameter 'x')" and "Actual value was" lines the runtime appends.</summary>

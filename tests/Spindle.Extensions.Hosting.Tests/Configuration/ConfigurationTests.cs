@@ -60,6 +60,7 @@ public class ConfigurationTests
     [InlineData("Isolation", "Proces", "Spindle:Pools:render:Isolation must be one of Process, Thread (was 'Proces').")]
     [InlineData("QueueFullMode", "7", "Spindle:Pools:render:QueueFullMode must be one of")]
     [InlineData("IdleTimeout", "soon", "Spindle:Pools:render:IdleTimeout must be a time span such as 00:00:30 (hours:minutes:seconds) or Infinite (was 'soon').")]
+    [InlineData("CallTimeout", "30", "Spindle:Pools:render:CallTimeout must be a time span such as 00:00:30 (hours:minutes:seconds) or Infinite (was '30').")]
     [InlineData("RestartWindow", "00:00:00", "Spindle:Pools:render:RestartWindow must be positive (was '00:00:00').")]
     [InlineData("MaxMessageBytes", "100", "Spindle:Pools:render:MaxMessageBytes must be at least 4096 (was '100').")]
     [InlineData("WarmUp", "yes", "Spindle:Pools:render:WarmUp must be true or false (was 'yes').")]
