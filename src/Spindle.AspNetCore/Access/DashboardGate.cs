@@ -14,7 +14,7 @@ internal sealed class DashboardGate(HostGuard hosts, Func<HttpContext, ValueTask
 {
     private const string Forbidden =
         "Forbidden: the Spindle dashboard's authorization hook (SpindleDashboardOptions.Authorization) refused this request. "
-        + "By default only connections from this machine are allowed.\n";
+        + "By default only connections from this machine are allowed.";
 
     /// <summary><paramref name="endpoint"/> behind the gate.</summary>
     public RequestDelegate Guard(RequestDelegate endpoint)
@@ -32,10 +32,6 @@ internal sealed class DashboardGate(HostGuard hosts, Func<HttpContext, ValueTask
             return;
         }
 
-        HttpResponse response = context.Response;
-        response.StatusCode = StatusCodes.Status403Forbidden;
-        response.ContentType = "text/plain; charset=utf-8";
-        response.Headers.XContentTypeOptions = "nosniff";
-        await response.WriteAsync(Forbidden, context.RequestAborted).ConfigureAwait(false);
+        await Refusal.WriteAsync(context, StatusCodes.Status403Forbidden, Forbidden).ConfigureAwait(false);
     }
 }

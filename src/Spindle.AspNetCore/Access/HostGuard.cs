@@ -79,11 +79,7 @@ internal sealed class HostGuard
             return;
         }
 
-        HttpResponse response = context.Response;
-        response.StatusCode = StatusCodes.Status400BadRequest;
-        response.ContentType = "text/plain; charset=utf-8";
-        response.Headers.XContentTypeOptions = "nosniff";
-        await response.WriteAsync($"Host '{context.Request.Host.Host}' is not served here. {_refusal}\n", context.RequestAborted).ConfigureAwait(false);
+        await Refusal.WriteAsync(context, StatusCodes.Status400BadRequest, $"Host '{context.Request.Host.Host}' is not served here. {_refusal}").ConfigureAwait(false);
     }
 
     private static bool TryParseAddress(string host, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IPAddress? address)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,14 +19,7 @@ public sealed class PoolSourceTests
     public async Task NoPoolsInOptions_TheRegisteredSourcesPoolsAreShown_AsTheyComeAndGo()
     {
         var source = new ListSource();
-        await using DashboardApp app = await DashboardApp.StartAsync(
-            IPAddress.Loopback,
-            services => services.AddSingleton<IWorkerPoolSource>(source),
-            (routes, threads, processes) =>
-            {
-                source.Pools.Add(threads);
-                routes.MapSpindleDashboard("/spindle");
-            });
+        await using DashboardApp app = await StartWithSourceAsync(source, (routes, processes) => routes.MapSpindleDashboard("/spindle"));
 
         Assert.Equal(["threads"], await KeysAsync(app));
 
@@ -40,14 +34,7 @@ public sealed class PoolSourceTests
     public async Task PoolsInOptions_WinOverARegisteredSource()
     {
         var source = new ListSource();
-        await using DashboardApp app = await DashboardApp.StartAsync(
-            IPAddress.Loopback,
-            services => services.AddSingleton<IWorkerPoolSource>(source),
-            (routes, threads, processes) =>
-            {
-                source.Pools.Add(threads);
-                routes.MapSpindleDashboard("/spindle", o => o.PoolSource = _ => [processes]);
-            });
+        await using DashboardApp app = await StartWithSourceAsync(source, (routes, processes) => routes.MapSpindleDashboard("/spindle", o => o.PoolSource = _ => [processes]));
 
         Assert.Equal(["processes"], await KeysAsync(app));
     }
@@ -97,6 +84,17 @@ public sealed class PoolSourceTests
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         }
     }
+
+    /// <summary>The app with <paramref name="source"/> registered and holding its thread pool; <paramref name="map"/> mounts the dashboard.</summary>
+    private static Task<DashboardApp> StartWithSourceAsync(ListSource source, Action<IEndpointRouteBuilder, WorkerPool> map) =>
+        DashboardApp.StartAsync(
+            IPAddress.Loopback,
+            services => services.AddSingleton<IWorkerPoolSource>(source),
+            (routes, threads, processes) =>
+            {
+                source.Pools.Add(threads);
+                map(routes, processes);
+            });
 
     private static async Task<string[]> KeysAsync(DashboardApp app) =>
         [.. (await app.GetJsonAsync("/spindle/api/status")).GetProperty("pools").EnumerateArray().Select(p => p.GetProperty("key").GetString()!)];
