@@ -19,17 +19,22 @@ namespace Spindle.Serve;
 /// <summary>
 /// <c>spindle serve</c>: a Kestrel web server in front of the render farm. Kestrel runs each request on a thread-pool
 /// thread (the seeds' "threads handle incoming requests"); frames render in worker processes (their "each render is
-/// a separate process"). It serves a live dashboard, an HTML form and a JSON API.
+/// a separate process"). It serves a live dashboard, an HTML form and a JSON API; the farm's pool is shown by the
+/// Spindle dashboard (Spindle.AspNetCore), mounted at <c>/pools</c> as any app mounts it.
 /// </summary>
 /// <remarks>
 /// <code>
-///  browser / HttpClient ──HTTP──▶ Kestrel (thread-pool threads) ──▶ JobRegistry ──one job at a time──▶ render farm
-///        ▲                              │                                                               │
-///        └──── server-sent events ◀── StatusMonitor (2×/s: /proc CPU and RSS, pool events) ◀── WorkerPool (processes)
+///  browser / HttpClient ──HTTP──▶ Kestrel (thread-pool threads) ──▶ JobRegistry ──one job at a time──▶ render farm's WorkerPool
+///     ▲  ▲                                                                                                     │
+///     │  └── /pools/api/events ◀── Spindle dashboard (2×/s: /proc CPU and RSS, the pool's events) ◀───────────┘
+///     └───── /api/events ◀──────── StatusMonitor (2×/s: jobs, frames per second) ◀── JobRegistry
 /// </code>
 /// </remarks>
 public sealed class SpindleServer : IAsyncDisposable
 {
+    /// <summary>Where the farm's pool is shown: the Spindle dashboard's mount point.</summary>
+    internal const string PoolsPath = "/pools";
+
     private const long MaxRequestBodyBytes = 64 * 1024;
 
     private readonly WebApplication _app;
@@ -38,9 +43,6 @@ public sealed class SpindleServer : IAsyncDisposable
     private readonly StatusMonitor _status;
     private readonly CancellationTokenSource _stopping;
     private int _disposed;
-
-    /// <summary>Where the farm's pool is shown: the Spindle dashboard's mount point.</summary>
-    internal const string PoolsPath = "/pools";
 
     private SpindleServer(WebApplication app, IJobRenderer renderer, JobRegistry jobs, StatusMonitor status, CancellationTokenSource stopping, Uri address)
     {
