@@ -1,7 +1,7 @@
 using Spindle;
 using Spindle.Pools;
 
-namespace Spindle.Serve.Status;
+namespace Spindle.AspNetCore.Status;
 
 /// <summary>
 /// Counts crashes and restarts from the pool's events. A pool keeps a fixed number of places for workers; a pid

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace Spindle.Serve.Status;
+namespace Spindle.AspNetCore.Status;
 
 /// <summary>CPU % of each worker process: the change in its CPU ticks between two samples over the wall time between them.</summary>
 internal sealed class CpuSampler

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Http;
 
-namespace Spindle.Serve.Web;
+namespace Spindle.AspNetCore.Access;
 
 /// <summary>
 /// Serves only requests addressed to a name this server answers to, before anything else runs. A web page whose own
@@ -11,30 +11,34 @@ namespace Spindle.Serve.Web;
 /// </summary>
 /// <remarks>
 /// Served: <c>localhost</c>; loopback addresses; the address listened on (any IP address when that is
-/// <c>0.0.0.0</c> or <c>::</c>: an address cannot be rebound, only a name can); names given with
-/// <c>--allowed-host</c>. The port is not compared: a rebinding page reaches the real port anyway, and a forwarded
-/// port (a container's, a tunnel's) keeps working. A request with no Host at all (HTTP/1.0) comes from no browser
-/// and names nothing to rebind, so it is served.
+/// <c>0.0.0.0</c> or <c>::</c>, or when the listening address is not known, as for a dashboard mounted in someone's
+/// app: an address cannot be rebound, only a name can); the allowed names. The port is not compared: a rebinding page
+/// reaches the real port anyway, and a forwarded port (a container's, a tunnel's) keeps working. A request with no
+/// Host at all (HTTP/1.0) comes from no browser and names nothing to rebind, so it is served.
 /// </remarks>
 internal sealed class HostGuard
 {
     private readonly HashSet<string> _names = new(StringComparer.OrdinalIgnoreCase) { "localhost" };
     private readonly HashSet<IPAddress> _addresses = [];
     private readonly bool _anyAddress;
-    private readonly string _served;
+    private readonly string _refusal;
 
-    public HostGuard(IPAddress listening, IEnumerable<string> allowedHosts)
+    /// <summary>A guard for a server listening on <paramref name="listening"/> (null: unknown, so any IP address).</summary>
+    /// <param name="listening">The address listened on, or null when it is not known.</param>
+    /// <param name="allowedHosts">Names and addresses served besides the ones above (already checked by <see cref="HostNames.CheckAllowed"/>).</param>
+    /// <param name="servedBy">Who refuses, for the message: "This server", "The Spindle dashboard".</param>
+    /// <param name="howToServeAnother">The setting that serves another name, for the message.</param>
+    public HostGuard(IPAddress? listening, IEnumerable<string> allowedHosts, string servedBy, string howToServeAnother)
     {
-        _anyAddress = listening.Equals(IPAddress.Any) || listening.Equals(IPAddress.IPv6Any);
+        _anyAddress = listening is null || listening.Equals(IPAddress.Any) || listening.Equals(IPAddress.IPv6Any);
+        List<string> served = ["localhost", "127.0.0.1", "[::1]"];
         if (!_anyAddress)
         {
-            _addresses.Add(Normalized(listening));
-        }
-
-        List<string> served = ["localhost", "127.0.0.1", "[::1]"];
-        if (!_anyAddress && !IPAddress.IsLoopback(listening))
-        {
-            served.Add(Format(Normalized(listening)));
+            _addresses.Add(Normalized(listening!));
+            if (!IPAddress.IsLoopback(listening!))
+            {
+                served.Add(Format(Normalized(listening!)));
+            }
         }
 
         foreach (string host in allowedHosts)
@@ -50,7 +54,7 @@ internal sealed class HostGuard
         }
 
         // The refusal lists only what every server answers to: a rebinding page can read it, and learns no configured name.
-        _served = string.Join(", ", served) + (_anyAddress ? " and any IP address" : "");
+        _refusal = $"{servedBy} answers to {string.Join(", ", served)}{(_anyAddress ? " and any IP address" : "")}; {howToServeAnother}.";
     }
 
     /// <summary>Whether a request with this Host header is served.</summary>
@@ -66,6 +70,7 @@ internal sealed class HostGuard
             : _names.Contains(host.Host);
     }
 
+    /// <summary>Runs <paramref name="next"/> for a served Host; answers 400 with a short plain message otherwise.</summary>
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         if (Serves(context.Request.Host))
@@ -74,13 +79,7 @@ internal sealed class HostGuard
             return;
         }
 
-        HttpResponse response = context.Response;
-        response.StatusCode = StatusCodes.Status400BadRequest;
-        response.ContentType = "text/plain; charset=utf-8";
-        response.Headers.XContentTypeOptions = "nosniff";
-        await response.WriteAsync(
-            $"Host '{context.Request.Host.Host}' is not served here. This server answers to {_served}; start it with --allowed-host NAME to serve another name.\n",
-            context.RequestAborted).ConfigureAwait(false);
+        await Refusal.WriteAsync(context, StatusCodes.Status400BadRequest, $"Host '{context.Request.Host.Host}' is not served here. {_refusal}").ConfigureAwait(false);
     }
 
     private static bool TryParseAddress(string host, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IPAddress? address)

@@ -1,42 +1,39 @@
 using System.Text;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
-using Spindle.Serve.Status;
 
-namespace Spindle.Serve.Web;
+namespace Spindle.AspNetCore.Live;
 
-/// <summary><c>GET /api/events</c>: server-sent events, one <c>status</c> event per published snapshot (about twice a second).</summary>
+/// <summary>Server-sent events: one <c>status</c> event now, then one per snapshot of a <see cref="SnapshotFeed"/> (about twice a second).</summary>
 internal static class EventStream
 {
     private static readonly byte[] EventPrefix = Encoding.UTF8.GetBytes("event: status\ndata: ");
     private static readonly byte[] EventEnd = Encoding.UTF8.GetBytes("\n\n");
 
-    public static void Map(IEndpointRouteBuilder app, StatusMonitor status, CancellationToken serverStopping) =>
-        app.MapGet("/api/events", (HttpContext context) => StreamAsync(context, status, serverStopping));
-
-    private static async Task StreamAsync(HttpContext context, StatusMonitor status, CancellationToken serverStopping)
+    /// <summary>Streams until the client leaves, the server stops (<paramref name="serverStopping"/>) or the feed stops.</summary>
+    /// <param name="context">The request.</param>
+    /// <param name="now">The snapshot of this moment, sent first so a page never starts blank.</param>
+    /// <param name="feed">Where the following snapshots come from.</param>
+    /// <param name="serverStopping">Ends the stream, so shutdown never waits on an open page.</param>
+    public static async Task StreamAsync(HttpContext context, Func<byte[]> now, SnapshotFeed feed, CancellationToken serverStopping)
     {
         HttpResponse response = context.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
 
-        // A stream ends when the client goes away or the server stops, so shutdown never waits on an open dashboard.
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, serverStopping);
         try
         {
-            // The first event goes out at once, so a page never starts blank.
-            await WriteAsync(response, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(status.Snapshot(), ServeJson.Options), ended.Token).ConfigureAwait(false);
+            await WriteAsync(response, now(), ended.Token).ConfigureAwait(false);
             while (true)
             {
-                byte[] json = await status.NextAsync(ended.Token).ConfigureAwait(false);
+                byte[] json = await feed.NextAsync(ended.Token).ConfigureAwait(false);
                 await WriteAsync(response, json, ended.Token).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (ended.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
-            // The client left or the server is stopping: the stream simply ends.
+            // The client left, the server is stopping or the feed stopped with it: the stream simply ends.
         }
     }
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace Spindle.Serve.Status;
+namespace Spindle.AspNetCore.Status;
 
 /// <summary>What Linux says about a process in <c>/proc</c>: CPU time used and resident memory. Null where there is no /proc.</summary>
 internal static partial class ProcFs
