@@ -18,4 +18,6 @@ internal sealed class WorkerPoolProvider(IServiceProvider services, IEnumerable<
 
         return services.GetRequiredKeyedService<WorkerPool>(name);
     }
+
+    public IEnumerable<WorkerPool> GetPools() => Names.Select(GetPool);
 }

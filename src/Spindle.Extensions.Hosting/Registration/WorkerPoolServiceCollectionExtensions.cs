@@ -96,6 +96,7 @@ public static class WorkerPoolServiceCollectionExtensions
     internal static void AddPoolServices(IServiceCollection services)
     {
         services.TryAddSingleton<IWorkerPoolProvider, WorkerPoolProvider>();
+        services.TryAddSingleton<IWorkerPoolSource>(provider => provider.GetRequiredService<IWorkerPoolProvider>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WorkerPoolsHostedService>());
     }
 }

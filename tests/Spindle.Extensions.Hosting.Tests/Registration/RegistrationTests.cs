@@ -59,6 +59,20 @@ public class RegistrationTests
     }
 
     [Fact]
+    public async Task RegisteredPools_AreThePoolSource_ThatADashboardEnumerates()
+    {
+        await using TestHost host = TestHosts.Create(b => b.Services
+            .AddWorkerPool("render", o => o.Workers = 1)
+            .AddWorkerPool("light", o => { o.Isolation = Isolation.Thread; o.Workers = 1; }));
+
+        IWorkerPoolSource source = host.Services.GetRequiredService<IWorkerPoolSource>();
+
+        Assert.Equal(
+            [host.Services.GetRequiredKeyedService<WorkerPool>("render"), host.Services.GetRequiredKeyedService<WorkerPool>("light")],
+            source.GetPools());
+    }
+
+    [Fact]
     public async Task Provider_UnknownName_ThrowsNamingItAndTheRegisteredOnes()
     {
         await using TestHost host = TestHosts.Create(b => b.Services.AddWorkerPool("render", o => o.Workers = 1));
