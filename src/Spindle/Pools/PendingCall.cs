@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using Spindle;
 using Spindle.Calls;
 using Spindle.Calls.Serialization;
 using Spindle.Wire;
 using Spindle.Backends;
+using Spindle.Telemetry;
 
 namespace Spindle.Pools;
 
@@ -64,6 +66,27 @@ internal abstract class PendingCall
 
     /// <summary>Runs so far that ended in a crash.</summary>
     public int CrashedAttempts { get; set; }
+
+    /// <summary>The caller's span of this call (see <see cref="CallSpan"/>); null unless a listener sampled it.</summary>
+    public Activity? Span
+    {
+        get => Volatile.Read(ref _span);
+        set => _span = value;
+    }
+
+    private Activity? _span;
+
+    /// <summary>When it was submitted (a <see cref="Stopwatch"/> timestamp), for the duration metrics; 0 when nobody measures.</summary>
+    public long SubmittedAt { get; set; }
+
+    /// <summary>Ends the call's span, once, just before its task completes (the caller then finds it ended).</summary>
+    protected void EndSpan(Exception? error, bool cancelled)
+    {
+        if (_span is not null && Interlocked.Exchange(ref _span, null) is { } span)
+        {
+            CallSpan.End(span, Id, CrashedAttempts + 1, error, cancelled);
+        }
+    }
 
     private Timer? _timeoutTimer;
     private Timer? _graceTimer;
@@ -168,6 +191,7 @@ internal abstract class PendingCall<TResult> : PendingCall
 
     public override void Publish()
     {
+        EndSpan(_error, _canceled);
         if (_canceled)
         {
             _completion.TrySetCanceled(CancellationToken.IsCancellationRequested ? CancellationToken : new CancellationToken(canceled: true));
@@ -182,11 +206,25 @@ internal abstract class PendingCall<TResult> : PendingCall
         }
     }
 
-    public override bool TryFail(Exception exception) => _completion.TrySetException(exception);
+    // Each ends the span first, with the outcome it is about to set. Should two racing ends (a result and a timeout's
+    // verdict) both try, the first to end the span may not be the one whose outcome the task gets; the task is right.
+    public override bool TryFail(Exception exception)
+    {
+        EndSpan(exception, cancelled: false);
+        return _completion.TrySetException(exception);
+    }
 
-    public override bool TryCancel() => _completion.TrySetCanceled(CancellationToken);
+    public override bool TryCancel()
+    {
+        EndSpan(error: null, cancelled: true);
+        return _completion.TrySetCanceled(CancellationToken);
+    }
 
-    public override bool TryCancelByPool() => _completion.TrySetCanceled(CancelledByPool);
+    public override bool TryCancelByPool()
+    {
+        EndSpan(error: null, cancelled: true);
+        return _completion.TrySetCanceled(CancelledByPool);
+    }
 
     /// <summary>Keeps the result, to publish once the worker is free.</summary>
     protected void KeepResult(TResult result) => _result = result;

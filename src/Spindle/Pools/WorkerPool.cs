@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spindle;
@@ -8,6 +9,7 @@ using Spindle.Shared;
 using Spindle.Wire;
 using Spindle.Backends;
 using Spindle.Pools;
+using Spindle.Telemetry;
 
 namespace Spindle;
 
@@ -45,7 +47,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
         _options = (options ?? new WorkerPoolOptions()).Clone();
         _codec = new ValueCodec(_options.Serializer) { LargeArrayThreshold = _options.SharedMemoryThreshold ?? long.MaxValue };
         ILogger logger = _options.LoggerFactory?.CreateLogger<WorkerPool>() ?? NullLogger<WorkerPool>.Instance;
-        _telemetry = new PoolTelemetry(_options.Name, () => QueueLength) { Sender = this };
+        _telemetry = new PoolTelemetry(_options.Name, _options.MeterFactory, () => QueueLength, () => _dispatcher?.BusyWorkers ?? 0) { Sender = this };
         IWorkerBackend? backend = null;
 
         // The pool's timers and workers outlive whoever creates it: they do not carry its ExecutionContext.
@@ -182,6 +184,33 @@ public sealed partial class WorkerPool : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(fn);
         ThrowIfDisposed();
+        long submittedAt = _telemetry.MeasuresCalls ? Stopwatch.GetTimestamp() : 0;
+        if (!SpindleTelemetry.Source.HasListeners())
+        {
+            return SubmitTraced(fn, args, inline, flags, cancellationToken, callOptions, waitForRoom, span: null, submittedAt);
+        }
+
+        // The call's span is Activity.Current while the call is built (a thread call captures it as its delegate's
+        // current activity), then the caller's own is put back: the span lives on until the call ends.
+        Activity? span = CallSpan.Start(_options.Name, _options.Isolation, fn, out Activity? previous);
+        try
+        {
+            return SubmitTraced(fn, args, inline, flags, cancellationToken, callOptions, waitForRoom, span, submittedAt);
+        }
+        catch (Exception e) when (span is { IsStopped: false })
+        {
+            // Refused at the call site (a value that cannot cross, a stopped pool): the call never started.
+            CallSpan.End(span, callId: 0, attempt: 0, e, cancelled: false);
+            throw;
+        }
+        finally
+        {
+            Activity.Current = previous;
+        }
+    }
+
+    private Task<TResult>? SubmitTraced<TResult>(Delegate fn, object?[] args, InlineInvoker<TResult> inline, CallFlags flags, CancellationToken cancellationToken, CallOptions? callOptions, bool waitForRoom, Activity? span, long submittedAt)
+    {
         PendingCall<TResult> call;
         if (_callsShareMemory)
         {
@@ -203,7 +232,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
             {
                 try
                 {
-                    CallWriter.Write(frame, _codec, call.Id, flags, template, fn.Target, args, nameof(fn));
+                    CallWriter.Write(frame, _codec, call.Id, flags, template, fn.Target, args, nameof(fn), span is { Recorded: true } ? span : null);
                     if (frame.Length > _options.MaxMessageBytes)
                     {
                         throw new ArgumentException(
@@ -236,6 +265,8 @@ public sealed partial class WorkerPool : IAsyncDisposable
             encoded.WireResultType = (flags & CallFlags.Map) != 0 ? template.ResultType.MakeArrayType() : template.ResultType;
         }
 
+        call.Span = span;
+        call.SubmittedAt = submittedAt;
         call.Timeout = callOptions?.Timeout ?? _options.CallTimeout;
         call.RetriesOnCrash = callOptions?.RetriesOnCrash ?? _options.RetriesOnCrash;
         return _dispatcher.Submit(call, waitForRoom) ? call.TypedTask : null;

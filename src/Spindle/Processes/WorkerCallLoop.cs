@@ -3,6 +3,7 @@ using Spindle;
 using Spindle.Calls;
 using Spindle.Wire;
 using Spindle.Interop;
+using Spindle.Telemetry;
 
 namespace Spindle.Processes;
 
@@ -31,6 +32,7 @@ internal sealed class WorkerCallLoop
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, bool> _cancelledBeforeStart = new();
     private volatile bool _done;
     private int _callsOneByOne;
+    private WireWriter? _spans;
 
     /// <summary>How many calls in a row must arrive alone before the worker watches for the next (see <see cref="WatchIfCallsComeOneByOne"/>).</summary>
     private const int CallsOneByOneBeforeWatching = 8;
@@ -94,6 +96,11 @@ internal sealed class WorkerCallLoop
                 CallRunner.WriteFailure(result, call.CallId, tooBig);
             }
 
+            if (_runner.TakeRun() is { } run)
+            {
+                SendSpans(call.CallId, run);
+            }
+
             _data.Send(result.WrittenSpan);
             _data.TrimReadBuffer();
             WatchIfCallsComeOneByOne();
@@ -109,6 +116,19 @@ internal sealed class WorkerCallLoop
         }
 
         return 0;
+    }
+
+    /// <summary>The spans of a traced call go just before its result (see <see cref="ShippedSpans"/>); more than the parent takes are not sent.</summary>
+    private void SendSpans(long callId, WorkerRun run)
+    {
+        _spans ??= new WireWriter(4096);
+        ShippedSpans.Write(_spans, callId, run);
+        if (_spans.Length - Frame.HeaderSize <= _data.MaxFrameBytes)
+        {
+            _data.Send(_spans.WrittenSpan);
+        }
+
+        _spans.Reset();
     }
 
     /// <summary>

@@ -187,10 +187,10 @@ internal sealed class WorkerProcessHandle : IDisposable
     /// Starts reading results (see <see cref="ResultReader"/>); results and the exit are reported through the handlers
     /// from then on. What <paramref name="onBurstEnd"/> returns (the completion of a lone call) runs on the reader.
     /// </summary>
-    public void Run(FrameHandler onResult, Action<WorkerExit> onExit, Func<Action?>? onBurstEnd = null)
+    public void Run(FrameHandler onResult, Action<WorkerExit> onExit, Func<Action?>? onBurstEnd = null, FrameHandler? onSpans = null)
     {
         _onExit = onExit;
-        _reader = new ResultReader(_data, _outbox, ProcessId, onResult, onBurstEnd, OnReaderEnded);
+        _reader = new ResultReader(_data, _outbox, ProcessId, onResult, onBurstEnd, OnReaderEnded, onSpans);
         _reader.Start();
     }
 
