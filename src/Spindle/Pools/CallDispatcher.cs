@@ -277,9 +277,9 @@ internal sealed partial class CallDispatcher : IWorkerReports
     /// <summary>Hands a call to the worker it was matched with (the worker starts its timeout when it starts it).</summary>
     private void DispatchTo(PoolWorker worker, PendingCall call)
     {
-        if (call.SubmittedAt != 0 || call.Span is not null)
+        if (call.Telemetry is { } telemetry)
         {
-            _telemetry.Dispatched(call, worker);
+            _telemetry.Dispatched(call, telemetry, worker);
         }
 
         worker.Dispatch(call);

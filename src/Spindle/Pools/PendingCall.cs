@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Spindle;
 using Spindle.Calls;
 using Spindle.Calls.Serialization;
@@ -67,26 +66,11 @@ internal abstract class PendingCall
     /// <summary>Runs so far that ended in a crash.</summary>
     public int CrashedAttempts { get; set; }
 
-    /// <summary>The caller's span of this call (see <see cref="CallSpan"/>); null unless a listener sampled it.</summary>
-    public Activity? Span
-    {
-        get => Volatile.Read(ref _span);
-        set => _span = value;
-    }
+    /// <summary>Its span and submission time, when someone listens (see <see cref="CallTelemetry"/>); null otherwise.</summary>
+    public CallTelemetry? Telemetry => CallTelemetry.Of(Task);
 
-    private Activity? _span;
-
-    /// <summary>When it was submitted (a <see cref="Stopwatch"/> timestamp), for the duration metrics; 0 when nobody measures.</summary>
-    public long SubmittedAt { get; set; }
-
-    /// <summary>Ends the call's span, once, just before its task completes (the caller then finds it ended).</summary>
-    protected void EndSpan(Exception? error, bool cancelled)
-    {
-        if (_span is not null && Interlocked.Exchange(ref _span, null) is { } span)
-        {
-            CallSpan.End(span, Id, CrashedAttempts + 1, error, cancelled);
-        }
-    }
+    /// <summary>Records the call's duration and ends its span, once, just before its task completes (the caller then finds both done).</summary>
+    protected void EndSpan(Exception? error, bool cancelled) => Telemetry?.Completing(this, error, cancelled);
 
     private Timer? _timeoutTimer;
     private Timer? _graceTimer;
@@ -162,14 +146,17 @@ internal abstract class PendingCall<TResult> : PendingCall
     // Continuations may run inline where the task completes: a thread-pool thread (results are published there in
     // batches), a worker's reader for a lone call (watched: see ResultReader), a caller's Cancel(), or the thread
     // worker that just freed itself.
-    private readonly TaskCompletionSource<TResult> _completion = new(TaskCreationOptions.None);
+    private readonly TaskCompletionSource<TResult> _completion;
     private TResult? _result;
     private Exception? _error;
     private bool _canceled;
 
-    protected PendingCall(CancellationToken cancellationToken)
+    /// <param name="cancellationToken">The caller's token.</param>
+    /// <param name="telemetry">What the call carries for observability, null when nobody listens (kept as the task's state).</param>
+    protected PendingCall(CancellationToken cancellationToken, CallTelemetry? telemetry)
         : base(cancellationToken)
     {
+        _completion = new(telemetry, TaskCreationOptions.None);
     }
 
     public override Task Task => _completion.Task;

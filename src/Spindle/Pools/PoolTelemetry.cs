@@ -77,28 +77,24 @@ internal sealed class PoolTelemetry
     }
 
     /// <summary>A worker took the call: its queue wait (first run only) and its span's dispatched event.</summary>
-    public void Dispatched(PendingCall call, PoolWorker worker)
+    public void Dispatched(PendingCall call, CallTelemetry telemetry, PoolWorker worker)
     {
-        if (call.SubmittedAt != 0 && call.CrashedAttempts == 0)
+        if (telemetry.SubmittedAt != 0 && call.CrashedAttempts == 0)
         {
-            _instruments.QueueWait.Record(Stopwatch.GetElapsedTime(call.SubmittedAt).TotalSeconds, _poolTag);
+            _instruments.QueueWait.Record(Stopwatch.GetElapsedTime(telemetry.SubmittedAt).TotalSeconds, _poolTag);
         }
 
-        if (call.Span is { } span)
+        if (telemetry.Span is { } span)
         {
             CallSpan.Dispatched(span, worker, call.CrashedAttempts + 1);
         }
     }
 
-    public void Finished(PendingCall call)
-    {
-        var outcome = new KeyValuePair<string, object?>(CallSpan.OutcomeTag, call.Outcome);
-        _instruments.Calls.Add(1, _poolTag, outcome);
-        if (call.SubmittedAt != 0)
-        {
-            _instruments.CallDuration.Record(Stopwatch.GetElapsedTime(call.SubmittedAt).TotalSeconds, _poolTag, outcome);
-        }
-    }
+    public void Finished(PendingCall call) => _instruments.Calls.Add(1, _poolTag, new(CallSpan.OutcomeTag, call.Outcome));
+
+    /// <summary>A call's time from submission to completion (see <see cref="CallTelemetry.Completing"/>).</summary>
+    public void RecordDuration(TimeSpan duration, string outcome) =>
+        _instruments.CallDuration.Record(duration.TotalSeconds, _poolTag, new(CallSpan.OutcomeTag, outcome));
 
     public void Forget() => _instruments.Forget(this);
 }

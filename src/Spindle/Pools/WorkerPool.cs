@@ -211,6 +211,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
 
     private Task<TResult>? SubmitTraced<TResult>(Delegate fn, object?[] args, InlineInvoker<TResult> inline, CallFlags flags, CancellationToken cancellationToken, CallOptions? callOptions, bool waitForRoom, Activity? span, long submittedAt)
     {
+        CallTelemetry? telemetry = span is null && submittedAt == 0 ? null : new CallTelemetry(_telemetry, span, submittedAt);
         PendingCall<TResult> call;
         if (_callsShareMemory)
         {
@@ -219,12 +220,12 @@ public sealed partial class WorkerPool : IAsyncDisposable
                 CallWriter.Verify(_codec, MethodTemplate.For(fn, nameof(fn)), fn.Target, args, nameof(fn));
             }
 
-            call = new InlineCall<TResult>(inline, fn, args, cancellationToken);
+            call = new InlineCall<TResult>(inline, fn, args, cancellationToken, telemetry);
         }
         else
         {
             MethodTemplate template = MethodTemplate.For(fn, nameof(fn));
-            var encoded = new EncodedCall<TResult>(cancellationToken) { Profile = template.Profile };
+            var encoded = new EncodedCall<TResult>(cancellationToken, telemetry) { Profile = template.Profile };
             call = encoded;
             WireWriter frame = WireWriter.TakeScratch();
             bool callKeepsFrame = false;
@@ -265,8 +266,6 @@ public sealed partial class WorkerPool : IAsyncDisposable
             encoded.WireResultType = (flags & CallFlags.Map) != 0 ? template.ResultType.MakeArrayType() : template.ResultType;
         }
 
-        call.Span = span;
-        call.SubmittedAt = submittedAt;
         call.Timeout = callOptions?.Timeout ?? _options.CallTimeout;
         call.RetriesOnCrash = callOptions?.RetriesOnCrash ?? _options.RetriesOnCrash;
         return _dispatcher.Submit(call, waitForRoom) ? call.TypedTask : null;

@@ -209,7 +209,7 @@ internal sealed class ProcessWorker : PoolWorker
         {
             if (_sent.TryPeek(out PendingCall? running) && running.Id == callId)
             {
-                span = running.Span;
+                span = running.Telemetry?.Span;
             }
         }
 
