@@ -45,6 +45,12 @@ public sealed partial class WorkerPool : IAsyncDisposable
     public WorkerPool(WorkerPoolOptions? options = null)
     {
         _options = (options ?? new WorkerPoolOptions()).Clone();
+        if (_options.WorkerOutput == WorkerOutput.Logger && _options.LoggerFactory is null)
+        {
+            throw new ArgumentException(
+                "WorkerPoolOptions.WorkerOutput is Logger, but WorkerPoolOptions.LoggerFactory is null: set LoggerFactory, or leave WorkerOutput at Console.", nameof(options));
+        }
+
         _codec = new ValueCodec(_options.Serializer) { LargeArrayThreshold = _options.SharedMemoryThreshold ?? long.MaxValue };
         ILogger logger = _options.LoggerFactory?.CreateLogger<WorkerPool>() ?? NullLogger<WorkerPool>.Instance;
         _telemetry = new PoolTelemetry(_options.Name, _options.MeterFactory, () => QueueLength, () => _dispatcher?.BusyWorkers ?? 0) { Sender = this };
