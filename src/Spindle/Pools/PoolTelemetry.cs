@@ -12,8 +12,6 @@ namespace Spindle.Pools;
 /// </summary>
 internal sealed class PoolTelemetry
 {
-    public const string MeterName = SpindleTelemetry.MeterName;
-
     private readonly PoolInstruments _instruments;
     private readonly Func<int> _queueLength;
     private readonly Func<int> _busyWorkers;

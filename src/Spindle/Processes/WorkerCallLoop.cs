@@ -8,8 +8,8 @@ using Spindle.Telemetry;
 namespace Spindle.Processes;
 
 /// <summary>
-/// A worker's two loops. The call loop runs on the main thread: read a call, run it, send the result — no
-/// thread hop on the hot path. The control loop runs on its own thread so a cancellation reaches a running call,
+/// A worker's two loops. The call loop runs on the main thread: read a call, run it, send the result (a traced
+/// call's spans just before it) — no thread hop on the hot path. The control loop runs on its own thread so a cancellation reaches a running call,
 /// and so the worker exits at once when the parent is gone (end of stream), even if the call is stuck.
 /// </summary>
 internal sealed class WorkerCallLoop

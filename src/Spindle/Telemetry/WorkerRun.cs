@@ -29,6 +29,7 @@ internal sealed class WorkerRun
     private readonly Activity? _previous;
     private Activity? _span;
     private int _dropped;
+    private bool _closed;
 
     private WorkerRun(ActivityTraceId traceId, Activity? previous)
     {
@@ -87,12 +88,24 @@ internal sealed class WorkerRun
 
         Volatile.Write(ref _current, null);
         Activity.Current = _previous;
+
+        // A span of another thread may be ending right now, having seen this run still current: once closed, the
+        // list no longer changes, so it can be sent.
+        lock (_finished)
+        {
+            _closed = true;
+        }
     }
 
     private void Keep(Activity activity)
     {
         lock (_finished)
         {
+            if (_closed)
+            {
+                return;
+            }
+
             // The run span ends last and always has a place.
             if (activity == _span || _finished.Count < SpindleTelemetry.MaxWorkerSpansPerCall - 1)
             {

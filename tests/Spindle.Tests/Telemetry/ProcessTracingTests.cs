@@ -107,6 +107,42 @@ public class ProcessTracingTests
     }
 
     [Fact]
+    public async Task RunAsync_WorkerCrashesThenTheRetrySucceeds_OneCallSpanWithTwoDispatchesAndAttemptTwo()
+    {
+        var exported = new List<Activity>();
+        using TracerProvider tracing = Sdk.CreateTracerProviderBuilder().AddSource(SpindleTelemetry.ActivitySourceName, UserSource.Name).AddInMemoryExporter(exported).Build();
+        await using WorkerPool pool = TestPools.Process(workers: 1, o => o.RetriesOnCrash = 1);
+        string marker = Path.Combine(Path.GetTempPath(), $"spindle-retry-{Guid.NewGuid():N}");
+        using Activity test = UserSource.StartActivity("test parent")!;
+        try
+        {
+            // The first attempt leaves a mark and dies by SIGKILL; the retry finds the mark and returns.
+            int pid = await pool.RunAsync(static path =>
+            {
+                if (!File.Exists(path))
+                {
+                    File.WriteAllText(path, "crashed once");
+                    Process.GetCurrentProcess().Kill();
+                }
+
+                return Environment.ProcessId;
+            }, marker).Within("the retried call");
+
+            Activity call = Assert.Single(exported, a => a.TraceId == test.TraceId && a.OperationName == SpindleTelemetry.CallSpanName);
+            Assert.Equal("ok", call.GetTagItem("spindle.outcome"));
+            Assert.Equal(2, call.GetTagItem("spindle.call.attempt"));
+            Assert.Equal(pid, call.GetTagItem("spindle.worker.id"));
+            Assert.Equal([1, 2], call.Events.Where(e => e.Name == "spindle.call.dispatched").Select(e => e.Tags.First(t => t.Key == "spindle.call.attempt").Value));
+            Activity run = Assert.Single(exported, a => a.TraceId == test.TraceId && a.OperationName == SpindleTelemetry.WorkerRunSpanName);
+            Assert.Equal((long)pid, run.GetTagItem("process.pid"));
+        }
+        finally
+        {
+            File.Delete(marker);
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_ManySpansInTheWorker_AtMostTheBoundComeBackAndTheRestAreCounted()
     {
         var exported = new List<Activity>();
