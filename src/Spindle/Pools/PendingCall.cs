@@ -70,7 +70,7 @@ internal abstract class PendingCall
     public CallTelemetry? Telemetry => CallTelemetry.Of(Task);
 
     /// <summary>Records the call's duration and ends its span, once, just before its task completes (the caller then finds both done).</summary>
-    protected void EndSpan(Exception? error, bool cancelled) => Telemetry?.Completing(this, error, cancelled);
+    protected void Completing(Exception? error, bool cancelled) => Telemetry?.Completing(this, error, cancelled);
 
     private Timer? _timeoutTimer;
     private Timer? _graceTimer;
@@ -178,7 +178,7 @@ internal abstract class PendingCall<TResult> : PendingCall
 
     public override void Publish()
     {
-        EndSpan(_error, _canceled);
+        Completing(_error, _canceled);
         if (_canceled)
         {
             _completion.TrySetCanceled(CancellationToken.IsCancellationRequested ? CancellationToken : new CancellationToken(canceled: true));
@@ -193,23 +193,23 @@ internal abstract class PendingCall<TResult> : PendingCall
         }
     }
 
-    // Each ends the span first, with the outcome it is about to set. Should two racing ends (a result and a timeout's
+    // Each records the duration and ends the span first, with the outcome it is about to set. Should two racing ends (a result and a timeout's
     // verdict) both try, the first to end the span may not be the one whose outcome the task gets; the task is right.
     public override bool TryFail(Exception exception)
     {
-        EndSpan(exception, cancelled: false);
+        Completing(exception, cancelled: false);
         return _completion.TrySetException(exception);
     }
 
     public override bool TryCancel()
     {
-        EndSpan(error: null, cancelled: true);
+        Completing(error: null, cancelled: true);
         return _completion.TrySetCanceled(CancellationToken);
     }
 
     public override bool TryCancelByPool()
     {
-        EndSpan(error: null, cancelled: true);
+        Completing(error: null, cancelled: true);
         return _completion.TrySetCanceled(CancelledByPool);
     }
 

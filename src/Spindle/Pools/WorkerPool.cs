@@ -193,7 +193,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
         long submittedAt = _telemetry.MeasuresCalls ? Stopwatch.GetTimestamp() : 0;
         if (!SpindleTelemetry.Source.HasListeners())
         {
-            return SubmitTraced(fn, args, inline, flags, cancellationToken, callOptions, waitForRoom, span: null, submittedAt);
+            return SubmitCall(fn, args, inline, flags, cancellationToken, callOptions, waitForRoom, span: null, submittedAt);
         }
 
         // The call's span is Activity.Current while the call is built (a thread call captures it as its delegate's
@@ -201,7 +201,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
         Activity? span = CallSpan.Start(_options.Name, _options.Isolation, fn, out Activity? previous);
         try
         {
-            return SubmitTraced(fn, args, inline, flags, cancellationToken, callOptions, waitForRoom, span, submittedAt);
+            return SubmitCall(fn, args, inline, flags, cancellationToken, callOptions, waitForRoom, span, submittedAt);
         }
         catch (Exception e) when (span is { IsStopped: false })
         {
@@ -215,7 +215,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
         }
     }
 
-    private Task<TResult>? SubmitTraced<TResult>(Delegate fn, object?[] args, InlineInvoker<TResult> inline, CallFlags flags, CancellationToken cancellationToken, CallOptions? callOptions, bool waitForRoom, Activity? span, long submittedAt)
+    private Task<TResult>? SubmitCall<TResult>(Delegate fn, object?[] args, InlineInvoker<TResult> inline, CallFlags flags, CancellationToken cancellationToken, CallOptions? callOptions, bool waitForRoom, Activity? span, long submittedAt)
     {
         CallTelemetry? telemetry = span is null && submittedAt == 0 ? null : new CallTelemetry(_telemetry, span, submittedAt);
         PendingCall<TResult> call;

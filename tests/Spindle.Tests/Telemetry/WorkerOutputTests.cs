@@ -98,12 +98,4 @@ public class WorkerOutputTests
         Assert.Contains("WorkerOutput", e.Message, StringComparison.Ordinal);
         Assert.Contains("LoggerFactory", e.Message, StringComparison.Ordinal);
     }
-
-    [Fact]
-    public void WorkerOutput_UndefinedValue_ThrowsNamingTheOption()
-    {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new WorkerPoolOptions { WorkerOutput = (WorkerOutput)7 });
-
-        Assert.Equal(nameof(WorkerPoolOptions.WorkerOutput), e.ParamName);
-    }
 }

@@ -10,22 +10,23 @@ using OpenTelemetry.Trace;
 using Spindle;
 using Spindle.Tests.Support;
 
-namespace Spindle.Tests.Telemetry;
+namespace Spindle.Telemetry.Tests;
 
 /// <summary>
 /// A web request served by ASP.NET Core in this process, whose handler runs work in a pool's worker process: the
 /// request's span, the call's span, the worker's run span and the span user code starts there form one trace.
 /// </summary>
-[Collection(TelemetryCollection.Name)]
 public class AspNetCoreTracingTests
 {
+    private static readonly ActivitySource UserSource = new("Test.UserSource");
+
     [Fact]
     public async Task Request_HandlerRunsWorkInAWorkerProcess_RequestCallAndWorkerSpansInOneTrace()
     {
         var exported = new List<Activity>();
         using TracerProvider tracing = Sdk.CreateTracerProviderBuilder()
             .AddAspNetCoreInstrumentation()
-            .AddSource(SpindleTelemetry.ActivitySourceName, ProcessTracingTests.UserSource.Name)
+            .AddSource(SpindleTelemetry.ActivitySourceName, UserSource.Name)
             .AddInMemoryExporter(exported)
             .Build();
         await using WorkerPool pool = TestPools.Process(workers: 1, o => o.Name = "web");
@@ -36,7 +37,7 @@ public class AspNetCoreTracingTests
         await using WebApplication app = builder.Build();
         app.MapGet("/square/{x:int}", (int x) => pool.RunAsync(static n =>
         {
-            using Activity? inner = ProcessTracingTests.UserSource.StartActivity("square in the worker");
+            using Activity? inner = UserSource.StartActivity("square in the worker");
             return n * n;
         }, x));
         await app.StartAsync().Within("the web app's start");
