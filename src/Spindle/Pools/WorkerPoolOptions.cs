@@ -154,7 +154,8 @@ public sealed class WorkerPoolOptions
     /// <summary>
     /// Where worker processes' standard output and standard error go: this process's console, or
     /// <see cref="LoggerFactory"/> (which must then be set), one log entry per line (see <see cref="Spindle.WorkerOutput.Logger"/>).
-    /// The tail of standard error is kept for crash reports either way.
+    /// The tail of standard error is kept for crash reports either way. Worker threads (<see cref="Isolation.Thread"/>)
+    /// write to this process's own console, so this applies to worker processes.
     /// </summary>
     /// <value>The default is <see cref="Spindle.WorkerOutput.Console"/>.</value>
     public WorkerOutput WorkerOutput
