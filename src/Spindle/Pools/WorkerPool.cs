@@ -211,7 +211,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
         }
         finally
         {
-            Activity.Current = previous;
+            CallSpan.Restore(previous);
         }
     }
 

@@ -88,8 +88,14 @@ internal static class CallSpan
 
         Activity? current = Activity.Current;
         span.Stop();
-        Activity.Current = current;
+        Restore(current);
     }
+
+    /// <summary>
+    /// Makes <paramref name="previous"/> current again. A stopped activity cannot be made current (the setter ignores
+    /// it), and leaving a span of ours current instead would leak it into the caller's flow: then none is.
+    /// </summary>
+    public static void Restore(Activity? previous) => Activity.Current = previous is { IsStopped: true } ? null : previous;
 
     /// <summary>The <c>spindle.outcome</c> of a call: ok, cancelled, crashed, timeout or failed (as the calls counter says).</summary>
     public static string Outcome(Exception? error, bool cancelled) => cancelled ? "cancelled" : error switch

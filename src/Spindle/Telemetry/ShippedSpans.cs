@@ -112,7 +112,7 @@ internal static class ShippedSpans
         }
         finally
         {
-            Activity.Current = current;
+            CallSpan.Restore(current);
         }
     }
 

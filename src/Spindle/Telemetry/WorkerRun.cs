@@ -87,7 +87,7 @@ internal sealed class WorkerRun
         }
 
         Volatile.Write(ref _current, null);
-        Activity.Current = _previous;
+        CallSpan.Restore(_previous);
 
         // A span of another thread may be ending right now, having seen this run still current: once closed, the
         // list no longer changes, so it can be sent.
