@@ -1,4 +1,10 @@
+using Microsoft.Extensions.Logging;
+
 namespace Spindle.Processes;
 
-/// <summary>What a worker process is started with; <paramref name="Initializer"/> is the call frame it runs before it is ready (see <see cref="WorkerInitializer"/>).</summary>
-internal sealed record WorkerProcessSettings(TimeSpan StartTimeout, int MaxMessageBytes, string? SerializerType, bool OneShot, long? MemoryLimit = null, byte[]? Initializer = null);
+/// <summary>
+/// What a worker process is started with; <paramref name="Initializer"/> is the call frame it runs before it is ready
+/// (see <see cref="WorkerInitializer"/>); with an <paramref name="OutputLogger"/> its stdout and stderr are logged
+/// line by line (<see cref="WorkerOutput.Logger"/>), without one they go to this process's console.
+/// </summary>
+internal sealed record WorkerProcessSettings(TimeSpan StartTimeout, int MaxMessageBytes, string? SerializerType, bool OneShot, long? MemoryLimit = null, byte[]? Initializer = null, ILogger? OutputLogger = null);
