@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Spindle.Calls.Serialization;
 using Spindle.Wire;
@@ -12,6 +13,7 @@ namespace Spindle.Calls;
 /// Frame payload: call id, flags, method key, assembly hints, target (closure fields or <c>this</c>), arguments.
 /// Parameters of type <see cref="CancellationToken"/> are not sent: the worker passes the call's own token.
 /// </remarks>
+[UnconditionalSuppressMessage("AOT", "IL3050", Justification = DynamicCode.EngineJustification)]
 internal static class CallWriter
 {
     public static void Write(WireWriter writer, ValueCodec codec, long callId, CallFlags flags, MethodTemplate template, object? target, ReadOnlySpan<object?> args, string fnParam)

@@ -1,13 +1,14 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spindle;
+using Spindle.Backends;
 using Spindle.Calls;
 using Spindle.Calls.Serialization;
+using Spindle.Pools;
 using Spindle.Processes;
 using Spindle.Shared;
 using Spindle.Wire;
-using Spindle.Backends;
-using Spindle.Pools;
 
 namespace Spindle;
 
@@ -29,6 +30,8 @@ namespace Spindle;
 /// Worker processes need Linux; <see cref="Isolation.Thread"/> works on every system, and the constructor throws
 /// <see cref="PlatformNotSupportedException"/> for <see cref="Isolation.Process"/> elsewhere.
 /// </remarks>
+[RequiresUnreferencedCode(DynamicCode.Calls)]
+[RequiresDynamicCode(DynamicCode.Calls)]
 public sealed partial class WorkerPool : IAsyncDisposable
 {
     private readonly WorkerPoolOptions _options;
@@ -42,6 +45,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
     /// <summary>Creates a pool; workers start on the first calls (or now, with <see cref="WorkerPoolOptions.WarmUp"/>).</summary>
     public WorkerPool(WorkerPoolOptions? options = null)
     {
+        DynamicCode.ThrowIfUnsupported(nameof(WorkerPool), DynamicCode.Calls);
         _options = (options ?? new WorkerPoolOptions()).Clone();
         _codec = new ValueCodec(_options.Serializer) { LargeArrayThreshold = _options.SharedMemoryThreshold ?? long.MaxValue };
         ILogger logger = _options.LoggerFactory?.CreateLogger<WorkerPool>() ?? NullLogger<WorkerPool>.Instance;
