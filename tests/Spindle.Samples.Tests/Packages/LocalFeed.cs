@@ -46,7 +46,13 @@ public sealed class LocalFeed : IDisposable
         {
             if (!_packed)
             {
-                await Dotnet.RunAsync(Repository.Root, ["pack", Repository.PathOf("Spindle.slnx"), "-o", Folder, "--artifacts-path", _temp.PathOf("artifacts")], log, Environment);
+                // The machine's package cache: packing consumes no Spindle package, and restoring every project of the
+                // solution into an empty cache would download the test and benchmark dependencies too.
+                await Dotnet.RunAsync(
+                    Repository.Root,
+                    ["pack", Repository.PathOf("Spindle.slnx"), "-o", Folder, "--artifacts-path", _temp.PathOf("artifacts")],
+                    log,
+                    timeout: Timeouts.PackSolution);
                 _packed = true;
             }
 
