@@ -12,6 +12,7 @@ internal static unsafe partial class SegmentNative
     public const int OpenCloseOnExec = 0x80000;
     public const int ErrorNoEntry = 2;
     public const int ErrorExists = 17;
+    public const int ErrorNoSpace = 28;
     private const int ProtReadWrite = 0x1 | 0x2;
     private const int MapShared = 0x01;
     private const int MapPopulate = 0x8000;
@@ -31,7 +32,26 @@ internal static unsafe partial class SegmentNative
     {
         if (ftruncate(fd, length) != 0 || posix_fallocate(fd, 0, length) is int error and not 0 && Fail(error))
         {
-            throw new IOException($"Could not reserve {length} bytes for shared object file '{path}' (is /dev/shm full?): {Marshal.GetPInvokeErrorMessage(Error)}.");
+            int failure = Error;
+            string directory = Path.GetDirectoryName(path) ?? path;
+            throw new IOException(
+                $"Could not reserve {length:N0} bytes of shared memory for '{Path.GetFileName(path)}' in {directory}: {Marshal.GetPInvokeErrorMessage(failure)}. {SpaceOf(directory)}"
+                + (failure == ErrorNoSpace ? " Free space there, make that filesystem bigger (mount -o remount,size=...), or send less." : string.Empty),
+                failure);
+        }
+    }
+
+    /// <summary>What the filesystem holding <paramref name="directory"/> is and has free, for an error message.</summary>
+    private static string SpaceOf(string directory)
+    {
+        try
+        {
+            var drive = new DriveInfo(directory);
+            return $"That filesystem ({drive.DriveFormat} mounted at {drive.RootDirectory.FullName}) has {drive.AvailableFreeSpace:N0} of {drive.TotalSize:N0} bytes free.";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return string.Empty;
         }
     }
 

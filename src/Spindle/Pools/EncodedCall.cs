@@ -1,6 +1,7 @@
 using Spindle.Backends;
 using Spindle.Calls;
 using Spindle.Calls.Serialization;
+using Spindle.Shared;
 using Spindle.Wire;
 
 namespace Spindle.Pools;
@@ -48,7 +49,7 @@ internal sealed class EncodedCall<TResult> : PendingCall<TResult>, IEncodedCall
     }
 
     /// <summary>Keeps the outcome a result frame carries (see <see cref="PendingCall.Publish"/>).</summary>
-    public void ReadFromWire(ReadOnlySpan<byte> payload, ValueCodec codec, int workerProcessId)
+    public void ReadFromWire(ReadOnlySpan<byte> payload, ValueCodec codec, int workerProcessId, ResultArenaReader? arena = null)
     {
         try
         {
@@ -56,7 +57,7 @@ internal sealed class EncodedCall<TResult> : PendingCall<TResult>, IEncodedCall
             reader.ReadInt64();
             if (reader.ReadByte() == CallRunner.Returned)
             {
-                KeepResult((TResult)codec.Read(ref reader, WireResultType)!);
+                KeepResult((TResult)codec.Read(ref reader, WireResultType, arena)!);
                 return;
             }
 

@@ -12,7 +12,10 @@ internal sealed class ProcessBackend(BackendContext context) : IWorkerBackend
         context.Options.Serializer?.GetType().AssemblyQualifiedName,
         OneShot: false,
         context.Options.MemoryLimit,
-        WorkerInitializer.Encode(context.Options.Initializer, context.Codec, context.Options.MaxMessageBytes));
+        WorkerInitializer.Encode(context.Options.Initializer, context.Codec, context.Options.MaxMessageBytes))
+    {
+        SharedMemoryThreshold = Interop.LinuxOnly.IsSupported ? context.Options.SharedMemoryThreshold : null,
+    };
 
     public bool SharesMemory => false;
 

@@ -4,6 +4,7 @@ using Spindle.Calls;
 using Spindle.Calls.Serialization;
 using Spindle.Backends;
 using Spindle.Pools;
+using Spindle.Shared;
 
 namespace Spindle.Processes;
 
@@ -19,6 +20,7 @@ internal sealed class ProcessWorker : PoolWorker
     private readonly Queue<PendingCall> _sent = new();
     private readonly Lock _sentLock = new();
     private readonly List<PendingCall> _arrived = [];
+    private readonly ResultArenaReader? _arena;
     private readonly int _capacity;
     private Action<PendingCall>? _verdict;
     private PendingCall? _running;
@@ -36,6 +38,7 @@ internal sealed class ProcessWorker : PoolWorker
         _process = process;
         _codec = codec;
         _capacity = capacity;
+        _arena = Interop.LinuxOnly.IsSupported ? new ResultArenaReader(process.ProcessId) : null;
         _process.Run(OnResult, OnExit, OnBurstEnd);
     }
 
@@ -188,7 +191,7 @@ internal sealed class ProcessWorker : PoolWorker
         }
 
         CallsDone++;
-        ((IEncodedCall)call).ReadFromWire(payload, _codec, _process.ProcessId);
+        ((IEncodedCall)call).ReadFromWire(payload, _codec, _process.ProcessId, _arena);
         _arrived.Add(call);
         if (next is not null)
         {
@@ -254,6 +257,12 @@ internal sealed class ProcessWorker : PoolWorker
             : _pool.Terminated ? WorkerExitReason.Terminated
             : _process.Stopping && call is null ? WorkerExitReason.Retired
             : WorkerExitReason.Crashed;
+        // The worker's result slots, and anything else it left in shared memory, go before its calls are retried.
+        if (Interop.LinuxOnly.IsSupported)
+        {
+            _arena?.Dispose();
+        }
+
         _pool.OnWorkerExited(this, exit, reason, call, verdict, neverStarted: sent.Length > 1 ? sent[1..] : []);
         _process.Dispose();
     }

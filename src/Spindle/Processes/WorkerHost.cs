@@ -5,6 +5,7 @@ using Spindle.Calls.Serialization;
 using Spindle.Wire;
 using Spindle.Interop;
 using Spindle.Processes;
+using Spindle.Shared;
 
 namespace Spindle;
 
@@ -68,7 +69,9 @@ public static class WorkerHost
         hello[4] = (byte)FrameKind.Hello;
         BinaryPrimitives.WriteInt32LittleEndian(hello[Frame.HeaderSize..], Environment.ProcessId);
         control.Send(hello);
-        var session = new WorkerCallLoop(data, control, new CallRunner(new ValueCodec(serializer)), environment.OneShot, environment.MemoryLimit);
+        using ResultArena? arena = environment.SharedMemoryThreshold is { } threshold && LinuxOnly.IsSupported ? new ResultArena(threshold) : null;
+        var runner = new CallRunner(new ValueCodec(serializer)) { Arena = arena, ParentProcessId = environment.ParentProcessId };
+        var session = new WorkerCallLoop(data, control, runner, environment.OneShot, environment.MemoryLimit);
         return session.Serve();
     }
 

@@ -130,15 +130,16 @@ internal sealed unsafe partial class Segment : IDisposable
     }
 
     /// <summary>Opens an existing object, checking it holds what the caller expects.</summary>
+    /// <remarks>With <paramref name="adopt"/>, this process takes over a use another process added for it (<see cref="AddUser"/>) instead of adding one.</remarks>
     [SupportedOSPlatform("linux")]
-    public static Segment Open(string name, SharedObjectKind kind, string typeName, int elementSize, string paramName = "name")
+    public static Segment Open(string name, SharedObjectKind kind, string typeName, int elementSize, string paramName = "name", bool adopt = false)
     {
         LinuxOnly.Require(Describe(kind, string.Empty), LinuxOnly.SharedObjectsInstead);
         string path = SegmentDirectory.FileFor(name, paramName);
         // An object unlinked between our open() and our registration is gone; a new one may have taken its name.
         for (int attempt = 0; ; attempt++)
         {
-            Segment? segment = TryOpen(name, path, kind, typeName, elementSize);
+            Segment? segment = TryOpen(name, path, kind, typeName, elementSize, adopt);
             if (segment is not null)
             {
                 return segment;
@@ -152,7 +153,7 @@ internal sealed unsafe partial class Segment : IDisposable
     }
 
     [SupportedOSPlatform("linux")]
-    private static Segment? TryOpen(string name, string path, SharedObjectKind kind, string typeName, int elementSize)
+    private static Segment? TryOpen(string name, string path, SharedObjectKind kind, string typeName, int elementSize, bool adopt)
     {
         int fd = SegmentNative.Open(path, SegmentNative.OpenReadWrite | SegmentNative.OpenNoFollow | SegmentNative.OpenCloseOnExec);
         if (fd < 0)
@@ -173,7 +174,7 @@ internal sealed unsafe partial class Segment : IDisposable
 
             mapped = SegmentNative.Map(fd, mappedLength, path);
             CheckHeader(mapped, name, path, kind, typeName, elementSize);
-            if (!Register(mapped))
+            if (!(adopt ? Adopt(mapped, name) : Register(mapped)))
             {
                 SegmentNative.Unmap(mapped, mappedLength);
                 return null;

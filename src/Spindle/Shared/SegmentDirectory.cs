@@ -81,6 +81,24 @@ internal static class SegmentDirectory
         return removed;
     }
 
+    /// <summary>
+    /// Removes what a process that has just died left behind: its half-made files and the objects it named
+    /// (<c>prefix-pid-random</c>) that no live process uses. Returns how many files went.
+    /// </summary>
+    public static int RemoveLeftoversOf(int processId)
+    {
+        string own = $"-{processId.ToString(CultureInfo.InvariantCulture)}-";
+        int removed = 0;
+        foreach (string file in Directory.EnumerateFiles(Path, $"*{own}*"))
+        {
+            string name = System.IO.Path.GetFileName(file);
+            removed += name.StartsWith('.') ? (RemoveIfCreatorDied(file, name) ? 1 : 0)
+                : name.Contains(own, StringComparison.Ordinal) && Segment.RemoveIfAbandoned(file) ? 1 : 0;
+        }
+
+        return removed;
+    }
+
     private static bool RemoveIfCreatorDied(string file, string name)
     {
         int dash = name.IndexOf('-', StringComparison.Ordinal);

@@ -27,11 +27,12 @@ public static class SharedArray
 
 /// <summary>
 /// An array of unmanaged values in shared memory. Passed to a worker it is not copied: the worker maps the same
-/// pages, so writes on either side are seen by the other at once.
+/// pages, so writes on either side are seen by the other at once. Returned by a worker's call, it is handed over to
+/// the caller, again without a copy: the caller owns (and disposes) what it gets, and the worker's use of it ends.
 /// </summary>
 /// <typeparam name="T">The element type; both processes must agree on it (checked by name and size when opened).</typeparam>
 [SupportedOSPlatform("linux")]
-public sealed unsafe class SharedArray<T> : IDisposable, ISharedReference<SharedArray<T>>
+public sealed unsafe class SharedArray<T> : IDisposable, ISharedReference<SharedArray<T>>, ISegmentBacked
     where T : unmanaged
 {
     private readonly Segment _segment;
@@ -75,6 +76,8 @@ public sealed unsafe class SharedArray<T> : IDisposable, ISharedReference<Shared
         }
     }
 
+    Segment ISegmentBacked.Segment => _segment;
+
     string ISharedReference.Reference
     {
         get
@@ -102,6 +105,10 @@ public sealed unsafe class SharedArray<T> : IDisposable, ISharedReference<Shared
 
     internal static SharedArray<T> Open(string name) =>
         new(Segment.Open(name, SharedObjectKind.Array, ElementTypeName, Unsafe.SizeOf<T>(), nameof(name)));
+
+    /// <summary>Opens an array a worker handed over as its result: the use the worker added for this process becomes this instance's.</summary>
+    internal static SharedArray<T> Adopt(string name) =>
+        new(Segment.Open(name, SharedObjectKind.Array, ElementTypeName, Unsafe.SizeOf<T>(), nameof(name), adopt: true));
 
     static SharedArray<T> ISharedReference<SharedArray<T>>.OpenReference(string reference) => Open(reference);
 
