@@ -1,0 +1,156 @@
+using System.Runtime.InteropServices;
+using Spindle;
+using Spindle.Pools;
+using Spindle.Shared;
+using Spindle.Tests.Support;
+
+namespace Spindle.Tests.Shared;
+
+// Alone: these tests count files in the shared-memory directory that other tests' pools also create and remove.
+[Collection(SerialCollection.Name)]
+public class ZeroCopyTests
+{
+    private const int Elements = 1 << 20; // 8 MiB of doubles
+
+    [Fact]
+    public async Task ReadOnlyMemoryParameter_AboveTheThreshold_IsAViewOverSharedPagesInTheWorker()
+    {
+        double[] values = Numbers(Elements, seed: 3);
+        await using WorkerPool pool = TestPools.Process(configure: o => { o.MaxMessageBytes = 4096; o.SharedMemoryThreshold = 1024; });
+        Assert.False(await pool.RunAsync(OnArray, (ReadOnlyMemory<double>)values).Within("a call with a large ReadOnlyMemory"));
+        ReadOnlyMemory<double> seen = await pool.RunAsync(Echo, (ReadOnlyMemory<double>)values).Within("the same memory, echoed back");
+        AssertSame(values, seen.ToArray());
+    }
+
+    [Fact]
+    public async Task MemoryParameter_AndMemoryResult_CrossBothWays_ElementByElement()
+    {
+        double[] values = Numbers(Elements, seed: 5);
+        await using WorkerPool pool = TestPools.Process(configure: o => { o.MaxMessageBytes = 4096; o.SharedMemoryThreshold = 1024; });
+        Memory<double> back = await pool.RunAsync(Negate, values.AsMemory()).Within("a Memory round trip");
+        Assert.Equal(values.Length, back.Length);
+        for (int i = 0; i < values.Length; i++)
+        {
+            Assert.True(back.Span[i] == -values[i], $"element {i}");
+        }
+    }
+
+    [Fact]
+    public async Task SmallMemoryParameter_BelowTheThreshold_CrossesOnTheChannel()
+    {
+        await using WorkerPool pool = TestPools.Process(configure: o => o.SharedMemoryThreshold = 1 << 20);
+        double[] values = Numbers(100, seed: 1);
+        Assert.True(await pool.RunAsync(OnArray, (ReadOnlyMemory<double>)values.AsMemory(10, 50)).Within("a small ReadOnlyMemory"));
+        ReadOnlyMemory<double> seen = await pool.RunAsync(Echo, (ReadOnlyMemory<double>)values.AsMemory(10, 50)).Within("the same memory, echoed back");
+        AssertSame(values[10..60], seen.ToArray());
+    }
+
+    [Fact]
+    public async Task MemoryOfASharedArray_IsNeverCopied_WritesInTheWorkerAreSeenByTheCaller()
+    {
+        using SharedArray<int> shared = SharedArray.Create<int>(1000);
+        for (int i = 0; i < 1000; i++)
+        {
+            shared[i] = i;
+        }
+
+        await using WorkerPool pool = TestPools.Process(configure: o => o.SharedMemoryThreshold = 1 << 30);
+        // Even below the threshold: the memory already lives in shared pages, so only its name and range travel.
+        int sum = await pool.RunAsync(DoubleInPlace, shared.Memory[100..200]).Within("a call on a shared array's memory");
+        Assert.Equal(Enumerable.Range(100, 100).Sum(), sum);
+        for (int i = 0; i < 1000; i++)
+        {
+            Assert.Equal(i is >= 100 and < 200 ? 2 * i : i, shared[i]);
+        }
+    }
+
+    [Fact]
+    public async Task SharedArrayCreatedInTheWorker_ReachesTheCallerWithoutACopy_AndGoesWhenTheCallerDisposesIt()
+    {
+        double[] values = Numbers(Elements, seed: 7);
+        await using WorkerPool pool = TestPools.Process(configure: o => { o.MaxMessageBytes = 4096; o.SharedMemoryThreshold = 1024; });
+        SharedArray<double> result = await pool.RunAsync(Copy, (ReadOnlyMemory<double>)values).Within("a call returning a SharedArray");
+        int worker = pool.GetWorkers().Single().Id;
+        string file = Path.Combine(SegmentDirectory.Path, result.Name);
+        using (result)
+        {
+            Assert.StartsWith($"array-{worker}-", result.Name, StringComparison.Ordinal);
+            AssertSame(values, result.ToArray());
+            Assert.True(File.Exists(file));
+        }
+
+        Assert.False(File.Exists(file), "the caller held the only use of the array, so disposing it removes it");
+    }
+
+    [Fact]
+    public async Task SharedArrayResult_IsUsableAfterTheWorkerIsGone()
+    {
+        SharedArray<int> result;
+        await using (WorkerPool pool = TestPools.Process())
+        {
+            result = await pool.RunAsync(Squares, 500).Within("a call returning a small SharedArray");
+        }
+
+        using (result)
+        {
+            for (int i = 0; i < 500; i++)
+            {
+                Assert.Equal(i * i, result[i]);
+            }
+        }
+    }
+
+    private static bool OnArray(ReadOnlyMemory<double> values) => MemoryMarshal.TryGetArray(values, out _);
+
+    private static ReadOnlyMemory<double> Echo(ReadOnlyMemory<double> values) => values;
+
+    private static Memory<double> Negate(Memory<double> values)
+    {
+        double[] negated = new double[values.Length];
+        for (int i = 0; i < negated.Length; i++)
+        {
+            negated[i] = -values.Span[i];
+        }
+
+        return negated;
+    }
+
+    private static int DoubleInPlace(Memory<int> values)
+    {
+        int sum = 0;
+        foreach (ref int value in values.Span)
+        {
+            sum += value;
+            value *= 2;
+        }
+
+        return sum;
+    }
+
+    private static SharedArray<double> Copy(ReadOnlyMemory<double> values) => SharedArray.Create(values.Span);
+
+    private static SharedArray<int> Squares(int count)
+    {
+        SharedArray<int> squares = SharedArray.Create<int>(count);
+        for (int i = 0; i < count; i++)
+        {
+            squares[i] = i * i;
+        }
+
+        return squares;
+    }
+
+    private static double[] Numbers(int length, int seed) => [.. Enumerable.Range(0, length).Select(i => (i * 0.25) + seed)];
+
+    private static void AssertSame(double[] expected, double[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (expected[i] != actual[i])
+            {
+                Assert.Fail($"Element {i} is {actual[i]}, expected {expected[i]}.");
+            }
+        }
+    }
+}
