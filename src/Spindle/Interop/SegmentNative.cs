@@ -28,14 +28,14 @@ internal static unsafe partial class SegmentNative
     /// Sizes the file and reserves its pages now: tmpfs hands out pages lazily, and a page it cannot give later
     /// arrives as SIGBUS on a write into the mapping, which would kill the process instead of failing here.
     /// </summary>
-    public static void Resize(int fd, long length, string path)
+    public static void Resize(int fd, long length, string path, string objectName)
     {
         if (ftruncate(fd, length) != 0 || posix_fallocate(fd, 0, length) is int error and not 0 && Fail(error))
         {
             int failure = Error;
             string directory = Path.GetDirectoryName(path) ?? path;
             throw new IOException(
-                $"Could not reserve {length:N0} bytes of shared memory for '{Path.GetFileName(path)}' in {directory}: {Marshal.GetPInvokeErrorMessage(failure)}. {SpaceOf(directory)}"
+                $"Could not reserve {length:N0} bytes of shared memory for '{objectName}' in {directory}: {Marshal.GetPInvokeErrorMessage(failure)}. {SpaceOf(directory)}"
                 + (failure == ErrorNoSpace ? " Free space there, make that filesystem bigger (mount -o remount,size=...), or send less." : string.Empty),
                 failure);
         }
@@ -47,7 +47,7 @@ internal static unsafe partial class SegmentNative
         try
         {
             var drive = new DriveInfo(directory);
-            return $"That filesystem ({drive.DriveFormat} mounted at {drive.RootDirectory.FullName}) has {drive.AvailableFreeSpace:N0} of {drive.TotalSize:N0} bytes free.";
+            return $"That filesystem ({drive.DriveFormat}) has {drive.AvailableFreeSpace:N0} of {drive.TotalSize:N0} bytes free.";
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {

@@ -150,15 +150,9 @@ internal sealed class WorkerCallLoop
             // A broken control channel means the same as a closed one.
         }
 
-        // The parent closed the channel or died: nothing this worker does can be delivered any more. The result slots
-        // go first, so a parent that died mid-transfer leaves nothing in shared memory.
+        // The parent closed the channel or died: nothing this worker does can be delivered any more.
         if (!_done)
         {
-            if (LinuxOnly.IsSupported)
-            {
-                _runner.Arena?.Dispose();
-            }
-
             Native.ExitNow(0);
         }
     }

@@ -64,7 +64,7 @@ internal static unsafe class ArrayHandoff
         Buffer.MemoryCopy(pinned.Pointer, segment.Data, segment.DataLength, bytes);
         BinaryPrimitives.WriteInt64LittleEndian(writer.GetSpan(8), bytes);
         writer.Advance(8);
-        Encoding.UTF8.GetBytes(segment.Name, writer);
+        WriteReference(writer, segment);
     }
 
     /// <summary>Opens the segment named in <paramref name="payload"/>: a view over it for a <c>Memory</c>, else a copy of it.</summary>
@@ -73,15 +73,15 @@ internal static unsafe class ArrayHandoff
     {
         UnmanagedBlock block = UnmanagedBlock.For(type) ?? throw new InvalidDataException($"{type} is not an array or memory of unmanaged values, yet it was sent through shared memory.");
         long bytes = BinaryPrimitives.ReadInt64LittleEndian(payload);
-        string name = Encoding.UTF8.GetString(payload[8..]);
+        string reference = Encoding.UTF8.GetString(payload[8..]);
         if (block.IsView)
         {
-            Segment kept = SharedReferences.OpenForCall(name, OpenHandoff);
+            Segment kept = SharedReferences.OpenForCall(reference, OpenAnonymous);
             Check(kept, bytes, 0, block);
             return block.View(kept, 0, bytes);
         }
 
-        using Segment segment = OpenHandoff(name);
+        using Segment segment = OpenAnonymous(reference);
         Check(segment, bytes, 0, block);
         return block.Copy(segment.Data, bytes);
     }
@@ -121,8 +121,19 @@ internal static unsafe class ArrayHandoff
         return block.View(segment, offset, bytes);
     }
 
+    /// <summary>Writes how a peer maps an anonymous segment: its label and its <see cref="Segment.Reference"/>, space apart.</summary>
+    public static void WriteReference(IBufferWriter<byte> writer, Segment segment) =>
+        Encoding.UTF8.GetBytes($"{segment.Name} {segment.Reference}", writer);
+
+    /// <summary>Maps the anonymous segment a <see cref="WriteReference"/> string names.</summary>
     [SupportedOSPlatform("linux")]
-    private static Segment OpenHandoff(string name) => Segment.Open(name, SharedObjectKind.Memory, string.Empty, 1);
+    public static Segment OpenAnonymous(string reference)
+    {
+        int space = reference.IndexOf(' ', StringComparison.Ordinal);
+        return space > 0
+            ? Segment.OpenAnonymous(reference[..space], reference[(space + 1)..])
+            : throw new InvalidDataException($"'{reference}' does not name an anonymous shared segment.");
+    }
 
     private static void Check(Segment segment, long bytes, long offset, UnmanagedBlock block)
     {

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.Versioning;
-using System.Text;
 
 namespace Spindle.Shared;
 
@@ -21,8 +20,9 @@ namespace Spindle.Shared;
 /// </para>
 /// <para>
 /// Layout of a slot: the first page of its data is the slot's state word (free, or held by the parent), the value
-/// starts on the next page. Nothing is left behind when either side dies: the parent closes its mappings and sweeps the
-/// worker's segments when the worker's exit is reported, and a worker whose parent died closes its slots before exiting.
+/// starts on the next page. Slots are anonymous segments (<see cref="Segment.CreateAnonymous"/>): they have no name in
+/// the shared-memory directory, so nothing is left behind whichever side dies; the parent closes its mappings of a dead
+/// worker's slots when the worker's exit is reported.
 /// </para>
 /// </remarks>
 [SupportedOSPlatform("linux")]
@@ -92,7 +92,7 @@ internal sealed unsafe class ResultArena : IDisposable
             BinaryPrimitives.WriteInt64LittleEndian(head, bytes);
             BinaryPrimitives.WriteInt32LittleEndian(head[8..], slot);
             writer.Advance(12);
-            Encoding.UTF8.GetBytes(segment.Name, writer);
+            ArrayHandoff.WriteReference(writer, segment);
             return true;
         }
     }
@@ -178,7 +178,7 @@ internal sealed unsafe class ResultArena : IDisposable
         _slots[target]?.Dispose();
         _slots[target] = null;
         long capacity = Math.Max(4096, (long)BitOperations.RoundUpToPowerOf2((ulong)bytes));
-        _slots[target] = Segment.Create(SegmentDirectory.NewName(NamePrefix), SharedObjectKind.Memory, string.Empty, 1, ControlBytes + capacity);
+        _slots[target] = Segment.CreateAnonymous(SegmentDirectory.NewName(NamePrefix), ControlBytes + capacity);
         return target;
     }
 }

@@ -13,6 +13,7 @@ namespace Spindle.Shared;
 internal sealed unsafe class ResultArenaReader(int workerProcessId) : IDisposable
 {
     private readonly Segment?[] _slots = new Segment?[ResultArena.MaxSlots];
+    private readonly string?[] _references = new string?[ResultArena.MaxSlots];
 
     /// <summary>Reads the value a result frame's arena payload names, as <paramref name="type"/>.</summary>
     public object Read(ReadOnlySpan<byte> payload, Type type)
@@ -20,18 +21,20 @@ internal sealed unsafe class ResultArenaReader(int workerProcessId) : IDisposabl
         UnmanagedBlock block = UnmanagedBlock.For(type) ?? throw new InvalidDataException($"{type} is not an array or memory of unmanaged values, yet it came back through shared memory.");
         long bytes = BinaryPrimitives.ReadInt64LittleEndian(payload);
         int slot = BinaryPrimitives.ReadInt32LittleEndian(payload[8..]);
-        string name = Encoding.UTF8.GetString(payload[12..]);
+        string reference = Encoding.UTF8.GetString(payload[12..]);
         if ((uint)slot >= ResultArena.MaxSlots)
         {
             throw new InvalidDataException($"Worker {workerProcessId} named result slot {slot}; there are {ResultArena.MaxSlots}.");
         }
 
         Segment? segment = _slots[slot];
-        if (segment?.Name != name)
+        if (segment is null || _references[slot] != reference)
         {
+            // A new slot, or the worker replaced this one with a bigger one.
             segment?.Dispose();
             _slots[slot] = null;
-            segment = _slots[slot] = Segment.Open(name, SharedObjectKind.Memory, string.Empty, 1);
+            segment = _slots[slot] = ArrayHandoff.OpenAnonymous(reference);
+            _references[slot] = reference;
         }
 
         try
@@ -52,8 +55,8 @@ internal sealed unsafe class ResultArenaReader(int workerProcessId) : IDisposabl
     }
 
     /// <summary>
-    /// After the worker's exit: closes the slots (the last user removes each) and removes any segment the worker left
-    /// behind, such as a slot it created as it died, before the parent ever mapped it.
+    /// After the worker's exit: closes the slots (their pages go with the last mapping) and removes any named object the
+    /// worker created that nobody alive uses, such as a <see cref="SharedArray{T}"/> it was handing over as it died.
     /// </summary>
     public void Dispose()
     {
@@ -61,6 +64,7 @@ internal sealed unsafe class ResultArenaReader(int workerProcessId) : IDisposabl
         {
             _slots[i]?.Dispose();
             _slots[i] = null;
+            _references[i] = null;
         }
 
         SegmentDirectory.RemoveLeftoversOf(workerProcessId);

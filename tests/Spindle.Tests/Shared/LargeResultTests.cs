@@ -26,10 +26,12 @@ public class LargeResultTests
             }
 
             worker = pool.GetWorkers().Single().Id;
-            Assert.Single(SlotsOf(worker));
+            Assert.Single(SharedSegments.HeldBy(worker));
+            Assert.Single(SharedSegments.MappedBy(Environment.ProcessId));
         }
 
-        Assert.Empty(SegmentsOf(worker));
+        Assert.Empty(SharedSegments.MappedBy(Environment.ProcessId));
+        Assert.Empty(SharedSegments.NamedFor(worker));
     }
 
     [Fact]
@@ -43,7 +45,7 @@ public class LargeResultTests
             AssertFilled(results[i], 100_000 + i, i);
         }
 
-        Assert.InRange(SlotsOf(pool.GetWorkers().Single().Id).Length, 1, ResultArena.MaxSlots);
+        Assert.InRange(SharedSegments.HeldBy(pool.GetWorkers().Single().Id).Length, 1, ResultArena.MaxSlots);
     }
 
     [Fact]
@@ -52,11 +54,12 @@ public class LargeResultTests
         await using WorkerPool pool = TestPools.Process(configure: o => { o.SharedMemoryThreshold = 1024; o.RetriesOnCrash = 0; o.PipelineWindow = Timeout.InfiniteTimeSpan; });
         AssertFilled(await pool.RunAsync(Fill, Elements, 1).Within("a first large result"), Elements, 1);
         int worker = pool.GetWorkers().Single().Id;
-        Assert.NotEmpty(SlotsOf(worker));
+        Assert.NotEmpty(SharedSegments.HeldBy(worker));
 
         // Large results keep coming while the worker dies: some land in its slots, some are being written or read.
         Task<double[]>[] calls = [.. Enumerable.Range(0, 6).Select(i => pool.RunAsync(Fill, 4 * Elements, i))];
         await calls[0].Within("the first of the flood");
+        string[] slots = SharedSegments.HeldBy(worker);
         System.Diagnostics.Process.GetProcessById(worker).Kill(); // SIGKILL
         foreach (Task<double[]> call in calls[1..])
         {
@@ -70,8 +73,10 @@ public class LargeResultTests
             }
         }
 
-        // The calls fail after the parent has cleaned up after the worker, so no wait is needed here.
-        Assert.Empty(SegmentsOf(worker));
+        // The calls fail after the parent has let go of the worker's slots, so no wait is needed here: the slots are
+        // anonymous, so once nobody maps them their pages are gone, and the worker named nothing in the directory.
+        Assert.Empty(SharedSegments.MappedBy(Environment.ProcessId).Intersect(slots));
+        Assert.Empty(SharedSegments.NamedFor(worker));
     }
 
     [Fact]
@@ -105,8 +110,4 @@ public class LargeResultTests
             }
         }
     }
-
-    private static string[] SlotsOf(int worker) => Directory.GetFiles(SegmentDirectory.Path, $"{ResultArena.NamePrefix}-{worker}-*");
-
-    private static string[] SegmentsOf(int worker) => Directory.GetFiles(SegmentDirectory.Path, $"*-{worker}-*");
 }
