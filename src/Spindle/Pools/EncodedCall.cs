@@ -71,7 +71,7 @@ internal sealed class EncodedCall<TResult> : PendingCall<TResult>, IEncodedCall
 
             KeepError(remote);
         }
-        catch (Exception e) when (e is InvalidDataException or ProcessBoundaryException or InvalidCastException or TypeLoadException)
+        catch (Exception e) when (e is InvalidDataException or ProcessBoundaryException or InvalidCastException or TypeLoadException or IOException or SharedObjectException)
         {
             KeepError(new SpindleException($"The result of call {Id} could not be read: {e.Message}", e));
         }

@@ -17,8 +17,9 @@ namespace Spindle.Shared;
 /// <remarks>
 /// The caller keeps its segment until the call has finished for good (retries included), then keeps it for the next
 /// large value (<see cref="SegmentCache"/>): a fresh tmpfs segment costs far more (page allocation and zeroing) than
-/// the copy itself. The worker's mappings belong to the call (<see cref="SharedReferences.CallScope"/>) and are closed
-/// when its result has been written, so a view handed to the delegate is valid for the call and throws after it.
+/// the copy itself. The worker keeps its mappings of them too (<see cref="HandoffMappings"/>). So a view handed to the
+/// delegate is valid for the call only: after it, its pages may hold a later call's argument. A view over a
+/// <see cref="SharedArray{T}"/> belongs to the call (<see cref="SharedReferences.CallScope"/>) and throws after it.
 /// </remarks>
 internal static unsafe class ArrayHandoff
 {
@@ -74,16 +75,9 @@ internal static unsafe class ArrayHandoff
         UnmanagedBlock block = UnmanagedBlock.For(type) ?? throw new InvalidDataException($"{type} is not an array or memory of unmanaged values, yet it was sent through shared memory.");
         long bytes = BinaryPrimitives.ReadInt64LittleEndian(payload);
         string reference = Encoding.UTF8.GetString(payload[8..]);
-        if (block.IsView)
-        {
-            Segment kept = SharedReferences.OpenForCall(reference, OpenAnonymous);
-            Check(kept, bytes, 0, block);
-            return block.View(kept, 0, bytes);
-        }
-
-        using Segment segment = OpenAnonymous(reference);
+        Segment segment = HandoffMappings.Get(reference);
         Check(segment, bytes, 0, block);
-        return block.Copy(segment.Data, bytes);
+        return block.IsView ? block.View(segment, 0, bytes) : block.Copy(segment.Data, bytes);
     }
 
     /// <summary>

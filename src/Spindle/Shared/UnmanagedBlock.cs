@@ -40,6 +40,25 @@ internal abstract unsafe class UnmanagedBlock
     /// <summary>A value over <paramref name="bytes"/> bytes of <paramref name="segment"/>'s data at <paramref name="offset"/>, without copying (views only).</summary>
     public abstract object View(Segment segment, long offset, long bytes);
 
+    /// <summary>
+    /// A new array to copy a value into, with its contents left to the copy. A large one (on the large-object heap,
+    /// fresh from the system) gets huge pages (<see cref="Interop.SegmentNative.AdviseHugePages"/>).
+    /// </summary>
+    public static T[] NewArray<T>(int length)
+        where T : unmanaged
+    {
+        T[] array = GC.AllocateUninitializedArray<T>(length);
+        if ((long)length * sizeof(T) >= 4 << 20 && Interop.LinuxOnly.IsSupported)
+        {
+            fixed (T* start = array)
+            {
+                Interop.SegmentNative.AdviseHugePages(start, (long)length * sizeof(T));
+            }
+        }
+
+        return array;
+    }
+
     private static UnmanagedBlock? Find(Type type)
     {
         Type? element = type.IsArray && type.GetArrayRank() == 1 && type == type.GetElementType()!.MakeArrayType() ? type.GetElementType()
@@ -86,7 +105,7 @@ internal abstract unsafe class UnmanagedBlock
 
         public override object Copy(byte* source, long bytes)
         {
-            T[] array = GC.AllocateUninitializedArray<T>(checked((int)(bytes / sizeof(T))));
+            T[] array = NewArray<T>(checked((int)(bytes / sizeof(T))));
             new ReadOnlySpan<byte>(source, checked((int)bytes)).CopyTo(MemoryMarshal.AsBytes(array.AsSpan()));
             return FromArray(array);
         }

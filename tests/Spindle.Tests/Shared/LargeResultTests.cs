@@ -71,6 +71,10 @@ public class LargeResultTests
             {
                 // Expected for the calls the worker held when it died.
             }
+            catch (SpindleException e) when (e.Message.Contains("could not be read", StringComparison.Ordinal))
+            {
+                // A result the worker sent just before it died, read after: its slot went with the worker.
+            }
         }
 
         // The calls fail after the parent has let go of the worker's slots, so no wait is needed here: the slots are

@@ -125,7 +125,7 @@ internal static class BinaryCodec
                     throw new InvalidDataException($"{s.Length} bytes is not a whole number of {typeof(T)} ({Unsafe.SizeOf<T>()} bytes each).");
                 }
 
-                T[] array = GC.AllocateUninitializedArray<T>(s.Length / Unsafe.SizeOf<T>());
+                T[] array = Shared.UnmanagedBlock.NewArray<T>(s.Length / Unsafe.SizeOf<T>());
                 s.CopyTo(MemoryMarshal.AsBytes(array.AsSpan()));
                 return array;
             });
