@@ -9,7 +9,7 @@ internal sealed record BenchSettings(bool Quick, string? MarkdownPath, IReadOnly
         "usage: Spindle.Bench [--quick] [--markdown PATH] [--only 1,3,...]\n" +
         "  --quick          small counts (under a minute); the default run takes a few minutes\n" +
         "  --markdown PATH  also write the results table as markdown to PATH\n" +
-        "  --only LIST      run only the numbered measurements (1-8)";
+        "  --only LIST      run only the numbered measurements (1-8, 11)";
 
     public string Mode => Quick ? "quick" : "default";
 

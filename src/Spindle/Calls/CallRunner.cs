@@ -66,8 +66,16 @@ internal sealed class CallRunner
             result.EndFrame();
             if (value is ISegmentBacked handedOver && ParentProcessId > 0)
             {
-                // The parent owns it now (WriteResult added its use); this worker's use ends with the call.
-                handedOver.Dispose();
+                // The parent owns it now (WriteResult added its use); this worker's use ends with the call, or, for an
+                // array the call created, waits to be reused once the parent lets go (HandedOverArrays).
+                if (handedOver.Recyclable && Interop.LinuxOnly.IsSupported)
+                {
+                    HandedOverArrays.Keep(handedOver.Segment);
+                }
+                else
+                {
+                    handedOver.Dispose();
+                }
             }
 
             return null;

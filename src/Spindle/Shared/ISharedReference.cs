@@ -34,4 +34,7 @@ internal interface ISegmentBacked : IDisposable
 {
     /// <summary>The segment behind the object.</summary>
     Segment Segment { get; }
+
+    /// <summary>Whether this process created it without a name (<see cref="HandedOverArrays"/> may reuse it).</summary>
+    bool Recyclable { get; }
 }

@@ -94,6 +94,31 @@ internal sealed unsafe partial class Segment
         }
     }
 
+    /// <summary>Whether no process but this one uses the object (the others closed it or died).</summary>
+    public bool UsedOnlyHere()
+    {
+        using Lease lease = Use();
+        LockHeader(_base);
+        try
+        {
+            Span<UserSlot> users = Users(_base);
+            RemoveDeadUsers(users);
+            foreach (UserSlot user in users)
+            {
+                if (user.Pid != 0 && user.Pid != Environment.ProcessId)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+        finally
+        {
+            UnlockHeader(_base);
+        }
+    }
+
     /// <summary>Takes over a use <see cref="AddUser"/> added for this process; false if the object was unlinked meanwhile.</summary>
     private static bool Adopt(byte* mapped, string name)
     {

@@ -15,7 +15,7 @@ public static class SharedArray
     public static SharedArray<T> Create<T>(ReadOnlySpan<T> values, string? name = null)
         where T : unmanaged
     {
-        SharedArray<T> array = SharedArray<T>.Create(Math.Max(values.Length, 1), name);
+        SharedArray<T> array = SharedArray<T>.Create(Math.Max(values.Length, 1), name, zeroed: false);
         values.CopyTo(array.Span);
         return array;
     }
@@ -87,7 +87,7 @@ public sealed unsafe class SharedArray<T> : IDisposable, ISharedReference<Shared
         }
     }
 
-    internal static SharedArray<T> Create(long length, string? name)
+    internal static SharedArray<T> Create(long length, string? name, bool zeroed = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
         if (name is not null)
@@ -100,8 +100,27 @@ public sealed unsafe class SharedArray<T> : IDisposable, ISharedReference<Shared
             throw new ArgumentOutOfRangeException(nameof(length), length, $"A shared array holds at most {Array.MaxLength} elements.");
         }
 
-        return new SharedArray<T>(Segment.Create(name ?? SegmentDirectory.NewName(SharedObjectKind.Array), SharedObjectKind.Array, ElementTypeName, Unsafe.SizeOf<T>(), length * sizeof(T)));
+        if (name is null && HandedOverArrays.TakeUnused(ElementTypeName, Unsafe.SizeOf<T>(), length * sizeof(T)) is { } reused)
+        {
+            // An array this process handed over before, and whose receiver has let go of it (see HandedOverArrays).
+            var recycled = new SharedArray<T>(reused) { _recyclable = true };
+            if (zeroed)
+            {
+                recycled.Span.Clear();
+            }
+
+            return recycled;
+        }
+
+        var created = new SharedArray<T>(Segment.Create(name ?? SegmentDirectory.NewName(SharedObjectKind.Array), SharedObjectKind.Array, ElementTypeName, Unsafe.SizeOf<T>(), length * sizeof(T)));
+        created._recyclable = name is null;
+        return created;
     }
+
+    /// <summary>Whether this process created it without a name, so it can be reused once handed over and let go of.</summary>
+    private bool _recyclable;
+
+    bool ISegmentBacked.Recyclable => _recyclable;
 
     internal static SharedArray<T> Open(string name) =>
         new(Segment.Open(name, SharedObjectKind.Array, ElementTypeName, Unsafe.SizeOf<T>(), nameof(name)));

@@ -42,7 +42,7 @@ internal abstract unsafe class UnmanagedBlock
 
     /// <summary>
     /// A new array to copy a value into, with its contents left to the copy. A large one (on the large-object heap,
-    /// fresh from the system) gets huge pages (<see cref="Interop.SegmentNative.AdviseHugePages"/>).
+    /// fresh from the system) has its pages faulted in at once (<see cref="Interop.SegmentNative.Prefault"/>).
     /// </summary>
     public static T[] NewArray<T>(int length)
         where T : unmanaged
@@ -52,7 +52,7 @@ internal abstract unsafe class UnmanagedBlock
         {
             fixed (T* start = array)
             {
-                Interop.SegmentNative.AdviseHugePages(start, (long)length * sizeof(T));
+                Interop.SegmentNative.Prefault(start, (long)length * sizeof(T));
             }
         }
 

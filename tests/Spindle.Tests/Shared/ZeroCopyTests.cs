@@ -65,21 +65,36 @@ public class ZeroCopyTests
     }
 
     [Fact]
-    public async Task SharedArrayCreatedInTheWorker_ReachesTheCallerWithoutACopy_AndGoesWhenTheCallerDisposesIt()
+    public async Task SharedArrayCreatedInTheWorker_ReachesTheCallerWithoutACopy_IsReusedOnceLetGo_AndGoesWithTheWorker()
     {
         double[] values = Numbers(Elements, seed: 7);
-        await using WorkerPool pool = TestPools.Process(configure: o => { o.MaxMessageBytes = 4096; o.SharedMemoryThreshold = 1024; });
-        SharedArray<double> result = await pool.RunAsync(Copy, (ReadOnlyMemory<double>)values).Within("a call returning a SharedArray");
-        int worker = pool.GetWorkers().Single().Id;
-        string file = Path.Combine(SegmentDirectory.Path, result.Name);
-        using (result)
+        WorkerPool pool = TestPools.Process(configure: o => { o.MaxMessageBytes = 4096; o.SharedMemoryThreshold = 1024; });
+        string file;
+        await using (pool)
         {
-            Assert.StartsWith($"array-{worker}-", result.Name, StringComparison.Ordinal);
-            AssertSame(values, result.ToArray());
-            Assert.True(File.Exists(file));
+            SharedArray<double> first = await pool.RunAsync(Copy, (ReadOnlyMemory<double>)values).Within("a call returning a SharedArray");
+            int worker = pool.GetWorkers().Single().Id;
+            file = Path.Combine(SegmentDirectory.Path, first.Name);
+            string firstName = first.Name;
+            using (first)
+            {
+                Assert.StartsWith($"array-{worker}-", first.Name, StringComparison.Ordinal);
+                AssertSame(values, first.ToArray());
+                Assert.True(File.Exists(file));
+
+                // Still held by the caller: the worker's next array must be a new one.
+                using SharedArray<double> second = await pool.RunAsync(Copy, (ReadOnlyMemory<double>)values).Within("a second call, while the first array is held");
+                Assert.NotEqual(firstName, second.Name);
+            }
+
+            // Let go of: the worker's next array of that size takes its pages, and its values are the new call's.
+            double[] others = Numbers(Elements, seed: 11);
+            using SharedArray<double> third = await pool.RunAsync(Copy, (ReadOnlyMemory<double>)others).Within("a third call, after the first array was disposed");
+            Assert.Equal(firstName, third.Name);
+            AssertSame(others, third.ToArray());
         }
 
-        Assert.False(File.Exists(file), "the caller held the only use of the array, so disposing it removes it");
+        Assert.False(File.Exists(file), "the worker's kept arrays go when the worker does");
     }
 
     [Fact]
