@@ -72,7 +72,14 @@ public static class WorkerHost
         using ResultArena? arena = environment.SharedMemoryThreshold is { } threshold && LinuxOnly.IsSupported ? new ResultArena(threshold) : null;
         var runner = new CallRunner(new ValueCodec(serializer)) { Arena = arena, ParentProcessId = environment.ParentProcessId };
         var session = new WorkerCallLoop(data, control, runner, environment.OneShot, environment.MemoryLimit);
-        return session.Serve();
+        int exitCode = session.Serve();
+        if (LinuxOnly.IsSupported)
+        {
+            // Arrays this worker handed over and kept for reuse: those its callers have let go of go now.
+            HandedOverArrays.Clear();
+        }
+
+        return exitCode;
     }
 
     /// <summary>

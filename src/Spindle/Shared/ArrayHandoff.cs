@@ -110,7 +110,7 @@ internal static unsafe class ArrayHandoff
         int typeNameLength = BinaryPrimitives.ReadInt32LittleEndian(payload[21..]);
         string typeName = Encoding.UTF8.GetString(payload.Slice(25, typeNameLength));
         string name = Encoding.UTF8.GetString(payload[(25 + typeNameLength)..]);
-        Segment segment = SharedReferences.OpenForCall(name, n => LinuxOnly.IsSupported ? Segment.Open(n, kind, typeName, elementSize) : throw new PlatformNotSupportedException());
+        Segment segment = SharedReferences.OpenForCall(name, n => LinuxOnly.IsSupported ? Segment.OpenKeepingMapping(n, kind, typeName, elementSize, adopt: false) : throw new PlatformNotSupportedException());
         Check(segment, bytes, offset, block);
         return block.View(segment, offset, bytes);
     }

@@ -39,6 +39,22 @@ internal static class HandedOverArrays
         dropped?.Dispose();
     }
 
+    /// <summary>Lets go of every kept array (a worker ending cleanly): those the caller has let go of too are removed.</summary>
+    public static void Clear()
+    {
+        Segment[] dropped;
+        lock (Gate)
+        {
+            dropped = [.. Kept];
+            Kept.Clear();
+        }
+
+        foreach (Segment segment in dropped)
+        {
+            segment.Dispose();
+        }
+    }
+
     /// <summary>A kept segment for <paramref name="dataLength"/> bytes of <paramref name="typeName"/> that no other process uses any more.</summary>
     public static Segment? TakeUnused(string typeName, int elementSize, long dataLength)
     {

@@ -249,12 +249,16 @@ internal sealed unsafe partial class Segment : IDisposable
         {
             byte* mapped = _base;
             _base = null;
-            if (Unregister(mapped) && FilePath is not null)
+            bool unlinked = Unregister(mapped);
+            if (unlinked && FilePath is not null)
             {
                 SegmentNative.Unlink(FilePath);
             }
 
-            SegmentNative.Unmap(mapped, _mappedLength);
+            if (unlinked || !_keepMapping || !Keep(Name, mapped, _mappedLength))
+            {
+                SegmentNative.Unmap(mapped, _mappedLength);
+            }
             if (_descriptor >= 0)
             {
                 SegmentNative.Close(_descriptor);

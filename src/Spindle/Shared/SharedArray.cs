@@ -127,7 +127,7 @@ public sealed unsafe class SharedArray<T> : IDisposable, ISharedReference<Shared
 
     /// <summary>Opens an array a worker handed over as its result: the use the worker added for this process becomes this instance's.</summary>
     internal static SharedArray<T> Adopt(string name) =>
-        new(Segment.Open(name, SharedObjectKind.Array, ElementTypeName, Unsafe.SizeOf<T>(), nameof(name), adopt: true));
+        new(Segment.OpenKeepingMapping(name, SharedObjectKind.Array, ElementTypeName, Unsafe.SizeOf<T>(), adopt: true));
 
     static SharedArray<T> ISharedReference<SharedArray<T>>.OpenReference(string reference) => Open(reference);
 

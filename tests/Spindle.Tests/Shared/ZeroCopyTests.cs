@@ -98,6 +98,21 @@ public class ZeroCopyTests
     }
 
     [Fact]
+    public async Task NamedSharedArray_RecreatedUnderTheSameName_IsSeenAfreshByTheWorker()
+    {
+        // The worker keeps its mapping of a shared array between calls; one recreated under the same name is another object.
+        await using WorkerPool pool = TestPools.Process();
+        string name = "zero-copy-" + Guid.NewGuid().ToString("N")[..12];
+        for (int round = 1; round <= 3; round++)
+        {
+            using SharedArray<int> shared = SharedArray.Create<int>(1000, name);
+            shared.Span.Fill(round);
+            Assert.Equal(1000 * round, await pool.RunAsync(SumOf, (ReadOnlyMemory<int>)shared.Memory).Within($"round {round}"));
+            Assert.Equal(1000 * round, await pool.RunAsync(SumOf, (ReadOnlyMemory<int>)shared.Memory).Within($"round {round}, again"));
+        }
+    }
+
+    [Fact]
     public async Task SharedArrayResult_IsUsableAfterTheWorkerIsGone()
     {
         SharedArray<int> result;
@@ -137,6 +152,17 @@ public class ZeroCopyTests
         {
             sum += value;
             value *= 2;
+        }
+
+        return sum;
+    }
+
+    private static int SumOf(ReadOnlyMemory<int> values)
+    {
+        int sum = 0;
+        foreach (int value in values.Span)
+        {
+            sum += value;
         }
 
         return sum;

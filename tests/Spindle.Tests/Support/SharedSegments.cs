@@ -3,16 +3,16 @@ using Spindle.Shared;
 namespace Spindle.Tests.Support;
 
 /// <summary>
-/// The shared-memory files a process holds open or maps, read from <c>/proc</c>: how tests see anonymous segments,
-/// which have no name in the shared-memory directory (<c>/dev/shm/spindle-{uid}/#inode (deleted)</c>).
+/// The anonymous shared-memory files (handoff segments, result slots) a process holds open or maps, read from
+/// <c>/proc</c>: they have no name in the shared-memory directory, and show as <c>/dev/shm/spindle-{uid}/#inode (deleted)</c>.
 /// </summary>
 internal static class SharedSegments
 {
-    /// <summary>The segment files <paramref name="pid"/> holds a descriptor of.</summary>
+    /// <summary>The anonymous segment files <paramref name="pid"/> holds a descriptor of.</summary>
     public static string[] HeldBy(int pid) =>
         [.. Directory.GetFiles($"/proc/{pid}/fd").Select(Target).Where(InDirectory).Distinct()];
 
-    /// <summary>The segment files <paramref name="pid"/> has mapped.</summary>
+    /// <summary>The anonymous segment files <paramref name="pid"/> has mapped.</summary>
     public static string[] MappedBy(int pid) =>
         [.. File.ReadLines($"/proc/{pid}/maps").Select(line => line.IndexOf('/', StringComparison.Ordinal) is int at and >= 0 ? line[at..] : string.Empty).Where(InDirectory).Distinct()];
 
@@ -31,5 +31,5 @@ internal static class SharedSegments
         }
     }
 
-    private static bool InDirectory(string path) => path.StartsWith(SegmentDirectory.Path + "/", StringComparison.Ordinal);
+    private static bool InDirectory(string path) => path.StartsWith(SegmentDirectory.Path + "/#", StringComparison.Ordinal);
 }
