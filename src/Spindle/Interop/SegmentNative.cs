@@ -78,15 +78,18 @@ internal static unsafe partial class SegmentNative
     /// <summary>
     /// Faults in the pages of a fresh range in one system call before it is written (MADV_POPULATE_WRITE, Linux 5.14):
     /// a new 64 MiB array otherwise takes 16,384 page faults as it is first written, which cost three times the copy
-    /// into it. (Huge pages would cost fewer faults, but may stall for compaction on a busy machine.) Advice only:
-    /// on an older kernel nothing changes.
+    /// into it. (Huge pages would cost fewer faults, but may stall for compaction on a busy machine.) Only when the
+    /// range is fresh: memory the GC reuses is resident already, and walking it again would cost more than it saves.
+    /// Advice only: on an older kernel nothing changes.
     /// </summary>
     public static void Prefault(void* start, long length)
     {
         const long Page = 4096;
         long first = ((long)start + Page - 1) & ~(Page - 1);
         long end = ((long)start + length) & ~(Page - 1);
-        if (end > first)
+        byte resident = 0;
+        long middle = first + (((end - first) / 2) & ~(Page - 1));
+        if (end > first && mincore((nint)middle, (nuint)Page, &resident) == 0 && (resident & 1) == 0)
         {
             _ = madvise((nint)first, (nuint)(end - first), AdvisePopulateWrite);
         }
@@ -118,6 +121,9 @@ internal static unsafe partial class SegmentNative
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint mmap(nint address, nuint length, int protection, int flags, int fd, long offset);
+
+    [LibraryImport("libc")]
+    private static partial int mincore(nint address, nuint length, byte* vector);
 
     [LibraryImport("libc")]
     private static partial int madvise(nint address, nuint length, int advice);
