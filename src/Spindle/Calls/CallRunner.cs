@@ -1,6 +1,7 @@
 using System.Reflection;
 using Spindle.Calls.Serialization;
 using Spindle.Shared;
+using Spindle.Telemetry;
 using Spindle.Wire;
 
 namespace Spindle.Calls;
@@ -18,6 +19,7 @@ internal sealed class CallRunner
     public const byte Threw = 1;
 
     private readonly ValueCodec _codec;
+    private WorkerRun? _lastRun;
 
     public CallRunner(ValueCodec codec)
     {
@@ -43,9 +45,15 @@ internal sealed class CallRunner
         long callId = reader.ReadInt64();
         // Shared objects the call's arguments opened are the call's: closed once its result is written.
         using SharedReferences.CallScope references = SharedReferences.BeginCall();
+        WorkerRun? run = null;
         try
         {
             var flags = (CallFlags)reader.ReadByte();
+            if ((flags & CallFlags.TraceContext) != 0)
+            {
+                run = WorkerRun.Begin(TraceHeader.Read(ref reader), callId);
+            }
+
             string key = reader.ReadString()!;
             int hints = reader.ReadInt32();
             for (int i = 0; i < hints; i++)
@@ -84,9 +92,23 @@ internal sealed class CallRunner
         {
             // Anything thrown here — by user code, by decoding, by encoding the result — fails this call only.
             Exception thrown = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
+            run?.Fail(thrown);
             WriteFailure(result, callId, thrown);
             return thrown;
         }
+        finally
+        {
+            run?.End();
+            _lastRun = run;
+        }
+    }
+
+    /// <summary>The trace of the call <see cref="Run"/> ran last, if it carried a sampled context; taken once.</summary>
+    public WorkerRun? TakeRun()
+    {
+        WorkerRun? run = _lastRun;
+        _lastRun = null;
+        return run;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Spindle.Backends;
 
 namespace Spindle.Processes;
@@ -12,7 +13,8 @@ internal sealed class ProcessBackend(BackendContext context) : IWorkerBackend
         context.Options.Serializer?.GetType().AssemblyQualifiedName,
         OneShot: false,
         context.Options.MemoryLimit,
-        WorkerInitializer.Encode(context.Options.Initializer, context.Codec, context.Options.MaxMessageBytes))
+        WorkerInitializer.Encode(context.Options.Initializer, context.Codec, context.Options.MaxMessageBytes),
+        context.Options.WorkerOutput == WorkerOutput.Logger ? context.Options.LoggerFactory?.CreateLogger($"Spindle.Worker.{context.Options.Name}") : null)
     {
         SharedMemoryThreshold = Interop.LinuxOnly.IsSupported ? context.Options.SharedMemoryThreshold : null,
     };
