@@ -3,6 +3,7 @@ using Spindle.Pools;
 
 // A parent process for tests that must kill a parent or change its surroundings (a small /dev/shm):
 //   pool <workers>   starts a warm pool, prints its workers' pids, and waits (until killed or its stdin closes)
+//   no-dynamic-code  what each API does in an app without dynamic code (DynamicCodeProbe)
 //   large-flood      prints "pids <parent> <worker>", then sends large values both ways until killed
 //   shm-full         run where /dev/shm is 1 MiB: a large argument and a large result each fail alone, naming the
 //                    size asked for and the filesystem, and the pool keeps serving
@@ -14,8 +15,10 @@ switch (args)
         return await LargeFlood();
     case ["shm-full"]:
         return await SharedMemoryFull();
+    case ["no-dynamic-code"]:
+        return OperatingSystem.IsLinux() ? await DynamicCodeProbe.RunAsync() : 2;
     default:
-        Console.Error.WriteLine("usage: Spindle.TestParent pool <workers> | large-flood | shm-full");
+        Console.Error.WriteLine("usage: Spindle.TestParent pool <workers> | large-flood | shm-full | no-dynamic-code");
         return 2;
 }
 

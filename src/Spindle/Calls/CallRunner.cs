@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Spindle.Calls.Serialization;
 using Spindle.Shared;
@@ -10,6 +11,7 @@ namespace Spindle.Calls;
 /// The worker's side of a portable call: a <see cref="FrameKind.Call"/> payload → find the method, rebuild the
 /// target and arguments, invoke, and write a <see cref="FrameKind.Result"/> frame with the value or the exception.
 /// </summary>
+[UnconditionalSuppressMessage("AOT", "IL3050", Justification = DynamicCode.EngineJustification)]
 internal sealed class CallRunner
 {
     /// <summary>Result status: the call returned a value.</summary>

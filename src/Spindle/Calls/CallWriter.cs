@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Spindle.Calls.Serialization;
 using Spindle.Telemetry;
@@ -14,6 +15,7 @@ namespace Spindle.Calls;
 /// Frame payload: call id, flags, a trace header when <see cref="CallFlags.TraceContext"/> is set, method key, assembly hints, target (closure fields or <c>this</c>), arguments.
 /// Parameters of type <see cref="CancellationToken"/> are not sent: the worker passes the call's own token.
 /// </remarks>
+[UnconditionalSuppressMessage("AOT", "IL3050", Justification = DynamicCode.EngineJustification)]
 internal static class CallWriter
 {
     public static void Write(WireWriter writer, ValueCodec codec, long callId, CallFlags flags, MethodTemplate template, object? target, ReadOnlySpan<object?> args, string fnParam, Activity? traced = null)

@@ -1,14 +1,15 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spindle;
+using Spindle.Backends;
 using Spindle.Calls;
 using Spindle.Calls.Serialization;
+using Spindle.Pools;
 using Spindle.Processes;
 using Spindle.Shared;
 using Spindle.Wire;
-using Spindle.Backends;
-using Spindle.Pools;
 using Spindle.Telemetry;
 
 namespace Spindle;
@@ -31,6 +32,8 @@ namespace Spindle;
 /// Worker processes need Linux; <see cref="Isolation.Thread"/> works on every system, and the constructor throws
 /// <see cref="PlatformNotSupportedException"/> for <see cref="Isolation.Process"/> elsewhere.
 /// </remarks>
+[RequiresUnreferencedCode(DynamicCode.Calls)]
+[RequiresDynamicCode(DynamicCode.Calls)]
 public sealed partial class WorkerPool : IAsyncDisposable
 {
     private readonly WorkerPoolOptions _options;
@@ -44,6 +47,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
     /// <summary>Creates a pool; workers start on the first calls (or now, with <see cref="WorkerPoolOptions.WarmUp"/>).</summary>
     public WorkerPool(WorkerPoolOptions? options = null)
     {
+        DynamicCode.ThrowIfUnsupported(nameof(WorkerPool), DynamicCode.Calls);
         _options = (options ?? new WorkerPoolOptions()).Clone();
         if (_options.WorkerOutput == WorkerOutput.Logger && _options.LoggerFactory is null)
         {

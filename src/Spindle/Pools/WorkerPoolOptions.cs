@@ -1,10 +1,12 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
+using Spindle;
+using Spindle.Calls;
 using Spindle.Calls.Serialization;
 using Spindle.Interop;
-using Spindle.Wire;
-using Spindle;
 using Spindle.Pools;
+using Spindle.Wire;
 
 namespace Spindle;
 
@@ -129,6 +131,7 @@ public sealed class WorkerPoolOptions
     public ICallSerializer? Serializer
     {
         get => _serializer;
+        [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = DynamicCode.EngineJustification)]
         set => _serializer = value is null || value.GetType().GetConstructor(Type.EmptyTypes) is not null
             ? value
             : throw new ArgumentException($"Serializer {value.GetType()} needs a public parameterless constructor: each worker process creates its own.", nameof(Serializer));

@@ -3,6 +3,8 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Diagnostics.CodeAnalysis;
+using Spindle.Calls;
 
 namespace Spindle.Shared;
 
@@ -11,6 +13,8 @@ namespace Spindle.Shared;
 /// or <see cref="ReadOnlyMemory{T}"/> with <c>T</c> unmanaged. These are the values that can cross through shared
 /// memory as raw bytes; this class knows, per type, how to see a value as bytes and how to make one from bytes.
 /// </summary>
+[UnconditionalSuppressMessage("Trimming", "IL2060", Justification = DynamicCode.EngineJustification)]
+[UnconditionalSuppressMessage("AOT", "IL3050", Justification = DynamicCode.EngineJustification)]
 internal abstract unsafe class UnmanagedBlock
 {
     private static readonly ConcurrentDictionary<Type, UnmanagedBlock?> Blocks = new();
