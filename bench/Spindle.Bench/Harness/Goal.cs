@@ -10,6 +10,9 @@ internal sealed record Goal(GoalKind Kind, double Factor)
     /// <summary>Spindle may cost at most <paramref name="factor"/> times the baseline.</summary>
     public static Goal AtMostTimes(double factor) => new(GoalKind.AtMostTimes, factor);
 
+    /// <summary>Spindle must reach at least <paramref name="factor"/> of the baseline (a fraction: 0.33x of a memory copy).</summary>
+    public static Goal AtLeast(double factor) => new(GoalKind.AtLeast, factor);
+
     /// <summary>Spindle must be at least <paramref name="factor"/> times faster than the baseline.</summary>
     public static Goal AtLeastFaster(double factor) => new(GoalKind.AtLeastFaster, factor);
 
@@ -17,6 +20,7 @@ internal sealed record Goal(GoalKind Kind, double Factor)
     {
         GoalKind.AtMostTimes => $"<= {Times(Factor)}",
         GoalKind.AtLeastFaster => $">= {Times(Factor)} faster",
+        GoalKind.AtLeast => $">= {Times(Factor)}",
         _ => "none (report)",
     };
 
@@ -25,6 +29,7 @@ internal sealed record Goal(GoalKind Kind, double Factor)
     {
         GoalKind.AtMostTimes => Times(1 / speedup),
         GoalKind.AtLeastFaster => speedup >= 1 ? $"{Times(speedup)} faster" : $"{Times(1 / speedup)} slower",
+        GoalKind.AtLeast => Times(speedup),
         _ => Times(spindle.Summary.Median / baseline.Summary.Median),
     };
 
@@ -32,6 +37,7 @@ internal sealed record Goal(GoalKind Kind, double Factor)
     {
         GoalKind.AtMostTimes => 1 / speedup <= Factor,
         GoalKind.AtLeastFaster => speedup >= Factor,
+        GoalKind.AtLeast => speedup >= Factor,
         _ => null,
     };
 
@@ -44,4 +50,5 @@ internal enum GoalKind
     ReportOnly,
     AtMostTimes,
     AtLeastFaster,
+    AtLeast,
 }

@@ -22,6 +22,20 @@ internal sealed class PythonPeer
 
     public bool Available => _python is not null;
 
+    /// <summary>Debian's own Python, with Debian's python3-numpy (scripts/ensure-numpy), for the large-value rows; unavailable without numpy.</summary>
+    public static async Task<PythonPeer> WithNumpyAsync(TimeSpan timeout)
+    {
+        string peers = Path.Combine(RepoPaths.Root, "bench", "peers");
+        const string System = "/usr/bin/python3";
+        if (!File.Exists(System))
+        {
+            return new PythonPeer(null, null, peers);
+        }
+
+        (int code, string stdout, string stderr) = await Launch.RunToExitAsync(Launch.Info(System, ["-c", "import sys, numpy; print(sys.version.split()[0], 'numpy', numpy.__version__)"]), timeout);
+        return code == 0 ? new PythonPeer(System, "Python " + stdout.Trim(), peers) : new PythonPeer(null, null, peers);
+    }
+
     public static async Task<PythonPeer> FindAsync(TimeSpan timeout)
     {
         string peers = Path.Combine(RepoPaths.Root, "bench", "peers");

@@ -8,6 +8,10 @@ internal sealed record Row(string Id, string Title, string BaselineName, Goal Go
 {
     public const string PythonMissing = "python3 not found: skipped";
 
+    public const string NumpyMissing = "/usr/bin/python3 with numpy not found (scripts/ensure-numpy): skipped";
+
+    private bool Skipped => BaselineProblem is PythonMissing or NumpyMissing;
+
     public Metric? Spindle { get; init; }
 
     public Metric? Baseline { get; init; }
@@ -20,7 +24,7 @@ internal sealed record Row(string Id, string Title, string BaselineName, Goal Go
 
     public string SpindleCell => Spindle?.Cell ?? $"failed: {SpindleProblem}";
 
-    public string BaselineCell => Baseline?.Cell ?? (BaselineProblem == PythonMissing ? PythonMissing : $"failed: {BaselineProblem}");
+    public string BaselineCell => Baseline?.Cell ?? (Skipped ? BaselineProblem! : $"failed: {BaselineProblem}");
 
     public string Ratio => Spindle is null || Baseline is null ? "-" : Goal.DescribeRatio(Spindle.SpeedupOver(Baseline), Spindle, Baseline);
 
@@ -35,7 +39,7 @@ internal sealed record Row(string Id, string Title, string BaselineName, Goal Go
 
             if (Baseline is null)
             {
-                return BaselineProblem == PythonMissing ? "SKIPPED" : "ERROR";
+                return Skipped ? "SKIPPED" : "ERROR";
             }
 
             return Goal.Passed(Spindle.SpeedupOver(Baseline)) switch

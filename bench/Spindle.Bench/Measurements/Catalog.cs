@@ -15,8 +15,9 @@ internal static class Catalog
         new(3, "MapAsync throughput", MapThroughput.RunAsync),
         new(4, "thread isolation overhead", ThreadOverhead.RunAsync),
         new(5, "cold start", ColdStart.RunAsync),
-        new(6, "64 MiB array round trip", BigArray.RunAsync),
+        new(6, "64 MiB values: round trip, zero copy, peak memory", (s, p) => OperatingSystem.IsLinux() ? LargeValues.RunAsync(s, p) : throw new PlatformNotSupportedException("Shared memory needs Linux.")),
         new(7, "idle worker memory", IdleMemory.RunAsync),
         new(8, "crash recovery", CrashRecovery.RunAsync),
+        new(11, "argument and result sizes: shared memory or the channel", SizeTable.RunAsync),
     ];
 }

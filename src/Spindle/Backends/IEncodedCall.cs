@@ -9,5 +9,5 @@ internal interface IEncodedCall
     ReadOnlyMemory<byte> Frame { get; }
 
     /// <summary>Keeps the outcome a result frame carries, to be published once the worker is free.</summary>
-    void ReadFromWire(ReadOnlySpan<byte> payload, ValueCodec codec, int workerProcessId);
+    void ReadFromWire(ReadOnlySpan<byte> payload, ValueCodec codec, int workerProcessId, Shared.ResultArenaReader? arena = null);
 }

@@ -28,6 +28,12 @@ internal sealed class CallRunner
         _codec = codec;
     }
 
+    /// <summary>Where large results go (a worker of a pool with a <c>SharedMemoryThreshold</c>); null sends every result over the channel.</summary>
+    public ResultArena? Arena { get; init; }
+
+    /// <summary>The process results go to, which a <see cref="SharedArray{T}"/> result is handed over to; 0 for none.</summary>
+    public int ParentProcessId { get; init; }
+
     /// <summary>Reads the call id only, so the worker knows which call a cancellation refers to.</summary>
     public static long PeekCallId(ReadOnlySpan<byte> payload) => new WireReader(payload).ReadInt64();
 
@@ -66,8 +72,22 @@ internal sealed class CallRunner
             result.BeginFrame(FrameKind.Result);
             result.WriteInt64(callId);
             result.WriteByte(Returned);
-            _codec.Write(result, declared == typeof(void) ? null : value, declared, "the result", paramName: null);
+            _codec.WriteResult(result, declared == typeof(void) ? null : value, declared, Arena, ParentProcessId);
             result.EndFrame();
+            if (value is ISegmentBacked handedOver && ParentProcessId > 0)
+            {
+                // The parent owns it now (WriteResult added its use); this worker's use ends with the call, or, for an
+                // array the call created, waits to be reused once the parent lets go (HandedOverArrays).
+                if (handedOver.Recyclable && Interop.LinuxOnly.IsSupported)
+                {
+                    HandedOverArrays.Keep(handedOver.Segment);
+                }
+                else
+                {
+                    handedOver.Dispose();
+                }
+            }
+
             return null;
         }
         catch (Exception e)

@@ -12,10 +12,12 @@ internal static unsafe partial class SegmentNative
     public const int OpenCloseOnExec = 0x80000;
     public const int ErrorNoEntry = 2;
     public const int ErrorExists = 17;
+    public const int ErrorNoSpace = 28;
     private const int ProtReadWrite = 0x1 | 0x2;
     private const int MapShared = 0x01;
     private const int MapPopulate = 0x8000;
     private const int SeekEnd = 2;
+    private const int AdvisePopulateWrite = 23; // MADV_POPULATE_WRITE
 
     public static int Open(string path, int flags, int mode = 0x180 /* 0600 */) => open(path, flags, mode);
 
@@ -27,11 +29,30 @@ internal static unsafe partial class SegmentNative
     /// Sizes the file and reserves its pages now: tmpfs hands out pages lazily, and a page it cannot give later
     /// arrives as SIGBUS on a write into the mapping, which would kill the process instead of failing here.
     /// </summary>
-    public static void Resize(int fd, long length, string path)
+    public static void Resize(int fd, long length, string path, string objectName)
     {
         if (ftruncate(fd, length) != 0 || posix_fallocate(fd, 0, length) is int error and not 0 && Fail(error))
         {
-            throw new IOException($"Could not reserve {length} bytes for shared object file '{path}' (is /dev/shm full?): {Marshal.GetPInvokeErrorMessage(Error)}.");
+            int failure = Error;
+            string directory = Path.GetDirectoryName(path) ?? path;
+            throw new IOException(
+                $"Could not reserve {length:N0} bytes of shared memory for '{objectName}' in {directory}: {Marshal.GetPInvokeErrorMessage(failure)}. {SpaceOf(directory)}"
+                + (failure == ErrorNoSpace ? " Free space there, make that filesystem bigger (mount -o remount,size=...), or send less." : string.Empty),
+                failure);
+        }
+    }
+
+    /// <summary>What the filesystem holding <paramref name="directory"/> is and has free, for an error message.</summary>
+    private static string SpaceOf(string directory)
+    {
+        try
+        {
+            var drive = new DriveInfo(directory);
+            return $"That filesystem ({drive.DriveFormat}) has {drive.AvailableFreeSpace:N0} of {drive.TotalSize:N0} bytes free.";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return string.Empty;
         }
     }
 
@@ -52,6 +73,26 @@ internal static unsafe partial class SegmentNative
         }
 
         return (byte*)address;
+    }
+
+    /// <summary>
+    /// Faults in the pages of a fresh range in one system call before it is written (MADV_POPULATE_WRITE, Linux 5.14):
+    /// a new 64 MiB array otherwise takes 16,384 page faults as it is first written, which cost three times the copy
+    /// into it. (Huge pages would cost fewer faults, but may stall for compaction on a busy machine.) Only when the
+    /// range is fresh: memory the GC reuses is resident already, and walking it again would cost more than it saves.
+    /// Advice only: on an older kernel nothing changes.
+    /// </summary>
+    public static void Prefault(void* start, long length)
+    {
+        const long Page = 4096;
+        long first = ((long)start + Page - 1) & ~(Page - 1);
+        long end = ((long)start + length) & ~(Page - 1);
+        byte resident = 0;
+        long middle = first + (((end - first) / 2) & ~(Page - 1));
+        if (end > first && mincore((nint)middle, (nuint)Page, &resident) == 0 && (resident & 1) == 0)
+        {
+            _ = madvise((nint)first, (nuint)(end - first), AdvisePopulateWrite);
+        }
     }
 
     public static void Unmap(byte* address, long length) => _ = munmap((nint)address, (nuint)length);
@@ -80,6 +121,12 @@ internal static unsafe partial class SegmentNative
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial nint mmap(nint address, nuint length, int protection, int flags, int fd, long offset);
+
+    [LibraryImport("libc")]
+    private static partial int mincore(nint address, nuint length, byte* vector);
+
+    [LibraryImport("libc")]
+    private static partial int madvise(nint address, nuint length, int advice);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int munmap(nint address, nuint length);

@@ -112,7 +112,7 @@ internal static class MessageCodec<T>
 
                 return Unsafe.ReadUnaligned<T>(ref Unsafe.AsRef(in source[0]));
             case Kind.Bytes:
-                byte[] bytes = GC.AllocateUninitializedArray<byte>(source.Length);
+                byte[] bytes = Shared.UnmanagedBlock.NewArray<byte>(source.Length);
                 source.CopyTo(bytes);
                 return (T)(object)bytes;
             case Kind.Text:

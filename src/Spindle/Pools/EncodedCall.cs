@@ -1,6 +1,7 @@
 using Spindle.Backends;
 using Spindle.Calls;
 using Spindle.Calls.Serialization;
+using Spindle.Shared;
 using Spindle.Telemetry;
 using Spindle.Wire;
 
@@ -49,7 +50,7 @@ internal sealed class EncodedCall<TResult> : PendingCall<TResult>, IEncodedCall
     }
 
     /// <summary>Keeps the outcome a result frame carries (see <see cref="PendingCall.Publish"/>).</summary>
-    public void ReadFromWire(ReadOnlySpan<byte> payload, ValueCodec codec, int workerProcessId)
+    public void ReadFromWire(ReadOnlySpan<byte> payload, ValueCodec codec, int workerProcessId, ResultArenaReader? arena = null)
     {
         try
         {
@@ -57,7 +58,7 @@ internal sealed class EncodedCall<TResult> : PendingCall<TResult>, IEncodedCall
             reader.ReadInt64();
             if (reader.ReadByte() == CallRunner.Returned)
             {
-                KeepResult((TResult)codec.Read(ref reader, WireResultType)!);
+                KeepResult((TResult)codec.Read(ref reader, WireResultType, arena)!);
                 return;
             }
 
@@ -71,7 +72,7 @@ internal sealed class EncodedCall<TResult> : PendingCall<TResult>, IEncodedCall
 
             KeepError(remote);
         }
-        catch (Exception e) when (e is InvalidDataException or ProcessBoundaryException or InvalidCastException or TypeLoadException)
+        catch (Exception e) when (e is InvalidDataException or ProcessBoundaryException or InvalidCastException or TypeLoadException or IOException or SharedObjectException)
         {
             KeepError(new SpindleException($"The result of call {Id} could not be read: {e.Message}", e));
         }

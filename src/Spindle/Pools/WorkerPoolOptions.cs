@@ -311,11 +311,13 @@ public sealed class WorkerPoolOptions
     }
 
     /// <summary>
-    /// Arguments that are arrays of unmanaged values (<c>double[]</c>, <c>int[]</c>, structs without references) at
-    /// least this many bytes go to worker processes through shared memory instead of the channel: one copy in, one
-    /// copy out, no socket transfer and no <see cref="MaxMessageBytes"/> limit. Null sends everything over the channel.
+    /// Arguments and results that are blocks of unmanaged values (<c>double[]</c>, <c>Memory&lt;T&gt;</c>,
+    /// <c>ReadOnlyMemory&lt;T&gt;</c> of primitives or structs without references) at least this many bytes cross
+    /// between the caller and worker processes through shared memory instead of the channel: no socket transfer and no
+    /// <see cref="MaxMessageBytes"/> limit; a <c>Memory</c> parameter is a view over the shared pages in the worker.
+    /// Null sends everything over the channel.
     /// </summary>
-    /// <value>The default is 4 MiB (4,194,304 bytes): below that, the socket is as fast (measured by bench/Spindle.Bench.Shared).</value>
+    /// <value>The default is 4 MiB (4,194,304 bytes): below that, the channel is as fast (bench/Spindle.Bench, measurement 11).</value>
     public long? SharedMemoryThreshold
     {
         get => _sharedMemoryThreshold;

@@ -14,7 +14,10 @@ internal sealed class ProcessBackend(BackendContext context) : IWorkerBackend
         OneShot: false,
         context.Options.MemoryLimit,
         WorkerInitializer.Encode(context.Options.Initializer, context.Codec, context.Options.MaxMessageBytes),
-        context.Options.WorkerOutput == WorkerOutput.Logger ? context.Options.LoggerFactory?.CreateLogger($"Spindle.Worker.{context.Options.Name}") : null);
+        context.Options.WorkerOutput == WorkerOutput.Logger ? context.Options.LoggerFactory?.CreateLogger($"Spindle.Worker.{context.Options.Name}") : null)
+    {
+        SharedMemoryThreshold = Interop.LinuxOnly.IsSupported ? context.Options.SharedMemoryThreshold : null,
+    };
 
     public bool SharesMemory => false;
 

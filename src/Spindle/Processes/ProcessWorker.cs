@@ -4,6 +4,7 @@ using Spindle.Calls;
 using Spindle.Calls.Serialization;
 using Spindle.Backends;
 using Spindle.Pools;
+using Spindle.Shared;
 using Spindle.Telemetry;
 
 namespace Spindle.Processes;
@@ -20,6 +21,7 @@ internal sealed class ProcessWorker : PoolWorker
     private readonly Queue<PendingCall> _sent = new();
     private readonly Lock _sentLock = new();
     private readonly List<PendingCall> _arrived = [];
+    private readonly ResultArenaReader? _arena;
     private readonly int _capacity;
     private Action<PendingCall>? _verdict;
     private PendingCall? _running;
@@ -37,6 +39,7 @@ internal sealed class ProcessWorker : PoolWorker
         _process = process;
         _codec = codec;
         _capacity = capacity;
+        _arena = Interop.LinuxOnly.IsSupported ? new ResultArenaReader(process.ProcessId) : null;
         _process.Run(OnResult, OnExit, OnBurstEnd, OnSpans);
     }
 
@@ -189,7 +192,7 @@ internal sealed class ProcessWorker : PoolWorker
         }
 
         CallsDone++;
-        ((IEncodedCall)call).ReadFromWire(payload, _codec, _process.ProcessId);
+        ((IEncodedCall)call).ReadFromWire(payload, _codec, _process.ProcessId, _arena);
         _arrived.Add(call);
         if (next is not null)
         {
@@ -274,6 +277,12 @@ internal sealed class ProcessWorker : PoolWorker
             : _pool.Terminated ? WorkerExitReason.Terminated
             : _process.Stopping && call is null ? WorkerExitReason.Retired
             : WorkerExitReason.Crashed;
+        // The worker's result slots, and anything else it left in shared memory, go before its calls are retried.
+        if (Interop.LinuxOnly.IsSupported)
+        {
+            _arena?.Dispose();
+        }
+
         _pool.OnWorkerExited(this, exit, reason, call, verdict, neverStarted: sent.Length > 1 ? sent[1..] : []);
         _process.Dispose();
     }

@@ -11,7 +11,8 @@ internal sealed record WorkerEnvironment(
     string? SerializerType,
     int MaxMessageBytes,
     bool OneShot,
-    long? MemoryLimit = null)
+    long? MemoryLimit = null,
+    long? SharedMemoryThreshold = null)
 {
     /// <summary>Where the worker finds its end of the data connection (calls and results).</summary>
     public const int DataDescriptor = 3;
@@ -25,6 +26,7 @@ internal sealed record WorkerEnvironment(
     private const string MaxMessageVariable = "SPINDLE_WORKER_MAX_MESSAGE";
     private const string OneShotVariable = "SPINDLE_WORKER_ONE_SHOT";
     private const string MemoryLimitVariable = "SPINDLE_WORKER_MEMORY_LIMIT";
+    private const string SharedThresholdVariable = "SPINDLE_WORKER_SHARED_THRESHOLD";
 
     /// <summary>The runtime's own setting for the GC's hard limit (hexadecimal bytes), read as the worker's runtime starts.</summary>
     private const string GCHeapHardLimitVariable = "DOTNET_GCHeapHardLimit";
@@ -46,6 +48,7 @@ internal sealed record WorkerEnvironment(
         environment[MaxMessageVariable] = MaxMessageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         environment[OneShotVariable] = OneShot ? "1" : null;
         environment[MemoryLimitVariable] = MemoryLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        environment[SharedThresholdVariable] = SharedMemoryThreshold?.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (MemoryLimit is { } limit)
         {
             // The managed heap is where a call's memory goes: the GC refuses to grow it past the limit (an
@@ -68,6 +71,7 @@ internal sealed record WorkerEnvironment(
         _ = Take(ChannelVariable);
         string serializer = Take(SerializerVariable, required: false);
         string memoryLimit = Take(MemoryLimitVariable, required: false);
+        string sharedThreshold = Take(SharedThresholdVariable, required: false);
         if (memoryLimit.Length != 0)
         {
             // Set for this worker's runtime only: a program the worker's calls start must not inherit its heap limit.
@@ -78,6 +82,7 @@ internal sealed record WorkerEnvironment(
             serializer.Length == 0 ? null : serializer,
             Convert.ToInt32(Take(MaxMessageVariable), 10),
             Take(OneShotVariable, required: false) == "1",
-            memoryLimit.Length == 0 ? null : Convert.ToInt64(memoryLimit, 10));
+            memoryLimit.Length == 0 ? null : Convert.ToInt64(memoryLimit, 10),
+            sharedThreshold.Length == 0 ? null : Convert.ToInt64(sharedThreshold, 10));
     }
 }

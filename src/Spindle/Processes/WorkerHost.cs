@@ -5,6 +5,7 @@ using Spindle.Calls;
 using Spindle.Calls.Serialization;
 using Spindle.Interop;
 using Spindle.Processes;
+using Spindle.Shared;
 using Spindle.Wire;
 
 namespace Spindle;
@@ -71,8 +72,17 @@ public static class WorkerHost
         hello[4] = (byte)FrameKind.Hello;
         BinaryPrimitives.WriteInt32LittleEndian(hello[Frame.HeaderSize..], Environment.ProcessId);
         control.Send(hello);
-        var session = new WorkerCallLoop(data, control, new CallRunner(new ValueCodec(serializer)), environment.OneShot, environment.MemoryLimit);
-        return session.Serve();
+        using ResultArena? arena = environment.SharedMemoryThreshold is { } threshold && LinuxOnly.IsSupported ? new ResultArena(threshold) : null;
+        var runner = new CallRunner(new ValueCodec(serializer)) { Arena = arena, ParentProcessId = environment.ParentProcessId };
+        var session = new WorkerCallLoop(data, control, runner, environment.OneShot, environment.MemoryLimit);
+        int exitCode = session.Serve();
+        if (LinuxOnly.IsSupported)
+        {
+            // Arrays this worker handed over and kept for reuse: those its callers have let go of go now.
+            HandedOverArrays.Clear();
+        }
+
+        return exitCode;
     }
 
     /// <summary>

@@ -7,4 +7,8 @@ namespace Spindle.Processes;
 /// (see <see cref="WorkerInitializer"/>); with an <paramref name="OutputLogger"/> its stdout and stderr are logged
 /// line by line (<see cref="WorkerOutput.Logger"/>), without one they go to this process's console.
 /// </summary>
-internal sealed record WorkerProcessSettings(TimeSpan StartTimeout, int MaxMessageBytes, string? SerializerType, bool OneShot, long? MemoryLimit = null, byte[]? Initializer = null, ILogger? OutputLogger = null);
+internal sealed record WorkerProcessSettings(TimeSpan StartTimeout, int MaxMessageBytes, string? SerializerType, bool OneShot, long? MemoryLimit = null, byte[]? Initializer = null, ILogger? OutputLogger = null)
+{
+    /// <summary>Results at least this many bytes come back through the worker's result arena; null keeps them on the channel.</summary>
+    public long? SharedMemoryThreshold { get; init; }
+}

@@ -1,31 +1,30 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
-using System.Diagnostics.CodeAnalysis;
-using System.Reflection;
-using System.Runtime.InteropServices;
 using System.Text;
-using Spindle.Calls;
+using System.Runtime.Versioning;
 using Spindle.Interop;
 
 namespace Spindle.Shared;
 
 /// <summary>
-/// Sends a large array of unmanaged values to a worker process through shared memory instead of the channel: the
-/// caller copies it into a segment and sends the segment's name and the byte count; the worker copies it out into
-/// its own array and closes the segment. The caller keeps the segment until the call has finished for good (retries
-/// included), then keeps it for the next large array (<see cref="SegmentCache"/>): a fresh tmpfs segment costs far
-/// more (page allocation and zeroing) than the copy itself.
+/// The argument road through shared memory: a large block of unmanaged values (<c>T[]</c>, <see cref="Memory{T}"/>,
+/// <see cref="ReadOnlyMemory{T}"/>; see <see cref="UnmanagedBlock"/>) goes to a worker process through a segment
+/// instead of the channel. The caller copies it into a segment and sends the segment's name and the byte count
+/// (copy 1 of 2); the worker maps the segment and copies it into its own array for a <c>T[]</c> parameter (copy 2),
+/// or hands a <c>Memory</c> parameter a view over the mapped pages (no second copy). A <c>Memory</c> that already
+/// lives in shared memory (a <see cref="SharedArray{T}"/>'s) is not copied at all: only its name and range travel.
 /// </summary>
-[UnconditionalSuppressMessage("Trimming", "IL2060", Justification = DynamicCode.EngineJustification)]
-[UnconditionalSuppressMessage("AOT", "IL3050", Justification = DynamicCode.EngineJustification)]
+/// <remarks>
+/// The caller keeps its segment until the call has finished for good (retries included), then keeps it for the next
+/// large value (<see cref="SegmentCache"/>): a fresh tmpfs segment costs far more (page allocation and zeroing) than
+/// the copy itself. The worker keeps its mappings of them too (<see cref="HandoffMappings"/>). So a view handed to the
+/// delegate is valid for the call only: after it, its pages may hold a later call's argument. A view over a
+/// <see cref="SharedArray{T}"/> belongs to the call (<see cref="SharedReferences.CallScope"/>) and throws after it.
+/// </remarks>
 internal static unsafe class ArrayHandoff
 {
     /// <summary>How handoff segments' names start.</summary>
     public const string NamePrefix = "handoff";
-
-    private static readonly ConcurrentDictionary<Type, Func<int, Array>> Allocators = new();
-    private static readonly MethodInfo AllocateGeneric = typeof(ArrayHandoff).GetMethod(nameof(Allocate), BindingFlags.NonPublic | BindingFlags.Static)!;
 
     [ThreadStatic]
     private static bool _collecting;
@@ -42,12 +41,17 @@ internal static unsafe class ArrayHandoff
         return default;
     }
 
-    /// <summary>Whether <paramref name="array"/> should travel through shared memory: a collection is open and it is at least <paramref name="threshold"/> bytes.</summary>
-    public static bool Wants(Array array, Type elementType, long threshold) =>
-        _collecting && LinuxOnly.IsSupported && (long)array.Length * Marshal.SizeOf(elementType) >= threshold;
+    /// <summary>Whether a call's arguments are being written on this thread (the only time values take this road).</summary>
+    public static bool Collecting => _collecting && LinuxOnly.IsSupported;
 
-    /// <summary>Copies <paramref name="array"/> into a segment and writes the byte count and the segment's name.</summary>
-    public static void Write(IBufferWriter<byte> writer, Array array, Type elementType)
+    /// <summary>Whether <paramref name="value"/> should travel through shared memory: a collection is open and it is at least <paramref name="threshold"/> bytes.</summary>
+    public static bool Wants(object value, UnmanagedBlock block, long threshold)
+    {
+        return Collecting && block.ByteLength(value) >= threshold;
+    }
+
+    /// <summary>Copies <paramref name="value"/> into a segment and writes the byte count and the segment's name.</summary>
+    public static void Write(IBufferWriter<byte> writer, object value, UnmanagedBlock block)
     {
         if (!LinuxOnly.IsSupported)
         {
@@ -55,41 +59,83 @@ internal static unsafe class ArrayHandoff
             throw LinuxOnly.NotSupported("Handing an array to a worker through shared memory", "use Isolation.Thread on other systems");
         }
 
-        long bytes = (long)array.Length * Marshal.SizeOf(elementType);
+        using MemoryHandle pinned = block.Pin(value, out long bytes);
         Segment segment = SegmentCache.Take(bytes);
         (_segments ??= []).Add(segment);
-        Bytes(array, bytes).CopyTo(new Span<byte>(segment.Data, checked((int)bytes)));
+        Buffer.MemoryCopy(pinned.Pointer, segment.Data, segment.DataLength, bytes);
         BinaryPrimitives.WriteInt64LittleEndian(writer.GetSpan(8), bytes);
         writer.Advance(8);
+        WriteReference(writer, segment);
+    }
+
+    /// <summary>Opens the segment named in <paramref name="payload"/>: a view over it for a <c>Memory</c>, else a copy of it.</summary>
+    [SupportedOSPlatform("linux")]
+    public static object Read(ReadOnlySpan<byte> payload, Type type)
+    {
+        UnmanagedBlock block = UnmanagedBlock.For(type) ?? throw new InvalidDataException($"{type} is not an array or memory of unmanaged values, yet it was sent through shared memory.");
+        long bytes = BinaryPrimitives.ReadInt64LittleEndian(payload);
+        string reference = Encoding.UTF8.GetString(payload[8..]);
+        Segment segment = HandoffMappings.Get(reference);
+        Check(segment, bytes, 0, block);
+        return block.IsView ? block.View(segment, 0, bytes) : block.Copy(segment.Data, bytes);
+    }
+
+    /// <summary>
+    /// Writes a <c>Memory</c> that lives in a shared segment as a reference to its bytes there: nothing is copied,
+    /// and the worker's view shares the pages with the caller (writes are seen on both sides).
+    /// </summary>
+    public static void WriteShared(IBufferWriter<byte> writer, Segment segment, long offset, long bytes)
+    {
+        Span<byte> head = writer.GetSpan(25);
+        BinaryPrimitives.WriteInt64LittleEndian(head, offset);
+        BinaryPrimitives.WriteInt64LittleEndian(head[8..], bytes);
+        head[16] = (byte)segment.Kind;
+        BinaryPrimitives.WriteInt32LittleEndian(head[17..], segment.ElementSize);
+        BinaryPrimitives.WriteInt32LittleEndian(head[21..], Encoding.UTF8.GetByteCount(segment.TypeName));
+        writer.Advance(25);
+        Encoding.UTF8.GetBytes(segment.TypeName, writer);
         Encoding.UTF8.GetBytes(segment.Name, writer);
     }
 
-    /// <summary>Opens the segment named in <paramref name="payload"/> and copies it into a new array of <paramref name="arrayType"/>.</summary>
-    public static Array Read(ReadOnlySpan<byte> payload, Type arrayType)
+    /// <summary>Opens the segment a <see cref="WriteShared"/> payload names, for the call, and returns a view over the range.</summary>
+    [SupportedOSPlatform("linux")]
+    public static object ReadShared(ReadOnlySpan<byte> payload, Type type)
     {
-        if (!LinuxOnly.IsSupported)
-        {
-            // Wants never picks shared memory off Linux, and only a Linux worker writes a handoff.
-            throw LinuxOnly.NotSupported("Handing an array to a worker through shared memory", "use Isolation.Thread on other systems");
-        }
-
-        Type elementType = arrayType.GetElementType()!;
-        long bytes = BinaryPrimitives.ReadInt64LittleEndian(payload);
-        using Segment segment = Segment.Open(Encoding.UTF8.GetString(payload[8..]), SharedObjectKind.Memory, string.Empty, 1);
-        if (bytes < 0 || bytes > segment.DataLength || bytes % Marshal.SizeOf(elementType) != 0)
-        {
-            throw new InvalidDataException($"A shared-memory argument of {bytes} bytes does not fit {segment.Description} or is not a whole number of {elementType}.");
-        }
-
-        Array array = Allocators.GetOrAdd(elementType, static t => AllocateGeneric.MakeGenericMethod(t).CreateDelegate<Func<int, Array>>())(checked((int)(bytes / Marshal.SizeOf(elementType))));
-        new ReadOnlySpan<byte>(segment.Data, checked((int)bytes)).CopyTo(Bytes(array, bytes));
-        return array;
+        UnmanagedBlock block = UnmanagedBlock.For(type) is { IsView: true } view ? view
+            : throw new InvalidDataException($"{type} cannot be a view over shared memory, yet one was sent.");
+        long offset = BinaryPrimitives.ReadInt64LittleEndian(payload);
+        long bytes = BinaryPrimitives.ReadInt64LittleEndian(payload[8..]);
+        var kind = (SharedObjectKind)payload[16];
+        int elementSize = BinaryPrimitives.ReadInt32LittleEndian(payload[17..]);
+        int typeNameLength = BinaryPrimitives.ReadInt32LittleEndian(payload[21..]);
+        string typeName = Encoding.UTF8.GetString(payload.Slice(25, typeNameLength));
+        string name = Encoding.UTF8.GetString(payload[(25 + typeNameLength)..]);
+        Segment segment = SharedReferences.OpenForCall(name, n => LinuxOnly.IsSupported ? Segment.OpenKeepingMapping(n, kind, typeName, elementSize, adopt: false) : throw new PlatformNotSupportedException());
+        Check(segment, bytes, offset, block);
+        return block.View(segment, offset, bytes);
     }
 
-    private static Array Allocate<T>(int length) => GC.AllocateUninitializedArray<T>(length);
+    /// <summary>Writes how a peer maps an anonymous segment: its label and its <see cref="Segment.Reference"/>, space apart.</summary>
+    public static void WriteReference(IBufferWriter<byte> writer, Segment segment) =>
+        Encoding.UTF8.GetBytes($"{segment.Name} {segment.Reference}", writer);
 
-    private static Span<byte> Bytes(Array array, long bytes) =>
-        MemoryMarshal.CreateSpan(ref MemoryMarshal.GetArrayDataReference(array), checked((int)bytes));
+    /// <summary>Maps the anonymous segment a <see cref="WriteReference"/> string names.</summary>
+    [SupportedOSPlatform("linux")]
+    public static Segment OpenAnonymous(string reference)
+    {
+        int space = reference.IndexOf(' ', StringComparison.Ordinal);
+        return space > 0
+            ? Segment.OpenAnonymous(reference[..space], reference[(space + 1)..])
+            : throw new InvalidDataException($"'{reference}' does not name an anonymous shared segment.");
+    }
+
+    private static void Check(Segment segment, long bytes, long offset, UnmanagedBlock block)
+    {
+        if (bytes < 0 || offset < 0 || offset + bytes > segment.DataLength || bytes % block.ElementSize != 0 || offset % block.ElementSize != 0)
+        {
+            throw new InvalidDataException($"A shared-memory value of {bytes} bytes at {offset} does not fit {segment.Description} or is not a whole number of {block.ElementSize}-byte elements.");
+        }
+    }
 
     /// <summary>The segments one call's values used, collected on the calling thread.</summary>
     public readonly struct Collection : IDisposable

@@ -28,3 +28,13 @@ internal interface ISharedReference<TSelf> : ISharedReference
     /// <summary>Opens the object <paramref name="reference"/> identifies (the sender's <see cref="ISharedReference.Reference"/>).</summary>
     static abstract TSelf OpenReference(string reference);
 }
+
+/// <summary>A shared object that is one segment, which a worker can hand over to its parent as a call's result (see <see cref="Segment.AddUser"/>).</summary>
+internal interface ISegmentBacked : IDisposable
+{
+    /// <summary>The segment behind the object.</summary>
+    Segment Segment { get; }
+
+    /// <summary>Whether this process created it without a name (<see cref="HandedOverArrays"/> may reuse it).</summary>
+    bool Recyclable { get; }
+}

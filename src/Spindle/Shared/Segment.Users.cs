@@ -57,6 +57,95 @@ internal sealed unsafe partial class Segment
         }
     }
 
+    /// <summary>
+    /// Adds a use for another process, which takes it over by opening the object with <c>adopt</c>: how a worker hands
+    /// an object to its parent with no moment when nobody uses it. If that process dies first, its use goes with it.
+    /// </summary>
+    public void AddUser(int processId)
+    {
+        using Lease lease = Use();
+        LockHeader(_base);
+        try
+        {
+            Span<UserSlot> users = Users(_base);
+            RemoveDeadUsers(users);
+            int free = -1;
+            for (int i = 0; i < users.Length; i++)
+            {
+                if (users[i].Pid == processId)
+                {
+                    users[i].Count++;
+                    return;
+                }
+
+                free = free < 0 && users[i].Pid == 0 ? i : free;
+            }
+
+            if (free < 0)
+            {
+                throw new InvalidOperationException($"A shared object can be open in at most {MaxUsers} processes at once.");
+            }
+
+            users[free] = new UserSlot { Pid = processId, Count = 1 };
+        }
+        finally
+        {
+            UnlockHeader(_base);
+        }
+    }
+
+    /// <summary>Whether no process but this one uses the object (the others closed it or died).</summary>
+    public bool UsedOnlyHere()
+    {
+        using Lease lease = Use();
+        LockHeader(_base);
+        try
+        {
+            Span<UserSlot> users = Users(_base);
+            RemoveDeadUsers(users);
+            foreach (UserSlot user in users)
+            {
+                if (user.Pid != 0 && user.Pid != Environment.ProcessId)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+        finally
+        {
+            UnlockHeader(_base);
+        }
+    }
+
+    /// <summary>Takes over a use <see cref="AddUser"/> added for this process; false if the object was unlinked meanwhile.</summary>
+    private static bool Adopt(byte* mapped, string name)
+    {
+        LockHeader(mapped);
+        try
+        {
+            if (IsUnlinked(mapped))
+            {
+                return false;
+            }
+
+            foreach (UserSlot user in Users(mapped))
+            {
+                if (user.Pid == Environment.ProcessId && user.Count > 0)
+                {
+                    return true;
+                }
+            }
+
+            throw new InvalidDataException($"Shared object '{name}' was not handed over to this process.");
+        }
+        finally
+        {
+            UnlockHeader(mapped);
+        }
+    }
+
     /// <summary>Removes one use by this process; true if no live user is left, and the caller must unlink the file.</summary>
     private static bool Unregister(byte* mapped)
     {

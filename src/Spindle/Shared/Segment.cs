@@ -30,7 +30,7 @@ internal sealed unsafe partial class Segment : IDisposable
     private int _leases = 1;
     private int _disposing;
 
-    private Segment(string name, string path, SharedObjectKind kind, string typeName, int elementSize, byte* mapped, long mappedLength)
+    private Segment(string name, string? path, SharedObjectKind kind, string typeName, int elementSize, byte* mapped, long mappedLength)
     {
         Name = name;
         FilePath = path;
@@ -44,8 +44,8 @@ internal sealed unsafe partial class Segment : IDisposable
     /// <summary>The object's name, as other processes open it.</summary>
     public string Name { get; }
 
-    /// <summary>The tmpfs file behind the object.</summary>
-    public string FilePath { get; }
+    /// <summary>The tmpfs file behind the object; null for an anonymous one (see <see cref="CreateAnonymous"/>).</summary>
+    public string? FilePath { get; }
 
     public SharedObjectKind Kind { get; }
 
@@ -67,6 +67,19 @@ internal sealed unsafe partial class Segment : IDisposable
 
     /// <summary>What the object is to its user, for messages: <c>SharedArray&lt;System.Int32&gt; 'frames'</c>.</summary>
     public string Description => $"{Describe(Kind, TypeName)} '{Name}'";
+
+    /// <summary>Writes a new object's header.</summary>
+    private static void WriteHeader(byte* mapped, SharedObjectKind kind, byte[] typeBytes, int elementSize, long dataLength)
+    {
+        *(ulong*)mapped = Magic;
+        *(int*)(mapped + 8) = Version;
+        *(int*)(mapped + 12) = (int)kind;
+        *(int*)(mapped + 16) = elementSize;
+        *(long*)(mapped + 24) = dataLength;
+        *(int*)(mapped + 36) = typeBytes.Length;
+        typeBytes.CopyTo(new Span<byte>(mapped + 40, MaxTypeNameBytes));
+        Users(mapped)[0] = new UserSlot { Pid = Environment.ProcessId, Count = 1 };
+    }
 
     /// <summary>Creates a new object; fails if the name is taken.</summary>
     [SupportedOSPlatform("linux")]
@@ -93,16 +106,9 @@ internal sealed unsafe partial class Segment : IDisposable
         byte* mapped = null;
         try
         {
-            SegmentNative.Resize(fd, mappedLength, temporary);
+            SegmentNative.Resize(fd, mappedLength, temporary, name);
             mapped = SegmentNative.Map(fd, mappedLength, temporary);
-            *(ulong*)mapped = Magic;
-            *(int*)(mapped + 8) = Version;
-            *(int*)(mapped + 12) = (int)kind;
-            *(int*)(mapped + 16) = elementSize;
-            *(long*)(mapped + 24) = dataLength;
-            *(int*)(mapped + 36) = typeBytes.Length;
-            typeBytes.CopyTo(new Span<byte>(mapped + 40, MaxTypeNameBytes));
-            Users(mapped)[0] = new UserSlot { Pid = Environment.ProcessId, Count = 1 };
+            WriteHeader(mapped, kind, typeBytes, elementSize, dataLength);
             if (!SegmentNative.TryLink(temporary, path))
             {
                 int error = SegmentNative.Error;
@@ -130,15 +136,16 @@ internal sealed unsafe partial class Segment : IDisposable
     }
 
     /// <summary>Opens an existing object, checking it holds what the caller expects.</summary>
+    /// <remarks>With <paramref name="adopt"/>, this process takes over a use another process added for it (<see cref="AddUser"/>) instead of adding one.</remarks>
     [SupportedOSPlatform("linux")]
-    public static Segment Open(string name, SharedObjectKind kind, string typeName, int elementSize, string paramName = "name")
+    public static Segment Open(string name, SharedObjectKind kind, string typeName, int elementSize, string paramName = "name", bool adopt = false)
     {
         LinuxOnly.Require(Describe(kind, string.Empty), LinuxOnly.SharedObjectsInstead);
         string path = SegmentDirectory.FileFor(name, paramName);
         // An object unlinked between our open() and our registration is gone; a new one may have taken its name.
         for (int attempt = 0; ; attempt++)
         {
-            Segment? segment = TryOpen(name, path, kind, typeName, elementSize);
+            Segment? segment = TryOpen(name, path, kind, typeName, elementSize, adopt);
             if (segment is not null)
             {
                 return segment;
@@ -152,7 +159,7 @@ internal sealed unsafe partial class Segment : IDisposable
     }
 
     [SupportedOSPlatform("linux")]
-    private static Segment? TryOpen(string name, string path, SharedObjectKind kind, string typeName, int elementSize)
+    private static Segment? TryOpen(string name, string path, SharedObjectKind kind, string typeName, int elementSize, bool adopt)
     {
         int fd = SegmentNative.Open(path, SegmentNative.OpenReadWrite | SegmentNative.OpenNoFollow | SegmentNative.OpenCloseOnExec);
         if (fd < 0)
@@ -173,7 +180,7 @@ internal sealed unsafe partial class Segment : IDisposable
 
             mapped = SegmentNative.Map(fd, mappedLength, path);
             CheckHeader(mapped, name, path, kind, typeName, elementSize);
-            if (!Register(mapped))
+            if (!(adopt ? Adopt(mapped, name) : Register(mapped)))
             {
                 SegmentNative.Unmap(mapped, mappedLength);
                 return null;
@@ -242,12 +249,20 @@ internal sealed unsafe partial class Segment : IDisposable
         {
             byte* mapped = _base;
             _base = null;
-            if (Unregister(mapped))
+            bool unlinked = Unregister(mapped);
+            if (unlinked && FilePath is not null)
             {
                 SegmentNative.Unlink(FilePath);
             }
 
-            SegmentNative.Unmap(mapped, _mappedLength);
+            if (unlinked || !_keepMapping || !Keep(Name, mapped, _mappedLength))
+            {
+                SegmentNative.Unmap(mapped, _mappedLength);
+            }
+            if (_descriptor >= 0)
+            {
+                SegmentNative.Close(_descriptor);
+            }
         }
     }
 

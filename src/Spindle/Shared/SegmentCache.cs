@@ -5,8 +5,8 @@ namespace Spindle.Shared;
 
 /// <summary>
 /// Handoff segments kept for reuse between calls, sized in powers of two, up to <see cref="MaxCachedBytes"/> in
-/// all. Kept segments hold tmpfs memory; <see cref="Clear"/> (called when a pool is disposed) gives it back, and a
-/// crash leaves them to the leftover sweep like any segment.
+/// all. Kept segments hold tmpfs memory; <see cref="Clear"/> (called when a pool is disposed) gives it back, and the
+/// segments are anonymous (<see cref="Segment.CreateAnonymous"/>), so a crash frees them with the process.
 /// </summary>
 internal static class SegmentCache
 {
@@ -42,7 +42,7 @@ internal static class SegmentCache
             }
         }
 
-        return Segment.Create(SegmentDirectory.NewName(ArrayHandoff.NamePrefix), SharedObjectKind.Memory, string.Empty, 1, capacity);
+        return Segment.CreateAnonymous(SegmentDirectory.NewName(ArrayHandoff.NamePrefix), capacity);
     }
 
     /// <summary>Gives segments back after the call that used them is over.</summary>

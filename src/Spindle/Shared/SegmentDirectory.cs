@@ -81,6 +81,31 @@ internal static class SegmentDirectory
         return removed;
     }
 
+    /// <summary>
+    /// Removes what a process that has just died left behind: its half-made files and the objects it named
+    /// (<c>prefix-pid-random</c>) that no live process uses. Returns how many files went.
+    /// </summary>
+    public static int RemoveLeftoversOf(int processId)
+    {
+        // Not created here for this: a pool whose workers never used shared memory leaves no directory behind.
+        string directory = Root.IsValueCreated ? Root.Value : RootPath();
+        if (!Directory.Exists(directory))
+        {
+            return 0;
+        }
+
+        string own = $"-{processId.ToString(CultureInfo.InvariantCulture)}-";
+        int removed = 0;
+        foreach (string file in Directory.EnumerateFiles(directory, $"*{own}*"))
+        {
+            string name = System.IO.Path.GetFileName(file);
+            removed += name.StartsWith('.') ? (RemoveIfCreatorDied(file, name) ? 1 : 0)
+                : name.Contains(own, StringComparison.Ordinal) && Segment.RemoveIfAbandoned(file) ? 1 : 0;
+        }
+
+        return removed;
+    }
+
     private static bool RemoveIfCreatorDied(string file, string name)
     {
         int dash = name.IndexOf('-', StringComparison.Ordinal);
@@ -95,11 +120,13 @@ internal static class SegmentDirectory
 
     private static string CreateRoot()
     {
-        // /dev/shm is tmpfs on every mainstream Linux; elsewhere fall back to the runtime directory's own root.
-        string root = Directory.Exists("/dev/shm")
-            ? System.IO.Path.Combine("/dev/shm", $"spindle-{Native.EffectiveUserId()}")
-            : System.IO.Path.Combine(RuntimeDirectory.UserRoot, "shared");
+        string root = RootPath();
         RuntimeDirectory.CreatePrivate(root);
         return root;
     }
+
+    // /dev/shm is tmpfs on every mainstream Linux; elsewhere fall back to the runtime directory's own root.
+    private static string RootPath() => Directory.Exists("/dev/shm")
+        ? System.IO.Path.Combine("/dev/shm", $"spindle-{Native.EffectiveUserId()}")
+        : System.IO.Path.Combine(RuntimeDirectory.UserRoot, "shared");
 }

@@ -2,30 +2,36 @@ using System.Buffers;
 
 namespace Spindle.Shared;
 
-/// <summary>Lets a shared segment's data be a <see cref="Memory{T}"/>; a span taken after disposal throws.</summary>
+/// <summary>Lets a shared segment's data (or part of it) be a <see cref="Memory{T}"/>; a span taken after disposal throws.</summary>
 internal sealed unsafe class SegmentMemoryManager<T> : MemoryManager<T>
     where T : unmanaged
 {
-    private readonly Segment _segment;
     private readonly int _length;
 
-    public SegmentMemoryManager(Segment segment, int length)
+    public SegmentMemoryManager(Segment segment, int length, long byteOffset = 0)
     {
-        _segment = segment;
+        Segment = segment;
         _length = length;
+        ByteOffset = byteOffset;
     }
+
+    /// <summary>The segment the memory lives in.</summary>
+    public Segment Segment { get; }
+
+    /// <summary>Where the memory starts in the segment's data.</summary>
+    public long ByteOffset { get; }
 
     public override Span<T> GetSpan()
     {
-        _segment.ThrowIfDisposed();
-        return new Span<T>(_segment.Data, _length);
+        Segment.ThrowIfDisposed();
+        return new Span<T>(Segment.Data + ByteOffset, _length);
     }
 
     public override MemoryHandle Pin(int elementIndex = 0)
     {
-        _segment.ThrowIfDisposed();
+        Segment.ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)elementIndex, (uint)_length, nameof(elementIndex));
-        return new MemoryHandle((T*)_segment.Data + elementIndex);
+        return new MemoryHandle((T*)(Segment.Data + ByteOffset) + elementIndex);
     }
 
     public override void Unpin()

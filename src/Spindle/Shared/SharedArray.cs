@@ -15,7 +15,7 @@ public static class SharedArray
     public static SharedArray<T> Create<T>(ReadOnlySpan<T> values, string? name = null)
         where T : unmanaged
     {
-        SharedArray<T> array = SharedArray<T>.Create(Math.Max(values.Length, 1), name);
+        SharedArray<T> array = SharedArray<T>.Create(Math.Max(values.Length, 1), name, zeroed: false);
         values.CopyTo(array.Span);
         return array;
     }
@@ -27,11 +27,12 @@ public static class SharedArray
 
 /// <summary>
 /// An array of unmanaged values in shared memory. Passed to a worker it is not copied: the worker maps the same
-/// pages, so writes on either side are seen by the other at once.
+/// pages, so writes on either side are seen by the other at once. Returned by a worker's call, it is handed over to
+/// the caller, again without a copy: the caller owns (and disposes) what it gets, and the worker's use of it ends.
 /// </summary>
 /// <typeparam name="T">The element type; both processes must agree on it (checked by name and size when opened).</typeparam>
 [SupportedOSPlatform("linux")]
-public sealed unsafe class SharedArray<T> : IDisposable, ISharedReference<SharedArray<T>>
+public sealed unsafe class SharedArray<T> : IDisposable, ISharedReference<SharedArray<T>>, ISegmentBacked
     where T : unmanaged
 {
     private readonly Segment _segment;
@@ -75,6 +76,8 @@ public sealed unsafe class SharedArray<T> : IDisposable, ISharedReference<Shared
         }
     }
 
+    Segment ISegmentBacked.Segment => _segment;
+
     string ISharedReference.Reference
     {
         get
@@ -84,7 +87,7 @@ public sealed unsafe class SharedArray<T> : IDisposable, ISharedReference<Shared
         }
     }
 
-    internal static SharedArray<T> Create(long length, string? name)
+    internal static SharedArray<T> Create(long length, string? name, bool zeroed = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
         if (name is not null)
@@ -97,11 +100,34 @@ public sealed unsafe class SharedArray<T> : IDisposable, ISharedReference<Shared
             throw new ArgumentOutOfRangeException(nameof(length), length, $"A shared array holds at most {Array.MaxLength} elements.");
         }
 
-        return new SharedArray<T>(Segment.Create(name ?? SegmentDirectory.NewName(SharedObjectKind.Array), SharedObjectKind.Array, ElementTypeName, Unsafe.SizeOf<T>(), length * sizeof(T)));
+        if (name is null && HandedOverArrays.TakeUnused(ElementTypeName, Unsafe.SizeOf<T>(), length * sizeof(T)) is { } reused)
+        {
+            // An array this process handed over before, and whose receiver has let go of it (see HandedOverArrays).
+            var recycled = new SharedArray<T>(reused) { _recyclable = true };
+            if (zeroed)
+            {
+                recycled.Span.Clear();
+            }
+
+            return recycled;
+        }
+
+        var created = new SharedArray<T>(Segment.Create(name ?? SegmentDirectory.NewName(SharedObjectKind.Array), SharedObjectKind.Array, ElementTypeName, Unsafe.SizeOf<T>(), length * sizeof(T)));
+        created._recyclable = name is null;
+        return created;
     }
+
+    /// <summary>Whether this process created it without a name, so it can be reused once handed over and let go of.</summary>
+    private bool _recyclable;
+
+    bool ISegmentBacked.Recyclable => _recyclable;
 
     internal static SharedArray<T> Open(string name) =>
         new(Segment.Open(name, SharedObjectKind.Array, ElementTypeName, Unsafe.SizeOf<T>(), nameof(name)));
+
+    /// <summary>Opens an array a worker handed over as its result: the use the worker added for this process becomes this instance's.</summary>
+    internal static SharedArray<T> Adopt(string name) =>
+        new(Segment.OpenKeepingMapping(name, SharedObjectKind.Array, ElementTypeName, Unsafe.SizeOf<T>(), adopt: true));
 
     static SharedArray<T> ISharedReference<SharedArray<T>>.OpenReference(string reference) => Open(reference);
 

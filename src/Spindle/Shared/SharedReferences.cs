@@ -29,6 +29,18 @@ internal static class SharedReferences
         return _current is { } scope ? scope.Open(type, reference, open) : open(reference);
     }
 
+    /// <summary>Opens a shared object a worker handed over as its result (see <see cref="ISegmentBacked"/>), taking over the use it added for this process.</summary>
+    public static object Adopt(Type type, string name) =>
+        type.IsGenericType && type.GetGenericTypeDefinition() == typeof(SharedArray<>)
+            ? type.GetMethod("Adopt", BindingFlags.NonPublic | BindingFlags.Static)!.Invoke(null, BindingFlags.DoNotWrapExceptions, binder: null, [name], culture: null)!
+            : throw new InvalidDataException($"{type} cannot be handed over, yet it was.");
+
+    /// <summary>Opens a segment named <paramref name="name"/> for the running call: it is closed when the call's result has been written.</summary>
+    public static Segment OpenForCall(string name, Func<string, Segment> open) =>
+        _current is { } scope
+            ? (Segment)scope.Open(typeof(Segment), name, open)
+            : throw new InvalidOperationException("A shared-memory view can only be opened while a call is being read.");
+
     /// <summary>
     /// Starts a call on this thread: objects opened from references until the scope ends belong to the call and are
     /// disposed with it.

@@ -65,6 +65,9 @@ internal sealed class WireWriter : IBufferWriter<byte>, IDisposable
 
     public void Reset() => _position = 0;
 
+    /// <summary>Drops what was written after the first <paramref name="length"/> bytes.</summary>
+    public void Truncate(int length) => _position = Math.Clamp(length, 0, _position);
+
     public void WriteByte(byte value)
     {
         EnsureCapacity(1);

@@ -19,15 +19,16 @@ public class LargeArrayTests
         await using (pool)
         {
             Assert.Equal(values.Sum(), await pool.RunAsync(Sum, values).Within("the call with a large array"));
-            string[] used = HandoffFiles();
+            string[] used = SharedSegments.HeldBy(Environment.ProcessId);
             Assert.Single(used);
 
             values[^1] = -1;
             Assert.Equal(values.Sum(), await pool.RunAsync(Sum, values).Within("a second call, reusing the segment"));
-            Assert.Equal(used, HandoffFiles());
+            Assert.Equal(used, SharedSegments.HeldBy(Environment.ProcessId));
         }
 
-        Assert.Empty(HandoffFiles());
+        Assert.Empty(SharedSegments.HeldBy(Environment.ProcessId));
+        Assert.Empty(SharedSegments.MappedBy(Environment.ProcessId));
     }
 
     [Fact]
@@ -63,7 +64,4 @@ public class LargeArrayTests
     private static long Spread(Point[] points) => points.Select(p => (long)p.X - p.Y).Sum();
 
     private static int Length(byte[] bytes) => bytes.Length;
-
-    private static string[] HandoffFiles() =>
-        Directory.GetFiles(SegmentDirectory.Path, $"{ArrayHandoff.NamePrefix}-{Environment.ProcessId}-*");
 }

@@ -57,12 +57,41 @@ internal static class BinaryCodec
             return (Entry)ArrayEntry.MakeGenericMethod(type.GetElementType()!).Invoke(null, null)!;
         }
 
+        if (type.IsGenericType && Shared.UnmanagedBlock.For(type) is { IsView: true } block)
+        {
+            return new Entry(
+                (d, v) => WriteBlock(d, v, block),
+                s => ReadBlock(s, block));
+        }
+
         if (IsUnmanaged(type) && !type.IsGenericTypeDefinition && Nullable.GetUnderlyingType(type) is null)
         {
             return (Entry)ScalarEntry.MakeGenericMethod(type).Invoke(null, null)!;
         }
 
         return null;
+    }
+
+    /// <summary>A <see cref="Memory{T}"/> or <see cref="ReadOnlyMemory{T}"/> of unmanaged values: its bytes, read back into a new array.</summary>
+    private static unsafe void WriteBlock(IBufferWriter<byte> destination, object value, Shared.UnmanagedBlock block)
+    {
+        using MemoryHandle pinned = block.Pin(value, out long length);
+        int bytes = checked((int)length);
+        new ReadOnlySpan<byte>(pinned.Pointer, bytes).CopyTo(destination.GetSpan(bytes));
+        destination.Advance(bytes);
+    }
+
+    private static unsafe object ReadBlock(ReadOnlySpan<byte> source, Shared.UnmanagedBlock block)
+    {
+        if (source.Length % block.ElementSize != 0)
+        {
+            throw new InvalidDataException($"{source.Length} bytes is not a whole number of {block.ElementSize}-byte elements.");
+        }
+
+        fixed (byte* bytes = source)
+        {
+            return block.Copy(bytes, source.Length);
+        }
     }
 
     private static void WriteString(IBufferWriter<byte> destination, string value)
@@ -100,7 +129,7 @@ internal static class BinaryCodec
                     throw new InvalidDataException($"{s.Length} bytes is not a whole number of {typeof(T)} ({Unsafe.SizeOf<T>()} bytes each).");
                 }
 
-                T[] array = GC.AllocateUninitializedArray<T>(s.Length / Unsafe.SizeOf<T>());
+                T[] array = Shared.UnmanagedBlock.NewArray<T>(s.Length / Unsafe.SizeOf<T>());
                 s.CopyTo(MemoryMarshal.AsBytes(array.AsSpan()));
                 return array;
             });

@@ -5,6 +5,7 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Spindle.Calls;
+using Spindle.Interop;
 using Spindle.Shared;
 using Spindle.Wire;
 
@@ -31,6 +32,9 @@ internal sealed class ValueCodec
     private const byte ClosureCodecId = 4;
     private const byte ReferenceCodecId = 5;
     private const byte SharedArrayCodecId = 6;
+    private const byte ArenaCodecId = 7;
+    private const byte SharedViewCodecId = 8;
+    private const byte HandedOverCodecId = 9;
 
     private static readonly ConcurrentDictionary<string, Type> TypesByName = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<Type, FieldInfo[]> ClosureFields = new();
@@ -169,9 +173,13 @@ internal sealed class ValueCodec
         }
 
         byte codec = CodecFor(type);
-        if (codec == BinaryCodecId && value is Array { Rank: 1 } array && ArrayHandoff.Wants(array, type.GetElementType()!, LargeArrayThreshold))
+        if (codec == BinaryCodecId && (type.IsArray || type.IsGenericType) && ArrayHandoff.Collecting && UnmanagedBlock.For(type) is { } block)
         {
-            codec = SharedArrayCodecId;
+            // A call's argument: a Memory that already lives in shared memory travels as a reference to it; a large block
+            // travels through a handoff segment (see ArrayHandoff).
+            codec = block.IsView && block.TryGetShared(value, out _, out _, out _) ? SharedViewCodecId
+                : ArrayHandoff.Wants(value, block, LargeArrayThreshold) ? SharedArrayCodecId
+                : codec;
         }
 
         writer.WriteByte(codec);
@@ -181,7 +189,44 @@ internal sealed class ValueCodec
         writer.EndLength(start);
     }
 
-    public object? Read(ref WireReader reader, Type declared)
+    /// <summary>
+    /// Writes a worker's result: a large block of unmanaged values through the worker's <paramref name="arena"/> when
+    /// it has a free slot, a <see cref="SharedArray{T}"/> handed over to the parent (<paramref name="parentProcessId"/>)
+    /// so it reaches the caller without a copy, anything else as <see cref="Write"/> does.
+    /// </summary>
+    public void WriteResult(WireWriter writer, object? value, Type declared, ResultArena? arena, int parentProcessId)
+    {
+        Type? type = value?.GetType();
+        if (LinuxOnly.IsSupported && arena is not null && value is not null && (type!.IsArray || type.IsGenericType) && UnmanagedBlock.For(type) is { } block && arena.Wants(value, block))
+        {
+            int mark = writer.Length;
+            writer.WriteByte(ArenaCodecId);
+            writer.WriteString(SameType(type, declared) ? null : TypeNames.Wire(type));
+            int start = writer.BeginLength();
+            if (arena.TryWrite(writer, value, block))
+            {
+                writer.EndLength(start);
+                return;
+            }
+
+            // Every slot is still being read by the parent: this one takes the channel.
+            writer.Truncate(mark);
+        }
+
+        if (value is ISegmentBacked shared && parentProcessId > 0)
+        {
+            shared.Segment.AddUser(parentProcessId);
+            writer.WriteByte(HandedOverCodecId);
+            writer.WriteString(TypeNames.Wire(type!));
+            writer.WriteBytes(Encoding.UTF8.GetBytes(shared.Segment.Name));
+            return;
+        }
+
+        Write(writer, value, declared, "the result", paramName: null);
+    }
+
+    /// <summary>Reads a value; <paramref name="arena"/> reads results that came back through a worker's arena.</summary>
+    public object? Read(ref WireReader reader, Type declared, ResultArenaReader? arena = null)
     {
         byte codec = reader.ReadByte();
         if (codec == NullCodec)
@@ -198,6 +243,16 @@ internal sealed class ValueCodec
         // A boxed Nullable<T> is a T: that is what was written.
         Type type = typeName is null ? Nullable.GetUnderlyingType(declared) ?? declared : ResolveType(typeName);
         ReadOnlySpan<byte> payload = reader.ReadBytes();
+        if (codec == ArenaCodecId && LinuxOnly.IsSupported)
+        {
+            return (arena ?? throw new InvalidDataException("A value came back through a result arena this side does not read.")).Read(payload, type);
+        }
+
+        if (codec == HandedOverCodecId)
+        {
+            return SharedReferences.Adopt(type, Encoding.UTF8.GetString(payload));
+        }
+
         return ReadPayload(payload, type, codec, "a value", paramName: null);
     }
 
@@ -236,7 +291,11 @@ internal sealed class ValueCodec
                     Encoding.UTF8.GetBytes(((ISharedReference)value).Reference, writer);
                     break;
                 case SharedArrayCodecId:
-                    ArrayHandoff.Write(writer, (Array)value, type.GetElementType()!);
+                    ArrayHandoff.Write(writer, value, UnmanagedBlock.For(type)!);
+                    break;
+                case SharedViewCodecId:
+                    UnmanagedBlock.For(type)!.TryGetShared(value, out Segment segment, out long offset, out long bytes);
+                    ArrayHandoff.WriteShared(writer, segment, offset, bytes);
                     break;
                 default:
                     Json.Serialize(writer, value, type);
@@ -259,7 +318,8 @@ internal sealed class ValueCodec
                 CustomCodecId => (_custom ?? throw new InvalidDataException("A value was written by a custom serializer this process does not have.")).Deserialize(payload, type),
                 JsonCodecId => Json.Deserialize(payload, type),
                 ReferenceCodecId => SharedReferences.Open(type, Encoding.UTF8.GetString(payload)),
-                SharedArrayCodecId => ArrayHandoff.Read(payload, type),
+                SharedArrayCodecId when LinuxOnly.IsSupported => ArrayHandoff.Read(payload, type),
+                SharedViewCodecId when LinuxOnly.IsSupported => ArrayHandoff.ReadShared(payload, type),
                 _ => throw new InvalidDataException($"Unknown value codec {codec}."),
             };
         }
