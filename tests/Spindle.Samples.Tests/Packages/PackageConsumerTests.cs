@@ -25,6 +25,24 @@ public sealed class PackageConsumerTests(LocalFeed feed, ITestOutputHelper log)
         public partial record Order(string Id, decimal Total, int Worker);
         """;
 
+    /// <summary>A generic host with a named pool from Spindle.Extensions.Hosting: resolved as a keyed service, one call in a worker process.</summary>
+    private const string HostingProgram = """
+        using Microsoft.Extensions.DependencyInjection;
+        using Microsoft.Extensions.Hosting;
+        using Microsoft.Extensions.Logging;
+        using Spindle;
+
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder(args);
+        builder.Logging.ClearProviders();
+        builder.Services.AddWorkerPool("work", options => options.Workers = 1);
+        using IHost host = builder.Build();
+        await host.StartAsync();
+        WorkerPool pool = host.Services.GetRequiredKeyedService<WorkerPool>("work");
+        int worker = await pool.RunAsync(() => Environment.ProcessId);
+        Console.WriteLine($"parent {Environment.ProcessId}, worker {worker}, pool {pool.Name}");
+        await host.StopAsync();
+        """;
+
     [Fact]
     public async Task NewConsoleApp_WithThePackage_RunsThePackageReadmeExample()
     {
@@ -56,6 +74,22 @@ public sealed class PackageConsumerTests(LocalFeed feed, ITestOutputHelper log)
         string line = Assert.Single(run.Output);
         string[] parts = line.Split([' ', ',', ':'], StringSplitOptions.RemoveEmptyEntries);
         Assert.True(parts is ["parent", _, "worker", _, "A-7", "43.0", "Spindle.Serialization.MessagePack"], $"Unexpected output:{Environment.NewLine}{run.Transcript()}");
+        Assert.NotEqual(parts[1], parts[3]);
+    }
+
+    [Fact]
+    public async Task NewConsoleApp_WithTheHostingPackage_RunsAKeyedPoolsCallInAWorkerProcess()
+    {
+        await feed.PackAsync(log);
+        string app = await NewAppAsync("HostingApp", "Spindle.Extensions.Hosting");
+        await Dotnet.RunAsync(app, ["add", "package", "Microsoft.Extensions.Hosting", "--version", "10.0.14"], log, feed.Environment);
+        await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), HostingProgram);
+
+        ChildResult run = await Dotnet.RunAsync(app, ["run", "--no-launch-profile"], log, feed.Environment);
+
+        string line = Assert.Single(run.Output);
+        string[] parts = line.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(parts is ["parent", _, "worker", _, "pool", "work"], $"Unexpected output:{Environment.NewLine}{run.Transcript()}");
         Assert.NotEqual(parts[1], parts[3]);
     }
 
