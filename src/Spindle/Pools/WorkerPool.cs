@@ -37,6 +37,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
     private readonly bool _callsShareMemory;
     private readonly PoolTelemetry _telemetry;
     private readonly Lazy<Task> _released;
+    private readonly IWorkerBackend _backend;
     private int _disposed;
 
     /// <summary>Creates a pool; workers start on the first calls (or now, with <see cref="WorkerPoolOptions.WarmUp"/>).</summary>
@@ -62,7 +63,8 @@ public sealed partial class WorkerPool : IAsyncDisposable
                 throw;
             }
 
-            _callsShareMemory = backend!.SharesMemory;
+            _backend = backend!;
+            _callsShareMemory = _backend.SharesMemory;
             _released = new Lazy<Task>(ReleaseAsync, LazyThreadSafetyMode.ExecutionAndPublication);
             if (_options.WarmUp)
             {
@@ -256,12 +258,15 @@ public sealed partial class WorkerPool : IAsyncDisposable
         }
     }
 
-    /// <summary>After the workers are gone, once: the metrics registration, the shared segments.</summary>
-    private Task ReleaseAsync()
+    /// <summary>After the workers are gone, once: the metrics registration, the shared segments, a backend's connections.</summary>
+    private async Task ReleaseAsync()
     {
         _telemetry.Forget();
         SegmentCache.Clear();
-        return Task.CompletedTask;
+        if (_backend is IAsyncDisposable owned)
+        {
+            await owned.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private WorkerInfo Describe(PoolWorker worker) => worker.AbandonedAt is { } abandonedAt

@@ -70,7 +70,7 @@ internal sealed class WorkerProcessHandle : IDisposable
                 (data, workerData) = Native.CreateSocketPair();
                 (control, workerControl) = Native.CreateSocketPair();
                 (stderrRead, stderrWrite) = Native.CreatePipe();
-                process = await WorkerLauncher.StartAsync(environment,
+                process = await WorkerLauncher.StartAsync(environment, settings.App,
                 [
                     ((int)workerData.Handle, WorkerEnvironment.DataDescriptor),
                     ((int)workerControl.Handle, WorkerEnvironment.ControlDescriptor),

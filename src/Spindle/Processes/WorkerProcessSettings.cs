@@ -1,4 +1,14 @@
 namespace Spindle.Processes;
 
-/// <summary>What a worker process is started with; <paramref name="Initializer"/> is the call frame it runs before it is ready (see <see cref="WorkerInitializer"/>).</summary>
-internal sealed record WorkerProcessSettings(TimeSpan StartTimeout, int MaxMessageBytes, string? SerializerType, bool OneShot, long? MemoryLimit = null, byte[]? Initializer = null);
+/// <summary>
+/// What a worker process is started with; <paramref name="Initializer"/> is the call frame it runs before it is ready
+/// (see <see cref="WorkerInitializer"/>); <paramref name="App"/> is another app's build to start it from (null: this app).
+/// </summary>
+internal sealed record WorkerProcessSettings(TimeSpan StartTimeout, int MaxMessageBytes, string? SerializerType, bool OneShot, long? MemoryLimit = null, byte[]? Initializer = null, WorkerApp? App = null);
+
+/// <summary>
+/// An app's build output that worker processes start from instead of this process's own app: a cluster agent runs
+/// calls for apps it does not contain. The directory holds the app's assemblies, its runtimeconfig and deps file, and
+/// <c>Spindle.Worker.dll</c>; <c>SerializerType</c> is the caller's serializer, loaded from that build.
+/// </summary>
+internal sealed record WorkerApp(string Directory, string RuntimeConfig, string? DepsFile, string? SerializerType = null);

@@ -1,0 +1,98 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Spindle.Processes;
+
+namespace Spindle.Cluster.Builds;
+
+/// <summary>
+/// An app's build output as the cluster ships it: the top directory's assemblies, <c>.deps.json</c> and
+/// <c>.runtimeconfig.json</c> files, named by a SHA-256 of their names, lengths and contents (so one build is uploaded
+/// once, and a rebuilt app is another build). Packed as a zip with a manifest naming the runtimeconfig and deps file.
+/// </summary>
+internal sealed record AppBuild(string Directory, string Hash, string RuntimeConfig, string? DepsFile, IReadOnlyList<string> Files)
+{
+    /// <summary>The manifest's name inside the archive.</summary>
+    public const string ManifestName = "spindle-build.json";
+
+    private static readonly string[] Patterns = ["*.dll", "*.deps.json", "*.runtimeconfig.json"];
+
+    /// <summary>This app's build: <paramref name="directory"/>, or the one holding its runtimeconfig.</summary>
+    public static AppBuild OfThisApp(string? directory)
+    {
+        (string? runtimeConfig, string? depsFile) = WorkerLauncher.FindAppFiles();
+        if (runtimeConfig is null)
+        {
+            throw new InvalidOperationException("This app has no .runtimeconfig.json (self-contained or single-file?): a cluster pool ships a framework-dependent build to its agents.");
+        }
+
+        string dir = Path.GetFullPath(directory ?? Path.GetDirectoryName(runtimeConfig)!);
+        string InDirectory(string path, string what) =>
+            string.Equals(Path.GetDirectoryName(Path.GetFullPath(path)), dir, StringComparison.Ordinal)
+                ? Path.GetFileName(path)
+                : throw new ArgumentException($"The app's {what} '{path}' is not in ClusterOptions.BuildDirectory '{dir}'.", nameof(ClusterOptions.BuildDirectory));
+
+        string config = InDirectory(runtimeConfig, "runtimeconfig");
+        string? deps = depsFile is null ? null : InDirectory(depsFile, "deps file");
+        string[] files = Patterns
+            .SelectMany(p => System.IO.Directory.EnumerateFiles(dir, p))
+            .Select(Path.GetFileName)
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .ToArray()!;
+        return new AppBuild(dir, HashOf(dir, files), config, deps, files);
+    }
+
+    /// <summary>Writes the archive: the manifest, then every file.</summary>
+    public void WriteArchive(Stream destination)
+    {
+        using var zip = new ZipArchive(destination, ZipArchiveMode.Create, leaveOpen: true);
+        using (Stream manifest = zip.CreateEntry(ManifestName, CompressionLevel.Fastest).Open())
+        {
+            JsonSerializer.Serialize(manifest, new Manifest(RuntimeConfig, DepsFile));
+        }
+
+        foreach (string file in Files)
+        {
+            zip.CreateEntryFromFile(Path.Combine(Directory, file), file, CompressionLevel.Fastest);
+        }
+    }
+
+    /// <summary>Unpacks an archive into <paramref name="directory"/> and says how to start workers from it.</summary>
+    public static WorkerApp Extract(Stream archive, string directory, string? serializerType)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        using (var zip = new ZipArchive(archive, ZipArchiveMode.Read, leaveOpen: true))
+        {
+            zip.ExtractToDirectory(directory, overwriteFiles: true);
+        }
+
+        return Open(directory, serializerType);
+    }
+
+    /// <summary>How to start workers from a build unpacked earlier.</summary>
+    public static WorkerApp Open(string directory, string? serializerType)
+    {
+        Manifest manifest = JsonSerializer.Deserialize<Manifest>(File.ReadAllBytes(Path.Combine(directory, ManifestName)))
+            ?? throw new InvalidDataException($"The build manifest in '{directory}' is empty.");
+        return new WorkerApp(directory, manifest.RuntimeConfig, manifest.DepsFile, serializerType);
+    }
+
+    private static string HashOf(string directory, IReadOnlyList<string> files)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> length = stackalloc byte[8];
+        foreach (string file in files)
+        {
+            byte[] content = File.ReadAllBytes(Path.Combine(directory, file));
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(file + "\0"));
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(length, content.Length);
+            hash.AppendData(length);
+            hash.AppendData(content);
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private sealed record Manifest(string RuntimeConfig, string? DepsFile);
+}

@@ -1,0 +1,32 @@
+using Spindle.Pools;
+
+namespace Spindle;
+
+/// <summary>
+/// Relaying: running a call frame another process encoded, with this pool's queue, supervision, cancellation and
+/// crash reporting, and handing back the result payload undecoded (see <see cref="RelayedCall"/>). How a cluster agent
+/// runs calls for pools on other machines without their code loaded in its own process.
+/// </summary>
+public sealed partial class WorkerPool
+{
+    /// <summary>Runs the call in <paramref name="frame"/> on a worker process; the result is the worker's result payload and pid.</summary>
+    internal Task<RelayedResult> RelayAsync(ReadOnlySpan<byte> frame, RelayedCallOptions options, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        if (_callsShareMemory)
+        {
+            throw new InvalidOperationException("Only a pool whose workers are processes can relay encoded calls.");
+        }
+
+        var call = new RelayedCall(frame, cancellationToken)
+        {
+            Timeout = options.Timeout,
+            RetriesOnCrash = options.RetriesOnCrash,
+        };
+        _dispatcher.Submit(call, waitForRoom: true);
+        return call.TypedTask;
+    }
+}
+
+/// <summary>What a relayed call runs with (the caller's pool owns its other options).</summary>
+internal readonly record struct RelayedCallOptions(TimeSpan? Timeout, int RetriesOnCrash);
