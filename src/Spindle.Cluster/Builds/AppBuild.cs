@@ -17,8 +17,14 @@ internal sealed record AppBuild(string Directory, string Hash, string RuntimeCon
 
     private static readonly string[] Patterns = ["*.dll", "*.deps.json", "*.runtimeconfig.json"];
 
+    // Read and hashed once per directory and process: every pool of an app ships the same build.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<AppBuild>> Described = new(StringComparer.Ordinal);
+
     /// <summary>This app's build: <paramref name="directory"/>, or the one holding its runtimeconfig.</summary>
-    public static AppBuild OfThisApp(string? directory)
+    public static AppBuild OfThisApp(string? directory) =>
+        Described.GetOrAdd(directory ?? string.Empty, d => new Lazy<AppBuild>(() => Describe(d.Length == 0 ? null : d))).Value;
+
+    private static AppBuild Describe(string? directory)
     {
         (string? runtimeConfig, string? depsFile) = WorkerLauncher.FindAppFiles();
         if (runtimeConfig is null)

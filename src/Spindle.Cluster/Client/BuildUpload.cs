@@ -16,7 +16,7 @@ internal static class BuildUpload
     /// <summary>Uploads this app's build if the bucket does not have it yet; returns its hash.</summary>
     public static async Task<string> UploadAsync(INatsJSContext js, ClusterNames names, string? directory, ILogger logger, CancellationToken cancellationToken)
     {
-        AppBuild build = await Task.Run(() => AppBuild.OfThisApp(directory), cancellationToken).ConfigureAwait(false);
+        AppBuild build = await Task.Run(() => AppBuild.OfThisApp(directory), cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
         INatsObjStore store = await OpenAsync(js, names, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -28,7 +28,8 @@ internal static class BuildUpload
             // Not there yet: this client is the first with this build.
         }
 
-        string archive = Path.Combine(Path.GetTempPath(), $"spindle-build-{build.Hash}-{Environment.ProcessId}.zip");
+        // A name of its own: pools of one process may upload the same build at once (the bucket keeps one).
+        string archive = Path.Combine(Path.GetTempPath(), $"spindle-build-{build.Hash[..16]}-{Guid.NewGuid():N}.zip");
         try
         {
             using (FileStream file = File.Create(archive))
