@@ -60,6 +60,26 @@ public sealed class RoundTripTests(NatsServer server) : ClusterTest(server)
     }
 
     [Fact]
+    public async Task RunAsync_CancelledWhileNoAgentHasIt_EndsCancelledAtOnceAndNeverRuns()
+    {
+        // No agent yet: the call waits in the stream. A grace period far beyond the bound shows the cancellation did not wait for it.
+        var options = PoolOptions();
+        options.CancellationGracePeriod = TimeSpan.FromMinutes(5);
+        await using var pool = new WorkerPool(options);
+        string marker = Marker();
+        using var cancellation = new CancellationTokenSource();
+        Task queued = pool.RunAsync(() => File.WriteAllText(marker, "ran"), cancellation.Token);
+
+        await cancellation.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued.Within("the cancelled call", Bounded.Prompt));
+
+        // An agent arriving later takes the call from the stream, is refused it, and runs the next one only.
+        await using AgentProcess agent = await StartAgentAsync("latecomer");
+        Assert.Equal(4, await pool.RunAsync(() => 4).Within("a call once an agent is there"));
+        Assert.False(File.Exists(marker), "The cancelled call ran.");
+    }
+
+    [Fact]
     public async Task RunAsync_PastItsTimeout_FailsWithCallTimeoutException()
     {
         await using AgentProcess agent = await StartAgentAsync("slow");

@@ -17,6 +17,9 @@ internal sealed class ClusterBackend : IWorkerBackend, IAsyncDisposable
         _client = ClusterClient.Connect(options, context.Options, context.Logger);
     }
 
+    /// <summary>The pool's connection to the cluster.</summary>
+    public ClusterClient Client => _client;
+
     /// <summary>Never: calls go to other machines, encoded at the call site.</summary>
     public bool SharesMemory => false;
 

@@ -64,10 +64,24 @@ internal sealed class ClusterWorker : PoolWorker
 
     public override void CancelRunning(PendingCall call)
     {
-        if (Volatile.Read(ref _flight) is { } flight && flight.Call == call)
+        if (Volatile.Read(ref _flight) is not { } flight || flight.Call != call)
         {
-            _client.SendStop(flight, kill: false);
+            return;
         }
+
+        if (flight.TryWithdraw())
+        {
+            // Still waiting in the stream: no agent will run it (its claim is refused), so it ends cancelled now.
+            if (Take(call) is not null)
+            {
+                _client.Forget(flight);
+                End(flight, exit: null, WorkerExitReason.KilledForCall, c => c.TryCancel());
+            }
+
+            return;
+        }
+
+        _client.SendStop(flight, kill: false);
     }
 
     public override void StopCall(PendingCall call, Action<PendingCall> verdict)

@@ -11,6 +11,7 @@ internal sealed class Flight(PendingCall call, ClusterWorker worker, int attempt
 {
     private readonly Lock _lock = new();
     private long _lastHeard = Environment.TickCount64;
+    private bool _withdrawn;
 
     public PendingCall Call { get; } = call;
 
@@ -36,7 +37,7 @@ internal sealed class Flight(PendingCall call, ClusterWorker worker, int attempt
     {
         lock (_lock)
         {
-            if (Agent is not null)
+            if (Agent is not null || _withdrawn)
             {
                 return false;
             }
@@ -45,6 +46,16 @@ internal sealed class Flight(PendingCall call, ClusterWorker worker, int attempt
             AckSubject = ackSubject;
             Heard();
             return true;
+        }
+    }
+
+    /// <summary>Takes back a call no agent has claimed yet, so none will; false once one has.</summary>
+    public bool TryWithdraw()
+    {
+        lock (_lock)
+        {
+            _withdrawn = Agent is null;
+            return _withdrawn;
         }
     }
 

@@ -109,6 +109,9 @@ public sealed partial class WorkerPool : IAsyncDisposable
         remove => _telemetry.CallRetried -= value;
     }
 
+    /// <summary>The backend running this pool's calls (for a backend's own tests).</summary>
+    internal IWorkerBackend Backend => _backend;
+
     /// <summary>Calls waiting for a worker.</summary>
     public int QueueLength => _dispatcher.QueueLength;
 

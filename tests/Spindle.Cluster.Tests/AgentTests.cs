@@ -1,0 +1,56 @@
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.KeyValueStore;
+using Spindle.Cluster.Agent;
+using Spindle.Cluster.Tests.Support;
+
+namespace Spindle.Cluster.Tests;
+
+/// <summary>What an agent is to the cluster: an entry in the registry, and a cache of the builds it runs.</summary>
+public sealed class AgentTests(NatsServer server) : ClusterTest(server)
+{
+    private const int SigTerm = 15;
+
+    [Fact]
+    public async Task Agent_Registers_AndLeavesTheRegistryWhenItStops()
+    {
+        AgentProcess agent = await StartAgentAsync("listed", workers: 2);
+        await using (agent)
+        {
+            await using var nats = new NatsConnection(NatsOpts.Default with
+            {
+                Url = Server.Url,
+                AuthOpts = NatsAuthOpts.Default with { Username = Server.User, Password = Server.Password },
+            });
+            INatsKVStore registry = await new NatsKVContext(new NatsJSContext(nats)).GetStoreAsync($"spindle_{Cluster}_agents");
+
+            AgentEntry entry = Assert.Single(await AgentRegistry.ListAsync(registry, CancellationToken.None));
+            Assert.Equal("listed", entry.Name);
+            Assert.Equal(2, entry.Workers);
+            Assert.Equal(0, entry.Busy);
+            Assert.Equal(Environment.ProcessorCount, entry.Cores);
+            Assert.Equal(Environment.MachineName, entry.Host);
+            Assert.False(string.IsNullOrEmpty(entry.Version));
+            Assert.InRange(entry.Heartbeat, DateTimeOffset.UtcNow - Bounded.Unexpected, DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5));
+
+            agent.Signal(SigTerm);
+            Assert.Equal(0, await agent.Exited.Within("the agent to exit"));
+            Assert.Empty(await AgentRegistry.ListAsync(registry, CancellationToken.None));
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_OnAnAgent_LoadsTheCallersAssemblyFromTheBuildItFetched()
+    {
+        await using AgentProcess agent = await StartAgentAsync("fetcher");
+        await using var pool = new WorkerPool(PoolOptions());
+        string testDirectory = Path.GetDirectoryName(typeof(AgentTests).Assembly.Location)!;
+
+        string loadedFrom = await pool.RunAsync(() => typeof(AgentTests).Assembly.Location).Within("a call reporting where its assembly came from");
+
+        // Loaded from the agent's cache (the build it fetched), byte for byte this test assembly.
+        Assert.StartsWith(agent.CacheDirectory, loadedFrom, StringComparison.Ordinal);
+        Assert.Equal(await File.ReadAllBytesAsync(typeof(AgentTests).Assembly.Location), await File.ReadAllBytesAsync(loadedFrom));
+        Assert.NotEqual(testDirectory, Path.GetDirectoryName(loadedFrom));
+    }
+}
