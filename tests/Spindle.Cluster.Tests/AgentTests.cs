@@ -24,7 +24,7 @@ public sealed class AgentTests(NatsServer server) : ClusterTest(server)
             });
             INatsKVStore registry = await new NatsKVContext(new NatsJSContext(nats)).GetStoreAsync($"spindle_{Cluster}_agents");
 
-            AgentEntry entry = Assert.Single(await AgentRegistry.ListAsync(registry, CancellationToken.None));
+            ClusterAgentInfo entry = Assert.Single(await AgentRegistry.ListAsync(registry, CancellationToken.None));
             Assert.Equal("listed", entry.Name);
             Assert.Equal(2, entry.Workers);
             Assert.Equal(0, entry.Busy);
@@ -33,9 +33,52 @@ public sealed class AgentTests(NatsServer server) : ClusterTest(server)
             Assert.False(string.IsNullOrEmpty(entry.Version));
             Assert.InRange(entry.Heartbeat, DateTimeOffset.UtcNow - Bounded.Unexpected, DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5));
 
+            await using (var pool = new WorkerPool(PoolOptions()))
+            {
+                Assert.Equal(entry with { Heartbeat = default }, Assert.Single(await pool.GetAgentsAsync()) with { Heartbeat = default });
+            }
+
             agent.Signal(SigTerm);
             Assert.Equal(0, await agent.Exited.Within("the agent to exit"));
             Assert.Empty(await AgentRegistry.ListAsync(registry, CancellationToken.None));
+        }
+    }
+
+    [Fact]
+    public async Task GetAgentsAsync_OnAPoolOfThisMachine_FailsNamingTheOption()
+    {
+        await using var pool = new WorkerPool(new WorkerPoolOptions { Isolation = Isolation.Thread });
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => pool.GetAgentsAsync());
+
+        Assert.Contains("UseCluster", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_BuildWithoutTheWorkerHost_FailsNamingTheAgentAndWhatIsMissing()
+    {
+        // A copy of this app's build without Spindle.Worker.dll: the agent fetches it and cannot start a worker from it.
+        string copy = Directory.CreateTempSubdirectory("spindle-broken-build-").FullName;
+        try
+        {
+            foreach (string file in Directory.EnumerateFiles(AppContext.BaseDirectory).Where(f => Path.GetFileName(f) != "Spindle.Worker.dll"))
+            {
+                File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+            }
+
+            await using AgentProcess agent = await StartAgentAsync("picky");
+            ClusterOptions cluster = ClusterOptions();
+            cluster.BuildDirectory = copy;
+            await using var pool = new WorkerPool(new WorkerPoolOptions().UseCluster(cluster));
+
+            var error = await Assert.ThrowsAsync<SpindleException>(() => pool.RunAsync(() => 1).Within("a call the agent cannot start"));
+
+            Assert.Contains("Agent 'picky'", error.Message, StringComparison.Ordinal);
+            Assert.Contains("Spindle.Worker.dll", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
         }
     }
 

@@ -28,14 +28,30 @@ internal sealed class AgentRegistry
         return new AgentRegistry(store, agentName);
     }
 
-    /// <summary>Every registered agent, read from a bucket (for tools and tests).</summary>
-    public static async Task<IReadOnlyList<AgentEntry>> ListAsync(INatsKVStore store, CancellationToken cancellationToken)
+    /// <summary>Every agent registered in <paramref name="names"/>'s cluster; empty if none ever was.</summary>
+    public static async Task<IReadOnlyList<ClusterAgentInfo>> ListAsync(INatsJSContext js, ClusterNames names, CancellationToken cancellationToken)
     {
-        var agents = new List<AgentEntry>();
+        INatsKVStore store;
+        try
+        {
+            store = await new NatsKVContext(js).GetStoreAsync(names.AgentsBucket, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NatsKVException)
+        {
+            return [];
+        }
+
+        return await ListAsync(store, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Every agent registered in <paramref name="store"/>.</summary>
+    public static async Task<IReadOnlyList<ClusterAgentInfo>> ListAsync(INatsKVStore store, CancellationToken cancellationToken)
+    {
+        var agents = new List<ClusterAgentInfo>();
         await foreach (string key in store.GetKeysAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             NatsKVEntry<byte[]> entry = await store.GetEntryAsync<byte[]>(key, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (entry.Value is { Length: > 0 } value && JsonSerializer.Deserialize<AgentEntry>(value) is { } agent)
+            if (entry.Value is { Length: > 0 } value && JsonSerializer.Deserialize<ClusterAgentInfo>(value) is { } agent)
             {
                 agents.Add(agent);
             }
@@ -44,12 +60,9 @@ internal sealed class AgentRegistry
         return agents;
     }
 
-    public async Task PutAsync(AgentEntry entry, CancellationToken cancellationToken) =>
+    public async Task PutAsync(ClusterAgentInfo entry, CancellationToken cancellationToken) =>
         await _store.PutAsync(_name, JsonSerializer.SerializeToUtf8Bytes(entry), cancellationToken: cancellationToken).ConfigureAwait(false);
 
     public async Task RemoveAsync(CancellationToken cancellationToken) =>
         await _store.PurgeAsync(_name, cancellationToken: cancellationToken).ConfigureAwait(false);
 }
-
-/// <summary>One agent's entry in the registry.</summary>
-internal sealed record AgentEntry(string Name, string Host, int Cores, int Workers, int Busy, string Version, DateTimeOffset Heartbeat);

@@ -179,7 +179,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
     }
 
     private Task RegisterAsync(CancellationToken cancellationToken) =>
-        _registry.PutAsync(new AgentEntry(Name, Environment.MachineName, Environment.ProcessorCount, _options.Workers, Volatile.Read(ref _busy),
+        _registry.PutAsync(new ClusterAgentInfo(Name, Environment.MachineName, Environment.ProcessorCount, _options.Workers, Volatile.Read(ref _busy),
             typeof(WorkerPool).Assembly.GetName().Version?.ToString() ?? "unknown", DateTimeOffset.UtcNow), cancellationToken);
 
     /// <summary>Cancellations from callers: the call's token is cancelled; its local pool stops the worker after the grace period.</summary>

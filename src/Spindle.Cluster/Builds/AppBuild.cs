@@ -32,11 +32,12 @@ internal sealed record AppBuild(string Directory, string Hash, string RuntimeCon
             throw new InvalidOperationException("This app has no .runtimeconfig.json (self-contained or single-file?): a cluster pool ships a framework-dependent build to its agents.");
         }
 
+        // Another directory (a copy, a publish output) must hold the app's own runtimeconfig and deps file by name.
         string dir = Path.GetFullPath(directory ?? Path.GetDirectoryName(runtimeConfig)!);
         string InDirectory(string path, string what) =>
-            string.Equals(Path.GetDirectoryName(Path.GetFullPath(path)), dir, StringComparison.Ordinal)
+            File.Exists(Path.Combine(dir, Path.GetFileName(path)))
                 ? Path.GetFileName(path)
-                : throw new ArgumentException($"The app's {what} '{path}' is not in ClusterOptions.BuildDirectory '{dir}'.", nameof(ClusterOptions.BuildDirectory));
+                : throw new ArgumentException($"ClusterOptions.BuildDirectory '{dir}' has no {Path.GetFileName(path)} (the app's {what}).", nameof(ClusterOptions.BuildDirectory));
 
         string config = InDirectory(runtimeConfig, "runtimeconfig");
         string? deps = depsFile is null ? null : InDirectory(depsFile, "deps file");

@@ -102,6 +102,10 @@ internal sealed partial class ClusterClient : IAsyncDisposable
         return flight;
     }
 
+    /// <summary>The agents registered in this cluster now.</summary>
+    public Task<IReadOnlyList<ClusterAgentInfo>> ListAgentsAsync(CancellationToken cancellationToken) =>
+        Agent.AgentRegistry.ListAsync(_js, _names, cancellationToken);
+
     /// <summary>Stops tracking a flight whose call has ended here; a later answer for it is ignored.</summary>
     public void Forget(Flight flight) => _flights.TryRemove(new KeyValuePair<string, Flight>(flight.Key, flight));
 
