@@ -25,9 +25,10 @@ internal static class AgentCommand
         var creds = new Option<string>("--creds") { Description = "NATS credentials file (.creds) to connect with.", HelpName = "FILE" };
         var cache = new Option<string>("--cache") { Description = "Directory for the builds the agent fetches; default: ~/.cache/spindle/builds.", DefaultValueFactory = _ => DefaultCache(), HelpName = "DIR" };
         var ackWait = CliOptions.Ranged("--ack-wait", "Seconds a taken call may go unacknowledged before the server gives it to another agent (kept alive while it runs).", 30, 1, 3600);
+        var grace = CliOptions.Ranged("--grace", "Seconds a call its caller cancelled may take to stop before its worker is killed.", 2, 0, 3600);
         var command = new Command("agent", "Run calls for cluster pools: pull them from a NATS JetStream server and run them in local worker processes.")
         {
-            server, workers, name, cluster, user, password, token, creds, cache, ackWait,
+            server, workers, name, cluster, user, password, token, creds, cache, ackWait, grace,
         };
         command.Validators.Add(r =>
         {
@@ -58,6 +59,7 @@ internal static class AgentCommand
             CredentialsFile = parse.GetValue(creds),
             CacheDirectory = parse.GetValue(cache)!,
             AckWait = TimeSpan.FromSeconds(parse.GetValue(ackWait)),
+            CancellationGracePeriod = TimeSpan.FromSeconds(parse.GetValue(grace)),
             Log = TextWriter.Synchronized(Console.Out),
         }));
         return command;

@@ -82,13 +82,15 @@ public sealed class RoundTripTests(NatsServer server) : ClusterTest(server)
     [Fact]
     public async Task RunAsync_PastItsTimeout_FailsWithCallTimeoutException()
     {
-        await using AgentProcess agent = await StartAgentAsync("slow");
+        // A grace period far beyond the bound: the next call runs in time only if the timed-out call's worker was killed at once.
+        await using AgentProcess agent = await StartAgentAsync("slow", 1, "--grace", "3600");
         await using var pool = new WorkerPool(PoolOptions());
 
         await Assert.ThrowsAsync<CallTimeoutException>(() =>
             pool.RunAsync(() => Thread.Sleep(Timeout.Infinite), new CallOptions { Timeout = TimeSpan.FromSeconds(2) }).Within("a call past its timeout"));
 
         Assert.Equal(3, await pool.RunAsync(() => 3).Within("the call after the timed-out one"));
+        Assert.Contains("its worker killed", agent.Output, StringComparison.Ordinal);
     }
 
     [Fact]

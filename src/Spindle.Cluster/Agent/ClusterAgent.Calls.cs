@@ -48,16 +48,17 @@ internal sealed partial class ClusterAgent
             return;
         }
 
-        using var cancellation = new CancellationTokenSource();
+        using var running = new AgentCall();
         using var done = new CancellationTokenSource();
-        _running[key] = cancellation;
+        CancellationTokenSource cancellation = running.Cancellation;
+        _running[key] = running;
         Task alive = KeepAliveAsync(message, inbox, callId, attempt, aliveEvery, done.Token);
         NatsHeaders answer;
         byte[] body;
         try
         {
             WorkerPool pool = await PoolForAsync(build, serializer, cancellation.Token).ConfigureAwait(false);
-            RelayedResult result = await pool.RelayAsync(message.Data, new RelayedCallOptions(Timeout: null, RetriesOnCrash: 0), cancellation.Token).ConfigureAwait(false);
+            RelayedResult result = await running.Start(pool, message.Data, cancellation.Token).ConfigureAwait(false);
             answer = Answer(ClusterHeaders.EventResult, callId, attempt);
             answer[ClusterHeaders.Worker] = Number(result.WorkerProcessId);
             body = result.Payload;

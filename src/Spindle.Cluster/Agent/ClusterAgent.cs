@@ -37,7 +37,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
     private readonly BuildCache _builds;
     private readonly INatsSub<byte[]> _control;
     private readonly SemaphoreSlim _free;
-    private readonly ConcurrentDictionary<string, CancellationTokenSource> _running = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, AgentCall> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Task, bool> _calls = new();
     private readonly ConcurrentDictionary<string, Lazy<WorkerPool>> _pools = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _closed = new();
@@ -182,7 +182,10 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         _registry.PutAsync(new ClusterAgentInfo(Name, Environment.MachineName, Environment.ProcessorCount, _options.Workers, Volatile.Read(ref _busy),
             typeof(WorkerPool).Assembly.GetName().Version?.ToString() ?? "unknown", DateTimeOffset.UtcNow), cancellationToken);
 
-    /// <summary>Cancellations from callers: the call's token is cancelled; its local pool stops the worker after the grace period.</summary>
+    /// <summary>
+    /// Stops from callers: "cancel" cancels the call's token (its local pool stops the worker after the grace period);
+    /// "kill" (a timeout, or a caller done waiting) also kills the worker running it now.
+    /// </summary>
     private async Task ControlAsync(CancellationToken closed)
     {
         try
@@ -190,10 +193,11 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
             await foreach (NatsMsg<byte[]> message in _control.Msgs.ReadAllAsync(closed).ConfigureAwait(false))
             {
                 string key = message.Data is null ? string.Empty : Encoding.UTF8.GetString(message.Data);
-                if (_running.TryGetValue(key, out CancellationTokenSource? cancellation))
+                if (_running.TryGetValue(key, out AgentCall? call))
                 {
-                    _options.Log.WriteLine($"spindle agent {Name}: call {key} stopped by its caller.");
-                    await cancellation.CancelAsync().ConfigureAwait(false);
+                    bool kill = message.Headers is { } headers && headers.TryGetValue(ClusterHeaders.Stop, out var stop) && stop == ClusterHeaders.StopKill;
+                    _options.Log.WriteLine($"spindle agent {Name}: call {key} stopped by its caller{(kill ? " (its worker killed)" : string.Empty)}.");
+                    await call.StopAsync(kill).ConfigureAwait(false);
                 }
             }
         }

@@ -9,8 +9,8 @@ namespace Spindle;
 /// </summary>
 public sealed partial class WorkerPool
 {
-    /// <summary>Runs the call in <paramref name="frame"/> on a worker process; the result is the worker's result payload and pid.</summary>
-    internal Task<RelayedResult> RelayAsync(ReadOnlySpan<byte> frame, RelayedCallOptions options, CancellationToken cancellationToken)
+    /// <summary>Runs the call in <paramref name="frame"/> on a worker process; its task's result is the worker's result payload and pid.</summary>
+    internal RelayedCall Relay(ReadOnlySpan<byte> frame, RelayedCallOptions options, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
         if (_callsShareMemory)
@@ -24,7 +24,20 @@ public sealed partial class WorkerPool
             RetriesOnCrash = options.RetriesOnCrash,
         };
         _dispatcher.Submit(call, waitForRoom: true);
-        return call.TypedTask;
+        return call;
+    }
+
+    /// <summary>
+    /// Ends a relayed call now, cancelled, killing the worker process running it instead of waiting out
+    /// <see cref="WorkerPoolOptions.CancellationGracePeriod"/> (its caller has given up on it: a timeout, a forced stop).
+    /// A call still queued ends through its cancellation token instead.
+    /// </summary>
+    internal static void StopNow(RelayedCall call)
+    {
+        if (call.RunningOn is { } worker)
+        {
+            worker.StopCall(call, static c => c.TryCancel());
+        }
     }
 }
 
