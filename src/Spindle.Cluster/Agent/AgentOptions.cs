@@ -26,7 +26,7 @@ internal sealed record AgentOptions
     public TimeSpan AckWait { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How many times JetStream delivers one message before giving up on it (deliveries nobody claimed or acknowledged).</summary>
-    public int MaxDeliver { get; init; } = 5;
+    public int MaxDeliver { get; init; } = 20;
 
     /// <summary>How often the agent refreshes its entry in the registry; the entry expires after three of these without one.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(2);

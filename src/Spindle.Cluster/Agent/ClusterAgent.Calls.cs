@@ -41,11 +41,17 @@ internal sealed partial class ClusterAgent
         string key = ClusterHeaders.CallKey(client, callId, attempt);
         string inbox = _names.Client(client);
 
-        if (!await ClaimAsync(message, inbox, callId, attempt).ConfigureAwait(false))
+        switch (await ClaimAsync(message, inbox, callId, attempt).ConfigureAwait(false))
         {
-            // Cancelled, taken by another delivery, or its caller is gone: it leaves the stream without running.
-            await message.AckTerminateAsync().ConfigureAwait(false);
-            return;
+            case Claim.Refused:
+                // Cancelled, timed out, or taken by another delivery: it leaves the stream without running.
+                await message.AckTerminateAsync().ConfigureAwait(false);
+                return;
+            case Claim.Unanswered:
+                // The caller may be gone, or only cut off for a moment (a server restart): the call goes back to the
+                // stream for a while, and JetStream gives up on it after MaxDeliver deliveries.
+                await message.NakAsync(new AckOpts { NakDelay = _options.ClaimTimeout }).ConfigureAwait(false);
+                return;
         }
 
         using var running = new AgentCall();
@@ -108,13 +114,43 @@ internal sealed partial class ClusterAgent
         }
 
         // The answer first, then the ack: if this agent dies in between, the call is redelivered, and the caller,
-        // which has its answer, drops the second claim.
-        await _nats.PublishAsync(inbox, body, answer).ConfigureAwait(false);
-        await message.AckAsync().ConfigureAwait(false);
+        // which has its answer, drops the second claim. An answer that cannot be sent leaves the call unacked, for
+        // JetStream to redeliver once AckWait has passed.
+        if (await SendAnswerAsync(inbox, body, answer).ConfigureAwait(false))
+        {
+            await message.AckAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Sends a call's answer and waits for the caller to confirm it, trying again for up to AckWait: a message sent
+    /// as the connection breaks may be lost without an error, so only a confirmation counts.
+    /// </summary>
+    private async Task<bool> SendAnswerAsync(string inbox, byte[] body, NatsHeaders answer)
+    {
+        long giveUpAt = Environment.TickCount64 + (long)_options.AckWait.TotalMilliseconds;
+        while (true)
+        {
+            try
+            {
+                await _nats.RequestAsync<byte[], byte[]>(inbox, body, answer, replyOpts: new NatsSubOpts { Timeout = _options.ClaimTimeout }).ConfigureAwait(false);
+                return true;
+            }
+            catch (Exception e) when ((e is NatsException or TimeoutException) && Environment.TickCount64 < giveUpAt)
+            {
+                _options.Log.WriteLine($"spindle agent {Name}: could not answer {inbox} yet ({e.Message}); trying again.");
+                await Task.Delay(TimeSpan.FromMilliseconds(500)).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is NatsException or TimeoutException)
+            {
+                _options.Log.WriteLine($"spindle agent {Name}: gave up answering {inbox}: {e.Message}");
+                return false;
+            }
+        }
     }
 
     /// <summary>Asks the caller whether to run the call: only the first delivery of a call still wanted gets "run".</summary>
-    private async Task<bool> ClaimAsync(INatsJSMsg<byte[]> message, string inbox, long callId, int attempt)
+    private async Task<Claim> ClaimAsync(INatsJSMsg<byte[]> message, string inbox, long callId, int attempt)
     {
         NatsHeaders claim = Answer(ClusterHeaders.EventClaim, callId, attempt);
         if (message.ReplyTo is { } ack)
@@ -126,13 +162,20 @@ internal sealed partial class ClusterAgent
         {
             NatsMsg<byte[]> reply = await _nats.RequestAsync<byte[], byte[]>(inbox, [], claim,
                 replyOpts: new NatsSubOpts { Timeout = _options.ClaimTimeout }).ConfigureAwait(false);
-            return reply.Data is { } data && Encoding.ASCII.GetString(data) == ClusterHeaders.ClaimRun;
+            return reply.Data is { } data && Encoding.ASCII.GetString(data) == ClusterHeaders.ClaimRun ? Claim.Run : Claim.Refused;
         }
         catch (Exception e) when (e is NatsNoReplyException or NatsNoRespondersException or TimeoutException)
         {
-            _options.Log.WriteLine($"spindle agent {Name}: call {callId} of {inbox} dropped: its caller did not answer ({e.GetType().Name}).");
-            return false;
+            _options.Log.WriteLine($"spindle agent {Name}: call {callId} of {inbox} put back: its caller did not answer ({e.GetType().Name}).");
+            return Claim.Unanswered;
         }
+    }
+
+    private enum Claim
+    {
+        Run,
+        Refused,
+        Unanswered,
     }
 
     /// <summary>While the call runs: a sign of life to the caller, and in-progress acks so JetStream does not redeliver it.</summary>
@@ -199,7 +242,7 @@ internal sealed partial class ClusterAgent
         {
             await send().ConfigureAwait(false);
         }
-        catch (NatsException e)
+        catch (Exception e) when (e is NatsException or TimeoutException)
         {
             _options.Log.WriteLine($"spindle agent {Name}: could not send: {e.Message}");
         }

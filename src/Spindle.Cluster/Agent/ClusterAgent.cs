@@ -134,7 +134,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
                 _free.Release();
                 return;
             }
-            catch (NatsException e)
+            catch (Exception e) when (e is NatsException or TimeoutException)
             {
                 // The server went away or the consumer is being recreated: try again shortly.
                 _free.Release();
@@ -166,7 +166,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
                 {
                     await RegisterAsync(closed).ConfigureAwait(false);
                 }
-                catch (NatsException e)
+                catch (Exception e) when (e is NatsException or TimeoutException)
                 {
                     _options.Log.WriteLine($"spindle agent {Name}: could not refresh its registry entry: {e.Message}");
                 }

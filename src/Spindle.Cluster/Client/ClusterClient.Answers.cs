@@ -11,6 +11,7 @@ internal sealed partial class ClusterClient
     private static readonly byte[] Run = Encoding.ASCII.GetBytes(ClusterHeaders.ClaimRun);
     private static readonly byte[] Drop = Encoding.ASCII.GetBytes(ClusterHeaders.ClaimDrop);
     private static readonly byte[] Terminate = Encoding.ASCII.GetBytes("+TERM");
+    private static readonly byte[] Received = Encoding.ASCII.GetBytes("ok");
 
     private async Task ReceiveAsync()
     {
@@ -65,6 +66,8 @@ internal sealed partial class ClusterClient
                 break;
 
             case ClusterHeaders.EventResult:
+                // Confirmed whether it is used or not: the agent sends it again until it is.
+                await ConfirmAsync(message).ConfigureAwait(false);
                 if (TakeFlight(key, agent) is { } done)
                 {
                     int pid = int.Parse(OptionalHeader(message, ClusterHeaders.Worker) ?? "0", CultureInfo.InvariantCulture);
@@ -78,6 +81,7 @@ internal sealed partial class ClusterClient
                 break;
 
             case ClusterHeaders.EventFailed:
+                await ConfirmAsync(message).ConfigureAwait(false);
                 if (TakeFlight(key, agent) is { } failed)
                 {
                     string text = message.Data is null ? string.Empty : Encoding.UTF8.GetString(message.Data);
@@ -96,6 +100,14 @@ internal sealed partial class ClusterClient
                 }
 
                 break;
+        }
+    }
+
+    private async ValueTask ConfirmAsync(NatsMsg<byte[]> message)
+    {
+        if (message.ReplyTo is not null)
+        {
+            await message.ReplyAsync(Received, cancellationToken: _stopping.Token).ConfigureAwait(false);
         }
     }
 
@@ -126,11 +138,30 @@ internal sealed partial class ClusterClient
     private async Task WatchSilenceAsync()
     {
         TimeSpan silence = _options.AgentSilenceTimeout;
+        long reconnecting = (long)(ClusterConnection.ReconnectWaitMax * 2).TotalMilliseconds;
+        long lastCutOff = long.MinValue / 2;
         using var timer = new PeriodicTimer(silence / 4);
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
             {
+                if (_nats.ConnectionState != NatsConnectionState.Open)
+                {
+                    lastCutOff = Environment.TickCount64;
+                }
+
+                if (Environment.TickCount64 - lastCutOff < reconnecting)
+                {
+                    // Cut off from the server, this client hears nobody: that is not an agent's silence. Once the
+                    // connection is back, agents get the time to reconnect too, then a whole AgentSilenceTimeout.
+                    foreach (Flight waiting in _flights.Values)
+                    {
+                        waiting.Heard();
+                    }
+
+                    continue;
+                }
+
                 long now = Environment.TickCount64;
                 foreach ((string key, Flight flight) in _flights)
                 {

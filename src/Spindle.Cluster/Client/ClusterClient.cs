@@ -139,9 +139,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
                     "Raise max_payload in the server's configuration, or send less (for example a file path).");
             }
 
-            PubAckResponse ack = await _js.PublishAsync(_names.Calls, frame.ToArray(), headers: headers,
-                opts: new NatsJSPubOpts { MsgId = flight.Key }, cancellationToken: _stopping.Token).ConfigureAwait(false);
-            ack.EnsureSuccess();
+            await PublishUntilStoredAsync(flight, frame.ToArray(), headers).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !_stopping.IsCancellationRequested)
         {
@@ -149,6 +147,36 @@ internal sealed partial class ClusterClient : IAsyncDisposable
             {
                 Exception error = e is SpindleException ? e : new SpindleException($"The call could not be sent to the cluster at '{_options.Server}': {e.Message}", e);
                 flight.Worker.OnFailed(flight, error);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Publishes until the server has stored the call. While the server is away (restarting, a network cut) it tries
+    /// again once the connection is back, with the same message id (so a call stored twice is kept once), for as long
+    /// as the call is wanted: its timeout and its caller's cancellation end the flight, and with it this loop.
+    /// </summary>
+    private async Task PublishUntilStoredAsync(Flight flight, byte[] frame, NatsHeaders headers)
+    {
+        while (true)
+        {
+            try
+            {
+                PubAckResponse ack = await _js.PublishAsync(_names.Calls, frame, headers: headers,
+                    opts: new NatsJSPubOpts { MsgId = flight.Key }, cancellationToken: _stopping.Token).ConfigureAwait(false);
+                ack.EnsureSuccess();
+                return;
+            }
+            catch (Exception e) when (e is NatsNoRespondersException or NatsJSPublishNoResponseException or NatsNoReplyException or TimeoutException
+                || (e is NatsException && _nats.ConnectionState != NatsConnectionState.Open))
+            {
+                if (!_flights.ContainsKey(flight.Key))
+                {
+                    return;
+                }
+
+                LogPublishRetry(flight.Key, e.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(500), _stopping.Token).ConfigureAwait(false);
             }
         }
     }
@@ -189,6 +217,9 @@ internal sealed partial class ClusterClient : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not send to {Subject}: {Reason}")]
     private partial void LogSendFailed(string subject, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The server did not store {Key} ({Reason}); trying again")]
+    private partial void LogPublishRetry(string key, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Ignored a {Event} for {Key}: no such call in flight (late, repeated, or already ended)")]
     private partial void LogIgnored(string @event, string key);

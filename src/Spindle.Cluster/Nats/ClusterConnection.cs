@@ -13,6 +13,9 @@ internal static class ClusterConnection
     /// <summary>How long calls stay in the stream's de-duplication window: a resent call within it is stored once.</summary>
     private static readonly TimeSpan DuplicateWindow = TimeSpan.FromMinutes(2);
 
+    /// <summary>The longest a client or agent waits between attempts to reconnect to a server that went away.</summary>
+    public static readonly TimeSpan ReconnectWaitMax = TimeSpan.FromSeconds(2);
+
     /// <summary>The credentials, and the names of the options that set them (for errors): a pool's or the agent command's.</summary>
     public sealed record Credentials(string? User, string? Password, string? Token, string? CredentialsFile, string UserOption, string TokenOption, string CredentialsOption, string ServerOption);
 
@@ -24,6 +27,10 @@ internal static class ClusterConnection
             Name = connectionName,
             ConnectTimeout = timeout,
             RequestTimeout = timeout,
+
+            // Back soon after a server restart: agents and clients reconnect within ReconnectWaitMax of each other.
+            ReconnectWaitMin = TimeSpan.FromMilliseconds(250),
+            ReconnectWaitMax = ReconnectWaitMax,
             AuthOpts = NatsAuthOpts.Default with
             {
                 Username = credentials.User,

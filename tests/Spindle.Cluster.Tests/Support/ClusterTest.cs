@@ -17,8 +17,9 @@ public abstract class ClusterTest(NatsServer server) : IClassFixture<NatsServer>
         AgentSilenceTimeout = silence ?? TimeSpan.FromSeconds(10),
     };
 
+    /// <summary>Pool options for this cluster; a drain is bounded, so a failing test's pool never holds it up.</summary>
     protected WorkerPoolOptions PoolOptions(int workers = 4, TimeSpan? silence = null) =>
-        new WorkerPoolOptions { Workers = workers }.UseCluster(ClusterOptions(silence));
+        new WorkerPoolOptions { Workers = workers, DrainTimeout = Bounded.Prompt }.UseCluster(ClusterOptions(silence));
 
     protected Task<AgentProcess> StartAgentAsync(string name, int workers = 1, params string[] extra) =>
         AgentProcess.StartAsync(Server, name, Cluster, workers, extra);

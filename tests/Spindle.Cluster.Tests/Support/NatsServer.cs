@@ -39,8 +39,41 @@ public sealed class NatsServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        string executable = FindServer();
         Port = FreePort();
+        await StartAsync();
+    }
+
+    /// <summary>Kills the server and starts it again on the same port with the same store (what JetStream keeps on disk survives).</summary>
+    public async Task RestartAsync(TimeSpan down)
+    {
+        Stop();
+        await Task.Delay(down);
+        await StartAsync();
+    }
+
+    /// <summary>Kills the server (SIGKILL: no goodbye to its clients).</summary>
+    public void Stop()
+    {
+        if (_process is { } process)
+        {
+            try
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(TimeSpan.FromSeconds(10));
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
+
+            process.Dispose();
+            _process = null;
+        }
+    }
+
+    private async Task StartAsync()
+    {
+        string executable = FindServer();
         var start = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
@@ -70,22 +103,7 @@ public sealed class NatsServer : IAsyncLifetime
 
     public Task DisposeAsync()
     {
-        if (_process is { } process)
-        {
-            try
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(TimeSpan.FromSeconds(10));
-            }
-            catch (InvalidOperationException)
-            {
-                // Already gone.
-            }
-
-            process.Dispose();
-            _process = null;
-        }
-
+        Stop();
         try
         {
             Directory.Delete(StoreDirectory, recursive: true);
