@@ -13,7 +13,6 @@ public sealed partial class ClusterOptions
     private string _clusterName = "default";
     private TimeSpan _connectTimeout = TimeSpan.FromSeconds(5);
     private TimeSpan _agentSilenceTimeout = TimeSpan.FromSeconds(10);
-    private TimeSpan _claimTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>The NATS server, e.g. <c>nats://host:4222</c>. Required.</summary>
     public string? Server
@@ -60,14 +59,6 @@ public sealed partial class ClusterOptions
     {
         get => _agentSilenceTimeout;
         set => _agentSilenceTimeout = Positive(value, nameof(AgentSilenceTimeout));
-    }
-
-    /// <summary>How long an agent waits for this pool to confirm a call it took before it drops it as no longer wanted.</summary>
-    /// <value>The default is 5 seconds.</value>
-    public TimeSpan ClaimTimeout
-    {
-        get => _claimTimeout;
-        set => _claimTimeout = Positive(value, nameof(ClaimTimeout));
     }
 
     /// <summary>

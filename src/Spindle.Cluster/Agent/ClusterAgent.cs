@@ -16,10 +16,11 @@ namespace Spindle.Cluster.Agent;
 /// <remarks>
 /// <code>
 ///  pull loop: wait for a free worker ─► NextAsync (one message) ─► RunCallAsync, and loop
-///  RunCallAsync: claim (request to the caller's inbox; "drop" or no answer ─► +TERM, done)
+///  RunCallAsync: claim (request to the caller's inbox; "drop" ─► +TERM; no answer ─► NAK: back to the stream)
 ///              ─► build from the cache (fetched once) ─► local pool.RelayAsync(frame)
 ///                   meanwhile: "alive" to the caller, in-progress acks to JetStream
-///              ─► "result" (payload) or "failed" (crashed: exit status; error: why) ─► ack
+///              ─► "result" (payload) or "failed" (crashed: exit status; error: why), resent until the caller
+///                 confirms it ─► ack
 ///  control: "cancel"/"kill" for a call it runs ─► its token is cancelled (the local pool kills after the grace period)
 ///  heartbeat: its registry entry, refreshed; stop: no more pulling, the calls it holds finish, the entry is deleted
 /// </code>

@@ -21,8 +21,10 @@ namespace Spindle.Cluster.Client;
 ///  ClusterWorker.Dispatch ─► Publish: await the build upload, acked publish (Nats-Msg-Id = client.call.attempt)
 ///  inbox ◄─ claim (request)  ─► "run" to the first agent while the call is wanted, "drop" otherwise
 ///        ◄─ alive            ─► the flight's agent was heard from
-///        ◄─ result / failed  ─► take the flight ─► ClusterWorker.OnResult / OnCrashed / OnFailed
+///        ◄─ result / failed  ─► confirm (request: the agent resends until confirmed) ─► take the flight
+///                               ─► ClusterWorker.OnResult / OnCrashed / OnFailed
 ///  silence watch: a claimed flight not heard from for AgentSilenceTimeout ─► take it, +TERM its delivery, OnCrashed
+///                 (not while this client is cut off from the server, nor while agents reconnect after it)
 /// </code>
 /// </remarks>
 internal sealed partial class ClusterClient : IAsyncDisposable
@@ -32,7 +34,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
     private readonly ClusterNames _names;
     private readonly ClusterOptions _options;
     private readonly ILogger _logger;
-    private readonly string _clientId = Guid.NewGuid().ToString("N");
+    private readonly string _clientId;
     private readonly string? _serializerType;
     private readonly int _maxMessageBytes;
     private readonly ConcurrentDictionary<string, Flight> _flights = new(StringComparer.Ordinal);
