@@ -25,10 +25,11 @@ internal static class AgentCommand
         var creds = new Option<string>("--creds") { Description = "NATS credentials file (.creds) to connect with.", HelpName = "FILE" };
         var cache = new Option<string>("--cache") { Description = "Directory for the builds the agent fetches; default: ~/.cache/spindle/builds.", DefaultValueFactory = _ => DefaultCache(), HelpName = "DIR" };
         var ackWait = CliOptions.Ranged("--ack-wait", "Seconds a taken call may go unacknowledged before the server gives it to another agent (kept alive while it runs).", 30, 1, 3600);
+        var maxDeliver = CliOptions.Ranged("--max-deliver", "Deliveries of a call whose caller never answers before it is removed from the stream.", 20, 1, 1000);
         var grace = CliOptions.Ranged("--grace", "Seconds a call its caller cancelled may take to stop before its worker is killed.", 2, 0, 3600);
         var command = new Command("agent", "Run calls for cluster pools: pull them from a NATS JetStream server and run them in local worker processes.")
         {
-            server, workers, name, cluster, user, password, token, creds, cache, ackWait, grace,
+            server, workers, name, cluster, user, password, token, creds, cache, ackWait, maxDeliver, grace,
         };
         command.Validators.Add(r =>
         {
@@ -60,6 +61,7 @@ internal static class AgentCommand
             CacheDirectory = parse.GetValue(cache)!,
             AckWait = TimeSpan.FromSeconds(parse.GetValue(ackWait)),
             CancellationGracePeriod = TimeSpan.FromSeconds(parse.GetValue(grace)),
+            MaxDeliver = parse.GetValue(maxDeliver),
             Log = TextWriter.Synchronized(Console.Out),
         }));
         return command;

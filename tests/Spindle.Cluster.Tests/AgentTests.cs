@@ -45,6 +45,34 @@ public sealed class AgentTests(NatsServer server) : ClusterTest(server)
     }
 
     [Fact]
+    public async Task Agent_CallsOfAClientThatIsGone_AreRemovedFromTheStreamWithoutRunning()
+    {
+        string marker = Marker();
+        var pool = new WorkerPool(PoolOptions());
+        _ = pool.RunAsync(() => File.WriteAllText(marker, "ran"));
+        await Bounded.Eventually(() => StoredCalls().Result == 1, "the call is stored in the stream");
+
+        // The client goes away with its call still waiting; an agent arriving later finds nobody to claim it from.
+        await pool.TerminateAsync().Within("the client to stop");
+        await using AgentProcess agent = await StartAgentAsync("orphans", 1, "--max-deliver", "2");
+
+        await Bounded.Eventually(() => agent.Output.Contains("dropped after 2 unanswered deliveries", StringComparison.Ordinal), "the agent has given up on the call");
+        Assert.Equal(0, await StoredCalls());
+        Assert.False(File.Exists(marker), "The call of the client that was gone ran.");
+    }
+
+    private async Task<long> StoredCalls()
+    {
+        await using var nats = new NatsConnection(NatsOpts.Default with
+        {
+            Url = Server.Url,
+            AuthOpts = NatsAuthOpts.Default with { Username = Server.User, Password = Server.Password },
+        });
+        INatsJSStream stream = await new NatsJSContext(nats).GetStreamAsync($"SPINDLE_{Cluster}_CALLS");
+        return (long)stream.Info.State.Messages;
+    }
+
+    [Fact]
     public async Task GetAgentsAsync_OnAPoolOfThisMachine_FailsNamingTheOption()
     {
         await using var pool = new WorkerPool(new WorkerPoolOptions { Isolation = Isolation.Thread });

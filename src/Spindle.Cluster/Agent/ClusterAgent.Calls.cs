@@ -47,9 +47,14 @@ internal sealed partial class ClusterAgent
                 // Cancelled, timed out, or taken by another delivery: it leaves the stream without running.
                 await message.AckTerminateAsync().ConfigureAwait(false);
                 return;
+            case Claim.Unanswered when message.Metadata is { } metadata && (long)metadata.NumDelivered >= _options.MaxDeliver:
+                // Nobody has answered for it through every delivery: its caller is gone, and it leaves the stream.
+                _options.Log.WriteLine($"spindle agent {Name}: call {callId} of {inbox} dropped after {metadata.NumDelivered} unanswered deliveries.");
+                await message.AckTerminateAsync().ConfigureAwait(false);
+                return;
             case Claim.Unanswered:
                 // The caller may be gone, or only cut off for a moment (a server restart): the call goes back to the
-                // stream for a while, and JetStream gives up on it after MaxDeliver deliveries.
+                // stream for a while.
                 await message.NakAsync(new AckOpts { NakDelay = _options.ClaimTimeout }).ConfigureAwait(false);
                 return;
         }
