@@ -26,7 +26,7 @@ internal static class BaselineServer
         builder.Services.AddRoutingCore();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         WebApplication app = builder.Build();
-        app.MapGet("/api/status", () => Results.Bytes(StatusBody, "application/json"));
+        app.MapGet("/pools/api/status", () => Results.Bytes(StatusBody, "application/json"));
         app.MapPost("/api/jobs", async (HttpRequest request) =>
         {
             // Read the body as the real endpoint does, then answer a constant.

@@ -38,7 +38,7 @@ using var spinClient = new HttpClient { BaseAddress = spindle.Address, Timeout =
 
 static async Task<bool> GetStatus(HttpClient http)
 {
-    using HttpResponseMessage r = await http.GetAsync("/api/status");
+    using HttpResponseMessage r = await http.GetAsync("/pools/api/status");
     await r.Content.CopyToAsync(Stream.Null);
     return r.IsSuccessStatusCode;
 }
@@ -57,10 +57,10 @@ var rows = new List<(string Section, LoadResult Spindle, LoadResult Baseline)>()
 await ClosedLoop.RunAsync("warm-up", clients, 500, limit, GetStatus, baseClient);
 await ClosedLoop.RunAsync("warm-up", clients, 500, limit, GetStatus, spinClient);
 
-Console.WriteLine("[1] GET /api/status ...");
+Console.WriteLine("[1] GET /pools/api/status ...");
 LoadResult baseGet = await ClosedLoop.RunAsync("constant JSON, bare Kestrel", clients, getCount, limit, GetStatus, baseClient);
-LoadResult spinGet = await ClosedLoop.RunAsync("GET /api/status", clients, getCount, limit, GetStatus, spinClient);
-rows.Add(("GET /api/status (snapshot: pool, /proc RSS per worker, 20 jobs)", spinGet, baseGet));
+LoadResult spinGet = await ClosedLoop.RunAsync("GET /pools/api/status", clients, getCount, limit, GetStatus, spinClient);
+rows.Add(("GET /pools/api/status (snapshot: pool, /proc RSS per worker)", spinGet, baseGet));
 
 Console.WriteLine("[2] POST /api/jobs ...");
 LoadResult basePost = await ClosedLoop.RunAsync("POST constant, bare Kestrel", clients, postCount, limit, PostTinyJob, baseClient);

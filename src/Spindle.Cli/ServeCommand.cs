@@ -85,7 +85,8 @@ internal static class ServeCommand
             }
 
             Console.WriteLine($"  dashboard  {server.Address}");
-            Console.WriteLine($"  JSON API   {new Uri(server.Address, "/api/status")}");
+            Console.WriteLine($"  pool       {new Uri(server.Address, "/pools/")}");
+            Console.WriteLine($"  JSON API   {new Uri(server.Address, "/api/status")}, {new Uri(server.Address, "/pools/api/status")}");
             Console.WriteLine("Press Ctrl+C to stop.");
             // Ctrl+C and SIGTERM stop the server gracefully: event streams end, the running job is cancelled, workers exit.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using MessagePack;
 using MessagePack.Resolvers;
 using Spindle.Calls.Serialization;
@@ -15,8 +17,14 @@ namespace Spindle.Serialization.MessagePack;
 /// To use other options (LZ4 compression, another resolver), derive a class whose public parameterless constructor
 /// passes them to the protected one: each worker process creates the serializer again from its type.
 /// </remarks>
+[RequiresUnreferencedCode(NeedsDynamicCode)]
+[RequiresDynamicCode(NeedsDynamicCode)]
 public class MessagePackCallSerializer : ICallSerializer
 {
+    private const string NeedsDynamicCode =
+        "MessagePack 2's contractless resolver and its serialization by System.Type generate code at run time, which trimming can break " +
+        "and Native AOT cannot run; Spindle.Serialization.MemoryPack's source-generated formatters can.";
+
     /// <summary>Creates the serializer with <see cref="DefaultOptions"/>.</summary>
     public MessagePackCallSerializer()
         : this(DefaultOptions)
@@ -27,6 +35,11 @@ public class MessagePackCallSerializer : ICallSerializer
     protected MessagePackCallSerializer(MessagePackSerializerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (!RuntimeFeature.IsDynamicCodeSupported)
+        {
+            throw new NotSupportedException($"{nameof(MessagePackCallSerializer)} is not supported in an app compiled without dynamic code (Native AOT): {NeedsDynamicCode}");
+        }
+
         Options = options;
     }
 

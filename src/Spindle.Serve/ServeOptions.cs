@@ -1,4 +1,5 @@
 using System.Net;
+using Spindle.AspNetCore.Access;
 
 namespace Spindle.Serve;
 
@@ -68,24 +69,10 @@ public sealed class ServeOptions
     public IReadOnlyList<string> AllowedHosts
     {
         get => _allowedHosts;
-        set
-        {
-            ArgumentNullException.ThrowIfNull(value, nameof(AllowedHosts));
-            _allowedHosts = [.. value.Select(CheckAllowedHost)];
-        }
+        set => _allowedHosts = HostNames.CheckAllowed(value, nameof(AllowedHosts));
     }
 
     internal IPAddress Address => ParseHost(_host)!;
-
-    private static string CheckAllowedHost(string? name)
-    {
-        string bare = name?.Trim() ?? "";
-        return Uri.CheckHostName(bare) is UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6 && !bare.EndsWith('.')
-            ? bare
-            : throw new ArgumentException(
-                $"Allowed host '{name}' is not a host name or an IP address: give a name such as myhost.lan or an address such as 192.168.1.20, without scheme, port or wildcard.",
-                nameof(AllowedHosts));
-    }
 
     private static IPAddress? ParseHost(string? host) =>
         string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback

@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Spindle.AspNetCore.Access;
+using Spindle.AspNetCore.Live;
 using Spindle.Serve.Jobs;
 using Spindle.Serve.Status;
 using Spindle.Serve.Web;
@@ -17,32 +19,35 @@ namespace Spindle.Serve;
 /// <summary>
 /// <c>spindle serve</c>: a Kestrel web server in front of the render farm. Kestrel runs each request on a thread-pool
 /// thread (the seeds' "threads handle incoming requests"); frames render in worker processes (their "each render is
-/// a separate process"). It serves a live dashboard, an HTML form and a JSON API.
+/// a separate process"). It serves a live dashboard, an HTML form and a JSON API; the farm's pool is shown by the
+/// Spindle dashboard (Spindle.AspNetCore), mounted at <c>/pools</c> as any app mounts it.
 /// </summary>
 /// <remarks>
 /// <code>
-///  browser / HttpClient ──HTTP──▶ Kestrel (thread-pool threads) ──▶ JobRegistry ──one job at a time──▶ render farm
-///        ▲                              │                                                               │
-///        └──── server-sent events ◀── StatusMonitor (2×/s: /proc CPU and RSS, pool events) ◀── WorkerPool (processes)
+///  browser / HttpClient ──HTTP──▶ Kestrel (thread-pool threads) ──▶ JobRegistry ──one job at a time──▶ render farm's WorkerPool
+///     ▲  ▲                                                                                                     │
+///     │  └── /pools/api/events ◀── Spindle dashboard (2×/s: /proc CPU and RSS, the pool's events) ◀───────────┘
+///     └───── /api/events ◀──────── StatusMonitor (2×/s: jobs, frames per second) ◀── JobRegistry
 /// </code>
 /// </remarks>
 public sealed class SpindleServer : IAsyncDisposable
 {
+    /// <summary>Where the farm's pool is shown: the Spindle dashboard's mount point.</summary>
+    internal const string PoolsPath = "/pools";
+
     private const long MaxRequestBodyBytes = 64 * 1024;
 
     private readonly WebApplication _app;
     private readonly IJobRenderer _renderer;
-    private readonly WorkerLedger _ledger;
     private readonly JobRegistry _jobs;
     private readonly StatusMonitor _status;
     private readonly CancellationTokenSource _stopping;
     private int _disposed;
 
-    private SpindleServer(WebApplication app, IJobRenderer renderer, WorkerLedger ledger, JobRegistry jobs, StatusMonitor status, CancellationTokenSource stopping, Uri address)
+    private SpindleServer(WebApplication app, IJobRenderer renderer, JobRegistry jobs, StatusMonitor status, CancellationTokenSource stopping, Uri address)
     {
         _app = app;
         _renderer = renderer;
-        _ledger = ledger;
         _jobs = jobs;
         _status = status;
         _stopping = stopping;
@@ -72,14 +77,12 @@ public sealed class SpindleServer : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
         await _status.DisposeAsync().ConfigureAwait(false);
         await _jobs.DisposeAsync().ConfigureAwait(false);
-        _ledger.Dispose();
         await _renderer.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }
 
     internal static async Task<SpindleServer> StartAsync(ServeOptions options, IJobRenderer renderer, CancellationToken cancellationToken)
     {
-        var ledger = new WorkerLedger(renderer.Pool);
         JobRegistry? jobs = null;
         StatusMonitor? status = null;
         WebApplication? app = null;
@@ -87,14 +90,14 @@ public sealed class SpindleServer : IAsyncDisposable
         try
         {
             jobs = new JobRegistry(renderer, options.MaxQueuedJobs, options.KeepFinishedJobs);
-            status = new StatusMonitor(renderer.Pool, jobs, ledger);
+            status = new StatusMonitor(jobs);
             app = Build(options, renderer, jobs, status, stopping.Token);
 
             // The port first, so a port in use fails fast; then the workers, so the dashboard shows them from the start.
             await StartListeningAsync(app, options, cancellationToken).ConfigureAwait(false);
             await renderer.Pool.WarmUpAsync(cancellationToken).ConfigureAwait(false);
             var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-            return new SpindleServer(app, renderer, ledger, jobs, status, stopping, address);
+            return new SpindleServer(app, renderer, jobs, status, stopping, address);
         }
         catch
         {
@@ -115,7 +118,6 @@ public sealed class SpindleServer : IAsyncDisposable
                 await jobs.DisposeAsync().ConfigureAwait(false);
             }
 
-            ledger.Dispose();
             await renderer.DisposeAsync().ConfigureAwait(false);
             stopping.Dispose();
             throw;
@@ -138,16 +140,26 @@ public sealed class SpindleServer : IAsyncDisposable
         WebApplication app = builder.Build();
 
         // First of all, so no page, asset, event stream or action answers a name this server does not go by.
-        app.Use(new HostGuard(options.Address, options.AllowedHosts).InvokeAsync);
+        app.Use(new HostGuard(options.Address, options.AllowedHosts, "This server", "start it with --allowed-host NAME to serve another name").InvokeAsync);
         app.Use((context, next) =>
         {
             status.CountRequest();
             return next(context);
         });
         app.Use(SameOriginGuard.InvokeAsync);
-        ApiEndpoints.Map(app, jobs, status, renderer.Pool);
-        EventStream.Map(app, status, stopping);
+        ApiEndpoints.Map(app, jobs, status);
+        app.MapGet("/api/events", (HttpContext context) => EventStream.StreamAsync(context, status.SnapshotJson, status.Feed, stopping));
         PageEndpoints.Map(app, jobs);
+
+        // The farm's pool, on the same component any app mounts. Everyone who reaches this server may use it, as they
+        // may use its job API: the server listens only where it was told to (127.0.0.1 unless --host says otherwise).
+        app.MapSpindleDashboard(PoolsPath, dashboard =>
+        {
+            dashboard.Pools.Add(renderer.Pool);
+            dashboard.AllowedHosts = options.AllowedHosts;
+            dashboard.Authorization = static _ => ValueTask.FromResult(true);
+            dashboard.Title = "Spindle render farm";
+        });
         return app;
     }
 

@@ -2,9 +2,15 @@ using Spindle;
 using Spindle.Pools;
 
 // A parent process for tests that must kill a parent: it starts a warm pool, prints its workers' pids, and waits.
+// `no-dynamic-code`: what each API does in an app without dynamic code (DynamicCodeProbe).
+if (args is ["no-dynamic-code"])
+{
+    return OperatingSystem.IsLinux() ? await DynamicCodeProbe.RunAsync() : 2;
+}
+
 if (args is not ["pool", var count])
 {
-    Console.Error.WriteLine("usage: Spindle.TestParent pool <workers>");
+    Console.Error.WriteLine("usage: Spindle.TestParent pool <workers> | no-dynamic-code");
     return 2;
 }
 

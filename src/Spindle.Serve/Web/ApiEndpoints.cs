@@ -2,8 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Spindle;
-using Spindle.Pools;
+using Spindle.AspNetCore.Web;
 using Spindle.Serve.Jobs;
 using Spindle.Serve.Status;
 
@@ -12,14 +11,13 @@ namespace Spindle.Serve.Web;
 /// <summary>The JSON API under <c>/api</c>. Bad input gets 400 naming the field; the server keeps serving.</summary>
 internal static class ApiEndpoints
 {
-    public static void Map(IEndpointRouteBuilder app, JobRegistry jobs, StatusMonitor status, WorkerPool pool)
+    public static void Map(IEndpointRouteBuilder app, JobRegistry jobs, StatusMonitor status)
     {
         app.MapPost("/api/jobs", (HttpRequest request) => SubmitAsync(request, jobs));
         app.MapGet("/api/jobs", () => Json(jobs.Newest(int.MaxValue).Select(j => j.View())));
         app.MapGet("/api/jobs/{id}", (string id) => jobs.Find(id) is { } job ? Json(job.View()) : UnknownJob(id));
         app.MapGet("/api/jobs/{id}/result", (string id) => Result(jobs.Find(id), id));
         app.MapGet("/api/status", () => Json(status.Snapshot()));
-        app.MapPost("/api/workers/{pid}/kill", (string pid) => Kill(pool, pid));
     }
 
     /// <summary>Starts a job from a validated request, or explains why not.</summary>
@@ -31,16 +29,13 @@ internal static class ApiEndpoints
         }
         catch (InvalidJobException e)
         {
-            return Error(StatusCodes.Status400BadRequest, e.Message, e.Field);
+            return ApiError.Result(StatusCodes.Status400BadRequest, e.Message, e.Field);
         }
         catch (JobQueueFullException e)
         {
-            return Error(StatusCodes.Status503ServiceUnavailable, e.Message);
+            return ApiError.Result(StatusCodes.Status503ServiceUnavailable, e.Message);
         }
     }
-
-    public static IResult Error(int statusCode, string message, string? field = null) =>
-        Results.Json(new ApiError(message, field), ServeJson.Options, statusCode: statusCode);
 
     private static IResult Json<T>(T value) => Results.Json(value, ServeJson.Options);
 
@@ -48,7 +43,7 @@ internal static class ApiEndpoints
     {
         if (!httpRequest.HasJsonContentType())
         {
-            return Error(StatusCodes.Status415UnsupportedMediaType, "Send the job as JSON with Content-Type: application/json, for example {\"frames\":24,\"width\":160,\"height\":120}.");
+            return ApiError.Result(StatusCodes.Status415UnsupportedMediaType, "Send the job as JSON with Content-Type: application/json, for example {\"frames\":24,\"width\":160,\"height\":120}.");
         }
 
         JobRequest? request;
@@ -59,44 +54,24 @@ internal static class ApiEndpoints
         catch (JsonException e)
         {
             string? field = e.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : null;
-            return Error(StatusCodes.Status400BadRequest, $"Malformed JSON: {e.Message}", field);
+            return ApiError.Result(StatusCodes.Status400BadRequest, $"Malformed JSON: {e.Message}", field);
         }
 
         if (request is null)
         {
-            return Error(StatusCodes.Status400BadRequest, "The body must be a JSON object such as {\"frames\":24,\"width\":160,\"height\":120}.");
+            return ApiError.Result(StatusCodes.Status400BadRequest, "The body must be a JSON object such as {\"frames\":24,\"width\":160,\"height\":120}.");
         }
 
         return Start(jobs, request, job => Results.Json(job.View(), ServeJson.Options, statusCode: StatusCodes.Status201Created));
     }
 
-    private static IResult UnknownJob(string id) => Error(StatusCodes.Status404NotFound, $"No job with id '{id}' (it never existed, or it finished long ago and was forgotten).");
+    private static IResult UnknownJob(string id) => ApiError.Result(StatusCodes.Status404NotFound, $"No job with id '{id}' (it never existed, or it finished long ago and was forgotten).");
 
     private static IResult Result(RenderJob? job, string id) => job switch
     {
         null => UnknownJob(id),
         { Apng: { } apng } => Results.File(apng, "image/apng", $"spindle-job-{id}.png"),
-        { State: JobState.Failed } => Error(StatusCodes.Status409Conflict, $"Job {id} failed, so it has no result: {job.Error}"),
-        _ => Error(StatusCodes.Status409Conflict, $"Job {id} is not done yet ({job.State.ToString().ToLowerInvariant()}): try again when its state is 'done'."),
+        { State: JobState.Failed } => ApiError.Result(StatusCodes.Status409Conflict, $"Job {id} failed, so it has no result: {job.Error}"),
+        _ => ApiError.Result(StatusCodes.Status409Conflict, $"Job {id} is not done yet ({job.State.ToString().ToLowerInvariant()}): try again when its state is 'done'."),
     };
-
-    private static IResult Kill(WorkerPool pool, string pidText)
-    {
-        if (!int.TryParse(pidText, out int pid) || !pool.GetWorkers().Any(w => w.Id == pid && w.Isolation == Isolation.Process))
-        {
-            return Error(StatusCodes.Status404NotFound, $"'{pidText}' is not the pid of a worker of this server's pool; GET /api/status lists them.");
-        }
-
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            process.Kill();
-        }
-        catch (ArgumentException)
-        {
-            // It ended on its own between the check and the kill: the pool replaces it either way.
-        }
-
-        return Results.Json(new { pid, killed = true }, ServeJson.Options, statusCode: StatusCodes.Status202Accepted);
-    }
 }

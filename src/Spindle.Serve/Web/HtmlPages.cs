@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
+using Spindle.AspNetCore.Web;
 using Spindle.Serve.Jobs;
 
 namespace Spindle.Serve.Web;
@@ -10,7 +11,10 @@ internal static class HtmlPages
 {
     private static readonly HtmlEncoder Encoder = HtmlEncoder.Default;
 
-    private static readonly Lazy<string> DashboardPage = new(() => Fill(WebAssets.Text("dashboard.html"), new()
+    /// <summary>The server's own pages, style and scripts; the dashboard's shared ones are under <see cref="SpindleServer.PoolsPath"/>.</summary>
+    public static EmbeddedAssets Assets { get; } = new(typeof(HtmlPages).Assembly, "Spindle.Serve.Assets.");
+
+    private static readonly Lazy<string> DashboardPage = new(() => Fill(Assets.Text("dashboard.html"), new()
     {
         ["sceneOptions"] = SceneOptions(),
         ["defaultFrames"] = Number(JobLimits.DefaultFrames),
@@ -33,7 +37,7 @@ internal static class HtmlPages
             JobState.Failed => $"<p class=\"error\">{Encode(job.Error ?? "failed")}</p>",
             _ => "<p id=\"download\" hidden></p>",
         };
-        return Fill(WebAssets.Text("job.html"), new()
+        return Fill(Assets.Text("job.html"), new()
         {
             ["id"] = Encode(job.Id),
             ["state"] = job.State.ToString().ToLowerInvariant(),
@@ -53,7 +57,7 @@ internal static class HtmlPages
         });
     }
 
-    public static string Message(string title, string message) => Fill(WebAssets.Text("message.html"), new()
+    public static string Message(string title, string message) => Fill(Assets.Text("message.html"), new()
     {
         ["title"] = Encode(title),
         ["message"] = Encode(message),
@@ -70,15 +74,11 @@ internal static class HtmlPages
         return options.ToString();
     }
 
+    // Every page links the dashboard's shared style sheet.
     private static string Fill(string template, Dictionary<string, string> values)
     {
-        var page = new StringBuilder(template);
-        foreach ((string name, string value) in values)
-        {
-            page.Replace("{{" + name + "}}", value);
-        }
-
-        return page.ToString();
+        values["pools"] = SpindleServer.PoolsPath + "/";
+        return HtmlTemplate.Fill(template, values);
     }
 
     private static string Encode(string text) => Encoder.Encode(text);

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Spindle.AspNetCore.Web;
 using Spindle.Serve.Jobs;
 
 namespace Spindle.Serve.Web;
@@ -18,9 +19,7 @@ internal static class PageEndpoints
             ? Html(HtmlPages.Job(job.View()))
             : Html(HtmlPages.Message("No such job", $"There is no job '{id}'."), StatusCodes.Status404NotFound));
         app.MapPost("/jobs", (HttpRequest request) => SubmitFormAsync(request, jobs));
-        app.MapGet("/assets/{name}", (string name) => WebAssets.Find(name) is { } bytes
-            ? Results.Bytes(bytes, WebAssets.ContentType(name))
-            : Results.NotFound());
+        app.MapGet("/assets/{name}", (HttpContext context) => DashboardEndpoints.Asset(context, HtmlPages.Assets));
     }
 
     private static IResult Html(string html, int statusCode = StatusCodes.Status200OK) =>

@@ -1,8 +1,11 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 
 namespace Spindle.Calls;
 
 /// <summary>What a method's return type means for a call: the awaited value's type, and how to get it.</summary>
+[UnconditionalSuppressMessage("Trimming", "IL2070", Justification = DynamicCode.EngineJustification)]
+[UnconditionalSuppressMessage("AOT", "IL3050", Justification = DynamicCode.EngineJustification)]
 internal static class CallResultTypes
 {
     /// <summary>Task → void, Task&lt;T&gt; → T, ValueTask&lt;T&gt; → T, anything else unchanged.</summary>

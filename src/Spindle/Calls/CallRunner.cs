@@ -1,6 +1,8 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Spindle.Calls.Serialization;
 using Spindle.Shared;
+using Spindle.Telemetry;
 using Spindle.Wire;
 
 namespace Spindle.Calls;
@@ -9,6 +11,7 @@ namespace Spindle.Calls;
 /// The worker's side of a portable call: a <see cref="FrameKind.Call"/> payload → find the method, rebuild the
 /// target and arguments, invoke, and write a <see cref="FrameKind.Result"/> frame with the value or the exception.
 /// </summary>
+[UnconditionalSuppressMessage("AOT", "IL3050", Justification = DynamicCode.EngineJustification)]
 internal sealed class CallRunner
 {
     /// <summary>Result status: the call returned a value.</summary>
@@ -18,6 +21,7 @@ internal sealed class CallRunner
     public const byte Threw = 1;
 
     private readonly ValueCodec _codec;
+    private WorkerRun? _lastRun;
 
     public CallRunner(ValueCodec codec)
     {
@@ -37,9 +41,15 @@ internal sealed class CallRunner
         long callId = reader.ReadInt64();
         // Shared objects the call's arguments opened are the call's: closed once its result is written.
         using SharedReferences.CallScope references = SharedReferences.BeginCall();
+        WorkerRun? run = null;
         try
         {
             var flags = (CallFlags)reader.ReadByte();
+            if ((flags & CallFlags.TraceContext) != 0)
+            {
+                run = WorkerRun.Begin(TraceHeader.Read(ref reader), callId);
+            }
+
             string key = reader.ReadString()!;
             int hints = reader.ReadInt32();
             for (int i = 0; i < hints; i++)
@@ -64,9 +74,23 @@ internal sealed class CallRunner
         {
             // Anything thrown here — by user code, by decoding, by encoding the result — fails this call only.
             Exception thrown = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
+            run?.Fail(thrown);
             WriteFailure(result, callId, thrown);
             return thrown;
         }
+        finally
+        {
+            run?.End();
+            _lastRun = run;
+        }
+    }
+
+    /// <summary>The trace of the call <see cref="Run"/> ran last, if it carried a sampled context; taken once.</summary>
+    public WorkerRun? TakeRun()
+    {
+        WorkerRun? run = _lastRun;
+        _lastRun = null;
+        return run;
     }
 
     /// <summary>

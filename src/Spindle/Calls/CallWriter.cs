@@ -1,5 +1,8 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Spindle.Calls.Serialization;
+using Spindle.Telemetry;
 using Spindle.Wire;
 
 namespace Spindle.Calls;
@@ -9,16 +12,26 @@ namespace Spindle.Calls;
 /// Everything that could fail in a worker because of the caller's values fails here instead, naming the value.
 /// </summary>
 /// <remarks>
-/// Frame payload: call id, flags, method key, assembly hints, target (closure fields or <c>this</c>), arguments.
+/// Frame payload: call id, flags, a trace header when <see cref="CallFlags.TraceContext"/> is set, method key, assembly hints, target (closure fields or <c>this</c>), arguments.
 /// Parameters of type <see cref="CancellationToken"/> are not sent: the worker passes the call's own token.
 /// </remarks>
+[UnconditionalSuppressMessage("AOT", "IL3050", Justification = DynamicCode.EngineJustification)]
 internal static class CallWriter
 {
-    public static void Write(WireWriter writer, ValueCodec codec, long callId, CallFlags flags, MethodTemplate template, object? target, ReadOnlySpan<object?> args, string fnParam)
+    public static void Write(WireWriter writer, ValueCodec codec, long callId, CallFlags flags, MethodTemplate template, object? target, ReadOnlySpan<object?> args, string fnParam, Activity? traced = null)
     {
         writer.BeginFrame(FrameKind.Call);
         writer.WriteInt64(callId);
-        writer.WriteByte((byte)flags);
+        if (traced is null)
+        {
+            writer.WriteByte((byte)flags);
+        }
+        else
+        {
+            writer.WriteByte((byte)(flags | CallFlags.TraceContext));
+            TraceHeader.Write(writer, traced);
+        }
+
         writer.WriteString(template.Key);
         writer.WriteInt32(template.AssemblyHints.Length);
         foreach ((string name, string path) in template.AssemblyHints)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Reflection.Emit;
 
@@ -9,6 +10,8 @@ namespace Spindle.Calls;
 /// one shared closure object, so a lambda that uses only <c>factor</c> may still hold the <c>pool</c> another lambda
 /// captured. Reading the method's IL for field loads tells which fields to send; the rest stay behind.
 /// </summary>
+[UnconditionalSuppressMessage("Trimming", "IL2026", Justification = DynamicCode.EngineJustification)]
+[UnconditionalSuppressMessage("Trimming", "IL2075", Justification = DynamicCode.EngineJustification)]
 internal static class ClosureUsage
 {
     private static readonly ConcurrentDictionary<MethodInfo, IReadOnlySet<FieldInfo>> Cache = new();

@@ -1,8 +1,10 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 
 namespace Spindle.Calls;
 
 /// <summary>Runs a <c>Func&lt;T, TResult&gt;</c> over a chunk of items through a typed delegate.</summary>
+[UnconditionalSuppressMessage("AOT", "IL3050", Justification = DynamicCode.EngineJustification)]
 internal abstract class MapRunner
 {
     public static MapRunner Create(Type item, Type result) =>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.Loader;
 using Spindle.Calls.Serialization;
@@ -6,6 +7,11 @@ using Spindle.Calls.Serialization;
 namespace Spindle.Calls;
 
 /// <summary>The worker's side of method identity: a key from <see cref="MethodTemplate.Key"/> → the same method, checked.</summary>
+[UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "Assembly.Location is empty for assemblies in a single-file bundle or loaded from memory; every use here checks for that (MethodTemplate refuses such a delegate with a ProcessBoundaryException naming it).")]
+[UnconditionalSuppressMessage("Trimming", "IL2026", Justification = DynamicCode.EngineJustification)]
+[UnconditionalSuppressMessage("Trimming", "IL2060", Justification = DynamicCode.EngineJustification)]
+[UnconditionalSuppressMessage("Trimming", "IL2075", Justification = DynamicCode.EngineJustification)]
+[UnconditionalSuppressMessage("AOT", "IL3050", Justification = DynamicCode.EngineJustification)]
 internal static class MethodResolver
 {
     private static readonly ConcurrentDictionary<string, ResolvedMethod> Cache = new(StringComparer.Ordinal);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.Loader;
 using System.Text;
@@ -10,6 +11,7 @@ namespace Spindle.Calls;
 /// wire (metadata token + module version id + declaring type, so overloads, generic methods and local functions
 /// are unambiguous), its parameters, and whether a worker process could find it at all.
 /// </summary>
+[UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "Assembly.Location is empty for assemblies in a single-file bundle or loaded from memory; every use here checks for that (MethodTemplate refuses such a delegate with a ProcessBoundaryException naming it).")]
 internal sealed class MethodTemplate
 {
     private static readonly ConcurrentDictionary<MethodInfo, MethodTemplate> Cache = new();

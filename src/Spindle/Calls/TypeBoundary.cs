@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
@@ -11,6 +12,7 @@ namespace Spindle.Calls;
 /// Knows which types can never mean the same thing in another process (streams, delegates, sockets, handles…)
 /// and says why. Checked per type once and cached, so the check costs a dictionary look-up per call.
 /// </summary>
+[UnconditionalSuppressMessage("Trimming", "IL2070", Justification = DynamicCode.EngineJustification)]
 internal static class TypeBoundary
 {
     private static readonly ConcurrentDictionary<Type, string?> Reasons = new();

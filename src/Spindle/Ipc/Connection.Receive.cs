@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using Spindle.Calls;
 using Spindle.Wire;
 
 namespace Spindle.Ipc;
@@ -15,6 +17,8 @@ public sealed partial class Connection
     /// <summary>Blocks until the next message arrives and returns it as a <typeparamref name="T"/>.</summary>
     /// <exception cref="MessageTypeException">The next message has another type; it stays unread.</exception>
     /// <exception cref="ConnectionClosedException">The other end closed or died; <see cref="ConnectionClosedException.MidMessage"/> says whether inside a message.</exception>
+    [RequiresUnreferencedCode(DynamicCode.Values)]
+    [RequiresDynamicCode(DynamicCode.Values)]
     public T Receive<T>()
     {
         ThrowIfUnusable(receiving: true);
@@ -45,6 +49,8 @@ public sealed partial class Connection
     /// <summary>Waits asynchronously for the next message and returns it as a <typeparamref name="T"/>.</summary>
     /// <exception cref="MessageTypeException">The next message has another type; it stays unread.</exception>
     /// <exception cref="ConnectionClosedException">The other end closed or died.</exception>
+    [RequiresUnreferencedCode(DynamicCode.Values)]
+    [RequiresDynamicCode(DynamicCode.Values)]
     public async ValueTask<T> ReceiveAsync<T>(CancellationToken cancellationToken = default)
     {
         ThrowIfUnusable(receiving: true);
@@ -66,10 +72,17 @@ public sealed partial class Connection
         }
     }
 
+    /// <summary>Why the raw-byte receives are safe to trim and compile ahead of time: byte[] never goes through JSON.</summary>
+    private const string RawBytes = "A byte[] message is its own bytes (MessageCodec's raw format), never JSON.";
+
     /// <summary>Receives the next raw message as a new array.</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = RawBytes)]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = RawBytes)]
     public byte[] ReceiveBytes() => Receive<byte[]>();
 
     /// <summary>Receives the next raw message asynchronously as a new array.</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = RawBytes)]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = RawBytes)]
     public ValueTask<byte[]> ReceiveBytesAsync(CancellationToken cancellationToken = default) => ReceiveAsync<byte[]>(cancellationToken);
 
     /// <summary>Receives the next raw message into <paramref name="destination"/> without allocating; returns its length.</summary>
@@ -126,6 +139,8 @@ public sealed partial class Connection
     }
 
     /// <summary>Reads messages until the other end closes cleanly; a peer dying mid-message still throws.</summary>
+    [RequiresUnreferencedCode(DynamicCode.Values)]
+    [RequiresDynamicCode(DynamicCode.Values)]
     public async IAsyncEnumerable<T> ReadAllAsync<T>([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         while (true)
@@ -177,6 +192,8 @@ public sealed partial class Connection
         return 4 + length;
     }
 
+    [RequiresUnreferencedCode(DynamicCode.Values)]
+    [RequiresDynamicCode(DynamicCode.Values)]
     private T Take<T>(int frame, int tag)
     {
         ReadOnlySpan<byte> payload = _received.Unread.Slice(HeaderBytes, frame - HeaderBytes);

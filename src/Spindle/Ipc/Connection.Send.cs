@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
+using Spindle.Calls;
 
 namespace Spindle.Ipc;
 
@@ -14,6 +16,8 @@ public sealed partial class Connection
     /// <summary>Sends one message of type <typeparamref name="T"/>; blocks while the other end's buffer is full.</summary>
     /// <exception cref="MessageTooLargeException">The encoded message is larger than <see cref="MaxMessageBytes"/>.</exception>
     /// <exception cref="ConnectionClosedException">The other end is closed.</exception>
+    [RequiresUnreferencedCode(DynamicCode.Values)]
+    [RequiresDynamicCode(DynamicCode.Values)]
     public void Send<T>(T value)
     {
         ThrowIfUnusable(receiving: false);
@@ -33,6 +37,8 @@ public sealed partial class Connection
     /// <summary>Sends one message of type <typeparamref name="T"/>, waiting asynchronously while the other end's buffer is full.</summary>
     /// <exception cref="MessageTooLargeException">The encoded message is larger than <see cref="MaxMessageBytes"/>.</exception>
     /// <exception cref="ConnectionClosedException">The other end is closed.</exception>
+    [RequiresUnreferencedCode(DynamicCode.Values)]
+    [RequiresDynamicCode(DynamicCode.Values)]
     public async ValueTask SendAsync<T>(T value, CancellationToken cancellationToken = default)
     {
         ThrowIfUnusable(receiving: false);
@@ -113,6 +119,8 @@ public sealed partial class Connection
         BinaryPrimitives.WriteInt32LittleEndian(header[4..], tag);
     }
 
+    [RequiresUnreferencedCode(DynamicCode.Values)]
+    [RequiresDynamicCode(DynamicCode.Values)]
     private void Encode<T>(T value)
     {
         _sendBuffer.Reset();

@@ -1,8 +1,10 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.Versioning;
 using System.Text;
 using System.Text.Json;
+using Spindle.Calls;
 using Spindle.Calls.Serialization;
 
 namespace Spindle.Ipc;
@@ -14,6 +16,8 @@ namespace Spindle.Ipc;
 /// another type finds out instead of misreading the bytes.
 /// </summary>
 [SupportedOSPlatform("linux")]
+[RequiresUnreferencedCode(DynamicCode.Values)]
+[RequiresDynamicCode(DynamicCode.Values)]
 internal static class MessageCodec<T>
 {
     private static readonly Kind Format = Choose();
@@ -59,6 +63,7 @@ internal static class MessageCodec<T>
                     json.Reset(destination);
                 }
 
+                DynamicCode.ThrowIfUnsupported($"A message of type {typeof(T)}", DynamicCode.Values);
                 JsonSerializer.Serialize(json, value, JsonCallSerializer.DefaultOptions);
                 json.Flush();
                 break;
@@ -115,6 +120,7 @@ internal static class MessageCodec<T>
             case Kind.Binary:
                 return (T)BinaryCodec.Deserialize(source, typeof(T));
             default:
+                DynamicCode.ThrowIfUnsupported($"A message of type {typeof(T)}", DynamicCode.Values);
                 return JsonSerializer.Deserialize<T>(source, JsonCallSerializer.DefaultOptions)!;
         }
     }

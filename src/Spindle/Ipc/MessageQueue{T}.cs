@@ -1,4 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.Versioning;
+using Spindle.Calls;
 using Spindle.Ipc.Queues;
 using Spindle.Shared;
 using Spindle.Sync;
@@ -18,6 +20,8 @@ namespace Spindle.Ipc;
 /// </remarks>
 /// <typeparam name="T">The message type; every process must open the queue with the same one (checked by name).</typeparam>
 [SupportedOSPlatform("linux")]
+[RequiresUnreferencedCode(DynamicCode.Values)]
+[RequiresDynamicCode(DynamicCode.Values)]
 public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposable, ISharedReference<MessageQueue<T>>
 {
     private readonly Segment _segment;
@@ -95,6 +99,8 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
         }
     }
 
+    [UnconditionalSuppressMessage("Trimming", "IL2046", Justification = DynamicCode.EngineJustification)]
+    [UnconditionalSuppressMessage("AOT", "IL3051", Justification = DynamicCode.EngineJustification)]
     static MessageQueue<T> ISharedReference<MessageQueue<T>>.OpenReference(string reference) => Open(reference);
 
     private static string TypeName => typeof(T).FullName ?? typeof(T).Name;

@@ -98,6 +98,39 @@ internal sealed partial class CallDispatcher : IWorkerReports
         }
     }
 
+    /// <summary>Worker restarts counted now against <see cref="WorkerPoolOptions.MaxRestarts"/> (see <see cref="RestartIntensity"/>).</summary>
+    public int RecentRestarts
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _restarts.CountAt(Environment.TickCount64);
+            }
+        }
+    }
+
+    /// <summary>Workers running a call now, for the <c>spindle.pool.workers.busy</c> gauge.</summary>
+    public int BusyWorkers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                int busy = 0;
+                foreach (PoolWorker worker in _workers)
+                {
+                    if (worker.Running is not null)
+                    {
+                        busy++;
+                    }
+                }
+
+                return busy;
+            }
+        }
+    }
+
     /// <summary>
     /// Accepts a call: straight to an idle worker, else into the queue. When the queue is full, the call waits for room
     /// (<paramref name="waitForRoom"/>) or is refused unless a worker can take it now: then this returns false, and
@@ -254,7 +287,15 @@ internal sealed partial class CallDispatcher : IWorkerReports
     }
 
     /// <summary>Hands a call to the worker it was matched with (the worker starts its timeout when it starts it).</summary>
-    private static void DispatchTo(PoolWorker worker, PendingCall call) => worker.Dispatch(call);
+    private void DispatchTo(PoolWorker worker, PendingCall call)
+    {
+        if (call.Telemetry is { } telemetry)
+        {
+            _telemetry.Dispatched(call, telemetry, worker);
+        }
+
+        worker.Dispatch(call);
+    }
 
     private void TakeNextOrPark(PoolWorker worker)
     {

@@ -1,6 +1,7 @@
 using Spindle.Backends;
 using Spindle.Calls;
 using Spindle.Calls.Serialization;
+using Spindle.Telemetry;
 using Spindle.Wire;
 
 namespace Spindle.Pools;
@@ -16,8 +17,8 @@ internal sealed class EncodedCall<TResult> : PendingCall<TResult>, IEncodedCall
 
     private WireWriter? _frameOwner;
 
-    public EncodedCall(CancellationToken cancellationToken)
-        : base(cancellationToken)
+    public EncodedCall(CancellationToken cancellationToken, CallTelemetry? telemetry = null)
+        : base(cancellationToken, telemetry)
     {
     }
 

@@ -1,4 +1,5 @@
 using Spindle.Backends;
+using Spindle.Telemetry;
 
 namespace Spindle.Pools;
 
@@ -25,8 +26,8 @@ internal sealed class InlineCall<TResult> : PendingCall<TResult>, IInlineCall
     [ThreadStatic]
     private static CancellationToken t_runToken;
 
-    public InlineCall(InlineInvoker<TResult> inline, Delegate fn, object?[] args, CancellationToken cancellationToken)
-        : base(cancellationToken)
+    public InlineCall(InlineInvoker<TResult> inline, Delegate fn, object?[] args, CancellationToken cancellationToken, CallTelemetry? telemetry = null)
+        : base(cancellationToken, telemetry)
     {
         _inline = inline;
         _fn = fn;

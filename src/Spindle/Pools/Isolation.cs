@@ -15,7 +15,9 @@ public enum Isolation
     /// <para>
     /// As with <c>Task.Run</c>, a call runs under the <see cref="ExecutionContext"/> its caller had when it submitted it:
     /// AsyncLocal values, <c>Activity.Current</c> and <c>CultureInfo.CurrentCulture</c> are seen inside the delegate
-    /// (with <see cref="Process"/> none of it crosses).
+    /// (with <see cref="Process"/> none of it crosses, but a sampled trace does: see <see cref="SpindleTelemetry"/>).
+    /// When Spindle's activity source is listened to, <c>Activity.Current</c> there is the call's span, a child of the
+    /// caller's.
     /// </para>
     /// <para>
     /// A thread cannot be killed. A call that times out (<see cref="WorkerPoolOptions.CallTimeout"/>) or is cancelled

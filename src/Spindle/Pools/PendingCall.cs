@@ -3,6 +3,7 @@ using Spindle.Calls;
 using Spindle.Calls.Serialization;
 using Spindle.Wire;
 using Spindle.Backends;
+using Spindle.Telemetry;
 
 namespace Spindle.Pools;
 
@@ -64,6 +65,12 @@ internal abstract class PendingCall
 
     /// <summary>Runs so far that ended in a crash.</summary>
     public int CrashedAttempts { get; set; }
+
+    /// <summary>Its span and submission time, when someone listens (see <see cref="CallTelemetry"/>); null otherwise.</summary>
+    public CallTelemetry? Telemetry => CallTelemetry.Of(Task);
+
+    /// <summary>Records the call's duration and ends its span, once, just before its task completes (the caller then finds both done).</summary>
+    protected void Completing(Exception? error, bool cancelled) => Telemetry?.Completing(this, error, cancelled);
 
     private Timer? _timeoutTimer;
     private Timer? _graceTimer;
@@ -139,14 +146,17 @@ internal abstract class PendingCall<TResult> : PendingCall
     // Continuations may run inline where the task completes: a thread-pool thread (results are published there in
     // batches), a worker's reader for a lone call (watched: see ResultReader), a caller's Cancel(), or the thread
     // worker that just freed itself.
-    private readonly TaskCompletionSource<TResult> _completion = new(TaskCreationOptions.None);
+    private readonly TaskCompletionSource<TResult> _completion;
     private TResult? _result;
     private Exception? _error;
     private bool _canceled;
 
-    protected PendingCall(CancellationToken cancellationToken)
+    /// <param name="cancellationToken">The caller's token.</param>
+    /// <param name="telemetry">What the call carries for observability, null when nobody listens (kept as the task's state).</param>
+    protected PendingCall(CancellationToken cancellationToken, CallTelemetry? telemetry)
         : base(cancellationToken)
     {
+        _completion = new(telemetry, TaskCreationOptions.None);
     }
 
     public override Task Task => _completion.Task;
@@ -168,6 +178,7 @@ internal abstract class PendingCall<TResult> : PendingCall
 
     public override void Publish()
     {
+        Completing(_error, _canceled);
         if (_canceled)
         {
             _completion.TrySetCanceled(CancellationToken.IsCancellationRequested ? CancellationToken : new CancellationToken(canceled: true));
@@ -182,11 +193,25 @@ internal abstract class PendingCall<TResult> : PendingCall
         }
     }
 
-    public override bool TryFail(Exception exception) => _completion.TrySetException(exception);
+    // Each records the duration and ends the span first, with the outcome it is about to set. Should two racing ends (a result and a timeout's
+    // verdict) both try, the first to end the span may not be the one whose outcome the task gets; the task is right.
+    public override bool TryFail(Exception exception)
+    {
+        Completing(exception, cancelled: false);
+        return _completion.TrySetException(exception);
+    }
 
-    public override bool TryCancel() => _completion.TrySetCanceled(CancellationToken);
+    public override bool TryCancel()
+    {
+        Completing(error: null, cancelled: true);
+        return _completion.TrySetCanceled(CancellationToken);
+    }
 
-    public override bool TryCancelByPool() => _completion.TrySetCanceled(CancelledByPool);
+    public override bool TryCancelByPool()
+    {
+        Completing(error: null, cancelled: true);
+        return _completion.TrySetCanceled(CancelledByPool);
+    }
 
     /// <summary>Keeps the result, to publish once the worker is free.</summary>
     protected void KeepResult(TResult result) => _result = result;

@@ -1,36 +1,30 @@
-using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Spindle.Backends;
+using Spindle.Telemetry;
 
 namespace Spindle.Pools;
 
 /// <summary>
-/// What a pool tells the world: events (raised on Spindle's threads — keep handlers short) and counters on the
-/// <c>Spindle</c> meter of <see cref="System.Diagnostics.Metrics"/>, tagged with the pool's name.
+/// What a pool tells the world: events (raised on Spindle's threads — keep handlers short), metrics on the
+/// <c>Spindle</c> meter of <see cref="System.Diagnostics.Metrics"/> (<see cref="PoolInstruments"/>), tagged with the
+/// pool's name, and the stages of each call's span (<see cref="CallSpan"/>).
 /// </summary>
 internal sealed class PoolTelemetry
 {
-    public const string MeterName = "Spindle";
-
-    private static readonly Meter Meter = new(MeterName, "0.1.0");
-    private static readonly Counter<long> Calls = Meter.CreateCounter<long>("spindle.pool.calls", "{call}", "Calls that finished, tagged with their outcome.");
-    private static readonly Counter<long> Crashes = Meter.CreateCounter<long>("spindle.pool.worker.crashes", "{worker}", "Workers that died on their own.");
-    private static readonly Counter<long> Restarts = Meter.CreateCounter<long>("spindle.pool.worker.restarts", "{worker}", "Workers started to replace one that ended.");
-    private static readonly Counter<long> Abandoned = Meter.CreateCounter<long>("spindle.pool.worker.abandoned", "{thread}", "Worker threads abandoned to calls that did not return after a timeout or cancellation, or at a terminate.");
-    private static readonly Counter<long> Retries = Meter.CreateCounter<long>("spindle.pool.call.retries", "{call}", "Calls run again after their worker crashed.");
-    private static readonly ConcurrentDictionary<PoolTelemetry, Func<int>> QueueLengths = new();
-
+    private readonly PoolInstruments _instruments;
+    private readonly Func<int> _queueLength;
+    private readonly Func<int> _busyWorkers;
     private readonly KeyValuePair<string, object?> _poolTag;
 
-    static PoolTelemetry()
-    {
-        Meter.CreateObservableGauge("spindle.pool.queue.length", Observe, "{call}", "Calls waiting for a worker.");
-    }
-
-    public PoolTelemetry(string poolName, Func<int> queueLength)
+    public PoolTelemetry(string poolName, IMeterFactory? meterFactory, Func<int> queueLength, Func<int> busyWorkers)
     {
         PoolName = poolName;
-        _poolTag = new("spindle.pool", poolName);
-        QueueLengths[this] = queueLength;
+        _poolTag = new(CallSpan.PoolTag, poolName);
+        _queueLength = queueLength;
+        _busyWorkers = busyWorkers;
+        _instruments = PoolInstruments.For(meterFactory);
+        _instruments.Register(this);
     }
 
     public event EventHandler<WorkerStartedEventArgs>? WorkerStarted;
@@ -43,11 +37,18 @@ internal sealed class PoolTelemetry
 
     public object? Sender { get; set; }
 
+    public int QueueLength => _queueLength();
+
+    public int BusyWorkers => _busyWorkers();
+
+    /// <summary>Whether anyone listens to the duration histograms: only then does a call note when it was submitted.</summary>
+    public bool MeasuresCalls => _instruments.CallDuration.Enabled || _instruments.QueueWait.Enabled;
+
     public void Started(int workerId, bool replacement)
     {
         if (replacement)
         {
-            Restarts.Add(1, _poolTag);
+            _instruments.Restarts.Add(1, _poolTag);
         }
 
         WorkerStarted?.Invoke(Sender, new WorkerStartedEventArgs(PoolName, workerId, replacement));
@@ -57,11 +58,11 @@ internal sealed class PoolTelemetry
     {
         if (reason == WorkerExitReason.Crashed)
         {
-            Crashes.Add(1, _poolTag);
+            _instruments.Crashes.Add(1, _poolTag);
         }
         else if (reason == WorkerExitReason.Abandoned)
         {
-            Abandoned.Add(1, _poolTag);
+            _instruments.Abandoned.Add(1, _poolTag);
         }
 
         WorkerExited?.Invoke(Sender, new WorkerExitedEventArgs(PoolName, workerId, reason, exit));
@@ -69,14 +70,29 @@ internal sealed class PoolTelemetry
 
     public void Retried(long callId, int attempt, WorkerExit? crashed)
     {
-        Retries.Add(1, _poolTag);
+        _instruments.Retries.Add(1, _poolTag);
         CallRetried?.Invoke(Sender, new CallRetriedEventArgs(PoolName, callId, attempt, crashed));
     }
 
-    public void Finished(PendingCall call) => Calls.Add(1, _poolTag, new("spindle.outcome", call.Outcome));
+    /// <summary>A worker took the call: its queue wait (first run only) and its span's dispatched event.</summary>
+    public void Dispatched(PendingCall call, CallTelemetry telemetry, PoolWorker worker)
+    {
+        if (telemetry.SubmittedAt != 0 && call.CrashedAttempts == 0)
+        {
+            _instruments.QueueWait.Record(Stopwatch.GetElapsedTime(telemetry.SubmittedAt).TotalSeconds, _poolTag);
+        }
 
-    public void Forget() => QueueLengths.TryRemove(this, out _);
+        if (telemetry.Span is { } span)
+        {
+            CallSpan.Dispatched(span, worker, call.CrashedAttempts + 1);
+        }
+    }
 
-    private static IEnumerable<Measurement<int>> Observe() =>
-        QueueLengths.Select(p => new Measurement<int>(p.Value(), new KeyValuePair<string, object?>("spindle.pool", p.Key.PoolName)));
+    public void Finished(PendingCall call) => _instruments.Calls.Add(1, _poolTag, new(CallSpan.OutcomeTag, call.Outcome));
+
+    /// <summary>A call's time from submission to completion (see <see cref="CallTelemetry.Completing"/>).</summary>
+    public void RecordDuration(TimeSpan duration, string outcome) =>
+        _instruments.CallDuration.Record(duration.TotalSeconds, _poolTag, new(CallSpan.OutcomeTag, outcome));
+
+    public void Forget() => _instruments.Forget(this);
 }

@@ -53,7 +53,8 @@ internal sealed class RestartIntensity(WorkerPoolOptions options)
         return Abandoned.Remove(worker);
     }
 
-    private PoolFaultedException? FaultIfOver(long now, WorkerExit? lastExit)
+    /// <summary>The restarts that count against <see cref="WorkerPoolOptions.MaxRestarts"/> at <paramref name="now"/>: crashes within the window, and abandonments within it or still blocked.</summary>
+    public int CountAt(long now)
     {
         long window = (long)options.RestartWindow.TotalMilliseconds;
         while (_crashTimes.Count > 0 && now - _crashTimes.Peek() > window)
@@ -62,7 +63,12 @@ internal sealed class RestartIntensity(WorkerPoolOptions options)
         }
 
         _abandonments.RemoveAll(a => a.Worker.ReturnedAfterAbandoned && now - a.At > window);
-        int restarts = _crashTimes.Count + _abandonments.Count;
+        return _crashTimes.Count + _abandonments.Count;
+    }
+
+    private PoolFaultedException? FaultIfOver(long now, WorkerExit? lastExit)
+    {
+        int restarts = CountAt(now);
         return restarts > options.MaxRestarts
             ? new PoolFaultedException(restarts, options.RestartWindow, options.MaxRestarts, lastExit, _abandonments.Count)
             : null;

@@ -1,13 +1,16 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spindle;
+using Spindle.Backends;
 using Spindle.Calls;
 using Spindle.Calls.Serialization;
+using Spindle.Pools;
 using Spindle.Processes;
 using Spindle.Shared;
 using Spindle.Wire;
-using Spindle.Backends;
-using Spindle.Pools;
+using Spindle.Telemetry;
 
 namespace Spindle;
 
@@ -29,6 +32,8 @@ namespace Spindle;
 /// Worker processes need Linux; <see cref="Isolation.Thread"/> works on every system, and the constructor throws
 /// <see cref="PlatformNotSupportedException"/> for <see cref="Isolation.Process"/> elsewhere.
 /// </remarks>
+[RequiresUnreferencedCode(DynamicCode.Calls)]
+[RequiresDynamicCode(DynamicCode.Calls)]
 public sealed partial class WorkerPool : IAsyncDisposable
 {
     private readonly WorkerPoolOptions _options;
@@ -43,10 +48,17 @@ public sealed partial class WorkerPool : IAsyncDisposable
     /// <summary>Creates a pool; workers start on the first calls (or now, with <see cref="WorkerPoolOptions.WarmUp"/>).</summary>
     public WorkerPool(WorkerPoolOptions? options = null)
     {
+        DynamicCode.ThrowIfUnsupported(nameof(WorkerPool), DynamicCode.Calls);
         _options = (options ?? new WorkerPoolOptions()).Clone();
+        if (_options.WorkerOutput == WorkerOutput.Logger && _options.LoggerFactory is null)
+        {
+            throw new ArgumentException(
+                "WorkerPoolOptions.WorkerOutput is Logger, but WorkerPoolOptions.LoggerFactory is null: set LoggerFactory, or leave WorkerOutput at Console.", nameof(options));
+        }
+
         _codec = new ValueCodec(_options.Serializer) { LargeArrayThreshold = _options.SharedMemoryThreshold ?? long.MaxValue };
         ILogger logger = _options.LoggerFactory?.CreateLogger<WorkerPool>() ?? NullLogger<WorkerPool>.Instance;
-        _telemetry = new PoolTelemetry(_options.Name, () => QueueLength) { Sender = this };
+        _telemetry = new PoolTelemetry(_options.Name, _options.MeterFactory, () => QueueLength, () => _dispatcher?.BusyWorkers ?? 0) { Sender = this };
         IWorkerBackend? backend = null;
 
         // The pool's timers and workers outlive whoever creates it: they do not carry its ExecutionContext.
@@ -114,6 +126,19 @@ public sealed partial class WorkerPool : IAsyncDisposable
 
     /// <summary>Calls waiting for a worker.</summary>
     public int QueueLength => _dispatcher.QueueLength;
+
+    /// <summary>The most calls that may wait for a worker (<see cref="WorkerPoolOptions.MaxQueuedCalls"/>): <see cref="QueueLength"/> at this value is a full queue.</summary>
+    public int MaxQueuedCalls => _options.MaxQueuedCalls;
+
+    /// <summary>
+    /// Worker restarts that count now toward <see cref="MaxRestarts"/>: crashes within the last
+    /// <see cref="WorkerPoolOptions.RestartWindow"/>, plus worker threads abandoned within it or still blocked. One more
+    /// than <see cref="MaxRestarts"/> faults the pool.
+    /// </summary>
+    public int RecentRestarts => _dispatcher.RecentRestarts;
+
+    /// <summary>The most restarts allowed within <see cref="WorkerPoolOptions.RestartWindow"/> (<see cref="WorkerPoolOptions.MaxRestarts"/>).</summary>
+    public int MaxRestarts => _options.MaxRestarts;
 
     /// <summary>The workers running now, then any worker threads abandoned to calls that have not returned (<see cref="WorkerInfo.Abandoned"/>).</summary>
     public IReadOnlyList<WorkerInfo> GetWorkers() => _dispatcher.CurrentWorkers().Select(Describe).ToArray();
@@ -187,6 +212,34 @@ public sealed partial class WorkerPool : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(fn);
         ThrowIfDisposed();
+        long submittedAt = _telemetry.MeasuresCalls ? Stopwatch.GetTimestamp() : 0;
+        if (!SpindleTelemetry.Source.HasListeners())
+        {
+            return SubmitCall(fn, args, inline, flags, cancellationToken, callOptions, waitForRoom, span: null, submittedAt);
+        }
+
+        // The call's span is Activity.Current while the call is built (a thread call captures it as its delegate's
+        // current activity), then the caller's own is put back: the span lives on until the call ends.
+        Activity? span = CallSpan.Start(_options.Name, _options.Isolation, fn, out Activity? previous);
+        try
+        {
+            return SubmitCall(fn, args, inline, flags, cancellationToken, callOptions, waitForRoom, span, submittedAt);
+        }
+        catch (Exception e) when (span is { IsStopped: false })
+        {
+            // Refused at the call site (a value that cannot cross, a stopped pool): the call never started.
+            CallSpan.End(span, callId: 0, attempt: 0, e, cancelled: false);
+            throw;
+        }
+        finally
+        {
+            CallSpan.Restore(previous);
+        }
+    }
+
+    private Task<TResult>? SubmitCall<TResult>(Delegate fn, object?[] args, InlineInvoker<TResult> inline, CallFlags flags, CancellationToken cancellationToken, CallOptions? callOptions, bool waitForRoom, Activity? span, long submittedAt)
+    {
+        CallTelemetry? telemetry = span is null && submittedAt == 0 ? null : new CallTelemetry(_telemetry, span, submittedAt);
         PendingCall<TResult> call;
         if (_callsShareMemory)
         {
@@ -195,12 +248,12 @@ public sealed partial class WorkerPool : IAsyncDisposable
                 CallWriter.Verify(_codec, MethodTemplate.For(fn, nameof(fn)), fn.Target, args, nameof(fn));
             }
 
-            call = new InlineCall<TResult>(inline, fn, args, cancellationToken);
+            call = new InlineCall<TResult>(inline, fn, args, cancellationToken, telemetry);
         }
         else
         {
             MethodTemplate template = MethodTemplate.For(fn, nameof(fn));
-            var encoded = new EncodedCall<TResult>(cancellationToken) { Profile = template.Profile };
+            var encoded = new EncodedCall<TResult>(cancellationToken, telemetry) { Profile = template.Profile };
             call = encoded;
             WireWriter frame = WireWriter.TakeScratch();
             bool callKeepsFrame = false;
@@ -208,7 +261,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
             {
                 try
                 {
-                    CallWriter.Write(frame, _codec, call.Id, flags, template, fn.Target, args, nameof(fn));
+                    CallWriter.Write(frame, _codec, call.Id, flags, template, fn.Target, args, nameof(fn), span is { Recorded: true } ? span : null);
                     if (frame.Length > _options.MaxMessageBytes)
                     {
                         throw new ArgumentException(

@@ -1,9 +1,12 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
+using Spindle;
+using Spindle.Calls;
 using Spindle.Calls.Serialization;
 using Spindle.Interop;
-using Spindle.Wire;
-using Spindle;
 using Spindle.Pools;
+using Spindle.Wire;
 
 namespace Spindle;
 
@@ -11,6 +14,7 @@ namespace Spindle;
 public sealed class WorkerPoolOptions
 {
     private Isolation _isolation = Isolation.Process;
+    private WorkerOutput _workerOutput = WorkerOutput.Console;
     private int _workers = Environment.ProcessorCount;
     private int _maxQueuedCalls = 10_000;
     private QueueFullMode _queueFullMode = QueueFullMode.Wait;
@@ -127,6 +131,7 @@ public sealed class WorkerPoolOptions
     public ICallSerializer? Serializer
     {
         get => _serializer;
+        [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = DynamicCode.EngineJustification)]
         set => _serializer = value is null || value.GetType().GetConstructor(Type.EmptyTypes) is not null
             ? value
             : throw new ArgumentException($"Serializer {value.GetType()} needs a public parameterless constructor: each worker process creates its own.", nameof(Serializer));
@@ -142,6 +147,25 @@ public sealed class WorkerPoolOptions
     /// <summary>Where the pool logs worker starts, exits and crashes.</summary>
     /// <value>The default is null (no logging).</value>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>
+    /// Where the pool's meters come from. When set (as a host's dependency injection does), the pool's instruments are
+    /// created through this factory, so they are scoped to the host; when <see langword="null"/>, a shared static meter is used.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; set; }
+
+    /// <summary>
+    /// Where worker processes' standard output and standard error go: this process's console, or
+    /// <see cref="LoggerFactory"/> (which must then be set), one log entry per line (see <see cref="Spindle.WorkerOutput.Logger"/>).
+    /// The tail of standard error is kept for crash reports either way. Worker threads (<see cref="Isolation.Thread"/>)
+    /// write to this process's own console, so this applies to worker processes.
+    /// </summary>
+    /// <value>The default is <see cref="Spindle.WorkerOutput.Console"/>.</value>
+    public WorkerOutput WorkerOutput
+    {
+        get => _workerOutput;
+        set => _workerOutput = EnumValue.Defined(value, nameof(WorkerOutput));
+    }
 
     /// <summary>The pool's name in logs, metrics and events.</summary>
     /// <value>The default is "spindle".</value>

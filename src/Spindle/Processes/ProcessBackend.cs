@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Spindle.Backends;
 
 namespace Spindle.Processes;
@@ -13,6 +14,7 @@ internal sealed class ProcessBackend(BackendContext context, WorkerApp? app = nu
         OneShot: false,
         context.Options.MemoryLimit,
         WorkerInitializer.Encode(context.Options.Initializer, context.Codec, context.Options.MaxMessageBytes),
+        context.Options.WorkerOutput == WorkerOutput.Logger ? context.Options.LoggerFactory?.CreateLogger($"Spindle.Worker.{context.Options.Name}") : null,
         app);
 
     public bool SharesMemory => false;

@@ -4,6 +4,7 @@ using Spindle.Calls;
 using Spindle.Calls.Serialization;
 using Spindle.Backends;
 using Spindle.Pools;
+using Spindle.Telemetry;
 
 namespace Spindle.Processes;
 
@@ -36,7 +37,7 @@ internal sealed class ProcessWorker : PoolWorker
         _process = process;
         _codec = codec;
         _capacity = capacity;
-        _process.Run(OnResult, OnExit, OnBurstEnd);
+        _process.Run(OnResult, OnExit, OnBurstEnd, OnSpans);
     }
 
     public override int Capacity => _capacity;
@@ -197,6 +198,25 @@ internal sealed class ProcessWorker : PoolWorker
 
         // The worker is free for its next call now; the caller hears about this one when the burst is handed on.
         _pool.OnCallFinished(this);
+    }
+
+    /// <summary>The spans a traced call's worker recorded (its result comes next): emitted under the call's span.</summary>
+    private void OnSpans(ReadOnlySpan<byte> payload)
+    {
+        long callId = CallRunner.PeekCallId(payload);
+        Activity? span = null;
+        lock (_sentLock)
+        {
+            if (_sent.TryPeek(out PendingCall? running) && running.Id == callId)
+            {
+                span = running.Telemetry?.Span;
+            }
+        }
+
+        if (span is not null)
+        {
+            ShippedSpans.Emit(payload, span);
+        }
     }
 
     /// <summary>The reader handled every result that arrived together: complete their tasks on the thread pool.</summary>

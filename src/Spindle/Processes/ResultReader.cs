@@ -43,6 +43,7 @@ internal sealed class ResultReader
     private readonly FrameHandler _onResult;
     private readonly Func<Action?>? _onBurstEnd;
     private readonly Action<bool, string?> _onEnded;
+    private readonly FrameHandler? _onSpans;
     private int _readerThreadId;
     private int _reader;
     private long _callersCodeSince;
@@ -50,10 +51,12 @@ internal sealed class ResultReader
     /// <summary>
     /// A reader for <paramref name="data"/>: <paramref name="onResult"/> for each result, <paramref name="onBurstEnd"/>
     /// after the last of those that arrived together, <paramref name="onEnded"/> once when the stream ends: whether it
-    /// ended cleanly (the worker closed it or died), and the protocol error if the worker broke the protocol.
+    /// ended cleanly (the worker closed it or died), and the protocol error if the worker broke the protocol;
+    /// <paramref name="onSpans"/> for the spans a traced call's result is preceded by.
     /// </summary>
-    public ResultReader(FrameSocket data, FrameOutbox outbox, int processId, FrameHandler onResult, Func<Action?>? onBurstEnd, Action<bool, string?> onEnded)
+    public ResultReader(FrameSocket data, FrameOutbox outbox, int processId, FrameHandler onResult, Func<Action?>? onBurstEnd, Action<bool, string?> onEnded, FrameHandler? onSpans = null)
     {
+        _onSpans = onSpans;
         _data = data;
         _outbox = outbox;
         _processId = processId;
@@ -116,6 +119,13 @@ internal sealed class ResultReader
         {
             while (_data.ReceiveFrame(out FrameKind kind, out ReadOnlySpan<byte> payload))
             {
+                if (kind == FrameKind.Spans && _onSpans is not null)
+                {
+                    // A traced call's spans; its result follows at once.
+                    _onSpans(payload);
+                    continue;
+                }
+
                 if (kind != FrameKind.Result)
                 {
                     throw new InvalidDataException($"Worker {_processId} sent a {kind} frame where a result was expected.");

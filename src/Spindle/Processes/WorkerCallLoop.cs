@@ -3,12 +3,13 @@ using Spindle;
 using Spindle.Calls;
 using Spindle.Wire;
 using Spindle.Interop;
+using Spindle.Telemetry;
 
 namespace Spindle.Processes;
 
 /// <summary>
-/// A worker's two loops. The call loop runs on the main thread: read a call, run it, send the result — no
-/// thread hop on the hot path. The control loop runs on its own thread so a cancellation reaches a running call,
+/// A worker's two loops. The call loop runs on the main thread: read a call, run it, send the result (a traced
+/// call's spans just before it) — no thread hop on the hot path. The control loop runs on its own thread so a cancellation reaches a running call,
 /// and so the worker exits at once when the parent is gone (end of stream), even if the call is stuck.
 /// </summary>
 internal sealed class WorkerCallLoop
@@ -31,6 +32,7 @@ internal sealed class WorkerCallLoop
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, bool> _cancelledBeforeStart = new();
     private volatile bool _done;
     private int _callsOneByOne;
+    private WireWriter? _spans;
 
     /// <summary>How many calls in a row must arrive alone before the worker watches for the next (see <see cref="WatchIfCallsComeOneByOne"/>).</summary>
     private const int CallsOneByOneBeforeWatching = 8;
@@ -94,6 +96,11 @@ internal sealed class WorkerCallLoop
                 CallRunner.WriteFailure(result, call.CallId, tooBig);
             }
 
+            if (_runner.TakeRun() is { } run)
+            {
+                SendSpans(call.CallId, run);
+            }
+
             _data.Send(result.WrittenSpan);
             _data.TrimReadBuffer();
             WatchIfCallsComeOneByOne();
@@ -109,6 +116,19 @@ internal sealed class WorkerCallLoop
         }
 
         return 0;
+    }
+
+    /// <summary>The spans of a traced call go just before its result (see <see cref="ShippedSpans"/>); more than the parent takes are not sent.</summary>
+    private void SendSpans(long callId, WorkerRun run)
+    {
+        _spans ??= new WireWriter(4096);
+        ShippedSpans.Write(_spans, callId, run);
+        if (_spans.Length - Frame.HeaderSize <= _data.MaxFrameBytes)
+        {
+            _data.Send(_spans.WrittenSpan);
+        }
+
+        _spans.Reset();
     }
 
     /// <summary>

@@ -1,10 +1,11 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using Spindle;
 using Spindle.Calls;
 using Spindle.Calls.Serialization;
-using Spindle.Wire;
 using Spindle.Interop;
 using Spindle.Processes;
+using Spindle.Wire;
 
 namespace Spindle;
 
@@ -26,6 +27,8 @@ public static class WorkerHost
     /// Needed only in self-contained and single-file apps, as the first line of <c>Main</c>: if this process was
     /// started as a Spindle worker, serve calls and exit; otherwise return at once.
     /// </summary>
+    [RequiresUnreferencedCode(DynamicCode.Calls)]
+    [RequiresDynamicCode(DynamicCode.Calls)]
     public static void RunIfWorker()
     {
         _hookInstalled = true;
@@ -82,6 +85,7 @@ public static class WorkerHost
         return new ChannelDescriptor(fd);
     }
 
+    [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = DynamicCode.EngineJustification)]
     private static ICallSerializer? CreateSerializer(string? typeName) =>
         typeName is null ? null : (ICallSerializer)Activator.CreateInstance(ValueCodec.ResolveType(typeName))!;
 }

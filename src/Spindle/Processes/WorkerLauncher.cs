@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using Spindle.Interop;
 
@@ -11,6 +12,7 @@ namespace Spindle.Processes;
 /// <c>dotnet exec</c> and framework-dependent publish output. Self-contained and single-file apps have no
 /// <c>dotnet</c> to run it with; they start themselves again and <see cref="WorkerHost.RunIfWorker"/> takes over.
 /// </summary>
+[UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "Assembly.Location is empty for assemblies in a single-file bundle or loaded from memory; every use here checks for that (MethodTemplate refuses such a delegate with a ProcessBoundaryException naming it).")]
 internal static class WorkerLauncher
 {
     private const string WorkerHostFile = "Spindle.Worker.dll";

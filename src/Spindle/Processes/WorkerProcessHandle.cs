@@ -60,6 +60,7 @@ internal sealed class WorkerProcessHandle : IDisposable
         var environment = new WorkerEnvironment(Environment.ProcessId, settings.SerializerType, settings.MaxMessageBytes, settings.OneShot, settings.MemoryLimit);
         Socket? data = null, workerData = null, control = null, workerControl = null;
         int stderrRead = -1, stderrWrite = -1;
+        int stdoutRead = -1, stdoutWrite = -1;
         SpawnedProcess? process = null;
         WorkerStderr? stderr = null;
         WorkerProcessHandle? started = null;
@@ -70,12 +71,20 @@ internal sealed class WorkerProcessHandle : IDisposable
                 (data, workerData) = Native.CreateSocketPair();
                 (control, workerControl) = Native.CreateSocketPair();
                 (stderrRead, stderrWrite) = Native.CreatePipe();
-                process = await WorkerLauncher.StartAsync(environment, settings.App,
+                List<(int, int)> descriptors =
                 [
                     ((int)workerData.Handle, WorkerEnvironment.DataDescriptor),
                     ((int)workerControl.Handle, WorkerEnvironment.ControlDescriptor),
                     (stderrWrite, 2),
-                ]).ConfigureAwait(false);
+                ];
+                if (settings.OutputLogger is not null)
+                {
+                    // Logged line by line: stdout gets a pipe of its own too (otherwise the worker shares this process's).
+                    (stdoutRead, stdoutWrite) = Native.CreatePipe();
+                    descriptors.Add((stdoutWrite, 1));
+                }
+
+                process = await WorkerLauncher.StartAsync(environment, settings.App, [.. descriptors]).ConfigureAwait(false);
             }
             finally
             {
@@ -86,12 +95,23 @@ internal sealed class WorkerProcessHandle : IDisposable
                 {
                     _ = Native.CloseDescriptor(stderrWrite);
                 }
+
+                if (stdoutWrite >= 0)
+                {
+                    _ = Native.CloseDescriptor(stdoutWrite);
+                }
             }
 
-            // The reader owns the descriptor from here on, even if its construction fails half-way (its handle closes it).
+            // The readers own the descriptors from here on, even if their construction fails half-way (their handles close them).
             int stderrReadEnd = stderrRead;
             stderrRead = -1;
-            stderr = new WorkerStderr(stderrReadEnd, process.Id);
+            stderr = new WorkerStderr(stderrReadEnd, process.Id, settings.OutputLogger is { } logger ? WorkerOutputLog.StandardError(logger, process.Id) : null);
+            if (settings.OutputLogger is { } stdoutLogger)
+            {
+                int stdoutReadEnd = stdoutRead;
+                stdoutRead = -1;
+                _ = new WorkerStdout(stdoutReadEnd, process.Id, WorkerOutputLog.StandardOutput(stdoutLogger, process.Id));
+            }
             onLaunched?.Invoke(process);
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -149,6 +169,11 @@ internal sealed class WorkerProcessHandle : IDisposable
                 _ = Native.CloseDescriptor(stderrRead);
             }
 
+            if (stdoutRead >= 0)
+            {
+                _ = Native.CloseDescriptor(stdoutRead);
+            }
+
             if (started is null)
             {
                 process?.Dispose();
@@ -187,10 +212,10 @@ internal sealed class WorkerProcessHandle : IDisposable
     /// Starts reading results (see <see cref="ResultReader"/>); results and the exit are reported through the handlers
     /// from then on. What <paramref name="onBurstEnd"/> returns (the completion of a lone call) runs on the reader.
     /// </summary>
-    public void Run(FrameHandler onResult, Action<WorkerExit> onExit, Func<Action?>? onBurstEnd = null)
+    public void Run(FrameHandler onResult, Action<WorkerExit> onExit, Func<Action?>? onBurstEnd = null, FrameHandler? onSpans = null)
     {
         _onExit = onExit;
-        _reader = new ResultReader(_data, _outbox, ProcessId, onResult, onBurstEnd, OnReaderEnded);
+        _reader = new ResultReader(_data, _outbox, ProcessId, onResult, onBurstEnd, OnReaderEnded, onSpans);
         _reader.Start();
     }
 

@@ -1,10 +1,14 @@
+using Microsoft.Extensions.Logging;
+
 namespace Spindle.Processes;
 
 /// <summary>
 /// What a worker process is started with; <paramref name="Initializer"/> is the call frame it runs before it is ready
-/// (see <see cref="WorkerInitializer"/>); <paramref name="App"/> is another app's build to start it from (null: this app).
+/// (see <see cref="WorkerInitializer"/>); with an <paramref name="OutputLogger"/> its stdout and stderr are logged
+/// line by line (<see cref="WorkerOutput.Logger"/>), without one they go to this process's console; <paramref name="App"/>
+/// is another app's build to start it from (null: this app).
 /// </summary>
-internal sealed record WorkerProcessSettings(TimeSpan StartTimeout, int MaxMessageBytes, string? SerializerType, bool OneShot, long? MemoryLimit = null, byte[]? Initializer = null, WorkerApp? App = null);
+internal sealed record WorkerProcessSettings(TimeSpan StartTimeout, int MaxMessageBytes, string? SerializerType, bool OneShot, long? MemoryLimit = null, byte[]? Initializer = null, ILogger? OutputLogger = null, WorkerApp? App = null);
 
 /// <summary>
 /// An app's build output that worker processes start from instead of this process's own app: a cluster agent runs

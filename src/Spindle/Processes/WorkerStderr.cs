@@ -5,7 +5,7 @@ namespace Spindle.Processes;
 
 /// <summary>
 /// A worker's standard error: read from its pipe on a thread of its own, forwarded to this process's
-/// <see cref="Console.Error"/> as it arrives, and the last lines kept for crash reports, plus the runtime's own crash
+/// <see cref="Console.Error"/> as it arrives (or logged line by line, <see cref="WorkerOutput.Logger"/>), and the last lines kept for crash reports, plus the runtime's own crash
 /// headline ("Stack overflow.", "Unhandled exception.", …), which a long stack trace would push out.
 /// </summary>
 /// <remarks>
@@ -27,13 +27,18 @@ internal sealed class WorkerStderr
     private readonly Lock _gate = new();
     private readonly ManualResetEventSlim _ended = new();
     private readonly Decoder _decoder = Encoding.UTF8.GetDecoder();
+    private readonly WorkerOutputLog? _log;
     private string? _headline;
     private bool _headlineDropped;
     private bool _partialCut;
 
-    /// <summary>Starts reading the pipe's read end <paramref name="readDescriptor"/>, which this object now owns.</summary>
-    public WorkerStderr(int readDescriptor, int processId)
+    /// <summary>
+    /// Starts reading the pipe's read end <paramref name="readDescriptor"/>, which this object now owns; the output goes
+    /// to <paramref name="log"/> line by line, or to <see cref="Console.Error"/> without one.
+    /// </summary>
+    public WorkerStderr(int readDescriptor, int processId, WorkerOutputLog? log = null)
     {
+        _log = log;
         _pipe = new FileStream(new SafeFileHandle(readDescriptor, ownsHandle: true), FileAccess.Read, bufferSize: 0);
         new Thread(ReadLoop) { IsBackground = true, Name = $"Spindle worker {processId} stderr" }.Start();
     }
@@ -55,13 +60,22 @@ internal sealed class WorkerStderr
     {
         byte[] bytes = new byte[ChunkBytes];
         char[] chars = new char[Encoding.UTF8.GetMaxCharCount(ChunkBytes)];
+        using IDisposable? scope = _log?.BeginScope();
         try
         {
             int read;
             while ((read = _pipe.Read(bytes, 0, bytes.Length)) > 0)
             {
                 int count = _decoder.GetChars(bytes, 0, read, chars, 0, flush: false);
-                Console.Error.Write(chars, 0, count);
+                if (_log is null)
+                {
+                    Console.Error.Write(chars, 0, count);
+                }
+                else
+                {
+                    _log.Append(chars.AsSpan(0, count));
+                }
+
                 Keep(chars.AsSpan(0, count));
             }
         }
@@ -71,6 +85,7 @@ internal sealed class WorkerStderr
         }
         finally
         {
+            _log?.Flush();
             _pipe.Dispose();
             _ended.Set();
         }

@@ -1,9 +1,11 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
+using Spindle.Calls;
 using Spindle.Interop;
 
 namespace Spindle.Shared;
@@ -15,6 +17,8 @@ namespace Spindle.Shared;
 /// included), then keeps it for the next large array (<see cref="SegmentCache"/>): a fresh tmpfs segment costs far
 /// more (page allocation and zeroing) than the copy itself.
 /// </summary>
+[UnconditionalSuppressMessage("Trimming", "IL2060", Justification = DynamicCode.EngineJustification)]
+[UnconditionalSuppressMessage("AOT", "IL3050", Justification = DynamicCode.EngineJustification)]
 internal static unsafe class ArrayHandoff
 {
     /// <summary>How handoff segments' names start.</summary>

@@ -1,9 +1,14 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
+using Spindle.Calls;
 
 namespace Spindle.Shared;
 
 /// <summary>Opens <see cref="ISharedReference"/> objects on the receiving side, and closes those a call opened when it ends.</summary>
+[UnconditionalSuppressMessage("Trimming", "IL2060", Justification = DynamicCode.EngineJustification)]
+[UnconditionalSuppressMessage("Trimming", "IL2070", Justification = DynamicCode.EngineJustification)]
+[UnconditionalSuppressMessage("AOT", "IL3050", Justification = DynamicCode.EngineJustification)]
 internal static class SharedReferences
 {
     private static readonly ConcurrentDictionary<Type, Func<string, object>?> Openers = new();

@@ -14,4 +14,7 @@ internal enum FrameKind : byte
 
     /// <summary>Parent to worker, on the control connection: cancel a running call cooperatively.</summary>
     Cancel = 4,
+
+    /// <summary>Worker to parent, just before a traced call's result: the spans the worker recorded for it (<see cref="Telemetry.ShippedSpans"/>).</summary>
+    Spans = 5,
 }

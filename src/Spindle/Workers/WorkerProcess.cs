@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.Versioning;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -16,6 +17,8 @@ namespace Spindle;
 /// not flow back. What it writes to stdout and stderr appears on this process's console.
 /// </summary>
 [SupportedOSPlatform("linux")]
+[RequiresUnreferencedCode(DynamicCode.Calls)]
+[RequiresDynamicCode(DynamicCode.Calls)]
 public sealed class WorkerProcess : IWorker
 {
     private static readonly ValueCodec Codec = new(custom: null);
@@ -35,6 +38,7 @@ public sealed class WorkerProcess : IWorker
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(args);
+        DynamicCode.ThrowIfUnsupported(nameof(WorkerProcess), DynamicCode.Calls);
         MethodTemplate template = MethodTemplate.For(target, nameof(target));
         CallWriter.Write(_frame, Codec, callId: 1, CallFlags.None, template, target.Target, args, nameof(target));
     }

@@ -77,7 +77,7 @@ internal static class ChildProcess
         return new ChildResult(command, process.Id, process.ExitCode, output, errors, clock.Elapsed);
     }
 
-    private static bool IsHostVariable(string name) =>
+    internal static bool IsHostVariable(string name) =>
         HostVariablePrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
 
     private static async Task CollectAsync(StreamReader reader, List<string> lines)

@@ -17,12 +17,13 @@ internal static class Dotnet
         ["UseSharedCompilation"] = "false",
     };
 
-    /// <summary>Runs <c>dotnet <paramref name="arguments"/></c> and fails the test unless it succeeds.</summary>
+    /// <summary>Runs <c>dotnet <paramref name="arguments"/></c> and fails the test unless it succeeds within <paramref name="timeout"/> (default <see cref="Timeouts.DotnetCommand"/>).</summary>
     public static async Task<ChildResult> RunAsync(
         string workingDirectory,
         IEnumerable<string> arguments,
         ITestOutputHelper log,
-        IReadOnlyDictionary<string, string?>? environment = null)
+        IReadOnlyDictionary<string, string?>? environment = null,
+        TimeSpan? timeout = null)
     {
         Dictionary<string, string?> variables = new(NoBuildServers);
         foreach ((string name, string? value) in environment ?? new Dictionary<string, string?>())
@@ -30,7 +31,7 @@ internal static class Dotnet
             variables[name] = value;
         }
 
-        ChildResult result = await ChildProcess.RunAsync(Muxer, arguments, Timeouts.DotnetCommand, workingDirectory, variables);
+        ChildResult result = await ChildProcess.RunAsync(Muxer, arguments, timeout ?? Timeouts.DotnetCommand, workingDirectory, variables);
         log.WriteLine($"{result.Elapsed.TotalSeconds,6:0.0} s  {result.Command}");
         return result.EnsureSuccess();
     }

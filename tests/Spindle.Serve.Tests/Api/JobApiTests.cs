@@ -18,7 +18,7 @@ public sealed class JobApiTests(ServerFixture fixture) : IClassFixture<ServerFix
     {
         JsonElement status = await Server.GetJsonAsync("/api/status");
 
-        JsonElement[] workers = status.GetProperty("workers").EnumerateArray().ToArray();
+        JsonElement[] workers = (await Server.PoolAsync()).GetProperty("workers").EnumerateArray().ToArray();
         Assert.Equal(2, workers.Length);
         foreach (JsonElement worker in workers)
         {
@@ -60,15 +60,15 @@ public sealed class JobApiTests(ServerFixture fixture) : IClassFixture<ServerFix
     [Fact]
     public async Task PostJobWithCrashFrame_WorkerSegfaults_JobSurvivesAndStatusCountsTheCrash()
     {
-        int crashesBefore = (await Server.GetJsonAsync("/api/status")).GetProperty("totals").GetProperty("crashes").GetInt32();
+        int crashesBefore = (await Server.PoolAsync()).GetProperty("totals").GetProperty("crashes").GetInt32();
 
         string id = await Server.SubmitAsync(new { frames = 4, width = 16, height = 16, crashFrame = 2 });
 
         JsonElement job = await Server.WaitForJobAsync(id);
         Assert.Equal("done", job.GetProperty("state").GetString());
         Assert.Equal(1, job.GetProperty("crashesSurvived").GetInt32());
-        JsonElement status = await Server.GetJsonAsync("/api/status");
-        Assert.True(status.GetProperty("totals").GetProperty("crashes").GetInt32() > crashesBefore);
+        JsonElement pool = await Server.PoolAsync();
+        Assert.True(pool.GetProperty("totals").GetProperty("crashes").GetInt32() > crashesBefore);
         await Poll.UntilAsync(async () => (await Server.WorkerPidsAsync()).Length == 2, "the crashed worker to be replaced");
     }
 
@@ -84,8 +84,9 @@ public sealed class JobApiTests(ServerFixture fixture) : IClassFixture<ServerFix
             async () =>
             {
                 JsonElement status = await Server.GetJsonAsync("/api/status");
-                sawCpu |= status.GetProperty("workers").EnumerateArray().Any(w => w.GetProperty("cpuPercent").ValueKind == JsonValueKind.Number && w.GetProperty("cpuPercent").GetDouble() > 0);
-                sawThroughput |= status.GetProperty("throughput").EnumerateArray().Any(p => p.GetProperty("framesPerSecond").GetDouble() > 0);
+                JsonElement pool = await Server.PoolAsync();
+                sawCpu |= pool.GetProperty("workers").EnumerateArray().Any(w => w.GetProperty("cpuPercent").ValueKind == JsonValueKind.Number && w.GetProperty("cpuPercent").GetDouble() > 0);
+                sawThroughput |= status.GetProperty("throughput").EnumerateArray().Any(p => p.GetProperty("perSecond").GetDouble() > 0);
                 return sawCpu && sawThroughput;
             },
             "a worker shows CPU use and the throughput chart shows frames");
@@ -176,13 +177,30 @@ public sealed class JobApiTests(ServerFixture fixture) : IClassFixture<ServerFix
     [Fact]
     public async Task Events_StreamStatusEvents_AsJson()
     {
+        List<JsonElement> snapshots = await ReadEventsAsync("/api/events", 3);
+
+        Assert.All(snapshots, s => Assert.Equal(JsonValueKind.Array, s.GetProperty("jobs").ValueKind));
+        Assert.True(snapshots[2].GetProperty("time").GetDateTimeOffset() > snapshots[1].GetProperty("time").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task PoolEvents_StreamTheFarmsWorkers_AsJson()
+    {
+        List<JsonElement> snapshots = await ReadEventsAsync("/pools/api/events", 3);
+
+        Assert.All(snapshots, s => Assert.Equal(2, s.GetProperty("pools").EnumerateArray().Single().GetProperty("workers").GetArrayLength()));
+        Assert.True(snapshots[2].GetProperty("time").GetDateTimeOffset() > snapshots[1].GetProperty("time").GetDateTimeOffset());
+    }
+
+    private async Task<List<JsonElement>> ReadEventsAsync(string path, int count)
+    {
         using var cancel = new CancellationTokenSource(Bounded.Unexpected);
-        using HttpResponseMessage response = await Server.Client.GetAsync("/api/events", HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+        using HttpResponseMessage response = await Server.Client.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
 
         var snapshots = new List<JsonElement>();
-        while (snapshots.Count < 3)
+        while (snapshots.Count < count)
         {
             string? line = await reader.ReadLineAsync(cancel.Token);
             Assert.NotNull(line);
@@ -192,7 +210,6 @@ public sealed class JobApiTests(ServerFixture fixture) : IClassFixture<ServerFix
             }
         }
 
-        Assert.All(snapshots, s => Assert.Equal(2, s.GetProperty("workers").GetArrayLength()));
-        Assert.True(snapshots[2].GetProperty("time").GetDateTimeOffset() > snapshots[1].GetProperty("time").GetDateTimeOffset());
+        return snapshots;
     }
 }

@@ -16,7 +16,7 @@ public sealed class WorkerKillTests
         int victim = before[0];
         using var process = Process.GetProcessById(victim);
 
-        using HttpResponseMessage response = await server.Client.PostAsync($"/api/workers/{victim}/kill", null).Within("the kill");
+        using HttpResponseMessage response = await server.Client.PostAsync(TestServer.KillPath(victim), null).Within("the kill");
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         await process.WaitForExitAsync().Within("the worker process to die");
@@ -27,7 +27,7 @@ public sealed class WorkerKillTests
                 return now.Length == 2 && !now.Contains(victim);
             },
             "a new worker to replace the killed one");
-        JsonElement status = await server.GetJsonAsync("/api/status");
+        JsonElement status = await server.PoolAsync();
         JsonElement totals = status.GetProperty("totals");
         Assert.Equal(1, totals.GetProperty("crashes").GetInt32());
         Assert.Equal(1, totals.GetProperty("restarts").GetInt32());
@@ -48,7 +48,7 @@ public sealed class WorkerKillTests
 
         foreach (string pid in new[] { "1", "not-a-pid", "-5", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
-            using HttpResponseMessage response = await server.Client.PostAsync($"/api/workers/{pid}/kill", null).Within("the kill");
+            using HttpResponseMessage response = await server.Client.PostAsync(TestServer.KillPath(pid), null).Within("the kill");
             Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         }
 

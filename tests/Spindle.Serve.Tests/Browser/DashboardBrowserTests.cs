@@ -67,7 +67,7 @@ public sealed class DashboardBrowserTests
             "([victim, old]) => { const now = [...document.querySelectorAll('.worker[data-pid]')].map(w => +w.dataset.pid); return now.length === 2 && !now.includes(victim) && now.some(p => !old.includes(p)); }",
             new object[] { victim, pids },
             new() { Timeout = WaitMs });
-        await page.Locator("#t-restarts", new() { HasText = "1" }).WaitForAsync(new() { Timeout = WaitMs });
+        await page.Locator("[data-pool] [data-tile=restarts] b", new() { HasText = "1" }).WaitForAsync(new() { Timeout = WaitMs });
         await page.ScreenshotAsync(new() { Path = Path.Combine(shots, "dashboard-desktop.png"), FullPage = true });
         Assert.Equal("done", (await server.WaitForJobAsync(busyJob)).GetProperty("state").GetString());
         await page.Locator($"#jobs li[data-job='{busyJob}'] .state.done").WaitForAsync(new() { Timeout = WaitMs });

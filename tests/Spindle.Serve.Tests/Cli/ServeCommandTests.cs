@@ -106,8 +106,8 @@ public sealed partial class ServeCommandTests
             using var client = new HttpClient { Timeout = Bounded.Unexpected };
             string page = await client.GetStringAsync(address).Within("the dashboard");
             Assert.Contains("Spindle", page, StringComparison.Ordinal);
-            string status = await client.GetStringAsync(address + "/api/status").Within("the status");
-            int worker = System.Text.Json.JsonDocument.Parse(status).RootElement.GetProperty("workers")[0].GetProperty("pid").GetInt32();
+            string status = await client.GetStringAsync(address + "/pools/api/status").Within("the pool's status");
+            int worker = System.Text.Json.JsonDocument.Parse(status).RootElement.GetProperty("pools")[0].GetProperty("workers")[0].GetProperty("pid").GetInt32();
             using Process workerProcess = Process.GetProcessById(worker);
 
             using (Process signal = Process.Start("kill", ["-TERM", serve.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))

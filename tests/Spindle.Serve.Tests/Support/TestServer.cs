@@ -68,9 +68,16 @@ internal sealed class TestServer : IAsyncDisposable
         return job;
     }
 
-    /// <summary>The pids the status endpoint lists.</summary>
+    /// <summary>The farm's pool as the Spindle dashboard mounted at /pools shows it.</summary>
+    public async Task<JsonElement> PoolAsync() =>
+        (await GetJsonAsync("/pools/api/status")).GetProperty("pools").EnumerateArray().Single();
+
+    /// <summary>The pids of the farm's worker processes, as the pool dashboard lists them.</summary>
     public async Task<int[]> WorkerPidsAsync() =>
-        (await GetJsonAsync("/api/status")).GetProperty("workers").EnumerateArray().Select(w => w.GetProperty("pid").GetInt32()).ToArray();
+        (await PoolAsync()).GetProperty("workers").EnumerateArray().Select(w => w.GetProperty("pid").GetInt32()).ToArray();
+
+    /// <summary>Where the pool dashboard kills a worker process of the farm.</summary>
+    public static string KillPath(object pid) => $"/pools/api/pools/spindle-serve/workers/{pid}/kill";
 
     public async ValueTask DisposeAsync()
     {

@@ -55,6 +55,20 @@ public class EnumOptionTests
     [Theory]
     [MemberData(nameof(Undefined))]
     [InlineData(2)]
+    public void WorkerPoolOptions_WorkerOutput_UndefinedValue_ThrowsNamingTheOption(int value)
+    {
+        var options = new WorkerPoolOptions();
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => options.WorkerOutput = (WorkerOutput)value);
+
+        Assert.Equal(nameof(WorkerPoolOptions.WorkerOutput), error.ParamName);
+        Assert.Contains("WorkerOutput must be one of Console, Logger", error.Message, StringComparison.Ordinal);
+        Assert.Equal(WorkerOutput.Console, options.WorkerOutput);
+    }
+
+    [Theory]
+    [MemberData(nameof(Undefined))]
+    [InlineData(2)]
     public void CallTimeoutException_UndefinedIsolation_ThrowsNamingTheParameter(int value)
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new CallTimeoutException(TimeSpan.FromSeconds(1), (Isolation)value));
@@ -116,6 +130,7 @@ public class EnumOptionTests
             "Spindle.WorkerInfo.Isolation",
             "Spindle.WorkerPoolOptions.Isolation",
             "Spindle.WorkerPoolOptions.QueueFullMode",
+            "Spindle.WorkerPoolOptions.WorkerOutput",
             "Spindle.Sync.SharedEvent.Create(mode)",
         ];
 

@@ -1,9 +1,11 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
+using Spindle.Calls;
 
 namespace Spindle.Calls.Serialization;
 
@@ -11,6 +13,8 @@ namespace Spindle.Calls.Serialization;
 /// The fast path: strings as UTF-8, unmanaged values and one-dimensional arrays of unmanaged values as their raw
 /// bytes. No JSON, no reflection per value. Both sides run the same assembly, so struct layouts agree.
 /// </summary>
+[UnconditionalSuppressMessage("Trimming", "IL2060", Justification = DynamicCode.EngineJustification)]
+[UnconditionalSuppressMessage("AOT", "IL3050", Justification = DynamicCode.EngineJustification)]
 internal static class BinaryCodec
 {
     private delegate void Writer(IBufferWriter<byte> destination, object value);

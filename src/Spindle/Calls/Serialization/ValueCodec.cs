@@ -1,8 +1,10 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Spindle.Calls;
 using Spindle.Shared;
 using Spindle.Wire;
 
@@ -14,6 +16,12 @@ namespace Spindle.Calls.Serialization;
 /// written field by field, so captured variables travel by value. Shared objects (<see cref="ISharedReference"/>)
 /// travel as their reference and are opened again on the other side.
 /// </summary>
+[UnconditionalSuppressMessage("Trimming", "IL2026", Justification = DynamicCode.EngineJustification)]
+[UnconditionalSuppressMessage("AOT", "IL3050", Justification = DynamicCode.EngineJustification)]
+[UnconditionalSuppressMessage("Trimming", "IL2057", Justification = DynamicCode.EngineJustification)]
+[UnconditionalSuppressMessage("Trimming", "IL2067", Justification = DynamicCode.EngineJustification)]
+[UnconditionalSuppressMessage("Trimming", "IL2070", Justification = DynamicCode.EngineJustification)]
+[UnconditionalSuppressMessage("Trimming", "IL2072", Justification = DynamicCode.EngineJustification)]
 internal sealed class ValueCodec
 {
     private const byte NullCodec = 0;

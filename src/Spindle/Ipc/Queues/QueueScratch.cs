@@ -1,5 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.Versioning;
 using System.Text.Json;
+using Spindle.Calls;
 using Spindle.Wire;
 
 namespace Spindle.Ipc.Queues;
@@ -15,6 +17,8 @@ internal static class QueueScratch
     private static Utf8JsonWriter? t_json;
 
     /// <summary>Encodes <paramref name="value"/>; the result is valid until the next call on this thread. Null encodes as null.</summary>
+    [RequiresUnreferencedCode(DynamicCode.Values)]
+    [RequiresDynamicCode(DynamicCode.Values)]
     public static WireWriter Encode<T>(T value, out bool isNull)
     {
         WireWriter writer = t_writer ??= new WireWriter(4096);

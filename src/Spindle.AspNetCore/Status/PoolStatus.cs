@@ -1,0 +1,49 @@
+using Spindle.Pools;
+
+namespace Spindle.AspNetCore.Status;
+
+/// <summary>Everything the dashboard shows, as <c>api/status</c> and each server-sent event carry it.</summary>
+internal sealed record DashboardSnapshot(DateTimeOffset Time, AppView App, IReadOnlyList<PoolView> Pools);
+
+/// <summary>The app's own process: thread workers run in it.</summary>
+internal sealed record AppView(int Pid, double? CpuPercent, long? RssBytes, int ThreadPoolThreads);
+
+/// <summary>One pool.</summary>
+/// <param name="Key">Its name, made unique among the pools shown (a second pool named "spindle" is "spindle-2"); used in URLs.</param>
+/// <param name="Name">Its <see cref="WorkerPool.Name"/>.</param>
+/// <param name="Isolation">Processes or threads.</param>
+/// <param name="State">Running, stopping, stopped or faulted.</param>
+/// <param name="MaxWorkers">Workers it keeps at most.</param>
+/// <param name="QueuedCalls">Calls waiting for a worker.</param>
+/// <param name="Totals">Counts since the dashboard first saw it.</param>
+/// <param name="Throughput">Calls finished per second, over the last minute.</param>
+/// <param name="Workers">Its workers, oldest first.</param>
+internal sealed record PoolView(
+    string Key,
+    string Name,
+    Isolation Isolation,
+    PoolState State,
+    int MaxWorkers,
+    int QueuedCalls,
+    PoolTotals Totals,
+    IReadOnlyList<RatePoint> Throughput,
+    IReadOnlyList<WorkerView> Workers);
+
+/// <summary>A pool's counts since the dashboard first saw it.</summary>
+/// <param name="CallsDone">Calls finished (by workers alive now, and by those that ended, as last sampled).</param>
+/// <param name="Crashes">Workers that died on their own.</param>
+/// <param name="Restarts">Workers started to replace one that ended.</param>
+/// <param name="Retries">Calls run again because their worker crashed.</param>
+internal sealed record PoolTotals(long CallsDone, int Crashes, int Restarts, int Retries);
+
+/// <summary>One worker.</summary>
+/// <param name="Id">Its <see cref="WorkerInfo.Id"/>: the pid of a worker process, the number of a worker thread.</param>
+/// <param name="Pid">The process its calls run in: its own, or the app's for a worker thread.</param>
+/// <param name="State"><c>busy</c>, <c>idle</c> or <c>abandoned</c> (a worker thread left to a call that never returned).</param>
+/// <param name="CpuPercent">A worker process's share of one core between the last two samples; null for threads and until two samples exist.</param>
+/// <param name="RssBytes">A worker process's resident memory (VmRSS); null for threads.</param>
+/// <param name="CallsDone">Calls it finished.</param>
+/// <param name="Crashes">Crashes of the place it holds in the pool.</param>
+/// <param name="Restarts">Restarts of that place.</param>
+/// <param name="StartedAt">When it started.</param>
+internal sealed record WorkerView(int Id, int Pid, string State, double? CpuPercent, long? RssBytes, int CallsDone, int Crashes, int Restarts, DateTimeOffset StartedAt);

@@ -1,0 +1,86 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Spindle.AspNetCore.Access;
+using Spindle.AspNetCore.Live;
+using Spindle.AspNetCore.Status;
+
+namespace Spindle.AspNetCore.Web;
+
+/// <summary>
+/// The dashboard's endpoints, relative to where it is mounted: the page, its assets, the JSON status, the event stream
+/// and (unless read-only) killing a worker process. Every one of them is behind the <see cref="DashboardGate"/>.
+/// </summary>
+internal static class DashboardEndpoints
+{
+    public static void Map(IEndpointRouteBuilder group, DashboardGate gate, PoolMonitor monitor, SnapshotFeed feed, SpindleDashboardOptions options, CancellationToken appStopping)
+    {
+        string template = EmbeddedAssets.Dashboard.Text("dashboard.html");
+        string title = HtmlEncoder.Default.Encode(options.Title);
+        string readOnly = options.ReadOnly ? "true" : "false";
+
+        group.MapGet("/", gate.Guard(context => Html(context, HtmlTemplate.Fill(template, new Dictionary<string, string>
+        {
+            ["root"] = HtmlEncoder.Default.Encode(Root(context.Request)),
+            ["title"] = title,
+            ["readOnly"] = readOnly,
+        }))));
+        group.MapGet("/assets/{name}", gate.Guard(context => Asset(context, EmbeddedAssets.Dashboard)));
+        group.MapGet("/api/status", gate.Guard(context => Results.Json(monitor.Snapshot(), DashboardJson.Options).ExecuteAsync(context)));
+        group.MapGet("/api/events", gate.Guard(context => EventStream.StreamAsync(context, monitor.SnapshotJson, feed, appStopping)));
+        if (!options.ReadOnly)
+        {
+            group.MapPost("/api/pools/{pool}/workers/{id}/kill", gate.Guard(context => Kill(context, monitor)));
+        }
+    }
+
+    /// <summary>Serves an embedded file by the <c>{name}</c> of the route, or 404.</summary>
+    public static Task Asset(HttpContext context, EmbeddedAssets assets)
+    {
+        string name = context.GetRouteValue("name") as string ?? "";
+        return assets.Find(name) is { } bytes
+            ? Results.Bytes(bytes, EmbeddedAssets.ContentType(name)).ExecuteAsync(context)
+            : Results.NotFound().ExecuteAsync(context);
+    }
+
+    /// <summary>
+    /// The page's own path with a trailing slash, as the browser sent it: every URL on the page is built on it, so the
+    /// dashboard works under any prefix and any <c>PathBase</c>, with or without the slash.
+    /// </summary>
+    private static string Root(HttpRequest request) => (request.PathBase + request.Path).ToUriComponent().TrimEnd('/') + "/";
+
+    private static Task Html(HttpContext context, string html)
+    {
+        context.Response.Headers.CacheControl = "no-cache";
+        return Results.Content(html, "text/html; charset=utf-8").ExecuteAsync(context);
+    }
+
+    private static Task Kill(HttpContext context, PoolMonitor monitor)
+    {
+        string key = context.GetRouteValue("pool") as string ?? "";
+        string idText = context.GetRouteValue("id") as string ?? "";
+        if (monitor.Find(key) is not { } pool)
+        {
+            return ApiError.Result(StatusCodes.Status404NotFound, $"No pool '{key}' is shown here; api/status lists them.").ExecuteAsync(context);
+        }
+
+        if (!int.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) || !pool.GetWorkers().Any(w => w.Id == pid && w.Isolation == Isolation.Process))
+        {
+            return ApiError.Result(StatusCodes.Status404NotFound, $"'{idText}' is not the pid of a worker process of pool '{key}'; api/status lists them (threads cannot be killed).").ExecuteAsync(context);
+        }
+
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            process.Kill();
+        }
+        catch (ArgumentException)
+        {
+            // It ended on its own between the check and the kill: the pool replaces it either way.
+        }
+
+        return Results.Json(new { pool = key, pid, killed = true }, DashboardJson.Options, statusCode: StatusCodes.Status202Accepted).ExecuteAsync(context);
+    }
+}

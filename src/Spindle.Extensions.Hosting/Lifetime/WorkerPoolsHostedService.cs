@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Spindle.Extensions.Hosting.Lifetime;
+
+/// <summary>
+/// The registered pools' life in the host: created when the host starts (so a pool that cannot be created, or whose
+/// workers cannot start, stops the start), warmed when <see cref="WorkerPoolOptions.WarmUp"/> is set, and drained when
+/// the host stops. The drain lasts until the host's stop token is cancelled (<c>HostOptions.ShutdownTimeout</c>), then
+/// becomes a terminate (<see cref="WorkerPool.StopAsync(CancellationToken)"/>). The container disposes the pools afterwards.
+/// </summary>
+internal sealed class WorkerPoolsHostedService(IWorkerPoolProvider pools, IOptionsMonitor<WorkerPoolOptions> options) : IHostedService
+{
+    private readonly List<WorkerPool> _started = [];
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var warming = new List<Task>();
+        foreach (string name in pools.Names)
+        {
+            WorkerPool pool = pools.GetPool(name);
+            lock (_started)
+            {
+                _started.Add(pool);
+            }
+
+            if (options.Get(name).WarmUp)
+            {
+                warming.Add(WarmUpAsync(pool, cancellationToken));
+            }
+        }
+
+        await Task.WhenAll(warming).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts every worker; if none could start, fails with the reason. A pool logs a worker that fails to start and
+    /// carries on (the next call starts another), so warm-up alone would let a host start with a pool that can run
+    /// nothing; a call on a pool with no worker fails with the start's own exception (a missing worker host, an
+    /// initializer that threw), which is what the host's start should report.
+    /// </summary>
+    private static async Task WarmUpAsync(WorkerPool pool, CancellationToken cancellationToken)
+    {
+        await pool.WarmUpAsync(cancellationToken).ConfigureAwait(false);
+        if (pool.MaxWorkers > 0 && !pool.GetWorkers().Any(w => !w.Abandoned))
+        {
+            await pool.RunAsync(static () => true, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        WorkerPool[] started;
+        lock (_started)
+        {
+            started = [.. _started];
+        }
+
+        // All at once: the shutdown timeout bounds the whole stop, not each pool in turn.
+        return Task.WhenAll(started.Select(pool => pool.StopAsync(cancellationToken)));
+    }
+}

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Spindle.AspNetCore.Tests.Support;
+using Spindle.Serve.Tests.Support;
+using Spindle.Tests.Support;
+
+namespace Spindle.AspNetCore.Tests.Api;
+
+/// <summary>Killing a worker process from the dashboard: a real death, a real replacement, and only from the dashboard's own pages.</summary>
+public sealed class KillTests
+{
+    [Fact]
+    public async Task Kill_SameOrigin_TheProcessDies_ThePoolReplacesIt_TheDashboardCountsIt()
+    {
+        await using DashboardApp app = await DashboardApp.StartAsync();
+        int victim = app.Processes.GetWorkers()[0].Id;
+        using var process = Process.GetProcessById(victim);
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/spindle/api/pools/processes/workers/{victim}/kill");
+        request.Headers.Add("Origin", $"http://{app.Address.Authority}");
+        using HttpResponseMessage response = await app.Client.SendAsync(request).Within("the kill");
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await process.WaitForExitAsync().Within("the worker process to die");
+        JsonElement pool = default;
+        await Poll.UntilAsync(
+            async () =>
+            {
+                pool = await app.PoolAsync("processes");
+                int[] pids = [.. pool.GetProperty("workers").EnumerateArray().Select(w => w.GetProperty("pid").GetInt32())];
+                return pids.Length == 2 && !pids.Contains(victim) && pool.GetProperty("totals").GetProperty("restarts").GetInt32() == 1;
+            },
+            "the pool to replace the killed worker on the dashboard");
+        Assert.Equal(1, pool.GetProperty("totals").GetProperty("crashes").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("http://evil.example")]
+    [InlineData("http://localhost:1")]
+    [InlineData("null")]
+    public async Task Kill_FromAnotherOrigin_Refused403_TheWorkerLives(string origin)
+    {
+        await using DashboardApp app = await DashboardApp.StartAsync();
+        int pid = app.Processes.GetWorkers()[0].Id;
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/spindle/api/pools/processes/workers/{pid}/kill");
+        request.Headers.Add("Origin", origin);
+        using HttpResponseMessage response = await app.Client.SendAsync(request).Within("the kill");
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        using var worker = Process.GetProcessById(pid);
+        Assert.False(worker.HasExited, "a cross-origin post killed a worker");
+    }
+
+    [Fact]
+    public async Task Kill_NotAWorkerProcessOfThatPool_404_NothingKilled()
+    {
+        await using DashboardApp app = await DashboardApp.StartAsync();
+        int processWorker = app.Processes.GetWorkers()[0].Id;
+        int threadWorker = app.Threads.GetWorkers()[0].Id;
+        string[] paths =
+        [
+            $"/spindle/api/pools/threads/workers/{threadWorker}/kill",
+            $"/spindle/api/pools/threads/workers/{processWorker}/kill",
+            $"/spindle/api/pools/nope/workers/{processWorker}/kill",
+            $"/spindle/api/pools/processes/workers/{Environment.ProcessId}/kill",
+            "/spindle/api/pools/processes/workers/-5/kill",
+            "/spindle/api/pools/processes/workers/not-a-pid/kill",
+        ];
+
+        foreach (string path in paths)
+        {
+            using HttpResponseMessage response = await app.Client.PostAsync(path, null).Within(path);
+            Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{path}: {(int)response.StatusCode}");
+        }
+
+        Assert.Equal(2, app.Processes.GetWorkers().Count);
+        using var worker = Process.GetProcessById(processWorker);
+        Assert.False(worker.HasExited);
+    }
+
+    [Fact]
+    public async Task ReadOnly_NoKillEndpoint_PageSaysSo()
+    {
+        await using DashboardApp app = await DashboardApp.StartAsync(configure: o => o.ReadOnly = true);
+        int pid = app.Processes.GetWorkers()[0].Id;
+
+        using HttpResponseMessage kill = await app.Client.PostAsync($"/spindle/api/pools/processes/workers/{pid}/kill", null).Within("the kill");
+        string page = await app.Client.GetStringAsync("/spindle/").Within("the page");
+
+        Assert.True(kill.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed, $"{(int)kill.StatusCode}");
+        Assert.Contains("data-read-only=\"true\"", page, StringComparison.Ordinal);
+        using var worker = Process.GetProcessById(pid);
+        Assert.False(worker.HasExited);
+    }
+}
