@@ -16,7 +16,7 @@ internal sealed class RelayedCall : PendingCall<RelayedResult>, IEncodedCall
     private readonly long _callersId;
 
     public RelayedCall(ReadOnlySpan<byte> frame, CancellationToken cancellationToken)
-        : base(cancellationToken)
+        : base(cancellationToken, telemetry: null)
     {
         if (frame.Length < WireFrame.HeaderSize + sizeof(long) || (FrameKind)frame[4] != FrameKind.Call)
         {
