@@ -17,7 +17,7 @@ namespace Spindle.Cluster.Agent;
 /// <code>
 ///  pull loop: wait for a free worker ─► NextAsync (one message) ─► RunCallAsync, and loop
 ///  RunCallAsync: claim (request to the caller's inbox; "drop" ─► +TERM; no answer ─► NAK: back to the stream)
-///              ─► build from the cache (fetched once) ─► local pool.RelayAsync(frame)
+///              ─► build from the cache (fetched once) ─► local pool.Relay(frame)
 ///                   meanwhile: "alive" to the caller, in-progress acks to JetStream
 ///              ─► "result" (payload) or "failed" (crashed: exit status; error: why), resent until the caller
 ///                 confirms it ─► ack
