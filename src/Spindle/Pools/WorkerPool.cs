@@ -42,6 +42,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
     private readonly bool _callsShareMemory;
     private readonly PoolTelemetry _telemetry;
     private readonly Lazy<Task> _released;
+    private readonly IWorkerBackend _backend;
     private int _disposed;
 
     /// <summary>Creates a pool; workers start on the first calls (or now, with <see cref="WorkerPoolOptions.WarmUp"/>).</summary>
@@ -74,7 +75,8 @@ public sealed partial class WorkerPool : IAsyncDisposable
                 throw;
             }
 
-            _callsShareMemory = backend!.SharesMemory;
+            _backend = backend!;
+            _callsShareMemory = _backend.SharesMemory;
             _released = new Lazy<Task>(ReleaseAsync, LazyThreadSafetyMode.ExecutionAndPublication);
             if (_options.WarmUp)
             {
@@ -118,6 +120,9 @@ public sealed partial class WorkerPool : IAsyncDisposable
         add => _telemetry.CallRetried += value;
         remove => _telemetry.CallRetried -= value;
     }
+
+    /// <summary>The backend running this pool's calls (for a backend's own tests).</summary>
+    internal IWorkerBackend Backend => _backend;
 
     /// <summary>Calls waiting for a worker.</summary>
     public int QueueLength => _dispatcher.QueueLength;
@@ -309,12 +314,15 @@ public sealed partial class WorkerPool : IAsyncDisposable
         }
     }
 
-    /// <summary>After the workers are gone, once: the metrics registration, the shared segments.</summary>
-    private Task ReleaseAsync()
+    /// <summary>After the workers are gone, once: the metrics registration, the shared segments, a backend's connections.</summary>
+    private async Task ReleaseAsync()
     {
         _telemetry.Forget();
         SegmentCache.Clear();
-        return Task.CompletedTask;
+        if (_backend is IAsyncDisposable owned)
+        {
+            await owned.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private WorkerInfo Describe(PoolWorker worker) => worker.AbandonedAt is { } abandonedAt

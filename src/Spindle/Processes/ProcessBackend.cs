@@ -4,17 +4,18 @@ using Spindle.Backends;
 namespace Spindle.Processes;
 
 /// <summary>Runs calls in worker processes on this machine (<see cref="Isolation.Process"/>): each its own memory, a crash stays inside.</summary>
-internal sealed class ProcessBackend(BackendContext context) : IWorkerBackend
+internal sealed class ProcessBackend(BackendContext context, WorkerApp? app = null) : IWorkerBackend
 {
     // Encoding the initializer here checks it when the pool is created, naming the option if it cannot cross.
     private readonly WorkerProcessSettings _settings = new(
         context.Options.WorkerStartTimeout,
         context.Options.MaxMessageBytes,
-        context.Options.Serializer?.GetType().AssemblyQualifiedName,
+        app?.SerializerType ?? context.Options.Serializer?.GetType().AssemblyQualifiedName,
         OneShot: false,
         context.Options.MemoryLimit,
         WorkerInitializer.Encode(context.Options.Initializer, context.Codec, context.Options.MaxMessageBytes),
-        context.Options.WorkerOutput == WorkerOutput.Logger ? context.Options.LoggerFactory?.CreateLogger($"Spindle.Worker.{context.Options.Name}") : null)
+        context.Options.WorkerOutput == WorkerOutput.Logger ? context.Options.LoggerFactory?.CreateLogger($"Spindle.Worker.{context.Options.Name}") : null,
+        app)
     {
         SharedMemoryThreshold = Interop.LinuxOnly.IsSupported ? context.Options.SharedMemoryThreshold : null,
     };

@@ -6,6 +6,9 @@ namespace Spindle;
 /// <summary>How a worker process ended: exit code or signal, in plain words, with the last of its stderr.</summary>
 public sealed record WorkerExit(int ProcessId, int? ExitCode, int? Signal, string Cause, string StandardErrorTail)
 {
+    /// <summary>The cluster agent the worker ran on, or null for a worker of this machine.</summary>
+    public string? Agent { get; init; }
+
     /// <summary>The signal's name, e.g. <c>SIGKILL</c>, or null when the process exited by itself.</summary>
     public string? SignalName => Signal is { } s ? SignalNames.Name(s) : null;
 

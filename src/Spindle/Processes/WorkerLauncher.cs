@@ -29,9 +29,9 @@ internal static class WorkerLauncher
     /// pipe). Every launch happens on one thread that lives as long as this process: PR_SET_PDEATHSIG, which a worker
     /// arms, fires when the *thread* that started it exits.
     /// </summary>
-    public static Task<SpawnedProcess> StartAsync(WorkerEnvironment worker, (int Descriptor, int Number)[] descriptors)
+    public static Task<SpawnedProcess> StartAsync(WorkerEnvironment worker, WorkerApp? app, (int Descriptor, int Number)[] descriptors)
     {
-        LaunchCommand command = Command.Value;
+        LaunchCommand command = app is null ? Command.Value : CommandFor(app);
         var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
         {
@@ -120,6 +120,29 @@ internal static class WorkerLauncher
             "or, for self-contained and single-file apps, call Spindle.WorkerHost.RunIfWorker() as the first line of Main.",
             null, string.Empty);
     }
+
+    /// <summary>The command that starts a worker from another app's build (see <see cref="WorkerApp"/>).</summary>
+    private static LaunchCommand CommandFor(WorkerApp app)
+    {
+        string host = Path.Combine(app.Directory, WorkerHostFile);
+        string dotnet = FindDotnet() ?? throw new WorkerStartException($"No 'dotnet' executable was found to start workers from '{app.Directory}'.", null, string.Empty);
+        if (!File.Exists(host))
+        {
+            throw new WorkerStartException($"'{host}' does not exist: the app's build must include Spindle.Worker.dll (it does when the app references the Spindle package).", null, string.Empty);
+        }
+
+        var arguments = new List<string> { "exec", "--runtimeconfig", Path.Combine(app.Directory, app.RuntimeConfig) };
+        if (app.DepsFile is not null)
+        {
+            arguments.AddRange(["--depsfile", Path.Combine(app.Directory, app.DepsFile)]);
+        }
+
+        arguments.Add(host);
+        return new LaunchCommand(dotnet, arguments, $"{dotnet} exec {host} (app: {app.RuntimeConfig} in {app.Directory})");
+    }
+
+    /// <summary>This app's runtimeconfig and deps file: what a cluster pool ships with its build.</summary>
+    public static (string? RuntimeConfig, string? DepsFile) FindAppFiles() => (FindRuntimeConfig(out string? deps), deps);
 
     private static string? FindRuntimeConfig(out string? depsFile)
     {

@@ -84,7 +84,7 @@ internal sealed class WorkerProcessHandle : IDisposable
                     descriptors.Add((stdoutWrite, 1));
                 }
 
-                process = await WorkerLauncher.StartAsync(environment, [.. descriptors]).ConfigureAwait(false);
+                process = await WorkerLauncher.StartAsync(environment, settings.App, [.. descriptors]).ConfigureAwait(false);
             }
             finally
             {

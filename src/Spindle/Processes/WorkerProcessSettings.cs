@@ -5,10 +5,18 @@ namespace Spindle.Processes;
 /// <summary>
 /// What a worker process is started with; <paramref name="Initializer"/> is the call frame it runs before it is ready
 /// (see <see cref="WorkerInitializer"/>); with an <paramref name="OutputLogger"/> its stdout and stderr are logged
-/// line by line (<see cref="WorkerOutput.Logger"/>), without one they go to this process's console.
+/// line by line (<see cref="WorkerOutput.Logger"/>), without one they go to this process's console; <paramref name="App"/>
+/// is another app's build to start it from (null: this app).
 /// </summary>
-internal sealed record WorkerProcessSettings(TimeSpan StartTimeout, int MaxMessageBytes, string? SerializerType, bool OneShot, long? MemoryLimit = null, byte[]? Initializer = null, ILogger? OutputLogger = null)
+internal sealed record WorkerProcessSettings(TimeSpan StartTimeout, int MaxMessageBytes, string? SerializerType, bool OneShot, long? MemoryLimit = null, byte[]? Initializer = null, ILogger? OutputLogger = null, WorkerApp? App = null)
 {
     /// <summary>Results at least this many bytes come back through the worker's result arena; null keeps them on the channel.</summary>
     public long? SharedMemoryThreshold { get; init; }
 }
+
+/// <summary>
+/// An app's build output that worker processes start from instead of this process's own app: a cluster agent runs
+/// calls for apps it does not contain. The directory holds the app's assemblies, its runtimeconfig and deps file, and
+/// <c>Spindle.Worker.dll</c>; <c>SerializerType</c> is the caller's serializer, loaded from that build.
+/// </summary>
+internal sealed record WorkerApp(string Directory, string RuntimeConfig, string? DepsFile, string? SerializerType = null);

@@ -31,7 +31,13 @@ public sealed class WorkerCrashedException : SpindleException
     private static string BuildMessage(WorkerExit exit)
     {
         string how = exit.SignalName is { } signal ? $"signal {signal}" : $"exit code {exit.ExitCode}";
-        string message = $"Worker process {exit.ProcessId} died while running the call ({how}): {exit.Cause}.";
+        string message = exit switch
+        {
+            // The agent itself went away: no worker process to speak of, only what the pool saw.
+            { Agent: { } lost, ProcessId: 0 } => $"Agent '{lost}' was lost while running the call: {exit.Cause}.",
+            { Agent: { } agent } => $"Worker process {exit.ProcessId} on agent '{agent}' died while running the call ({how}): {exit.Cause}.",
+            _ => $"Worker process {exit.ProcessId} died while running the call ({how}): {exit.Cause}.",
+        };
         return string.IsNullOrWhiteSpace(exit.StandardErrorTail)
             ? message
             : $"{message}{Environment.NewLine}Last lines of its stderr:{Environment.NewLine}{exit.StandardErrorTail}";

@@ -1,0 +1,84 @@
+using System.Collections.Concurrent;
+using NATS.Client.ObjectStore;
+using Spindle.Cluster.Builds;
+using Spindle.Processes;
+
+namespace Spindle.Cluster.Agent;
+
+/// <summary>
+/// Code shipping, the agent's half: the first call of a build fetches it from the builds bucket into
+/// <c>cache/hash/</c> (unpacked beside it, then moved in place, so a half-written build is never used); later calls
+/// and later runs of the agent find it there.
+/// </summary>
+internal sealed class BuildCache(INatsObjStore store, string directory)
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _fetches = new(StringComparer.Ordinal);
+
+    /// <summary>The directory holding build <paramref name="hash"/>, fetched if this agent has not seen it.</summary>
+    public Task<string> GetAsync(string hash, CancellationToken cancellationToken)
+    {
+        if (hash.Length != 64 || !hash.All(char.IsAsciiHexDigitLower))
+        {
+            throw new InvalidDataException($"'{hash}' is not a build hash.");
+        }
+
+        Lazy<Task<string>> fetch = _fetches.GetOrAdd(hash, h => new Lazy<Task<string>>(() => FetchAsync(h, cancellationToken)));
+        if (fetch.Value.IsFaulted || fetch.Value.IsCanceled)
+        {
+            // A failed fetch is not remembered: the next call tries again.
+            _fetches.TryRemove(new KeyValuePair<string, Lazy<Task<string>>>(hash, fetch));
+        }
+
+        return fetch.Value;
+    }
+
+    private async Task<string> FetchAsync(string hash, CancellationToken cancellationToken)
+    {
+        string target = Path.Combine(directory, hash);
+        if (File.Exists(Path.Combine(target, AppBuild.ManifestName)))
+        {
+            return target;
+        }
+
+        string partial = $"{target}.partial-{Environment.ProcessId}";
+        string archive = partial + ".zip";
+        try
+        {
+            Directory.CreateDirectory(directory);
+            FileStream file = File.Create(archive);
+            await using (file.ConfigureAwait(false))
+            {
+                await store.GetAsync(hash, file, leaveOpen: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+                file.Position = 0;
+                AppBuild.Extract(file, partial, serializerType: null);
+            }
+
+            try
+            {
+                Directory.Move(partial, target);
+            }
+            catch (IOException) when (File.Exists(Path.Combine(target, AppBuild.ManifestName)))
+            {
+                // Another agent sharing this cache unpacked the same build first.
+                Directory.Delete(partial, recursive: true);
+            }
+
+            return target;
+        }
+        catch (NatsObjNotFoundException e)
+        {
+            throw new InvalidOperationException($"Build {hash} is not in the cluster's builds bucket: was it uploaded to another cluster?", e);
+        }
+        finally
+        {
+            File.Delete(archive);
+            if (Directory.Exists(partial))
+            {
+                Directory.Delete(partial, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>How to start workers from a fetched build, with the caller's serializer.</summary>
+    public static WorkerApp Open(string buildDirectory, string? serializerType) => AppBuild.Open(buildDirectory, serializerType);
+}

@@ -1,0 +1,229 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+using Spindle.Cluster.Client;
+using Spindle.Cluster.Nats;
+
+namespace Spindle.Cluster.Agent;
+
+/// <summary>
+/// <c>spindle agent</c>'s engine: pulls calls from the cluster's work-queue stream while it has a free worker, runs
+/// each through a local process pool started from the caller's build, and answers the caller.
+/// </summary>
+/// <remarks>
+/// <code>
+///  pull loop: wait for a free worker ─► NextAsync (one message) ─► RunCallAsync, and loop
+///  RunCallAsync: claim (request to the caller's inbox; "drop" ─► +TERM; no answer ─► NAK: back to the stream)
+///              ─► build from the cache (fetched once) ─► local pool.Relay(frame)
+///                   meanwhile: "alive" to the caller, in-progress acks to JetStream
+///              ─► "result" (payload) or "failed" (crashed: exit status; error: why), resent until the caller
+///                 confirms it ─► ack
+///  control: "cancel"/"kill" for a call it runs ─► its token is cancelled (the local pool kills after the grace period)
+///  heartbeat: its registry entry, refreshed; stop: no more pulling, the calls it holds finish, the entry is deleted
+/// </code>
+/// </remarks>
+internal sealed partial class ClusterAgent : IAsyncDisposable
+{
+    /// <summary>What a worker process of an agent finds in its environment: the agent's name.</summary>
+    public const string AgentVariable = "SPINDLE_AGENT";
+
+    private readonly AgentOptions _options;
+    private readonly NatsConnection _nats;
+    private readonly ClusterNames _names;
+    private readonly INatsJSConsumer _consumer;
+    private readonly AgentRegistry _registry;
+    private readonly BuildCache _builds;
+    private readonly INatsSub<byte[]> _control;
+    private readonly SemaphoreSlim _free;
+    private readonly ConcurrentDictionary<string, AgentCall> _running = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Task, bool> _calls = new();
+    private readonly ConcurrentDictionary<string, Lazy<WorkerPool>> _pools = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _closed = new();
+    private int _busy;
+
+    private ClusterAgent(AgentOptions options, NatsConnection nats, INatsJSConsumer consumer, AgentRegistry registry, BuildCache builds, INatsSub<byte[]> control)
+    {
+        _options = options;
+        _nats = nats;
+        _names = new ClusterNames(options.ClusterName);
+        _consumer = consumer;
+        _registry = registry;
+        _builds = builds;
+        _control = control;
+        _free = new SemaphoreSlim(options.Workers, options.Workers);
+    }
+
+    public string Name => _options.Name;
+
+    /// <summary>Connects, creates what the cluster needs if it is the first, subscribes to its control subject and registers.</summary>
+    public static async Task<ClusterAgent> StartAsync(AgentOptions options, CancellationToken cancellationToken)
+    {
+        var credentials = new ClusterConnection.Credentials(options.User, options.Password, options.Token, options.CredentialsFile, "--user", "--token", "--creds", "--server");
+        NatsConnection nats = await ClusterConnection.ConnectAsync(options.Server, credentials, $"spindle agent {options.Name}", options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var names = new ClusterNames(options.ClusterName);
+            var js = new NatsJSContext(nats);
+            await ClusterConnection.EnsureStreamAsync(js, names, cancellationToken).ConfigureAwait(false);
+            INatsJSConsumer consumer = await js.CreateOrUpdateConsumerAsync(names.Stream, new ConsumerConfig(names.Consumer)
+            {
+                DurableName = names.Consumer,
+                AckPolicy = ConsumerConfigAckPolicy.Explicit,
+                AckWait = options.AckWait,
+                MaxDeliver = options.MaxDeliver,
+                Description = $"Spindle cluster '{names.Cluster}': the agents",
+            }, cancellationToken).ConfigureAwait(false);
+            AgentRegistry registry = await AgentRegistry.OpenAsync(js, names, options.Name, options.HeartbeatInterval, cancellationToken).ConfigureAwait(false);
+            var builds = new BuildCache(await BuildUpload.OpenAsync(js, names, cancellationToken).ConfigureAwait(false), options.CacheDirectory);
+            INatsSub<byte[]> control = await nats.SubscribeCoreAsync<byte[]>(names.Agent(options.Name), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await nats.PingAsync(cancellationToken).ConfigureAwait(false);
+
+            // Worker processes inherit it: a call can tell which agent runs it.
+            Environment.SetEnvironmentVariable(AgentVariable, options.Name);
+            var agent = new ClusterAgent(options, nats, consumer, registry, builds, control);
+            await agent.RegisterAsync(cancellationToken).ConfigureAwait(false);
+            return agent;
+        }
+        catch
+        {
+            await nats.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Serves calls until <paramref name="stop"/>; then takes no more, lets the ones it holds finish and leaves the registry.</summary>
+    public async Task RunAsync(CancellationToken stop)
+    {
+        Task heartbeat = HeartbeatAsync(_closed.Token);
+        Task control = ControlAsync(_closed.Token);
+        _options.Log.WriteLine($"spindle agent {Name}: serving cluster '{_names.Cluster}' at {_options.Server} with {_options.Workers} worker(s).");
+        await PullAsync(stop).ConfigureAwait(false);
+
+        _options.Log.WriteLine($"spindle agent {Name}: stopping; finishing {_calls.Count} call(s) it holds.");
+        await Task.WhenAll(_calls.Keys).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _closed.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(heartbeat, control).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        using var bounded = new CancellationTokenSource(_options.ConnectTimeout);
+        await _registry.RemoveAsync(bounded.Token).ConfigureAwait(false);
+        _options.Log.WriteLine($"spindle agent {Name}: stopped.");
+    }
+
+    private async Task PullAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                // Only as many calls as it has free workers: the rest stay in the stream for other agents.
+                await _free.WaitAsync(stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            INatsJSMsg<byte[]>? message;
+            try
+            {
+                message = await _consumer.NextAsync<byte[]>(opts: new NatsJSNextOpts { Expires = TimeSpan.FromSeconds(5) }, cancellationToken: stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                _free.Release();
+                return;
+            }
+            catch (Exception e) when (e is NatsException or TimeoutException)
+            {
+                // The server went away or the consumer is being recreated: try again shortly.
+                _free.Release();
+                _options.Log.WriteLine($"spindle agent {Name}: could not fetch calls: {e.Message}");
+                await Task.Delay(TimeSpan.FromSeconds(1), stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                continue;
+            }
+
+            if (message is not { } call)
+            {
+                _free.Release();
+                continue;
+            }
+
+            Task running = RunCallAsync(call);
+            _calls[running] = true;
+            _ = running.ContinueWith(t => _calls.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private async Task HeartbeatAsync(CancellationToken closed)
+    {
+        using var timer = new PeriodicTimer(_options.HeartbeatInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(closed).ConfigureAwait(false))
+            {
+                try
+                {
+                    await RegisterAsync(closed).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is NatsException or TimeoutException)
+                {
+                    _options.Log.WriteLine($"spindle agent {Name}: could not refresh its registry entry: {e.Message}");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (closed.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    private Task RegisterAsync(CancellationToken cancellationToken) =>
+        _registry.PutAsync(new ClusterAgentInfo(Name, Environment.MachineName, Environment.ProcessorCount, _options.Workers, Volatile.Read(ref _busy),
+            typeof(WorkerPool).Assembly.GetName().Version?.ToString() ?? "unknown", DateTimeOffset.UtcNow), cancellationToken);
+
+    /// <summary>
+    /// Stops from callers: "cancel" cancels the call's token (its local pool stops the worker after the grace period);
+    /// "kill" (a timeout, or a caller done waiting) also kills the worker running it now.
+    /// </summary>
+    private async Task ControlAsync(CancellationToken closed)
+    {
+        try
+        {
+            await foreach (NatsMsg<byte[]> message in _control.Msgs.ReadAllAsync(closed).ConfigureAwait(false))
+            {
+                string key = message.Data is null ? string.Empty : Encoding.UTF8.GetString(message.Data);
+                if (_running.TryGetValue(key, out AgentCall? call))
+                {
+                    bool kill = message.Headers is { } headers && headers.TryGetValue(ClusterHeaders.Stop, out var stop) && stop == ClusterHeaders.StopKill;
+                    _options.Log.WriteLine($"spindle agent {Name}: call {key} stopped by its caller{(kill ? " (its worker killed)" : string.Empty)}.");
+                    await call.StopAsync(kill).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (closed.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _closed.CancelAsync().ConfigureAwait(false);
+        foreach (Lazy<WorkerPool> pool in _pools.Values)
+        {
+            if (pool.IsValueCreated)
+            {
+                await pool.Value.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        await _control.DisposeAsync().ConfigureAwait(false);
+        await _nats.DisposeAsync().ConfigureAwait(false);
+        _closed.Dispose();
+        _free.Dispose();
+    }
+
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

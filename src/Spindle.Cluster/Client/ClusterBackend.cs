@@ -1,0 +1,30 @@
+using Spindle.Backends;
+
+namespace Spindle.Cluster.Client;
+
+/// <summary>
+/// The cluster as a pool's backend: creating it connects (so a wrong server or credentials fail the pool's
+/// creation), and its workers are the pool's calls in flight in the cluster, each one call at a time.
+/// </summary>
+internal sealed class ClusterBackend : IWorkerBackend, IAsyncDisposable
+{
+    private readonly BackendContext _context;
+    private readonly ClusterClient _client;
+
+    public ClusterBackend(BackendContext context, ClusterOptions options)
+    {
+        _context = context;
+        _client = ClusterClient.Connect(options, context.Options, context.Logger);
+    }
+
+    /// <summary>The pool's connection to the cluster.</summary>
+    public ClusterClient Client => _client;
+
+    /// <summary>Never: calls go to other machines, encoded at the call site.</summary>
+    public bool SharesMemory => false;
+
+    public Task<PoolWorker> StartWorkerAsync(int index, CancellationToken cancellationToken) =>
+        Task.FromResult<PoolWorker>(new ClusterWorker(_context.Reports, _client, _context.Codec, index));
+
+    public ValueTask DisposeAsync() => _client.DisposeAsync();
+}

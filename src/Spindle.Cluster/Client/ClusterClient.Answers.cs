@@ -1,0 +1,202 @@
+using System.Globalization;
+using System.Text;
+using NATS.Client.Core;
+using Spindle.Cluster.Nats;
+
+namespace Spindle.Cluster.Client;
+
+/// <summary>What agents send to this client's inbox (claims, signs of life, results, failures), and the watch for agents gone silent.</summary>
+internal sealed partial class ClusterClient
+{
+    private static readonly byte[] Run = Encoding.ASCII.GetBytes(ClusterHeaders.ClaimRun);
+    private static readonly byte[] Drop = Encoding.ASCII.GetBytes(ClusterHeaders.ClaimDrop);
+    private static readonly byte[] Terminate = Encoding.ASCII.GetBytes("+TERM");
+    private static readonly byte[] Received = Encoding.ASCII.GetBytes("ok");
+
+    private async Task ReceiveAsync()
+    {
+        try
+        {
+            await foreach (NatsMsg<byte[]> message in _inbox.Msgs.ReadAllAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                try
+                {
+                    await OnAnswerAsync(message).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is NatsException or FormatException or KeyNotFoundException)
+                {
+                    LogSendFailed(message.Subject, $"a malformed or unanswerable message: {e.Message}");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // The pool has stopped.
+        }
+    }
+
+    private async ValueTask OnAnswerAsync(NatsMsg<byte[]> message)
+    {
+        string kind = Header(message, ClusterHeaders.Event);
+        string agent = Header(message, ClusterHeaders.Agent);
+        string key = ClusterHeaders.CallKey(_clientId,
+            long.Parse(Header(message, ClusterHeaders.Call), CultureInfo.InvariantCulture),
+            int.Parse(Header(message, ClusterHeaders.Attempt), CultureInfo.InvariantCulture));
+        switch (kind)
+        {
+            case ClusterHeaders.EventClaim:
+                // The first claim of a call still wanted wins; a redelivered copy, a cancelled or finished call is dropped.
+                bool run = _flights.TryGetValue(key, out Flight? claimed)
+                    && !claimed.Call.CancellationToken.IsCancellationRequested
+                    && claimed.TryClaim(agent, OptionalHeader(message, ClusterHeaders.Ack));
+                if (!run)
+                {
+                    Ignored(kind, key);
+                }
+
+                await message.ReplyAsync(run ? Run : Drop, cancellationToken: _stopping.Token).ConfigureAwait(false);
+                break;
+
+            case ClusterHeaders.EventAlive:
+                if (_flights.TryGetValue(key, out Flight? alive) && alive.Agent == agent)
+                {
+                    alive.Heard();
+                }
+
+                break;
+
+            case ClusterHeaders.EventResult:
+                // Confirmed whether it is used or not: the agent sends it again until it is.
+                await ConfirmAsync(message).ConfigureAwait(false);
+                if (TakeFlight(key, agent) is { } done)
+                {
+                    int pid = int.Parse(OptionalHeader(message, ClusterHeaders.Worker) ?? "0", CultureInfo.InvariantCulture);
+                    done.Worker.OnResult(done, message.Data ?? [], pid);
+                }
+                else
+                {
+                    Ignored(kind, key);
+                }
+
+                break;
+
+            case ClusterHeaders.EventFailed:
+                await ConfirmAsync(message).ConfigureAwait(false);
+                if (TakeFlight(key, agent) is { } failed)
+                {
+                    string text = message.Data is null ? string.Empty : Encoding.UTF8.GetString(message.Data);
+                    if (OptionalHeader(message, ClusterHeaders.Failure) == ClusterHeaders.FailureCrashed)
+                    {
+                        failed.Worker.OnCrashed(failed, CrashOnAgent(message, agent, text));
+                    }
+                    else
+                    {
+                        failed.Worker.OnFailed(failed, new SpindleException($"Agent '{agent}' could not run the call: {text}"));
+                    }
+                }
+                else
+                {
+                    Ignored(kind, key);
+                }
+
+                break;
+        }
+    }
+
+    private async ValueTask ConfirmAsync(NatsMsg<byte[]> message)
+    {
+        if (message.ReplyTo is not null)
+        {
+            await message.ReplyAsync(Received, cancellationToken: _stopping.Token).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Takes the flight out if <paramref name="agent"/> is the one running it: its first answer ends it.</summary>
+    private Flight? TakeFlight(string key, string agent) =>
+        _flights.TryGetValue(key, out Flight? flight) && flight.Agent == agent && _flights.TryRemove(new KeyValuePair<string, Flight>(key, flight))
+            ? flight
+            : null;
+
+    private static WorkerExit CrashOnAgent(NatsMsg<byte[]> message, string agent, string stderrTail)
+    {
+        static int? Number(string? text) => text is null ? null : int.Parse(text, CultureInfo.InvariantCulture);
+        return new WorkerExit(
+            Number(OptionalHeader(message, ClusterHeaders.Worker)) ?? 0,
+            Number(OptionalHeader(message, ClusterHeaders.ExitCode)),
+            Number(OptionalHeader(message, ClusterHeaders.Signal)),
+            OptionalHeader(message, ClusterHeaders.Cause) ?? "the worker process died",
+            stderrTail)
+        {
+            Agent = agent,
+        };
+    }
+
+    /// <summary>
+    /// A claimed call whose agent has sent nothing for <see cref="ClusterOptions.AgentSilenceTimeout"/> counts as crashed:
+    /// the pool retries or fails it. Its delivery is terminated, so JetStream does not redeliver it as well.
+    /// </summary>
+    private async Task WatchSilenceAsync()
+    {
+        TimeSpan silence = _options.AgentSilenceTimeout;
+        long reconnecting = (long)(ClusterConnection.ReconnectWaitMax * 2).TotalMilliseconds;
+        long lastCutOff = long.MinValue / 2;
+        using var timer = new PeriodicTimer(silence / 4);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                if (_nats.ConnectionState != NatsConnectionState.Open)
+                {
+                    lastCutOff = Environment.TickCount64;
+                }
+
+                if (Environment.TickCount64 - lastCutOff < reconnecting)
+                {
+                    // Cut off from the server, this client hears nobody: that is not an agent's silence. Once the
+                    // connection is back, agents get the time to reconnect too, then a whole AgentSilenceTimeout.
+                    foreach (Flight waiting in _flights.Values)
+                    {
+                        waiting.Heard();
+                    }
+
+                    continue;
+                }
+
+                long now = Environment.TickCount64;
+                foreach ((string key, Flight flight) in _flights)
+                {
+                    if (flight.Agent is not { } agent || now - flight.LastHeard <= (long)silence.TotalMilliseconds
+                        || !_flights.TryRemove(new KeyValuePair<string, Flight>(key, flight)))
+                    {
+                        continue;
+                    }
+
+                    LogAgentSilent(agent, silence, key);
+                    if (flight.AckSubject is { } ack)
+                    {
+                        _ = SendAsync(ack, Terminate, headers: null);
+                    }
+
+                    string cause = $"nothing was heard from it for {silence.TotalSeconds:0.#} s (ClusterOptions.AgentSilenceTimeout): it was killed, paused or cut off";
+                    flight.Worker.OnCrashed(flight, new WorkerExit(0, null, null, cause, string.Empty) { Agent = agent });
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // The pool has stopped.
+        }
+    }
+
+    private void Ignored(string kind, string key)
+    {
+        Interlocked.Increment(ref _ignoredAnswers);
+        LogIgnored(kind, key);
+    }
+
+    private static string Header(NatsMsg<byte[]> message, string name) =>
+        OptionalHeader(message, name) ?? throw new KeyNotFoundException($"The message has no {name} header.");
+
+    private static string? OptionalHeader(NatsMsg<byte[]> message, string name) =>
+        message.Headers is { } headers && headers.TryGetValue(name, out var values) && values.Count > 0 ? values[0] : null;
+}

@@ -1,0 +1,231 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+using Spindle.Cluster.Nats;
+using Spindle.Pools;
+
+namespace Spindle.Cluster.Client;
+
+/// <summary>
+/// A cluster pool's connection: publishes calls to the work-queue stream, answers agents' claims, reads their signs
+/// of life and results from this client's inbox, and watches for agents gone silent. Every call attempt in flight is a
+/// <see cref="Flight"/>; whatever ends it first (a result, a failure, silence, a stop) takes it out of
+/// <see cref="_flights"/>, so everything after that for the same attempt is ignored.
+/// </summary>
+/// <remarks>
+/// <code>
+///  ClusterWorker.Dispatch ─► Publish: await the build upload, acked publish (Nats-Msg-Id = client.call.attempt)
+///  inbox ◄─ claim (request)  ─► "run" to the first agent while the call is wanted, "drop" otherwise
+///        ◄─ alive            ─► the flight's agent was heard from
+///        ◄─ result / failed  ─► confirm (request: the agent resends until confirmed) ─► take the flight
+///                               ─► ClusterWorker.OnResult / OnCrashed / OnFailed
+///  silence watch: a claimed flight not heard from for AgentSilenceTimeout ─► take it, +TERM its delivery, OnCrashed
+///                 (not while this client is cut off from the server, nor while agents reconnect after it)
+/// </code>
+/// </remarks>
+internal sealed partial class ClusterClient : IAsyncDisposable
+{
+    private readonly NatsConnection _nats;
+    private readonly NatsJSContext _js;
+    private readonly ClusterNames _names;
+    private readonly ClusterOptions _options;
+    private readonly ILogger _logger;
+    private readonly string _clientId;
+    private readonly string? _serializerType;
+    private readonly int _maxMessageBytes;
+    private readonly ConcurrentDictionary<string, Flight> _flights = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly INatsSub<byte[]> _inbox;
+    private readonly Task _receiving;
+    private readonly Task _watching;
+    private readonly Task<string> _build;
+    private long _ignoredAnswers;
+
+    private ClusterClient(NatsConnection nats, INatsSub<byte[]> inbox, ClusterOptions options, WorkerPoolOptions pool, ILogger logger, string clientId)
+    {
+        _nats = nats;
+        _js = new NatsJSContext(nats);
+        _names = new ClusterNames(options.ClusterName);
+        _options = options;
+        _logger = logger;
+        _clientId = clientId;
+        _inbox = inbox;
+        _serializerType = pool.Serializer?.GetType().AssemblyQualifiedName;
+        _maxMessageBytes = pool.MaxMessageBytes;
+        _build = BuildUpload.UploadAsync(_js, _names, options.BuildDirectory, logger, _stopping.Token);
+        _receiving = Task.Run(ReceiveAsync);
+        _watching = Task.Run(WatchSilenceAsync);
+    }
+
+    /// <summary>Answers that found no call in flight (late, repeated, or for a call already ended): dropped, counted for tests.</summary>
+    public long IgnoredAnswers => Interlocked.Read(ref _ignoredAnswers);
+
+    /// <summary>
+    /// Connects, creates the stream if needed and listens on this client's inbox: all before the pool exists, so a bad
+    /// server or bad credentials fail <c>new WorkerPool(options)</c>, naming the server and the option.
+    /// </summary>
+    public static ClusterClient Connect(ClusterOptions options, WorkerPoolOptions pool, ILogger logger) =>
+        Task.Run(() => ConnectAsync(options, pool, logger)).GetAwaiter().GetResult();
+
+    private static async Task<ClusterClient> ConnectAsync(ClusterOptions options, WorkerPoolOptions pool, ILogger logger)
+    {
+        var credentials = new ClusterConnection.Credentials(options.User, options.Password, options.Token, options.CredentialsFile,
+            "ClusterOptions.User", "ClusterOptions.Token", "ClusterOptions.CredentialsFile", "ClusterOptions.Server");
+        string clientId = Guid.NewGuid().ToString("N");
+        NatsConnection nats = await ClusterConnection.ConnectAsync(options.Server!, credentials, $"spindle pool {pool.Name} {clientId}", options.ConnectTimeout, CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            var names = new ClusterNames(options.ClusterName);
+            using var bounded = new CancellationTokenSource(options.ConnectTimeout);
+            await ClusterConnection.EnsureStreamAsync(new NatsJSContext(nats), names, bounded.Token).ConfigureAwait(false);
+            INatsSub<byte[]> inbox = await nats.SubscribeCoreAsync<byte[]>(names.Client(clientId), cancellationToken: bounded.Token).ConfigureAwait(false);
+
+            // The server has the subscription once it answers a ping sent after it: no claim can arrive unheard.
+            await nats.PingAsync(bounded.Token).ConfigureAwait(false);
+            return new ClusterClient(nats, inbox, options, pool, logger, clientId);
+        }
+        catch
+        {
+            await nats.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>A new attempt at <paramref name="call"/>, in flight from now.</summary>
+    public Flight Track(PendingCall call, ClusterWorker worker)
+    {
+        int attempt = call.CrashedAttempts;
+        var flight = new Flight(call, worker, attempt, ClusterHeaders.CallKey(_clientId, call.Id, attempt));
+        _flights[flight.Key] = flight;
+        return flight;
+    }
+
+    /// <summary>The agents registered in this cluster now.</summary>
+    public Task<IReadOnlyList<ClusterAgentInfo>> ListAgentsAsync(CancellationToken cancellationToken) =>
+        Agent.AgentRegistry.ListAsync(_js, _names, cancellationToken);
+
+    /// <summary>Stops tracking a flight whose call has ended here; a later answer for it is ignored.</summary>
+    public void Forget(Flight flight) => _flights.TryRemove(new KeyValuePair<string, Flight>(flight.Key, flight));
+
+    /// <summary>Publishes the call to the work-queue stream; a failure fails the call, naming why.</summary>
+    public void Publish(Flight flight) => _ = PublishAsync(flight);
+
+    private async Task PublishAsync(Flight flight)
+    {
+        try
+        {
+            string build = await _build.ConfigureAwait(false);
+            ReadOnlyMemory<byte> frame = ((Backends.IEncodedCall)flight.Call).Frame;
+            var headers = new NatsHeaders
+            {
+                [ClusterHeaders.Client] = _clientId,
+                [ClusterHeaders.Call] = flight.Call.Id.ToString(CultureInfo.InvariantCulture),
+                [ClusterHeaders.Attempt] = flight.Attempt.ToString(CultureInfo.InvariantCulture),
+                [ClusterHeaders.Build] = build,
+                [ClusterHeaders.AliveEvery] = ((long)(_options.AgentSilenceTimeout.TotalMilliseconds / 4)).ToString(CultureInfo.InvariantCulture),
+            };
+            if (_serializerType is not null)
+            {
+                headers[ClusterHeaders.Serializer] = _serializerType;
+            }
+
+            long serverLimit = _nats.ServerInfo?.MaxPayload ?? long.MaxValue;
+            if (frame.Length > serverLimit - 1024)
+            {
+                throw new SpindleException(
+                    $"The call takes {frame.Length} bytes, more than the NATS server '{_options.Server}' accepts in one message (max_payload {serverLimit} bytes). " +
+                    "Raise max_payload in the server's configuration, or send less (for example a file path).");
+            }
+
+            await PublishUntilStoredAsync(flight, frame.ToArray(), headers).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !_stopping.IsCancellationRequested)
+        {
+            if (_flights.TryRemove(new KeyValuePair<string, Flight>(flight.Key, flight)))
+            {
+                Exception error = e is SpindleException ? e : new SpindleException($"The call could not be sent to the cluster at '{_options.Server}': {e.Message}", e);
+                flight.Worker.OnFailed(flight, error);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Publishes until the server has stored the call. While the server is away (restarting, a network cut) it tries
+    /// again once the connection is back, with the same message id (so a call stored twice is kept once), for as long
+    /// as the call is wanted: its timeout and its caller's cancellation end the flight, and with it this loop.
+    /// </summary>
+    private async Task PublishUntilStoredAsync(Flight flight, byte[] frame, NatsHeaders headers)
+    {
+        while (true)
+        {
+            try
+            {
+                PubAckResponse ack = await _js.PublishAsync(_names.Calls, frame, headers: headers,
+                    opts: new NatsJSPubOpts { MsgId = flight.Key }, cancellationToken: _stopping.Token).ConfigureAwait(false);
+                ack.EnsureSuccess();
+                return;
+            }
+            catch (Exception e) when (e is NatsNoRespondersException or NatsJSPublishNoResponseException or NatsNoReplyException or TimeoutException
+                || (e is NatsException && _nats.ConnectionState != NatsConnectionState.Open))
+            {
+                if (!_flights.ContainsKey(flight.Key))
+                {
+                    return;
+                }
+
+                LogPublishRetry(flight.Key, e.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(500), _stopping.Token).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Asks the agent running <paramref name="flight"/> to cancel it (cooperatively) or to stop it now.</summary>
+    public void SendStop(Flight flight, bool kill)
+    {
+        if (flight.Agent is not { } agent)
+        {
+            // Not claimed yet: it is dropped when an agent tries to claim it (it is no longer in flight, or its token says so).
+            return;
+        }
+
+        var headers = new NatsHeaders { [ClusterHeaders.Stop] = kill ? ClusterHeaders.StopKill : ClusterHeaders.StopCancel };
+        _ = SendAsync(_names.Agent(agent), Encoding.UTF8.GetBytes(flight.Key), headers);
+    }
+
+    private async Task SendAsync(string subject, byte[] body, NatsHeaders? headers)
+    {
+        try
+        {
+            await _nats.PublishAsync(subject, body, headers, cancellationToken: _stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NatsException or OperationCanceledException)
+        {
+            LogSendFailed(subject, e.Message);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _inbox.UnsubscribeAsync().ConfigureAwait(false);
+        await Task.WhenAll(_receiving, _watching).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _nats.DisposeAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not send to {Subject}: {Reason}")]
+    private partial void LogSendFailed(string subject, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The server did not store {Key} ({Reason}); trying again")]
+    private partial void LogPublishRetry(string key, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Ignored a {Event} for {Key}: no such call in flight (late, repeated, or already ended)")]
+    private partial void LogIgnored(string @event, string key);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {Agent} was not heard from for {Silence} while running {Key}: counted as a crash")]
+    private partial void LogAgentSilent(string agent, TimeSpan silence, string key);
+}

@@ -1,0 +1,63 @@
+using Spindle.Pools;
+
+namespace Spindle.Cluster.Client;
+
+/// <summary>
+/// One attempt at one call, from its publication until its first answer: which worker of the pool sent it, which
+/// agent claimed it, and when that agent was last heard from. The pool keeps it in flight; the first result takes it
+/// out, so any later answer for the same attempt finds nothing (at most once to the caller).
+/// </summary>
+internal sealed class Flight(PendingCall call, ClusterWorker worker, int attempt, string key)
+{
+    private readonly Lock _lock = new();
+    private long _lastHeard = Environment.TickCount64;
+    private bool _withdrawn;
+
+    public PendingCall Call { get; } = call;
+
+    public ClusterWorker Worker { get; } = worker;
+
+    /// <summary>0 for the first run; one more for each retry after a crash.</summary>
+    public int Attempt { get; } = attempt;
+
+    /// <summary>Client, call and attempt: the message id in the stream and the key of every answer.</summary>
+    public string Key { get; } = key;
+
+    /// <summary>The agent that claimed it; null while it waits in the stream.</summary>
+    public string? Agent { get; private set; }
+
+    /// <summary>The JetStream ack subject of the claimed delivery.</summary>
+    public string? AckSubject { get; private set; }
+
+    /// <summary>When the claiming agent was last heard from (<see cref="Environment.TickCount64"/>).</summary>
+    public long LastHeard => Volatile.Read(ref _lastHeard);
+
+    /// <summary>Lets the first agent that asks run the call; false for any other (a redelivery, a second copy).</summary>
+    public bool TryClaim(string agent, string? ackSubject)
+    {
+        lock (_lock)
+        {
+            if (Agent is not null || _withdrawn)
+            {
+                return false;
+            }
+
+            Agent = agent;
+            AckSubject = ackSubject;
+            Heard();
+            return true;
+        }
+    }
+
+    /// <summary>Takes back a call no agent has claimed yet, so none will; false once one has.</summary>
+    public bool TryWithdraw()
+    {
+        lock (_lock)
+        {
+            _withdrawn = Agent is null;
+            return _withdrawn;
+        }
+    }
+
+    public void Heard() => Volatile.Write(ref _lastHeard, Environment.TickCount64);
+}

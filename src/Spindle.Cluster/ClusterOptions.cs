@@ -1,0 +1,126 @@
+using System.Text.RegularExpressions;
+
+namespace Spindle;
+
+/// <summary>
+/// Where a cluster pool's calls go: the NATS server its agents pull from, the credentials, the cluster's name, and how
+/// long an agent may stay silent before its calls count as crashed. Chosen with
+/// <see cref="ClusterPoolOptions.UseCluster(WorkerPoolOptions, ClusterOptions)"/>; docs/cluster.md has the design.
+/// </summary>
+public sealed partial class ClusterOptions
+{
+    private string? _server;
+    private string _clusterName = "default";
+    private TimeSpan _connectTimeout = TimeSpan.FromSeconds(5);
+    private TimeSpan _agentSilenceTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The NATS server, e.g. <c>nats://host:4222</c>. Required.</summary>
+    public string? Server
+    {
+        get => _server;
+        set => _server = CheckServer(value, nameof(Server));
+    }
+
+    /// <summary>Names the streams, subjects and buckets this pool and its agents use, so clusters can share a server.</summary>
+    /// <value>The default is <c>default</c>. Letters, digits, '-' and '_' only.</value>
+    public string ClusterName
+    {
+        get => _clusterName;
+        set => _clusterName = CheckName(value, nameof(ClusterName));
+    }
+
+    /// <summary>The user name to connect with (with <see cref="Password"/>); null for none.</summary>
+    public string? User { get; set; }
+
+    /// <summary>The password that goes with <see cref="User"/>.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>A token to connect with, instead of a user and password; null for none.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>A NATS credentials file (<c>.creds</c>: a user JWT and its nkey seed), instead of a user or token; null for none.</summary>
+    public string? CredentialsFile { get; set; }
+
+    /// <summary>How long creating the pool waits to connect to <see cref="Server"/> before it fails.</summary>
+    /// <value>The default is 5 seconds.</value>
+    public TimeSpan ConnectTimeout
+    {
+        get => _connectTimeout;
+        set => _connectTimeout = Positive(value, nameof(ConnectTimeout));
+    }
+
+    /// <summary>
+    /// How long an agent running a call may send no sign of life (it sends one every quarter of this) before the call
+    /// counts as crashed: its worker, or the agent, or the network to it is gone. The pool then retries it elsewhere
+    /// (<see cref="WorkerPoolOptions.RetriesOnCrash"/>) or fails it with <see cref="WorkerCrashedException"/>.
+    /// </summary>
+    /// <value>The default is 10 seconds.</value>
+    public TimeSpan AgentSilenceTimeout
+    {
+        get => _agentSilenceTimeout;
+        set => _agentSilenceTimeout = Positive(value, nameof(AgentSilenceTimeout));
+    }
+
+    /// <summary>
+    /// The app's build output shipped to agents (its assemblies, <c>.deps.json</c>, <c>.runtimeconfig.json</c>); null
+    /// for the directory of this app's runtimeconfig.
+    /// </summary>
+    public string? BuildDirectory { get; set; }
+
+    /// <summary>Checks the options together, naming the one to fix.</summary>
+    internal void Validate()
+    {
+        if (Server is null)
+        {
+            throw new ArgumentException("ClusterOptions.Server is required: the NATS server the agents pull from, e.g. nats://host:4222.", nameof(Server));
+        }
+
+        int ways = (User is not null ? 1 : 0) + (Token is not null ? 1 : 0) + (CredentialsFile is not null ? 1 : 0);
+        if (ways > 1)
+        {
+            throw new ArgumentException("Set only one of ClusterOptions.User (with Password), Token and CredentialsFile.", nameof(User));
+        }
+
+        if ((User is null) != (Password is null))
+        {
+            throw new ArgumentException("ClusterOptions.User and ClusterOptions.Password go together: set both or neither.", User is null ? nameof(User) : nameof(Password));
+        }
+
+        if (CredentialsFile is not null && !File.Exists(CredentialsFile))
+        {
+            throw new ArgumentException($"ClusterOptions.CredentialsFile '{CredentialsFile}' does not exist.", nameof(CredentialsFile));
+        }
+
+        if (BuildDirectory is not null && !Directory.Exists(BuildDirectory))
+        {
+            throw new ArgumentException($"ClusterOptions.BuildDirectory '{BuildDirectory}' does not exist.", nameof(BuildDirectory));
+        }
+    }
+
+    internal ClusterOptions Clone() => (ClusterOptions)MemberwiseClone();
+
+    /// <summary>Checks a server address: nats:// or tls:// with a host (and a port, or NATS's 4222).</summary>
+    internal static string? CheckServer(string? value, string name)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        return Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) && uri.Scheme is "nats" or "tls" && uri.Host.Length > 0
+            ? value
+            : throw new ArgumentException($"{name} must be a NATS server address such as nats://host:4222; got '{value}'.", name);
+    }
+
+    /// <summary>Checks a name that becomes part of subjects, streams and buckets.</summary>
+    internal static string CheckName(string value, string name) =>
+        value is not null && NamePattern().IsMatch(value)
+            ? value
+            : throw new ArgumentException($"{name} must be 1 to 64 letters, digits, '-' or '_'; got '{value}'.", name);
+
+    private static TimeSpan Positive(TimeSpan value, string name) =>
+        value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive.");
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex NamePattern();
+}

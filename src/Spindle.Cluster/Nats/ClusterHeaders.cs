@@ -1,0 +1,52 @@
+namespace Spindle.Cluster.Nats;
+
+/// <summary>The message headers calls and their answers carry (the bodies are Spindle's own call and result payloads).</summary>
+internal static class ClusterHeaders
+{
+    /// <summary>JetStream's de-duplication id: a call published twice within the window is stored once.</summary>
+    public const string MessageId = "Nats-Msg-Id";
+
+    public const string Client = "Spindle-Client";
+    public const string Call = "Spindle-Call";
+    public const string Attempt = "Spindle-Attempt";
+    public const string Build = "Spindle-Build";
+    public const string Serializer = "Spindle-Serializer";
+
+    /// <summary>How often the agent must send a sign of life while the call runs, in milliseconds.</summary>
+    public const string AliveEvery = "Spindle-Alive-Every";
+
+    /// <summary>What an agent's message to a client is: one of the <c>Event*</c> values.</summary>
+    public const string Event = "Spindle-Event";
+    public const string Agent = "Spindle-Agent";
+    public const string Worker = "Spindle-Worker";
+
+    /// <summary>The JetStream ack subject of the delivery an agent claims (the client terminates it if it gives up on the agent).</summary>
+    public const string Ack = "Spindle-Ack";
+
+    /// <summary>Why a call failed on an agent: <see cref="FailureCrashed"/> or <see cref="FailureError"/>.</summary>
+    public const string Failure = "Spindle-Failure";
+    public const string ExitCode = "Spindle-Exit-Code";
+    public const string Signal = "Spindle-Signal";
+    public const string Cause = "Spindle-Cause";
+
+    /// <summary>A stop sent to an agent: <see cref="StopCancel"/> or <see cref="StopKill"/>.</summary>
+    public const string Stop = "Spindle-Stop";
+
+    public const string EventClaim = "claim";
+    public const string EventAlive = "alive";
+    public const string EventResult = "result";
+    public const string EventFailed = "failed";
+
+    public const string ClaimRun = "run";
+    public const string ClaimDrop = "drop";
+
+    public const string FailureCrashed = "crashed";
+    public const string FailureError = "error";
+
+    public const string StopCancel = "cancel";
+    public const string StopKill = "kill";
+
+    /// <summary>The key of one attempt at one call of one client.</summary>
+    public static string CallKey(string clientId, long callId, int attempt) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{clientId}.{callId}.{attempt}");
+}

@@ -1,0 +1,28 @@
+namespace Spindle.Cluster.Nats;
+
+/// <summary>Every stream, subject and bucket of one cluster, all named after it so clusters can share a server.</summary>
+internal sealed class ClusterNames(string cluster)
+{
+    public string Cluster { get; } = cluster;
+
+    /// <summary>The work-queue stream holding calls until an agent has taken them.</summary>
+    public string Stream => $"SPINDLE_{Cluster}_CALLS";
+
+    /// <summary>Where clients publish calls.</summary>
+    public string Calls => $"spindle.{Cluster}.calls";
+
+    /// <summary>The durable pull consumer every agent of the cluster fetches from.</summary>
+    public string Consumer => "agents";
+
+    /// <summary>The agents' registry (key-value).</summary>
+    public string AgentsBucket => $"spindle_{Cluster}_agents";
+
+    /// <summary>App builds, by content hash (object store).</summary>
+    public string BuildsBucket => $"spindle_{Cluster}_builds";
+
+    /// <summary>A client's inbox: claims, signs of life, results.</summary>
+    public string Client(string clientId) => $"spindle.{Cluster}.client.{clientId}";
+
+    /// <summary>An agent's control subject: cancellations of the calls it runs.</summary>
+    public string Agent(string agentName) => $"spindle.{Cluster}.agent.{agentName}";
+}

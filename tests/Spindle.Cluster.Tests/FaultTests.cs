@@ -1,0 +1,160 @@
+using Spindle.Cluster.Tests.Support;
+
+namespace Spindle.Cluster.Tests;
+
+/// <summary>Agents that die mid-call, and pools that cannot reach the server: real kills, real refusals.</summary>
+public sealed class FaultTests(NatsServer server) : ClusterTest(server)
+{
+    private const int SigKill = 9;
+    private const int SigTerm = 15;
+
+    private static readonly TimeSpan Silence = TimeSpan.FromSeconds(3);
+
+    [Fact]
+    public async Task RunAsync_AgentKilledMidCall_FailsWithWorkerCrashedExceptionNamingTheAgent()
+    {
+        await using AgentProcess agent = await StartAgentAsync("doomed");
+        await using var pool = new WorkerPool(PoolOptions(silence: Silence));
+        string marker = Marker();
+
+        Task<int> running = pool.RunAsync(() =>
+        {
+            File.WriteAllText(marker, "started");
+            Thread.Sleep(TimeSpan.FromMinutes(5));
+            return 1;
+        });
+        await Bounded.Eventually(() => File.Exists(marker) || running.IsCompleted, "the call has started on the agent");
+        agent.Signal(SigKill);
+
+        var crash = await Assert.ThrowsAsync<WorkerCrashedException>(() => running.Within("the call whose agent was killed"));
+        Assert.Equal("doomed", crash.Exit.Agent);
+        Assert.Contains("Agent 'doomed'", crash.Message, StringComparison.Ordinal);
+        Assert.Contains("AgentSilenceTimeout", crash.Message, StringComparison.Ordinal);
+        File.Delete(marker);
+    }
+
+    [Fact]
+    public async Task RunAsync_AgentKilledMidCallWithRetries_RunsAgainOnTheOtherAgent()
+    {
+        await using AgentProcess first = await StartAgentAsync("left");
+        await using AgentProcess second = await StartAgentAsync("right");
+        AgentProcess[] agents = [first, second];
+        await using var pool = new WorkerPool(PoolOptions(silence: Silence));
+        string marker = Marker();
+
+        // The first run records where it runs and hangs there; the retry finds the record and returns at once.
+        Task<string?> running = pool.RunAsync(() =>
+        {
+            string? here = Environment.GetEnvironmentVariable("SPINDLE_AGENT");
+            if (File.Exists(marker))
+            {
+                return here;
+            }
+
+            File.WriteAllText(marker, here);
+            Thread.Sleep(TimeSpan.FromMinutes(5));
+            return "never";
+        }, new CallOptions { RetriesOnCrash = 1 });
+        await Bounded.Eventually(() => (File.Exists(marker) && File.ReadAllText(marker).Length > 0) || running.IsCompleted, "the first run has started");
+        Assert.False(running.IsCompleted, $"The call ended before it was interrupted: {running.Exception?.InnerException}");
+        string firstRan = File.ReadAllText(marker);
+        AgentProcess killed = agents.Single(a => a.Name == firstRan);
+        killed.Signal(SigKill);
+
+        string? retriedOn = await running.Within("the retried call");
+
+        Assert.Equal(agents.Single(a => a != killed).Name, retriedOn);
+        File.Delete(marker);
+    }
+
+    [Fact]
+    public async Task RunAsync_WorkerProcessCrashesOnTheAgent_FailsWithItsExitNamingTheAgent()
+    {
+        await using AgentProcess agent = await StartAgentAsync("host");
+        await using var pool = new WorkerPool(PoolOptions());
+
+        var crash = await Assert.ThrowsAsync<WorkerCrashedException>(() => pool.RunAsync(() => Environment.Exit(37)).Within("a call that exits its worker"));
+
+        Assert.Equal("host", crash.Exit.Agent);
+        Assert.Equal(37, crash.ExitCode);
+        Assert.Contains("on agent 'host'", crash.Message, StringComparison.Ordinal);
+        // The agent stays: its local pool replaced the worker.
+        Assert.Equal(5, await pool.RunAsync(() => 5).Within("the call after the crash"));
+    }
+
+    [Fact]
+    public async Task Agent_Sigterm_FinishesTheCallItHoldsAndExitsZero()
+    {
+        AgentProcess agent = await StartAgentAsync("drainer");
+        await using (agent)
+        {
+            await using var pool = new WorkerPool(PoolOptions());
+            string marker = Marker();
+            Task<int> running = pool.RunAsync(() =>
+            {
+                File.WriteAllText(marker, "started");
+                Thread.Sleep(TimeSpan.FromSeconds(2));
+                return 11;
+            });
+            await Bounded.Eventually(() => File.Exists(marker) || running.IsCompleted, "the call has started on the agent");
+
+            agent.Signal(SigTerm);
+
+            Assert.Equal(11, await running.Within("the call the agent held when told to stop"));
+            Assert.Equal(0, await agent.Exited.Within("the agent to exit"));
+            Assert.Contains("stopped.", agent.Output, StringComparison.Ordinal);
+            File.Delete(marker);
+        }
+    }
+
+    [Fact]
+    public void NewWorkerPool_WrongPassword_FailsNamingTheServerAndTheOption()
+    {
+        ClusterOptions cluster = ClusterOptions();
+        cluster.Password = "not-the-password";
+
+        var error = Assert.Throws<SpindleException>(() => new WorkerPool(new WorkerPoolOptions().UseCluster(cluster)));
+
+        Assert.Contains(Server.Url, error.Message, StringComparison.Ordinal);
+        Assert.Contains("ClusterOptions.User", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NewWorkerPool_NoServerListening_FailsNamingTheServerOption()
+    {
+        ClusterOptions cluster = ClusterOptions();
+        cluster.Server = $"nats://127.0.0.1:{FreePort()}";
+        cluster.ConnectTimeout = TimeSpan.FromSeconds(2);
+
+        var error = Assert.Throws<SpindleException>(() => new WorkerPool(new WorkerPoolOptions().UseCluster(cluster)));
+
+        Assert.Contains(cluster.Server, error.Message, StringComparison.Ordinal);
+        Assert.Contains("ClusterOptions.Server", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UseCluster_WithoutServer_FailsNamingTheOption()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new WorkerPoolOptions().UseCluster(new ClusterOptions()));
+
+        Assert.Equal("Server", error.ParamName);
+    }
+
+    [Fact]
+    public async Task Agent_WrongPassword_ExitsOneNamingTheOption()
+    {
+        (int code, string output) = await AgentProcess.RunToFailureAsync(
+            "--server", Server.Url, "--user", Server.User, "--password", "wrong", "--cluster", Cluster);
+
+        Assert.Equal(1, code);
+        Assert.Contains("--user", output, StringComparison.Ordinal);
+        Assert.Contains(Server.Url, output, StringComparison.Ordinal);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,29 @@
+namespace Spindle.Cluster.Tests.Support;
+
+/// <summary>What every cluster test needs: a cluster name of its own on the shared server, and pool options pointing at it.</summary>
+public abstract class ClusterTest(NatsServer server) : IClassFixture<NatsServer>
+{
+    protected NatsServer Server { get; } = server;
+
+    /// <summary>A cluster of this test's own: streams, buckets and agents apart from every other test's.</summary>
+    protected string Cluster { get; } = "t" + Guid.NewGuid().ToString("N")[..12];
+
+    protected ClusterOptions ClusterOptions(TimeSpan? silence = null) => new()
+    {
+        Server = Server.Url,
+        User = Server.User,
+        Password = Server.Password,
+        ClusterName = Cluster,
+        AgentSilenceTimeout = silence ?? TimeSpan.FromSeconds(10),
+    };
+
+    /// <summary>Pool options for this cluster; a drain is bounded, so a failing test's pool never holds it up.</summary>
+    protected WorkerPoolOptions PoolOptions(int workers = 4, TimeSpan? silence = null) =>
+        new WorkerPoolOptions { Workers = workers, DrainTimeout = Bounded.Prompt }.UseCluster(ClusterOptions(silence));
+
+    protected Task<AgentProcess> StartAgentAsync(string name, int workers = 1, params string[] extra) =>
+        AgentProcess.StartAsync(Server, name, Cluster, workers, extra);
+
+    /// <summary>A file a call creates when it has started, so a test knows it runs before it acts.</summary>
+    protected static string Marker() => Path.Combine(Path.GetTempPath(), $"spindle-cluster-marker-{Guid.NewGuid():N}");
+}
