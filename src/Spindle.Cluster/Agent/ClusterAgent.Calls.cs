@@ -218,6 +218,9 @@ internal sealed partial class ClusterAgent
             Isolation = Isolation.Process,
             Workers = _options.Workers,
             CancellationGracePeriod = _options.CancellationGracePeriod,
+
+            // Results are relayed to another machine as bytes: they must come back on the channel, not in this machine's shared memory.
+            SharedMemoryThreshold = null,
             Backend = context => new Processes.ProcessBackend(context, app),
         })));
         return pool.Value;

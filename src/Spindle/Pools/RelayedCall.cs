@@ -33,8 +33,12 @@ internal sealed class RelayedCall : PendingCall<RelayedResult>, IEncodedCall
 
     public override void Release() => Frame = default;
 
-    /// <summary>Keeps the result payload as it came, with the caller's call id, for the caller's pool to decode.</summary>
-    public void ReadFromWire(ReadOnlySpan<byte> payload, ValueCodec codec, int workerProcessId)
+    /// <summary>
+    /// Keeps the result payload as it came, with the caller's call id, for the caller's pool to decode. The relaying pool
+    /// keeps results on the channel (no <c>SharedMemoryThreshold</c>), so the payload never points into
+    /// <paramref name="arena"/>, whose pages the caller on another machine could not read.
+    /// </summary>
+    public void ReadFromWire(ReadOnlySpan<byte> payload, ValueCodec codec, int workerProcessId, Shared.ResultArenaReader? arena = null)
     {
         byte[] result = payload.ToArray();
         BinaryPrimitives.WriteInt64LittleEndian(result, _callersId);
