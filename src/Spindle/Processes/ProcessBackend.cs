@@ -17,6 +17,7 @@ internal sealed class ProcessBackend(BackendContext context) : IWorkerBackend
         context.Options.WorkerOutput == WorkerOutput.Logger ? context.Options.LoggerFactory?.CreateLogger($"Spindle.Worker.{context.Options.Name}") : null)
     {
         SharedMemoryThreshold = Interop.LinuxOnly.IsSupported ? context.Options.SharedMemoryThreshold : null,
+        SerializerFactory = context.Options.SerializerFactory is { } factory ? Calls.Serialization.SerializerFactoryMethod.Encode(factory) : null,
     };
 
     public bool SharesMemory => false;
