@@ -32,7 +32,7 @@ internal static class SerializerFactoryMethod
         // Refuses what no worker could load at all (a generated method, an assembly loaded from memory, a multicast).
         MethodTemplate template = MethodTemplate.For(factory, Option);
         bool capturesNothing = template.Method.IsStatic
-            || (factory.Target is { } target && ValueCodec.IsClosure(target.GetType()) && template.UsedClosureFields.Count == 0);
+            || (factory.Target is { } target && ValueCodec.IsClosure(target.GetType()) && !UsesCapturedVariables(target.GetType(), template));
         return capturesNothing
             ? factory
             : throw new ArgumentException(
@@ -76,6 +76,11 @@ internal static class SerializerFactoryMethod
         return method.Invoke(target, BindingFlags.DoNotWrapExceptions, binder: null, parameters: null, culture: null) as ICallSerializer
             ?? throw new InvalidOperationException($"The SerializerFactory method {method.DeclaringType}.{method.Name} returned null in the worker process.");
     }
+
+    // The fields the method uses include static ones of any type (MemoryPackSerializerOptions.Utf16, say): only the
+    // closure's own fields are captured variables.
+    private static bool UsesCapturedVariables(Type closure, MethodTemplate template) =>
+        ValueCodec.FieldsOf(closure).Any(field => template.UsedClosureFields.Contains(ClosureUsage.Definition(field)));
 
     private static string Describe(Func<ICallSerializer> factory) =>
         ValueCodec.IsClosure(factory.Target!.GetType())
