@@ -43,6 +43,17 @@ public class SerializerFactoryTests
         Assert.Contains("static method", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ExtensionMethodBoundToAValue_IsRefusedNamingTheOption()
+    {
+        JsonSerializerOptions json = TaggingJson.Options;
+
+        var error = Assert.Throws<ArgumentException>(() => new WorkerPoolOptions { SerializerFactory = json.BuildFrom });
+
+        Assert.Equal(nameof(WorkerPoolOptions.SerializerFactory), error.ParamName);
+        Assert.Contains(nameof(JsonSerializerOptions), error.Message, StringComparison.Ordinal);
+    }
+
     public sealed record Tagged(string Name, int ReadInPid);
 
     /// <summary>JSON options whose converter writes a <see cref="Tagged"/> as its name and tags it with the reading process.</summary>
@@ -66,4 +77,10 @@ public class SerializerFactoryTests
 
         public void UseOwnOptions() => _ = new WorkerPoolOptions { SerializerFactory = () => new JsonCallSerializer(_options) };
     }
+}
+
+/// <summary>An extension method turned into a delegate is bound to the value it was called on.</summary>
+internal static class SerializerFactoryExtensions
+{
+    public static ICallSerializer BuildFrom(this JsonSerializerOptions options) => new JsonCallSerializer(options);
 }

@@ -31,8 +31,9 @@ internal static class SerializerFactoryMethod
 
         // Refuses what no worker could load at all (a generated method, an assembly loaded from memory, a multicast).
         MethodTemplate template = MethodTemplate.For(factory, Option);
-        bool capturesNothing = template.Method.IsStatic
-            || (factory.Target is { } target && ValueCodec.IsClosure(target.GetType()) && !UsesCapturedVariables(target.GetType(), template));
+        // A static method with a target is an extension method bound to its first argument, a value the worker lacks.
+        bool capturesNothing = (template.Method.IsStatic && factory.Target is null)
+            || (!template.Method.IsStatic && factory.Target is { } target && ValueCodec.IsClosure(target.GetType()) && !UsesCapturedVariables(target.GetType(), template));
         return capturesNothing
             ? factory
             : throw new ArgumentException(
@@ -85,5 +86,5 @@ internal static class SerializerFactoryMethod
     private static string Describe(Func<ICallSerializer> factory) =>
         ValueCodec.IsClosure(factory.Target!.GetType())
             ? "this lambda captures variables"
-            : $"this delegate is bound to an instance of {TypeNames.Display(factory.Target.GetType())} (an instance method, or a lambda that uses 'this')";
+            : $"this delegate is bound to an instance of {TypeNames.Display(factory.Target.GetType())} (an instance method, an extension method called on it, or a lambda that uses 'this')";
 }
