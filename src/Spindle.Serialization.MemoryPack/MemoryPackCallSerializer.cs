@@ -4,17 +4,44 @@ using Spindle.Calls.Serialization;
 
 namespace Spindle.Serialization.MemoryPack;
 
-/// <summary>Sends arguments and results in MemoryPack's binary format: set it as <see cref="WorkerPoolOptions.Serializer"/>.</summary>
+/// <summary>
+/// Sends arguments and results in MemoryPack's binary format: set it as <see cref="WorkerPoolOptions.Serializer"/>, or
+/// with options through <see cref="WorkerPoolOptions.SerializerFactory"/>.
+/// </summary>
 /// <remarks>
 /// MemoryPack serializes only types it knows: mark your records and classes <c>[MemoryPackable]</c> and
 /// <c>partial</c> (the source generator writes their formatters). Collections, tuples, unmanaged structs and
 /// primitives of such types work too. Any other type fails at the call site with a
 /// <see cref="ProcessBoundaryException"/> naming the variable, rather than silently falling back to JSON.
 /// Strings, primitives and arrays of primitives are left to Spindle's own raw-byte format, so large arrays still
-/// travel through shared memory.
+/// travel through shared memory. To use other options (UTF-16 strings, a service provider for formatters), build the
+/// serializer in a factory that captures nothing; each worker process calls it again, so both ends use the same options:
+/// <code>
+/// SerializerFactory = () => new MemoryPackCallSerializer(MemoryPackSerializerOptions.Utf16),
+/// </code>
 /// </remarks>
 public sealed class MemoryPackCallSerializer : ICallSerializer
 {
+    /// <summary>Creates the serializer with <see cref="MemoryPackSerializerOptions.Default"/> (UTF-8 strings).</summary>
+    public MemoryPackCallSerializer()
+        : this(MemoryPackSerializerOptions.Default)
+    {
+    }
+
+    /// <summary>
+    /// Creates the serializer with <paramref name="options"/>. Call it in <see cref="WorkerPoolOptions.SerializerFactory"/>,
+    /// so each worker process builds the same options.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    public MemoryPackCallSerializer(MemoryPackSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options;
+    }
+
+    /// <summary>The options used for every value.</summary>
+    public MemoryPackSerializerOptions Options { get; }
+
     /// <inheritdoc />
     public bool CanSerialize(Type type) => !SpindleSendsAsRawBytes(type);
 
@@ -23,7 +50,7 @@ public sealed class MemoryPackCallSerializer : ICallSerializer
     {
         try
         {
-            MemoryPackSerializer.Serialize(type, destination, value);
+            MemoryPackSerializer.Serialize(type, destination, value, Options);
         }
         catch (MemoryPackSerializationException e)
         {
@@ -36,7 +63,7 @@ public sealed class MemoryPackCallSerializer : ICallSerializer
     {
         try
         {
-            return MemoryPackSerializer.Deserialize(type, source);
+            return MemoryPackSerializer.Deserialize(type, source, Options);
         }
         catch (MemoryPackSerializationException e)
         {

@@ -7,15 +7,22 @@ using Spindle.Calls.Serialization;
 
 namespace Spindle.Serialization.MessagePack;
 
-/// <summary>Sends arguments and results as MessagePack: set it as <see cref="WorkerPoolOptions.Serializer"/>.</summary>
+/// <summary>
+/// Sends arguments and results as MessagePack: set it as <see cref="WorkerPoolOptions.Serializer"/>, or with options
+/// through <see cref="WorkerPoolOptions.SerializerFactory"/>.
+/// </summary>
 /// <remarks>
 /// Uses <see cref="ContractlessStandardResolver"/>, so plain records and classes work without attributes (by their
 /// public members, matched to a constructor by name), and types marked <c>[MessagePackObject]</c> keep their
 /// <c>[Key]</c> layout. A type MessagePack cannot write or rebuild fails at the call site with a
 /// <see cref="ProcessBoundaryException"/> naming the variable. Strings, primitives and arrays of primitives are left to
 /// Spindle's own raw-byte format, so large arrays still travel through shared memory.
-/// To use other options (LZ4 compression, another resolver), derive a class whose public parameterless constructor
-/// passes them to the protected one: each worker process creates the serializer again from its type.
+/// To use other options (LZ4 compression, another resolver), build the serializer in a factory that captures nothing;
+/// each worker process calls it again, so both ends use the same options:
+/// <code>
+/// SerializerFactory = () => new MessagePackCallSerializer(
+///     MessagePackCallSerializer.DefaultOptions.WithCompression(MessagePackCompression.Lz4BlockArray)),
+/// </code>
 /// </remarks>
 [RequiresUnreferencedCode(NeedsDynamicCode)]
 [RequiresDynamicCode(NeedsDynamicCode)]
@@ -31,8 +38,13 @@ public class MessagePackCallSerializer : ICallSerializer
     {
     }
 
-    /// <summary>Creates the serializer with <paramref name="options"/>; for a derived class's parameterless constructor.</summary>
-    protected MessagePackCallSerializer(MessagePackSerializerOptions options)
+    /// <summary>
+    /// Creates the serializer with <paramref name="options"/>, for example <see cref="DefaultOptions"/> with LZ4
+    /// compression or another resolver. Call it in <see cref="WorkerPoolOptions.SerializerFactory"/>, so each worker
+    /// process builds the same options.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    public MessagePackCallSerializer(MessagePackSerializerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (!RuntimeFeature.IsDynamicCodeSupported)

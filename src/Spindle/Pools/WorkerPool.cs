@@ -56,7 +56,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
                 "WorkerPoolOptions.WorkerOutput is Logger, but WorkerPoolOptions.LoggerFactory is null: set LoggerFactory, or leave WorkerOutput at Console.", nameof(options));
         }
 
-        _codec = new ValueCodec(_options.Serializer) { LargeArrayThreshold = _options.SharedMemoryThreshold ?? long.MaxValue };
+        _codec = new ValueCodec(_options.CreateSerializer()) { LargeArrayThreshold = _options.SharedMemoryThreshold ?? long.MaxValue };
         ILogger logger = _options.LoggerFactory?.CreateLogger<WorkerPool>() ?? NullLogger<WorkerPool>.Instance;
         _telemetry = new PoolTelemetry(_options.Name, _options.MeterFactory, () => QueueLength, () => _dispatcher?.BusyWorkers ?? 0) { Sender = this };
         IWorkerBackend? backend = null;

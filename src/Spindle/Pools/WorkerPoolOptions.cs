@@ -23,6 +23,7 @@ public sealed class WorkerPoolOptions
     private TimeSpan _workerStartTimeout = TimeSpan.FromSeconds(30);
     private int _maxMessageBytes = Frame.DefaultMaxMessageBytes;
     private ICallSerializer? _serializer;
+    private Func<ICallSerializer>? _serializerFactory;
     private TimeSpan? _callTimeout;
     private int _retriesOnCrash;
     private int _maxRestarts = 20;
@@ -126,16 +127,60 @@ public sealed class WorkerPoolOptions
         set => _maxMessageBytes = value >= 4096 ? value : throw new ArgumentOutOfRangeException(nameof(MaxMessageBytes), value, "MaxMessageBytes must be at least 4096.");
     }
 
-    /// <summary>A serializer tried before the built-in ones; the worker creates its own instance through a public parameterless constructor.</summary>
+    /// <summary>
+    /// A serializer tried before the built-in ones; the worker creates its own instance through a public parameterless
+    /// constructor. For a serializer configured with options, use <see cref="SerializerFactory"/> instead.
+    /// </summary>
     /// <value>The default is null: binary for primitives, strings and unmanaged arrays, System.Text.Json for the rest.</value>
+    /// <exception cref="ArgumentException">The type has no public parameterless constructor, or <see cref="SerializerFactory"/> is set too.</exception>
     public ICallSerializer? Serializer
     {
         get => _serializer;
         [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = DynamicCode.EngineJustification)]
-        set => _serializer = value is null || value.GetType().GetConstructor(Type.EmptyTypes) is not null
-            ? value
-            : throw new ArgumentException($"Serializer {value.GetType()} needs a public parameterless constructor: each worker process creates its own.", nameof(Serializer));
+        set
+        {
+            if (value is not null && value.GetType().GetConstructor(Type.EmptyTypes) is null)
+            {
+                throw new ArgumentException($"Serializer {value.GetType()} needs a public parameterless constructor: each worker process creates its own. To pass options, set SerializerFactory instead.", nameof(Serializer));
+            }
+
+            _serializer = value is null || _serializerFactory is null ? value : throw BothSerializers(nameof(Serializer));
+        }
     }
+
+    /// <summary>
+    /// Builds the serializer tried before the built-in ones, configured as you like: for example
+    /// <c>() =&gt; new MessagePackCallSerializer(MessagePackCallSerializer.DefaultOptions.WithCompression(MessagePackCompression.Lz4BlockArray))</c>.
+    /// This process calls it once, when the pool is created (with <see cref="Isolation.Thread"/> that one instance serves
+    /// every call); each worker process calls the same method again before it serves, so both ends use the same options.
+    /// </summary>
+    /// <value>The default is null: <see cref="Serializer"/>, or the built-in formats.</value>
+    /// <remarks>
+    /// It must be a static method or a lambda that captures nothing: a worker process finds the method by its identity
+    /// and calls it, and cannot see a captured variable or the object an instance method is bound to. Build the options
+    /// inside the lambda, from constants and static members. It cannot be set together with <see cref="Serializer"/>.
+    /// </remarks>
+    /// <exception cref="ArgumentException">
+    /// The delegate captures variables or is bound to an object, a worker process could not load its method (it was
+    /// generated at run time, or its assembly was loaded from memory), or <see cref="Serializer"/> is set too.
+    /// </exception>
+    public Func<ICallSerializer>? SerializerFactory
+    {
+        get => _serializerFactory;
+        set
+        {
+            Func<ICallSerializer>? checkedFactory = SerializerFactoryMethod.Check(value);
+            _serializerFactory = checkedFactory is null || _serializer is null ? checkedFactory : throw BothSerializers(nameof(SerializerFactory));
+        }
+    }
+
+    /// <summary>The serializer this process uses: <see cref="Serializer"/>, or what <see cref="SerializerFactory"/> builds.</summary>
+    internal ICallSerializer? CreateSerializer() =>
+        _serializer ?? (_serializerFactory is { } factory ? SerializerFactoryMethod.Create(factory) : null);
+
+    private static ArgumentException BothSerializers(string paramName) =>
+        new("Serializer and SerializerFactory cannot both be set: set Serializer for a serializer with a public parameterless constructor, " +
+            "or SerializerFactory to build one with options, and leave the other null.", paramName);
 
     /// <summary>
     /// With <see cref="Isolation.Thread"/>, check that every call could also cross a process boundary, so switching

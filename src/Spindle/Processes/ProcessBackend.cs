@@ -18,6 +18,7 @@ internal sealed class ProcessBackend(BackendContext context, WorkerApp? app = nu
         app)
     {
         SharedMemoryThreshold = Interop.LinuxOnly.IsSupported ? context.Options.SharedMemoryThreshold : null,
+        SerializerFactory = context.Options.SerializerFactory is { } factory ? Calls.Serialization.SerializerFactoryMethod.Encode(factory) : null,
     };
 
     public bool SharesMemory => false;

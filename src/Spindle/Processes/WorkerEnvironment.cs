@@ -12,7 +12,8 @@ internal sealed record WorkerEnvironment(
     int MaxMessageBytes,
     bool OneShot,
     long? MemoryLimit = null,
-    long? SharedMemoryThreshold = null)
+    long? SharedMemoryThreshold = null,
+    string? SerializerFactory = null)
 {
     /// <summary>Where the worker finds its end of the data connection (calls and results).</summary>
     public const int DataDescriptor = 3;
@@ -23,6 +24,7 @@ internal sealed record WorkerEnvironment(
     private const string ChannelVariable = "SPINDLE_WORKER_CHANNEL";
     private const string ParentVariable = "SPINDLE_WORKER_PARENT";
     private const string SerializerVariable = "SPINDLE_WORKER_SERIALIZER";
+    private const string SerializerFactoryVariable = "SPINDLE_WORKER_SERIALIZER_FACTORY";
     private const string MaxMessageVariable = "SPINDLE_WORKER_MAX_MESSAGE";
     private const string OneShotVariable = "SPINDLE_WORKER_ONE_SHOT";
     private const string MemoryLimitVariable = "SPINDLE_WORKER_MEMORY_LIMIT";
@@ -45,6 +47,7 @@ internal sealed record WorkerEnvironment(
         environment[ChannelVariable] = $"{DataDescriptor},{ControlDescriptor}";
         environment[ParentVariable] = ParentProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         environment[SerializerVariable] = SerializerType;
+        environment[SerializerFactoryVariable] = SerializerFactory;
         environment[MaxMessageVariable] = MaxMessageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         environment[OneShotVariable] = OneShot ? "1" : null;
         environment[MemoryLimitVariable] = MemoryLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -70,6 +73,7 @@ internal sealed record WorkerEnvironment(
         // Convert's base-10 parsing is culture-free: the first touch of any CultureInfo costs a new worker ~2 ms.
         _ = Take(ChannelVariable);
         string serializer = Take(SerializerVariable, required: false);
+        string serializerFactory = Take(SerializerFactoryVariable, required: false);
         string memoryLimit = Take(MemoryLimitVariable, required: false);
         string sharedThreshold = Take(SharedThresholdVariable, required: false);
         if (memoryLimit.Length != 0)
@@ -83,6 +87,7 @@ internal sealed record WorkerEnvironment(
             Convert.ToInt32(Take(MaxMessageVariable), 10),
             Take(OneShotVariable, required: false) == "1",
             memoryLimit.Length == 0 ? null : Convert.ToInt64(memoryLimit, 10),
-            sharedThreshold.Length == 0 ? null : Convert.ToInt64(sharedThreshold, 10));
+            sharedThreshold.Length == 0 ? null : Convert.ToInt64(sharedThreshold, 10),
+            serializerFactory.Length == 0 ? null : serializerFactory);
     }
 }

@@ -62,7 +62,9 @@ public static class WorkerHost
         }
 
         // A serializer that cannot be created fails the start, before the hello, so the parent reports it as such.
-        ICallSerializer? serializer = CreateSerializer(environment.SerializerType);
+        ICallSerializer? serializer = environment.SerializerFactory is { } factory
+            ? SerializerFactoryMethod.Create(factory)
+            : CreateSerializer(environment.SerializerType);
 
         // Say hello as early as possible: the parent sends the first call while this thread builds the codec and session.
         using FrameSocket data = new(TakeChannelEnd(WorkerEnvironment.DataDescriptor), environment.MaxMessageBytes);

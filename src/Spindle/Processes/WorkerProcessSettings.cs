@@ -12,6 +12,9 @@ internal sealed record WorkerProcessSettings(TimeSpan StartTimeout, int MaxMessa
 {
     /// <summary>Results at least this many bytes come back through the worker's result arena; null keeps them on the channel.</summary>
     public long? SharedMemoryThreshold { get; init; }
+
+    /// <summary>The method that builds the worker's serializer (<see cref="Calls.Serialization.SerializerFactoryMethod"/>); null when the serializer comes from its type or there is none.</summary>
+    public string? SerializerFactory { get; init; }
 }
 
 /// <summary>

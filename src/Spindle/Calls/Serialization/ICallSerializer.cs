@@ -4,10 +4,11 @@ namespace Spindle.Calls.Serialization;
 
 /// <summary>
 /// Turns values into bytes and back so they can cross a process boundary. Plug one in with
-/// <see cref="WorkerPoolOptions.Serializer"/> to bring MemoryPack, MessagePack or your own format.
+/// <see cref="WorkerPoolOptions.Serializer"/> or <see cref="WorkerPoolOptions.SerializerFactory"/> to bring MemoryPack, MessagePack or your own format.
 /// </summary>
 /// <remarks>
-/// The worker process creates its own instance, so an implementation needs a public parameterless constructor.
+/// The worker process creates its own instance: set as <see cref="WorkerPoolOptions.Serializer"/>, through a public
+/// parameterless constructor; built by <see cref="WorkerPoolOptions.SerializerFactory"/>, by calling the same factory.
 /// Types the serializer declines go to Spindle's built-in binary format (primitives, strings, <c>byte[]</c>,
 /// arrays of unmanaged types) and then to System.Text.Json.
 /// </remarks>

@@ -10,16 +10,35 @@ namespace Spindle.Calls.Serialization;
 [RequiresDynamicCode(DynamicCode.Values)]
 public sealed class JsonCallSerializer : ICallSerializer
 {
-    /// <summary>Creates the serializer.</summary>
+    /// <summary>Creates the serializer with <see cref="DefaultOptions"/>.</summary>
     /// <exception cref="NotSupportedException">The app runs without dynamic code (Native AOT), where reflection-based JSON cannot work.</exception>
-    public JsonCallSerializer() => DynamicCode.ThrowIfUnsupported(nameof(JsonCallSerializer), DynamicCode.Values);
+    public JsonCallSerializer()
+        : this(DefaultOptions)
+    {
+    }
 
-    /// <summary>The options used for every value; public fields are included.</summary>
+    /// <summary>
+    /// Creates the serializer with <paramref name="options"/>, for example converters of your own or another naming
+    /// policy. Call it in <see cref="WorkerPoolOptions.SerializerFactory"/>, so each worker process builds the same options.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="NotSupportedException">The app runs without dynamic code (Native AOT), where reflection-based JSON cannot work.</exception>
+    public JsonCallSerializer(JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        DynamicCode.ThrowIfUnsupported(nameof(JsonCallSerializer), DynamicCode.Values);
+        Options = options;
+    }
+
+    /// <summary>The options used for every value by default; public fields are included.</summary>
     public static JsonSerializerOptions DefaultOptions { get; } = new(JsonSerializerDefaults.General)
     {
         IncludeFields = true,
         MaxDepth = 256,
     };
+
+    /// <summary>The options this serializer uses for every value.</summary>
+    public JsonSerializerOptions Options { get; }
 
     /// <inheritdoc />
     public bool CanSerialize(Type type) => true;
@@ -28,10 +47,10 @@ public sealed class JsonCallSerializer : ICallSerializer
     public void Serialize(IBufferWriter<byte> destination, object value, Type type)
     {
         using var writer = new Utf8JsonWriter(destination);
-        JsonSerializer.Serialize(writer, value, type, DefaultOptions);
+        JsonSerializer.Serialize(writer, value, type, Options);
     }
 
     /// <inheritdoc />
     public object? Deserialize(ReadOnlySpan<byte> source, Type type) =>
-        JsonSerializer.Deserialize(source, type, DefaultOptions);
+        JsonSerializer.Deserialize(source, type, Options);
 }
