@@ -133,6 +133,16 @@ public sealed class FaultTests(NatsServer server) : ClusterTest(server)
     }
 
     [Fact]
+    public void NewWorkerPool_SerializerFactory_IsRefusedNamingIt()
+    {
+        var options = new WorkerPoolOptions { SerializerFactory = () => new Spindle.Calls.Serialization.JsonCallSerializer() }.UseCluster(ClusterOptions());
+
+        var error = Assert.Throws<ArgumentException>(() => new WorkerPool(options));
+
+        Assert.Contains("SerializerFactory", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void UseCluster_WithoutServer_FailsNamingTheOption()
     {
         var error = Assert.Throws<ArgumentException>(() => new WorkerPoolOptions().UseCluster(new ClusterOptions()));

@@ -13,6 +13,15 @@ internal sealed class ClusterBackend : IWorkerBackend, IAsyncDisposable
 
     public ClusterBackend(BackendContext context, ClusterOptions options)
     {
+        // An agent rebuilds a serializer from its type alone; a factory's method would have to travel with the build.
+        if (context.Options.SerializerFactory is not null)
+        {
+            throw new ArgumentException(
+                "WorkerPoolOptions.SerializerFactory is not supported with a cluster yet: agents create the serializer from its type. " +
+                "Set WorkerPoolOptions.Serializer to a serializer type with a public parameterless constructor (derive one that passes your options).",
+                "options");
+        }
+
         _context = context;
         _client = ClusterClient.Connect(options, context.Options, context.Logger);
     }
