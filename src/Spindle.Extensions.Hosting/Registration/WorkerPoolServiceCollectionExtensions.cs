@@ -52,7 +52,7 @@ public static class WorkerPoolServiceCollectionExtensions
     /// <summary>
     /// Adds a pool named <paramref name="name"/> configured from <paramref name="configuration"/> (a section such as
     /// <c>configuration.GetSection("Spindle:Pools:render")</c>), then by <paramref name="configure"/>, which can set what
-    /// configuration cannot (an <see cref="WorkerPoolOptions.Initializer"/>, a <see cref="WorkerPoolOptions.Serializer"/>).
+    /// configuration cannot (an <see cref="WorkerPoolOptions.Initializer"/>, a <see cref="WorkerPoolOptions.Serializer"/> or <see cref="WorkerPoolOptions.SerializerFactory"/>).
     /// </summary>
     public static IServiceCollection AddWorkerPool(this IServiceCollection services, string name, IConfiguration configuration, Action<WorkerPoolOptions>? configure = null)
     {
