@@ -6,10 +6,10 @@ namespace Spindle.Bench.Ipc;
 /// <summary>One-way messages per second between two processes, acknowledged once per burst, against Python doing the same.</summary>
 internal static class Throughput
 {
-    public static async Task<List<Row>> RunAsync(IpcSettings settings, PythonFigures pipePeer, PythonFigures queuePeer)
+    public static async Task<List<Row>> RunAsync(IpcSettings settings, int[] sizes, PythonFigures pipePeer, PythonFigures queuePeer)
     {
         var rows = new List<Row>();
-        foreach (int size in settings.BurstSizes)
+        foreach (int size in sizes)
         {
             int count = settings.BurstMessages(size);
             string at = IpcSettings.Size(size);
