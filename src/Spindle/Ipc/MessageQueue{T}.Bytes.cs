@@ -66,39 +66,7 @@ public sealed unsafe partial class MessageQueue<T>
         }
     }
 
-    private bool TryPutRaw(ReadOnlySpan<byte> bytes)
-    {
-        using (Segment.Lease lease = _segment.Use())
-        {
-            QueueLock.Enter(_header);
-            try
-            {
-                if (_header->Completed != 0)
-                {
-                    throw new QueueCompletedException($"{this} was completed: no more messages may be added.");
-                }
-
-                long tail = _header->Tail;
-                if (tail - _header->Head >= _capacity)
-                {
-                    return false;
-                }
-
-                byte* slot = _workers + (tail % _capacity * _stride);
-                *(int*)slot = bytes.Length;
-                bytes.CopyTo(new Span<byte>(slot + QueueHeader.SlotHeaderBytes, bytes.Length));
-                Volatile.Write(ref _header->Tail, tail + 1);
-            }
-            finally
-            {
-                QueueLock.Exit(_header);
-            }
-
-            QueueLock.Signal(QueueSignal.Items(_header));
-        }
-
-        return true;
-    }
+    private bool TryPutRaw(ReadOnlySpan<byte> bytes) => TryPut(default, bytes, fromSource: true);
 
     /// <summary>Takes a message into <paramref name="destination"/>; one that does not fit stays in the queue.</summary>
     private bool TryTakeRaw(Span<byte> destination, out int length, out bool drained)
@@ -116,7 +84,7 @@ public sealed unsafe partial class MessageQueue<T>
             }
 
             byte* slot = _workers + (head % _capacity * _stride);
-            length = *(int*)slot;
+            length = QueueSlot.Length(slot);
             if (length > destination.Length)
             {
                 throw new ArgumentException(
@@ -124,12 +92,21 @@ public sealed unsafe partial class MessageQueue<T>
                     nameof(destination));
             }
 
-            if (length > 0)
+            try
             {
-                new ReadOnlySpan<byte>(slot + QueueHeader.SlotHeaderBytes, length).CopyTo(destination);
+                // A message still streaming in is copied out chunk by chunk, as its writer finishes each.
+                for (int copied = 0; copied < length;)
+                {
+                    int written = QueueSlot.WaitWritten(slot, length, copied + 1, this);
+                    QueueSlot.Payload(slot, length)[copied..written].CopyTo(destination[copied..]);
+                    copied = written;
+                }
             }
-
-            Volatile.Write(ref _header->Head, head + 1);
+            finally
+            {
+                // Consumed even if its writer died before finishing it: it must not block every consumer behind it.
+                Volatile.Write(ref _header->Head, head + 1);
+            }
         }
         finally
         {
