@@ -87,6 +87,23 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
         }
     }
 
+    /// <summary>The newest message's length and how many of its bytes are written yet (for tests of streamed messages); null when empty.</summary>
+    internal (int Length, int Written)? NewestMessage
+    {
+        get
+        {
+            using Segment.Lease lease = _segment.Use();
+            long tail = Volatile.Read(ref _header->Tail);
+            if (tail == Volatile.Read(ref _header->Head))
+            {
+                return null;
+            }
+
+            byte* slot = _workers + ((tail - 1) % _capacity * _stride);
+            return (QueueSlot.Length(slot), QueueSlot.WrittenSoFar(slot));
+        }
+    }
+
     /// <summary>Whether the queue is completed and drained: consumers will get nothing more.</summary>
     public bool IsCompleted => IsAddingCompleted && Count == 0;
 

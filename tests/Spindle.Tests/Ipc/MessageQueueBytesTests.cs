@@ -144,6 +144,81 @@ public class MessageQueueBytesTests
     }
 
     [Fact]
+    public async Task WriterKilledMidMessage_TheMessageIsDroppedWithAnError_AndTheQueueKeepsWorking()
+    {
+        const int Size = 16 << 20;
+        await using MessageQueue<byte[]> queue = MessageQueue.Create<byte[]>(new MessageQueueOptions { MaxMessageBytes = Size, Capacity = 4 });
+        await using MessageQueue<int> started = MessageQueue.Create<int>();
+        await using var writer = new WorkerProcess(static (MessageQueue<byte[]> q, MessageQueue<int> ready) =>
+        {
+            ready.Enqueue(Environment.ProcessId);
+            for (int i = 0; ; i++)
+            {
+                q.EnqueueBytes(Pattern(i, q.MaxMessageBytes));
+            }
+        }, queue, started);
+        writer.Start();
+        int pid = await started.DequeueAsync().AsTask().Within("the writer to start");
+
+        // Freeze the writer (a real SIGSTOP) until it is caught between publishing a message and finishing it.
+        byte[] buffer = new byte[Size];
+        var taken = new List<int>();
+        bool caught = await Task.Run(() =>
+        {
+            for (int attempt = 0; attempt < 200; attempt++)
+            {
+                Assert.Equal(0, Signal(pid, SigStop));
+                if (queue.NewestMessage is { } newest && newest.Written < newest.Length)
+                {
+                    return true;
+                }
+
+                Assert.Equal(0, Signal(pid, SigCont));
+                while (queue.Count >= 2)
+                {
+                    taken.Add(Check(buffer.AsSpan(0, queue.DequeueBytes(buffer))));
+                }
+
+                Thread.Sleep(attempt % 5);
+            }
+
+            return false;
+        }).Within("the writer caught mid-message");
+        Assert.True(caught, "the writer was never caught in the middle of streaming a 16 MiB message");
+        writer.Kill();
+        await writer.JoinAsync().Within("the killed writer to exit");
+
+        await Task.Run(() =>
+        {
+            // Every complete message before it arrives intact; the torn one is dropped with an error naming the writer.
+            InvalidDataException? torn = null;
+            while (torn is null)
+            {
+                try
+                {
+                    taken.Add(Check(buffer.AsSpan(0, queue.DequeueBytes(buffer))));
+                }
+                catch (InvalidDataException e)
+                {
+                    torn = e;
+                }
+            }
+
+            Assert.Contains($"pid {pid}", torn.Message, StringComparison.Ordinal);
+            Assert.Equal(0, queue.Count);
+            queue.EnqueueBytes(Pattern(1234, 300 << 10));
+            Assert.Equal(1234, Check(buffer.AsSpan(0, queue.DequeueBytes(buffer))));
+        }).Within("the queue after the writer died");
+        Assert.Equal(Enumerable.Range(0, taken.Count), taken);
+    }
+
+    private const int SigStop = 19;
+    private const int SigCont = 18;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Signal(int pid, int signal);
+
+    [Fact]
     public void BadInput_NamesTheParameterOrOption_AndTheQueueStaysUsable()
     {
         using MessageQueue<byte[]> queue = MessageQueue.Create<byte[]>(new MessageQueueOptions { MaxMessageBytes = 100, Capacity = 2 });

@@ -29,6 +29,9 @@ internal static unsafe class QueueSlot
 
     public static int Length(byte* slot) => *(int*)slot;
 
+    /// <summary>How many bytes of the message are written so far.</summary>
+    public static int WrittenSoFar(byte* slot) => Volatile.Read(ref *(int*)(slot + 4));
+
     public static Span<byte> Payload(byte* slot, int length) => new(slot + QueueHeader.SlotHeaderBytes, Math.Max(length, 0));
 
     /// <summary>Starts a message of <paramref name="length"/> bytes (−1 for null) with nothing written yet.</summary>
