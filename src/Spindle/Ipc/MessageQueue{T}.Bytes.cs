@@ -95,12 +95,7 @@ public sealed unsafe partial class MessageQueue<T>
             try
             {
                 // A message still streaming in is copied out chunk by chunk, as its writer finishes each.
-                for (int copied = 0; copied < length;)
-                {
-                    int written = QueueSlot.WaitWritten(slot, length, copied + 1, this);
-                    QueueSlot.Payload(slot, length)[copied..written].CopyTo(destination[copied..]);
-                    copied = written;
-                }
+                QueueSlot.CopyOut(slot, length, destination, this);
             }
             finally
             {

@@ -303,8 +303,18 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
             int length = QueueSlot.Length(slot);
             try
             {
-                QueueSlot.WaitWritten(slot, length, length, this);
-                item = length < 0 ? default! : MessageCodec<T>.Read(QueueSlot.Payload(slot, length));
+                if (typeof(T) == typeof(byte[]) && length >= QueueSlot.StreamBytes)
+                {
+                    // A large array is filled chunk by chunk while its writer may still be streaming it in.
+                    byte[] bytes = UnmanagedBlock.NewArray<byte>(length);
+                    QueueSlot.CopyOut(slot, length, bytes, this);
+                    item = (T)(object)bytes;
+                }
+                else
+                {
+                    QueueSlot.WaitWritten(slot, length, length, this);
+                    item = length < 0 ? default! : MessageCodec<T>.Read(QueueSlot.Payload(slot, length));
+                }
             }
             finally
             {

@@ -58,6 +58,18 @@ internal static unsafe class QueueSlot
         }
     }
 
+    /// <summary>Copies the message out into <paramref name="destination"/>, each chunk as soon as its writer has finished it.</summary>
+    public static void CopyOut(byte* slot, int length, Span<byte> destination, object queue)
+    {
+        Span<byte> payload = Payload(slot, length);
+        for (int copied = 0; copied < length;)
+        {
+            int written = WaitWritten(slot, length, copied + 1, queue);
+            payload[copied..written].CopyTo(destination[copied..]);
+            copied = written;
+        }
+    }
+
     /// <summary>
     /// Waits until at least <paramref name="atLeast"/> bytes (at most <paramref name="length"/>) are written; returns how
     /// many are. Throws when the writer died first (the caller consumes the message all the same).
