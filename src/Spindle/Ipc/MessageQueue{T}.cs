@@ -17,6 +17,10 @@ namespace Spindle.Ipc;
 /// A message is copied into a slot (up to <see cref="MaxMessageBytes"/>) and taken out by exactly one consumer: the
 /// single store that moves the head is the moment it is consumed, so a consumer process that dies between messages
 /// loses nothing and duplicates nothing. Waiting sleeps in the kernel (futex) on the queue's own memory.
+/// A message from 256 KiB on is published before it is all copied and streams into its slot, so its consumer copies it
+/// out while it is still coming in; a producer that dies half-way loses that message alone, and the consumer that took
+/// it gets an <see cref="InvalidDataException"/> naming the producer. A <c>MessageQueue&lt;byte[]&gt;</c> also sends
+/// spans and receives into kept buffers (<see cref="MessageQueueBytes"/>).
 /// </remarks>
 /// <typeparam name="T">The message type; every process must open the queue with the same one (checked by name).</typeparam>
 [SupportedOSPlatform("linux")]
