@@ -13,7 +13,7 @@ namespace Spindle.Ipc.Queues;
 /// is there. Copying in and copying out then overlap on two cores instead of following each other, as a socket's do.
 /// The consumer holds the queue's lock while it waits for the rest (so nobody reuses the slot under it), which costs
 /// others no more than the copy under the lock did; if the writer dies first the message is dropped with an error
-/// instead of waiting forever.
+/// instead of waiting forever (a writer that is stopped, not dead, keeps that consumer waiting until it resumes).
 /// </remarks>
 [SupportedOSPlatform("linux")]
 internal static unsafe class QueueSlot
