@@ -21,8 +21,12 @@ internal static unsafe class QueueSlot
     /// <summary>Messages from this size on stream into their slot (below it, one copy under the lock is cheaper than the hand-off).</summary>
     public const int StreamBytes = 256 << 10;
 
-    /// <summary>Big enough that announcing a chunk costs nothing next to copying it, small enough that the reader starts early.</summary>
-    private const int ChunkBytes = 64 << 10;
+    /// <summary>
+    /// Big enough that announcing a chunk, and the reader waiting for it, cost little next to copying it, small enough
+    /// that the reader starts early. In the IPC bench a 16 MiB round trip took about twice as long with 64 KiB chunks,
+    /// and no less with chunks of an eighth of the message (up to 1 MiB).
+    /// </summary>
+    private const int ChunkBytes = 256 << 10;
 
     /// <summary>How many spins a waiting reader makes between checks that the writer is still alive.</summary>
     private const int SpinsPerLivenessCheck = 256;
