@@ -32,9 +32,24 @@ PythonFigures pipePeer = await PythonFigures.RunAsync(python, "mp_pipe.py", sett
 PythonFigures queuePeer = await PythonFigures.RunAsync(python, "mp_queue.py", settings, settings.LatencySizes);
 Console.WriteLine($"{watch.Elapsed.TotalSeconds:0.0} s");
 
-await Section("Round trips between processes", () => Latency.RunAsync(settings, Where.Process, settings.LatencySizes, pipePeer, queuePeer));
-await Section("Round trips between threads", () => Latency.RunAsync(settings, Where.Thread, [IpcSettings.Small, 1 << 20], null, null));
-await Section("Throughput between processes", () => Throughput.RunAsync(settings, pipePeer, queuePeer));
+// --only keeps the sections and sizes whose row ids were asked for; every kept row still runs with its baselines.
+int[] processSizes = settings.Wanted('P', settings.LatencySizes);
+int[] threadSizes = settings.Wanted('T', [IpcSettings.Small, 1 << 20]);
+int[] burstSizes = settings.Wanted('X', settings.BurstSizes);
+if (processSizes.Length > 0)
+{
+    await Section("Round trips between processes", () => Latency.RunAsync(settings, Where.Process, processSizes, pipePeer, queuePeer));
+}
+
+if (threadSizes.Length > 0)
+{
+    await Section("Round trips between threads", () => Latency.RunAsync(settings, Where.Thread, threadSizes, null, null));
+}
+
+if (burstSizes.Length > 0)
+{
+    await Section("Throughput between processes", () => Throughput.RunAsync(settings, burstSizes, pipePeer, queuePeer));
+}
 
 Console.WriteLine();
 string table = IpcReport.Render(rows, MachineInfo.Read(python.Version), settings, startedAt, markdown: false);

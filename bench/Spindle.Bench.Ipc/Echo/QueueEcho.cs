@@ -2,7 +2,10 @@ using Spindle.Ipc;
 
 namespace Spindle.Bench.Ipc.Echo;
 
-/// <summary>Two <see cref="MessageQueue{T}"/>s, requests and replies, with an echo taking from one and adding to the other.</summary>
+/// <summary>
+/// Two <see cref="MessageQueue{T}"/>s, requests and replies, with an echo taking from one and adding to the other.
+/// Both ends receive into a buffer they keep (<see cref="MessageQueueBytes"/>), as the raw socket and the pipe do.
+/// </summary>
 internal sealed class QueueEcho(MessageQueue<byte[]> requests, MessageQueue<byte[]> replies, FarEnd farEnd) : IEcho
 {
     public static Task<IEcho> StartAsync(Where where, int maxMessageBytes, int capacity)
@@ -16,8 +19,8 @@ internal sealed class QueueEcho(MessageQueue<byte[]> requests, MessageQueue<byte
 
     public void RoundTrip(byte[] message, byte[] reply)
     {
-        requests.Enqueue(message);
-        replies.Dequeue().CopyTo(reply, 0);
+        requests.EnqueueBytes(message);
+        replies.DequeueBytes(reply);
     }
 
     public void Burst(byte[] message, int count)
@@ -26,7 +29,7 @@ internal sealed class QueueEcho(MessageQueue<byte[]> requests, MessageQueue<byte
         requests.Enqueue(BitConverter.GetBytes(count));
         for (int i = 0; i < count; i++)
         {
-            requests.Enqueue(message);
+            requests.EnqueueBytes(message);
         }
 
         if (BitConverter.ToInt32(replies.Dequeue()) != count)
@@ -45,21 +48,22 @@ internal sealed class QueueEcho(MessageQueue<byte[]> requests, MessageQueue<byte
 
     private static void Serve(MessageQueue<byte[]> input, MessageQueue<byte[]> output)
     {
+        byte[] buffer = new byte[input.MaxMessageBytes];
         try
         {
             while (true)
             {
-                byte[] message = input.Dequeue();
-                if (message.Length > 0)
+                int length = input.DequeueBytes(buffer);
+                if (length > 0)
                 {
-                    output.Enqueue(message);
+                    output.EnqueueBytes(buffer.AsSpan(0, length));
                     continue;
                 }
 
                 int count = BitConverter.ToInt32(input.Dequeue());
                 for (int i = 0; i < count; i++)
                 {
-                    input.Dequeue();
+                    input.DequeueBytes(buffer);
                 }
 
                 output.Enqueue(BitConverter.GetBytes(count));

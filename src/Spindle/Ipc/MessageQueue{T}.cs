@@ -17,6 +17,10 @@ namespace Spindle.Ipc;
 /// A message is copied into a slot (up to <see cref="MaxMessageBytes"/>) and taken out by exactly one consumer: the
 /// single store that moves the head is the moment it is consumed, so a consumer process that dies between messages
 /// loses nothing and duplicates nothing. Waiting sleeps in the kernel (futex) on the queue's own memory.
+/// A message from 256 KiB on is published before it is all copied and streams into its slot, so its consumer copies it
+/// out while it is still coming in; a producer that dies half-way loses that message alone, and the consumer that took
+/// it gets an <see cref="InvalidDataException"/> naming the producer. A <c>MessageQueue&lt;byte[]&gt;</c> also sends
+/// spans and receives into kept buffers (<see cref="MessageQueueBytes"/>).
 /// </remarks>
 /// <typeparam name="T">The message type; every process must open the queue with the same one (checked by name).</typeparam>
 [SupportedOSPlatform("linux")]
@@ -84,6 +88,23 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
         {
             using Segment.Lease lease = _segment.Use();
             return Volatile.Read(ref _header->ItemWaiters);
+        }
+    }
+
+    /// <summary>The newest message's length and how many of its bytes are written yet (for tests of streamed messages); null when empty.</summary>
+    internal (int Length, int Written)? NewestMessage
+    {
+        get
+        {
+            using Segment.Lease lease = _segment.Use();
+            long tail = Volatile.Read(ref _header->Tail);
+            if (tail == Volatile.Read(ref _header->Head))
+            {
+                return null;
+            }
+
+            byte* slot = _workers + ((tail - 1) % _capacity * _stride);
+            return (QueueSlot.Length(slot), QueueSlot.WrittenSoFar(slot));
         }
     }
 
@@ -203,44 +224,64 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
     /// <summary>Adds a message if there is room.</summary>
     private bool TryPut(in Outgoing message)
     {
-        using (Segment.Lease lease = _segment.Use())
+        // byte[] and encoded messages have their bytes at hand, so a large one can stream into its slot.
+        ReadOnlySpan<byte> source = !message.Direct ? message.Encoded
+            : typeof(T) == typeof(byte[]) && message.Length > 0 ? (byte[])(object)message.Value! : default;
+        return TryPut(message, source, source.Length == message.Length);
+    }
+
+    /// <summary>
+    /// Adds a message if there is room: <paramref name="source"/> when <paramref name="fromSource"/>, else the value
+    /// written directly. A large one is published before it is copied and then streamed in (see <see cref="QueueSlot"/>).
+    /// </summary>
+    private bool TryPut(in Outgoing message, ReadOnlySpan<byte> source, bool fromSource)
+    {
+        int length = fromSource ? source.Length : message.Length;
+        bool streamed = fromSource && length >= QueueSlot.StreamBytes;
+        using Segment.Lease lease = _segment.Use();
+        byte* slot;
+        QueueLock.Enter(_header);
+        try
         {
-            QueueLock.Enter(_header);
-            try
+            if (_header->Completed != 0)
             {
-                if (_header->Completed != 0)
-                {
-                    throw new QueueCompletedException($"{this} was completed: no more messages may be added.");
-                }
-
-                long tail = _header->Tail;
-                if (tail - _header->Head >= _capacity)
-                {
-                    return false;
-                }
-
-                byte* slot = _workers + (tail % _capacity * _stride);
-                *(int*)slot = message.Length;
-                if (message.Length > 0)
-                {
-                    var destination = new Span<byte>(slot + QueueHeader.SlotHeaderBytes, message.Length);
-                    if (message.Direct)
-                    {
-                        MessageCodec<T>.WriteDirect(destination, message.Value);
-                    }
-                    else
-                    {
-                        message.Encoded.CopyTo(destination);
-                    }
-                }
-                Volatile.Write(ref _header->Tail, tail + 1);
-            }
-            finally
-            {
-                QueueLock.Exit(_header);
+                throw new QueueCompletedException($"{this} was completed: no more messages may be added.");
             }
 
-            QueueLock.Signal(QueueSignal.Items(_header));
+            long tail = _header->Tail;
+            if (tail - _header->Head >= _capacity)
+            {
+                return false;
+            }
+
+            slot = _workers + (tail % _capacity * _stride);
+            QueueSlot.Begin(slot, length);
+            if (!streamed)
+            {
+                if (fromSource)
+                {
+                    source.CopyTo(QueueSlot.Payload(slot, length));
+                }
+                else if (length > 0)
+                {
+                    MessageCodec<T>.WriteDirect(QueueSlot.Payload(slot, length), message.Value);
+                }
+
+                QueueSlot.Written(slot, length);
+            }
+
+            Volatile.Write(ref _header->Tail, tail + 1);
+        }
+        finally
+        {
+            QueueLock.Exit(_header);
+        }
+
+        QueueLock.Signal(QueueSignal.Items(_header));
+        if (streamed)
+        {
+            // Outside the lock: a consumer copies each chunk out while the next one is copied in.
+            QueueSlot.Stream(slot, source);
         }
 
         return true;
@@ -263,10 +304,21 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
             }
 
             byte* slot = _workers + (head % _capacity * _stride);
-            int length = *(int*)slot;
+            int length = QueueSlot.Length(slot);
             try
             {
-                item = length < 0 ? default! : MessageCodec<T>.Read(new ReadOnlySpan<byte>(slot + QueueHeader.SlotHeaderBytes, length));
+                if (typeof(T) == typeof(byte[]) && length >= QueueSlot.StreamBytes)
+                {
+                    // A large array is filled chunk by chunk while its writer may still be streaming it in.
+                    byte[] bytes = UnmanagedBlock.NewArray<byte>(length);
+                    QueueSlot.CopyOut(slot, length, bytes, this);
+                    item = (T)(object)bytes;
+                }
+                else
+                {
+                    QueueSlot.WaitWritten(slot, length, length, this);
+                    item = length < 0 ? default! : MessageCodec<T>.Read(QueueSlot.Payload(slot, length));
+                }
             }
             finally
             {

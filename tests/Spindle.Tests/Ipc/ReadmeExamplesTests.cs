@@ -36,6 +36,19 @@ public class ReadmeExamplesTests
     }
 
     [Fact]
+    public void QueueBytesExample()
+    {
+        byte[] image = [.. Enumerable.Range(0, 3 << 20).Select(i => (byte)(i * 13))];
+        int used = (2 << 20) + 5;
+        using var frames = MessageQueue.Create<byte[]>(new MessageQueueOptions { MaxMessageBytes = 16 << 20, Capacity = 4 });
+        frames.EnqueueBytes(image.AsSpan(0, used));
+        byte[] buffer = new byte[frames.MaxMessageBytes];
+        int length = frames.DequeueBytes(buffer);        // == used
+        Assert.Equal(used, length);
+        Assert.True(image.AsSpan(0, used).SequenceEqual(buffer.AsSpan(0, length)));
+    }
+
+    [Fact]
     public async Task ListenerExample()
     {
         await using WorkerPool pool = TestPools.Process();

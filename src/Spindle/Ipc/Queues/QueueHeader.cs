@@ -60,8 +60,11 @@ internal struct QueueHeader
     [FieldOffset(32)]
     public long Tail;
 
-    /// <summary>Slot header: the message length (−1 for null) and padding to keep payloads 8-byte aligned.</summary>
-    public const int SlotHeaderBytes = 8;
+    /// <summary>
+    /// Slot header: the message length (−1 for null), how many of its bytes are written so far (a large message is
+    /// published before it is all copied, see QueueSlot), the writer's pid, and padding to keep payloads 8-byte aligned.
+    /// </summary>
+    public const int SlotHeaderBytes = 16;
 
     public static long SlotStride(int maxMessageBytes) => SlotHeaderBytes + ((maxMessageBytes + 7L) & ~7L);
 }
