@@ -99,6 +99,7 @@ public sealed class LargeValueTests(NatsServer server) : ClusterTest(server)
         await using var pool = new WorkerPool(options);
 
         Exception error = await Assert.ThrowsAnyAsync<Exception>(() => pool.RunAsync(size => new byte[size], ThreeMiB).Within("a call with an oversized result"));
+        Assert.True(error is not TimeoutException, agent.Output);
 
         Assert.Contains("MaxMessageBytes", error.Message, StringComparison.Ordinal);
         Assert.Equal(5, await pool.RunAsync(() => 5).Within("a call after the oversized result"));

@@ -40,7 +40,6 @@ internal sealed partial class ClusterAgent
         string? serializer = OptionalHeader(message, ClusterHeaders.Serializer);
         var aliveEvery = TimeSpan.FromMilliseconds(long.Parse(Header(message, ClusterHeaders.AliveEvery), CultureInfo.InvariantCulture));
         string? argumentValue = OptionalHeader(message, ClusterHeaders.Value);
-        int maxMessageBytes = OptionalHeader(message, ClusterHeaders.MaxMessageBytes) is { } max ? int.Parse(max, CultureInfo.InvariantCulture) : Spindle.Wire.Frame.DefaultMaxMessageBytes;
         string key = ClusterHeaders.CallKey(client, callId, attempt);
         string inbox = _names.Client(client);
 
@@ -71,7 +70,7 @@ internal sealed partial class ClusterAgent
         byte[] body;
         try
         {
-            WorkerPool pool = await PoolForAsync(build, serializer, maxMessageBytes, cancellation.Token).ConfigureAwait(false);
+            WorkerPool pool = await PoolForAsync(build, serializer, cancellation.Token).ConfigureAwait(false);
             byte[]? call = argumentValue is null ? message.Data : await LargeValues.GetAsync(_values, argumentValue, cancellation.Token).ConfigureAwait(false);
             RelayedResult result = await running.Start(pool, call, cancellation.Token).ConfigureAwait(false);
             answer = Answer(ClusterHeaders.EventResult, callId, attempt);
@@ -79,7 +78,7 @@ internal sealed partial class ClusterAgent
             body = result.Payload;
             if (LargeValues.TooLargeForMessage(body.Length, _nats.ServerInfo?.MaxPayload))
             {
-                // Above the server's max_payload (the worker has checked the caller's MaxMessageBytes): the caller fetches it, then deletes it.
+                // Above the server's max_payload: the caller fetches it (checking its MaxMessageBytes), then deletes it.
                 string name = LargeValues.ResultName(key);
                 await LargeValues.PutAsync(_values, name, body, cancellation.Token).ConfigureAwait(false);
                 answer[ClusterHeaders.Value] = name;
@@ -113,7 +112,7 @@ internal sealed partial class ClusterAgent
             body = Encoding.UTF8.GetBytes(e.Message);
             if (e is PoolFaultedException)
             {
-                ForgetPool(build, serializer, maxMessageBytes);
+                ForgetPool(build, serializer);
             }
         }
         catch (OperationCanceledException)
@@ -220,19 +219,16 @@ internal sealed partial class ClusterAgent
     }
 
     /// <summary>The local process pool for a build and serializer: created, with the build fetched, on first use.</summary>
-    private async Task<WorkerPool> PoolForAsync(string build, string? serializer, int maxMessageBytes, CancellationToken cancellationToken)
+    private async Task<WorkerPool> PoolForAsync(string build, string? serializer, CancellationToken cancellationToken)
     {
         string directory = await _builds.GetAsync(build, cancellationToken).ConfigureAwait(false);
         Processes.WorkerApp app = BuildCache.Open(directory, serializer);
-        Lazy<WorkerPool> pool = _pools.GetOrAdd(PoolKey(build, serializer, maxMessageBytes), _ => new Lazy<WorkerPool>(() => new WorkerPool(new WorkerPoolOptions
+        Lazy<WorkerPool> pool = _pools.GetOrAdd(PoolKey(build, serializer), _ => new Lazy<WorkerPool>(() => new WorkerPool(new WorkerPoolOptions
         {
             Name = $"agent {Name} build {build[..12]}",
             Isolation = Isolation.Process,
             Workers = _options.Workers,
             CancellationGracePeriod = _options.CancellationGracePeriod,
-
-            // The caller's limit: a result above it fails in the worker, naming WorkerPoolOptions.MaxMessageBytes.
-            MaxMessageBytes = maxMessageBytes,
 
             // Results are relayed to another machine as bytes: they must come back on the channel, not in this machine's shared memory.
             SharedMemoryThreshold = null,
@@ -241,15 +237,15 @@ internal sealed partial class ClusterAgent
         return pool.Value;
     }
 
-    private void ForgetPool(string build, string? serializer, int maxMessageBytes)
+    private void ForgetPool(string build, string? serializer)
     {
-        if (_pools.TryRemove(PoolKey(build, serializer, maxMessageBytes), out Lazy<WorkerPool>? faulted) && faulted.IsValueCreated)
+        if (_pools.TryRemove(PoolKey(build, serializer), out Lazy<WorkerPool>? faulted) && faulted.IsValueCreated)
         {
             _ = faulted.Value.DisposeAsync().AsTask();
         }
     }
 
-    private static string PoolKey(string build, string? serializer, int maxMessageBytes) => $"{build}|{serializer}|{maxMessageBytes}";
+    private static string PoolKey(string build, string? serializer) => $"{build}|{serializer}";
 
     private NatsHeaders Answer(string kind, long callId, int attempt) => new()
     {

@@ -127,6 +127,15 @@ internal sealed partial class ClusterClient
             return;
         }
 
+        if (result.Length > _maxMessageBytes)
+        {
+            // The agent's workers run with their own limit: the caller's is checked here, where the result arrives.
+            await DeleteValuesAsync(flight, valueName).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            flight.Worker.OnFailed(flight, new SpindleException(
+                $"The result takes {result.Length} bytes, more than MaxMessageBytes ({_maxMessageBytes}). Raise WorkerPoolOptions.MaxMessageBytes or return less."));
+            return;
+        }
+
         // Deleted before the caller sees the result: once the call is answered, nothing of it is left on the server.
         await DeleteValuesAsync(flight, valueName).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         flight.Worker.OnResult(flight, result, pid);

@@ -141,7 +141,6 @@ internal sealed partial class ClusterClient : IAsyncDisposable
                 headers[ClusterHeaders.Serializer] = _serializerType;
             }
 
-            headers[ClusterHeaders.MaxMessageBytes] = _maxMessageBytes.ToString(CultureInfo.InvariantCulture);
             byte[] body = frame.ToArray();
             if (LargeValues.TooLargeForMessage(body.Length, _nats.ServerInfo?.MaxPayload))
             {

@@ -15,9 +15,6 @@ internal static class ClusterHeaders
     /// <summary>The name of the object in the values bucket holding the body: set when it was too large for one message.</summary>
     public const string Value = "Spindle-Value";
 
-    /// <summary>The caller's WorkerPoolOptions.MaxMessageBytes: the largest result the agent may send back.</summary>
-    public const string MaxMessageBytes = "Spindle-Max-Message-Bytes";
-
     /// <summary>How often the agent must send a sign of life while the call runs, in milliseconds.</summary>
     public const string AliveEvery = "Spindle-Alive-Every";
 
