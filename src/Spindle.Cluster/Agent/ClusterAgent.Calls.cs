@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
+using NATS.Client.ObjectStore;
 using Spindle.Cluster.Nats;
 using Spindle.Pools;
 
@@ -38,6 +39,7 @@ internal sealed partial class ClusterAgent
         string build = Header(message, ClusterHeaders.Build);
         string? serializer = OptionalHeader(message, ClusterHeaders.Serializer);
         var aliveEvery = TimeSpan.FromMilliseconds(long.Parse(Header(message, ClusterHeaders.AliveEvery), CultureInfo.InvariantCulture));
+        string? argumentValue = OptionalHeader(message, ClusterHeaders.Value);
         string key = ClusterHeaders.CallKey(client, callId, attempt);
         string inbox = _names.Client(client);
 
@@ -69,10 +71,19 @@ internal sealed partial class ClusterAgent
         try
         {
             WorkerPool pool = await PoolForAsync(build, serializer, cancellation.Token).ConfigureAwait(false);
-            RelayedResult result = await running.Start(pool, message.Data, cancellation.Token).ConfigureAwait(false);
+            byte[]? call = argumentValue is null ? message.Data : await LargeValues.GetAsync(_values, argumentValue, cancellation.Token).ConfigureAwait(false);
+            RelayedResult result = await running.Start(pool, call, cancellation.Token).ConfigureAwait(false);
             answer = Answer(ClusterHeaders.EventResult, callId, attempt);
             answer[ClusterHeaders.Worker] = Number(result.WorkerProcessId);
             body = result.Payload;
+            if (LargeValues.TooLargeForMessage(body.Length, _nats.ServerInfo?.MaxPayload))
+            {
+                // Above the server's max_payload: the caller fetches it (checking its MaxMessageBytes), then deletes it.
+                string name = LargeValues.ResultName(key);
+                await LargeValues.PutAsync(_values, name, body, cancellation.Token).ConfigureAwait(false);
+                answer[ClusterHeaders.Value] = name;
+                body = [];
+            }
         }
         catch (WorkerCrashedException crash)
         {

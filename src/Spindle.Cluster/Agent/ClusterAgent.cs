@@ -4,6 +4,7 @@ using System.Text;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
+using NATS.Client.ObjectStore;
 using Spindle.Cluster.Client;
 using Spindle.Cluster.Nats;
 
@@ -37,6 +38,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
     private readonly AgentRegistry _registry;
     private readonly BuildCache _builds;
     private readonly INatsSub<byte[]> _control;
+    private readonly INatsObjStore _values;
     private readonly SemaphoreSlim _free;
     private readonly ConcurrentDictionary<string, AgentCall> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Task, bool> _calls = new();
@@ -44,8 +46,9 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
     private readonly CancellationTokenSource _closed = new();
     private int _busy;
 
-    private ClusterAgent(AgentOptions options, NatsConnection nats, INatsJSConsumer consumer, AgentRegistry registry, BuildCache builds, INatsSub<byte[]> control)
+    private ClusterAgent(AgentOptions options, NatsConnection nats, INatsJSConsumer consumer, AgentRegistry registry, BuildCache builds, INatsSub<byte[]> control, INatsObjStore values)
     {
+        _values = values;
         _options = options;
         _nats = nats;
         _names = new ClusterNames(options.ClusterName);
@@ -78,12 +81,13 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
             }, cancellationToken).ConfigureAwait(false);
             AgentRegistry registry = await AgentRegistry.OpenAsync(js, names, options.Name, options.HeartbeatInterval, cancellationToken).ConfigureAwait(false);
             var builds = new BuildCache(await BuildUpload.OpenAsync(js, names, cancellationToken).ConfigureAwait(false), options.CacheDirectory);
+            INatsObjStore values = await LargeValues.OpenAsync(js, names, cancellationToken).ConfigureAwait(false);
             INatsSub<byte[]> control = await nats.SubscribeCoreAsync<byte[]>(names.Agent(options.Name), cancellationToken: cancellationToken).ConfigureAwait(false);
             await nats.PingAsync(cancellationToken).ConfigureAwait(false);
 
             // Worker processes inherit it: a call can tell which agent runs it.
             Environment.SetEnvironmentVariable(AgentVariable, options.Name);
-            var agent = new ClusterAgent(options, nats, consumer, registry, builds, control);
+            var agent = new ClusterAgent(options, nats, consumer, registry, builds, control, values);
             await agent.RegisterAsync(cancellationToken).ConfigureAwait(false);
             return agent;
         }

@@ -68,14 +68,19 @@ internal sealed partial class ClusterClient
             case ClusterHeaders.EventResult:
                 // Confirmed whether it is used or not: the agent sends it again until it is.
                 await ConfirmAsync(message).ConfigureAwait(false);
+                string? resultValue = OptionalHeader(message, ClusterHeaders.Value);
                 if (TakeFlight(key, agent) is { } done)
                 {
                     int pid = int.Parse(OptionalHeader(message, ClusterHeaders.Worker) ?? "0", CultureInfo.InvariantCulture);
-                    done.Worker.OnResult(done, message.Data ?? [], pid);
+                    _ = DeliverResultAsync(done, message.Data ?? [], resultValue, pid);
                 }
                 else
                 {
                     Ignored(kind, key);
+                    if (resultValue is not null)
+                    {
+                        _ = DeleteStoredAsync(resultValue);
+                    }
                 }
 
                 break;
@@ -84,6 +89,7 @@ internal sealed partial class ClusterClient
                 await ConfirmAsync(message).ConfigureAwait(false);
                 if (TakeFlight(key, agent) is { } failed)
                 {
+                    _ = DeleteValuesAsync(failed, resultName: null);
                     string text = message.Data is null ? string.Empty : Encoding.UTF8.GetString(message.Data);
                     if (OptionalHeader(message, ClusterHeaders.Failure) == ClusterHeaders.FailureCrashed)
                     {
@@ -100,6 +106,50 @@ internal sealed partial class ClusterClient
                 }
 
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Hands a result to the pool: fetched from the values bucket first if it was too large for one message. Off the
+    /// receive loop, so a large result does not hold up other calls' answers.
+    /// </summary>
+    private async Task DeliverResultAsync(Flight flight, byte[] body, string? valueName, int pid)
+    {
+        byte[] result;
+        try
+        {
+            result = valueName is null ? body : await LargeValues.GetAsync(await Values().ConfigureAwait(false), valueName, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !_stopping.IsCancellationRequested)
+        {
+            flight.Worker.OnFailed(flight, e as SpindleException ?? new SpindleException($"The call's result could not be read from the cluster at '{_options.Server}': {e.Message}", e));
+            await DeleteValuesAsync(flight, valueName).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return;
+        }
+
+        if (result.Length > _maxMessageBytes)
+        {
+            // The agent's workers run with their own limit: the caller's is checked here, where the result arrives.
+            await DeleteValuesAsync(flight, valueName).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            flight.Worker.OnFailed(flight, new SpindleException(
+                $"The result takes {result.Length} bytes, more than MaxMessageBytes ({_maxMessageBytes}). Raise WorkerPoolOptions.MaxMessageBytes or return less."));
+            return;
+        }
+
+        // Deleted before the caller sees the result: once the call is answered, nothing of it is left on the server.
+        await DeleteValuesAsync(flight, valueName).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        flight.Worker.OnResult(flight, result, pid);
+    }
+
+    private async Task DeleteStoredAsync(string name)
+    {
+        try
+        {
+            await LargeValues.DeleteAsync(await Values().ConfigureAwait(false), name, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NatsException or OperationCanceledException or TimeoutException)
+        {
+            LogSendFailed(_names.ValuesBucket, e.Message);
         }
     }
 
@@ -172,6 +222,7 @@ internal sealed partial class ClusterClient
                     }
 
                     LogAgentSilent(agent, silence, key);
+                    _ = DeleteValuesAsync(flight, resultName: null);
                     if (flight.AckSubject is { } ack)
                     {
                         _ = SendAsync(ack, Terminate, headers: null);

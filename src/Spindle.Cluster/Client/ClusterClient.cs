@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
+using NATS.Client.ObjectStore;
 using Spindle.Cluster.Nats;
 using Spindle.Pools;
 
@@ -43,6 +44,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
     private readonly Task _receiving;
     private readonly Task _watching;
     private readonly Task<string> _build;
+    private Task<INatsObjStore>? _values;
     private long _ignoredAnswers;
 
     private ClusterClient(NatsConnection nats, INatsSub<byte[]> inbox, ClusterOptions options, WorkerPoolOptions pool, ILogger logger, string clientId)
@@ -109,7 +111,13 @@ internal sealed partial class ClusterClient : IAsyncDisposable
         Agent.AgentRegistry.ListAsync(_js, _names, cancellationToken);
 
     /// <summary>Stops tracking a flight whose call has ended here; a later answer for it is ignored.</summary>
-    public void Forget(Flight flight) => _flights.TryRemove(new KeyValuePair<string, Flight>(flight.Key, flight));
+    public void Forget(Flight flight)
+    {
+        if (_flights.TryRemove(new KeyValuePair<string, Flight>(flight.Key, flight)))
+        {
+            _ = DeleteValuesAsync(flight, resultName: null);
+        }
+    }
 
     /// <summary>Publishes the call to the work-queue stream; a failure fails the call, naming why.</summary>
     public void Publish(Flight flight) => _ = PublishAsync(flight);
@@ -133,15 +141,18 @@ internal sealed partial class ClusterClient : IAsyncDisposable
                 headers[ClusterHeaders.Serializer] = _serializerType;
             }
 
-            long serverLimit = _nats.ServerInfo?.MaxPayload ?? long.MaxValue;
-            if (frame.Length > serverLimit - 1024)
+            byte[] body = frame.ToArray();
+            if (LargeValues.TooLargeForMessage(body.Length, _nats.ServerInfo?.MaxPayload))
             {
-                throw new SpindleException(
-                    $"The call takes {frame.Length} bytes, more than the NATS server '{_options.Server}' accepts in one message (max_payload {serverLimit} bytes). " +
-                    "Raise max_payload in the server's configuration, or send less (for example a file path).");
+                // Above the server's max_payload (WorkerPool has checked MaxMessageBytes): the agent fetches it from the values bucket.
+                string name = LargeValues.ArgumentName(flight.Key);
+                await LargeValues.PutAsync(await Values().ConfigureAwait(false), name, body, _stopping.Token).ConfigureAwait(false);
+                headers[ClusterHeaders.Value] = name;
+                flight.ArgumentStored = true;
+                body = [];
             }
 
-            await PublishUntilStoredAsync(flight, frame.ToArray(), headers).ConfigureAwait(false);
+            await PublishUntilStoredAsync(flight, body, headers).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !_stopping.IsCancellationRequested)
         {
@@ -180,6 +191,48 @@ internal sealed partial class ClusterClient : IAsyncDisposable
                 LogPublishRetry(flight.Key, e.Message);
                 await Task.Delay(TimeSpan.FromMilliseconds(500), _stopping.Token).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>The cluster's values bucket, opened on the first value too large for one message.</summary>
+    private Task<INatsObjStore> Values()
+    {
+        lock (_flights)
+        {
+            if (_values is null || _values.IsFaulted || _values.IsCanceled)
+            {
+                _values = LargeValues.OpenAsync(_js, _names, _stopping.Token);
+            }
+
+            return _values;
+        }
+    }
+
+    /// <summary>Deletes what an ended attempt left in the values bucket, if it used it.</summary>
+    private async Task DeleteValuesAsync(Flight flight, string? resultName)
+    {
+        if (!flight.ArgumentStored && resultName is null)
+        {
+            return;
+        }
+
+        try
+        {
+            INatsObjStore store = await Values().ConfigureAwait(false);
+            if (flight.ArgumentStored)
+            {
+                await LargeValues.DeleteAsync(store, LargeValues.ArgumentName(flight.Key), _stopping.Token).ConfigureAwait(false);
+            }
+
+            if (resultName is not null)
+            {
+                await LargeValues.DeleteAsync(store, resultName, _stopping.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is NatsException or OperationCanceledException or TimeoutException)
+        {
+            // The bucket's max age removes what could not be deleted now.
+            LogSendFailed(_names.ValuesBucket, e.Message);
         }
     }
 

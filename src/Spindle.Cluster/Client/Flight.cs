@@ -23,6 +23,9 @@ internal sealed class Flight(PendingCall call, ClusterWorker worker, int attempt
     /// <summary>Client, call and attempt: the message id in the stream and the key of every answer.</summary>
     public string Key { get; } = key;
 
+    /// <summary>Whether its argument went to the values bucket (too large for one message): deleted once it has ended.</summary>
+    public bool ArgumentStored { get; set; }
+
     /// <summary>The agent that claimed it; null while it waits in the stream.</summary>
     public string? Agent { get; private set; }
 

@@ -12,6 +12,9 @@ internal static class ClusterHeaders
     public const string Build = "Spindle-Build";
     public const string Serializer = "Spindle-Serializer";
 
+    /// <summary>The name of the object in the values bucket holding the body: set when it was too large for one message.</summary>
+    public const string Value = "Spindle-Value";
+
     /// <summary>How often the agent must send a sign of life while the call runs, in milliseconds.</summary>
     public const string AliveEvery = "Spindle-Alive-Every";
 

@@ -20,6 +20,9 @@ internal sealed class ClusterNames(string cluster)
     /// <summary>App builds, by content hash (object store).</summary>
     public string BuildsBucket => $"spindle_{Cluster}_builds";
 
+    /// <summary>Arguments and results above the server's max_payload, by call key (object store).</summary>
+    public string ValuesBucket => $"spindle_{Cluster}_values";
+
     /// <summary>A client's inbox: claims, signs of life, results.</summary>
     public string Client(string clientId) => $"spindle.{Cluster}.client.{clientId}";
 
