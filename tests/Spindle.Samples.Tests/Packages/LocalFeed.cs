@@ -54,6 +54,14 @@ public sealed class LocalFeed : IDisposable
                     log,
                     timeout: Timeouts.PackSolution);
                 _packed = true;
+
+                // Everything a pack with an outside artifacts path writes goes there, nothing into the source tree
+                // (the ReadyToRun step once glued the absolute artifacts path onto the project folder).
+                string[] strays = Directory.GetDirectories(Repository.PathOf("src"), Path.GetFileName(_temp.Path) + "*", SearchOption.AllDirectories);
+                if (strays.Length > 0)
+                {
+                    throw new InvalidOperationException($"Packing wrote into the source tree: {string.Join(", ", strays)}");
+                }
             }
 
             return Directory.GetFiles(Folder).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
