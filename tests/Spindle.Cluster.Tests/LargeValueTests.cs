@@ -2,6 +2,7 @@ using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.ObjectStore;
 using Spindle.Cluster.Tests.Support;
+using Spindle.Sync;
 
 namespace Spindle.Cluster.Tests;
 
@@ -21,19 +22,18 @@ public sealed class LargeValueTests(NatsServer server) : ClusterTest(server)
         byte[] argument = new byte[ThreeMiB];
         new Random(7).NextBytes(argument);
         string started = Marker();
-        string go = Marker();
+
+        // The agent's worker runs on this machine: it opens the test's named event and waits there, not in a sleep loop.
+        string goName = $"cluster-go-{Guid.NewGuid():N}";
+        using SharedEvent go = SharedEvent.Create(name: goName);
 
         Task<byte[]> call = pool.RunAsync(data =>
         {
             File.WriteAllText(started, "started");
-            for (int waited = 0; !File.Exists(go); waited += 20)
+            using SharedEvent letGo = SharedEvent.Open(goName);
+            if (!letGo.TryWait(TimeSpan.FromMinutes(1)))
             {
-                if (waited > 60_000)
-                {
-                    throw new TimeoutException("The test never let the call finish.");
-                }
-
-                Thread.Sleep(20);
+                throw new TimeoutException("The test never let the call finish.");
             }
 
             byte[] reversed = (byte[])data.Clone();
@@ -46,7 +46,7 @@ public sealed class LargeValueTests(NatsServer server) : ClusterTest(server)
         IReadOnlyList<string> during = await ValueObjectsAsync();
         Assert.Contains(during, name => name.EndsWith(".argument", StringComparison.Ordinal));
 
-        File.WriteAllText(go, "go");
+        go.Set();
         byte[] result = await call.Within("a call with a 3 MiB argument and result");
 
         byte[] expected = (byte[])argument.Clone();
@@ -55,7 +55,6 @@ public sealed class LargeValueTests(NatsServer server) : ClusterTest(server)
         Assert.True(expected.AsSpan().SequenceEqual(result), "The 3 MiB result differs from the reversed argument.");
         Assert.Empty(await ValueObjectsAsync());
         File.Delete(started);
-        File.Delete(go);
     }
 
     [Fact]
