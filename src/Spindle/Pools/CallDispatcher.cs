@@ -17,7 +17,7 @@ namespace Spindle.Pools;
 /// Its state is declared here, all of it; its behaviour is in one file per concept: matching calls to workers (this
 /// file), pipelining (CallDispatcher.Pipelining), timeouts and cancellation (CallDispatcher.Timeouts), starting workers
 /// (CallDispatcher.WorkerStarts), supervision (CallDispatcher.Supervision), stopping (CallDispatcher.Shutdown) and what
-/// it logs (CallDispatcher.Log).
+/// it logs (CallDispatcher.Log); what its state says about the pool, read-only (CallDispatcher.Readings).
 /// </remarks>
 internal sealed partial class CallDispatcher : IWorkerReports
 {
@@ -87,50 +87,6 @@ internal sealed partial class CallDispatcher : IWorkerReports
     /// </summary>
     public bool HasQueuedCalls => _queue.Count > 0;
 
-    public int QueueLength
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _queue.Count;
-            }
-        }
-    }
-
-    /// <summary>Worker restarts counted now against <see cref="WorkerPoolOptions.MaxRestarts"/> (see <see cref="RestartIntensity"/>).</summary>
-    public int RecentRestarts
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _restarts.CountAt(Environment.TickCount64);
-            }
-        }
-    }
-
-    /// <summary>Workers running a call now, for the <c>spindle.pool.workers.busy</c> gauge.</summary>
-    public int BusyWorkers
-    {
-        get
-        {
-            lock (_gate)
-            {
-                int busy = 0;
-                foreach (PoolWorker worker in _workers)
-                {
-                    if (worker.Running is not null)
-                    {
-                        busy++;
-                    }
-                }
-
-                return busy;
-            }
-        }
-    }
-
     /// <summary>
     /// Accepts a call: straight to an idle worker, else into the queue. When the queue is full, the call waits for room
     /// (<paramref name="waitForRoom"/>) or is refused unless a worker can take it now: then this returns false, and
@@ -176,15 +132,6 @@ internal sealed partial class CallDispatcher : IWorkerReports
         }
 
         return true;
-    }
-
-    /// <summary>The workers in service, then the abandoned threads still blocked.</summary>
-    public IReadOnlyList<PoolWorker> CurrentWorkers()
-    {
-        lock (_gate)
-        {
-            return [.. _workers, .. _restarts.Abandoned];
-        }
     }
 
     /// <summary>
