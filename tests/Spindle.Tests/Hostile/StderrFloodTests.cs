@@ -27,8 +27,8 @@ public class StderrFloodTests
             await using WorkerPool pool = TestPools.Process();
             await pool.RunAsync(() => 1).Within("warm-up call");
             GC.Collect();
-            long before = ResidentBytes("VmRSS");
-            ResetPeakResident();
+            long before = ProcessMemory.ResidentBytes("VmRSS");
+            ProcessMemory.ResetPeakResident();
 
             await pool.RunAsync(static count =>
             {
@@ -43,7 +43,7 @@ public class StderrFloodTests
             }, FloodChars).Within("the flood");
             await Bounded.Eventually(() => counter.Count >= FloodChars, $"all {FloodChars} characters are forwarded (so far {counter.Count})");
 
-            long growth = ResidentBytes("VmHWM") - before;
+            long growth = ProcessMemory.ResidentBytes("VmHWM") - before;
             Assert.True(growth < 64L << 20, $"the parent's peak resident set grew by {growth >> 20} MiB while forwarding {FloodChars >> 20} MiB");
             Assert.Equal(FloodChars, counter.Count);
         }
@@ -89,15 +89,6 @@ public class StderrFloodTests
             Console.SetError(original);
         }
     }
-
-    private static long ResidentBytes(string field)
-    {
-        string line = File.ReadLines("/proc/self/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
-        return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
-    }
-
-    /// <summary>Writing 5 to clear_refs resets the peak resident set size (VmHWM) to the current one.</summary>
-    private static void ResetPeakResident() => File.WriteAllText("/proc/self/clear_refs", "5");
 
     /// <summary>Counts one character and throws the rest away: the test's own log must not receive 256 MiB.</summary>
     private sealed class CountingWriter(char counted) : TextWriter

@@ -26,8 +26,8 @@ public class WorkerOutputFloodTests
         });
         await pool.RunAsync(() => 1).Within("warm-up call");
         GC.Collect();
-        long before = ResidentBytes("VmRSS");
-        File.WriteAllText("/proc/self/clear_refs", "5");
+        long before = ProcessMemory.ResidentBytes("VmRSS");
+        ProcessMemory.ResetPeakResident();
 
         await pool.RunAsync(static count =>
         {
@@ -42,17 +42,11 @@ public class WorkerOutputFloodTests
         }, FloodChars).Within("the flood");
         await Bounded.Eventually(() => logger.Count >= FloodChars, $"all {FloodChars} characters are logged (so far {logger.Count})");
 
-        long growth = ResidentBytes("VmHWM") - before;
+        long growth = ProcessMemory.ResidentBytes("VmHWM") - before;
         Assert.True(growth < 64L << 20, $"the parent's peak resident set grew by {growth >> 20} MiB while logging {FloodChars >> 20} MiB");
         Assert.Equal(FloodChars, logger.Count);
         Assert.Equal(0, logger.LongestEntry % 16_384);
         Assert.Equal(16_384, logger.LongestEntry);
-    }
-
-    private static long ResidentBytes(string field)
-    {
-        string line = File.ReadLines("/proc/self/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
-        return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 
     /// <summary>Counts one character in every entry and keeps nothing: the test must not hold 256 MiB itself.</summary>
