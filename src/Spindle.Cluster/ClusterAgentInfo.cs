@@ -8,4 +8,28 @@ namespace Spindle;
 /// <param name="Busy">How many it was running at its last heartbeat.</param>
 /// <param name="Version">Its Spindle version.</param>
 /// <param name="Heartbeat">When it last registered (it expires after three missed heartbeats).</param>
-public sealed record ClusterAgentInfo(string Name, string Host, int Cores, int Workers, int Busy, string Version, DateTimeOffset Heartbeat);
+public sealed record ClusterAgentInfo(string Name, string Host, int Cores, int Workers, int Busy, string Version, DateTimeOffset Heartbeat)
+{
+    /// <summary>CPU used by the agent and its worker processes between its last two heartbeats, in % of one core; null until two exist.</summary>
+    public double? CpuPercent { get; init; }
+
+    /// <summary>Resident memory of the agent and its worker processes at its last heartbeat (VmRSS, summed); null where /proc cannot tell.</summary>
+    public long? RssBytes { get; init; }
+
+    /// <summary>Calls its worker processes finished since the agent started.</summary>
+    public long CallsDone { get; init; }
+
+    /// <summary>Its worker processes that died on their own since the agent started.</summary>
+    public int Crashes { get; init; }
+
+    /// <summary>Its worker processes at its last heartbeat; empty for an agent that has run nothing yet (workers start with the first call).</summary>
+    public IReadOnlyList<ClusterAgentWorkerInfo> WorkerProcesses { get; init; } = [];
+}
+
+/// <summary>One worker process of an agent, as the agent last registered it.</summary>
+/// <param name="Pid">Its process id on the agent's machine.</param>
+/// <param name="Busy">Whether it was running a call.</param>
+/// <param name="CallsDone">Calls it finished.</param>
+/// <param name="CpuPercent">Its share of one core between the agent's last two heartbeats; null until two exist.</param>
+/// <param name="RssBytes">Its resident memory (VmRSS); null where /proc cannot tell.</param>
+public sealed record ClusterAgentWorkerInfo(int Pid, bool Busy, int CallsDone, double? CpuPercent, long? RssBytes);

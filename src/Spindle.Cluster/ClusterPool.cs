@@ -1,16 +1,41 @@
+using Spindle.Cluster.Agent;
 using Spindle.Cluster.Client;
 
 namespace Spindle;
 
-/// <summary>What a cluster pool can tell beyond what every pool can.</summary>
+/// <summary>What a cluster pool can tell and do beyond what every pool can.</summary>
 public static class ClusterPool
 {
-    /// <summary>The agents registered in the pool's cluster now, with their workers and how busy they are.</summary>
-    public static Task<IReadOnlyList<ClusterAgentInfo>> GetAgentsAsync(this WorkerPool pool, CancellationToken cancellationToken = default)
+    /// <summary>Whether the pool's calls run on a cluster's agents (<see cref="ClusterPoolOptions.UseCluster"/>).</summary>
+    public static bool RunsOnCluster(this WorkerPool pool)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        return pool.Backend is ClusterBackend cluster
-            ? cluster.Client.ListAgentsAsync(cancellationToken)
-            : throw new InvalidOperationException($"Pool '{pool.Name}' does not run on a cluster: only a pool created with WorkerPoolOptions.UseCluster has agents.");
+        return pool.Backend is ClusterBackend;
+    }
+
+    /// <summary>The agents registered in the pool's cluster now, with their workers and how busy they are.</summary>
+    public static Task<IReadOnlyList<ClusterAgentInfo>> GetAgentsAsync(this WorkerPool pool, CancellationToken cancellationToken = default) =>
+        Cluster(pool).Client.ListAgentsAsync(cancellationToken);
+
+    /// <summary>
+    /// Drains the agent named <paramref name="agentName"/>, as SIGTERM does: it fetches no more calls, finishes the ones
+    /// it holds, leaves the registry and exits 0. Returns false when no agent of that name is listening.
+    /// </summary>
+    public static Task<bool> DrainAgentAsync(this WorkerPool pool, string agentName, CancellationToken cancellationToken = default) =>
+        Cluster(pool).Client.OrderAgentAsync(agentName, AgentControl.Drain, cancellationToken);
+
+    /// <summary>
+    /// Kills the agent named <paramref name="agentName"/> now, with its worker processes: the calls they ran count as
+    /// crashed (after <see cref="ClusterOptions.AgentSilenceTimeout"/>) and are retried as their options allow. Returns
+    /// false when no agent of that name is listening.
+    /// </summary>
+    public static Task<bool> KillAgentAsync(this WorkerPool pool, string agentName, CancellationToken cancellationToken = default) =>
+        Cluster(pool).Client.OrderAgentAsync(agentName, AgentControl.Kill, cancellationToken);
+
+    private static ClusterBackend Cluster(WorkerPool pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        return pool.Backend as ClusterBackend
+            ?? throw new InvalidOperationException($"Pool '{pool.Name}' does not run on a cluster: only a pool created with WorkerPoolOptions.UseCluster has agents.");
     }
 }

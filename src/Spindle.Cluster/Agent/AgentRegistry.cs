@@ -7,7 +7,7 @@ namespace Spindle.Cluster.Agent;
 
 /// <summary>
 /// The agents' registry: a key-value bucket with an entry per agent (name, host, cores, workers, busy, version,
-/// heartbeat), refreshed every heartbeat. The bucket's MaxAge is three heartbeats, so a dead agent's entry expires;
+/// heartbeat, CPU, memory, calls, crashes and its worker processes: <see cref="AgentReadings"/>), refreshed every heartbeat. The bucket's MaxAge is three heartbeats, so a dead agent's entry expires;
 /// a stopping agent deletes its own.
 /// </summary>
 internal sealed class AgentRegistry

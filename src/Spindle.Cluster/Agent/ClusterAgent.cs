@@ -22,7 +22,8 @@ namespace Spindle.Cluster.Agent;
 ///                   meanwhile: "alive" to the caller, in-progress acks to JetStream
 ///              ─► "result" (payload) or "failed" (crashed: exit status; error: why), resent until the caller
 ///                 confirms it ─► ack
-///  control: "cancel"/"kill" for a call it runs ─► its token is cancelled (the local pool kills after the grace period)
+///  control: "cancel"/"kill" for a call it runs ─► its token is cancelled (the local pool kills after the grace period);
+///           an order to the agent itself (drain, kill) ─► AgentControl
 ///  heartbeat: its registry entry, refreshed; stop: no more pulling, the calls it holds finish, the entry is deleted
 /// </code>
 /// </remarks>
@@ -44,6 +45,8 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
     private readonly ConcurrentDictionary<Task, bool> _calls = new();
     private readonly ConcurrentDictionary<string, Lazy<WorkerPool>> _pools = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _closed = new();
+    private readonly AgentControl _orders = new();
+    private readonly AgentReadings _readings;
     private int _busy;
 
     private ClusterAgent(AgentOptions options, NatsConnection nats, INatsJSConsumer consumer, AgentRegistry registry, BuildCache builds, INatsSub<byte[]> control, INatsObjStore values)
@@ -57,6 +60,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         _builds = builds;
         _control = control;
         _free = new SemaphoreSlim(options.Workers, options.Workers);
+        _readings = new AgentReadings(() => _pools.Values.Where(p => p.IsValueCreated).Select(p => p.Value));
     }
 
     public string Name => _options.Name;
@@ -104,7 +108,10 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         Task heartbeat = HeartbeatAsync(_closed.Token);
         Task control = ControlAsync(_closed.Token);
         _options.Log.WriteLine($"spindle agent {Name}: serving cluster '{_names.Cluster}' at {_options.Server} with {_options.Workers} worker(s).");
-        await PullAsync(stop).ConfigureAwait(false);
+        using (var stopOrDrain = CancellationTokenSource.CreateLinkedTokenSource(stop, _orders.Draining))
+        {
+            await PullAsync(stopOrDrain.Token).ConfigureAwait(false);
+        }
 
         _options.Log.WriteLine($"spindle agent {Name}: stopping; finishing {_calls.Count} call(s) it holds.");
         await Task.WhenAll(_calls.Keys).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -184,8 +191,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
     }
 
     private Task RegisterAsync(CancellationToken cancellationToken) =>
-        _registry.PutAsync(new ClusterAgentInfo(Name, Environment.MachineName, Environment.ProcessorCount, _options.Workers, Volatile.Read(ref _busy),
-            typeof(WorkerPool).Assembly.GetName().Version?.ToString() ?? "unknown", DateTimeOffset.UtcNow), cancellationToken);
+        _registry.PutAsync(_readings.Entry(Name, _options.Workers, Volatile.Read(ref _busy)), cancellationToken);
 
     /// <summary>
     /// Stops from callers: "cancel" cancels the call's token (its local pool stops the worker after the grace period);
@@ -197,6 +203,13 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         {
             await foreach (NatsMsg<byte[]> message in _control.Msgs.ReadAllAsync(closed).ConfigureAwait(false))
             {
+                if (AgentControl.IsCommand(message))
+                {
+                    // Drain or kill, from a dashboard or an operator (AgentControl.cs).
+                    await _orders.ObeyAsync(message, _nats, _registry, Name, _options.Log, _options.ConnectTimeout).ConfigureAwait(false);
+                    continue;
+                }
+
                 string key = message.Data is null ? string.Empty : Encoding.UTF8.GetString(message.Data);
                 if (_running.TryGetValue(key, out AgentCall? call))
                 {
@@ -226,6 +239,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         await _control.DisposeAsync().ConfigureAwait(false);
         await _nats.DisposeAsync().ConfigureAwait(false);
         _closed.Dispose();
+        _orders.Dispose();
         _free.Dispose();
     }
 

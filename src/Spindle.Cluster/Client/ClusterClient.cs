@@ -110,6 +110,10 @@ internal sealed partial class ClusterClient : IAsyncDisposable
     public Task<IReadOnlyList<ClusterAgentInfo>> ListAgentsAsync(CancellationToken cancellationToken) =>
         Agent.AgentRegistry.ListAsync(_js, _names, cancellationToken);
 
+    /// <summary>Orders an agent of the cluster to drain or die (Agent/AgentControl.cs); false when no agent of that name listens.</summary>
+    public Task<bool> OrderAgentAsync(string agent, string command, CancellationToken cancellationToken) =>
+        Agent.AgentControl.SendAsync(_nats, _names, agent, command, cancellationToken);
+
     /// <summary>Stops tracking a flight whose call has ended here; a later answer for it is ignored.</summary>
     public void Forget(Flight flight)
     {
