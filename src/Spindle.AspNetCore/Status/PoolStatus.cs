@@ -18,6 +18,7 @@ internal sealed record AppView(int Pid, double? CpuPercent, long? RssBytes, int 
 /// <param name="Totals">Counts since the dashboard first saw it.</param>
 /// <param name="Throughput">Calls finished per second, over the last minute.</param>
 /// <param name="Workers">Its workers, oldest first.</param>
+/// <param name="Agents">For a cluster pool, its cluster's agents; null for a pool of this machine.</param>
 internal sealed record PoolView(
     string Key,
     string Name,
@@ -27,7 +28,13 @@ internal sealed record PoolView(
     int QueuedCalls,
     PoolTotals Totals,
     IReadOnlyList<RatePoint> Throughput,
-    IReadOnlyList<WorkerView> Workers);
+    IReadOnlyList<WorkerView> Workers,
+    AgentsView? Agents = null);
+
+/// <summary>A cluster pool's agents, as the cluster's registry last listed them, by name.</summary>
+/// <param name="List">Each agent with its worker processes, CPU, memory, calls, crashes and last heartbeat.</param>
+/// <param name="Error">Why the registry could not be read just now (the list is then the last one read); null when it could.</param>
+internal sealed record AgentsView(IReadOnlyList<ClusterAgentInfo> List, string? Error);
 
 /// <summary>A pool's counts since the dashboard first saw it.</summary>
 /// <param name="CallsDone">Calls finished (by workers alive now, and by those that ended, as last sampled).</param>

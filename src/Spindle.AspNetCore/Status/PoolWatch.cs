@@ -9,6 +9,7 @@ namespace Spindle.AspNetCore.Status;
 internal sealed class PoolWatch : IDisposable
 {
     private readonly WorkerLedger _ledger;
+    private readonly AgentWatch? _agents;
     private readonly RateHistory _throughput = new();
     private readonly Lock _gate = new();
     private Dictionary<int, int> _callsDoneById = [];
@@ -19,6 +20,7 @@ internal sealed class PoolWatch : IDisposable
         Pool = pool;
         Key = key;
         _ledger = new WorkerLedger(pool);
+        _agents = pool.RunsOnCluster() ? new AgentWatch(pool) : null;
     }
 
     public WorkerPool Pool { get; }
@@ -34,6 +36,7 @@ internal sealed class PoolWatch : IDisposable
     public IReadOnlyList<WorkerInfo> Sample(DateTimeOffset now)
     {
         IReadOnlyList<WorkerInfo> workers = Pool.GetWorkers();
+        _agents?.Refresh();
         lock (_gate)
         {
             var callsDoneById = workers.ToDictionary(w => w.Id, w => w.CallsDone);
@@ -75,7 +78,8 @@ internal sealed class PoolWatch : IDisposable
             Key, Pool.Name, Pool.Isolation, Pool.State, Pool.MaxWorkers, Pool.QueueLength,
             new PoolTotals(callsDone, _ledger.Crashes, _ledger.Restarts, _ledger.Retries),
             _throughput.Points(),
-            views);
+            views,
+            _agents is null ? null : new AgentsView(_agents.Latest, _agents.Error));
     }
 
     public void Dispose() => _ledger.Dispose();

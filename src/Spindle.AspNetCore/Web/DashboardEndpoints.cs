@@ -11,7 +11,7 @@ namespace Spindle.AspNetCore.Web;
 
 /// <summary>
 /// The dashboard's endpoints, relative to where it is mounted: the page, its assets, the JSON status, the event stream
-/// and (unless read-only) killing a worker process. Every one of them is behind the <see cref="DashboardGate"/>.
+/// and (unless read-only) killing a worker process, or draining or killing a cluster pool's agent. Every one of them is behind the <see cref="DashboardGate"/>.
 /// </summary>
 internal static class DashboardEndpoints
 {
@@ -33,6 +33,8 @@ internal static class DashboardEndpoints
         if (!options.ReadOnly)
         {
             group.MapPost("/api/pools/{pool}/workers/{id}/kill", gate.Guard(context => Kill(context, monitor)));
+            group.MapPost("/api/pools/{pool}/agents/{agent}/drain", gate.Guard(context => AgentEndpoints.Drain(context, monitor)));
+            group.MapPost("/api/pools/{pool}/agents/{agent}/kill", gate.Guard(context => AgentEndpoints.Kill(context, monitor)));
         }
     }
 

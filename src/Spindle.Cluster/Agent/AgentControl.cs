@@ -83,6 +83,10 @@ internal sealed class AgentControl : IDisposable
         {
             return false;
         }
+        catch (NatsException e)
+        {
+            throw new SpindleException($"Agent '{agent}' of cluster '{names.Cluster}' did not answer the {command} order: {e.Message}", e);
+        }
     }
 
     public void Dispose() => _draining.Dispose();

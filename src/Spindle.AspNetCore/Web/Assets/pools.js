@@ -71,6 +71,13 @@ window.SpindleDashboard = (function () {
         .catch(() => { button.textContent = 'failed'; });
     }
 
+    function order(pool, agent, what, button) {
+      button.disabled = true;
+      fetch(root + 'api/pools/' + encodeURIComponent(pool) + '/agents/' + encodeURIComponent(agent) + '/' + what, { method: 'POST' })
+        .then((r) => { button.textContent = r.ok ? (what === 'drain' ? 'draining' : 'killed') : 'gone'; })
+        .catch(() => { button.textContent = 'failed'; });
+    }
+
     function poolSection(pool) {
       const tiles = {};
       const tileBox = el('div', { class: 'tiles' });
@@ -81,9 +88,11 @@ window.SpindleDashboard = (function () {
       const title = el('small', {});
       const chart = chartFigure('calls per second of pool ' + pool.name + ' over time');
       const workers = el('div', { class: 'workers' });
+      const agents = el('div', { class: 'agents' });
       const section = el('section', { class: 'card pool', 'data-pool': pool.key },
         el('h2', {}, pool.name + ' ', title), tileBox, chart, workers);
-      return { section, title, tiles, chart, workers, cards: new Map() };
+      if (pool.agents) section.append(el('h3', {}, 'Agents'), agents);
+      return { section, title, tiles, chart, workers, agents, cards: new Map(), agentCards: new Map() };
     }
 
     // Cards are kept per worker and updated in place: rebuilding them twice a second would swallow a click that lands
@@ -132,6 +141,56 @@ window.SpindleDashboard = (function () {
       });
     }
 
+    // A cluster pool's agents: a card per agent (kept and updated in place, as worker cards are), with its worker
+    // processes and, unless read-only, drain and kill buttons.
+    const AGENT_STATS = ['host', 'cores', 'busy', 'CPU', 'RSS', 'calls', 'crashes', 'heartbeat'];
+
+    function agentCard(pool, a) {
+      const values = {};
+      const stats = el('dl', {});
+      for (const name of AGENT_STATS) {
+        values[name] = el('dd', {});
+        stats.append(el('dt', {}, name), values[name]);
+      }
+      const processes = el('ul', { class: 'processes' });
+      const card = el('div', { class: 'agent', 'data-agent': a.name }, el('div', { class: 'head' }, el('span', { class: 'pid' }, a.name)), stats, processes);
+      if (!readOnly) {
+        const drain = el('button', { type: 'button', class: 'drain', title: 'Stop fetching calls, finish the ones it holds, leave the cluster, exit 0' }, 'drain');
+        const kill = el('button', { type: 'button', class: 'kill', title: 'Stop now, with its worker processes: their calls are retried elsewhere' }, 'kill');
+        drain.addEventListener('click', () => order(pool.key, a.name, 'drain', drain));
+        kill.addEventListener('click', () => order(pool.key, a.name, 'kill', kill));
+        card.append(el('div', { class: 'actions' }, drain, kill));
+      }
+      return { card, values, processes };
+    }
+
+    function drawAgents(entry, pool) {
+      const list = pool.agents.list;
+      const seen = new Set(list.map((a) => a.name));
+      for (const [name, card] of entry.agentCards) {
+        if (!seen.has(name)) { card.card.remove(); entry.agentCards.delete(name); }
+      }
+      entry.agents.querySelectorAll('.empty').forEach((n) => n.remove());
+      if (pool.agents.error) entry.agents.append(el('p', { class: 'empty' }, pool.agents.error));
+      if (!list.length) entry.agents.append(el('p', { class: 'empty' }, 'No agents registered: start one with spindle agent.'));
+      list.forEach((a, index) => {
+        let card = entry.agentCards.get(a.name);
+        if (!card) { card = agentCard(pool, a); entry.agentCards.set(a.name, card); }
+        const v = card.values;
+        v.host.textContent = a.host;
+        v.cores.textContent = a.cores;
+        v.busy.textContent = a.busy + '/' + a.workers;
+        v.CPU.textContent = pct(a.cpuPercent);
+        v.RSS.textContent = mib(a.rssBytes);
+        v.calls.textContent = a.callsDone;
+        v.crashes.textContent = a.crashes;
+        v.heartbeat.textContent = Math.max(0, (Date.now() - Date.parse(a.heartbeat)) / 1000).toFixed(0) + ' s ago';
+        card.processes.replaceChildren(...a.workerProcesses.map((w) =>
+          el('li', { 'data-pid': w.pid }, 'pid ' + w.pid + ' · ' + (w.busy ? 'busy' : 'idle') + ' · ' + pct(w.cpuPercent) + ' · ' + mib(w.rssBytes) + ' · ' + w.callsDone + ' calls')));
+        if (entry.agents.children[index] !== card.card) entry.agents.insertBefore(card.card, entry.agents.children[index] || null);
+      });
+    }
+
     function drawPool(entry, pool) {
       const t = entry.tiles;
       entry.title.textContent = pool.isolation + ' pool · ' + pool.state;
@@ -145,6 +204,7 @@ window.SpindleDashboard = (function () {
       t.retries.textContent = pool.totals.retries;
       drawChart(entry.chart, pool.throughput, 'calls/s');
       drawWorkers(entry, pool);
+      if (pool.agents) drawAgents(entry, pool);
     }
 
     function draw(status) {
