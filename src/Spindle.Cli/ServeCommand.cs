@@ -50,6 +50,8 @@ internal static class ServeCommand
             }
         });
         var command = new Command("serve", "Serve the render farm over HTTP: a live dashboard, an HTML form and a JSON API.") { port, host, workers, maxQueuedJobs, allowedHost };
+        var cluster = new ServeClusterOptions();
+        cluster.AddTo(command);
         command.SetAction((parse, cancellationToken) => RunAsync(
             new ServeOptions
             {
@@ -58,6 +60,7 @@ internal static class ServeCommand
                 Workers = parse.GetValue(workers),
                 MaxQueuedJobs = parse.GetValue(maxQueuedJobs),
                 AllowedHosts = parse.GetValue(allowedHost) ?? [],
+                Cluster = cluster.HasServer(parse) ? cluster.ToClusterOptions(parse) : null,
             },
             cancellationToken));
         return command;
@@ -75,10 +78,20 @@ internal static class ServeCommand
             Console.Error.WriteLine($"spindle serve: {e.Message}");
             return ExitCodes.Usage;
         }
+        catch (SpindleException e) when (options.Cluster is not null)
+        {
+            // The cluster's server is away or refused the sign-in: the message names the server and the option.
+            Console.Error.WriteLine($"spindle serve: {e.Message}");
+            return ExitCodes.Failed;
+        }
 
         await using (server)
         {
-            Console.WriteLine($"spindle serve: listening on {server.Address} ({options.Workers} worker process{(options.Workers == 1 ? "" : "es")}, pid {Environment.ProcessId})");
+            string farm = options.Cluster is { } c
+                ? $"{options.Workers} frame{(options.Workers == 1 ? "" : "s")} at once on the agents of cluster '{c.ClusterName}' at {c.Server}"
+                : $"{options.Workers} worker process{(options.Workers == 1 ? "" : "es")}";
+            Console.WriteLine($"spindle serve: listening on {server.Address} ({farm}, pid {Environment.ProcessId})");
+            Console.WriteLine($"  jobs       {server.JobStorage}");
             if (!System.Net.IPAddress.IsLoopback(System.Net.IPAddress.Parse(server.Address.Host.Trim('[', ']'))))
             {
                 Console.WriteLine($"  warning: --host {options.Host} lets other machines in: anyone who can reach this port can start renders and kill workers.");

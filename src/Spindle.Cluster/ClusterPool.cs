@@ -32,6 +32,9 @@ public static class ClusterPool
     public static Task<bool> KillAgentAsync(this WorkerPool pool, string agentName, CancellationToken cancellationToken = default) =>
         Cluster(pool).Client.OrderAgentAsync(agentName, AgentControl.Kill, cancellationToken);
 
+    /// <summary>The cluster pool's JetStream connection and its cluster's name (for spindle serve's job store).</summary>
+    internal static (NATS.Client.JetStream.INatsJSContext JetStream, string ClusterName) StorageOf(WorkerPool pool) => Cluster(pool).Client.Storage;
+
     private static ClusterBackend Cluster(WorkerPool pool)
     {
         ArgumentNullException.ThrowIfNull(pool);

@@ -72,6 +72,17 @@ public sealed class ServeOptions
         set => _allowedHosts = HostNames.CheckAllowed(value, nameof(AllowedHosts));
     }
 
+    /// <summary>
+    /// The cluster whose agents render the frames (<c>spindle serve --cluster</c>); the server then keeps its jobs and
+    /// finished animations in that cluster's JetStream, so a restart loses none and resumes the unfinished ones.
+    /// </summary>
+    /// <value>
+    /// The default is null: frames render in <see cref="Workers"/> local worker processes and jobs are kept in memory,
+    /// lost on restart (the dashboard says so). With a cluster, <see cref="Workers"/> is how many frames are in flight
+    /// in the cluster at once.
+    /// </value>
+    public ClusterOptions? Cluster { get; set; }
+
     internal IPAddress Address => ParseHost(_host)!;
 
     private static IPAddress? ParseHost(string? host) =>

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Hosting;
 using Spindle.AspNetCore.Access;
 using Spindle.AspNetCore.Live;
 using Spindle.Serve.Jobs;
+using Spindle.Serve.Jobs.Storage;
 using Spindle.Serve.Status;
 using Spindle.Serve.Web;
 
@@ -37,6 +38,8 @@ public sealed class SpindleServer : IAsyncDisposable
 
     private const long MaxRequestBodyBytes = 64 * 1024;
 
+    private static readonly TimeSpan StoreOpenTimeout = TimeSpan.FromSeconds(30);
+
     private readonly WebApplication _app;
     private readonly IJobRenderer _renderer;
     private readonly JobRegistry _jobs;
@@ -57,11 +60,14 @@ public sealed class SpindleServer : IAsyncDisposable
     /// <summary>Where the server listens, with the real port when <see cref="ServeOptions.Port"/> was 0.</summary>
     public Uri Address { get; }
 
+    /// <summary>Where jobs are kept and whether a restart loses them, in the sentence the dashboard shows.</summary>
+    public string JobStorage => _jobs.Store.Description;
+
     /// <summary>Starts the farm's workers and the web server; throws <see cref="PortInUseException"/> when the port is taken.</summary>
     public static Task<SpindleServer> StartAsync(ServeOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return StartAsync(options, new FarmJobRenderer(options.Workers), cancellationToken);
+        return StartAsync(options, new FarmJobRenderer(options.Workers, options.Cluster), cancellationToken);
     }
 
     /// <summary>Stops taking requests, ends event streams, stops the running job and the farm's workers.</summary>
@@ -89,7 +95,8 @@ public sealed class SpindleServer : IAsyncDisposable
         var stopping = new CancellationTokenSource();
         try
         {
-            jobs = new JobRegistry(renderer, options.MaxQueuedJobs, options.KeepFinishedJobs);
+            jobs = await JobRegistry.OpenAsync(renderer, await OpenStoreAsync(renderer.Pool, cancellationToken).ConfigureAwait(false),
+                options.MaxQueuedJobs, options.KeepFinishedJobs, cancellationToken).ConfigureAwait(false);
             status = new StatusMonitor(jobs);
             app = Build(options, renderer, jobs, status, stopping.Token);
 
@@ -122,6 +129,20 @@ public sealed class SpindleServer : IAsyncDisposable
             stopping.Dispose();
             throw;
         }
+    }
+
+    /// <summary>With a cluster, its JetStream keeps the jobs; without one, memory does (and the dashboard says they die with the server).</summary>
+    private static async Task<IJobStore> OpenStoreAsync(WorkerPool pool, CancellationToken cancellationToken)
+    {
+        if (!pool.RunsOnCluster())
+        {
+            return new MemoryJobStore();
+        }
+
+        (NATS.Client.JetStream.INatsJSContext js, string cluster) = ClusterPool.StorageOf(pool);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(StoreOpenTimeout);
+        return await JetStreamJobStore.OpenAsync(js, cluster, bounded.Token).ConfigureAwait(false);
     }
 
     private static WebApplication Build(ServeOptions options, IJobRenderer renderer, JobRegistry jobs, StatusMonitor status, CancellationToken stopping)

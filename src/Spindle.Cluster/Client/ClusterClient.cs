@@ -114,6 +114,9 @@ internal sealed partial class ClusterClient : IAsyncDisposable
     public Task<bool> OrderAgentAsync(string agent, string command, CancellationToken cancellationToken) =>
         Agent.AgentControl.SendAsync(_nats, _names, agent, command, cancellationToken);
 
+    /// <summary>The pool's JetStream and its cluster's name, for an app that keeps its own state next to the cluster's (spindle serve's jobs).</summary>
+    public (INatsJSContext JetStream, string ClusterName) Storage => (_js, _names.Cluster);
+
     /// <summary>Stops tracking a flight whose call has ended here; a later answer for it is ignored.</summary>
     public void Forget(Flight flight)
     {

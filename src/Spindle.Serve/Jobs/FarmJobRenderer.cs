@@ -4,21 +4,28 @@ using Spindle.Render;
 
 namespace Spindle.Serve.Jobs;
 
-/// <summary>The server's render farm: worker processes that stay warm, so the dashboard always has workers to show.</summary>
+/// <summary>
+/// The server's render farm: worker processes that stay warm, so the dashboard always has workers to show; or, with a
+/// cluster, the cluster's agents (creating the pool connects, and fails there naming the server and the option).
+/// </summary>
 internal sealed class FarmJobRenderer : IJobRenderer
 {
     private readonly RenderFarm _farm;
 
-    public FarmJobRenderer(int workers) => _farm = new RenderFarm(new WorkerPoolOptions
+    public FarmJobRenderer(int workers, ClusterOptions? cluster = null)
     {
-        Name = "spindle-serve",
-        Isolation = Isolation.Process,
-        Workers = workers,
-        IdleTimeout = Timeout.InfiniteTimeSpan,
+        var options = new WorkerPoolOptions
+        {
+            Name = "spindle-serve",
+            Isolation = Isolation.Process,
+            Workers = workers,
+            IdleTimeout = Timeout.InfiniteTimeSpan,
 
-        // Workers killed from the dashboard count as crashes; a demo clicking "kill" should not fault the farm.
-        MaxRestarts = 100,
-    });
+            // Workers killed from the dashboard count as crashes; a demo clicking "kill" should not fault the farm.
+            MaxRestarts = 100,
+        };
+        _farm = new RenderFarm(cluster is null ? options : options.UseCluster(cluster));
+    }
 
     public WorkerPool Pool => _farm.Pool;
 

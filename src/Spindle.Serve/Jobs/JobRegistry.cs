@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Threading.Channels;
+using Spindle.Serve.Jobs.Storage;
 
 namespace Spindle.Serve.Jobs;
 
@@ -8,29 +9,69 @@ namespace Spindle.Serve.Jobs;
 /// Every job the server knows, and the one loop that feeds them to the farm in order. Requests (thread-pool threads)
 /// submit and read; the loop renders one job at a time, since each job already spreads its frames over every worker.
 /// </summary>
+/// <remarks>
+/// <code>
+///  open:   store ─► finished jobs shown again; unfinished ones queued again, oldest first
+///  submit: record saved ─► queue ─► loop: Start (saved) ─► farm ─► animation saved ─► Done or Failed (saved)
+///  stop:   the running job is cancelled; a durable store still holds it as running, so the next start runs it again
+/// </code>
+/// Every write to the store is awaited; the store is <see cref="MemoryJobStore"/> (nothing to write) without a cluster.
+/// </remarks>
 internal sealed class JobRegistry : IAsyncDisposable
 {
     private readonly IJobRenderer _renderer;
+    private readonly IJobStore _store;
     private readonly int _maxQueuedJobs;
     private readonly int _keepFinishedJobs;
     private readonly ConcurrentDictionary<string, RenderJob> _jobs = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<RenderJob> _finishedOldestFirst = new();
     private readonly Channel<RenderJob> _queue = Channel.CreateUnbounded<RenderJob>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
+    private Task _loop = Task.CompletedTask;
     private long _lastId;
     private int _queued;
     private long _framesRendered;
     private int _jobsDone;
     private int _jobsFailed;
+    private string? _storeError;
 
-    public JobRegistry(IJobRenderer renderer, int maxQueuedJobs, int keepFinishedJobs)
+    private JobRegistry(IJobRenderer renderer, IJobStore store, int maxQueuedJobs, int keepFinishedJobs)
     {
         _renderer = renderer;
+        _store = store;
         _maxQueuedJobs = maxQueuedJobs;
         _keepFinishedJobs = keepFinishedJobs;
-        _loop = Task.Run(RunLoopAsync);
     }
+
+    /// <summary>A registry with the jobs <paramref name="store"/> kept, the unfinished ones queued again; its loop runs.</summary>
+    public static async Task<JobRegistry> OpenAsync(IJobRenderer renderer, IJobStore store, int maxQueuedJobs, int keepFinishedJobs, CancellationToken cancellationToken)
+    {
+        var registry = new JobRegistry(renderer, store, maxQueuedJobs, keepFinishedJobs);
+        foreach (JobRecord record in (await store.LoadAsync(cancellationToken).ConfigureAwait(false)).OrderBy(r => Number(r.Id)))
+        {
+            RenderJob job = RenderJob.Restore(record);
+            registry._jobs[job.Id] = job;
+            registry._lastId = Math.Max(registry._lastId, Number(job.Id));
+            if (job.State is JobState.Done or JobState.Failed)
+            {
+                registry._finishedOldestFirst.Enqueue(job);
+            }
+            else
+            {
+                Interlocked.Increment(ref registry._queued);
+                registry._queue.Writer.TryWrite(job);
+            }
+        }
+
+        registry._loop = Task.Run(registry.RunLoopAsync, CancellationToken.None);
+        return registry;
+    }
+
+    /// <summary>Where jobs are kept, and whether they survive a restart.</summary>
+    public IJobStore Store => _store;
+
+    /// <summary>The last failure to write to the store (the job went on in memory); null when the last write succeeded.</summary>
+    public string? StoreError => Volatile.Read(ref _storeError);
 
     /// <summary>Jobs waiting for the farm.</summary>
     public int QueuedJobs => Volatile.Read(ref _queued);
@@ -42,8 +83,11 @@ internal sealed class JobRegistry : IAsyncDisposable
 
     public int JobsFailed => Volatile.Read(ref _jobsFailed);
 
-    /// <summary>Queues a validated request; throws <see cref="JobQueueFullException"/> when the queue is full.</summary>
-    public RenderJob Submit(JobRequest request)
+    /// <summary>
+    /// Keeps a validated request in the store, then queues it; throws <see cref="JobQueueFullException"/> when the
+    /// queue is full. A job the store could not keep is not started (the client hears why and may try again).
+    /// </summary>
+    public async Task<RenderJob> SubmitAsync(JobRequest request, CancellationToken cancellationToken)
     {
         if (Interlocked.Increment(ref _queued) > _maxQueuedJobs)
         {
@@ -53,6 +97,16 @@ internal sealed class JobRegistry : IAsyncDisposable
 
         string id = Interlocked.Increment(ref _lastId).ToString(CultureInfo.InvariantCulture);
         var job = new RenderJob(id, request);
+        try
+        {
+            await _store.SaveAsync(job.Record(), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Interlocked.Decrement(ref _queued);
+            throw;
+        }
+
         _jobs[id] = job;
         if (!_queue.Writer.TryWrite(job))
         {
@@ -66,9 +120,13 @@ internal sealed class JobRegistry : IAsyncDisposable
 
     public RenderJob? Find(string id) => _jobs.GetValueOrDefault(id);
 
+    /// <summary>A finished job's animation: from memory if this run rendered it, else from the store.</summary>
+    public async Task<byte[]?> ResultAsync(RenderJob job, CancellationToken cancellationToken) =>
+        job.Apng ?? (job.State == JobState.Done ? await _store.LoadResultAsync(job.Id, cancellationToken).ConfigureAwait(false) : null);
+
     /// <summary>Jobs, newest first; at most <paramref name="limit"/>.</summary>
     public IReadOnlyList<RenderJob> Newest(int limit) =>
-        _jobs.Values.OrderByDescending(j => long.Parse(j.Id, CultureInfo.InvariantCulture)).Take(limit).ToArray();
+        _jobs.Values.OrderByDescending(j => Number(j.Id)).Take(limit).ToArray();
 
     public async ValueTask DisposeAsync()
     {
@@ -76,7 +134,10 @@ internal sealed class JobRegistry : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
         _stop.Dispose();
+        await _store.DisposeAsync().ConfigureAwait(false);
     }
+
+    private static long Number(string id) => long.Parse(id, CultureInfo.InvariantCulture);
 
     private async Task RunLoopAsync()
     {
@@ -86,28 +147,31 @@ internal sealed class JobRegistry : IAsyncDisposable
             {
                 Interlocked.Decrement(ref _queued);
                 await RunAsync(job).ConfigureAwait(false);
-                Forget();
+                await ForgetAsync().ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
-            // Stopping: jobs still queued are dropped with the server.
+            // Stopping: queued jobs are dropped with the server (a durable store keeps them for the next start).
         }
     }
 
     private async Task RunAsync(RenderJob job)
     {
         job.Start();
+        await SaveAsync(job).ConfigureAwait(false);
         var progress = new Progress(this, job);
         try
         {
             JobOutput output = await _renderer.RenderAsync(job.Request, progress, _stop.Token).ConfigureAwait(false);
             progress.Report(new JobProgress(job.Request.Frames, job.Request.Frames, 0, TimeSpan.Zero, output.CrashesSurvived));
+            await SaveResultAsync(job.Id, output.Apng).ConfigureAwait(false);
             job.Complete(output);
             Interlocked.Increment(ref _jobsDone);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
+            // Not saved: a durable store still holds the job as running, and the next start renders it again.
             job.Fail("The server stopped before the job finished.");
             throw;
         }
@@ -118,14 +182,37 @@ internal sealed class JobRegistry : IAsyncDisposable
             Interlocked.Increment(ref _jobsFailed);
         }
 
+        await SaveAsync(job).ConfigureAwait(false);
         _finishedOldestFirst.Enqueue(job);
     }
 
-    private void Forget()
+    private async Task ForgetAsync()
     {
         while (_finishedOldestFirst.Count > _keepFinishedJobs && _finishedOldestFirst.TryDequeue(out RenderJob? old))
         {
             _jobs.TryRemove(old.Id, out _);
+            await StoreAsync(ct => _store.DeleteAsync(old.Id, ct)).ConfigureAwait(false);
+        }
+    }
+
+    private Task SaveAsync(RenderJob job) => StoreAsync(ct => _store.SaveAsync(job.Record(), ct));
+
+    private Task SaveResultAsync(string id, byte[] apng) => StoreAsync(ct => _store.SaveResultAsync(id, apng, ct));
+
+    /// <summary>
+    /// A write from the loop. A store that is away (the NATS server restarting) must not fail a render that succeeded:
+    /// the job goes on in memory, and the dashboard shows the error until a write succeeds again.
+    /// </summary>
+    private async Task StoreAsync(Func<CancellationToken, Task> write)
+    {
+        try
+        {
+            await write(_stop.Token).ConfigureAwait(false);
+            Volatile.Write(ref _storeError, null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !_stop.IsCancellationRequested)
+        {
+            Volatile.Write(ref _storeError, $"{DateTimeOffset.UtcNow:HH:mm:ss} UTC: {e.GetType().Name}: {e.Message}");
         }
     }
 

@@ -1,3 +1,6 @@
+using System.Globalization;
+using Spindle.Serve.Jobs.Storage;
+
 namespace Spindle.Serve.Jobs;
 
 /// <summary>One render job: its request, its progress as the farm reports it, and its video once done.</summary>
@@ -9,12 +12,15 @@ internal sealed class RenderJob
     private DateTimeOffset? _startedAt;
     private DateTimeOffset? _finishedAt;
     private string? _error;
-    private JobOutput? _output;
+    private byte[]? _apng;
+    private int? _resultBytes;
+    private IReadOnlyDictionary<string, int>? _framesPerWorker;
 
-    public RenderJob(string id, JobRequest request)
+    public RenderJob(string id, JobRequest request, DateTimeOffset? createdAt = null)
     {
         Id = id;
         Request = request;
+        CreatedAt = createdAt ?? DateTimeOffset.UtcNow;
         _progress = new JobProgress(0, request.Frames, 0, null, 0);
     }
 
@@ -22,7 +28,7 @@ internal sealed class RenderJob
 
     public JobRequest Request { get; }
 
-    public DateTimeOffset CreatedAt { get; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset CreatedAt { get; }
 
     public JobState State
     {
@@ -46,15 +52,46 @@ internal sealed class RenderJob
         }
     }
 
-    /// <summary>The animated PNG once <see cref="State"/> is <see cref="JobState.Done"/>.</summary>
+    /// <summary>
+    /// The animated PNG once <see cref="State"/> is <see cref="JobState.Done"/>, if this run of the server rendered it;
+    /// a job restored from a store has it in the store only.
+    /// </summary>
     public byte[]? Apng
     {
         get
         {
             lock (_gate)
             {
-                return _output?.Apng;
+                return _apng;
             }
+        }
+    }
+
+    /// <summary>A job as a store kept it. One that had not finished is queued again, from its first frame.</summary>
+    public static RenderJob Restore(JobRecord record)
+    {
+        var job = new RenderJob(record.Id, record.Request, record.CreatedAt);
+        if (record.State is JobState.Done or JobState.Failed)
+        {
+            job._state = record.State;
+            job._startedAt = record.StartedAt;
+            job._finishedAt = record.FinishedAt;
+            job._error = record.Error;
+            job._resultBytes = record.ResultBytes;
+            job._framesPerWorker = record.FramesPerWorker;
+            int frames = record.State == JobState.Done ? record.Request.Frames : 0;
+            job._progress = new JobProgress(frames, record.Request.Frames, 0, record.State == JobState.Done ? TimeSpan.Zero : null, record.CrashesSurvived);
+        }
+
+        return job;
+    }
+
+    /// <summary>What a store keeps of this job now.</summary>
+    public JobRecord Record()
+    {
+        lock (_gate)
+        {
+            return new JobRecord(Id, Request, _state, CreatedAt, _startedAt, _finishedAt, _error, _progress.CrashesSurvived, _resultBytes, _framesPerWorker);
         }
     }
 
@@ -86,7 +123,9 @@ internal sealed class RenderJob
     {
         lock (_gate)
         {
-            _output = output;
+            _apng = output.Apng;
+            _resultBytes = output.Apng.Length;
+            _framesPerWorker = output.FramesPerWorker.ToDictionary(w => w.Key.ToString(CultureInfo.InvariantCulture), w => w.Value);
             _progress = _progress with { FramesDone = Request.Frames, Eta = TimeSpan.Zero, CrashesSurvived = output.CrashesSurvived };
             _state = JobState.Done;
             _finishedAt = DateTimeOffset.UtcNow;
@@ -114,8 +153,7 @@ internal sealed class RenderJob
             return new JobView(
                 Id, _state, Request.Frames, Request.Width, Request.Height, Request.Scene ?? "", Request.CrashFrame,
                 p.FramesDone, percent, Math.Round(p.FramesPerSecond, 2), p.Eta?.TotalSeconds, elapsed?.TotalSeconds,
-                p.CrashesSurvived, _output?.Apng.Length, _error, CreatedAt,
-                _output?.FramesPerWorker.ToDictionary(w => w.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), w => w.Value));
+                p.CrashesSurvived, _resultBytes, _error, CreatedAt, _framesPerWorker);
         }
     }
 }

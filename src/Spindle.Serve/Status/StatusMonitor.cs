@@ -47,7 +47,8 @@ internal sealed class StatusMonitor : IAsyncDisposable
         new QueueView(_jobs.QueuedJobs),
         _throughput.Points(),
         new TotalsView(_jobs.FramesRendered, _jobs.JobsDone, _jobs.JobsFailed),
-        _jobs.Newest(JobsShown).Select(j => j.View()).ToArray());
+        _jobs.Newest(JobsShown).Select(j => j.View()).ToArray(),
+        new StorageView(_jobs.Store.Durable, _jobs.Store.Description, _jobs.StoreError));
 
     public ValueTask DisposeAsync() => Feed.DisposeAsync();
 }

@@ -13,7 +13,8 @@ internal sealed record StatusSnapshot(
     QueueView Queue,
     IReadOnlyList<RatePoint> Throughput,
     TotalsView Totals,
-    IReadOnlyList<JobView> Jobs);
+    IReadOnlyList<JobView> Jobs,
+    StorageView Storage);
 
 /// <summary>The server process: Kestrel runs each request on a thread-pool thread.</summary>
 internal sealed record ServerView(int Pid, int ThreadPoolThreads, long Requests, double UptimeSeconds);
@@ -23,3 +24,9 @@ internal sealed record QueueView(int Jobs);
 
 /// <summary>Counts since the server started.</summary>
 internal sealed record TotalsView(long FramesRendered, int JobsDone, int JobsFailed);
+
+/// <summary>Where jobs are kept: <see cref="Durable"/> when they survive a restart (JetStream), not in memory.</summary>
+/// <param name="Durable">Whether jobs outlive the server's process.</param>
+/// <param name="Description">Where they are kept, as the dashboard says it.</param>
+/// <param name="Error">The last failed write to the store; null when the last write succeeded.</param>
+internal sealed record StorageView(bool Durable, string Description, string? Error);

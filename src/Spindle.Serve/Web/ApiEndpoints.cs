@@ -16,16 +16,16 @@ internal static class ApiEndpoints
         app.MapPost("/api/jobs", (HttpRequest request) => SubmitAsync(request, jobs));
         app.MapGet("/api/jobs", () => Json(jobs.Newest(int.MaxValue).Select(j => j.View())));
         app.MapGet("/api/jobs/{id}", (string id) => jobs.Find(id) is { } job ? Json(job.View()) : UnknownJob(id));
-        app.MapGet("/api/jobs/{id}/result", (string id) => Result(jobs.Find(id), id));
+        app.MapGet("/api/jobs/{id}/result", (string id, HttpContext context) => ResultAsync(jobs, jobs.Find(id), id, context.RequestAborted));
         app.MapGet("/api/status", () => Json(status.Snapshot()));
     }
 
     /// <summary>Starts a job from a validated request, or explains why not.</summary>
-    public static IResult Start(JobRegistry jobs, JobRequest request, Func<RenderJob, IResult> accepted)
+    public static async Task<IResult> StartAsync(JobRegistry jobs, JobRequest request, Func<RenderJob, IResult> accepted, CancellationToken cancellationToken)
     {
         try
         {
-            return accepted(jobs.Submit(request.Validated()));
+            return accepted(await jobs.SubmitAsync(request.Validated(), cancellationToken).ConfigureAwait(false));
         }
         catch (InvalidJobException e)
         {
@@ -34,6 +34,10 @@ internal static class ApiEndpoints
         catch (JobQueueFullException e)
         {
             return ApiError.Result(StatusCodes.Status503ServiceUnavailable, e.Message);
+        }
+        catch (Exception e) when (jobs.Store.Durable && e is SpindleException or NATS.Client.Core.NatsException or TimeoutException)
+        {
+            return ApiError.Result(StatusCodes.Status503ServiceUnavailable, $"The job was not started: it could not be kept in JetStream ({e.Message}). Try again.");
         }
     }
 
@@ -62,15 +66,17 @@ internal static class ApiEndpoints
             return ApiError.Result(StatusCodes.Status400BadRequest, "The body must be a JSON object such as {\"frames\":24,\"width\":160,\"height\":120}.");
         }
 
-        return Start(jobs, request, job => Results.Json(job.View(), ServeJson.Options, statusCode: StatusCodes.Status201Created));
+        return await StartAsync(jobs, request, job => Results.Json(job.View(), ServeJson.Options, statusCode: StatusCodes.Status201Created), httpRequest.HttpContext.RequestAborted).ConfigureAwait(false);
     }
 
     private static IResult UnknownJob(string id) => ApiError.Result(StatusCodes.Status404NotFound, $"No job with id '{id}' (it never existed, or it finished long ago and was forgotten).");
 
-    private static IResult Result(RenderJob? job, string id) => job switch
+    private static async Task<IResult> ResultAsync(JobRegistry jobs, RenderJob? job, string id, CancellationToken cancellationToken) => job switch
     {
         null => UnknownJob(id),
-        { Apng: { } apng } => Results.File(apng, "image/apng", $"spindle-job-{id}.png"),
+        { State: JobState.Done } => await jobs.ResultAsync(job, cancellationToken).ConfigureAwait(false) is { } apng
+            ? Results.File(apng, "image/apng", $"spindle-job-{id}.png")
+            : ApiError.Result(StatusCodes.Status410Gone, $"Job {id} is done, but its animation is no longer in the store."),
         { State: JobState.Failed } => ApiError.Result(StatusCodes.Status409Conflict, $"Job {id} failed, so it has no result: {job.Error}"),
         _ => ApiError.Result(StatusCodes.Status409Conflict, $"Job {id} is not done yet ({job.State.ToString().ToLowerInvariant()}): try again when its state is 'done'."),
     };

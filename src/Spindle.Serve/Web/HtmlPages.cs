@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using Spindle.AspNetCore.Web;
 using Spindle.Serve.Jobs;
+using Spindle.Serve.Jobs.Storage;
 
 namespace Spindle.Serve.Web;
 
@@ -14,8 +15,10 @@ internal static class HtmlPages
     /// <summary>The server's own pages, style and scripts; the dashboard's shared ones are under <see cref="SpindleServer.PoolsPath"/>.</summary>
     public static EmbeddedAssets Assets { get; } = new(typeof(HtmlPages).Assembly, "Spindle.Serve.Assets.");
 
-    private static readonly Lazy<string> DashboardPage = new(() => Fill(Assets.Text("dashboard.html"), new()
+    public static string Dashboard(IJobStore store) => Fill(Assets.Text("dashboard.html"), new()
     {
+        ["storage"] = Encode(store.Description),
+        ["storageKind"] = store.Durable ? "durable" : "memory",
         ["sceneOptions"] = SceneOptions(),
         ["defaultFrames"] = Number(JobLimits.DefaultFrames),
         ["defaultWidth"] = Number(JobLimits.DefaultWidth),
@@ -23,9 +26,7 @@ internal static class HtmlPages
         ["maxFrames"] = Number(JobLimits.MaxFrames),
         ["minSize"] = Number(JobLimits.MinSize),
         ["maxSize"] = Number(JobLimits.MaxSize),
-    }));
-
-    public static string Dashboard() => DashboardPage.Value;
+    });
 
     public static string Job(JobView job)
     {

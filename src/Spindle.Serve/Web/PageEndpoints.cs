@@ -14,7 +14,7 @@ internal static class PageEndpoints
 
     public static void Map(IEndpointRouteBuilder app, JobRegistry jobs)
     {
-        app.MapGet("/", () => Html(HtmlPages.Dashboard()));
+        app.MapGet("/", () => Html(HtmlPages.Dashboard(jobs.Store)));
         app.MapGet("/jobs/{id}", (string id) => jobs.Find(id) is { } job
             ? Html(HtmlPages.Job(job.View()))
             : Html(HtmlPages.Message("No such job", $"There is no job '{id}'."), StatusCodes.Status404NotFound));
@@ -53,7 +53,7 @@ internal static class PageEndpoints
             return Html(HtmlPages.Message("Bad request", e.Message), StatusCodes.Status400BadRequest);
         }
 
-        IResult outcome = ApiEndpoints.Start(jobs, request, job => new SeeOther(job.View().Url));
+        IResult outcome = await ApiEndpoints.StartAsync(jobs, request, job => new SeeOther(job.View().Url), httpRequest.HttpContext.RequestAborted).ConfigureAwait(false);
         return outcome is JsonHttpResult<ApiError> { Value: { } error } refused
             ? Html(HtmlPages.Message("The job was not started", error.Error), refused.StatusCode ?? StatusCodes.Status400BadRequest)
             : outcome;
