@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Spindle.Cluster.Tests.Support;
+using Spindle.Serve.Tests.Support;
+using Spindle.Tests.Support;
+
+namespace Spindle.Serve.Tests.Cluster;
+
+/// <summary>
+/// <c>spindle serve --cluster</c> as a user runs it: a real serve process, a real nats-server with JetStream and real
+/// <c>spindle agent</c>s. Jobs survive a SIGKILL of the server; the pool dashboard lists the agents and drains or
+/// kills them, behind its guards.
+/// </summary>
+public sealed class ServeClusterTests(NatsServer nats) : IClassFixture<NatsServer>
+{
+    /// <summary>A cluster of the test's own on the shared server.</summary>
+    private readonly string _cluster = "s" + Guid.NewGuid().ToString("N")[..12];
+
+    [Fact]
+    public async Task Serve_KilledWithAJobUnfinished_RestartedServeFinishesItAndServesTheAnimation()
+    {
+        string id;
+        await using (ServeProcess first = await ServeProcess.StartAsync(nats, _cluster))
+        {
+            JsonElement status = await first.GetJsonAsync("/api/status");
+            Assert.True(status.GetProperty("storage").GetProperty("durable").GetBoolean());
+            Assert.Contains("JetStream", await first.Client.GetStringAsync("/").Within("the dashboard"), StringComparison.Ordinal);
+
+            // No agent yet: the job starts, its frames wait in the stream, and it cannot finish before the server dies.
+            id = await first.SubmitAsync(new { frames = 4, width = 32, height = 24, scene = "spheres" });
+            await first.WaitForJobAsync(id, j => j.GetProperty("state").GetString() == "running", "to start");
+            await first.KillAsync();
+        }
+
+        await using ServeProcess second = await ServeProcess.StartAsync(nats, _cluster);
+        JsonElement restored = await second.GetJsonAsync($"/api/jobs/{id}");
+        Assert.Contains(restored.GetProperty("state").GetString(), new[] { "queued", "running" });
+
+        // A job submitted now gets a new id: the restored ones keep theirs.
+        string next = await second.SubmitAsync(new { frames = 1, width = 8, height = 8 });
+        Assert.NotEqual(id, next);
+
+        await using AgentProcess agent = await AgentProcess.StartAsync(nats, "render-1", _cluster, workers: 2);
+        JsonElement done = await second.WaitForJobAsync(id, j => j.GetProperty("state").GetString() is "done" or "failed", "to finish");
+        Assert.True(done.GetProperty("state").GetString() == "done", $"job {id}: {done}\nserve:\n{second.Output}\nagent:\n{agent.Output}");
+
+        using HttpResponseMessage result = await second.Client.GetAsync($"/api/jobs/{id}/result").Within("the animation");
+        Assert.Equal(HttpStatusCode.OK, result.StatusCode);
+        Assert.Equal("image/apng", result.Content.Headers.ContentType?.MediaType);
+        byte[] apng = await result.Content.ReadAsByteArrayAsync();
+        Assert.Equal(done.GetProperty("resultBytes").GetInt32(), apng.Length);
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, apng[..4]);
+        Assert.Equal(4, done.GetProperty("framesDone").GetInt32());
+
+        // A second restart: the finished job and its animation come back from the store, not from memory.
+        await second.KillAsync();
+        await using ServeProcess third = await ServeProcess.StartAsync(nats, _cluster);
+        JsonElement again = await third.GetJsonAsync($"/api/jobs/{id}");
+        Assert.Equal("done", again.GetProperty("state").GetString());
+        byte[] stored = await third.Client.GetByteArrayAsync($"/api/jobs/{id}/result").Within("the stored animation");
+        Assert.Equal(apng, stored);
+    }
+
+    [Fact]
+    public async Task PoolDashboard_ClusterPool_ListsEachAgentWithItsWorkersAndFigures()
+    {
+        await using ServeProcess serve = await ServeProcess.StartAsync(nats, _cluster);
+        await using AgentProcess agent = await AgentProcess.StartAsync(nats, "figures-1", _cluster, workers: 2);
+
+        // A planned crash: the agent's worker rendering frame 1 segfaults once, and the agent counts it.
+        string id = await serve.SubmitAsync(new { frames = 6, width = 32, height = 24, crashFrame = 1 });
+        JsonElement job = await serve.WaitForJobAsync(id, j => j.GetProperty("state").GetString() is "done" or "failed", "to finish");
+        Assert.True(job.GetProperty("state").GetString() == "done", $"job {id}: {job}\nagent:\n{agent.Output}");
+
+        JsonElement listed = await serve.AgentAsync(agent.Name, a => a.GetProperty("callsDone").GetInt64() >= 6 && a.GetProperty("crashes").GetInt32() >= 1
+            && a.GetProperty("cpuPercent").ValueKind == JsonValueKind.Number, "with its calls, its crash and its CPU");
+        Assert.Equal(Environment.MachineName, listed.GetProperty("host").GetString());
+        Assert.Equal(Environment.ProcessorCount, listed.GetProperty("cores").GetInt32());
+        Assert.Equal(2, listed.GetProperty("workers").GetInt32());
+        Assert.Equal(0, listed.GetProperty("busy").GetInt32());
+        Assert.Equal(1, listed.GetProperty("crashes").GetInt32());
+        Assert.True(listed.GetProperty("rssBytes").GetInt64() > 0);
+        TimeSpan age = DateTimeOffset.UtcNow - listed.GetProperty("heartbeat").GetDateTimeOffset();
+        Assert.True(age < Bounded.Unexpected, $"last heartbeat {age} ago");
+
+        // Its worker processes are real processes of this machine, listed with their own figures.
+        JsonElement[] workers = [.. listed.GetProperty("workerProcesses").EnumerateArray()];
+        Assert.NotEmpty(workers);
+        foreach (JsonElement worker in workers)
+        {
+            using Process process = Process.GetProcessById(worker.GetProperty("pid").GetInt32());
+            Assert.False(process.HasExited);
+            Assert.True(worker.GetProperty("rssBytes").GetInt64() > 0);
+        }
+
+        // The page carries the agents' view (drawn by pools.js from the same JSON).
+        string page = await serve.Client.GetStringAsync("/pools/").Within("the pool page");
+        Assert.Contains("pools.js", page, StringComparison.Ordinal);
+        string script = await serve.Client.GetStringAsync("/pools/assets/pools.js").Within("pools.js");
+        Assert.Contains("'/agents/'", script, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PoolDashboard_Drain_AgentFinishesAndExitsZero_LeavesTheList()
+    {
+        await using ServeProcess serve = await ServeProcess.StartAsync(nats, _cluster);
+        await using AgentProcess agent = await AgentProcess.StartAsync(nats, "drained-1", _cluster, workers: 1);
+        await serve.AgentAsync(agent.Name, _ => true, "at all");
+
+        using HttpResponseMessage response = await serve.Client.PostAsync($"/pools/api/pools/spindle-serve/agents/{agent.Name}/drain", null).Within("POST drain");
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+
+        Assert.Equal(0, await agent.Exited.Within("the drained agent to exit"));
+        Assert.Contains("drain ordered", agent.Output, StringComparison.Ordinal);
+        await Poll.UntilAsync(async () => !(await serve.PoolAsync()).GetProperty("agents").GetProperty("list").EnumerateArray().Any(), "the drained agent to leave the list");
+
+        // It is gone: a second order finds no one.
+        using HttpResponseMessage again = await serve.Client.PostAsync($"/pools/api/pools/spindle-serve/agents/{agent.Name}/drain", null).Within("POST drain again");
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task PoolDashboard_Kill_AgentDiesWithItsWorkers_ItsFramesAreRenderedByAnother()
+    {
+        await using ServeProcess serve = await ServeProcess.StartAsync(nats, _cluster, workers: 1);
+        await using AgentProcess victim = await AgentProcess.StartAsync(nats, "killed-1", _cluster, workers: 1);
+
+        // Its worker is rendering frames of a job when the kill comes.
+        string id = await serve.SubmitAsync(new { frames = 40, width = 256, height = 192 });
+        await serve.WaitForJobAsync(id, j => j.GetProperty("framesDone").GetInt32() >= 1, "to have rendered a frame");
+        JsonElement listed = await serve.AgentAsync(victim.Name, a => a.GetProperty("workerProcesses").GetArrayLength() > 0, "with a worker process");
+        using Process worker = Process.GetProcessById(listed.GetProperty("workerProcesses")[0].GetProperty("pid").GetInt32());
+
+        using HttpResponseMessage response = await serve.Client.PostAsync($"/pools/api/pools/spindle-serve/agents/{victim.Name}/kill", null).Within("POST kill");
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(128 + 9, await victim.Exited.Within("the killed agent to die"));
+        await worker.WaitForExitAsync().Within("its worker process to die with it");
+
+        // The frame it held counts as crashed (after the pool's silence timeout) and another agent renders it.
+        await using AgentProcess rescuer = await AgentProcess.StartAsync(nats, "rescuer-1", _cluster, workers: 2);
+        JsonElement done = await serve.WaitForJobAsync(id, j => j.GetProperty("state").GetString() is "done" or "failed", "to finish on the other agent");
+        Assert.True(done.GetProperty("state").GetString() == "done", $"job {id}: {done}\nserve:\n{serve.Output}");
+        Assert.True(done.GetProperty("crashesSurvived").GetInt32() >= 1, $"job {id}: {done}");
+    }
+
+    [Fact]
+    public async Task PoolDashboard_AgentOrders_RefuseCrossOriginPostsAndForeignHosts()
+    {
+        await using ServeProcess serve = await ServeProcess.StartAsync(nats, _cluster);
+        await using AgentProcess agent = await AgentProcess.StartAsync(nats, "guarded-1", _cluster, workers: 1);
+        await serve.AgentAsync(agent.Name, _ => true, "at all");
+
+        foreach (string order in new[] { "drain", "kill" })
+        {
+            using var crossOrigin = new HttpRequestMessage(HttpMethod.Post, $"/pools/api/pools/spindle-serve/agents/{agent.Name}/{order}");
+            crossOrigin.Headers.Add("Origin", "http://evil.example");
+            using HttpResponseMessage refused = await serve.Client.SendAsync(crossOrigin).Within($"cross-origin POST {order}");
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+
+            using var foreignHost = new HttpRequestMessage(HttpMethod.Post, $"/pools/api/pools/spindle-serve/agents/{agent.Name}/{order}");
+            foreignHost.Headers.Host = $"evil.example:{serve.Client.BaseAddress!.Port}";
+            using HttpResponseMessage badHost = await serve.Client.SendAsync(foreignHost).Within($"foreign-host POST {order}");
+            Assert.Equal(HttpStatusCode.BadRequest, badHost.StatusCode);
+        }
+
+        // Still serving: a same-origin page's order is taken (the browser sends the server's own origin).
+        Assert.False(agent.Exited.IsCompleted, agent.Output);
+        await serve.AgentAsync(agent.Name, _ => true, "still");
+        using var sameOrigin = new HttpRequestMessage(HttpMethod.Post, $"/pools/api/pools/spindle-serve/agents/{agent.Name}/drain");
+        sameOrigin.Headers.Add("Origin", serve.Client.BaseAddress!.GetLeftPart(UriPartial.Authority));
+        using HttpResponseMessage taken = await serve.Client.SendAsync(sameOrigin).Within("same-origin POST drain");
+        Assert.Equal(HttpStatusCode.Accepted, taken.StatusCode);
+        Assert.Equal(0, await agent.Exited.Within("the drained agent to exit"));
+    }
+}
