@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 
@@ -6,7 +5,8 @@ namespace Spindle.Cluster.Agent;
 
 /// <summary>
 /// What an agent puts in its registry entry each heartbeat beyond its name and size: CPU and resident memory of the
-/// agent and its worker processes (from /proc), calls done, crashes (from its local pools' events), and each worker.
+/// agent and its worker processes (from /proc), calls done (by its workers alive now, and by ended ones as of their
+/// last heartbeat), crashes (from its local pools' events, watched from their creation), and each worker.
 /// </summary>
 /// <remarks>
 /// CPU is the change in user plus system ticks between two heartbeats over the wall time between them; /proc counts in
@@ -17,7 +17,6 @@ internal sealed class AgentReadings
     private const double TicksPerSecond = 100;
 
     private readonly Func<IEnumerable<WorkerPool>> _pools;
-    private readonly ConcurrentDictionary<WorkerPool, bool> _watched = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<int, (long Ticks, long At)> _lastTicks = [];
     private readonly Dictionary<int, int> _callsByPid = [];
     private readonly int _self = Environment.ProcessId;
@@ -27,6 +26,19 @@ internal sealed class AgentReadings
     /// <summary>Readings of the agent's process and of the workers of whatever local pools <paramref name="pools"/> returns.</summary>
     public AgentReadings(Func<IEnumerable<WorkerPool>> pools) => _pools = pools;
 
+    /// <summary>Counts the crashes of <paramref name="pool"/>'s workers from its creation on; returns it.</summary>
+    public WorkerPool Watch(WorkerPool pool)
+    {
+        pool.WorkerExited += (_, e) =>
+        {
+            if (e.Reason == WorkerExitReason.Crashed)
+            {
+                Interlocked.Increment(ref _crashes);
+            }
+        };
+        return pool;
+    }
+
     /// <summary>The agent's registry entry of this moment.</summary>
     public ClusterAgentInfo Entry(string name, int workers, int busy)
     {
@@ -35,17 +47,6 @@ internal sealed class AgentReadings
             var workerInfos = new List<WorkerInfo>();
             foreach (WorkerPool pool in _pools())
             {
-                if (_watched.TryAdd(pool, true))
-                {
-                    pool.WorkerExited += (_, e) =>
-                    {
-                        if (e.Reason == WorkerExitReason.Crashed)
-                        {
-                            Interlocked.Increment(ref _crashes);
-                        }
-                    };
-                }
-
                 workerInfos.AddRange(pool.GetWorkers());
             }
 

@@ -223,7 +223,7 @@ internal sealed partial class ClusterAgent
     {
         string directory = await _builds.GetAsync(build, cancellationToken).ConfigureAwait(false);
         Processes.WorkerApp app = BuildCache.Open(directory, serializer);
-        Lazy<WorkerPool> pool = _pools.GetOrAdd(PoolKey(build, serializer), _ => new Lazy<WorkerPool>(() => new WorkerPool(new WorkerPoolOptions
+        Lazy<WorkerPool> pool = _pools.GetOrAdd(PoolKey(build, serializer), _ => new Lazy<WorkerPool>(() => _readings.Watch(new WorkerPool(new WorkerPoolOptions
         {
             Name = $"agent {Name} build {build[..12]}",
             Isolation = Isolation.Process,
@@ -233,7 +233,7 @@ internal sealed partial class ClusterAgent
             // Results are relayed to another machine as bytes: they must come back on the channel, not in this machine's shared memory.
             SharedMemoryThreshold = null,
             Backend = context => new Processes.ProcessBackend(context, app),
-        })));
+        }))));
         return pool.Value;
     }
 
