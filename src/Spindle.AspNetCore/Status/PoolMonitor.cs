@@ -34,7 +34,11 @@ internal sealed class PoolMonitor : IDisposable
         List<int> pids = [_appPid];
         foreach (PoolWatch watch in Refresh())
         {
-            pids.AddRange(watch.Sample(now).Where(w => w.Isolation == Isolation.Process).Select(w => w.Id));
+            IReadOnlyList<WorkerInfo> workers = watch.Sample(now);
+            if (watch.LocalProcesses)
+            {
+                pids.AddRange(workers.Select(w => w.Id));
+            }
         }
 
         _cpu.Sample(pids);
@@ -67,7 +71,10 @@ internal sealed class PoolMonitor : IDisposable
     }
 
     /// <summary>Finds the pool with this <see cref="PoolWatch.Key"/>, or null.</summary>
-    public WorkerPool? Find(string key) => (Volatile.Read(ref _watches) ?? Refresh()).FirstOrDefault(w => w.Key == key)?.Pool;
+    public WorkerPool? Find(string key) => FindWatch(key)?.Pool;
+
+    /// <summary>Finds the watch of the pool with this <see cref="PoolWatch.Key"/>, or null.</summary>
+    public PoolWatch? FindWatch(string key) => (Volatile.Read(ref _watches) ?? Refresh()).FirstOrDefault(w => w.Key == key);
 
     /// <summary>Stops listening to the pools' events.</summary>
     public void Dispose()

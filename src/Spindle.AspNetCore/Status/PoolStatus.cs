@@ -44,8 +44,11 @@ internal sealed record AgentsView(IReadOnlyList<ClusterAgentInfo> List, string? 
 internal sealed record PoolTotals(long CallsDone, int Crashes, int Restarts, int Retries);
 
 /// <summary>One worker.</summary>
-/// <param name="Id">Its <see cref="WorkerInfo.Id"/>: the pid of a worker process, the number of a worker thread.</param>
-/// <param name="Pid">The process its calls run in: its own, or the app's for a worker thread.</param>
+/// <param name="Id">Its <see cref="WorkerInfo.Id"/>: the pid of a worker process, the number of a worker thread or of a cluster pool's slot.</param>
+/// <param name="Pid">
+/// The process of this machine its calls run in: its own, or the app's for a worker thread; null for a cluster pool's
+/// slot (a call in flight on some agent: the agents list their own worker processes).
+/// </param>
 /// <param name="State"><c>busy</c>, <c>idle</c> or <c>abandoned</c> (a worker thread left to a call that never returned).</param>
 /// <param name="CpuPercent">A worker process's share of one core between the last two samples; null for threads and until two samples exist.</param>
 /// <param name="RssBytes">A worker process's resident memory (VmRSS); null for threads.</param>
@@ -53,4 +56,4 @@ internal sealed record PoolTotals(long CallsDone, int Crashes, int Restarts, int
 /// <param name="Crashes">Crashes of the place it holds in the pool.</param>
 /// <param name="Restarts">Restarts of that place.</param>
 /// <param name="StartedAt">When it started.</param>
-internal sealed record WorkerView(int Id, int Pid, string State, double? CpuPercent, long? RssBytes, int CallsDone, int Crashes, int Restarts, DateTimeOffset StartedAt);
+internal sealed record WorkerView(int Id, int? Pid, string State, double? CpuPercent, long? RssBytes, int CallsDone, int Crashes, int Restarts, DateTimeOffset StartedAt);

@@ -25,6 +25,12 @@ internal sealed class PoolWatch : IDisposable
 
     public WorkerPool Pool { get; }
 
+    /// <summary>
+    /// Whether the pool's workers are worker processes of this machine: not for a cluster pool, whose "workers" are
+    /// slots for calls in flight on agents and whose ids are no pids here (nothing to sample, nothing to kill).
+    /// </summary>
+    public bool LocalProcesses => Pool.Isolation == Isolation.Process && _agents is null;
+
     /// <summary>The pool's name, unique among the pools a dashboard shows.</summary>
     public string Key { get; }
 
@@ -61,10 +67,10 @@ internal sealed class PoolWatch : IDisposable
         foreach (WorkerInfo w in workers.OrderBy(w => w.StartedAt))
         {
             (int crashes, int restarts) = _ledger.Of(w.Id);
-            bool process = w.Isolation == Isolation.Process;
+            bool process = LocalProcesses;
             string state = w.Abandoned ? "abandoned" : w.Busy ? "busy" : "idle";
             views.Add(new WorkerView(
-                w.Id, process ? w.Id : appPid, state, process ? cpu.CpuPercent(w.Id) : null, process ? ProcFs.ResidentBytes(w.Id) : null,
+                w.Id, process ? w.Id : _agents is null ? appPid : null, state, process ? cpu.CpuPercent(w.Id) : null, process ? ProcFs.ResidentBytes(w.Id) : null,
                 w.CallsDone, crashes, restarts, w.StartedAt));
         }
 

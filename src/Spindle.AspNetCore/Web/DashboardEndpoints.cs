@@ -63,9 +63,16 @@ internal static class DashboardEndpoints
     {
         string key = context.GetRouteValue("pool") as string ?? "";
         string idText = context.GetRouteValue("id") as string ?? "";
-        if (monitor.Find(key) is not { } pool)
+        if (monitor.FindWatch(key) is not { } watch)
         {
             return ApiError.Result(StatusCodes.Status404NotFound, $"No pool '{key}' is shown here; api/status lists them.").ExecuteAsync(context);
+        }
+
+        WorkerPool pool = watch.Pool;
+        if (pool.RunsOnCluster())
+        {
+            // Its workers' ids are slot numbers, not pids of this machine: killing "pid 1" would be a disaster.
+            return ApiError.Result(StatusCodes.Status404NotFound, $"Pool '{key}' runs on a cluster: its calls run in the agents' worker processes. Drain or kill an agent (api/pools/{key}/agents/NAME/drain or kill).").ExecuteAsync(context);
         }
 
         if (!int.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) || !pool.GetWorkers().Any(w => w.Id == pid && w.Isolation == Isolation.Process))

@@ -96,6 +96,14 @@ public sealed class ServeClusterTests(NatsServer nats) : IClassFixture<NatsServe
             Assert.True(worker.GetProperty("rssBytes").GetInt64() > 0);
         }
 
+        // The pool's own "workers" are slots for calls in flight on agents: no pid of this machine, and none to kill.
+        JsonElement pool = await serve.PoolAsync();
+        Assert.All(pool.GetProperty("workers").EnumerateArray(), w => Assert.Equal(JsonValueKind.Null, w.GetProperty("pid").ValueKind));
+        int slot = pool.GetProperty("workers")[0].GetProperty("id").GetInt32();
+        using HttpResponseMessage killSlot = await serve.Client.PostAsync($"/pools/api/pools/spindle-serve/workers/{slot}/kill", null).Within("POST kill of a slot");
+        Assert.Equal(HttpStatusCode.NotFound, killSlot.StatusCode);
+        Assert.Contains("drain or kill an agent", await killSlot.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+
         // The page carries the agents' view (drawn by pools.js from the same JSON).
         string page = await serve.Client.GetStringAsync("/pools/").Within("the pool page");
         Assert.Contains("pools.js", page, StringComparison.Ordinal);

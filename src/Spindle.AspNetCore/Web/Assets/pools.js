@@ -98,7 +98,8 @@ window.SpindleDashboard = (function () {
     // Cards are kept per worker and updated in place: rebuilding them twice a second would swallow a click that lands
     // between mouse-down and mouse-up.
     function workerCard(pool, w) {
-      const process = pool.isolation === 'process';
+      // A cluster pool's workers are slots for calls in flight on agents: no pid here, nothing to kill (agents are).
+      const process = pool.isolation === 'process' && !pool.agents;
       const values = {};
       const stats = el('dl', {});
       for (const name of process ? ['CPU', 'RSS', 'calls', 'crashes', 'restarts'] : ['calls', 'crashes', 'restarts']) {
@@ -108,7 +109,8 @@ window.SpindleDashboard = (function () {
       const state = el('span', { class: 'state' });
       const attrs = { class: 'worker', 'data-worker': w.id };
       if (process) attrs['data-pid'] = w.pid;
-      const card = el('div', attrs, el('div', { class: 'head' }, el('span', { class: 'pid' }, process ? 'pid ' + w.pid : 'thread ' + w.id), state), stats);
+      const label = process ? 'pid ' + w.pid : pool.agents ? 'slot ' + w.id : 'thread ' + w.id;
+      const card = el('div', attrs, el('div', { class: 'head' }, el('span', { class: 'pid' }, label), state), stats);
       if (process && !readOnly) {
         const button = el('button', { type: 'button', class: 'kill', title: 'Kill this worker process (SIGKILL); the pool starts a new one' }, 'kill');
         button.addEventListener('click', () => kill(pool.key, w.pid, button));
