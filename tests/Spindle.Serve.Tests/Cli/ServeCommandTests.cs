@@ -32,12 +32,30 @@ public sealed partial class ServeCommandTests
     [InlineData("--port", "http")]
     [InlineData("--workers", "many")]
     [InlineData("--no-such-option", "1")]
+    [InlineData("--cluster", "http://127.0.0.1:4222")]
+    [InlineData("--cluster-name", "no spaces")]
+    [InlineData("--token", "sign-in-without-a-cluster")]
     public async Task Serve_BadOption_ExitsWithTheUsageCodeNamingIt(string option, string value)
     {
         (int exitCode, _, string stderr) = await RunToEndAsync("serve", option, value);
 
         Assert.Equal(2, exitCode);
         Assert.Contains(option, stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_ClusterNotReachable_ExitsWithTheFailureCodeNamingTheServer()
+    {
+        using var closed = new TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        int port = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+
+        (int exitCode, string stdout, string stderr) = await RunToEndAsync("serve", "--port", "0", "--cluster", $"nats://127.0.0.1:{port}");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"nats://127.0.0.1:{port}", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled", stderr + stdout, StringComparison.Ordinal);
     }
 
     [Theory]

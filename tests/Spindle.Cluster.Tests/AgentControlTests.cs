@@ -1,0 +1,75 @@
+using Spindle.Cluster.Tests.Support;
+
+namespace Spindle.Cluster.Tests;
+
+/// <summary>
+/// Orders to a whole agent from a pool (<c>DrainAgentAsync</c>, <c>KillAgentAsync</c>) reach a real <c>spindle agent</c>
+/// over its control subject, and its registry entry carries its figures.
+/// </summary>
+public sealed class AgentControlTests(NatsServer server) : ClusterTest(server)
+{
+    [Fact]
+    public async Task DrainAgentAsync_AgentFinishesTheCallItHolds_ExitsZero_LeavesTheRegistry()
+    {
+        await using AgentProcess agent = await StartAgentAsync("drain-me");
+        await using var pool = new WorkerPool(PoolOptions(workers: 1));
+        string marker = Marker();
+        Task<int> call = pool.RunAsync(static (string path) =>
+        {
+            File.WriteAllText(path, "started");
+            Thread.Sleep(1500);
+            return Environment.ProcessId;
+        }, marker);
+        await Bounded.Eventually(() => File.Exists(marker) || call.IsCompleted, "the call to start on the agent");
+
+        Assert.True(await pool.DrainAgentAsync(agent.Name).Within("the drain order"));
+
+        // It finishes the call it holds before it goes.
+        Assert.True(await call.Within("the held call") > 0);
+        Assert.Equal(0, await agent.Exited.Within("the drained agent to exit"));
+        Assert.Empty(await pool.GetAgentsAsync().Within("the registry"));
+        Assert.False(await pool.DrainAgentAsync(agent.Name).Within("an order to nobody"));
+        File.Delete(marker);
+    }
+
+    [Fact]
+    public async Task KillAgentAsync_AgentDiesAtOnce_UnknownAgentIsFalse_BadNameIsRefused()
+    {
+        await using AgentProcess agent = await StartAgentAsync("kill-me");
+        await using var pool = new WorkerPool(PoolOptions(workers: 1));
+
+        Assert.False(await pool.KillAgentAsync("nobody-here").Within("an order to nobody"));
+        ArgumentException bad = await Assert.ThrowsAsync<ArgumentException>(() => pool.KillAgentAsync("not a name"));
+        Assert.Equal("agent", bad.ParamName);
+
+        Assert.True(await pool.KillAgentAsync(agent.Name).Within("the kill order"));
+        Assert.Equal(128 + 9, await agent.Exited.Within("the killed agent to die"));
+        Assert.DoesNotContain(await pool.GetAgentsAsync().Within("the registry"), a => a.Name == agent.Name);
+    }
+
+    [Fact]
+    public async Task GetAgentsAsync_EntryCarriesCpuMemoryCallsAndWorkerProcesses()
+    {
+        await using AgentProcess agent = await StartAgentAsync("figures", workers: 2);
+        await using var pool = new WorkerPool(PoolOptions(workers: 2));
+        for (int i = 0; i < 4; i++)
+        {
+            await pool.RunAsync(static () => Environment.ProcessId).Within("a call");
+        }
+
+        // The entry is refreshed every heartbeat (2 s): read it until one after the calls is there.
+        ClusterAgentInfo? entry = null;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while ((entry = (await pool.GetAgentsAsync().Within("the registry")).SingleOrDefault(a => a.Name == agent.Name)) is not { CallsDone: >= 4, CpuPercent: not null, Busy: 0 })
+        {
+            Assert.True(clock.Elapsed < Bounded.Unexpected, $"the agent's entry never counted its calls: {entry}");
+            await Task.Delay(200);
+        }
+
+        Assert.True(entry!.RssBytes > 0);
+        Assert.Equal(0, entry.Crashes);
+        Assert.NotEmpty(entry.WorkerProcesses);
+        Assert.All(entry.WorkerProcesses, w => Assert.True(w.RssBytes > 0));
+        Assert.Equal(4, entry.WorkerProcesses.Sum(w => w.CallsDone));
+    }
+}
