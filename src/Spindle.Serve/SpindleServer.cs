@@ -20,8 +20,9 @@ namespace Spindle.Serve;
 /// <summary>
 /// <c>spindle serve</c>: a Kestrel web server in front of the render farm. Kestrel runs each request on a thread-pool
 /// thread (the seeds' "threads handle incoming requests"); frames render in worker processes (their "each render is
-/// a separate process"). It serves a live dashboard, an HTML form and a JSON API; the farm's pool is shown by the
-/// Spindle dashboard (Spindle.AspNetCore), mounted at <c>/pools</c> as any app mounts it.
+/// a separate process"), or, with <see cref="ServeOptions.Cluster"/>, on the cluster's agents. It serves a live
+/// dashboard, an HTML form and a JSON API; the farm's pool is shown by the Spindle dashboard (Spindle.AspNetCore),
+/// mounted at <c>/pools</c> as any app mounts it. Jobs are kept in memory, or in the cluster's JetStream (Jobs/Storage).
 /// </summary>
 /// <remarks>
 /// <code>
@@ -29,6 +30,8 @@ namespace Spindle.Serve;
 ///     ▲  ▲                                                                                                     │
 ///     │  └── /pools/api/events ◀── Spindle dashboard (2×/s: /proc CPU and RSS, the pool's events) ◀───────────┘
 ///     └───── /api/events ◀──────── StatusMonitor (2×/s: jobs, frames per second) ◀── JobRegistry
+///  JobRegistry ◀──▶ IJobStore: MemoryJobStore (lost on restart), or JetStreamJobStore (jobs KV + animations object store)
+///  with a cluster, the farm's pool sends frames to the agents, and /pools also lists the agents (drain, kill)
 /// </code>
 /// </remarks>
 public sealed class SpindleServer : IAsyncDisposable

@@ -143,6 +143,8 @@ internal sealed class JobRegistry : IAsyncDisposable
     {
         try
         {
+            // A store may hold more finished jobs than this server keeps (ServeOptions.KeepFinishedJobs): trim them first.
+            await ForgetAsync().ConfigureAwait(false);
             await foreach (RenderJob job in _queue.Reader.ReadAllAsync(_stop.Token).ConfigureAwait(false))
             {
                 Interlocked.Decrement(ref _queued);

@@ -13,6 +13,8 @@
     $('t-threads').textContent = s.server.threadPoolThreads;
     $('server-pid').textContent = s.server.pid;
     $('requests').textContent = s.server.requests;
+    // Where jobs are kept; a store that failed a write (the cluster's server away) says so until one succeeds.
+    $('storage').textContent = s.storage.description + (s.storage.error ? ' Last write failed: ' + s.storage.error : '');
   }
 
   const jobRows = new Map();
