@@ -40,17 +40,18 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
     private readonly BuildCache _builds;
     private readonly INatsSub<byte[]> _control;
     private readonly INatsObjStore _values;
+    private readonly AgentControl _orders = new();
+    private readonly AgentReadings _readings;
     private readonly SemaphoreSlim _free;
     private readonly ConcurrentDictionary<string, AgentCall> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Task, bool> _calls = new();
     private readonly ConcurrentDictionary<string, Lazy<WorkerPool>> _pools = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _closed = new();
-    private readonly AgentControl _orders = new();
-    private readonly AgentReadings _readings;
     private int _busy;
 
     private ClusterAgent(AgentOptions options, NatsConnection nats, INatsJSConsumer consumer, AgentRegistry registry, BuildCache builds, INatsSub<byte[]> control, INatsObjStore values)
     {
+        _readings = new AgentReadings(() => _pools.Values.Where(p => p.IsValueCreated).Select(p => p.Value));
         _values = values;
         _options = options;
         _nats = nats;
@@ -60,7 +61,6 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         _builds = builds;
         _control = control;
         _free = new SemaphoreSlim(options.Workers, options.Workers);
-        _readings = new AgentReadings(() => _pools.Values.Where(p => p.IsValueCreated).Select(p => p.Value));
     }
 
     public string Name => _options.Name;

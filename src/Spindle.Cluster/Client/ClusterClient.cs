@@ -66,6 +66,13 @@ internal sealed partial class ClusterClient : IAsyncDisposable
     /// <summary>Answers that found no call in flight (late, repeated, or for a call already ended): dropped, counted for tests.</summary>
     public long IgnoredAnswers => Interlocked.Read(ref _ignoredAnswers);
 
+    /// <summary>Orders an agent of the cluster to drain or die (Agent/AgentControl.cs); false when no agent of that name listens.</summary>
+    public Task<bool> OrderAgentAsync(string agent, string command, CancellationToken cancellationToken) =>
+        Agent.AgentControl.SendAsync(_nats, _names, agent, command, cancellationToken);
+
+    /// <summary>The pool's JetStream and its cluster's name, for an app that keeps its own state next to the cluster's (spindle serve's jobs).</summary>
+    public (INatsJSContext JetStream, string ClusterName) Storage => (_js, _names.Cluster);
+
     /// <summary>
     /// Connects, creates the stream if needed and listens on this client's inbox: all before the pool exists, so a bad
     /// server or bad credentials fail <c>new WorkerPool(options)</c>, naming the server and the option.
@@ -109,13 +116,6 @@ internal sealed partial class ClusterClient : IAsyncDisposable
     /// <summary>The agents registered in this cluster now.</summary>
     public Task<IReadOnlyList<ClusterAgentInfo>> ListAgentsAsync(CancellationToken cancellationToken) =>
         Agent.AgentRegistry.ListAsync(_js, _names, cancellationToken);
-
-    /// <summary>Orders an agent of the cluster to drain or die (Agent/AgentControl.cs); false when no agent of that name listens.</summary>
-    public Task<bool> OrderAgentAsync(string agent, string command, CancellationToken cancellationToken) =>
-        Agent.AgentControl.SendAsync(_nats, _names, agent, command, cancellationToken);
-
-    /// <summary>The pool's JetStream and its cluster's name, for an app that keeps its own state next to the cluster's (spindle serve's jobs).</summary>
-    public (INatsJSContext JetStream, string ClusterName) Storage => (_js, _names.Cluster);
 
     /// <summary>Stops tracking a flight whose call has ended here; a later answer for it is ignored.</summary>
     public void Forget(Flight flight)
