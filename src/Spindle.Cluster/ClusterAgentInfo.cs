@@ -24,6 +24,16 @@ public sealed record ClusterAgentInfo(string Name, string Host, int Cores, int W
 
     /// <summary>Its worker processes at its last heartbeat; empty for an agent that has run nothing yet (workers start with the first call).</summary>
     public IReadOnlyList<ClusterAgentWorkerInfo> WorkerProcesses { get; init; } = [];
+
+    /// <summary>Equal when every figure is, the worker processes compared one by one (not as list references).</summary>
+    public bool Equals(ClusterAgentInfo? other) =>
+        other is not null
+        && (Name, Host, Cores, Workers, Busy, Version, Heartbeat, CpuPercent, RssBytes, CallsDone, Crashes)
+            == (other.Name, other.Host, other.Cores, other.Workers, other.Busy, other.Version, other.Heartbeat, other.CpuPercent, other.RssBytes, other.CallsDone, other.Crashes)
+        && WorkerProcesses.SequenceEqual(other.WorkerProcesses);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Name, Host, Heartbeat, CallsDone, WorkerProcesses.Count);
 }
 
 /// <summary>One worker process of an agent, as the agent last registered it.</summary>

@@ -18,6 +18,8 @@ public sealed class AuthorizationTests
         { "GET", "/spindle/api/status" },
         { "GET", "/spindle/api/events" },
         { "POST", "/spindle/api/pools/processes/workers/{pid}/kill" },
+        { "POST", "/spindle/api/pools/processes/agents/some-agent/drain" },
+        { "POST", "/spindle/api/pools/processes/agents/some-agent/kill" },
     };
 
     [Theory]

@@ -36,6 +36,20 @@ public sealed class KillTests
     }
 
     [Theory]
+    [InlineData("drain")]
+    [InlineData("kill")]
+    public async Task AgentOrder_PoolOfThisMachine_404NamesWhy_StatusHasNoAgents(string order)
+    {
+        await using DashboardApp app = await DashboardApp.StartAsync();
+
+        using HttpResponseMessage response = await app.Client.PostAsync($"/spindle/api/pools/processes/agents/some-agent/{order}", null).Within($"POST {order}");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("only a cluster pool has agents", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Null, (await app.PoolAsync("processes")).GetProperty("agents").ValueKind);
+    }
+
+    [Theory]
     [InlineData("http://evil.example")]
     [InlineData("http://localhost:1")]
     [InlineData("null")]
