@@ -75,8 +75,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
 
     private static async Task<ClusterClient> ConnectAsync(ClusterOptions options, WorkerPoolOptions pool, ILogger logger)
     {
-        var credentials = new ClusterConnection.Credentials(options.User, options.Password, options.Token, options.CredentialsFile,
-            "ClusterOptions.User", "ClusterOptions.Token", "ClusterOptions.CredentialsFile", "ClusterOptions.Server");
+        ClusterCredentials credentials = options.Credentials();
         string clientId = Guid.NewGuid().ToString("N");
         NatsConnection nats = await ClusterConnection.ConnectAsync(options.Server!, credentials, $"spindle pool {pool.Name} {clientId}", options.ConnectTimeout, CancellationToken.None).ConfigureAwait(false);
         try

@@ -6,7 +6,8 @@ namespace Spindle.Cluster.Nats;
 
 /// <summary>
 /// Connecting to the cluster's NATS server, for a pool or an agent, and making sure the work-queue stream exists.
-/// A failure says which server and which option to look at: the address, or the credentials.
+/// A failure says which server and which option to look at: the address, the credentials, or the TLS files
+/// (<see cref="ClusterCredentials"/> holds them, with what the user calls each).
 /// </summary>
 internal static class ClusterConnection
 {
@@ -16,12 +17,9 @@ internal static class ClusterConnection
     /// <summary>The longest a client or agent waits between attempts to reconnect to a server that went away.</summary>
     public static readonly TimeSpan ReconnectWaitMax = TimeSpan.FromSeconds(2);
 
-    /// <summary>The credentials, and the names of the options that set them (for errors): a pool's or the agent command's.</summary>
-    public sealed record Credentials(string? User, string? Password, string? Token, string? CredentialsFile, string UserOption, string TokenOption, string CredentialsOption, string ServerOption);
-
-    public static async Task<NatsConnection> ConnectAsync(string server, Credentials credentials, string connectionName, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<NatsConnection> ConnectAsync(string server, ClusterCredentials credentials, string connectionName, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var options = NatsOpts.Default with
+        NatsOpts options = credentials.ApplyTo(NatsOpts.Default) with
         {
             Url = server,
             Name = connectionName,
@@ -31,13 +29,6 @@ internal static class ClusterConnection
             // Back soon after a server restart: agents and clients reconnect within ReconnectWaitMax of each other.
             ReconnectWaitMin = TimeSpan.FromMilliseconds(250),
             ReconnectWaitMax = ReconnectWaitMax,
-            AuthOpts = NatsAuthOpts.Default with
-            {
-                Username = credentials.User,
-                Password = credentials.Password,
-                Token = credentials.Token,
-                CredsFile = credentials.CredentialsFile,
-            },
         };
         var connection = new NatsConnection(options);
         try
@@ -67,24 +58,33 @@ internal static class ClusterConnection
         await js.CreateOrUpdateStreamAsync(config, cancellationToken).ConfigureAwait(false);
     }
 
-    private static SpindleException Explain(string server, Credentials credentials, TimeSpan timeout, Exception e)
+    private static SpindleException Explain(string server, ClusterCredentials credentials, TimeSpan timeout, Exception e)
     {
         string reason = Innermost(e);
-        bool refused = reason.Contains("authorization", StringComparison.OrdinalIgnoreCase)
-            || reason.Contains("authentication", StringComparison.OrdinalIgnoreCase)
-            || reason.Contains("credentials", StringComparison.OrdinalIgnoreCase);
-        if (refused)
+        ClusterOptionNames names = credentials.Names;
+        if (Mentions(reason, "authorization", "authentication violation", "credentials", "user authentication"))
         {
-            string which = credentials.User is not null ? $"{credentials.UserOption} and its password"
-                : credentials.Token is not null ? credentials.TokenOption
-                : credentials.CredentialsFile is not null ? credentials.CredentialsOption
-                : $"no credentials were given ({credentials.UserOption}, {credentials.TokenOption} or {credentials.CredentialsOption})";
-            return new SpindleException($"The NATS server '{server}' ({credentials.ServerOption}) refused the connection: {reason}. Check {which}.", e);
+            return new SpindleException($"The NATS server '{server}' ({names.Server}) refused the connection: {reason}. Check {credentials.DescribeSignIn()}.", e);
+        }
+
+        // The TLS handshake: the server's certificate is not trusted, or the server wants a client certificate.
+        if (Mentions(reason, "certificate", "ssl", "tls", "handshake"))
+        {
+            string check = credentials.TlsCaFile is null
+                ? $"{names.TlsCaFile} (the CA that signed the server's certificate, if the system does not trust it)"
+                : $"{names.TlsCaFile} '{credentials.TlsCaFile}' (is it the CA that signed the server's certificate, for this host name?)";
+            check += credentials.TlsCertificateFile is null
+                ? $", and {names.TlsCertificateFile} with {names.TlsKeyFile} if the server verifies client certificates"
+                : $", and {names.TlsCertificateFile} '{credentials.TlsCertificateFile}' (signed by a CA the server trusts?)";
+            return new SpindleException($"TLS with the NATS server '{server}' ({names.Server}) failed: {reason}. Check {check}.", e);
         }
 
         string what = e is OperationCanceledException or TimeoutException ? $"no answer within {timeout.TotalSeconds:0.#} s" : reason;
-        return new SpindleException($"Could not connect to the NATS server '{server}' ({credentials.ServerOption}): {what}. Is nats-server running there with JetStream (-js)?", e);
+        return new SpindleException($"Could not connect to the NATS server '{server}' ({names.Server}): {what}. Is nats-server running there with JetStream (-js)?", e);
     }
+
+    private static bool Mentions(string reason, params string[] words) =>
+        words.Any(word => reason.Contains(word, StringComparison.OrdinalIgnoreCase));
 
     private static string Innermost(Exception e)
     {
