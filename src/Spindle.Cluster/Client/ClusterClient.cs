@@ -83,6 +83,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
             var names = new ClusterNames(options.ClusterName);
             using var bounded = new CancellationTokenSource(options.ConnectTimeout);
             await ClusterConnection.EnsureStreamAsync(new NatsJSContext(nats), names, bounded.Token).ConfigureAwait(false);
+            await ClusterConnection.CheckMayPublishCallsAsync(nats, names, options.Server!, credentials, options.ConnectTimeout, bounded.Token).ConfigureAwait(false);
             INatsSub<byte[]> inbox = await nats.SubscribeCoreAsync<byte[]>(names.Client(clientId), cancellationToken: bounded.Token).ConfigureAwait(false);
 
             // The server has the subscription once it answers a ping sent after it: no claim can arrive unheard.

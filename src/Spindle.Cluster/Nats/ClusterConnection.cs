@@ -45,7 +45,12 @@ internal static class ClusterConnection
         }
     }
 
-    /// <summary>Creates the cluster's work-queue stream, or checks the one there is.</summary>
+    /// <summary>
+    /// Creates the cluster's work-queue stream, or checks the one there is. A stream already set up this way is left
+    /// alone, so a user who may look at the stream and create it but not change it (an agent, in the sample server
+    /// configuration of docs/cluster.md) can start too: an agent able to change the stream's subjects could route its
+    /// own messages into other agents' calls.
+    /// </summary>
     public static async Task EnsureStreamAsync(INatsJSContext js, ClusterNames names, CancellationToken cancellationToken)
     {
         var config = new StreamConfig(names.Stream, [names.Calls])
@@ -55,7 +60,71 @@ internal static class ClusterConnection
             DuplicateWindow = DuplicateWindow,
             Description = $"Spindle cluster '{names.Cluster}': calls waiting for an agent",
         };
-        await js.CreateOrUpdateStreamAsync(config, cancellationToken).ConfigureAwait(false);
+        StreamConfig? current;
+        try
+        {
+            current = (await js.GetStreamAsync(names.Stream, cancellationToken: cancellationToken).ConfigureAwait(false)).Info.Config;
+        }
+        catch (NatsJSApiException e) when (e.Error.Code == 404)
+        {
+            current = null;
+        }
+
+        if (current is null)
+        {
+            await js.CreateStreamAsync(config, cancellationToken).ConfigureAwait(false);
+        }
+        else if (current.Subjects is not { Count: 1 } subjects || subjects.First() != names.Calls || current.Retention != config.Retention
+            || current.Storage != config.Storage || current.DuplicateWindow != config.DuplicateWindow)
+        {
+            await js.CreateOrUpdateStreamAsync(config, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Makes sure the server lets this pool publish calls: a user denied that is told so when the pool is created,
+    /// naming the subject and the credentials, instead of each call waiting for an acknowledgement that never comes.
+    /// The probe is a publish the stream refuses (it expects another stream), so nothing is stored.
+    /// </summary>
+    public static async Task CheckMayPublishCallsAsync(NatsConnection nats, ClusterNames names, string server, ClusterCredentials credentials, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var denied = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        ValueTask OnServerError(object? sender, NatsServerErrorEventArgs e)
+        {
+            if (e.Error.Contains("Permissions Violation", StringComparison.OrdinalIgnoreCase) && e.Error.Contains(names.Calls, StringComparison.Ordinal))
+            {
+                denied.TrySetResult(e.Error);
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        nats.ServerError += OnServerError;
+        try
+        {
+            var headers = new NatsHeaders { ["Nats-Expected-Stream"] = "SPINDLE_PERMISSION_PROBE" };
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bounded.CancelAfter(timeout);
+            Task answered = nats.RequestAsync<byte[], byte[]>(names.Calls, [], headers, cancellationToken: bounded.Token).AsTask();
+            Task first = await Task.WhenAny(answered, denied.Task).ConfigureAwait(false);
+            if (first == denied.Task)
+            {
+                throw new SpindleException(
+                    $"The NATS server '{server}' ({credentials.Names.Server}) does not let this pool publish calls to '{names.Calls}': {denied.Task.Result}. " +
+                    $"Only users allowed to publish there can run code on the cluster's agents; connect as one ({credentials.DescribeSignIn()}), or allow it in the server's configuration.");
+            }
+
+            // Any answer, even the stream's refusal, means the publish went through the permissions.
+            await answered.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested && !denied.Task.IsCompleted)
+            {
+                throw new SpindleException($"The NATS server '{server}' ({credentials.Names.Server}) did not answer a test publish to '{names.Calls}' within {timeout.TotalSeconds:0.#} s.");
+            }
+        }
+        finally
+        {
+            nats.ServerError -= OnServerError;
+        }
     }
 
     private static SpindleException Explain(string server, ClusterCredentials credentials, TimeSpan timeout, Exception e)
@@ -67,8 +136,11 @@ internal static class ClusterConnection
             return new SpindleException($"The NATS server '{server}' ({names.Server}) refused the connection: {reason}. Check {credentials.DescribeSignIn()}.", e);
         }
 
-        // The TLS handshake: the server's certificate is not trusted, or the server wants a client certificate.
-        if (Mentions(reason, "certificate", "ssl", "tls", "handshake"))
+        // The TLS handshake: the server's certificate is not trusted, or the server wants a client certificate. With
+        // TLS 1.3 a server that refuses the client's certificate (or its absence) does so after the client is done, so
+        // the client may see only its connection closed: over TLS, that counts as a failed handshake too.
+        bool overTls = server.StartsWith("tls://", StringComparison.OrdinalIgnoreCase) || credentials.TlsCaFile is not null || credentials.TlsCertificateFile is not null;
+        if (Mentions(reason, "certificate", "ssl", "tls", "handshake") || (overTls && Mentions(reason, "closed", "reset")))
         {
             string check = credentials.TlsCaFile is null
                 ? $"{names.TlsCaFile} (the CA that signed the server's certificate, if the system does not trust it)"
