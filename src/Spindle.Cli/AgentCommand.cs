@@ -41,6 +41,7 @@ internal static class AgentCommand
                 ClusterName = cluster.ClusterName,
                 Workers = parse.GetValue(workers),
                 Credentials = cluster.Credentials(),
+                ConnectTimeout = cluster.ConnectTimeout,
                 AllowAnonymous = parse.GetValue(allowAnonymous),
                 CacheDirectory = parse.GetValue(cache)!,
                 AckWait = TimeSpan.FromSeconds(parse.GetValue(ackWait)),

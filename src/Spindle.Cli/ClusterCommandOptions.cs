@@ -7,7 +7,8 @@ namespace Spindle.Cli;
 /// <summary>
 /// The options of every command that connects to a cluster (<c>spindle agent</c>, and a command run with a cluster):
 /// the server, the cluster's name, how to sign in (<c>--user</c>/<c>--password</c>, <c>--token</c>, <c>--creds</c>,
-/// <c>--nkey</c>) and TLS (<c>--tls-ca</c>, <c>--tls-cert</c>/<c>--tls-key</c>, or a <c>tls://</c> server). The parser
+/// <c>--nkey</c>), TLS (<c>--tls-ca</c>, <c>--tls-cert</c>/<c>--tls-key</c>, or a <c>tls://</c> server) and how long
+/// to wait for the server (<c>--connect-timeout</c>). The parser
 /// checks each value and the combination, reading the files once, so a mistake is reported naming the option before
 /// anything connects; <see cref="ToClusterOptions"/> hands the result over as <see cref="ClusterOptions"/> whose later
 /// errors (a refused sign-in, a failed TLS handshake) name these options too.
@@ -36,6 +37,7 @@ internal sealed class ClusterCommandOptions
         TlsCaFile = Path(names.TlsCaFile, "PEM file of the CA that signed the server's certificate (requires TLS); default: the system's trusted CAs.");
         TlsCertificateFile = Path(names.TlsCertificateFile, "PEM client certificate, for a server that verifies clients (mutual TLS); with --tls-key.");
         TlsKeyFile = Path(names.TlsKeyFile, "PEM private key (unencrypted) of --tls-cert.");
+        ConnectTimeout = CliOptions.Ranged("--connect-timeout", "Seconds to wait for the server when connecting before giving up.", 5, 1, 600);
     }
 
     public Option<string> Server { get; }
@@ -58,6 +60,8 @@ internal sealed class ClusterCommandOptions
 
     public Option<string> TlsKeyFile { get; }
 
+    public Option<int> ConnectTimeout { get; }
+
     /// <summary>
     /// The options, their help and their checks. <paramref name="serverOption"/> and <paramref name="clusterNameOption"/>
     /// let a command call them otherwise (errors then use its names); the others are the same for every command.
@@ -68,7 +72,7 @@ internal sealed class ClusterCommandOptions
     /// <summary>Adds every option to <paramref name="command"/>, with a check of the sign-in and TLS settings together.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Server, ClusterName, User, Password, Token, CredentialsFile, NKeySeedFile, TlsCaFile, TlsCertificateFile, TlsKeyFile })
+        foreach (Option option in new Option[] { Server, ClusterName, User, Password, Token, CredentialsFile, NKeySeedFile, TlsCaFile, TlsCertificateFile, TlsKeyFile, ConnectTimeout })
         {
             command.Options.Add(option);
         }
@@ -105,6 +109,7 @@ internal sealed class ClusterCommandOptions
             TlsCaFile = credentials.TlsCaFile,
             TlsCertificateFile = credentials.TlsCertificateFile,
             TlsKeyFile = credentials.TlsKeyFile,
+            ConnectTimeout = TimeSpan.FromSeconds(parse.GetValue(ConnectTimeout)),
             OptionNames = _names,
         };
     }

@@ -18,7 +18,8 @@ public sealed class SecurityTests(SecureNatsServer secure) : IClassFixture<Secur
     {
         await using AgentProcess agent = await AgentProcess.StartWithAsync("tls-agent",
             "--server", secure.Server.TlsUrl, "--cluster", _cluster, "--nkey", secure.AgentSeedFile,
-            "--tls-ca", Certificates.CaFile, "--tls-cert", Certificates.ClientCertificateFile, "--tls-key", Certificates.ClientKeyFile);
+            "--tls-ca", Certificates.CaFile, "--tls-cert", Certificates.ClientCertificateFile, "--tls-key", Certificates.ClientKeyFile,
+            "--connect-timeout", "60");
         await using var pool = new WorkerPool(new WorkerPoolOptions { Workers = 2, DrainTimeout = Bounded.Prompt }.UseCluster(Secured(secure.Server.TlsUrl)));
 
         (int Value, string? Agent) result = await pool.RunAsync(() => (6 * 7, Environment.GetEnvironmentVariable("SPINDLE_AGENT"))).Within("a call over TLS");
@@ -31,7 +32,8 @@ public sealed class SecurityTests(SecureNatsServer secure) : IClassFixture<Secur
     {
         await using AgentProcess agent = await AgentProcess.StartWithAsync("seed-agent",
             "--server", secure.Server.Url, "--cluster", _cluster, "--nkey", secure.AgentSeedFile,
-            "--tls-ca", Certificates.CaFile, "--tls-cert", Certificates.ClientCertificateFile, "--tls-key", Certificates.ClientKeyFile);
+            "--tls-ca", Certificates.CaFile, "--tls-cert", Certificates.ClientCertificateFile, "--tls-key", Certificates.ClientKeyFile,
+            "--connect-timeout", "60");
         ClusterOptions cluster = Secured(secure.Server.Url);
         cluster.NKeySeedFile = null;
         cluster.NKeySeed = File.ReadAllText(secure.ClientSeedFile).Trim();
@@ -99,7 +101,7 @@ public sealed class SecurityTests(SecureNatsServer secure) : IClassFixture<Secur
     {
         (int code, string output) = await AgentProcess.RunToFailureAsync(
             "--server", secure.Server.TlsUrl, "--cluster", _cluster, "--nkey", secure.StrangerSeedFile,
-            "--tls-ca", Certificates.CaFile, "--tls-cert", Certificates.ClientCertificateFile, "--tls-key", Certificates.ClientKeyFile);
+            "--tls-ca", Certificates.CaFile, "--tls-cert", Certificates.ClientCertificateFile, "--tls-key", Certificates.ClientKeyFile, "--connect-timeout", "60");
 
         Assert.Equal(1, code);
         Assert.Contains(secure.Server.TlsUrl, output, StringComparison.Ordinal);
@@ -111,16 +113,17 @@ public sealed class SecurityTests(SecureNatsServer secure) : IClassFixture<Secur
     {
         (int code, string output) = await AgentProcess.RunToFailureAsync(
             "--server", secure.Server.TlsUrl, "--cluster", _cluster, "--nkey", secure.AgentSeedFile,
-            "--tls-ca", Certificates.OtherCaFile, "--tls-cert", Certificates.ClientCertificateFile, "--tls-key", Certificates.ClientKeyFile);
+            "--tls-ca", Certificates.OtherCaFile, "--tls-cert", Certificates.ClientCertificateFile, "--tls-key", Certificates.ClientKeyFile, "--connect-timeout", "60");
 
         Assert.Equal(1, code);
         Assert.Contains(secure.Server.TlsUrl, output, StringComparison.Ordinal);
         Assert.Contains("--tls-ca", output, StringComparison.Ordinal);
     }
 
-    /// <summary>Everything right: the pool's seed, the CA and the client certificate.</summary>
+    /// <summary>Everything right: the pool's seed, the CA and the client certificate; a connect timeout for a loaded machine.</summary>
     private ClusterOptions Secured(string server) => new()
     {
+        ConnectTimeout = Bounded.Unexpected,
         Server = server,
         ClusterName = _cluster,
         NKeySeedFile = secure.ClientSeedFile,

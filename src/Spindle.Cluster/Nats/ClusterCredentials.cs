@@ -181,20 +181,22 @@ internal sealed record ClusterCredentials
 
     private static string PublicKeyOf(string seed, string name)
     {
+        KeyPair pair;
         try
         {
-            using KeyPair pair = KeyPair.FromSeed(seed.AsSpan().Trim());
+            pair = KeyPair.FromSeed(seed.AsSpan().Trim());
+        }
+        catch (Exception e) when (e is NKeysException or FormatException or ArgumentException or IndexOutOfRangeException)
+        {
+            // The library's message may quote the seed: it is not passed on.
+            throw new ArgumentException($"{name} is not a valid user nkey seed (a user seed starts with SU).", name);
+        }
+
+        using (pair)
+        {
             return pair.Prefix == PrefixByte.User
                 ? pair.GetPublicKey()
                 : throw new ArgumentException($"{name} is an nkey seed of another kind ({pair.Prefix}); a user seed starts with SU.", name);
-        }
-        catch (NKeysException e)
-        {
-            throw new ArgumentException($"{name} is not a valid user nkey seed (a user seed starts with SU): {e.Message}", name, e);
-        }
-        catch (FormatException e)
-        {
-            throw new ArgumentException($"{name} is not a valid user nkey seed (a user seed starts with SU).", name, e);
         }
     }
 

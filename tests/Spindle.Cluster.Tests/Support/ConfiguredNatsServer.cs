@@ -7,8 +7,8 @@ namespace Spindle.Cluster.Tests.Support;
 
 /// <summary>
 /// A real nats-server with JetStream started from a configuration file (TLS, nkeys, users with permissions): on
-/// loopback, a free port and a temporary store directory given on its command line, which take precedence over the
-/// file's. Started with a bounded wait for it to listen (its INFO comes before any TLS handshake); killed, with its
+/// loopback and a free port given on its command line, which take precedence over the file's, with its store in a
+/// temporary directory. Started with a bounded wait for it to listen (its INFO comes before any TLS handshake); killed, with its
 /// store deleted, when disposed, also when the start fails.
 /// </summary>
 public sealed class ConfiguredNatsServer : IAsyncDisposable
@@ -17,7 +17,7 @@ public sealed class ConfiguredNatsServer : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly string _directory;
 
-    private ConfiguredNatsServer(string configFile, string directory, IReadOnlyDictionary<string, string> environment)
+    private ConfiguredNatsServer(string configFile, string directory, bool ownStore, IReadOnlyDictionary<string, string> environment)
     {
         _directory = directory;
         Port = FreePort();
@@ -27,7 +27,13 @@ public sealed class ConfiguredNatsServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in new[] { "-c", configFile, "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-js", "-sd", Path.Combine(directory, "store") })
+        string[] arguments = ["-c", configFile, "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        if (!ownStore)
+        {
+            arguments = [.. arguments, "-js", "-sd", StoreDirectory];
+        }
+
+        foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -45,6 +51,9 @@ public sealed class ConfiguredNatsServer : IAsyncDisposable
     }
 
     public int Port { get; }
+
+    /// <summary>A temporary directory for JetStream's files, deleted with the server.</summary>
+    public string StoreDirectory => Path.Combine(_directory, "store");
 
     /// <summary>The address as nats://127.0.0.1:port (TLS as the server requires it).</summary>
     public string Url => $"nats://127.0.0.1:{Port}";
@@ -64,13 +73,20 @@ public sealed class ConfiguredNatsServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts nats-server with <paramref name="configuration"/> (written to a file); <paramref name="environment"/> feeds its $VARIABLES.</summary>
-    public static async Task<ConfiguredNatsServer> StartAsync(string configuration, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Starts nats-server with <paramref name="configuration"/> (written to a file); <paramref name="environment"/>
+    /// feeds its $VARIABLES. A configuration without a <c>jetstream</c> block gets JetStream in <see cref="StoreDirectory"/>
+    /// from the command line; one with a block keeps it (nats-server refuses a store directory given twice), and
+    /// <paramref name="configuration"/> is given the store directory to name there.
+    /// </summary>
+    public static async Task<ConfiguredNatsServer> StartAsync(Func<string, string> configuration, IReadOnlyDictionary<string, string>? environment = null)
     {
         string directory = Directory.CreateTempSubdirectory("spindle-nats-conf-").FullName;
         string file = Path.Combine(directory, "nats-server.conf");
-        await File.WriteAllTextAsync(file, configuration);
-        var server = new ConfiguredNatsServer(file, directory, environment ?? new Dictionary<string, string>());
+        string text = configuration(Path.Combine(directory, "store"));
+        await File.WriteAllTextAsync(file, text);
+        bool ownStore = text.Contains("jetstream", StringComparison.Ordinal);
+        var server = new ConfiguredNatsServer(file, directory, ownStore, environment ?? new Dictionary<string, string>());
         try
         {
             await server.WaitUntilListeningAsync();

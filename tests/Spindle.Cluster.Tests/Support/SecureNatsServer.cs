@@ -47,7 +47,7 @@ public sealed class SecureNatsServer : IAsyncLifetime
               ]
             }
             """;
-        _server = await ConfiguredNatsServer.StartAsync(configuration);
+        _server = await ConfiguredNatsServer.StartAsync(_ => configuration);
     }
 
     public async Task DisposeAsync()
