@@ -21,7 +21,7 @@ internal sealed record ClusterOptionNames(
     public static ClusterOptionNames Library { get; } = new(
         "ClusterOptions.Server", "ClusterOptions.User", "ClusterOptions.Password", "ClusterOptions.Token", "ClusterOptions.CredentialsFile",
         "ClusterOptions.NKeySeed", "ClusterOptions.NKeySeedFile", "ClusterOptions.TlsCaFile", "ClusterOptions.TlsCertificateFile",
-        "ClusterOptions.TlsKeyFile", "AllowAnonymous");
+        "ClusterOptions.TlsKeyFile", "AllowAnonymous (agents only)");
 
     /// <summary>
     /// The command-line options of <c>spindle agent</c> and of the commands that take a cluster (a seed is only ever
