@@ -245,6 +245,7 @@ internal sealed partial class ClusterAgent
             Isolation = Isolation.Process,
             Workers = _options.Workers,
             CancellationGracePeriod = _options.CancellationGracePeriod,
+            MaxMessageBytes = _options.MaxMessageBytes,
 
             // Results are relayed to another machine as bytes: they must come back on the channel, not in this machine's shared memory.
             SharedMemoryThreshold = null,
