@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Spindle.Cluster.Agent;
+using Spindle.Wire;
 
 namespace Spindle.Cli;
 
@@ -24,9 +25,10 @@ internal static class AgentCommand
         var ackWait = CliOptions.Ranged("--ack-wait", "Seconds a taken call may go unacknowledged before the server gives it to another agent (kept alive while it runs).", 30, 1, 3600);
         var maxDeliver = CliOptions.Ranged("--max-deliver", "Deliveries of a call whose caller never answers before it is removed from the stream.", 20, 1, 1000);
         var grace = CliOptions.Ranged("--grace", "Seconds a call its caller cancelled may take to stop before its worker is killed.", 2, 0, 3600);
+        var maxMessageBytes = CliOptions.Ranged("--max-message-bytes", "The largest call or result, in bytes, the agent's worker processes take or give (WorkerPoolOptions.MaxMessageBytes).", Frame.DefaultMaxMessageBytes, 4096, int.MaxValue);
         var command = new Command("agent", "Run calls for cluster pools: pull them from a NATS JetStream server and run them in local worker processes.");
         connection.AddTo(command);
-        foreach (Option option in new Option[] { allowAnonymous, workers, name, cache, ackWait, maxDeliver, grace })
+        foreach (Option option in new Option[] { allowAnonymous, workers, name, cache, ackWait, maxDeliver, grace, maxMessageBytes })
         {
             command.Options.Add(option);
         }
@@ -47,6 +49,7 @@ internal static class AgentCommand
                 AckWait = TimeSpan.FromSeconds(parse.GetValue(ackWait)),
                 CancellationGracePeriod = TimeSpan.FromSeconds(parse.GetValue(grace)),
                 MaxDeliver = parse.GetValue(maxDeliver),
+                MaxMessageBytes = parse.GetValue(maxMessageBytes),
                 Log = TextWriter.Synchronized(Console.Out),
             });
         });

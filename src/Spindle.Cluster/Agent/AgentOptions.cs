@@ -42,6 +42,9 @@ internal sealed record AgentOptions
     /// <summary>How long a cancelled call's worker may take to stop before it is killed.</summary>
     public TimeSpan CancellationGracePeriod { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>The largest call frame or result its local workers exchange (<see cref="WorkerPoolOptions.MaxMessageBytes"/> of its pools).</summary>
+    public int MaxMessageBytes { get; init; } = Wire.Frame.DefaultMaxMessageBytes;
+
     /// <summary>Where the agent writes what it does, a line per event.</summary>
     public TextWriter Log { get; init; } = TextWriter.Null;
 

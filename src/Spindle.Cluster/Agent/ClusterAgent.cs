@@ -45,6 +45,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Lazy<WorkerPool>> _pools = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _closed = new();
     private int _busy;
+    private long _disconnects;
 
     private ClusterAgent(AgentOptions options, NatsConnection nats, INatsJSConsumer consumer, AgentRegistry registry, BuildCache builds, INatsSub<byte[]> control, INatsObjStore values)
     {
@@ -57,6 +58,13 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         _builds = builds;
         _control = control;
         _free = new SemaphoreSlim(options.Workers, options.Workers);
+
+        // A claim whose answer was lost to a broken connection is asked again (see ClaimAsync).
+        _nats.ConnectionDisconnected += (_, _) =>
+        {
+            Interlocked.Increment(ref _disconnects);
+            return ValueTask.CompletedTask;
+        };
     }
 
     public string Name => _options.Name;
