@@ -370,6 +370,14 @@ public sealed class WorkerPoolOptions
     }
 
     /// <summary>
+    /// Whether large <c>T[]</c> values above <see cref="SharedMemoryThreshold"/> are copied straight between the caller's
+    /// and the worker's memory (<c>process_vm_readv</c>/<c>process_vm_writev</c>, one copy each way) when the system
+    /// allows it, instead of through shared memory (two). Off when the environment variable
+    /// <c>SPINDLE_CROSS_MEMORY</c> is <c>0</c>; the pool also falls back by itself where the calls are refused.
+    /// </summary>
+    internal bool CrossMemoryCopy { get; set; } = Environment.GetEnvironmentVariable("SPINDLE_CROSS_MEMORY") != "0";
+
+    /// <summary>
     /// A backend to run calls on instead of the one <see cref="Isolation"/> names: how tests plug in a backend of their
     /// own, through the same seam as threads and processes (see <see cref="Backends.WorkerBackends"/>).
     /// </summary>
