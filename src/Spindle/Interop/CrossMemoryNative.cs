@@ -12,6 +12,9 @@ internal static unsafe partial class CrossMemoryNative
 {
     private const int ErrorFault = 14; // EFAULT
 
+    /// <summary>From this size a copy is split between two threads (see <see cref="Copy"/>).</summary>
+    private const long SplitFromBytes = 8 << 20;
+
     /// <summary>
     /// Whether this process may copy to and from <paramref name="processId"/>'s memory. Asks for one byte at address 0:
     /// the kernel checks the permission first (EPERM, ENOSYS) and only then the address (EFAULT), so EFAULT means yes.
@@ -34,8 +37,34 @@ internal static unsafe partial class CrossMemoryNative
     /// <summary>The text of an errno, for an error message.</summary>
     public static string Describe(int error) => Marshal.GetPInvokeErrorMessage(error);
 
+    /// <summary>
+    /// One copy, split in two halves copied at once by this thread and a thread-pool thread when it is large and the
+    /// machine has more than one core: the other process waits for the copy either way, so its core is free, and one
+    /// thread moves bytes (and faults in a fresh destination's pages) at well below what the memory can take.
+    /// </summary>
     private static int Copy(int processId, byte* local, long remote, long bytes, bool write)
     {
+        if (bytes < SplitFromBytes || Environment.ProcessorCount < 2)
+        {
+            return CopyRange(processId, local, remote, bytes, write);
+        }
+
+        long half = (bytes / 2) & ~4095L;
+        nint secondLocal = (nint)(local + half);
+        Task<int> second = Task.Run(() => CopyRange(processId, (byte*)secondLocal, remote + half, bytes - half, write));
+        int first = CopyRange(processId, local, remote, half, write);
+        int other = second.GetAwaiter().GetResult();
+        return first != 0 ? first : other;
+    }
+
+    private static int CopyRange(int processId, byte* local, long remote, long bytes, bool write)
+    {
+        if (!write)
+        {
+            // The destination is ours and may be fresh: one call faults its pages in, instead of one fault per page.
+            SegmentNative.Prefault(local, bytes);
+        }
+
         // The kernel may copy less than asked (a partial transfer, or more than it takes in one go): go on from there.
         long done = 0;
         while (done < bytes)

@@ -104,7 +104,7 @@ internal sealed class WorkerCallLoop
 
             _data.Send(result.WrittenSpan);
             // A result left pinned for the parent to copy out: the next call waits until it has (see WorkerCrossMemory).
-            _runner.CrossMemoryResults?.AwaitResultRead();
+            _runner.CrossMemoryResults?.FinishCall();
             _data.TrimReadBuffer();
             WatchIfCallsComeOneByOne();
             if (_oneShot)

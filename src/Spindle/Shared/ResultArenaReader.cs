@@ -72,7 +72,8 @@ internal sealed unsafe class ResultArenaReader(int workerProcessId) : IDisposabl
             throw new InvalidDataException($"A {bytes}-byte result is not a whole number of {block.ElementSize}-byte elements.");
         }
 
-        object value = block.NewPinned(bytes, out System.Buffers.MemoryHandle pinned);
+        // Its pages are faulted in by the copy, half by each of two threads when it is large (see CrossMemoryNative).
+        object value = block.NewPinned(bytes, out System.Buffers.MemoryHandle pinned, prefault: false);
         int error;
         using (pinned)
         {
