@@ -358,9 +358,10 @@ public sealed class WorkerPoolOptions
     /// <summary>
     /// Arguments and results that are blocks of unmanaged values (<c>double[]</c>, <c>Memory&lt;T&gt;</c>,
     /// <c>ReadOnlyMemory&lt;T&gt;</c> of primitives or structs without references) at least this many bytes cross
-    /// between the caller and worker processes through shared memory instead of the channel: no socket transfer and no
-    /// <see cref="MaxMessageBytes"/> limit; a <c>Memory</c> parameter is a view over the shared pages in the worker.
-    /// Null sends everything over the channel.
+    /// between the caller and worker processes outside the channel: copied once, straight between the two processes'
+    /// memory, where the system allows it (a <c>T[]</c> argument, any such result), else through shared memory; no
+    /// socket transfer and no <see cref="MaxMessageBytes"/> limit; a <c>Memory</c> parameter is a view over shared pages
+    /// in the worker. Null sends everything over the channel.
     /// </summary>
     /// <value>The default is 4 MiB (4,194,304 bytes): below that, the channel is as fast (bench/Spindle.Bench, measurement 11).</value>
     public long? SharedMemoryThreshold
