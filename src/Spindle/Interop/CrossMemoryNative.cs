@@ -50,11 +50,35 @@ internal static unsafe partial class CrossMemoryNative
         }
 
         long half = (bytes / 2) & ~4095L;
-        nint secondLocal = (nint)(local + half);
-        Task<int> second = Task.Run(() => CopyRange(processId, (byte*)secondLocal, remote + half, bytes - half, write));
+        var second = new SecondHalf(processId, (nint)(local + half), remote + half, bytes - half, write);
+        ThreadPool.UnsafeQueueUserWorkItem(static s => s.Run(), second, preferLocal: false);
         int first = CopyRange(processId, local, remote, half, write);
-        int other = second.GetAwaiter().GetResult();
-        return first != 0 ? first : other;
+
+        // A thread pool too busy to start the second half in time (callers blocking its threads) must not hold the copy
+        // up: whichever thread comes to it first copies it.
+        second.Run();
+        second.Done.Wait();
+        second.Done.Dispose();
+        return first != 0 ? first : second.Error;
+    }
+
+    /// <summary>The half of a split copy offered to the thread pool; run once, by whichever thread claims it.</summary>
+    private sealed class SecondHalf(int processId, nint local, long remote, long bytes, bool write)
+    {
+        private int _claimed;
+
+        public ManualResetEventSlim Done { get; } = new();
+
+        public int Error { get; private set; }
+
+        public void Run()
+        {
+            if (Interlocked.Exchange(ref _claimed, 1) == 0)
+            {
+                Error = CopyRange(processId, (byte*)local, remote, bytes, write);
+                Done.Set();
+            }
+        }
     }
 
     private static int CopyRange(int processId, byte* local, long remote, long bytes, bool write)
