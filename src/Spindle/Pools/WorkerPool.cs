@@ -282,7 +282,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
                 }
                 catch
                 {
-                    SegmentCache.Return(handoffs.Segments ?? []);
+                    handoffs.Taken?.Release();
                     throw;
                 }
                 finally
@@ -293,10 +293,11 @@ public sealed partial class WorkerPool : IAsyncDisposable
                     }
                 }
 
-                if (handoffs.Segments is { } segments)
+                if (handoffs.Taken is { } held)
                 {
-                    // Large arrays went through shared memory: keep it until the call is over for good (retries included).
-                    call.TypedTask.ContinueWith(static (_, state) => SegmentCache.Return((List<Segment>)state!), segments, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    // Large arrays went through shared memory or stay pinned for the worker to be copied into: keep them
+                    // until the call is over for good (retries included).
+                    call.TypedTask.ContinueWith(static (_, state) => ((ArrayHandoff.Held)state!).Release(), held, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 }
             }
 
