@@ -31,6 +31,9 @@ internal sealed class CallRunner
     /// <summary>Where large results go (a worker of a pool with a <c>SharedMemoryThreshold</c>); null sends every result over the channel.</summary>
     public ResultArena? Arena { get; init; }
 
+    /// <summary>The cross-memory road for large results (a worker whose parent may copy out of it); null if it may not.</summary>
+    public CrossMemory.WorkerCrossMemory? CrossMemoryResults { get; init; }
+
     /// <summary>The process results go to, which a <see cref="SharedArray{T}"/> result is handed over to; 0 for none.</summary>
     public int ParentProcessId { get; init; }
 
@@ -72,7 +75,7 @@ internal sealed class CallRunner
             result.BeginFrame(FrameKind.Result);
             result.WriteInt64(callId);
             result.WriteByte(Returned);
-            _codec.WriteResult(result, declared == typeof(void) ? null : value, declared, Arena, ParentProcessId);
+            _codec.WriteResult(result, declared == typeof(void) ? null : value, declared, Arena, ParentProcessId, CrossMemoryResults);
             result.EndFrame();
             if (value is ISegmentBacked handedOver && ParentProcessId > 0)
             {
@@ -95,6 +98,7 @@ internal sealed class CallRunner
             // Anything thrown here — by user code, by decoding, by encoding the result — fails this call only.
             Exception thrown = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
             run?.Fail(thrown);
+            CrossMemoryResults?.DropResult();
             WriteFailure(result, callId, thrown);
             return thrown;
         }

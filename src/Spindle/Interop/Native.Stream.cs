@@ -171,6 +171,40 @@ internal static unsafe partial class Native
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="handle"/> has something to receive (or its end), asked with a zero-timeout poll. For a
+    /// TCP socket this is the cheap question: FIONREAD takes the socket's lock, and a receiver asking it over and over
+    /// while it watches (<see cref="Wire.ReadableWatch"/>) makes every segment the sender delivers meanwhile wait in
+    /// the socket's backlog until the lock is let go; poll looks without the lock.
+    /// </summary>
+    public static bool Readable(SafeHandle handle)
+    {
+        const short pollIn = 0x1;
+        if (!IsLinux)
+        {
+            return false;
+        }
+
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            var entry = new PollEntry { Descriptor = (int)handle.DangerousGetHandle(), Events = pollIn };
+            return poll(&entry, 1, 0) > 0;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
     /// <summary>Stops traffic both ways (a blocked receive on the other end sees the end of the stream).</summary>
     public static void StreamShutdown(ChannelDescriptor descriptor)
     {

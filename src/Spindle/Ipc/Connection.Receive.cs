@@ -243,6 +243,9 @@ public sealed partial class Connection
     private bool _midMessage;
     private ReadableWatch _watch;
 
+    // Watched with poll instead of FIONREAD (see Native.Readable).
+    private bool IsTcp => _socket.ProtocolType == ProtocolType.Tcp;
+
     /// <summary>Raw payloads at least this big go from the socket straight into their destination.</summary>
     private const int DirectReceiveBytes = 64 * 1024;
 
@@ -263,7 +266,7 @@ public sealed partial class Connection
             int n;
             try
             {
-                n = _socket.Receive(destination[got..length], SocketFlags.None);
+                n = Interop.Native.StreamReceive(_socket.SafeHandle, destination[got..length], _socket);
             }
             catch (SocketException e) when (IsDisconnect(e))
             {
@@ -294,8 +297,16 @@ public sealed partial class Connection
             int n;
             try
             {
-                _watch.WaitBriefly(_socket.SafeHandle);
-                n = _socket.Receive(_received.Free, SocketFlags.None);
+                if (IsTcp)
+                {
+                    _watch.WaitBriefly(static s => Interop.Native.Readable(s), _socket.SafeHandle);
+                }
+                else
+                {
+                    _watch.WaitBriefly(_socket.SafeHandle);
+                }
+
+                n = Interop.Native.StreamReceive(_socket.SafeHandle, _received.Free, _socket);
             }
             catch (SocketException e) when (IsDisconnect(e))
             {

@@ -7,7 +7,9 @@ namespace Spindle;
 /// <summary>
 /// <c>RunAsync</c>: one call on one worker. With process isolation, the delegate's captured variables and the
 /// arguments are copied to the worker; a delegate parameter of type <see cref="CancellationToken"/> receives the
-/// call's token there. Async delegates hold their worker until they complete.
+/// call's token there. Async delegates hold their worker until they complete. An array argument at or above
+/// <see cref="WorkerPoolOptions.SharedMemoryThreshold"/> may be copied while the call runs, straight from the caller's
+/// array: as with a buffer given to <c>Stream.WriteAsync</c>, do not change it until the returned task completes.
 /// </summary>
 public sealed partial class WorkerPool
 {

@@ -358,9 +358,10 @@ public sealed class WorkerPoolOptions
     /// <summary>
     /// Arguments and results that are blocks of unmanaged values (<c>double[]</c>, <c>Memory&lt;T&gt;</c>,
     /// <c>ReadOnlyMemory&lt;T&gt;</c> of primitives or structs without references) at least this many bytes cross
-    /// between the caller and worker processes through shared memory instead of the channel: no socket transfer and no
-    /// <see cref="MaxMessageBytes"/> limit; a <c>Memory</c> parameter is a view over the shared pages in the worker.
-    /// Null sends everything over the channel.
+    /// between the caller and worker processes outside the channel: copied once, straight between the two processes'
+    /// memory, where the system allows it (a <c>T[]</c> argument, any such result), else through shared memory; no
+    /// socket transfer and no <see cref="MaxMessageBytes"/> limit; a <c>Memory</c> parameter is a view over shared pages
+    /// in the worker. Null sends everything over the channel.
     /// </summary>
     /// <value>The default is 4 MiB (4,194,304 bytes): below that, the channel is as fast (bench/Spindle.Bench, measurement 11).</value>
     public long? SharedMemoryThreshold
@@ -368,6 +369,14 @@ public sealed class WorkerPoolOptions
         get => _sharedMemoryThreshold;
         set => _sharedMemoryThreshold = value is null or > 0 ? value : throw new ArgumentOutOfRangeException(nameof(SharedMemoryThreshold), value, "SharedMemoryThreshold must be greater than zero, or null to never use shared memory.");
     }
+
+    /// <summary>
+    /// Whether large <c>T[]</c> values above <see cref="SharedMemoryThreshold"/> are copied straight between the caller's
+    /// and the worker's memory (<c>process_vm_readv</c>/<c>process_vm_writev</c>, one copy each way) when the system
+    /// allows it, instead of through shared memory (two). Off when the environment variable
+    /// <c>SPINDLE_CROSS_MEMORY</c> is <c>0</c>; the pool also falls back by itself where the calls are refused.
+    /// </summary>
+    internal bool CrossMemoryCopy { get; set; } = Environment.GetEnvironmentVariable("SPINDLE_CROSS_MEMORY") != "0";
 
     /// <summary>
     /// A backend to run calls on instead of the one <see cref="Isolation"/> names: how tests plug in a backend of their

@@ -23,9 +23,20 @@ internal sealed class ProcessBackend(BackendContext context, WorkerApp? app = nu
 
     public bool SharesMemory => false;
 
+    // Whether this pool may copy large values straight to and from its workers' memory: found on its first worker.
+    private bool? _crossMemory = context.Options.CrossMemoryCopy && Interop.LinuxOnly.IsSupported && context.Options.SharedMemoryThreshold is not null ? null : false;
+
     public async Task<PoolWorker> StartWorkerAsync(int index, CancellationToken cancellationToken)
     {
         WorkerProcessHandle process = await WorkerProcessHandle.StartAsync(_settings, cancellationToken).ConfigureAwait(false);
-        return new ProcessWorker(context.Reports, process, context.Codec, context.Options.PipelineDepth);
+        var worker = new ProcessWorker(context.Reports, process, context.Codec, context.Options.PipelineDepth);
+        if (Interop.LinuxOnly.IsSupported && (_crossMemory ??= Interop.CrossMemoryNative.MayCopyWith(process.ProcessId)))
+        {
+            // Every worker of the pool is this process's child with the same credentials: one answer holds for all.
+            process.CrossMemoryOn();
+            context.Codec.CrossMemoryArguments = true;
+        }
+
+        return worker;
     }
 }

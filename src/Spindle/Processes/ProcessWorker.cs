@@ -39,8 +39,8 @@ internal sealed class ProcessWorker : PoolWorker
         _process = process;
         _codec = codec;
         _capacity = capacity;
-        _arena = Interop.LinuxOnly.IsSupported ? new ResultArenaReader(process.ProcessId) : null;
-        _process.Run(OnResult, OnExit, OnBurstEnd, OnSpans);
+        _arena = Interop.LinuxOnly.IsSupported ? new ResultArenaReader(process.ProcessId) { ResultReadNotice = process.ResultRead } : null;
+        _process.Run(OnResult, OnExit, OnBurstEnd, OnSpans, Interop.LinuxOnly.IsSupported ? OnFill : null);
     }
 
     public override int Capacity => _capacity;
@@ -220,6 +220,21 @@ internal sealed class ProcessWorker : PoolWorker
         {
             ShippedSpans.Emit(payload, span);
         }
+    }
+
+    /// <summary>The worker, decoding a call, asks for a pinned argument to be copied into its array (see <see cref="CrossMemory.PinnedArguments"/>).</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    private void OnFill(ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length < 24)
+        {
+            throw new InvalidDataException($"Worker {_process.ProcessId} sent a {payload.Length}-byte fill request; it takes 24.");
+        }
+
+        long id = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(payload);
+        long address = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(payload[8..]);
+        long bytes = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(payload[16..]);
+        _process.ArgumentFilled(id, CrossMemory.PinnedArguments.Fill(_process.ProcessId, id, address, bytes));
     }
 
     /// <summary>The reader handled every result that arrived together: complete their tasks on the thread pool.</summary>

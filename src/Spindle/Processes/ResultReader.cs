@@ -44,6 +44,7 @@ internal sealed class ResultReader
     private readonly Func<Action?>? _onBurstEnd;
     private readonly Action<bool, string?> _onEnded;
     private readonly FrameHandler? _onSpans;
+    private readonly FrameHandler? _onFill;
     private int _readerThreadId;
     private int _reader;
     private long _callersCodeSince;
@@ -52,11 +53,13 @@ internal sealed class ResultReader
     /// A reader for <paramref name="data"/>: <paramref name="onResult"/> for each result, <paramref name="onBurstEnd"/>
     /// after the last of those that arrived together, <paramref name="onEnded"/> once when the stream ends: whether it
     /// ended cleanly (the worker closed it or died), and the protocol error if the worker broke the protocol;
-    /// <paramref name="onSpans"/> for the spans a traced call's result is preceded by.
+    /// <paramref name="onSpans"/> for the spans a traced call's result is preceded by; <paramref name="onFill"/> for a
+    /// worker asking for a large argument to be copied into it (<see cref="CrossMemory.WorkerCrossMemory"/>).
     /// </summary>
-    public ResultReader(FrameSocket data, FrameOutbox outbox, int processId, FrameHandler onResult, Func<Action?>? onBurstEnd, Action<bool, string?> onEnded, FrameHandler? onSpans = null)
+    public ResultReader(FrameSocket data, FrameOutbox outbox, int processId, FrameHandler onResult, Func<Action?>? onBurstEnd, Action<bool, string?> onEnded, FrameHandler? onSpans = null, FrameHandler? onFill = null)
     {
         _onSpans = onSpans;
+        _onFill = onFill;
         _data = data;
         _outbox = outbox;
         _processId = processId;
@@ -123,6 +126,13 @@ internal sealed class ResultReader
                 {
                     // A traced call's spans; its result follows at once.
                     _onSpans(payload);
+                    continue;
+                }
+
+                if (kind == FrameKind.FillArgument && _onFill is not null)
+                {
+                    // The worker is decoding a call and waits for an argument to be copied into it.
+                    _onFill(payload);
                     continue;
                 }
 

@@ -94,6 +94,7 @@ internal sealed class WorkerCallLoop
                 var tooBig = new InvalidOperationException(
                     $"The result takes {result.Length - Frame.HeaderSize} bytes, more than MaxMessageBytes ({_data.MaxFrameBytes}). Raise WorkerPoolOptions.MaxMessageBytes or return less.");
                 CallRunner.WriteFailure(result, call.CallId, tooBig);
+                _runner.CrossMemoryResults?.DropResult();
             }
 
             if (_runner.TakeRun() is { } run)
@@ -102,6 +103,8 @@ internal sealed class WorkerCallLoop
             }
 
             _data.Send(result.WrittenSpan);
+            // A result left pinned for the parent to copy out: the next call waits until it has (see WorkerCrossMemory).
+            _runner.CrossMemoryResults?.FinishCall();
             _data.TrimReadBuffer();
             WatchIfCallsComeOneByOne();
             if (_oneShot)
@@ -149,6 +152,25 @@ internal sealed class WorkerCallLoop
         {
             while (_control.ReceiveFrame(out FrameKind kind, out ReadOnlySpan<byte> payload))
             {
+                if (kind is FrameKind.ArgumentFilled or FrameKind.ResultRead or FrameKind.CrossMemoryOn && _runner.CrossMemoryResults is { } crossMemory)
+                {
+                    // The cross-memory road (see WorkerCrossMemory): the parent's answers, read here while the call loop waits.
+                    if (kind == FrameKind.ArgumentFilled)
+                    {
+                        crossMemory.OnArgumentFilled(payload);
+                    }
+                    else if (kind == FrameKind.ResultRead)
+                    {
+                        crossMemory.OnResultRead();
+                    }
+                    else
+                    {
+                        crossMemory.Enable();
+                    }
+
+                    continue;
+                }
+
                 if (kind == FrameKind.Cancel && payload.Length >= 8)
                 {
                     // The cancellation may overtake its call (it travels on the other connection, and pipelined calls wait

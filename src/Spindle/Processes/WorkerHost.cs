@@ -75,7 +75,10 @@ public static class WorkerHost
         BinaryPrimitives.WriteInt32LittleEndian(hello[Frame.HeaderSize..], Environment.ProcessId);
         control.Send(hello);
         using ResultArena? arena = environment.SharedMemoryThreshold is { } threshold && LinuxOnly.IsSupported ? new ResultArena(threshold) : null;
-        var runner = new CallRunner(new ValueCodec(serializer)) { Arena = arena, ParentProcessId = environment.ParentProcessId };
+        // The parent may copy large values straight into and out of this process (it says so on the control connection).
+        CrossMemory.WorkerCrossMemory? crossMemory = arena is not null && LinuxOnly.IsSupported ? new CrossMemory.WorkerCrossMemory(data) : null;
+        CrossMemory.WorkerCrossMemory.Current = crossMemory;
+        var runner = new CallRunner(new ValueCodec(serializer)) { Arena = arena, ParentProcessId = environment.ParentProcessId, CrossMemoryResults = crossMemory };
         var session = new WorkerCallLoop(data, control, runner, environment.OneShot, environment.MemoryLimit);
         int exitCode = session.Serve();
         if (LinuxOnly.IsSupported)

@@ -155,7 +155,11 @@ internal sealed class WorkerProcessHandle : IDisposable
             }
 
             int exitCode = process.EndGroupAndReap();
-            stderr.WaitForEnd(LastWordsGrace);
+            if (!stderr.WaitForEnd(LastWordsGrace))
+            {
+                stderr.Abandon();
+            }
+
             string tail = stderr.ToString();
             string when = initializing ? "while running its Initializer" : "before it was ready";
             throw new WorkerStartException(
@@ -212,10 +216,10 @@ internal sealed class WorkerProcessHandle : IDisposable
     /// Starts reading results (see <see cref="ResultReader"/>); results and the exit are reported through the handlers
     /// from then on. What <paramref name="onBurstEnd"/> returns (the completion of a lone call) runs on the reader.
     /// </summary>
-    public void Run(FrameHandler onResult, Action<WorkerExit> onExit, Func<Action?>? onBurstEnd = null, FrameHandler? onSpans = null)
+    public void Run(FrameHandler onResult, Action<WorkerExit> onExit, Func<Action?>? onBurstEnd = null, FrameHandler? onSpans = null, FrameHandler? onFill = null)
     {
         _onExit = onExit;
-        _reader = new ResultReader(_data, _outbox, ProcessId, onResult, onBurstEnd, OnReaderEnded, onSpans);
+        _reader = new ResultReader(_data, _outbox, ProcessId, onResult, onBurstEnd, OnReaderEnded, onSpans, onFill);
         _reader.Start();
     }
 
@@ -249,12 +253,24 @@ internal sealed class WorkerProcessHandle : IDisposable
     }
 
     /// <summary>Asks the worker to cancel a running call cooperatively.</summary>
-    public void Cancel(long callId)
+    public void Cancel(long callId) => SendControl(FrameKind.Cancel, callId);
+
+    /// <summary>Tells the worker that the parent may copy to and from its memory (see <see cref="CrossMemory.WorkerCrossMemory"/>).</summary>
+    public void CrossMemoryOn() => SendControl(FrameKind.CrossMemoryOn, 0);
+
+    /// <summary>Tells the worker that the argument it asked for is copied in (<paramref name="error"/> 0) or why not (an errno).</summary>
+    public void ArgumentFilled(long id, int error) => SendControl(FrameKind.ArgumentFilled, id, error);
+
+    /// <summary>Tells the worker that the result it pinned has been read: it may let go.</summary>
+    public void ResultRead() => SendControl(FrameKind.ResultRead, 0);
+
+    private void SendControl(FrameKind kind, long value, int status = 0)
     {
-        Span<byte> frame = stackalloc byte[Frame.HeaderSize + 8];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(frame, 8);
-        frame[4] = (byte)FrameKind.Cancel;
-        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(frame[Frame.HeaderSize..], callId);
+        Span<byte> frame = stackalloc byte[Frame.HeaderSize + 12];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(frame, 12);
+        frame[4] = (byte)kind;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(frame[Frame.HeaderSize..], value);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(frame[(Frame.HeaderSize + 8)..], status);
         try
         {
             _control.Send(frame);
@@ -316,7 +332,12 @@ internal sealed class WorkerProcessHandle : IDisposable
         }
 
         int exitCode = _process.EndGroupAndReap();
-        _stderr.WaitForEnd(LastWordsGrace);
+        if (!_stderr.WaitForEnd(LastWordsGrace))
+        {
+            // A child that left the worker's group still holds the pipe: stop reading it.
+            _stderr.Abandon();
+        }
+
         WorkerExit exit = WorkerExit.From(ProcessId, exitCode, _stderr.ToString());
         if (_protocolError is not null)
         {

@@ -33,11 +33,16 @@ internal static unsafe class ArrayHandoff
     [ThreadStatic]
     private static List<Segment>? _segments;
 
+    // The ids of arguments left pinned for the cross-memory road (CrossMemory.PinnedArguments), likewise.
+    [ThreadStatic]
+    private static List<long>? _pinned;
+
     /// <summary>Starts collecting the segments the values written on this thread use; the caller gives them back.</summary>
     public static Collection Begin()
     {
         _collecting = true;
         _segments = null;
+        _pinned = null;
         return default;
     }
 
@@ -49,6 +54,9 @@ internal static unsafe class ArrayHandoff
     {
         return Collecting && block.ByteLength(value) >= threshold;
     }
+
+    /// <summary>Records an argument pinned for the cross-memory road, for the call to let go of when it is over.</summary>
+    public static void AddPinned(long id) => (_pinned ??= []).Add(id);
 
     /// <summary>Copies <paramref name="value"/> into a segment and writes the byte count and the segment's name.</summary>
     public static void Write(IBufferWriter<byte> writer, object value, UnmanagedBlock block)
@@ -137,17 +145,36 @@ internal static unsafe class ArrayHandoff
         }
     }
 
-    /// <summary>The segments one call's values used, collected on the calling thread.</summary>
+    /// <summary>The segments and pinned arguments one call's values used, collected on the calling thread.</summary>
     public readonly struct Collection : IDisposable
     {
-        /// <summary>The segments, for the caller to give back when the call is over; null if none were used.</summary>
-        public List<Segment>? Segments => _segments;
+        /// <summary>What the call holds, for the caller to let go of when the call is over; null if it holds nothing.</summary>
+        public Held? Taken => _segments is null && _pinned is null ? null : new Held(_segments, _pinned);
 
-        /// <summary>Stops collecting on this thread (the segments stay in use).</summary>
+        /// <summary>Stops collecting on this thread (what was collected stays in use).</summary>
         public void Dispose()
         {
             _collecting = false;
             _segments = null;
+            _pinned = null;
+        }
+    }
+
+    /// <summary>A call's handoff segments and pinned arguments, let go of together once the call is over for good.</summary>
+    public sealed class Held(List<Segment>? segments, List<long>? pinned)
+    {
+        /// <summary>Gives the segments back to the cache and unpins the arguments.</summary>
+        public void Release()
+        {
+            if (segments is not null)
+            {
+                SegmentCache.Return(segments);
+            }
+
+            foreach (long id in pinned ?? [])
+            {
+                CrossMemory.PinnedArguments.Release(id);
+            }
         }
     }
 }

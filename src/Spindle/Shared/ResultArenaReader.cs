@@ -54,6 +54,40 @@ internal sealed unsafe class ResultArenaReader(int workerProcessId) : IDisposabl
         }
     }
 
+    /// <summary>Tells the worker that a result it pinned has been read (or never will be): it may let go and go on.</summary>
+    public Action? ResultReadNotice { get; init; }
+
+    /// <summary>
+    /// Copies a result the worker left pinned (<see cref="CrossMemory.WorkerCrossMemory.WriteResult"/>'s payload: byte
+    /// count, address) straight into the object the caller gets, with one <c>process_vm_readv</c>.
+    /// </summary>
+    public object ReadFromWorker(ReadOnlySpan<byte> payload, Type type)
+    {
+        const int noSuchProcess = 3; // ESRCH
+        UnmanagedBlock block = UnmanagedBlock.For(type) ?? throw new InvalidDataException($"{type} is not an array or memory of unmanaged values, yet it was left in worker {workerProcessId}'s memory.");
+        long bytes = BinaryPrimitives.ReadInt64LittleEndian(payload);
+        long address = BinaryPrimitives.ReadInt64LittleEndian(payload[8..]);
+        if (bytes <= 0 || bytes % block.ElementSize != 0)
+        {
+            throw new InvalidDataException($"A {bytes}-byte result is not a whole number of {block.ElementSize}-byte elements.");
+        }
+
+        // Its pages are faulted in by the copy, half by each of two threads when it is large (see CrossMemoryNative).
+        object value = block.NewPinned(bytes, out System.Buffers.MemoryHandle pinned, prefault: false);
+        int error;
+        using (pinned)
+        {
+            error = Interop.CrossMemoryNative.Read(workerProcessId, (byte*)pinned.Pointer, address, bytes);
+        }
+
+        return error == 0 ? value : throw new IOException(
+            $"Could not copy the {bytes}-byte result out of worker {workerProcessId}: {Interop.CrossMemoryNative.Describe(error)}"
+            + (error == noSuchProcess ? " (it exited while its result was being read)." : "."));
+    }
+
+    /// <summary>Sends <see cref="ResultReadNotice"/>.</summary>
+    public void LetGoOfResult() => ResultReadNotice?.Invoke();
+
     /// <summary>
     /// After the worker's exit: closes the slots (their pages go with the last mapping) and removes any named object the
     /// worker created that nobody alive uses, such as a <see cref="SharedArray{T}"/> it was handing over as it died.

@@ -41,6 +41,12 @@ internal abstract unsafe class UnmanagedBlock
     /// <summary>A new value holding a copy of <paramref name="bytes"/> bytes at <paramref name="source"/>.</summary>
     public abstract object Copy(byte* source, long bytes);
 
+    /// <summary>
+    /// A new value of <paramref name="bytes"/> bytes whose contents are left to a copy into <paramref name="pinned"/> (its
+    /// elements, pinned until disposed); with <paramref name="prefault"/> false, the copy faults its pages in itself.
+    /// </summary>
+    public abstract object NewPinned(long bytes, out MemoryHandle pinned, bool prefault = true);
+
     /// <summary>A value over <paramref name="bytes"/> bytes of <paramref name="segment"/>'s data at <paramref name="offset"/>, without copying (views only).</summary>
     public abstract object View(Segment segment, long offset, long bytes);
 
@@ -111,6 +117,14 @@ internal abstract unsafe class UnmanagedBlock
         {
             T[] array = NewArray<T>(checked((int)(bytes / sizeof(T))));
             new ReadOnlySpan<byte>(source, checked((int)bytes)).CopyTo(MemoryMarshal.AsBytes(array.AsSpan()));
+            return FromArray(array);
+        }
+
+        public override object NewPinned(long bytes, out MemoryHandle pinned, bool prefault = true)
+        {
+            int length = checked((int)(bytes / sizeof(T)));
+            T[] array = prefault ? NewArray<T>(length) : GC.AllocateUninitializedArray<T>(length);
+            pinned = array.AsMemory().Pin();
             return FromArray(array);
         }
 

@@ -17,4 +17,16 @@ internal enum FrameKind : byte
 
     /// <summary>Worker to parent, just before a traced call's result: the spans the worker recorded for it (<see cref="Telemetry.ShippedSpans"/>).</summary>
     Spans = 5,
+
+    /// <summary>Worker to parent, while it decodes a call: copy a pinned argument into this array of mine (<see cref="CrossMemory.WorkerCrossMemory"/>).</summary>
+    FillArgument = 6,
+
+    /// <summary>Parent to worker, on the control connection: the argument asked for is copied in (or why not).</summary>
+    ArgumentFilled = 7,
+
+    /// <summary>Parent to worker, on the control connection: the result it pinned has been copied out; it may let go.</summary>
+    ResultRead = 8,
+
+    /// <summary>Parent to worker, on the control connection: the parent can copy to and from this worker's memory, so large values may take that road.</summary>
+    CrossMemoryOn = 9,
 }

@@ -15,7 +15,8 @@ public class LargeArrayTests
     public async Task LargeArrayArgument_GoesThroughSharedMemory_PastTheChannelLimit_AndItsSegmentIsReusedThenRemoved()
     {
         double[] values = Enumerable.Range(0, Elements).Select(i => (double)i).ToArray();
-        WorkerPool pool = TestPools.Process(configure: o => o.MaxMessageBytes = 4096);
+        // The shared-memory road, as where the system refuses cross-memory copies (CrossMemoryTests covers that road).
+        WorkerPool pool = TestPools.Process(configure: o => { o.MaxMessageBytes = 4096; o.CrossMemoryCopy = false; });
         await using (pool)
         {
             Assert.Equal(values.Sum(), await pool.RunAsync(Sum, values).Within("the call with a large array"));

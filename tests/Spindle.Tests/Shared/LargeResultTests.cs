@@ -15,7 +15,7 @@ public class LargeResultTests
     public async Task LargeResult_ComesBackThroughTheWorkersSlot_ReusedAcrossCalls_AndRemovedWithThePool()
     {
         // MaxMessageBytes of 4 KiB: an 8 MiB result can only come back through shared memory.
-        WorkerPool pool = TestPools.Process(configure: o => { o.MaxMessageBytes = 4096; o.SharedMemoryThreshold = 1024; });
+        WorkerPool pool = TestPools.Process(configure: o => { o.MaxMessageBytes = 4096; o.SharedMemoryThreshold = 1024; o.CrossMemoryCopy = false; });
         int worker;
         await using (pool)
         {
@@ -37,7 +37,7 @@ public class LargeResultTests
     [Fact]
     public async Task LargeResults_OfCallsSentAhead_EachArriveIntact()
     {
-        await using WorkerPool pool = TestPools.Process(configure: o => { o.MaxMessageBytes = 4096; o.SharedMemoryThreshold = 1024; o.PipelineWindow = Timeout.InfiniteTimeSpan; });
+        await using WorkerPool pool = TestPools.Process(configure: o => { o.MaxMessageBytes = 4096; o.SharedMemoryThreshold = 1024; o.PipelineWindow = Timeout.InfiniteTimeSpan; o.CrossMemoryCopy = false; });
         Task<double[]>[] calls = [.. Enumerable.Range(0, 12).Select(i => pool.RunAsync(Fill, 100_000 + i, i))];
         double[][] results = await Task.WhenAll(calls).Within("pipelined calls with large results");
         for (int i = 0; i < results.Length; i++)
@@ -51,7 +51,7 @@ public class LargeResultTests
     [Fact]
     public async Task WorkerKilledMidTransfer_LeavesNoSegmentOfItsOwnBehind()
     {
-        await using WorkerPool pool = TestPools.Process(configure: o => { o.SharedMemoryThreshold = 1024; o.RetriesOnCrash = 0; o.PipelineWindow = Timeout.InfiniteTimeSpan; });
+        await using WorkerPool pool = TestPools.Process(configure: o => { o.SharedMemoryThreshold = 1024; o.RetriesOnCrash = 0; o.PipelineWindow = Timeout.InfiniteTimeSpan; o.CrossMemoryCopy = false; });
         AssertFilled(await pool.RunAsync(Fill, Elements, 1).Within("a first large result"), Elements, 1);
         int worker = pool.GetWorkers().Single().Id;
         Assert.NotEmpty(SharedSegments.HeldBy(worker));

@@ -21,6 +21,7 @@ public class SharedMemoryFaultTests
             start.ArgumentList.Add(argument);
         }
 
+        start.Environment["SPINDLE_CROSS_MEMORY"] = "0"; // the shared-memory road, as where cross-memory copies are refused
         using Process parent = Process.Start(start)!;
         try
         {
@@ -56,6 +57,7 @@ public class SharedMemoryFaultTests
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
         start.ArgumentList.Add(TestParent);
         start.ArgumentList.Add("large-flood");
+        start.Environment["SPINDLE_CROSS_MEMORY"] = "0"; // the shared-memory road, as where cross-memory copies are refused
         using Process parent = Process.Start(start)!;
         try
         {

@@ -35,6 +35,8 @@ internal sealed class ValueCodec
     private const byte ArenaCodecId = 7;
     private const byte SharedViewCodecId = 8;
     private const byte HandedOverCodecId = 9;
+    private const byte CrossMemoryArgumentCodecId = 10;
+    private const byte CrossMemoryResultCodecId = 11;
 
     private static readonly ConcurrentDictionary<string, Type> TypesByName = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<Type, FieldInfo[]> ClosureFields = new();
@@ -55,6 +57,19 @@ internal sealed class ValueCodec
     /// handoffs (<see cref="ArrayHandoff.Begin"/>); the default never does.
     /// </summary>
     public long LargeArrayThreshold { get; init; } = long.MaxValue;
+
+    /// <summary>
+    /// Whether large <c>T[]</c> arguments stay pinned in the caller for the worker's parent to copy straight into the
+    /// worker (<see cref="CrossMemory.PinnedArguments"/>) instead of going through a handoff segment: set once the pool
+    /// has found that it may copy into its workers' memory.
+    /// </summary>
+    public bool CrossMemoryArguments
+    {
+        get => Volatile.Read(ref _crossMemoryArguments);
+        set => Volatile.Write(ref _crossMemoryArguments, value);
+    }
+
+    private bool _crossMemoryArguments;
 
     /// <summary>Created on first use: a worker serving only binary values never loads System.Text.Json.</summary>
     private JsonCallSerializer Json => _json ??= new JsonCallSerializer();
@@ -177,9 +192,11 @@ internal sealed class ValueCodec
         {
             // A call's argument: a Memory that already lives in shared memory travels as a reference to it; a large block
             // travels through a handoff segment (see ArrayHandoff).
+            // A large T[] stays pinned for the worker's parent to copy into the worker when it may (one copy instead of two).
             codec = block.IsView && block.TryGetShared(value, out _, out _, out _) ? SharedViewCodecId
-                : ArrayHandoff.Wants(value, block, LargeArrayThreshold) ? SharedArrayCodecId
-                : codec;
+                : !ArrayHandoff.Wants(value, block, LargeArrayThreshold) ? codec
+                : !block.IsView && CrossMemoryArguments ? CrossMemoryArgumentCodecId
+                : SharedArrayCodecId;
         }
 
         writer.WriteByte(codec);
@@ -190,15 +207,25 @@ internal sealed class ValueCodec
     }
 
     /// <summary>
-    /// Writes a worker's result: a large block of unmanaged values through the worker's <paramref name="arena"/> when
-    /// it has a free slot, a <see cref="SharedArray{T}"/> handed over to the parent (<paramref name="parentProcessId"/>)
+    /// Writes a worker's result: a large block of unmanaged values pinned for the parent to copy out when it can
+    /// (<paramref name="crossMemory"/>), else through the worker's <paramref name="arena"/> when it has a free slot, a <see cref="SharedArray{T}"/> handed over to the parent (<paramref name="parentProcessId"/>)
     /// so it reaches the caller without a copy, anything else as <see cref="Write"/> does.
     /// </summary>
-    public void WriteResult(WireWriter writer, object? value, Type declared, ResultArena? arena, int parentProcessId)
+    public void WriteResult(WireWriter writer, object? value, Type declared, ResultArena? arena, int parentProcessId, CrossMemory.WorkerCrossMemory? crossMemory = null)
     {
         Type? type = value?.GetType();
         if (LinuxOnly.IsSupported && arena is not null && value is not null && (type!.IsArray || type.IsGenericType) && UnmanagedBlock.For(type) is { } block && arena.Wants(value, block))
         {
+            if (crossMemory is not null && crossMemory.Wants(block.ByteLength(value), arena.Threshold) && !block.TryGetShared(value, out _, out _, out _))
+            {
+                writer.WriteByte(CrossMemoryResultCodecId);
+                writer.WriteString(SameType(type, declared) ? null : TypeNames.Wire(type));
+                int at = writer.BeginLength();
+                crossMemory.WriteResult(writer, value, block);
+                writer.EndLength(at);
+                return;
+            }
+
             int mark = writer.Length;
             writer.WriteByte(ArenaCodecId);
             writer.WriteString(SameType(type, declared) ? null : TypeNames.Wire(type));
@@ -239,6 +266,11 @@ internal sealed class ValueCodec
             return ReadClosure(ref reader, declared);
         }
 
+        if (codec == CrossMemoryResultCodecId && LinuxOnly.IsSupported)
+        {
+            return ReadFromWorker(ref reader, declared, arena ?? throw new InvalidDataException("A result was left in a worker's memory for a side that does not read it."));
+        }
+
         string? typeName = reader.ReadString();
         // A boxed Nullable<T> is a T: that is what was written.
         Type type = typeName is null ? Nullable.GetUnderlyingType(declared) ?? declared : ResolveType(typeName);
@@ -254,6 +286,22 @@ internal sealed class ValueCodec
         }
 
         return ReadPayload(payload, type, codec, "a value", paramName: null);
+    }
+
+    /// <summary>A result the worker left pinned for this side to copy out; whatever happens, the worker hears that it may let go.</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    private static object ReadFromWorker(ref WireReader reader, Type declared, ResultArenaReader arena)
+    {
+        try
+        {
+            string? typeName = reader.ReadString();
+            Type type = typeName is null ? Nullable.GetUnderlyingType(declared) ?? declared : ResolveType(typeName);
+            return arena.ReadFromWorker(reader.ReadBytes(), type);
+        }
+        finally
+        {
+            arena.LetGoOfResult();
+        }
     }
 
     private static bool SameType(Type runtime, Type declared) =>
@@ -293,6 +341,9 @@ internal sealed class ValueCodec
                 case SharedArrayCodecId:
                     ArrayHandoff.Write(writer, value, UnmanagedBlock.For(type)!);
                     break;
+                case CrossMemoryArgumentCodecId:
+                    ArrayHandoff.AddPinned(CrossMemory.PinnedArguments.Write(writer, value, UnmanagedBlock.For(type)!));
+                    break;
                 case SharedViewCodecId:
                     UnmanagedBlock.For(type)!.TryGetShared(value, out Segment segment, out long offset, out long bytes);
                     ArrayHandoff.WriteShared(writer, segment, offset, bytes);
@@ -320,6 +371,7 @@ internal sealed class ValueCodec
                 ReferenceCodecId => SharedReferences.Open(type, Encoding.UTF8.GetString(payload)),
                 SharedArrayCodecId when LinuxOnly.IsSupported => ArrayHandoff.Read(payload, type),
                 SharedViewCodecId when LinuxOnly.IsSupported => ArrayHandoff.ReadShared(payload, type),
+                CrossMemoryArgumentCodecId when LinuxOnly.IsSupported => (CrossMemory.WorkerCrossMemory.Current ?? throw new InvalidDataException("An argument was left in the caller's memory for a process that cannot ask for it.")).ReadArgument(payload, type),
                 _ => throw new InvalidDataException($"Unknown value codec {codec}."),
             };
         }
