@@ -50,8 +50,19 @@ internal static class ServeCommand
             }
         });
         var command = new Command("serve", "Serve the render farm over HTTP: a live dashboard, an HTML form and a JSON API.") { port, host, workers, maxQueuedJobs, allowedHost };
-        var cluster = new ServeClusterOptions();
+        // The cluster options every cluster command has (sign-in, TLS), the server under the name --cluster.
+        var cluster = ClusterCommandOptions.Create(serverRequired: false, serverOption: "--cluster", clusterNameOption: "--cluster-name");
+        cluster.Server.Description = "Render on this cluster's agents (a NATS server with JetStream, e.g. nats://host:4222) and keep jobs there, so a restart loses none.";
         cluster.AddTo(command);
+        command.Validators.Add(r =>
+        {
+            // Signing in to no cluster is a mistake worth naming, not something to ignore.
+            Option<string>[] signIn = [cluster.User, cluster.Password, cluster.Token, cluster.CredentialsFile, cluster.NKeySeedFile, cluster.TlsCaFile, cluster.TlsCertificateFile, cluster.TlsKeyFile];
+            if (r.GetValue(cluster.Server) is null && signIn.FirstOrDefault(o => r.GetValue(o) is not null) is { } given)
+            {
+                r.AddError($"{given.Name} signs in to a cluster: give --cluster too.");
+            }
+        });
         command.SetAction((parse, cancellationToken) => RunAsync(
             new ServeOptions
             {
