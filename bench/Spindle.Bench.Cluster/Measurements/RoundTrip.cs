@@ -28,11 +28,18 @@ internal static class RoundTrip
 
         var spindle = new List<double>();
         var raw = new List<double>();
+        double spindleCpu = 0, rawCpu = 0;
         for (int round = 0; round < settings.RoundTripRounds; round++)
         {
+            double cpu = ProcessTreeCpu.Seconds();
             await SpindleCallsAsync(pool, settings.RoundTripCallsPerRound, spindle, settings.CallTimeout);
+            double between = ProcessTreeCpu.Seconds();
             await RawRequestsAsync(nats, echo.Subject, settings.RoundTripCallsPerRound, raw, settings.CallTimeout);
+            spindleCpu += between - cpu;
+            rawCpu += ProcessTreeCpu.Seconds() - between;
         }
+
+        Console.Write($"(CPU per round trip, all processes: Spindle {spindleCpu / spindle.Count * 1e6:0} µs, raw {rawCpu / raw.Count * 1e6:0} µs) ");
 
         string calls = settings.PeerRoundTripCalls.ToString(CultureInfo.InvariantCulture);
         var dask = new PeerSamples(cluster.Peers.DaskProblem);

@@ -28,11 +28,16 @@ internal static class Throughput
         var celery = new PeerSamples(cluster.Peers.CeleryProblem ?? cluster.RedisProblem);
         Dictionary<string, string>? broker = cluster.Redis is { } redis ? new() { ["SPINDLE_BENCH_CELERY_BROKER"] = redis.Url } : null;
         var rates = new List<double>();
+        var cpuPerCall = new List<double>();
         for (int rep = 0; rep < settings.ThroughputReps; rep++)
         {
+            double cpu = ProcessTreeCpu.Seconds();
             rates.Add(await FireAllAsync(pool, calls, settings.MeasurementTimeout));
+            cpuPerCall.Add((ProcessTreeCpu.Seconds() - cpu) / calls * 1e6);
             await dask.RunOnceAsync("dask_peer.py", settings.PeerTimeout, null, "submit", "--calls", peerCalls);
         }
+
+        Console.Write($"(CPU per call, all processes: {string.Join(", ", cpuPerCall.Select(c => c.ToString("0", CultureInfo.InvariantCulture)))} µs) ");
 
         await celery.RunOnceAsync("celery_peer.py", settings.PeerTimeout, broker, "submit", "--calls", peerCalls);
         Metric spindle = Metric.Of(rates, Unit.CallsPerSecond);

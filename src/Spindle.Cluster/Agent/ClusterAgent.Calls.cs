@@ -14,9 +14,10 @@ internal sealed partial class ClusterAgent
     private async Task RunCallAsync(INatsJSMsg<byte[]> message)
     {
         Interlocked.Increment(ref _busy);
+        var slot = new WorkerSlot(this);
         try
         {
-            await RunClaimedAsync(message).ConfigureAwait(false);
+            await RunClaimedAsync(message, slot).ConfigureAwait(false);
         }
         catch (Exception e) when (e is NatsException or FormatException or KeyNotFoundException or InvalidDataException)
         {
@@ -26,12 +27,29 @@ internal sealed partial class ClusterAgent
         }
         finally
         {
-            Interlocked.Decrement(ref _busy);
-            _free.Release();
+            slot.Free();
         }
     }
 
-    private async Task RunClaimedAsync(INatsJSMsg<byte[]> message)
+    /// <summary>
+    /// One of the agent's workers, taken for a call: given back as soon as the local worker has answered (or the call
+    /// will not run), before the answer travels, so the next call is fetched while this one's answer is confirmed.
+    /// </summary>
+    private sealed class WorkerSlot(ClusterAgent agent)
+    {
+        private int _freed;
+
+        public void Free()
+        {
+            if (Interlocked.Exchange(ref _freed, 1) == 0)
+            {
+                Interlocked.Decrement(ref agent._busy);
+                agent._free.Release();
+            }
+        }
+    }
+
+    private async Task RunClaimedAsync(INatsJSMsg<byte[]> message, WorkerSlot slot)
     {
         string client = Header(message, ClusterHeaders.Client);
         long callId = long.Parse(Header(message, ClusterHeaders.Call), CultureInfo.InvariantCulture);
@@ -43,7 +61,11 @@ internal sealed partial class ClusterAgent
         string key = ClusterHeaders.CallKey(client, callId, attempt);
         string inbox = _names.Client(client);
 
-        switch (await ClaimAsync(message, inbox, callId, attempt).ConfigureAwait(false))
+        // A first delivery runs at once: the caller is told it started, and stops it if it no longer wants it (it
+        // was cancelled or timed out meanwhile). A redelivery may be a second copy of a call another agent runs, or
+        // one whose agent went silent: it runs only if the caller says so (a claim).
+        bool firstDelivery = message.Metadata is not { NumDelivered: > 1 };
+        switch (firstDelivery ? Claim.Run : await ClaimAsync(message, inbox, callId, attempt).ConfigureAwait(false))
         {
             case Claim.Refused:
                 // Cancelled, timed out, or taken by another delivery: it leaves the stream without running.
@@ -65,6 +87,18 @@ internal sealed partial class ClusterAgent
         using var done = new CancellationTokenSource();
         CancellationTokenSource cancellation = running.Cancellation;
         _running[key] = running;
+        if (firstDelivery)
+        {
+            // After it is in _running: a stop the caller sends in answer finds it.
+            NatsHeaders started = Answer(ClusterHeaders.EventStarted, callId, attempt);
+            if (message.ReplyTo is { } ack)
+            {
+                started[ClusterHeaders.Ack] = ack;
+            }
+
+            await TryAsync(() => _nats.PublishAsync(inbox, Array.Empty<byte>(), started)).ConfigureAwait(false);
+        }
+
         Task alive = KeepAliveAsync(message, inbox, callId, attempt, aliveEvery, done.Token);
         NatsHeaders answer;
         byte[] body;
@@ -127,6 +161,7 @@ internal sealed partial class ClusterAgent
             await done.CancelAsync().ConfigureAwait(false);
             await alive.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             _running.TryRemove(key, out _);
+            slot.Free();
         }
 
         // The answer first, then the ack: if this agent dies in between, the call is redelivered, and the caller,
@@ -221,6 +256,12 @@ internal sealed partial class ClusterAgent
     /// <summary>The local process pool for a build and serializer: created, with the build fetched, on first use.</summary>
     private async Task<WorkerPool> PoolForAsync(string build, string? serializer, CancellationToken cancellationToken)
     {
+        if (_pools.TryGetValue(PoolKey(build, serializer), out Lazy<WorkerPool>? known))
+        {
+            // Every call after a build's first: no cache lookup, no manifest read.
+            return known.Value;
+        }
+
         string directory = await _builds.GetAsync(build, cancellationToken).ConfigureAwait(false);
         Processes.WorkerApp app = BuildCache.Open(directory, serializer);
         Lazy<WorkerPool> pool = _pools.GetOrAdd(PoolKey(build, serializer), _ => new Lazy<WorkerPool>(() => new WorkerPool(new WorkerPoolOptions

@@ -17,9 +17,11 @@ namespace Spindle.Cluster.Agent;
 /// <remarks>
 /// <code>
 ///  pull loop: wait for a free worker ─► NextAsync (one message) ─► RunCallAsync, and loop
-///  RunCallAsync: claim (request to the caller's inbox; "drop" ─► +TERM; no answer ─► NAK: back to the stream)
+///  RunCallAsync: first delivery: "started" to the caller's inbox (no wait: the caller sends a stop if it no
+///                 longer wants the call); redelivery: claim (request; "drop" ─► +TERM; no answer ─► NAK: back to the stream)
 ///              ─► build from the cache (fetched once) ─► local pool.Relay(frame)
 ///                   meanwhile: "alive" to the caller, in-progress acks to JetStream
+///              ─► the worker is free again (the pull loop may fetch the next call)
 ///              ─► "result" (payload) or "failed" (crashed: exit status; error: why), resent until the caller
 ///                 confirms it ─► ack
 ///  control: "cancel"/"kill" for a call it runs ─► its token is cancelled (the local pool kills after the grace period)
