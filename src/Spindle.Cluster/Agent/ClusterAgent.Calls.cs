@@ -64,8 +64,16 @@ internal sealed partial class ClusterAgent
         // A first delivery runs at once: the caller is told it started, and stops it if it no longer wants it (it
         // was cancelled or timed out meanwhile). A redelivery may be a second copy of a call another agent runs, or
         // one whose agent went silent: it runs only if the caller says so (a claim).
-        bool firstDelivery = message.Metadata is not { NumDelivered: > 1 };
-        switch (firstDelivery ? Claim.Run : await ClaimAsync(message, inbox, callId, attempt).ConfigureAwait(false))
+        // Only for a caller heard from lately, though: a call of a client that died must not run on its first
+        // delivery, so the first call from a client this agent has not heard from for a ClaimTimeout is claimed.
+        bool firstDelivery = message.Metadata is not { NumDelivered: > 1 } && HeardLately(client);
+        Claim claim = firstDelivery ? Claim.Run : await ClaimAsync(message, inbox, callId, attempt).ConfigureAwait(false);
+        if (!firstDelivery && claim != Claim.Unanswered)
+        {
+            Heard(client);
+        }
+
+        switch (claim)
         {
             case Claim.Refused:
                 // Cancelled, timed out, or taken by another delivery: it leaves the stream without running.
@@ -169,7 +177,27 @@ internal sealed partial class ClusterAgent
         // JetStream to redeliver once AckWait has passed.
         if (await SendAnswerAsync(inbox, body, answer).ConfigureAwait(false))
         {
+            Heard(client);
             await message.AckAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Whether <paramref name="client"/> answered this agent within the last ClaimTimeout (a claim, a confirmation).</summary>
+    private bool HeardLately(string client) =>
+        _clients.TryGetValue(client, out long at) && Environment.TickCount64 - at < (long)_options.ClaimTimeout.TotalMilliseconds;
+
+    private void Heard(string client) => _clients[client] = Environment.TickCount64;
+
+    /// <summary>Forgets the clients not heard from for long (on each heartbeat), so the table does not grow for ever.</summary>
+    private void ForgetQuietClients()
+    {
+        long now = Environment.TickCount64;
+        foreach ((string client, long at) in _clients)
+        {
+            if (now - at > (long)_options.ClaimTimeout.TotalMilliseconds)
+            {
+                _clients.TryRemove(new KeyValuePair<string, long>(client, at));
+            }
         }
     }
 

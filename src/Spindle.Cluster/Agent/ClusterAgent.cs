@@ -17,8 +17,9 @@ namespace Spindle.Cluster.Agent;
 /// <remarks>
 /// <code>
 ///  pull loop: wait for a free worker ─► NextAsync (one message) ─► RunCallAsync, and loop
-///  RunCallAsync: first delivery: "started" to the caller's inbox (no wait: the caller sends a stop if it no
-///                 longer wants the call); redelivery: claim (request; "drop" ─► +TERM; no answer ─► NAK: back to the stream)
+///  RunCallAsync: first delivery of a caller heard from lately: "started" to its inbox (no wait: the caller sends a
+///                 stop if it no longer wants the call); else claim (request; "drop" ─► +TERM; no answer ─► NAK: back
+///                 to the stream)
 ///              ─► build from the cache (fetched once) ─► local pool.Relay(frame)
 ///                   meanwhile: "alive" to the caller, in-progress acks to JetStream
 ///              ─► the worker is free again (the pull loop may fetch the next call)
@@ -43,6 +44,9 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
     private readonly INatsObjStore _values;
     private readonly SemaphoreSlim _free;
     private readonly ConcurrentDictionary<string, AgentCall> _running = new(StringComparer.Ordinal);
+
+    /// <summary>Clients by id, and when they last answered this agent: their first deliveries run without a claim.</summary>
+    private readonly ConcurrentDictionary<string, long> _clients = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Task, bool> _calls = new();
     private readonly ConcurrentDictionary<string, Lazy<WorkerPool>> _pools = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _closed = new();
@@ -169,6 +173,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(closed).ConfigureAwait(false))
             {
+                ForgetQuietClients();
                 try
                 {
                     await RegisterAsync(closed).ConfigureAwait(false);

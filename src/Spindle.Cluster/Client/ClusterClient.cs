@@ -111,13 +111,17 @@ internal sealed partial class ClusterClient : IAsyncDisposable
     public Task<IReadOnlyList<ClusterAgentInfo>> ListAgentsAsync(CancellationToken cancellationToken) =>
         Agent.AgentRegistry.ListAsync(_js, _names, cancellationToken);
 
-    /// <summary>Stops tracking a flight whose call has ended here; a later answer for it is ignored.</summary>
-    public void Forget(Flight flight)
+    /// <summary>
+    /// Stops tracking a flight whose call has ended here; a later answer for it is ignored. An <paramref name="unwanted"/>
+    /// call (cancelled, timed out) that no agent has started yet is also deleted from the stream.
+    /// </summary>
+    public void Forget(Flight flight, bool unwanted)
     {
         if (_flights.TryRemove(new KeyValuePair<string, Flight>(flight.Key, flight)))
         {
             _ = DeleteValuesAsync(flight, resultName: null);
-            if (flight.Agent is null)
+            flight.Unwanted = unwanted;
+            if (unwanted && flight.Agent is null)
             {
                 // Still in the stream, as far as this client knows: it leaves it, so no agent starts it. An agent that
                 // took it already says it started it, and is told to stop (OnAnswerAsync).
@@ -206,7 +210,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
                     opts: new NatsJSPubOpts { MsgId = flight.Key }, cancellationToken: _stopping.Token).ConfigureAwait(false);
                 ack.EnsureSuccess();
                 flight.Sequence = ack.Seq;
-                if (flight.Agent is null && !(_flights.TryGetValue(flight.Key, out Flight? current) && current == flight))
+                if (flight.Unwanted && flight.Agent is null)
                 {
                     // Withdrawn (cancelled, timed out) while it was being stored: it leaves the stream unrun.
                     await DeleteFromStreamAsync(flight).ConfigureAwait(false);

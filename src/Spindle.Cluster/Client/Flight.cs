@@ -13,6 +13,7 @@ internal sealed class Flight(PendingCall call, ClusterWorker worker, int attempt
     private long _lastHeard = Environment.TickCount64;
     private bool _withdrawn;
     private ulong _sequence;
+    private bool _unwanted;
 
     public PendingCall Call { get; } = call;
 
@@ -32,6 +33,13 @@ internal sealed class Flight(PendingCall call, ClusterWorker worker, int attempt
     {
         get => Volatile.Read(ref _sequence);
         set => Volatile.Write(ref _sequence, value);
+    }
+
+    /// <summary>Ended here because its caller no longer wants it (cancelled, timed out): deleted from the stream if no agent runs it.</summary>
+    public bool Unwanted
+    {
+        get => Volatile.Read(ref _unwanted);
+        set => Volatile.Write(ref _unwanted, value);
     }
 
     /// <summary>The agent that claimed it; null while it waits in the stream.</summary>
