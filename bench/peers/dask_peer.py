@@ -3,8 +3,8 @@
 A LocalCluster(n_workers=2, threads_per_worker=1, processes=True) on loopback, a Client on it, and one of:
   roundtrip  client.submit(inc, i).result() one call at a time, each timed (ms)
   submit     client.map(inc, range(calls)) then client.gather: tiny tasks per second
-  map        the items as lists of --chunk ints (built inside the timing), scattered to the workers,
-             client.map(double_chunk, scattered), every result gathered and consumed in order: items per second
+  map        the items as lists of --chunk ints (built inside the timing), client.map(double_chunk, lists),
+             every result gathered and consumed in order: items per second
 Runs with Debian's /usr/bin/python3 and python3-distributed (scripts/ensure-python-peers). Prints one JSON line.
 """
 import argparse
@@ -60,9 +60,7 @@ def main():
                 n, c = args.items, args.chunk
                 start = time.perf_counter()
                 chunks = [list(range(i, min(i + c, n))) for i in range(0, n, c)]
-                # Data the client holds goes to the workers with scatter (client.map over the lists themselves would
-                # turn every int into part of the task graph, which is many times slower).
-                futures = client.map(double_chunk, client.scatter(chunks), pure=False)
+                futures = client.map(double_chunk, chunks, pure=False)
                 total = 0
                 for part in client.gather(futures):
                     for y in part:

@@ -8,8 +8,7 @@ namespace Spindle.Bench.Cluster.Measurements;
 /// <summary>
 /// 3. <c>MapAsync(x => x * 2)</c> over millions of ints in chunks, ordered, through 2 agents with 1 worker each, every
 /// result consumed; against Dask mapping the same ints the way a Dask user maps a list: the ints as lists of the same
-/// chunk size (built inside the timing), scattered to the workers, <c>client.map(double_chunk, scattered)</c>,
-/// <c>gather</c>, every result consumed.
+/// chunk size (built inside the timing), <c>client.map(double_chunk, lists)</c>, <c>gather</c>, every result consumed.
 /// </summary>
 internal static class MapThroughput
 {
@@ -18,7 +17,12 @@ internal static class MapThroughput
         ClusterSettings settings = cluster.Settings;
         int items = settings.MapItems;
         await using var pool = new WorkerPool(new WorkerPoolOptions { Workers = settings.CallsInFlight }.UseCluster(cluster.Options(BenchCluster.ThroughputCluster)));
-        await MapAsync(pool, Math.Min(items, 200_000), settings.MapChunk, settings.CallTimeout);
+        var warming = Stopwatch.StartNew();
+        do
+        {
+            await MapAsync(pool, Math.Min(items, 500_000), settings.MapChunk, settings.CallTimeout);
+        }
+        while (warming.Elapsed < settings.WarmUp);
 
         var dask = new PeerSamples(cluster.Peers.DaskProblem);
         var rates = new List<double>();
@@ -32,7 +36,7 @@ internal static class MapThroughput
         return
         [
             new Row("3", $"MapAsync x*2 over {items:N0} ints, ChunkSize {settings.MapChunk:N0}, Ordered, 2 agents x 1 worker ({rates.Count} reps)",
-                $"Dask client.map(double_chunk, client.scatter(lists of {settings.MapChunk:N0} ints)) + gather, LocalCluster 2x1", Goal.AtLeastFaster(5))
+                $"Dask client.map(double_chunk, lists of {settings.MapChunk:N0} ints) + gather, LocalCluster 2x1", Goal.AtLeastFaster(5))
             {
                 Spindle = Metric.Of(rates, Unit.ItemsPerSecond),
                 Baseline = dask.Metric(Unit.ItemsPerSecond),

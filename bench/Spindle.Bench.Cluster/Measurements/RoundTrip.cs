@@ -23,8 +23,12 @@ internal static class RoundTrip
         await nats.ConnectAsync();
 
         // Warm both sides: the agent's worker started, the build fetched, the hot paths compiled.
-        await SpindleCallsAsync(pool, 300, samples: null, settings.CallTimeout);
-        await RawRequestsAsync(nats, echo.Subject, 300, samples: null, settings.CallTimeout);
+        var warming = Stopwatch.StartNew();
+        while (warming.Elapsed < settings.WarmUp)
+        {
+            await SpindleCallsAsync(pool, 300, samples: null, settings.CallTimeout);
+            await RawRequestsAsync(nats, echo.Subject, 300, samples: null, settings.CallTimeout);
+        }
 
         var spindle = new List<double>();
         var raw = new List<double>();

@@ -33,6 +33,9 @@ internal sealed record ClusterSettings(bool Quick, IReadOnlySet<int> Only)
     public int MapChunk => 10_000;
     public int MapReps => Quick ? 1 : 3;
 
+    /// <summary>How long each measurement warms its side (unrecorded) before it is timed: the agents' JIT settles.</summary>
+    public TimeSpan WarmUp => TimeSpan.FromSeconds(Quick ? 5 : 15);
+
     public TimeSpan CallTimeout { get; } = TimeSpan.FromSeconds(60);
 
     public TimeSpan PeerTimeout => TimeSpan.FromSeconds(Quick ? 120 : 300);

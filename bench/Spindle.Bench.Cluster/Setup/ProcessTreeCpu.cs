@@ -10,10 +10,14 @@ internal static class ProcessTreeCpu
 {
     private const double TicksPerSecond = 100; // USER_HZ on Linux
 
-    public static double Seconds()
+    public static double Seconds() => ByProcess().Values.Sum();
+
+    /// <summary>CPU seconds of each process of the tree, by "name pid" (the name from /proc/PID/comm, e.g. "nats-server").</summary>
+    public static Dictionary<string, double> ByProcess()
     {
         var parents = new Dictionary<int, int>();
         var cpu = new Dictionary<int, double>();
+        var names = new Dictionary<int, string>();
         foreach (string directory in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
@@ -24,6 +28,7 @@ internal static class ProcessTreeCpu
             try
             {
                 string stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                names[pid] = stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')];
 
                 // The command name may hold spaces: the fields start after its closing parenthesis.
                 string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
@@ -37,14 +42,14 @@ internal static class ProcessTreeCpu
         }
 
         int self = Environment.ProcessId;
-        double total = 0;
+        var tree = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach ((int pid, double seconds) in cpu)
         {
             for (int p = pid, depth = 0; p > 1 && depth < 64; depth++)
             {
                 if (p == self)
                 {
-                    total += seconds;
+                    tree[$"{names[pid]} {pid}"] = seconds;
                     break;
                 }
 
@@ -55,6 +60,14 @@ internal static class ProcessTreeCpu
             }
         }
 
-        return total;
+        return tree;
     }
+
+    /// <summary>What each process spent between two readings, largest first, as "name: N µs per unit".</summary>
+    public static string Describe(Dictionary<string, double> before, Dictionary<string, double> after, int units) =>
+        string.Join(", ", after
+            .Select(p => (Name: p.Key, Seconds: p.Value - before.GetValueOrDefault(p.Key)))
+            .Where(p => p.Seconds > 0)
+            .OrderByDescending(p => p.Seconds)
+            .Select(p => $"{p.Name}: {p.Seconds / units * 1e6:0}"));
 }

@@ -11,10 +11,10 @@ namespace Spindle.Cluster.Agent;
 /// <summary>One call on an agent, from its claim to its acknowledgement.</summary>
 internal sealed partial class ClusterAgent
 {
-    private async Task RunCallAsync(INatsJSMsg<byte[]> message)
+    private async Task RunCallAsync(INatsJSMsg<byte[]> message, SemaphoreSlim room)
     {
         Interlocked.Increment(ref _busy);
-        var slot = new WorkerSlot(this);
+        var slot = new WorkerSlot(this, room);
         try
         {
             await RunClaimedAsync(message, slot).ConfigureAwait(false);
@@ -35,7 +35,7 @@ internal sealed partial class ClusterAgent
     /// One of the agent's workers, taken for a call: given back as soon as the local worker has answered (or the call
     /// will not run), before the answer travels, so the next call is fetched while this one's answer is confirmed.
     /// </summary>
-    private sealed class WorkerSlot(ClusterAgent agent)
+    private sealed class WorkerSlot(ClusterAgent agent, SemaphoreSlim room)
     {
         private int _freed;
 
@@ -44,7 +44,7 @@ internal sealed partial class ClusterAgent
             if (Interlocked.Exchange(ref _freed, 1) == 0)
             {
                 Interlocked.Decrement(ref agent._busy);
-                agent._free.Release();
+                room.Release();
             }
         }
     }
@@ -114,7 +114,9 @@ internal sealed partial class ClusterAgent
         {
             WorkerPool pool = await PoolForAsync(build, serializer, cancellation.Token).ConfigureAwait(false);
             byte[]? call = argumentValue is null ? message.Data : await LargeValues.GetAsync(_values, argumentValue, cancellation.Token).ConfigureAwait(false);
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             RelayedResult result = await running.Start(pool, call, cancellation.Token).ConfigureAwait(false);
+            Volatile.Write(ref _lastRunTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
             answer = Answer(ClusterHeaders.EventResult, callId, attempt);
             answer[ClusterHeaders.Worker] = Number(result.WorkerProcessId);
             body = result.Payload;
