@@ -84,7 +84,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
     /// <summary>Connects, creates what the cluster needs if it is the first, subscribes to its control subject and registers.</summary>
     public static async Task<ClusterAgent> StartAsync(AgentOptions options, CancellationToken cancellationToken)
     {
-        var credentials = new ClusterConnection.Credentials(options.User, options.Password, options.Token, options.CredentialsFile, "--user", "--token", "--creds", "--server");
+        ClusterCredentials credentials = options.CheckedCredentials();
         NatsConnection nats = await ClusterConnection.ConnectAsync(options.Server, credentials, $"spindle agent {options.Name}", options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
         try
         {
