@@ -5,4 +5,5 @@ namespace Spindle.Render.Frames;
 /// <param name="Deflated">The frame's PNG image data (filtered rows, deflated), compressed on the worker so encoding runs on the whole farm.</param>
 /// <param name="WorkerId">The pid (process isolation) or managed thread id (thread isolation).</param>
 /// <param name="Attempt">1 for the first attempt at this frame.</param>
-internal sealed record FrameOutput(byte[] Rgba, byte[] Deflated, int WorkerId, int Attempt);
+/// <param name="Agent">The cluster agent whose worker rendered it; null on this machine.</param>
+internal sealed record FrameOutput(byte[] Rgba, byte[] Deflated, int WorkerId, int Attempt, string? Agent);
