@@ -11,7 +11,8 @@ internal sealed class DemoCluster : IAsyncDisposable
 {
     public const string ClusterName = "demo";
 
-    private static readonly TimeSpan AgentStartTimeout = TimeSpan.FromSeconds(60);
+    private const int MaxAgentStarts = 3;
+    private static readonly TimeSpan AgentStartTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan AgentDrainTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ServerStopTimeout = TimeSpan.FromSeconds(5);
 
@@ -43,23 +44,22 @@ internal sealed class DemoCluster : IAsyncDisposable
             cluster._server = await LocalNatsServer.StartAsync(natsServer, port, store, token, cancellationToken);
             log($"nats-server (pid {cluster._server.ProcessId}) listens on {cluster.Target.Server}, JetStream store in {store}");
 
-            var serving = new List<Task>();
-            for (int i = 1; i <= agents; i++)
-            {
-                (ChildProgram agent, Task started) = StartAgent($"demo-agent-{i}", cluster.Target, workersPerAgent, directory.CreateSubdirectory($"cache-{i}").FullName, log);
-                cluster._agents.Add(agent);
-                log($"{agent.Name} (pid {agent.ProcessId}) started with {workersPerAgent} worker{(workersPerAgent == 1 ? string.Empty : "s")}");
-                serving.Add(started);
-            }
-
-            await Task.WhenAll(serving).WaitAsync(AgentStartTimeout, cancellationToken);
+            await Task.WhenAll(Enumerable.Range(1, agents).Select(i => cluster.StartAgentAsync($"demo-agent-{i}", workersPerAgent, log)))
+                .WaitAsync(AgentStartTimeout, cancellationToken);
             return cluster;
         }
         catch (TimeoutException)
         {
-            ChildProgram late = cluster._agents.First(a => !a.Exited.IsCompleted);
+            ChildProgram[] late;
+            lock (cluster._agents)
+            {
+                late = cluster._agents.Where(a => !a.Exited.IsCompleted && !a.Tail.Contains(": serving cluster", StringComparison.Ordinal)).ToArray();
+            }
+
             await cluster.DisposeAsync();
-            throw new SpindleException($"{late.Name} did not start serving within {AgentStartTimeout.TotalSeconds:0} s:{Environment.NewLine}{late.Tail}");
+            throw new SpindleException(
+                $"{string.Join(", ", late.Select(a => a.Name))} did not start serving within {AgentStartTimeout.TotalSeconds:0} s:{Environment.NewLine}" +
+                string.Join(Environment.NewLine, late.Select(a => a.Tail)));
         }
         catch
         {
@@ -71,8 +71,14 @@ internal sealed class DemoCluster : IAsyncDisposable
     /// <summary>Stops the agents first (each drains: it finishes what it holds), then the server; deletes the temporary directory.</summary>
     public async ValueTask DisposeAsync()
     {
-        await Task.WhenAll(_agents.Select(a => a.StopAsync(AgentDrainTimeout)));
-        foreach (ChildProgram agent in _agents)
+        ChildProgram[] agents;
+        lock (_agents)
+        {
+            agents = [.. _agents];
+        }
+
+        await Task.WhenAll(agents.Select(a => a.StopAsync(AgentDrainTimeout)));
+        foreach (ChildProgram agent in agents)
         {
             await agent.DisposeAsync();
         }
@@ -90,6 +96,33 @@ internal sealed class DemoCluster : IAsyncDisposable
         catch (IOException)
         {
             // A file still held for a moment by a process that just died; the temporary directory is cleaned later.
+        }
+    }
+
+    /// <summary>
+    /// Starts an agent and waits until it serves. On a busy machine an agent may give up connecting (its bound is 5 s)
+    /// while the new server is still setting up JetStream; such an agent is started again, a few times.
+    /// </summary>
+    private async Task StartAgentAsync(string name, int workers, Action<string> log)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            (ChildProgram agent, Task serving) = StartAgent(name, Target, workers, _directory.CreateSubdirectory($"cache-{name}").FullName, log);
+            lock (_agents)
+            {
+                _agents.Add(agent);
+            }
+
+            log($"{name} (pid {agent.ProcessId}) started with {workers} worker{(workers == 1 ? string.Empty : "s")}");
+            try
+            {
+                await serving;
+                return;
+            }
+            catch (SpindleException) when (attempt < MaxAgentStarts && agent.Tail.Contains("Could not connect", StringComparison.Ordinal))
+            {
+                log($"{name} could not connect in time; starting it again");
+            }
         }
     }
 
