@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Spindle;
 using Spindle.Pools;
+using Spindle.Render.Png;
 
 namespace Spindle.Render.Frames;
 
@@ -38,7 +39,8 @@ internal static class FrameScheduler
             try
             {
                 FrameOutput output = await (workersOnOtherMachines ? RunAttemptsAsync(request) : RunAsync(request)).ConfigureAwait(false);
-                var frame = new RenderedFrame(request.Index, output.Rgba, Hash(output.Rgba), output.WorkerId, output.Attempt, output.Agent);
+                byte[] rgba = workersOnOtherMachines ? FrameInflater.Inflate(output.Deflated, settings.Width, settings.Height) : output.Rgba;
+                var frame = new RenderedFrame(request.Index, rgba, Hash(rgba), output.WorkerId, output.Attempt, output.Agent);
                 frames[request.Index] = frame;
                 deflated[request.Index] = output.Deflated;
                 frameDone(frame);
