@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using Spindle;
+using System.Security.Cryptography;
 using Spindle.Pools;
+using Spindle.Render.Png;
+using Spindle.Render.Scenes;
 
 namespace Spindle.Render.Bench;
 
@@ -60,6 +63,7 @@ internal static class ClusterBench
                 }
             }
 
+            (int frameBytes, double rebuild) = MeasureRebuild(settings);
             double localHop = await MedianRoundTripAsync(farms[Local1].Pool, hops);
             double clusterHop = await MedianRoundTripAsync(farms[Cluster1].Pool, hops);
             double local2 = Median(rows[Local2]);
@@ -77,6 +81,7 @@ internal static class ClusterBench
             double frame = 1 / fps1, perAgentFrame = 1 / cfps1;
             Console.WriteLine();
             Console.WriteLine(Invariant($"no-op call round trip (median of {hops}): process pool {localHop * 1e6:0} µs, cluster {clusterHop * 1e6:0} µs (the broker hop)"));
+            Console.WriteLine(Invariant($"a frame through the broker: {frameBytes:N0} bytes of PNG image data; rebuilding its pixels and hashing them on the farm r = {rebuild * 1e3:0.00} ms"));
             Console.WriteLine(Invariant($"model inputs: frame time on one worker t = {frame * 1e3:0.0} ms; on one agent t + h = {perAgentFrame * 1e3:0.0} ms (h = {(perAgentFrame - frame) * 1e3:0.0} ms per frame)"));
             Console.WriteLine(Invariant($"1 -> 2 agents: {cfps1:0.0} -> {cfps2:0.0} frames/s ({cfps2 / cfps1:0.00}x; separate machines would give up to 2.00x); 1 -> 2 local workers: {fps1:0.0} -> {fps2:0.0} ({fps2 / fps1:0.00}x)"));
             Console.WriteLine(Invariant($"cluster 2 agents x 1 worker vs process pool 2 workers: {cfps2 / fps2:0.00}x (goal >= 0.8x)"));
@@ -90,6 +95,24 @@ internal static class ClusterBench
                 await farm.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>A middle frame's PNG image data size, and the median time the farm takes to rebuild its pixels and hash them.</summary>
+    private static (int Bytes, double Seconds) MeasureRebuild(RenderSettings settings)
+    {
+        byte[] deflated = ApngEncoder.CompressFrame(FrameRenderer.Render(settings.Scene, settings.Frames / 2, settings.Frames, settings.Width, settings.Height), settings.Width, settings.Height);
+        var times = new List<double>();
+        for (int i = -3; i < 21; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            SHA256.HashData(FrameInflater.Inflate(deflated, settings.Width, settings.Height));
+            if (i >= 0)
+            {
+                times.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
+            }
+        }
+
+        return (deflated.Length, Median(times));
     }
 
     /// <summary>Median seconds of a no-op call, one at a time, after a few unrecorded ones.</summary>
