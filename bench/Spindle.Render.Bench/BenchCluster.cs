@@ -40,34 +40,52 @@ internal sealed class BenchCluster : IAsyncDisposable
         var cluster = new BenchCluster(port);
         try
         {
-            var serving = new List<Task>();
             cluster.Start(natsServer, ["-js", "-a", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-sd", cluster._directory.CreateSubdirectory("store").FullName, "--auth", cluster._token], null);
             await WaitForServerAsync(port);
             foreach ((string name, int count) in agents)
             {
                 for (int i = 1; i <= count; i++)
                 {
-                    string agent = $"{name}-agent-{i}";
-                    var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    cluster.Start(Dotnet(), [CliAssembly(), "agent", "--server", cluster.Server, "--token", cluster._token, "--cluster", name, "--name", agent, "--workers", "1",
-                        "--cache", cluster._directory.CreateSubdirectory($"cache-{agent}").FullName], line =>
-                        {
-                            if (line.Contains(": serving cluster", StringComparison.Ordinal))
-                            {
-                                started.TrySetResult();
-                            }
-                        });
-                    serving.Add(started.Task);
+                    await cluster.StartAgentAsync(name, $"{name}-agent-{i}");
                 }
             }
 
-            await Task.WhenAll(serving).WaitAsync(StartTimeout);
             return cluster;
         }
         catch
         {
             await cluster.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts one agent with one worker and waits until it serves. On a loaded machine an agent may give up connecting
+    /// (its bound is 5 s); it is started again, a few times.
+    /// </summary>
+    private async Task StartAgentAsync(string cluster, string agent)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            var serving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Process process = Start(Dotnet(), [CliAssembly(), "agent", "--server", Server, "--token", _token, "--cluster", cluster, "--name", agent, "--workers", "1",
+                "--cache", _directory.CreateSubdirectory($"cache-{agent}").FullName], line =>
+                {
+                    if (line.Contains(": serving cluster", StringComparison.Ordinal))
+                    {
+                        serving.TrySetResult();
+                    }
+                });
+            Task first = await Task.WhenAny(serving.Task, process.WaitForExitAsync()).WaitAsync(StartTimeout);
+            if (first == serving.Task)
+            {
+                return;
+            }
+
+            if (attempt == 3)
+            {
+                throw new InvalidOperationException($"spindle agent {agent} exited {attempt} times before it served (its errors are above).");
+            }
         }
     }
 
@@ -102,7 +120,7 @@ internal sealed class BenchCluster : IAsyncDisposable
         }
     }
 
-    private void Start(string program, string[] arguments, Action<string>? onLine)
+    private Process Start(string program, string[] arguments, Action<string>? onLine)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string argument in arguments)
@@ -118,6 +136,7 @@ internal sealed class BenchCluster : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _processes.Add(process);
+        return process;
     }
 
     private static async Task WaitForServerAsync(int port)
