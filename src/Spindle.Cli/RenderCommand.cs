@@ -84,14 +84,15 @@ internal static class RenderCommand
 
     /// <summary>
     /// Renders on the farm <paramref name="plan"/> names, shows progress (with a cluster: where each frame ran), and
-    /// writes the files. Also the render of <c>spindle cluster demo</c>.
+    /// writes the files. Also the render of <c>spindle cluster demo</c>, which handles the signals itself
+    /// (<paramref name="handleSignals"/> false: only the latest registration for a signal sees it).
     /// </summary>
-    public static async Task<int> RunAsync(RenderSettings settings, FarmPlan plan, string output, bool framesPng, CancellationToken invocationToken)
+    public static async Task<int> RunAsync(RenderSettings settings, FarmPlan plan, string output, bool framesPng, CancellationToken invocationToken, bool handleSignals = true)
     {
         // Ctrl+C (and SIGTERM) cancel the render: frames stop within a row, workers are stopped, nothing is written.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(invocationToken);
-        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
-        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+        using PosixSignalRegistration? sigint = handleSignals ? PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel) : null;
+        using PosixSignalRegistration? sigterm = handleSignals ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel) : null;
         CancellationToken cancellationToken = stop.Token;
         RenderOutput files;
         try
@@ -170,8 +171,9 @@ internal static class RenderCommand
 
         void Cancel(PosixSignalContext context)
         {
+            // Off the signal's thread: cancelling runs the frames' callbacks, which must not hold up other handlers.
             context.Cancel = true;
-            stop.Cancel();
+            _ = Task.Run(stop.Cancel);
         }
     }
 

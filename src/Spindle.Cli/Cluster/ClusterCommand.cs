@@ -11,6 +11,8 @@ namespace Spindle.Cli.Cluster;
 /// </summary>
 internal static class ClusterCommand
 {
+    private static readonly TimeSpan RenderStopTimeout = TimeSpan.FromSeconds(15);
+
     public static Command Create()
     {
         var defaults = new RenderSettings();
@@ -77,6 +79,7 @@ internal static class ClusterCommand
 
         // Ctrl+C and SIGTERM stop the demo, and the demo stops what it started: the render, the agents, the server.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(invocationToken);
+        var interrupted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
         using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
         var log = (string line) => Console.WriteLine($"[demo] {line}");
@@ -99,7 +102,8 @@ internal static class ClusterCommand
         int exitCode;
         await using (cluster)
         {
-            exitCode = await RenderCommand.RunAsync(settings, new FarmPlan(null, cluster.Target, null), output, framesPng: false, stop.Token);
+            Task<int> render = RenderCommand.RunAsync(settings, new FarmPlan(null, cluster.Target, null), output, framesPng: false, stop.Token, handleSignals: false);
+            exitCode = await WaitForRenderAsync(render, interrupted.Task, log);
             log("stopping the agents and nats-server");
         }
 
@@ -108,9 +112,28 @@ internal static class ClusterCommand
 
         void Cancel(PosixSignalContext context)
         {
+            // The stop's callbacks (the render's frames being cancelled) run off the signal's thread: should one of
+            // them block, the interrupt is still seen, and the demo still stops what it started.
             context.Cancel = true;
-            stop.Cancel();
+            interrupted.TrySetResult();
+            _ = Task.Run(stop.Cancel);
         }
+    }
+
+    /// <summary>
+    /// The render's exit code; once interrupted, the render has <see cref="RenderStopTimeout"/> to end. Ctrl+C on a
+    /// terminal reaches the demo's nats-server too, and a pool whose server is gone may not see its cancelled frames
+    /// end; the demo must still stop the agents it started and exit.
+    /// </summary>
+    private static async Task<int> WaitForRenderAsync(Task<int> render, Task interrupted, Action<string> log)
+    {
+        if (await Task.WhenAny(render, interrupted) == render || await Task.WhenAny(render, Task.Delay(RenderStopTimeout)) == render)
+        {
+            return await render;
+        }
+
+        log($"the render did not end within {RenderStopTimeout.TotalSeconds:0} s of the interrupt (is nats-server gone?); stopping the agents anyway");
+        return ExitCodes.Interrupted;
     }
 
     private static int Usage(string message)

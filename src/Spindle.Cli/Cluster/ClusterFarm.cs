@@ -31,7 +31,15 @@ internal sealed record ClusterFarm(RenderFarm Farm, IReadOnlyList<ClusterAgentIn
         }
 
         int inFlight = framesInFlight ?? Math.Max(1, 2 * agents.Sum(a => a.Workers));
-        var poolOptions = new WorkerPoolOptions { Name = "spindle-render", Workers = inFlight }.UseCluster(target.ToOptions());
+        var poolOptions = new WorkerPoolOptions
+        {
+            Name = "spindle-render",
+            Workers = inFlight,
+
+            // When the farm is disposed its frames are done or cancelled; a server or agent that went away with them
+            // (Ctrl+C on a terminal reaches the demo's nats-server and agents too) must not hold up the exit.
+            DrainTimeout = TimeSpan.FromSeconds(10),
+        }.UseCluster(target.ToOptions());
         return new ClusterFarm(new RenderFarm(poolOptions, workersOnOtherMachines: true), agents.OrderBy(a => a.Name, StringComparer.Ordinal).ToArray(), inFlight);
     }
 
