@@ -28,7 +28,7 @@ internal static class RenderCommand
         var output = new Option<string>("--out") { Description = "A directory for animation.png (and frames, MP4), or a .png file name.", DefaultValueFactory = _ => "spindle-render" };
         var framesPng = new Option<bool>("--frames-png") { Description = "Also write every frame as a PNG file." };
         var crashFrame = new Option<int?>("--crash-frame") { Description = "Crash the worker rendering frame K (0-based) with a real segfault, once." };
-        var cluster = new ClusterTargetOptions();
+        var cluster = ClusterCommandOptions.Create(serverRequired: false, serverOption: "--cluster", clusterNameOption: "--cluster-name");
         var command = new Command("render", "Render an animation on a farm of worker processes (or threads, or a cluster's agents) and write an animated PNG.")
         {
             frames, width, height, fps, workers, isolation, scene, output, framesPng, crashFrame,
@@ -36,9 +36,17 @@ internal static class RenderCommand
         cluster.AddTo(command);
         command.Validators.Add(r =>
         {
-            if (r.GetValue(isolation) == "thread" && r.GetResult(isolation) is { Implicit: false } && r.GetValue(cluster.Server) is not null)
+            bool onCluster = r.GetValue(cluster.Server) is not null;
+            if (r.GetValue(isolation) == "thread" && r.GetResult(isolation) is { Implicit: false } && onCluster)
             {
                 r.AddError("--isolation thread cannot be combined with --cluster: a cluster's agents render in worker processes.");
+            }
+
+            // The cluster's other options mean nothing without it: say so rather than render locally as if unsaid.
+            Option[] clusterOnly = [cluster.ClusterName, cluster.User, cluster.Password, cluster.Token, cluster.CredentialsFile, cluster.NKeySeedFile, cluster.TlsCaFile, cluster.TlsCertificateFile, cluster.TlsKeyFile, cluster.ConnectTimeout];
+            if (!onCluster && clusterOnly.FirstOrDefault(o => r.GetResult(o) is { Implicit: false }) is { } given)
+            {
+                r.AddError($"{given.Name} needs --cluster (the cluster's NATS server).");
             }
         });
         command.SetAction((parse, cancellationToken) =>
@@ -74,8 +82,8 @@ internal static class RenderCommand
                 Workers = parse.GetValue(workers),
                 Name = "spindle-render",
             };
-            FarmPlan plan = cluster.Read(parse) is { } target
-                ? new FarmPlan(null, target, parse.GetResult(workers) is { Implicit: false } ? poolOptions.Workers : null)
+            FarmPlan plan = cluster.HasServer(parse)
+                ? new FarmPlan(null, cluster.ToClusterOptions(parse), parse.GetResult(workers) is { Implicit: false } ? poolOptions.Workers : null)
                 : new FarmPlan(poolOptions, null, null);
             return RunAsync(settings, plan, parse.GetValue(output)!, parse.GetValue(framesPng), cancellationToken);
         });
@@ -202,4 +210,4 @@ internal static class RenderCommand
 /// <param name="Local">The local pool's options; null on a cluster.</param>
 /// <param name="Cluster">The cluster; null for a local pool.</param>
 /// <param name="FramesInFlight">With a cluster, frames kept in it at once; null for twice its agents' workers.</param>
-internal sealed record FarmPlan(WorkerPoolOptions? Local, ClusterTarget? Cluster, int? FramesInFlight);
+internal sealed record FarmPlan(WorkerPoolOptions? Local, ClusterOptions? Cluster, int? FramesInFlight);

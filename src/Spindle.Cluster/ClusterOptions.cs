@@ -1,9 +1,10 @@
 using System.Text.RegularExpressions;
+using Spindle.Cluster.Nats;
 
 namespace Spindle;
 
 /// <summary>
-/// Where a cluster pool's calls go: the NATS server its agents pull from, the credentials, the cluster's name, and how
+/// Where a cluster pool's calls go: the NATS server its agents pull from, the credentials and TLS settings, the cluster's name, and how
 /// long an agent may stay silent before its calls count as crashed. Chosen with
 /// <see cref="ClusterPoolOptions.UseCluster(WorkerPoolOptions, ClusterOptions)"/>; docs/cluster.md has the design.
 /// </summary>
@@ -13,6 +14,12 @@ public sealed partial class ClusterOptions
     private string _clusterName = "default";
     private TimeSpan _connectTimeout = TimeSpan.FromSeconds(5);
     private TimeSpan _agentSilenceTimeout = TimeSpan.FromSeconds(10);
+    private string? _credentialsFile;
+    private string? _nkeySeedFile;
+    private string? _nkeySeed;
+    private string? _tlsCaFile;
+    private string? _tlsCertificateFile;
+    private string? _tlsKeyFile;
 
     /// <summary>The NATS server, e.g. <c>nats://host:4222</c>. Required.</summary>
     public string? Server
@@ -39,7 +46,63 @@ public sealed partial class ClusterOptions
     public string? Token { get; set; }
 
     /// <summary>A NATS credentials file (<c>.creds</c>: a user JWT and its nkey seed), instead of a user or token; null for none.</summary>
-    public string? CredentialsFile { get; set; }
+    public string? CredentialsFile
+    {
+        get => _credentialsFile;
+        set => _credentialsFile = ClusterCredentials.CheckPath(value, nameof(CredentialsFile));
+    }
+
+    /// <summary>
+    /// A file holding a user nkey seed (<c>SU…</c>, as <c>nk -gen user</c> writes it), whose public key is one of the
+    /// server's <c>nkey</c> users: signs in without a password crossing the network, and without a <c>.creds</c> file
+    /// (no operator or JWT needed). Instead of a user, token or credentials file; null for none.
+    /// </summary>
+    public string? NKeySeedFile
+    {
+        get => _nkeySeedFile;
+        set => _nkeySeedFile = ClusterCredentials.CheckPath(value, nameof(NKeySeedFile));
+    }
+
+    /// <summary>A user nkey seed itself (<c>SU…</c>), for an app that reads it from a secret store; as <see cref="NKeySeedFile"/> otherwise.</summary>
+    public string? NKeySeed
+    {
+        get => _nkeySeed;
+        set => _nkeySeed = ClusterCredentials.CheckSeed(value, nameof(NKeySeed));
+    }
+
+    /// <summary>
+    /// A PEM file with the certificate of the CA that signed the server's certificate, for a server whose certificate
+    /// the system does not trust. Giving it requires TLS, as does a <c>tls://</c> <see cref="Server"/>; null for the
+    /// system's trusted CAs.
+    /// </summary>
+    public string? TlsCaFile
+    {
+        get => _tlsCaFile;
+        set => _tlsCaFile = ClusterCredentials.CheckPath(value, nameof(TlsCaFile));
+    }
+
+    /// <summary>
+    /// A PEM client certificate for a server that verifies its clients (mutual TLS: <c>verify: true</c> in its
+    /// <c>tls</c> block), with <see cref="TlsKeyFile"/>. Giving it requires TLS; null for none.
+    /// </summary>
+    public string? TlsCertificateFile
+    {
+        get => _tlsCertificateFile;
+        set => _tlsCertificateFile = ClusterCredentials.CheckPath(value, nameof(TlsCertificateFile));
+    }
+
+    /// <summary>The unencrypted PEM private key of <see cref="TlsCertificateFile"/>.</summary>
+    public string? TlsKeyFile
+    {
+        get => _tlsKeyFile;
+        set => _tlsKeyFile = ClusterCredentials.CheckPath(value, nameof(TlsKeyFile));
+    }
+
+    /// <summary>
+    /// What errors call each connection setting: these properties' names, or a command's options when the command
+    /// filled them in from its command line.
+    /// </summary>
+    internal ClusterOptionNames OptionNames { get; set; } = ClusterOptionNames.Library;
 
     /// <summary>How long creating the pool waits to connect to <see cref="Server"/> before it fails.</summary>
     /// <value>The default is 5 seconds.</value>
@@ -75,21 +138,7 @@ public sealed partial class ClusterOptions
             throw new ArgumentException("ClusterOptions.Server is required: the NATS server the agents pull from, e.g. nats://host:4222.", nameof(Server));
         }
 
-        int ways = (User is not null ? 1 : 0) + (Token is not null ? 1 : 0) + (CredentialsFile is not null ? 1 : 0);
-        if (ways > 1)
-        {
-            throw new ArgumentException("Set only one of ClusterOptions.User (with Password), Token and CredentialsFile.", nameof(User));
-        }
-
-        if ((User is null) != (Password is null))
-        {
-            throw new ArgumentException("ClusterOptions.User and ClusterOptions.Password go together: set both or neither.", User is null ? nameof(User) : nameof(Password));
-        }
-
-        if (CredentialsFile is not null && !File.Exists(CredentialsFile))
-        {
-            throw new ArgumentException($"ClusterOptions.CredentialsFile '{CredentialsFile}' does not exist.", nameof(CredentialsFile));
-        }
+        Credentials().Check();
 
         if (BuildDirectory is not null && !Directory.Exists(BuildDirectory))
         {
@@ -98,6 +147,21 @@ public sealed partial class ClusterOptions
     }
 
     internal ClusterOptions Clone() => (ClusterOptions)MemberwiseClone();
+
+    /// <summary>The sign-in and TLS settings, named for errors as <see cref="OptionNames"/> says.</summary>
+    internal ClusterCredentials Credentials() => new()
+    {
+        User = User,
+        Password = Password,
+        Token = Token,
+        CredentialsFile = CredentialsFile,
+        NKeySeed = NKeySeed,
+        NKeySeedFile = NKeySeedFile,
+        TlsCaFile = TlsCaFile,
+        TlsCertificateFile = TlsCertificateFile,
+        TlsKeyFile = TlsKeyFile,
+        Names = OptionNames,
+    };
 
     /// <summary>Checks a server address: nats:// or tls:// with a host (and a port, or NATS's 4222).</summary>
     internal static string? CheckServer(string? value, string name)

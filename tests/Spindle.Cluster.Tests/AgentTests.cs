@@ -56,7 +56,14 @@ public sealed class AgentTests(NatsServer server) : ClusterTest(server)
         await pool.TerminateAsync().Within("the client to stop");
         await using AgentProcess agent = await StartAgentAsync("orphans", 1, "--max-deliver", "2");
 
-        await Bounded.Eventually(() => agent.Output.Contains("dropped after 2 unanswered deliveries", StringComparison.Ordinal), "the agent has given up on the call");
+        try
+        {
+            await Bounded.Eventually(() => agent.Output.Contains("dropped after 2 unanswered deliveries", StringComparison.Ordinal), "the agent has given up on the call");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n--- agent ---\n{agent.Output}", e);
+        }
         Assert.Equal(0, await StoredCalls());
         Assert.False(File.Exists(marker), "The call of the client that was gone ran.");
     }

@@ -105,6 +105,43 @@ public sealed class LargeValueTests(NatsServer server) : ClusterTest(server)
         Assert.Empty(await ValueObjectsAsync());
     }
 
+    [Fact]
+    public async Task RunAsync_ResultAboveTheAgentsMaxMessageBytes_FailsNamingTheOption()
+    {
+        // The caller accepts it (1 GiB by default); the agent's own workers may not send it (64 KiB).
+        await using AgentProcess agent = await StartAgentAsync("narrow", workers: 1, "--max-message-bytes", "65536");
+        await using var pool = new WorkerPool(PoolOptions());
+
+        Task<byte[]> call = pool.RunAsync(size => new byte[size], 256 << 10);
+        await Task.WhenAny(call, Task.Delay(Bounded.Unexpected));
+        Assert.True(call.IsCompleted, $"The call whose result the agent's workers may not send did not end within {Bounded.Unexpected.TotalSeconds} s.\n{agent.Output}");
+        Exception error = await Assert.ThrowsAnyAsync<Exception>(() => call);
+
+        Assert.Contains("MaxMessageBytes", error.Message, StringComparison.Ordinal);
+        Assert.Equal(5, await pool.RunAsync(() => 5).Within("a call after the oversized result"));
+    }
+
+    [Fact]
+    public async Task RunAsync_ArgumentAboveTheAgentsMaxMessageBytes_FailsNamingTheAgentAndTheOptionWithoutCrashingAWorker()
+    {
+        // The caller may send it (1 GiB by default); the agent's own workers may not take it (64 KiB).
+        await using AgentProcess agent = await StartAgentAsync("narrow", workers: 1, "--max-message-bytes", "65536");
+        await using var pool = new WorkerPool(PoolOptions());
+
+        Task<int> call = pool.RunAsync(data => data.Length, new byte[256 << 10]);
+        await Task.WhenAny(call, Task.Delay(Bounded.Unexpected));
+        Assert.True(call.IsCompleted, $"The call the agent's workers may not take did not end within {Bounded.Unexpected.TotalSeconds} s.\n{agent.Output}");
+        Exception error = await Assert.ThrowsAnyAsync<Exception>(() => call);
+
+        // Refused by the agent's pool before any worker saw it: not a worker dying on it (which a caller with
+        // RetriesOnCrash would retry, crashing a worker each time).
+        Assert.IsNotType<WorkerCrashedException>(error);
+        Assert.Contains("Agent 'narrow'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("MaxMessageBytes", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--max-message-bytes", error.Message, StringComparison.Ordinal);
+        Assert.Equal(5, await pool.RunAsync(() => 5).Within("a call after the oversized argument"));
+    }
+
     /// <summary>The objects in this cluster's values bucket now, read with a connection of the test's own.</summary>
     private async Task<IReadOnlyList<string>> ValueObjectsAsync()
     {

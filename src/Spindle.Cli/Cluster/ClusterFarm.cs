@@ -13,14 +13,12 @@ namespace Spindle.Cli.Cluster;
 /// </summary>
 internal sealed record ClusterFarm(RenderFarm Farm, IReadOnlyList<ClusterAgentInfo> Agents, int FramesInFlight)
 {
-    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
-
     /// <summary>
     /// Opens the farm. <paramref name="framesInFlight"/> is how many frames the pool keeps in the cluster at once; by
     /// default twice the agents' workers, so each agent finds its next frame waiting when it finishes one.
     /// </summary>
     /// <exception cref="SpindleException">The cluster cannot be reached, refuses the credentials, or has no agent.</exception>
-    public static async Task<ClusterFarm> OpenAsync(ClusterTarget target, int? framesInFlight, CancellationToken cancellationToken)
+    public static async Task<ClusterFarm> OpenAsync(ClusterOptions target, int? framesInFlight, CancellationToken cancellationToken)
     {
         IReadOnlyList<ClusterAgentInfo> agents = await ListAgentsAsync(target, cancellationToken);
         if (agents.Count == 0)
@@ -39,14 +37,14 @@ internal sealed record ClusterFarm(RenderFarm Farm, IReadOnlyList<ClusterAgentIn
             // When the farm is disposed its frames are done or cancelled; a server or agent that went away with them
             // (Ctrl+C on a terminal reaches the demo's nats-server and agents too) must not hold up the exit.
             DrainTimeout = TimeSpan.FromSeconds(10),
-        }.UseCluster(target.ToOptions());
+        }.UseCluster(target);
         return new ClusterFarm(new RenderFarm(poolOptions, workersOnOtherMachines: true), agents.OrderBy(a => a.Name, StringComparer.Ordinal).ToArray(), inFlight);
     }
 
     /// <summary>The agents registered in the cluster now.</summary>
-    public static async Task<IReadOnlyList<ClusterAgentInfo>> ListAgentsAsync(ClusterTarget target, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<ClusterAgentInfo>> ListAgentsAsync(ClusterOptions target, CancellationToken cancellationToken)
     {
-        NatsConnection nats = await ClusterConnection.ConnectAsync(target.Server, target.Credentials(), "spindle render", ConnectTimeout, cancellationToken);
+        NatsConnection nats = await ClusterConnection.ConnectAsync(target.Server!, target.Credentials(), "spindle render", target.ConnectTimeout, cancellationToken);
         await using (nats)
         {
             try

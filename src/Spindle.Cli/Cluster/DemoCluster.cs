@@ -20,14 +20,14 @@ internal sealed class DemoCluster : IAsyncDisposable
     private readonly List<ChildProgram> _agents = [];
     private ChildProgram? _server;
 
-    private DemoCluster(DirectoryInfo directory, ClusterTarget target)
+    private DemoCluster(DirectoryInfo directory, ClusterOptions target)
     {
         _directory = directory;
         Target = target;
     }
 
     /// <summary>Where a pool finds this cluster.</summary>
-    public ClusterTarget Target { get; }
+    public ClusterOptions Target { get; }
 
     /// <summary>
     /// Starts the server and the agents and waits (bounded) until every agent serves. Anything that fails on the way
@@ -37,7 +37,7 @@ internal sealed class DemoCluster : IAsyncDisposable
     {
         DirectoryInfo directory = Directory.CreateTempSubdirectory("spindle-cluster-demo-");
         string token = Guid.NewGuid().ToString("N");
-        var cluster = new DemoCluster(directory, new ClusterTarget($"nats://127.0.0.1:{port}", ClusterName, Token: token));
+        var cluster = new DemoCluster(directory, new ClusterOptions { Server = $"nats://127.0.0.1:{port}", ClusterName = ClusterName, Token = token });
         try
         {
             string store = directory.CreateSubdirectory("store").FullName;
@@ -128,13 +128,13 @@ internal sealed class DemoCluster : IAsyncDisposable
     }
 
     /// <summary>Starts <c>spindle agent</c> (this program again); the task completes when it says it serves, and fails if it exits first.</summary>
-    private static (ChildProgram Agent, Task Serving) StartAgent(string name, ClusterTarget target, int workers, string cache, Action<string> log)
+    private static (ChildProgram Agent, Task Serving) StartAgent(string name, ClusterOptions target, int workers, string cache, Action<string> log)
     {
         var serving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         (string program, string[] prefix) = ThisProgram();
         string[] arguments =
         [
-            .. prefix, "agent", "--server", target.Server, "--token", target.Token!, "--cluster", target.ClusterName, "--name", name,
+            .. prefix, "agent", "--server", target.Server!, "--token", target.Token!, "--cluster", target.ClusterName, "--name", name,
             "--workers", workers.ToString(CultureInfo.InvariantCulture), "--cache", cache,
         ];
         ChildProgram agent = ChildProgram.Start(name, program, arguments, line =>

@@ -1,3 +1,5 @@
+using Spindle.Cluster.Nats;
+
 namespace Spindle.Cluster.Agent;
 
 /// <summary>What <c>spindle agent</c> runs with (its command-line options, checked there).</summary>
@@ -11,13 +13,14 @@ internal sealed record AgentOptions
 
     public int Workers { get; init; } = Environment.ProcessorCount;
 
-    public string? User { get; init; }
+    /// <summary>How the agent signs in and checks the server; errors name the command's options.</summary>
+    public ClusterCredentials Credentials { get; init; } = new() { Names = ClusterOptionNames.CommandLine };
 
-    public string? Password { get; init; }
-
-    public string? Token { get; init; }
-
-    public string? CredentialsFile { get; init; }
+    /// <summary>
+    /// Lets the agent connect with no credentials to a server that is not on this machine. Off by default: whoever can
+    /// reach an open server could run code on the agent (see <see cref="CheckedCredentials"/>).
+    /// </summary>
+    public bool AllowAnonymous { get; init; }
 
     /// <summary>Where fetched builds are unpacked, one directory per build hash.</summary>
     public required string CacheDirectory { get; init; }
@@ -39,6 +42,38 @@ internal sealed record AgentOptions
     /// <summary>How long a cancelled call's worker may take to stop before it is killed.</summary>
     public TimeSpan CancellationGracePeriod { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>The largest call frame or result its local workers exchange (<see cref="WorkerPoolOptions.MaxMessageBytes"/> of its pools).</summary>
+    public int MaxMessageBytes { get; init; } = Wire.Frame.DefaultMaxMessageBytes;
+
     /// <summary>Where the agent writes what it does, a line per event.</summary>
     public TextWriter Log { get; init; } = TextWriter.Null;
+
+    /// <summary>
+    /// The credentials to connect with, checked; an agent runs whatever code the calls it pulls carry, so it refuses to
+    /// start without credentials unless the server is on this machine (a loopback address or <c>localhost</c>, written
+    /// as such: no name is looked up) or <see cref="AllowAnonymous"/> says the open server is meant.
+    /// </summary>
+    public ClusterCredentials CheckedCredentials()
+    {
+        ClusterOptionNames names = Credentials.Names;
+        if (Credentials.IsAnonymous && !AllowAnonymous && !ClusterCredentials.IsLoopback(Server))
+        {
+            throw new SpindleException(
+                $"No credentials for the NATS server '{Server}' ({names.Server}): an agent runs the code of every call it takes, so it does not " +
+                $"connect anonymously to another machine. Give {names.User} with {names.Password}, {names.Token}, {names.CredentialsFile}, " +
+                $"{names.NKeySeedFile}, or a client certificate ({names.TlsCertificateFile} with {names.TlsKeyFile}); or {names.AllowAnonymous} " +
+                "if the server itself lets only trusted clients in.");
+        }
+
+        try
+        {
+            Credentials.Check();
+        }
+        catch (ArgumentException e)
+        {
+            throw new SpindleException(e.Message.Split(" (Parameter", 2)[0], e);
+        }
+
+        return Credentials;
+    }
 }

@@ -174,16 +174,32 @@ internal sealed partial class ClusterAgent
             claim[ClusterHeaders.Ack] = ack;
         }
 
-        try
+        // The caller may have said "run" into a connection that broke (a server restart): it counts this delivery as
+        // claimed and waits for its signs of life. So while the connection breaks under a claim, the claim is asked
+        // again (the caller answers the same delivery the same way), for up to AckWait / 2; only an unanswered claim on
+        // a connection that held puts the call back.
+        long giveUpAt = Environment.TickCount64 + (long)(_options.AckWait.TotalMilliseconds / 2);
+        while (true)
         {
-            NatsMsg<byte[]> reply = await _nats.RequestAsync<byte[], byte[]>(inbox, [], claim,
-                replyOpts: new NatsSubOpts { Timeout = _options.ClaimTimeout }).ConfigureAwait(false);
-            return reply.Data is { } data && Encoding.ASCII.GetString(data) == ClusterHeaders.ClaimRun ? Claim.Run : Claim.Refused;
-        }
-        catch (Exception e) when (e is NatsNoReplyException or NatsNoRespondersException or TimeoutException)
-        {
-            _options.Log.WriteLine($"spindle agent {Name}: call {callId} of {inbox} put back: its caller did not answer ({e.GetType().Name}).");
-            return Claim.Unanswered;
+            long disconnects = Interlocked.Read(ref _disconnects);
+            try
+            {
+                NatsMsg<byte[]> reply = await _nats.RequestAsync<byte[], byte[]>(inbox, [], claim,
+                    replyOpts: new NatsSubOpts { Timeout = _options.ClaimTimeout }).ConfigureAwait(false);
+                return reply.Data is { } data && Encoding.ASCII.GetString(data) == ClusterHeaders.ClaimRun ? Claim.Run : Claim.Refused;
+            }
+            catch (Exception e) when ((e is NatsNoReplyException or NatsNoRespondersException or TimeoutException or NatsException)
+                && (Interlocked.Read(ref _disconnects) != disconnects || _nats.ConnectionState != NatsConnectionState.Open)
+                && Environment.TickCount64 < giveUpAt)
+            {
+                _options.Log.WriteLine($"spindle agent {Name}: claim of call {callId} of {inbox} asked again: the connection broke under it ({e.GetType().Name}).");
+                await Task.Delay(TimeSpan.FromMilliseconds(250)).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is NatsNoReplyException or NatsNoRespondersException or TimeoutException)
+            {
+                _options.Log.WriteLine($"spindle agent {Name}: call {callId} of {inbox} put back: its caller did not answer ({e.GetType().Name}).");
+                return Claim.Unanswered;
+            }
         }
     }
 
@@ -229,6 +245,7 @@ internal sealed partial class ClusterAgent
             Isolation = Isolation.Process,
             Workers = _options.Workers,
             CancellationGracePeriod = _options.CancellationGracePeriod,
+            MaxMessageBytes = _options.MaxMessageBytes,
 
             // Results are relayed to another machine as bytes: they must come back on the channel, not in this machine's shared memory.
             SharedMemoryThreshold = null,

@@ -45,6 +45,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Lazy<WorkerPool>> _pools = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _closed = new();
     private int _busy;
+    private long _disconnects;
 
     private ClusterAgent(AgentOptions options, NatsConnection nats, INatsJSConsumer consumer, AgentRegistry registry, BuildCache builds, INatsSub<byte[]> control, INatsObjStore values)
     {
@@ -57,6 +58,13 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         _builds = builds;
         _control = control;
         _free = new SemaphoreSlim(options.Workers, options.Workers);
+
+        // A claim whose answer was lost to a broken connection is asked again (see ClaimAsync).
+        _nats.ConnectionDisconnected += (_, _) =>
+        {
+            Interlocked.Increment(ref _disconnects);
+            return ValueTask.CompletedTask;
+        };
     }
 
     public string Name => _options.Name;
@@ -64,7 +72,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
     /// <summary>Connects, creates what the cluster needs if it is the first, subscribes to its control subject and registers.</summary>
     public static async Task<ClusterAgent> StartAsync(AgentOptions options, CancellationToken cancellationToken)
     {
-        var credentials = new ClusterConnection.Credentials(options.User, options.Password, options.Token, options.CredentialsFile, "--user", "--token", "--creds", "--server");
+        ClusterCredentials credentials = options.CheckedCredentials();
         NatsConnection nats = await ClusterConnection.ConnectAsync(options.Server, credentials, $"spindle agent {options.Name}", options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
         try
         {

@@ -75,8 +75,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
 
     private static async Task<ClusterClient> ConnectAsync(ClusterOptions options, WorkerPoolOptions pool, ILogger logger)
     {
-        var credentials = new ClusterConnection.Credentials(options.User, options.Password, options.Token, options.CredentialsFile,
-            "ClusterOptions.User", "ClusterOptions.Token", "ClusterOptions.CredentialsFile", "ClusterOptions.Server");
+        ClusterCredentials credentials = options.Credentials();
         string clientId = Guid.NewGuid().ToString("N");
         NatsConnection nats = await ClusterConnection.ConnectAsync(options.Server!, credentials, $"spindle pool {pool.Name} {clientId}", options.ConnectTimeout, CancellationToken.None).ConfigureAwait(false);
         try
@@ -84,6 +83,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
             var names = new ClusterNames(options.ClusterName);
             using var bounded = new CancellationTokenSource(options.ConnectTimeout);
             await ClusterConnection.EnsureStreamAsync(new NatsJSContext(nats), names, bounded.Token).ConfigureAwait(false);
+            await ClusterConnection.CheckMayPublishCallsAsync(nats, names, options.Server!, credentials, options.ConnectTimeout, bounded.Token).ConfigureAwait(false);
             INatsSub<byte[]> inbox = await nats.SubscribeCoreAsync<byte[]>(names.Client(clientId), cancellationToken: bounded.Token).ConfigureAwait(false);
 
             // The server has the subscription once it answers a ping sent after it: no claim can arrive unheard.

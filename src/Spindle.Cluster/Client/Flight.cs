@@ -35,14 +35,28 @@ internal sealed class Flight(PendingCall call, ClusterWorker worker, int attempt
     /// <summary>When the claiming agent was last heard from (<see cref="Environment.TickCount64"/>).</summary>
     public long LastHeard => Volatile.Read(ref _lastHeard);
 
-    /// <summary>Lets the first agent that asks run the call; false for any other (a redelivery, a second copy).</summary>
+    /// <summary>
+    /// Lets the first agent that asks run the call; false for any other (a redelivery, a second copy). The same
+    /// delivery asking again (its first answer was lost to a broken connection) gets the same answer.
+    /// </summary>
     public bool TryClaim(string agent, string? ackSubject)
     {
         lock (_lock)
         {
-            if (Agent is not null || _withdrawn)
+            if (_withdrawn)
             {
                 return false;
+            }
+
+            if (Agent is not null)
+            {
+                bool again = Agent == agent && AckSubject is not null && AckSubject == ackSubject;
+                if (again)
+                {
+                    Heard();
+                }
+
+                return again;
             }
 
             Agent = agent;

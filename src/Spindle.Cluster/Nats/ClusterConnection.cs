@@ -6,7 +6,8 @@ namespace Spindle.Cluster.Nats;
 
 /// <summary>
 /// Connecting to the cluster's NATS server, for a pool or an agent, and making sure the work-queue stream exists.
-/// A failure says which server and which option to look at: the address, or the credentials.
+/// A failure says which server and which option to look at: the address, the credentials, or the TLS files
+/// (<see cref="ClusterCredentials"/> holds them, with what the user calls each).
 /// </summary>
 internal static class ClusterConnection
 {
@@ -16,12 +17,9 @@ internal static class ClusterConnection
     /// <summary>The longest a client or agent waits between attempts to reconnect to a server that went away.</summary>
     public static readonly TimeSpan ReconnectWaitMax = TimeSpan.FromSeconds(2);
 
-    /// <summary>The credentials, and the names of the options that set them (for errors): a pool's or the agent command's.</summary>
-    public sealed record Credentials(string? User, string? Password, string? Token, string? CredentialsFile, string UserOption, string TokenOption, string CredentialsOption, string ServerOption);
-
-    public static async Task<NatsConnection> ConnectAsync(string server, Credentials credentials, string connectionName, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<NatsConnection> ConnectAsync(string server, ClusterCredentials credentials, string connectionName, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var options = NatsOpts.Default with
+        NatsOpts options = credentials.ApplyTo(NatsOpts.Default) with
         {
             Url = server,
             Name = connectionName,
@@ -31,13 +29,6 @@ internal static class ClusterConnection
             // Back soon after a server restart: agents and clients reconnect within ReconnectWaitMax of each other.
             ReconnectWaitMin = TimeSpan.FromMilliseconds(250),
             ReconnectWaitMax = ReconnectWaitMax,
-            AuthOpts = NatsAuthOpts.Default with
-            {
-                Username = credentials.User,
-                Password = credentials.Password,
-                Token = credentials.Token,
-                CredsFile = credentials.CredentialsFile,
-            },
         };
         var connection = new NatsConnection(options);
         try
@@ -54,7 +45,12 @@ internal static class ClusterConnection
         }
     }
 
-    /// <summary>Creates the cluster's work-queue stream, or checks the one there is.</summary>
+    /// <summary>
+    /// Creates the cluster's work-queue stream, or checks the one there is. A stream already set up this way is left
+    /// alone, so a user who may look at the stream and create it but not change it (an agent, in the sample server
+    /// configuration of docs/cluster.md) can start too: an agent able to change the stream's subjects could route its
+    /// own messages into other agents' calls.
+    /// </summary>
     public static async Task EnsureStreamAsync(INatsJSContext js, ClusterNames names, CancellationToken cancellationToken)
     {
         var config = new StreamConfig(names.Stream, [names.Calls])
@@ -64,27 +60,103 @@ internal static class ClusterConnection
             DuplicateWindow = DuplicateWindow,
             Description = $"Spindle cluster '{names.Cluster}': calls waiting for an agent",
         };
-        await js.CreateOrUpdateStreamAsync(config, cancellationToken).ConfigureAwait(false);
+        StreamConfig? current;
+        try
+        {
+            current = (await js.GetStreamAsync(names.Stream, cancellationToken: cancellationToken).ConfigureAwait(false)).Info.Config;
+        }
+        catch (NatsJSApiException e) when (e.Error.Code == 404)
+        {
+            current = null;
+        }
+
+        if (current is null)
+        {
+            await js.CreateStreamAsync(config, cancellationToken).ConfigureAwait(false);
+        }
+        else if (current.Subjects is not { Count: 1 } subjects || subjects.First() != names.Calls || current.Retention != config.Retention
+            || current.Storage != config.Storage || current.DuplicateWindow != config.DuplicateWindow)
+        {
+            await js.CreateOrUpdateStreamAsync(config, cancellationToken).ConfigureAwait(false);
+        }
     }
 
-    private static SpindleException Explain(string server, Credentials credentials, TimeSpan timeout, Exception e)
+    /// <summary>
+    /// Makes sure the server lets this pool publish calls: a user denied that is told so when the pool is created,
+    /// naming the subject and the credentials, instead of each call waiting for an acknowledgement that never comes.
+    /// The probe is a publish the stream refuses (it expects another stream), so nothing is stored.
+    /// </summary>
+    public static async Task CheckMayPublishCallsAsync(NatsConnection nats, ClusterNames names, string server, ClusterCredentials credentials, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var denied = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        ValueTask OnServerError(object? sender, NatsServerErrorEventArgs e)
+        {
+            if (e.Error.Contains("Permissions Violation", StringComparison.OrdinalIgnoreCase) && e.Error.Contains(names.Calls, StringComparison.Ordinal))
+            {
+                denied.TrySetResult(e.Error);
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        nats.ServerError += OnServerError;
+        try
+        {
+            var headers = new NatsHeaders { ["Nats-Expected-Stream"] = "SPINDLE_PERMISSION_PROBE" };
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bounded.CancelAfter(timeout);
+            Task answered = nats.RequestAsync<byte[], byte[]>(names.Calls, [], headers, cancellationToken: bounded.Token).AsTask();
+            Task first = await Task.WhenAny(answered, denied.Task).ConfigureAwait(false);
+            if (first == denied.Task)
+            {
+                throw new SpindleException(
+                    $"The NATS server '{server}' ({credentials.Names.Server}) does not let this pool publish calls to '{names.Calls}': {denied.Task.Result}. " +
+                    $"Only users allowed to publish there can run code on the cluster's agents; connect as one ({credentials.DescribeSignIn()}), or allow it in the server's configuration.");
+            }
+
+            // Any answer, even the stream's refusal, means the publish went through the permissions.
+            await answered.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested && !denied.Task.IsCompleted)
+            {
+                throw new SpindleException($"The NATS server '{server}' ({credentials.Names.Server}) did not answer a test publish to '{names.Calls}' within {timeout.TotalSeconds:0.#} s.");
+            }
+        }
+        finally
+        {
+            nats.ServerError -= OnServerError;
+        }
+    }
+
+    private static SpindleException Explain(string server, ClusterCredentials credentials, TimeSpan timeout, Exception e)
     {
         string reason = Innermost(e);
-        bool refused = reason.Contains("authorization", StringComparison.OrdinalIgnoreCase)
-            || reason.Contains("authentication", StringComparison.OrdinalIgnoreCase)
-            || reason.Contains("credentials", StringComparison.OrdinalIgnoreCase);
-        if (refused)
+        ClusterOptionNames names = credentials.Names;
+        if (Mentions(reason, "authorization", "authentication violation", "credentials", "user authentication"))
         {
-            string which = credentials.User is not null ? $"{credentials.UserOption} and its password"
-                : credentials.Token is not null ? credentials.TokenOption
-                : credentials.CredentialsFile is not null ? credentials.CredentialsOption
-                : $"no credentials were given ({credentials.UserOption}, {credentials.TokenOption} or {credentials.CredentialsOption})";
-            return new SpindleException($"The NATS server '{server}' ({credentials.ServerOption}) refused the connection: {reason}. Check {which}.", e);
+            return new SpindleException($"The NATS server '{server}' ({names.Server}) refused the connection: {reason}. Check {credentials.DescribeSignIn()}.", e);
+        }
+
+        // The TLS handshake: the server's certificate is not trusted, or the server wants a client certificate. With
+        // TLS 1.3 a server that refuses the client's certificate (or its absence) does so after the client is done, so
+        // the client may see only its connection closed: over TLS, that counts as a failed handshake too.
+        bool overTls = server.StartsWith("tls://", StringComparison.OrdinalIgnoreCase) || credentials.TlsCaFile is not null || credentials.TlsCertificateFile is not null;
+        if (Mentions(reason, "certificate", "ssl", "tls", "handshake") || (overTls && Mentions(reason, "closed", "reset")))
+        {
+            string check = credentials.TlsCaFile is null
+                ? $"{names.TlsCaFile} (the CA that signed the server's certificate, if the system does not trust it)"
+                : $"{names.TlsCaFile} '{credentials.TlsCaFile}' (is it the CA that signed the server's certificate, for this host name?)";
+            check += credentials.TlsCertificateFile is null
+                ? $", and {names.TlsCertificateFile} with {names.TlsKeyFile} if the server verifies client certificates"
+                : $", and {names.TlsCertificateFile} '{credentials.TlsCertificateFile}' (signed by a CA the server trusts?)";
+            return new SpindleException($"TLS with the NATS server '{server}' ({names.Server}) failed: {reason}. Check {check}.", e);
         }
 
         string what = e is OperationCanceledException or TimeoutException ? $"no answer within {timeout.TotalSeconds:0.#} s" : reason;
-        return new SpindleException($"Could not connect to the NATS server '{server}' ({credentials.ServerOption}): {what}. Is nats-server running there with JetStream (-js)?", e);
+        return new SpindleException($"Could not connect to the NATS server '{server}' ({names.Server}): {what}. Is nats-server running there with JetStream (-js)?", e);
     }
+
+    private static bool Mentions(string reason, params string[] words) =>
+        words.Any(word => reason.Contains(word, StringComparison.OrdinalIgnoreCase));
 
     private static string Innermost(Exception e)
     {

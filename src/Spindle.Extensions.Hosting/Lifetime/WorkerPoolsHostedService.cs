@@ -33,19 +33,10 @@ internal sealed class WorkerPoolsHostedService(IWorkerPoolProvider pools, IOptio
         await Task.WhenAll(warming).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Starts every worker; if none could start, fails with the reason. A pool logs a worker that fails to start and
-    /// carries on (the next call starts another), so warm-up alone would let a host start with a pool that can run
-    /// nothing; a call on a pool with no worker fails with the start's own exception (a missing worker host, an
-    /// initializer that threw), which is what the host's start should report.
-    /// </summary>
+    /// <summary>Starts every worker; a worker that cannot start fails the host's start with the start's own exception.</summary>
     private static async Task WarmUpAsync(WorkerPool pool, CancellationToken cancellationToken)
     {
         await pool.WarmUpAsync(cancellationToken).ConfigureAwait(false);
-        if (pool.MaxWorkers > 0 && !pool.GetWorkers().Any(w => !w.Abandoned))
-        {
-            await pool.RunAsync(static () => true, cancellationToken).ConfigureAwait(false);
-        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Spindle.Backends;
 
 namespace Spindle.Pools;
@@ -5,10 +6,15 @@ namespace Spindle.Pools;
 /// <summary>Starting workers (on demand, for warm-up, as replacements) through the backend, and retiring idle ones.</summary>
 internal sealed partial class CallDispatcher
 {
-    /// <summary>Starts workers until <see cref="WorkerPoolOptions.Workers"/> are running and waits for them.</summary>
-    public Task WarmUpAsync()
+    /// <summary>
+    /// Starts workers until <see cref="WorkerPoolOptions.Workers"/> are running and waits for them, and for any start
+    /// already under way. A start that failed is logged and the pool carries on (the next call starts another worker),
+    /// but the warm-up was asked for ready workers: it fails with the first failed start's own exception (usually a
+    /// <see cref="WorkerStartException"/>), so the caller sees the cause, not a summary of it.
+    /// </summary>
+    public async Task WarmUpAsync()
     {
-        var started = new List<Task>();
+        var started = new List<Task<Exception?>>();
         lock (_gate)
         {
             while (!_closing && _workers.Count + _starting < _options.Workers)
@@ -20,13 +26,20 @@ internal sealed partial class CallDispatcher
             started.AddRange(_startingTasks);
         }
 
-        return Task.WhenAll(started);
+        Exception?[] outcomes = await Task.WhenAll(started).ConfigureAwait(false);
+
+        // A start cancelled because the pool is stopping is not a failure of the warm-up.
+        Exception? failure = outcomes.FirstOrDefault(e => e is not null and not OperationCanceledException);
+        if (failure is not null)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
     }
 
-    private Task AddWorkerLocked(bool replacing)
+    private Task<Exception?> AddWorkerLocked(bool replacing)
     {
         int index = ++_workerIndex;
-        Task task = AddWorkerAsync(index, replacing);
+        Task<Exception?> task = AddWorkerAsync(index, replacing);
         _startingTasks.Add(task);
         _ = task.ContinueWith(
             static (t, s) =>
@@ -34,7 +47,7 @@ internal sealed partial class CallDispatcher
                 var self = (CallDispatcher)s!;
                 lock (self._gate)
                 {
-                    self._startingTasks.Remove(t);
+                    self._startingTasks.Remove((Task<Exception?>)t);
                 }
             },
             this,
@@ -44,7 +57,8 @@ internal sealed partial class CallDispatcher
         return task;
     }
 
-    private async Task AddWorkerAsync(int index, bool replacing)
+    /// <summary>Starts one worker and puts it to work; returns why the start failed, or null.</summary>
+    private async Task<Exception?> AddWorkerAsync(int index, bool replacing)
     {
         await Task.Yield();
         PoolWorker worker;
@@ -55,7 +69,7 @@ internal sealed partial class CallDispatcher
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             OnWorkerStartFailed(e);
-            return;
+            return e;
         }
 
         bool keep;
@@ -80,12 +94,13 @@ internal sealed partial class CallDispatcher
                 worker.Retire();
             }
 
-            return;
+            return null;
         }
 
         LogWorkerStarted(worker.Id, replacing);
         _telemetry.Started(worker.Id, replacing);
         TakeNextOrPark(worker);
+        return null;
     }
 
     private void OnWorkerStartFailed(Exception error)

@@ -34,7 +34,7 @@ internal sealed partial class CallDispatcher : IWorkerReports
     private readonly Stack<PoolWorker> _idle = new();
     private readonly List<PoolWorker> _pipelining = [];
     private readonly List<PoolWorker> _workers = [];
-    private readonly HashSet<Task> _startingTasks = [];
+    private readonly HashSet<Task<Exception?>> _startingTasks = [];
     private readonly SemaphoreSlim _space;
     private readonly CancellationTokenSource _stopNow = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -10,12 +10,22 @@ namespace Spindle;
 public sealed partial class WorkerPool
 {
     /// <summary>Runs the call in <paramref name="frame"/> on a worker process; its task's result is the worker's result payload and pid.</summary>
+    /// <exception cref="ArgumentException"><paramref name="frame"/> is larger than <see cref="WorkerPoolOptions.MaxMessageBytes"/>.</exception>
     internal RelayedCall Relay(ReadOnlySpan<byte> frame, RelayedCallOptions options, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
         if (_callsShareMemory)
         {
             throw new InvalidOperationException("Only a pool whose workers are processes can relay encoded calls.");
+        }
+
+        if (frame.Length > _options.MaxMessageBytes)
+        {
+            // Checked here as RunAsync checks at its call site: a worker would refuse the frame by dying, and a caller
+            // retrying crashes would see the same death again and again instead of the reason.
+            throw new ArgumentException(
+                $"The call takes {frame.Length} bytes, more than this pool's MaxMessageBytes ({_options.MaxMessageBytes}). " +
+                "Raise WorkerPoolOptions.MaxMessageBytes (spindle agent --max-message-bytes) or send less.", nameof(frame));
         }
 
         var call = new RelayedCall(frame, cancellationToken)

@@ -80,7 +80,12 @@ public sealed partial class WorkerPool : IAsyncDisposable
             _released = new Lazy<Task>(ReleaseAsync, LazyThreadSafetyMode.ExecutionAndPublication);
             if (_options.WarmUp)
             {
-                _ = _dispatcher.WarmUpAsync();
+                // Nobody awaits this warm-up; a failed start is logged where it happens and reaches the calls.
+                _ = _dispatcher.WarmUpAsync().ContinueWith(
+                    static t => _ = t.Exception,
+                    CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
             }
         }
     }
@@ -143,7 +148,11 @@ public sealed partial class WorkerPool : IAsyncDisposable
     /// <summary>The workers running now, then any worker threads abandoned to calls that have not returned (<see cref="WorkerInfo.Abandoned"/>).</summary>
     public IReadOnlyList<WorkerInfo> GetWorkers() => _dispatcher.CurrentWorkers().Select(Describe).ToArray();
 
-    /// <summary>Starts every worker now and waits until all are ready, so the first calls pay no start-up cost.</summary>
+    /// <summary>
+    /// Starts every worker now and waits until all are ready, so the first calls pay no start-up cost. Fails with the
+    /// start's own exception (a <see cref="WorkerStartException"/>: a missing worker host, an initializer that threw)
+    /// when a worker could not start; the pool stays usable and the next call tries to start another worker.
+    /// </summary>
     public Task WarmUpAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();

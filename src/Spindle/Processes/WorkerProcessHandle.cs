@@ -155,7 +155,11 @@ internal sealed class WorkerProcessHandle : IDisposable
             }
 
             int exitCode = process.EndGroupAndReap();
-            stderr.WaitForEnd(LastWordsGrace);
+            if (!stderr.WaitForEnd(LastWordsGrace))
+            {
+                stderr.Abandon();
+            }
+
             string tail = stderr.ToString();
             string when = initializing ? "while running its Initializer" : "before it was ready";
             throw new WorkerStartException(
@@ -316,7 +320,12 @@ internal sealed class WorkerProcessHandle : IDisposable
         }
 
         int exitCode = _process.EndGroupAndReap();
-        _stderr.WaitForEnd(LastWordsGrace);
+        if (!_stderr.WaitForEnd(LastWordsGrace))
+        {
+            // A child that left the worker's group still holds the pipe: stop reading it.
+            _stderr.Abandon();
+        }
+
         WorkerExit exit = WorkerExit.From(ProcessId, exitCode, _stderr.ToString());
         if (_protocolError is not null)
         {

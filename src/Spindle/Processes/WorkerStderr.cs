@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Win32.SafeHandles;
+using Spindle.Interop;
 
 namespace Spindle.Processes;
 
@@ -13,6 +14,9 @@ namespace Spindle.Processes;
 /// in the chunks it is read in, never gathered into lines, and the tail keeps at most <see cref="TailLines"/> lines of at
 /// most <see cref="TailLineChars"/> characters. The pipe's write end is inherited by the worker's own children, so its
 /// end of file says nothing about the worker's exit; <see cref="WaitForEnd"/> only gives the last words time to arrive.
+/// A child that left the worker's process group (<c>setsid</c>, a daemon) outlives the group's end and may hold the pipe
+/// for ever: after the last words' grace the owner calls <see cref="Abandon"/>, and the reader stops, closing its end,
+/// so no thread or descriptor stays behind per dead worker.
 /// </remarks>
 internal sealed class WorkerStderr
 {
@@ -22,6 +26,8 @@ internal sealed class WorkerStderr
     private static readonly string[] Headlines = ["Stack overflow", "Unhandled exception", "Process terminated", "FailFast", "OutOfMemory", WorkerCallLoop.MemoryLimitMessage];
 
     private readonly FileStream _pipe;
+    private readonly int _readDescriptor;
+    private int _wakeup;
     private readonly Queue<string> _lines = new();
     private readonly StringBuilder _partial = new();
     private readonly Lock _gate = new();
@@ -39,12 +45,26 @@ internal sealed class WorkerStderr
     public WorkerStderr(int readDescriptor, int processId, WorkerOutputLog? log = null)
     {
         _log = log;
+        _readDescriptor = readDescriptor;
+        _wakeup = Native.CreateWakeup();
         _pipe = new FileStream(new SafeFileHandle(readDescriptor, ownsHandle: true), FileAccess.Read, bufferSize: 0);
         new Thread(ReadLoop) { IsBackground = true, Name = $"Spindle worker {processId} stderr" }.Start();
     }
 
     /// <summary>Waits up to <paramref name="timeout"/> for the end of the output (every writer gone).</summary>
     public bool WaitForEnd(TimeSpan timeout) => _ended.Wait(timeout);
+
+    /// <summary>Stops reading though writers remain (children that escaped the worker's group); what they write later is lost.</summary>
+    public void Abandon()
+    {
+        lock (_gate)
+        {
+            if (_wakeup >= 0)
+            {
+                Native.Wake(_wakeup);
+            }
+        }
+    }
 
     public override string ToString()
     {
@@ -64,7 +84,7 @@ internal sealed class WorkerStderr
         try
         {
             int read;
-            while ((read = _pipe.Read(bytes, 0, bytes.Length)) > 0)
+            while (Readable() && (read = _pipe.Read(bytes, 0, bytes.Length)) > 0)
             {
                 int count = _decoder.GetChars(bytes, 0, read, chars, 0, flush: false);
                 if (_log is null)
@@ -87,9 +107,21 @@ internal sealed class WorkerStderr
         {
             _log?.Flush();
             _pipe.Dispose();
+            lock (_gate)
+            {
+                if (_wakeup >= 0)
+                {
+                    _ = Native.CloseDescriptor(_wakeup);
+                    _wakeup = -1;
+                }
+            }
+
             _ended.Set();
         }
     }
+
+    /// <summary>Waits for output or end of file; false once <see cref="Abandon"/> was called.</summary>
+    private bool Readable() => _wakeup < 0 || Native.WaitReadable(_readDescriptor, _wakeup);
 
     private void Keep(ReadOnlySpan<char> text)
     {

@@ -65,12 +65,23 @@ public sealed class AgentProcess : IAsyncDisposable
         string cache = Directory.CreateTempSubdirectory("spindle-agent-cache-").FullName;
         string[] arguments = ["--server", server.Url, "--user", server.User, "--password", server.Password, "--name", name, "--cluster", cluster,
             "--workers", workers.ToString(System.Globalization.CultureInfo.InvariantCulture), "--cache", cache, .. extra];
-        var agent = new AgentProcess(name, cache, arguments);
+        return await ServingAsync(new AgentProcess(name, cache, arguments));
+    }
+
+    /// <summary>Starts an agent whose server, credentials, TLS files and cluster are all in <paramref name="connection"/>; waits until it serves.</summary>
+    public static async Task<AgentProcess> StartWithAsync(string name, params string[] connection)
+    {
+        string cache = Directory.CreateTempSubdirectory("spindle-agent-cache-").FullName;
+        return await ServingAsync(new AgentProcess(name, cache, [.. connection, "--name", name, "--workers", "1", "--cache", cache]));
+    }
+
+    private static async Task<AgentProcess> ServingAsync(AgentProcess agent)
+    {
         try
         {
             if (await Task.WhenAny(agent._serving.Task, agent._exited.Task, Task.Delay(Bounded.Unexpected)) != agent._serving.Task)
             {
-                throw new TimeoutException($"spindle agent {name} did not start serving (exited: {agent._exited.Task.IsCompleted}):\n{agent.Output}");
+                throw new TimeoutException($"spindle agent {agent.Name} did not start serving (exited: {agent._exited.Task.IsCompleted}):\n{agent.Output}");
             }
         }
         catch

@@ -80,7 +80,11 @@ public sealed class NatsServer : IAsyncLifetime
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in new[] { "-js", "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-sd", StoreDirectory, "--user", User, "--pass", Password })
+        // The user and password in a configuration file, for the authorization timeout: the default (2 s) fails an
+        // agent's connection outright when a loaded machine delays its handshake.
+        string configuration = Path.Combine(StoreDirectory, "server.conf");
+        await File.WriteAllTextAsync(configuration, $"authorization {{\n  user: \"{User}\"\n  password: \"{Password}\"\n  timeout: 30\n}}\n");
+        foreach (string argument in new[] { "-c", configuration, "-js", "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-sd", StoreDirectory })
         {
             start.ArgumentList.Add(argument);
         }

@@ -130,10 +130,66 @@ public class WorkerDescendantsTests
         }
     }
 
-    /// <summary>Starts a long <c>sleep</c> that inherits the worker's stderr, writes its pid to <paramref name="pidFile"/>.</summary>
-    private static int StartSleeperThen(string pidFile, bool hang)
+    [Fact]
+    public async Task WorkerDies_WhileAChildThatLeftItsGroupHoldsStderr_ThePoolLetsGoOfThePipe()
     {
-        using var sleeper = Process.Start(new ProcessStartInfo("sleep", "600") { UseShellExecute = false })!;
+        string pidFile = Path.GetTempFileName();
+        WorkerPool pool = TestPools.Process();
+        try
+        {
+            // setsid puts the child in a session of its own: ending the worker's group does not reach it.
+            int worker = await pool.RunAsync(() => Environment.ProcessId).Within("first call");
+            await pool.RunAsync(path => StartSleeperThen(path, hang: false, program: "setsid"), pidFile).Within("the call that starts an escaping child");
+            int sleeper = await SleeperPid(pidFile);
+            string stderrPipe = DescriptorTarget($"/proc/{sleeper}/fd/2");
+            Assert.StartsWith("pipe:", stderrPipe, StringComparison.Ordinal);
+            Assert.Contains(stderrPipe, OwnDescriptorTargets());
+
+            Process.GetProcessById(worker).Kill();
+            await Bounded.Eventually(() => pool.GetWorkers().All(w => w.Id != worker), "the pool to notice its worker's death");
+
+            // Before, a reader thread stayed blocked on the pipe as long as the escaped child lived.
+            await Bounded.Eventually(() => !OwnDescriptorTargets().Contains(stderrPipe), "the pool to close its end of the dead worker's stderr");
+            Assert.True(Native.ProcessAlive(sleeper), "the escaped child is outside the worker's group, so it is still running");
+        }
+        finally
+        {
+            await KillSleeper(pidFile);
+            await pool.DisposeWithinAsync();
+        }
+    }
+
+    private static string DescriptorTarget(string link) => new FileInfo(link).LinkTarget ?? "";
+
+    private static HashSet<string> OwnDescriptorTargets()
+    {
+        var targets = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string link in Directory.EnumerateFiles("/proc/self/fd"))
+        {
+            try
+            {
+                targets.Add(DescriptorTarget(link));
+            }
+            catch (IOException)
+            {
+                // Closed while listing.
+            }
+        }
+
+        return targets;
+    }
+
+    /// <summary>Starts a long <c>sleep</c> that inherits the worker's stderr, writes its pid to <paramref name="pidFile"/>.</summary>
+    private static int StartSleeperThen(string pidFile, bool hang, string program = "sleep")
+    {
+        var start = new ProcessStartInfo(program) { UseShellExecute = false };
+        if (program != "sleep")
+        {
+            start.ArgumentList.Add("sleep");
+        }
+
+        start.ArgumentList.Add("600");
+        using var sleeper = Process.Start(start)!;
         File.WriteAllText(pidFile, sleeper.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (hang)
         {

@@ -83,6 +83,21 @@ public class InitializerTests
         Assert.Equal("no model here", thrown.Message);
     }
 
+    [Theory]
+    [InlineData(Isolation.Process)]
+    [InlineData(Isolation.Thread)]
+    public async Task WarmUpAsync_InitializerThrows_FailsWithTheStartsExceptionAndThePoolStaysUsable(Isolation isolation)
+    {
+        await using WorkerPool pool = TestPools.Create(isolation, workers: 2, o => o.Initializer = static () => throw new InvalidOperationException("no model here"));
+
+        // Warm-up promised ready workers; before, it completed quietly with none.
+        var error = await Assert.ThrowsAsync<WorkerStartException>(() => pool.WarmUpAsync().Within("warm-up"));
+
+        Assert.Contains("no model here", error.ToString(), StringComparison.Ordinal);
+        Assert.Empty(pool.GetWorkers());
+        await Assert.ThrowsAsync<WorkerStartException>(() => pool.RunAsync(static () => 1).Within("a later call"));
+    }
+
     [Fact]
     public async Task Initializer_WorkerExitsInIt_CallsFailSayingSoWithTheExitCode()
     {

@@ -1,0 +1,45 @@
+using Spindle.Cluster.Tests.Support;
+
+namespace Spindle.Cluster.Tests;
+
+/// <summary>Two builds of one app (one assembly name, two module version ids) calling through the same agent at once.</summary>
+public sealed class BuildTests(NatsServer server) : ClusterTest(server)
+{
+    private const int Calls = 200;
+
+    [Fact]
+    public async Task RunAsync_TwoBuildsOfOneAppSharingAnAgent_EachCallRunsAgainstItsOwnBuild()
+    {
+        string root = Directory.CreateTempSubdirectory("spindle-twin-apps-").FullName;
+        try
+        {
+            string first = await TwinApp.BuildAsync(root, "first");
+            string second = await TwinApp.BuildAsync(root, "second");
+            await using AgentProcess agent = await StartAgentAsync("shared", workers: 2);
+
+            // Both at once: the agent holds a local pool per build, and calls of both interleave on it.
+            (int ExitCode, string Output)[] runs = await Task.WhenAll(TwinApp.RunAsync(first, Server, Cluster, Calls), TwinApp.RunAsync(second, Server, Cluster, Calls));
+
+            var modules = new Dictionary<string, string>();
+            foreach (((int code, string output), string build) in runs.Zip(["first", "second"]))
+            {
+                Assert.True(code == 0, $"The {build} app failed ({code}):\n{output}\n--- agent ---\n{agent.Output}");
+                string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                string self = Assert.Single(lines, l => l.StartsWith($"{build}:self:", StringComparison.Ordinal));
+                string module = self[$"{build}:self:".Length..];
+                modules[build] = module;
+                string[] results = lines.Where(l => l != self).ToArray();
+                Assert.Equal(Enumerable.Range(0, Calls).Select(i => $"{build}:{i}:{module}"), results);
+            }
+
+            Assert.NotEqual(modules["first"], modules["second"]);
+
+            // The agent fetched both builds (two cache directories) and ran both there.
+            Assert.Equal(2, Directory.EnumerateDirectories(agent.CacheDirectory).Count());
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+}
