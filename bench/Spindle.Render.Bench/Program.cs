@@ -4,12 +4,19 @@ using System.Security.Cryptography;
 using Spindle;
 using Spindle.Pools;
 using Spindle.Render;
+using Spindle.Render.Bench;
 using Spindle.Render.Png;
 using Spindle.Render.Scenes;
 
 // The render farm against the same frames rendered without Spindle, in the same run: one thread (serial), and
 // Parallel.For over the frames in this process (all cores, no isolation). Rounds alternate so drift hits all rows.
+// --cluster measures the farm on a cluster's agents against the local process pool instead (ClusterBench).
 bool quick = args.Contains("--quick");
+if (args.Contains("--cluster"))
+{
+    return await ClusterBench.RunAsync(quick);
+}
+
 var settings = quick ? new RenderSettings { Frames = 16, Width = 320, Height = 180 } : new RenderSettings { Frames = 48 };
 int rounds = quick ? 2 : 3;
 int workers = Environment.ProcessorCount;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using Spectre.Console;
 using Spindle;
+using Spindle.Cli.Cluster;
 using Spindle.Pools;
 using Spindle.Render;
 
@@ -9,7 +10,8 @@ namespace Spindle.Cli;
 
 /// <summary>
 /// <c>spindle render</c>: the render farm. Renders an animation with one call per frame on a worker pool, shows
-/// progress, and writes an animated PNG (plus PNG frames and MP4 on request or when ffmpeg is present).
+/// progress, and writes an animated PNG (plus PNG frames and MP4 on request or when ffmpeg is present). With
+/// <c>--cluster</c> the frames run on a cluster's agents (<see cref="ClusterFarm"/>) and each frame's line says where.
 /// </summary>
 internal static class RenderCommand
 {
@@ -20,16 +22,33 @@ internal static class RenderCommand
         var width = CliOptions.Ranged("--width", "Frame width in pixels.", defaults.Width, RenderSettings.MinSize, RenderSettings.MaxSize);
         var height = CliOptions.Ranged("--height", "Frame height in pixels.", defaults.Height, RenderSettings.MinSize, RenderSettings.MaxSize);
         var fps = CliOptions.Ranged("--fps", "Playback frames per second.", defaults.FramesPerSecond, 1, 120);
-        var workers = CliOptions.Ranged("--workers", "Workers rendering at once.", Environment.ProcessorCount, 1, 256);
+        var workers = CliOptions.Ranged("--workers", "Workers rendering at once (with --cluster: frames kept in the cluster at once, by default twice the agents' workers).", Environment.ProcessorCount, 1, 256);
         var isolation = CliOptions.Choice("--isolation", "Render in worker processes or on worker threads.", "process", ["process", "thread"]);
         var scene = CliOptions.Choice("--scene", "spheres (a ray tracer) or mandelbrot (a fractal zoom).", defaults.Scene, RenderSettings.Scenes);
         var output = new Option<string>("--out") { Description = "A directory for animation.png (and frames, MP4), or a .png file name.", DefaultValueFactory = _ => "spindle-render" };
         var framesPng = new Option<bool>("--frames-png") { Description = "Also write every frame as a PNG file." };
         var crashFrame = new Option<int?>("--crash-frame") { Description = "Crash the worker rendering frame K (0-based) with a real segfault, once." };
-        var command = new Command("render", "Render an animation on a farm of worker processes (or threads) and write an animated PNG.")
+        var cluster = ClusterCommandOptions.Create(serverRequired: false, serverOption: "--cluster", clusterNameOption: "--cluster-name");
+        var command = new Command("render", "Render an animation on a farm of worker processes (or threads, or a cluster's agents) and write an animated PNG.")
         {
             frames, width, height, fps, workers, isolation, scene, output, framesPng, crashFrame,
         };
+        cluster.AddTo(command);
+        command.Validators.Add(r =>
+        {
+            bool onCluster = r.GetValue(cluster.Server) is not null;
+            if (r.GetValue(isolation) == "thread" && r.GetResult(isolation) is { Implicit: false } && onCluster)
+            {
+                r.AddError("--isolation thread cannot be combined with --cluster: a cluster's agents render in worker processes.");
+            }
+
+            // The cluster's other options mean nothing without it: say so rather than render locally as if unsaid.
+            Option[] clusterOnly = [cluster.ClusterName, cluster.User, cluster.Password, cluster.Token, cluster.CredentialsFile, cluster.NKeySeedFile, cluster.TlsCaFile, cluster.TlsCertificateFile, cluster.TlsKeyFile, cluster.ConnectTimeout];
+            if (!onCluster && clusterOnly.FirstOrDefault(o => r.GetResult(o) is { Implicit: false }) is { } given)
+            {
+                r.AddError($"{given.Name} needs --cluster (the cluster's NATS server).");
+            }
+        });
         command.SetAction((parse, cancellationToken) =>
         {
             int count = parse.GetValue(frames);
@@ -63,17 +82,25 @@ internal static class RenderCommand
                 Workers = parse.GetValue(workers),
                 Name = "spindle-render",
             };
-            return RunAsync(settings, poolOptions, parse.GetValue(output)!, parse.GetValue(framesPng), cancellationToken);
+            FarmPlan plan = cluster.HasServer(parse)
+                ? new FarmPlan(null, cluster.ToClusterOptions(parse), parse.GetResult(workers) is { Implicit: false } ? poolOptions.Workers : null)
+                : new FarmPlan(poolOptions, null, null);
+            return RunAsync(settings, plan, parse.GetValue(output)!, parse.GetValue(framesPng), cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(RenderSettings settings, WorkerPoolOptions poolOptions, string output, bool framesPng, CancellationToken invocationToken)
+    /// <summary>
+    /// Renders on the farm <paramref name="plan"/> names, shows progress (with a cluster: where each frame ran), and
+    /// writes the files. Also the render of <c>spindle cluster demo</c>, which handles the signals itself
+    /// (<paramref name="handleSignals"/> false: only the latest registration for a signal sees it).
+    /// </summary>
+    public static async Task<int> RunAsync(RenderSettings settings, FarmPlan plan, string output, bool framesPng, CancellationToken invocationToken, bool handleSignals = true)
     {
         // Ctrl+C (and SIGTERM) cancel the render: frames stop within a row, workers are stopped, nothing is written.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(invocationToken);
-        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
-        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+        using PosixSignalRegistration? sigint = handleSignals ? PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel) : null;
+        using PosixSignalRegistration? sigterm = handleSignals ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel) : null;
         CancellationToken cancellationToken = stop.Token;
         RenderOutput files;
         try
@@ -85,42 +112,76 @@ internal static class RenderCommand
             return Usage($"--out: cannot write to '{output}': {e.Message}");
         }
 
-        AnsiConsole.MarkupLine(
-            $"Rendering [bold]{settings.Frames}[/] frames of [bold]{settings.Scene}[/] at {settings.Width}x{settings.Height} " +
-            $"on {poolOptions.Workers} worker {(poolOptions.Isolation == Isolation.Process ? "processes" : "threads")}" +
-            (settings.CrashFrame is not { } k ? string.Empty
-                : poolOptions.Isolation == Isolation.Process ? $"; frame {k} segfaults its worker on the first attempt"
-                : $"; frame {k} segfaults, which ends a thread-isolated run (it runs in a child process to show that)"));
-        await using var farm = new RenderFarm(poolOptions);
-        RenderResult result;
-        try
+        RenderFarm farm;
+        string where;
+        if (plan.Cluster is { } target)
         {
-            result = await RenderProgressView.RunAsync(progress => farm.RenderAsync(settings, progress, cancellationToken), settings.Frames);
+            ClusterFarm cluster;
+            try
+            {
+                cluster = await ClusterFarm.OpenAsync(target, plan.FramesInFlight, cancellationToken);
+            }
+            catch (SpindleException e)
+            {
+                Console.Error.WriteLine($"spindle render: {e.Message}");
+                return ExitCodes.Failed;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("spindle render: cancelled; nothing was written.");
+                return ExitCodes.Interrupted;
+            }
+
+            farm = cluster.Farm;
+            string agents = string.Join(", ", cluster.Agents.Select(a => $"{a.Name} on {a.Host}: {a.Workers} worker{(a.Workers == 1 ? string.Empty : "s")}"));
+            where = $"cluster '{target.ClusterName}' at {target.Server}, {cluster.Agents.Count} agent{(cluster.Agents.Count == 1 ? string.Empty : "s")} " +
+                $"({agents}), up to {cluster.FramesInFlight} frames in flight" +
+                (settings.CrashFrame is { } k ? $"; frame {k} segfaults its worker on the first attempt, and is rendered again by any agent" : string.Empty);
         }
-        catch (RenderRunDiedException died)
+        else
         {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(died.Message)}[/]");
-            return ExitCodes.RunDied;
-        }
-        catch (WorkerCrashedException crashed)
-        {
-            Console.Error.WriteLine($"spindle render: a frame's worker crashed more often than it may be retried: {crashed.Message}");
-            return ExitCodes.Failed;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            Console.Error.WriteLine("spindle render: cancelled; nothing was written.");
-            return ExitCodes.Interrupted;
+            WorkerPoolOptions poolOptions = plan.Local!;
+            farm = new RenderFarm(poolOptions);
+            where = $"{poolOptions.Workers} worker {(poolOptions.Isolation == Isolation.Process ? "processes" : "threads")}" +
+                (settings.CrashFrame is not { } k ? string.Empty
+                    : poolOptions.Isolation == Isolation.Process ? $"; frame {k} segfaults its worker on the first attempt"
+                    : $"; frame {k} segfaults, which ends a thread-isolated run (it runs in a child process to show that)");
         }
 
-        IReadOnlyList<(string What, string Path)> written = await files.WriteAsync(result, cancellationToken);
-        RenderSummary.Print(result, poolOptions.Workers, written, files.Mp4Note);
-        return 0;
+        await using (farm)
+        {
+            AnsiConsole.MarkupLine(Markup.Escape($"Rendering {settings.Frames} frames of {settings.Scene} at {settings.Width}x{settings.Height} on {where}."));
+            RenderResult result;
+            try
+            {
+                result = await RenderProgressView.RunAsync(progress => farm.RenderAsync(settings, progress, cancellationToken), settings.Frames, eachFrame: plan.Cluster is not null);
+            }
+            catch (RenderRunDiedException died)
+            {
+                AnsiConsole.MarkupLine($"[red]{Markup.Escape(died.Message)}[/]");
+                return ExitCodes.RunDied;
+            }
+            catch (WorkerCrashedException crashed)
+            {
+                Console.Error.WriteLine($"spindle render: a frame's worker crashed more often than it may be retried: {crashed.Message}");
+                return ExitCodes.Failed;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("spindle render: cancelled; nothing was written.");
+                return ExitCodes.Interrupted;
+            }
+
+            IReadOnlyList<(string What, string Path)> written = await files.WriteAsync(result, cancellationToken);
+            RenderSummary.Print(result, farm.Pool.MaxWorkers, written, files.Mp4Note);
+            return 0;
+        }
 
         void Cancel(PosixSignalContext context)
         {
+            // Off the signal's thread: cancelling runs the frames' callbacks, which must not hold up other handlers.
             context.Cancel = true;
-            stop.Cancel();
+            _ = Task.Run(stop.Cancel);
         }
     }
 
@@ -144,3 +205,9 @@ internal static class RenderCommand
         return ExitCodes.Usage;
     }
 }
+
+/// <summary>Where a render runs: a local pool (<paramref name="Local"/>) or a cluster's agents (<paramref name="Cluster"/>).</summary>
+/// <param name="Local">The local pool's options; null on a cluster.</param>
+/// <param name="Cluster">The cluster; null for a local pool.</param>
+/// <param name="FramesInFlight">With a cluster, frames kept in it at once; null for twice its agents' workers.</param>
+internal sealed record FarmPlan(WorkerPoolOptions? Local, ClusterOptions? Cluster, int? FramesInFlight);

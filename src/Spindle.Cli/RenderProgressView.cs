@@ -5,11 +5,20 @@ using Spindle.Render;
 
 namespace Spindle.Cli;
 
-/// <summary>Shows a render's progress: a live bar with frames/s and ETA on a terminal, a line every tenth otherwise.</summary>
+/// <summary>
+/// Shows a render's progress: a live bar with frames/s and ETA on a terminal, a line every tenth otherwise, or a line
+/// per frame saying where it ran (a cluster's renders, whose frames travel between machines).
+/// </summary>
 internal static class RenderProgressView
 {
-    public static async Task<RenderResult> RunAsync(Func<IProgress<RenderProgress>, Task<RenderResult>> render, int frames)
+    public static async Task<RenderResult> RunAsync(Func<IProgress<RenderProgress>, Task<RenderResult>> render, int frames, bool eachFrame = false)
     {
+        if (eachFrame)
+        {
+            // Written whole, never wrapped to the console's width: one frame, one line.
+            return await render(new InlineProgress(p => Console.WriteLine(FrameLine(p))));
+        }
+
         if (!AnsiConsole.Profile.Capabilities.Interactive)
         {
             int printedTenths = 0;
@@ -40,6 +49,16 @@ internal static class RenderProgressView
                 }));
             });
         return result!;
+    }
+
+    /// <summary><c>  frame 7 → agent-a pid 1234 · 8/48 frames · 12.0 frames/s · ETA 3 s</c>, and the attempt after a crash.</summary>
+    private static string FrameLine(RenderProgress p)
+    {
+        RenderedFrame? frame = p.Frame;
+        string where = frame is null ? string.Empty
+            : $"frame {frame.Index} → {(frame.Agent is { } agent ? $"{agent} " : string.Empty)}pid {frame.WorkerId}" +
+              (frame.Attempt switch { 1 => string.Empty, 2 => " (attempt 2: the first attempt's worker crashed)", int n => $" (attempt {n}: the earlier attempts' workers crashed)" }) + " · ";
+        return $"  {where}{p.FramesDone}/{p.FramesTotal} frames · {Describe(p)}";
     }
 
     private static string Describe(RenderProgress p)

@@ -14,9 +14,20 @@ internal static class RenderSummary
         var table = new Table().Border(TableBorder.Rounded).HideHeaders().AddColumn("what").AddColumn("value");
         table.AddRow("frames", $"{s.Frames} × {s.Width}x{s.Height}, scene {s.Scene}");
         table.AddRow("time", $"{result.Elapsed.TotalSeconds:0.00} s ({s.Frames / result.Elapsed.TotalSeconds:0.0} frames/s)");
-        string unit = result.Isolation == Isolation.Process ? "pid" : "thread";
-        string perWorker = string.Join(", ", result.FramesPerWorker.Select(w => $"{unit} {w.Key}: {w.Value}"));
-        table.AddRow("workers", Markup.Escape($"{workers} {(result.Isolation == Isolation.Process ? "processes" : "threads")} — {perWorker}"));
+        if (result.Frames.Any(f => f.Agent is not null))
+        {
+            // Pids of different machines may be equal: a worker is its agent and its pid.
+            var perAgentWorker = result.Frames.GroupBy(f => (f.Agent, f.WorkerId)).OrderBy(g => g.Key.Agent, StringComparer.Ordinal).ThenBy(g => g.Key.WorkerId);
+            int agents = result.Frames.Select(f => f.Agent).Distinct().Count();
+            table.AddRow("agents", Markup.Escape($"{agents} agent{(agents == 1 ? string.Empty : "s")}, {workers} frames in flight — {string.Join(", ", perAgentWorker.Select(g => $"{g.Key.Agent} pid {g.Key.WorkerId}: {g.Count()}"))}"));
+        }
+        else
+        {
+            string unit = result.Isolation == Isolation.Process ? "pid" : "thread";
+            string perWorker = string.Join(", ", result.FramesPerWorker.Select(w => $"{unit} {w.Key}: {w.Value}"));
+            table.AddRow("workers", Markup.Escape($"{workers} {(result.Isolation == Isolation.Process ? "processes" : "threads")} — {perWorker}"));
+        }
+
         table.AddRow("crashes survived", result.CrashesSurvived.ToString(System.Globalization.CultureInfo.InvariantCulture));
         foreach ((string what, string path) in written)
         {

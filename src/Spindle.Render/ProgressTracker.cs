@@ -20,7 +20,7 @@ internal sealed class ProgressTracker(int total, IProgress<RenderProgress>? prog
             _crashes += frame.Attempt - 1;
             double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
             double rate = _done / seconds;
-            report = new RenderProgress(_done, total, rate, TimeSpan.FromSeconds((total - _done) / rate), _crashes);
+            report = new RenderProgress(_done, total, rate, TimeSpan.FromSeconds((total - _done) / rate), _crashes, frame);
 
             // Reported under the lock, so reports arrive in order.
             progress?.Report(report);

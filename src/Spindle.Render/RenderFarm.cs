@@ -15,6 +15,11 @@ namespace Spindle.Render;
 /// With thread isolation and a planned <see cref="RenderSettings.CrashFrame"/>, the crash would take this process
 /// down, so that render runs on worker threads inside one child process; its death is reported as
 /// <see cref="RenderRunDiedException"/>. <see cref="Pool"/> is not used for such a render.
+/// <para>
+/// A pool whose workers may be on other machines (<c>options.UseCluster(…)</c>) needs
+/// <see cref="WorkersOnOtherMachines"/>: those workers cannot see this machine's files, where a local render notes each
+/// frame's attempts, so the farm retries crashed frames itself, each attempt a new call that says its number.
+/// </para>
 /// </remarks>
 public sealed class RenderFarm : IAsyncDisposable
 {
@@ -22,19 +27,31 @@ public sealed class RenderFarm : IAsyncDisposable
     private int _disposed;
 
     /// <summary>Creates a farm that owns a new pool made from <paramref name="poolOptions"/>; disposing the farm disposes it.</summary>
-    public RenderFarm(WorkerPoolOptions poolOptions)
+    /// <param name="poolOptions">The pool's options.</param>
+    /// <param name="workersOnOtherMachines">True for a pool whose workers may run on other machines (a cluster pool).</param>
+    public RenderFarm(WorkerPoolOptions poolOptions, bool workersOnOtherMachines = false)
     {
         ArgumentNullException.ThrowIfNull(poolOptions);
         Pool = new WorkerPool(poolOptions);
         _ownsPool = true;
+        WorkersOnOtherMachines = workersOnOtherMachines;
     }
 
     /// <summary>Creates a farm on an existing pool, which the caller keeps owning.</summary>
-    public RenderFarm(WorkerPool pool)
+    /// <param name="pool">The pool frames run on.</param>
+    /// <param name="workersOnOtherMachines">True for a pool whose workers may run on other machines (a cluster pool).</param>
+    public RenderFarm(WorkerPool pool, bool workersOnOtherMachines = false)
     {
         ArgumentNullException.ThrowIfNull(pool);
         Pool = pool;
+        WorkersOnOtherMachines = workersOnOtherMachines;
     }
+
+    /// <summary>
+    /// Whether the pool's workers may run on other machines: frames then say which attempt they are and the farm,
+    /// not the pool, retries a frame whose worker crashed; each frame tells the agent that rendered it.
+    /// </summary>
+    public bool WorkersOnOtherMachines { get; }
 
     /// <summary>The pool frames run on (its workers and events show the farm at work).</summary>
     public WorkerPool Pool { get; }
@@ -56,7 +73,7 @@ public sealed class RenderFarm : IAsyncDisposable
             var deflated = new byte[]?[settings.Frames];
             RenderedFrame[] frames = Pool.Isolation == Isolation.Thread && settings.CrashFrame is not null
                 ? await ChildProcessRender.RunAsync(settings, Pool.MaxWorkers, run.FullName, tracker.FrameDone, cancellationToken).ConfigureAwait(false)
-                : await FrameScheduler.RenderAsync(Pool, settings, run.FullName, deflated, tracker.FrameDone, cancellationToken).ConfigureAwait(false);
+                : await FrameScheduler.RenderAsync(Pool, settings, run.FullName, WorkersOnOtherMachines, deflated, tracker.FrameDone, cancellationToken).ConfigureAwait(false);
 
             // Cancelled while the last frames were finishing: still cancelled. The caller asked to stop, and assembling
             // the video is the step left.

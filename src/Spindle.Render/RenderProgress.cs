@@ -6,4 +6,5 @@ namespace Spindle.Render;
 /// <param name="FramesPerSecond">Finished frames per second of wall-clock time since the render started.</param>
 /// <param name="Eta">Estimated time left; null until the first frame is done.</param>
 /// <param name="CrashesSurvived">Worker crashes so far whose frame was rendered again successfully.</param>
-public sealed record RenderProgress(int FramesDone, int FramesTotal, double FramesPerSecond, TimeSpan? Eta, int CrashesSurvived);
+/// <param name="Frame">The frame whose finishing this reports (where it ran, which attempt it was).</param>
+public sealed record RenderProgress(int FramesDone, int FramesTotal, double FramesPerSecond, TimeSpan? Eta, int CrashesSurvived, RenderedFrame? Frame = null);

@@ -9,7 +9,10 @@ namespace Spindle.Render;
 /// <param name="Frames">The frames in order.</param>
 /// <param name="Apng">The animation as an animated PNG file.</param>
 /// <param name="Elapsed">Wall-clock time from start to the encoded animation.</param>
-/// <param name="FramesPerWorker">Frames finished per worker: pid (process isolation) or managed thread id (thread isolation).</param>
+/// <param name="FramesPerWorker">
+/// Frames finished per worker: pid (process isolation) or managed thread id (thread isolation). On a cluster, pids of
+/// different agents' machines may be equal: group <paramref name="Frames"/> by agent and worker id instead.
+/// </param>
 /// <param name="CrashesSurvived">Worker crashes whose frame was rendered again successfully.</param>
 public sealed record RenderResult(
     RenderSettings Settings,

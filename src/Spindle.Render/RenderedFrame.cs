@@ -6,4 +6,5 @@ namespace Spindle.Render;
 /// <param name="Sha256">Lower-case hex SHA-256 of <paramref name="Rgba"/>.</param>
 /// <param name="WorkerId">Who rendered it: the worker's pid (process isolation) or managed thread id (thread isolation).</param>
 /// <param name="Attempt">1 for the first attempt; more when earlier attempts crashed their worker.</param>
-public sealed record RenderedFrame(int Index, byte[] Rgba, string Sha256, int WorkerId, int Attempt);
+/// <param name="Agent">The cluster agent whose worker process rendered it (<c>spindle agent --name</c>); null for a worker of this machine.</param>
+public sealed record RenderedFrame(int Index, byte[] Rgba, string Sha256, int WorkerId, int Attempt, string? Agent = null);

@@ -11,12 +11,13 @@ namespace Spindle.Cluster.Agent;
 /// <summary>One call on an agent, from its claim to its acknowledgement.</summary>
 internal sealed partial class ClusterAgent
 {
-    private async Task RunCallAsync(INatsJSMsg<byte[]> message)
+    private async Task RunCallAsync(INatsJSMsg<byte[]> message, SemaphoreSlim room)
     {
         Interlocked.Increment(ref _busy);
+        var slot = new WorkerSlot(this, room);
         try
         {
-            await RunClaimedAsync(message).ConfigureAwait(false);
+            await RunClaimedAsync(message, slot).ConfigureAwait(false);
         }
         catch (Exception e) when (e is NatsException or FormatException or KeyNotFoundException or InvalidDataException)
         {
@@ -26,12 +27,29 @@ internal sealed partial class ClusterAgent
         }
         finally
         {
-            Interlocked.Decrement(ref _busy);
-            _free.Release();
+            slot.Free();
         }
     }
 
-    private async Task RunClaimedAsync(INatsJSMsg<byte[]> message)
+    /// <summary>
+    /// One of the agent's workers, taken for a call: given back as soon as the local worker has answered (or the call
+    /// will not run), before the answer travels, so the next call is fetched while this one's answer is confirmed.
+    /// </summary>
+    private sealed class WorkerSlot(ClusterAgent agent, SemaphoreSlim room)
+    {
+        private int _freed;
+
+        public void Free()
+        {
+            if (Interlocked.Exchange(ref _freed, 1) == 0)
+            {
+                Interlocked.Decrement(ref agent._busy);
+                room.Release();
+            }
+        }
+    }
+
+    private async Task RunClaimedAsync(INatsJSMsg<byte[]> message, WorkerSlot slot)
     {
         string client = Header(message, ClusterHeaders.Client);
         long callId = long.Parse(Header(message, ClusterHeaders.Call), CultureInfo.InvariantCulture);
@@ -43,7 +61,19 @@ internal sealed partial class ClusterAgent
         string key = ClusterHeaders.CallKey(client, callId, attempt);
         string inbox = _names.Client(client);
 
-        switch (await ClaimAsync(message, inbox, callId, attempt).ConfigureAwait(false))
+        // A first delivery runs at once: the caller is told it started, and stops it if it no longer wants it (it
+        // was cancelled or timed out meanwhile). A redelivery may be a second copy of a call another agent runs, or
+        // one whose agent went silent: it runs only if the caller says so (a claim).
+        // Only for a caller heard from lately, though: a call of a client that died must not run on its first
+        // delivery, so the first call from a client this agent has not heard from for a ClaimTimeout is claimed.
+        bool firstDelivery = message.Metadata is not { NumDelivered: > 1 } && HeardLately(client);
+        Claim claim = firstDelivery ? Claim.Run : await ClaimAsync(message, inbox, callId, attempt).ConfigureAwait(false);
+        if (!firstDelivery && claim != Claim.Unanswered)
+        {
+            Heard(client);
+        }
+
+        switch (claim)
         {
             case Claim.Refused:
                 // Cancelled, timed out, or taken by another delivery: it leaves the stream without running.
@@ -65,6 +95,18 @@ internal sealed partial class ClusterAgent
         using var done = new CancellationTokenSource();
         CancellationTokenSource cancellation = running.Cancellation;
         _running[key] = running;
+        if (firstDelivery)
+        {
+            // After it is in _running: a stop the caller sends in answer finds it.
+            NatsHeaders started = Answer(ClusterHeaders.EventStarted, callId, attempt);
+            if (message.ReplyTo is { } ack)
+            {
+                started[ClusterHeaders.Ack] = ack;
+            }
+
+            await TryAsync(() => _nats.PublishAsync(inbox, Array.Empty<byte>(), started)).ConfigureAwait(false);
+        }
+
         Task alive = KeepAliveAsync(message, inbox, callId, attempt, aliveEvery, done.Token);
         NatsHeaders answer;
         byte[] body;
@@ -72,7 +114,9 @@ internal sealed partial class ClusterAgent
         {
             WorkerPool pool = await PoolForAsync(build, serializer, cancellation.Token).ConfigureAwait(false);
             byte[]? call = argumentValue is null ? message.Data : await LargeValues.GetAsync(_values, argumentValue, cancellation.Token).ConfigureAwait(false);
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             RelayedResult result = await running.Start(pool, call, cancellation.Token).ConfigureAwait(false);
+            Volatile.Write(ref _lastRunTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
             answer = Answer(ClusterHeaders.EventResult, callId, attempt);
             answer[ClusterHeaders.Worker] = Number(result.WorkerProcessId);
             body = result.Payload;
@@ -124,9 +168,12 @@ internal sealed partial class ClusterAgent
         }
         finally
         {
-            await done.CancelAsync().ConfigureAwait(false);
+            // Cancel, not CancelAsync: the keep-alive loop ends right here, on this thread, instead of the answer
+            // waiting for a thread-pool thread to run the cancellation (a thread hop on every call's path).
+            done.Cancel();
             await alive.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             _running.TryRemove(key, out _);
+            slot.Free();
         }
 
         // The answer first, then the ack: if this agent dies in between, the call is redelivered, and the caller,
@@ -134,7 +181,27 @@ internal sealed partial class ClusterAgent
         // JetStream to redeliver once AckWait has passed.
         if (await SendAnswerAsync(inbox, body, answer).ConfigureAwait(false))
         {
+            Heard(client);
             await message.AckAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Whether <paramref name="client"/> answered this agent within the last ClaimTimeout (a claim, a confirmation).</summary>
+    private bool HeardLately(string client) =>
+        _clients.TryGetValue(client, out long at) && Environment.TickCount64 - at < (long)_options.ClaimTimeout.TotalMilliseconds;
+
+    private void Heard(string client) => _clients[client] = Environment.TickCount64;
+
+    /// <summary>Forgets the clients not heard from for long (on each heartbeat), so the table does not grow for ever.</summary>
+    private void ForgetQuietClients()
+    {
+        long now = Environment.TickCount64;
+        foreach ((string client, long at) in _clients)
+        {
+            if (now - at > (long)_options.ClaimTimeout.TotalMilliseconds)
+            {
+                _clients.TryRemove(new KeyValuePair<string, long>(client, at));
+            }
         }
     }
 
@@ -237,6 +304,12 @@ internal sealed partial class ClusterAgent
     /// <summary>The local process pool for a build and serializer: created, with the build fetched, on first use.</summary>
     private async Task<WorkerPool> PoolForAsync(string build, string? serializer, CancellationToken cancellationToken)
     {
+        if (_pools.TryGetValue(PoolKey(build, serializer), out Lazy<WorkerPool>? known))
+        {
+            // Every call after a build's first: no cache lookup, no manifest read.
+            return known.Value;
+        }
+
         string directory = await _builds.GetAsync(build, cancellationToken).ConfigureAwait(false);
         Processes.WorkerApp app = BuildCache.Open(directory, serializer);
         Lazy<WorkerPool> pool = _pools.GetOrAdd(PoolKey(build, serializer), _ => new Lazy<WorkerPool>(() => _readings.Watch(new WorkerPool(new WorkerPoolOptions

@@ -16,10 +16,14 @@ namespace Spindle.Cluster.Agent;
 /// </summary>
 /// <remarks>
 /// <code>
-///  pull loop: wait for a free worker ─► NextAsync (one message) ─► RunCallAsync, and loop
-///  RunCallAsync: claim (request to the caller's inbox; "drop" ─► +TERM; no answer ─► NAK: back to the stream)
+///  pull loop: wait for a free worker (or, while calls are short, room for one call held ahead) ─► NextAsync (one
+///             message) ─► RunCallAsync, and loop
+///  RunCallAsync: first delivery of a caller heard from lately: "started" to its inbox (no wait: the caller sends a
+///                 stop if it no longer wants the call); else claim (request; "drop" ─► +TERM; no answer ─► NAK: back
+///                 to the stream)
 ///              ─► build from the cache (fetched once) ─► local pool.Relay(frame)
 ///                   meanwhile: "alive" to the caller, in-progress acks to JetStream
+///              ─► the worker is free again (the pull loop may fetch the next call)
 ///              ─► "result" (payload) or "failed" (crashed: exit status; error: why), resent until the caller
 ///                 confirms it ─► ack
 ///  control: "cancel"/"kill" for a call it runs ─► its token is cancelled (the local pool kills after the grace period);
@@ -43,7 +47,23 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
     private readonly AgentControl _orders = new();
     private readonly AgentReadings _readings;
     private readonly SemaphoreSlim _free;
+
+    /// <summary>
+    /// Calls whose local run took at most this long count as short: while the last one did, the agent may hold one
+    /// call beyond its free workers (<see cref="_ahead"/>), so a worker finishing a tiny call finds the next one
+    /// here instead of waiting for a fetch from the server. It waits at most about this long behind the running call.
+    /// </summary>
+    private static readonly long ShortCallTicks = System.Diagnostics.Stopwatch.Frequency / 1000;
+
+    /// <summary>The one call held ahead of a free worker (see <see cref="ShortCallTicks"/>).</summary>
+    private readonly SemaphoreSlim _ahead = new(1, 1);
+
+    /// <summary>How long the last call's local run took (Stopwatch ticks); unknown (long) at first and after a failure.</summary>
+    private long _lastRunTicks = long.MaxValue;
     private readonly ConcurrentDictionary<string, AgentCall> _running = new(StringComparer.Ordinal);
+
+    /// <summary>Clients by id, and when they last answered this agent: their first deliveries run without a claim.</summary>
+    private readonly ConcurrentDictionary<string, long> _clients = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Task, bool> _calls = new();
     private readonly ConcurrentDictionary<string, Lazy<WorkerPool>> _pools = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _closed = new();
@@ -134,10 +154,10 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
     {
         while (!stop.IsCancellationRequested)
         {
+            SemaphoreSlim room;
             try
             {
-                // Only as many calls as it has free workers: the rest stay in the stream for other agents.
-                await _free.WaitAsync(stop).ConfigureAwait(false);
+                room = await RoomAsync(stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -151,13 +171,13 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                _free.Release();
+                room.Release();
                 return;
             }
             catch (Exception e) when (e is NatsException or TimeoutException)
             {
                 // The server went away or the consumer is being recreated: try again shortly.
-                _free.Release();
+                room.Release();
                 _options.Log.WriteLine($"spindle agent {Name}: could not fetch calls: {e.Message}");
                 await Task.Delay(TimeSpan.FromSeconds(1), stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 continue;
@@ -165,14 +185,35 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
 
             if (message is not { } call)
             {
-                _free.Release();
+                room.Release();
                 continue;
             }
 
-            Task running = RunCallAsync(call);
+            Task running = RunCallAsync(call, room);
             _calls[running] = true;
             _ = running.ContinueWith(t => _calls.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
+    }
+
+    /// <summary>
+    /// Waits until the agent may fetch a call: a free worker, or, while its calls are short, the one call it may hold
+    /// ahead (it waits in the local pool and runs on the first worker that frees, a short call's time later). Returns
+    /// the semaphore to release once that call's local run is over.
+    /// </summary>
+    private async Task<SemaphoreSlim> RoomAsync(CancellationToken stop)
+    {
+        if (_free.Wait(0))
+        {
+            return _free;
+        }
+
+        if (Volatile.Read(ref _lastRunTicks) <= ShortCallTicks && _ahead.Wait(0))
+        {
+            return _ahead;
+        }
+
+        await _free.WaitAsync(stop).ConfigureAwait(false);
+        return _free;
     }
 
     private async Task HeartbeatAsync(CancellationToken closed)
@@ -182,6 +223,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(closed).ConfigureAwait(false))
             {
+                ForgetQuietClients();
                 try
                 {
                     await RegisterAsync(closed).ConfigureAwait(false);
@@ -249,6 +291,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         _closed.Dispose();
         _orders.Dispose();
         _free.Dispose();
+        _ahead.Dispose();
     }
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);

@@ -57,8 +57,20 @@ internal sealed partial class ClusterClient
                 await message.ReplyAsync(run ? Run : Drop, cancellationToken: _stopping.Token).ConfigureAwait(false);
                 break;
 
+            case ClusterHeaders.EventStarted:
+                // A first delivery, running already. Unless the call is still wanted and nobody else runs it, the
+                // agent is told to stop it (it then answers "failed", ignored here, and acks the message).
+                if (!RunBy(key, agent, OptionalHeader(message, ClusterHeaders.Ack)))
+                {
+                    Ignored(kind, key);
+                    var stop = new NatsHeaders { [ClusterHeaders.Stop] = ClusterHeaders.StopKill };
+                    await SendAsync(_names.Agent(agent), Encoding.UTF8.GetBytes(key), stop).ConfigureAwait(false);
+                }
+
+                break;
+
             case ClusterHeaders.EventAlive:
-                if (_flights.TryGetValue(key, out Flight? alive) && alive.Agent == agent)
+                if (_flights.TryGetValue(key, out Flight? alive) && RunBy(key, agent, OptionalHeader(message, ClusterHeaders.Ack)))
                 {
                     alive.Heard();
                 }
@@ -163,9 +175,19 @@ internal sealed partial class ClusterClient
 
     /// <summary>Takes the flight out if <paramref name="agent"/> is the one running it: its first answer ends it.</summary>
     private Flight? TakeFlight(string key, string agent) =>
-        _flights.TryGetValue(key, out Flight? flight) && flight.Agent == agent && _flights.TryRemove(new KeyValuePair<string, Flight>(key, flight))
+        _flights.TryGetValue(key, out Flight? flight) && RunBy(key, agent, ackSubject: null) && _flights.TryRemove(new KeyValuePair<string, Flight>(key, flight))
             ? flight
             : null;
+
+    /// <summary>
+    /// Whether <paramref name="agent"/> runs the call in flight under <paramref name="key"/>. An agent heard from about
+    /// a wanted call nobody runs yet becomes its runner: its "started" notice was sent without waiting for an answer,
+    /// and one lost (a connection cut at that moment) must not leave the call's result unclaimed.
+    /// </summary>
+    private bool RunBy(string key, string agent, string? ackSubject) =>
+        _flights.TryGetValue(key, out Flight? flight)
+        && (flight.Agent == agent
+            || (flight.Agent is null && !flight.Call.CancellationToken.IsCancellationRequested && flight.TryClaim(agent, ackSubject)));
 
     private static WorkerExit CrashOnAgent(NatsMsg<byte[]> message, string agent, string stderrTail)
     {

@@ -20,7 +20,8 @@ namespace Spindle.Cluster.Client;
 /// <remarks>
 /// <code>
 ///  ClusterWorker.Dispatch ─► Publish: await the build upload, acked publish (Nats-Msg-Id = client.call.attempt)
-///  inbox ◄─ claim (request)  ─► "run" to the first agent while the call is wanted, "drop" otherwise
+///  inbox ◄─ started          ─► a first delivery running at once: the flight's agent; a stop if the call is no longer wanted
+///        ◄─ claim (request)  ─► a redelivery: "run" to the first agent while the call is wanted, "drop" otherwise
 ///        ◄─ alive            ─► the flight's agent was heard from
 ///        ◄─ result / failed  ─► confirm (request: the agent resends until confirmed) ─► take the flight
 ///                               ─► ClusterWorker.OnResult / OnCrashed / OnFailed
@@ -117,12 +118,42 @@ internal sealed partial class ClusterClient : IAsyncDisposable
     public Task<IReadOnlyList<ClusterAgentInfo>> ListAgentsAsync(CancellationToken cancellationToken) =>
         Agent.AgentRegistry.ListAsync(_js, _names, cancellationToken);
 
-    /// <summary>Stops tracking a flight whose call has ended here; a later answer for it is ignored.</summary>
-    public void Forget(Flight flight)
+    /// <summary>
+    /// Stops tracking a flight whose call has ended here; a later answer for it is ignored. An <paramref name="unwanted"/>
+    /// call (cancelled, timed out) that no agent has started yet is also deleted from the stream.
+    /// </summary>
+    public void Forget(Flight flight, bool unwanted)
     {
         if (_flights.TryRemove(new KeyValuePair<string, Flight>(flight.Key, flight)))
         {
             _ = DeleteValuesAsync(flight, resultName: null);
+            flight.Unwanted = unwanted;
+            if (unwanted && flight.Agent is null)
+            {
+                // Still in the stream, as far as this client knows: it leaves it, so no agent starts it. An agent that
+                // took it already says it started it, and is told to stop (OnAnswerAsync).
+                _ = DeleteFromStreamAsync(flight);
+            }
+        }
+    }
+
+    /// <summary>Deletes an unwanted call from the work-queue stream, once the server has told its sequence number.</summary>
+    private async Task DeleteFromStreamAsync(Flight flight)
+    {
+        if (flight.Sequence == 0)
+        {
+            // Not stored yet: PublishAsync deletes it once it is.
+            return;
+        }
+
+        try
+        {
+            await _js.DeleteMessageAsync(_names.Stream, new StreamMsgDeleteRequest { Seq = flight.Sequence, NoErase = true }, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NatsException or OperationCanceledException or TimeoutException)
+        {
+            // Already taken by an agent (which is told to stop), or already gone.
+            LogIgnored("delete", flight.Key);
         }
     }
 
@@ -185,6 +216,13 @@ internal sealed partial class ClusterClient : IAsyncDisposable
                 PubAckResponse ack = await _js.PublishAsync(_names.Calls, frame, headers: headers,
                     opts: new NatsJSPubOpts { MsgId = flight.Key }, cancellationToken: _stopping.Token).ConfigureAwait(false);
                 ack.EnsureSuccess();
+                flight.Sequence = ack.Seq;
+                if (flight.Unwanted && flight.Agent is null)
+                {
+                    // Withdrawn (cancelled, timed out) while it was being stored: it leaves the stream unrun.
+                    await DeleteFromStreamAsync(flight).ConfigureAwait(false);
+                }
+
                 return;
             }
             catch (Exception e) when (e is NatsNoRespondersException or NatsJSPublishNoResponseException or NatsNoReplyException or TimeoutException

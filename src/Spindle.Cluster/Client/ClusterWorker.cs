@@ -74,7 +74,7 @@ internal sealed class ClusterWorker : PoolWorker
             // Still waiting in the stream: no agent will run it (its claim is refused), so it ends cancelled now.
             if (Take(call) is not null)
             {
-                _client.Forget(flight);
+                _client.Forget(flight, unwanted: true);
                 End(flight, exit: null, WorkerExitReason.KilledForCall, c => c.TryCancel());
             }
 
@@ -88,7 +88,7 @@ internal sealed class ClusterWorker : PoolWorker
     {
         if (Take(call) is { } flight)
         {
-            _client.Forget(flight);
+            _client.Forget(flight, unwanted: true);
             _client.SendStop(flight, kill: true);
             End(flight, exit: null, WorkerExitReason.KilledForCall, verdict);
         }
@@ -121,7 +121,8 @@ internal sealed class ClusterWorker : PoolWorker
 
         if (flight is not null && Take(flight.Call) is not null)
         {
-            _client.Forget(flight);
+            // The pool is going away: its waiting calls stay in the stream, where agents find nobody to claim them from.
+            _client.Forget(flight, unwanted: false);
             _client.SendStop(flight, kill: true);
             End(flight, exit: null, WorkerExitReason.Terminated, verdict: null);
             return;

@@ -12,6 +12,8 @@ internal sealed class Flight(PendingCall call, ClusterWorker worker, int attempt
     private readonly Lock _lock = new();
     private long _lastHeard = Environment.TickCount64;
     private bool _withdrawn;
+    private ulong _sequence;
+    private bool _unwanted;
 
     public PendingCall Call { get; } = call;
 
@@ -26,6 +28,20 @@ internal sealed class Flight(PendingCall call, ClusterWorker worker, int attempt
     /// <summary>Whether its argument went to the values bucket (too large for one message): deleted once it has ended.</summary>
     public bool ArgumentStored { get; set; }
 
+    /// <summary>Its sequence number in the work-queue stream once the server has stored it (0 before): a withdrawn call is deleted by it.</summary>
+    public ulong Sequence
+    {
+        get => Volatile.Read(ref _sequence);
+        set => Volatile.Write(ref _sequence, value);
+    }
+
+    /// <summary>Ended here because its caller no longer wants it (cancelled, timed out): deleted from the stream if no agent runs it.</summary>
+    public bool Unwanted
+    {
+        get => Volatile.Read(ref _unwanted);
+        set => Volatile.Write(ref _unwanted, value);
+    }
+
     /// <summary>The agent that claimed it; null while it waits in the stream.</summary>
     public string? Agent { get; private set; }
 
@@ -36,8 +52,9 @@ internal sealed class Flight(PendingCall call, ClusterWorker worker, int attempt
     public long LastHeard => Volatile.Read(ref _lastHeard);
 
     /// <summary>
-    /// Lets the first agent that asks run the call; false for any other (a redelivery, a second copy). The same
-    /// delivery asking again (its first answer was lost to a broken connection) gets the same answer.
+    /// Lets the first agent that asks (a claim), or says it started the call (a first delivery), run the call; false
+    /// for any other (a redelivery, a second copy) and once the call was withdrawn. The same delivery asking again (its
+    /// first answer was lost to a broken connection) gets the same answer.
     /// </summary>
     public bool TryClaim(string agent, string? ackSubject)
     {

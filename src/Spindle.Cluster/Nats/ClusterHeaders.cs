@@ -36,6 +36,9 @@ internal static class ClusterHeaders
     public const string Stop = "Spindle-Stop";
 
     public const string EventClaim = "claim";
+
+    /// <summary>A first delivery the agent runs at once, without a claim: the caller answers only if it no longer wants it (a stop).</summary>
+    public const string EventStarted = "started";
     public const string EventAlive = "alive";
     public const string EventResult = "result";
     public const string EventFailed = "failed";

@@ -1,22 +1,32 @@
 using System.Security.Cryptography;
 using Spindle;
 using Spindle.Pools;
+using Spindle.Render.Png;
 
 namespace Spindle.Render.Frames;
 
-/// <summary>Submits one call per frame to a pool and collects the frames (and their PNG image data) in order.</summary>
+/// <summary>
+/// Submits one call per frame to a pool and collects the frames (and their PNG image data) in order.
+/// </summary>
+/// <remarks>
+/// Who retries a frame whose worker crashed depends on where the workers are. On this machine the pool does
+/// (<see cref="CallOptions.RetriesOnCrash"/>: its supervision and events see the retry) and the worker learns the
+/// attempt from the run directory. When workers may be on other machines (a cluster pool) they cannot see that
+/// directory, so the farm retries: each attempt is a new call carrying its number, and the pool does not retry.
+/// </remarks>
 internal static class FrameScheduler
 {
-    public static async Task<RenderedFrame[]> RenderAsync(WorkerPool pool, RenderSettings settings, string runDirectory, byte[]?[] deflated, Action<RenderedFrame> frameDone, CancellationToken cancellationToken)
+    public static async Task<RenderedFrame[]> RenderAsync(
+        WorkerPool pool, RenderSettings settings, string runDirectory, bool workersOnOtherMachines, byte[]?[] deflated, Action<RenderedFrame> frameDone, CancellationToken cancellationToken)
     {
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var callOptions = new CallOptions { RetriesOnCrash = settings.RetriesOnCrash };
+        var callOptions = new CallOptions { RetriesOnCrash = workersOnOtherMachines ? 0 : settings.RetriesOnCrash };
         bool threads = pool.Isolation == Isolation.Thread;
         var frames = new RenderedFrame[settings.Frames];
         var calls = new Task[settings.Frames];
         for (int i = 0; i < settings.Frames; i++)
         {
-            var request = new FrameRequest(settings.Scene, i, settings.Frames, settings.Width, settings.Height, runDirectory, settings.CrashFrame == i, threads);
+            var request = new FrameRequest(settings.Scene, i, settings.Frames, settings.Width, settings.Height, workersOnOtherMachines ? null : runDirectory, settings.CrashFrame == i, threads);
             calls[i] = RenderOneAsync(request);
         }
 
@@ -28,8 +38,9 @@ internal static class FrameScheduler
         {
             try
             {
-                FrameOutput output = await pool.RunAsync(FrameJob.Render, request, callOptions, failed.Token).ConfigureAwait(false);
-                var frame = new RenderedFrame(request.Index, output.Rgba, Hash(output.Rgba), output.WorkerId, output.Attempt);
+                FrameOutput output = await (workersOnOtherMachines ? RunAttemptsAsync(request) : RunAsync(request)).ConfigureAwait(false);
+                byte[] rgba = workersOnOtherMachines ? FrameInflater.Inflate(output.Deflated, settings.Width, settings.Height) : output.Rgba;
+                var frame = new RenderedFrame(request.Index, rgba, Hash(rgba), output.WorkerId, output.Attempt, output.Agent);
                 frames[request.Index] = frame;
                 deflated[request.Index] = output.Deflated;
                 frameDone(frame);
@@ -39,6 +50,24 @@ internal static class FrameScheduler
                 // One frame lost for good fails the render: stop the others instead of rendering for nothing.
                 await failed.CancelAsync().ConfigureAwait(false);
                 throw;
+            }
+        }
+
+        Task<FrameOutput> RunAsync(FrameRequest request) => pool.RunAsync(FrameJob.Render, request, callOptions, failed.Token);
+
+        // Attempt n + 1 after n crashed, as many times as the settings allow; any worker of the cluster may take it.
+        async Task<FrameOutput> RunAttemptsAsync(FrameRequest request)
+        {
+            for (int attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await RunAsync(request with { Attempt = attempt }).ConfigureAwait(false);
+                }
+                catch (WorkerCrashedException) when (attempt <= settings.RetriesOnCrash && !failed.IsCancellationRequested)
+                {
+                    // Its worker is gone (the agent's pool replaces it); the next attempt goes to whichever worker is free.
+                }
             }
         }
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Spindle.Ipc;
 using Spindle;
 using Spindle.Pools;
+using Spindle.Sync;
 using Spindle.Tests.Support;
 
 namespace Spindle.Tests.Ipc;
@@ -50,24 +51,38 @@ public class MessageQueueTests
         await using MessageQueue<int> queue = MessageQueue.Create<int>(new MessageQueueOptions { Capacity = 16 });
         await using MessageQueue<int> done = MessageQueue.Create<int>(new MessageQueueOptions { Capacity = Messages, MaxMessageBytes = 64 });
         await using WorkerPool pool = TestPools.Process(workers: 2);
-        Task doomed = pool.RunAsync(static (MessageQueue<int> q, MessageQueue<int> results) =>
+
+        // The survivor starts consuming only once the doomed consumer is about to die: were both to start at once, the
+        // survivor could drain the queue before the doomed one took its 150th message.
+        using SharedEvent doomedAt150 = SharedEvent.Create();
+        Task<int> doomed = pool.RunAsync(static int (MessageQueue<int> q, MessageQueue<int> results, SharedEvent dying) =>
         {
             for (int n = 1; ; n++)
             {
                 results.Enqueue(q.Dequeue());
                 if (n == 150)
                 {
+                    dying.Set();
                     Die.Now(DeathKind.Sigkill); // between two messages, while producers are still producing
                 }
             }
-        }, queue, done);
-        Task survivor = pool.RunAsync(static async (MessageQueue<int> q, MessageQueue<int> results) =>
+        }, queue, done, doomedAt150);
+        Task<int> survivor = pool.RunAsync(static int (MessageQueue<int> q, MessageQueue<int> results, SharedEvent dying) =>
         {
-            await foreach (int item in q.ReadAllAsync())
+            if (!dying.TryWait(TimeSpan.FromSeconds(60)))
+            {
+                throw new TimeoutException("the doomed consumer never reached its 150th message");
+            }
+
+            int taken = 0;
+            foreach (int item in q.ReadAllAsync().ToBlockingEnumerable())
             {
                 results.Enqueue(item);
+                taken++;
             }
-        }, queue, done);
+
+            return taken;
+        }, queue, done, doomedAt150);
 
         for (int i = 0; i < Messages; i++)
         {

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Globalization;
+using NATS.Client.Core;
+using Spindle.Bench.Cluster.Setup;
+using Spindle.Bench.Harness;
+
+namespace Spindle.Bench.Cluster.Measurements;
+
+/// <summary>
+/// 1. A tiny call's round trip through the cluster, one at a time: <c>await pool.RunAsync(x => x + 1, i)</c> on a
+/// pool whose cluster has one agent with one worker; against a raw NATS request-reply (4 bytes each way) to another
+/// process on the same server, in alternating rounds; and, for context, Dask's and Celery's round trips.
+/// </summary>
+internal static class RoundTrip
+{
+    public static async Task<IReadOnlyList<Row>> RunAsync(BenchCluster cluster)
+    {
+        ClusterSettings settings = cluster.Settings;
+        await using AgentProcess agent = await AgentProcess.StartAsync(cluster.Server.Url, BenchCluster.RoundTripCluster, "rt-1", workers: 1);
+        await using var pool = new WorkerPool(new WorkerPoolOptions { Workers = 1 }.UseCluster(cluster.Options(BenchCluster.RoundTripCluster)));
+        await using var echo = await EchoProcess.StartAsync(cluster.Server.Url);
+        await using var nats = new NatsConnection(NatsOpts.Default with { Url = cluster.Server.Url, Name = "spindle bench raw requester" });
+        await nats.ConnectAsync();
+
+        // Warm both sides: the agent's worker started, the build fetched, the hot paths compiled.
+        var warming = Stopwatch.StartNew();
+        while (warming.Elapsed < settings.WarmUp)
+        {
+            await SpindleCallsAsync(pool, 300, samples: null, settings.CallTimeout);
+            await RawRequestsAsync(nats, echo.Subject, 300, samples: null, settings.CallTimeout);
+        }
+
+        var spindle = new List<double>();
+        var raw = new List<double>();
+        double spindleCpu = 0, rawCpu = 0;
+        for (int round = 0; round < settings.RoundTripRounds; round++)
+        {
+            double cpu = ProcessTreeCpu.Seconds();
+            await SpindleCallsAsync(pool, settings.RoundTripCallsPerRound, spindle, settings.CallTimeout);
+            double between = ProcessTreeCpu.Seconds();
+            await RawRequestsAsync(nats, echo.Subject, settings.RoundTripCallsPerRound, raw, settings.CallTimeout);
+            spindleCpu += between - cpu;
+            rawCpu += ProcessTreeCpu.Seconds() - between;
+        }
+
+        Console.Write($"(CPU per round trip, all processes: Spindle {spindleCpu / spindle.Count * 1e6:0} µs, raw {rawCpu / raw.Count * 1e6:0} µs) ");
+
+        string calls = settings.PeerRoundTripCalls.ToString(CultureInfo.InvariantCulture);
+        var dask = new PeerSamples(cluster.Peers.DaskProblem);
+        await dask.RunOnceAsync("dask_peer.py", settings.PeerTimeout, null, "roundtrip", "--calls", calls);
+        var celery = new PeerSamples(cluster.Peers.CeleryProblem ?? cluster.RedisProblem);
+        await celery.RunOnceAsync("celery_peer.py", settings.PeerTimeout, cluster.Redis is { } redis ? new Dictionary<string, string> { ["SPINDLE_BENCH_CELERY_BROKER"] = redis.Url } : null,
+            "roundtrip", "--calls", calls);
+
+        Metric spindleMetric = Metric.Of(spindle, Unit.Microseconds);
+        string title = $"Round trip int->int through 1 agent x 1 worker ({spindle.Count:N0} calls)";
+        return
+        [
+            new Row("1", title, $"raw NATS request-reply to another process, 4 B ({raw.Count:N0})", Goal.AtMostTimes(1.5))
+            {
+                Spindle = spindleMetric,
+                Baseline = Metric.Of(raw, Unit.Microseconds),
+            },
+            new Row("1b", "same calls", $"Dask Client.submit(inc).result(), LocalCluster 2x1 ({settings.PeerRoundTripCalls:N0})", Goal.AtLeastFaster(1))
+            {
+                Spindle = spindleMetric,
+                Baseline = dask.Metric(Unit.Milliseconds) is { } d ? ToMicroseconds(d) : null,
+                BaselineProblem = dask.Problem,
+            },
+            new Row("1c", "same calls", $"Celery inc.delay(i).get(), redis, prefork 2 ({settings.PeerRoundTripCalls:N0})", Goal.AtLeastFaster(1))
+            {
+                Spindle = spindleMetric,
+                Baseline = celery.Metric(Unit.Milliseconds) is { } c ? ToMicroseconds(c) : null,
+                BaselineProblem = celery.Problem,
+            },
+        ];
+    }
+
+    private static Metric ToMicroseconds(Metric ms) =>
+        new(new Summary(ms.Summary.Median * 1000, ms.Summary.Min * 1000, ms.Summary.Max * 1000, ms.Summary.Count), Unit.Microseconds);
+
+    private static async Task SpindleCallsAsync(WorkerPool pool, int calls, List<double>? samples, TimeSpan timeout)
+    {
+        for (int i = 0; i < calls; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            int y = await pool.RunAsync(x => x + 1, i).WaitAsync(timeout);
+            samples?.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+            if (y != i + 1)
+            {
+                throw new InvalidOperationException($"RunAsync(x => x + 1, {i}) returned {y}.");
+            }
+        }
+    }
+
+    private static async Task RawRequestsAsync(NatsConnection nats, string subject, int calls, List<double>? samples, TimeSpan timeout)
+    {
+        for (int i = 0; i < calls; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            NatsMsg<byte[]> reply = await nats.RequestAsync<byte[], byte[]>(subject, BitConverter.GetBytes(i)).AsTask().WaitAsync(timeout);
+            samples?.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+            if (reply.Data is not { Length: 4 } data || BitConverter.ToInt32(data) != i + 1)
+            {
+                throw new InvalidOperationException($"The raw echo answered {i} wrongly.");
+            }
+        }
+    }
+
+    /// <summary>This bench started again as the raw responder, stopped by closing its standard input.</summary>
+    private sealed class EchoProcess : IAsyncDisposable
+    {
+        private readonly Process _process;
+
+        private EchoProcess(Process process, string subject)
+        {
+            _process = process;
+            Subject = subject;
+        }
+
+        public string Subject { get; }
+
+        public static async Task<EchoProcess> StartAsync(string url)
+        {
+            string subject = "bench.echo." + Guid.NewGuid().ToString("N");
+            ProcessStartInfo info = Launch.Self(NatsEcho.ChildCommand, url, subject);
+            info.RedirectStandardInput = true;
+            Process process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the raw NATS responder.");
+            var echo = new EchoProcess(process, subject);
+            try
+            {
+                string? line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+                if (line != NatsEcho.Ready)
+                {
+                    throw new InvalidOperationException($"The raw NATS responder said '{line}': {await process.StandardError.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(5))}");
+                }
+            }
+            catch
+            {
+                await echo.DisposeAsync();
+                throw;
+            }
+
+            return echo;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                _process.StandardInput.Close();
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (Exception e) when (e is IOException or TimeoutException or InvalidOperationException)
+            {
+                // Killed below.
+            }
+
+            await Stopping.KillAsync(_process);
+        }
+    }
+}
