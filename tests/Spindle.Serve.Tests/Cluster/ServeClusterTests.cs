@@ -136,16 +136,19 @@ public sealed class ServeClusterTests(NatsServer nats) : IClassFixture<NatsServe
         await using ServeProcess serve = await ServeProcess.StartAsync(nats, _cluster, workers: 1);
         await using AgentProcess victim = await AgentProcess.StartAsync(nats, "killed-1", _cluster, workers: 1);
 
-        // Its worker is rendering frames of a job when the kill comes.
-        string id = await serve.SubmitAsync(new { frames = 40, width = 256, height = 192 });
+        // Its worker is rendering frames of a job when the kill comes: the kill follows the first frame at once (no
+        // wait for a heartbeat), and the agent's worker processes are read from /proc as its children.
+        string id = await serve.SubmitAsync(new { frames = 100, width = 128, height = 96 });
         await serve.WaitForJobAsync(id, j => j.GetProperty("framesDone").GetInt32() >= 1, "to have rendered a frame");
-        JsonElement listed = await serve.AgentAsync(victim.Name, a => a.GetProperty("workerProcesses").GetArrayLength() > 0, "with a worker process");
-        using Process worker = Process.GetProcessById(listed.GetProperty("workerProcesses")[0].GetProperty("pid").GetInt32());
-
+        Process[] workers = [.. Children(victim.ProcessId).Select(Process.GetProcessById)];
+        Assert.NotEmpty(workers);
         using HttpResponseMessage response = await serve.Client.PostAsync($"/pools/api/pools/spindle-serve/agents/{victim.Name}/kill", null).Within("POST kill");
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal(128 + 9, await victim.Exited.Within("the killed agent to die"));
-        await worker.WaitForExitAsync().Within("its worker process to die with it");
+        foreach (Process worker in workers)
+        {
+            await worker.WaitForExitAsync().Within("its worker processes to die with it");
+        }
 
         // The rest of the job, and a frame it held if the kill caught one (a crash after the pool's silence timeout,
         // retried), are rendered by another agent.
@@ -153,9 +156,20 @@ public sealed class ServeClusterTests(NatsServer nats) : IClassFixture<NatsServe
         JsonElement done = await serve.WaitForJobAsync(id, j => j.GetProperty("state").GetString() is "done" or "failed", "to finish on the other agent");
         Assert.True(done.GetProperty("state").GetString() == "done", $"job {id}: {done}\nserve:\n{serve.Output}");
         string[] renderers = [.. done.GetProperty("framesPerWorker").EnumerateObject().Select(w => w.Name)];
-        Assert.Contains(worker.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), renderers);
+        Assert.Contains(renderers, r => workers.Any(w => w.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) == r));
         Assert.True(renderers.Length >= 2, $"job {id}: only the killed agent's worker rendered: {done}");
+        foreach (Process worker in workers)
+        {
+            worker.Dispose();
+        }
     }
+
+    /// <summary>The child processes of <paramref name="pid"/> (every thread's /proc children list).</summary>
+    private static int[] Children(int pid) =>
+        [.. Directory.GetDirectories($"/proc/{pid}/task")
+            .SelectMany(task => File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(child => int.Parse(child, System.Globalization.CultureInfo.InvariantCulture))
+            .Distinct()];
 
     [Fact]
     public async Task PoolDashboard_AgentOrders_RefuseCrossOriginPostsAndForeignHosts()
