@@ -24,7 +24,9 @@ internal sealed class FarmJobRenderer : IJobRenderer
             // Workers killed from the dashboard count as crashes; a demo clicking "kill" should not fault the farm.
             MaxRestarts = 100,
         };
-        _farm = new RenderFarm(cluster is null ? options : options.UseCluster(cluster));
+        // Agents on other machines cannot see this machine's run folder, where a local farm counts a frame's attempts:
+        // a cluster farm carries the attempt in the call and retries crashed frames itself.
+        _farm = cluster is null ? new RenderFarm(options) : new RenderFarm(options.UseCluster(cluster), workersOnOtherMachines: true);
     }
 
     public WorkerPool Pool => _farm.Pool;
