@@ -34,7 +34,7 @@ public sealed class WorkerPoolOptions
     private string _name = "spindle";
     private int _pipelineDepth = 32;
     private TimeSpan _pipelineWindow = TimeSpan.FromMicroseconds(250);
-    private long? _sharedMemoryThreshold = 4 << 20;
+    private long? _sharedMemoryThreshold = 1 << 20;
 
     /// <summary>Worker processes or worker threads.</summary>
     /// <value>The default is <see cref="Isolation.Process"/>.</value>
@@ -363,7 +363,10 @@ public sealed class WorkerPoolOptions
     /// socket transfer and no <see cref="MaxMessageBytes"/> limit; a <c>Memory</c> parameter is a view over shared pages
     /// in the worker. Null sends everything over the channel.
     /// </summary>
-    /// <value>The default is 4 MiB (4,194,304 bytes): below that, the channel is as fast (bench/Spindle.Bench, measurement 11).</value>
+    /// <value>
+    /// The default is 1 MiB (1,048,576 bytes): from there up the road outside the channel was about twice as fast both
+    /// ways on a quiet machine, at 256 KiB the channel was as fast or faster (bench/Spindle.Bench, measurement 11).
+    /// </value>
     public long? SharedMemoryThreshold
     {
         get => _sharedMemoryThreshold;

@@ -55,7 +55,7 @@ public class LargeArrayTests
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new WorkerPoolOptions { SharedMemoryThreshold = 0 });
         Assert.Equal(nameof(WorkerPoolOptions.SharedMemoryThreshold), error.ParamName);
-        Assert.Equal(4 << 20, new WorkerPoolOptions().SharedMemoryThreshold);
+        Assert.Equal(1 << 20, new WorkerPoolOptions().SharedMemoryThreshold);
     }
 
     public readonly record struct Point(int X, int Y);
