@@ -71,6 +71,7 @@ internal sealed partial class ClusterAgent
         if (!firstDelivery && claim != Claim.Unanswered)
         {
             Heard(client);
+            _unanswered.TryRemove(key, out _);
         }
 
         switch (claim)
@@ -79,9 +80,10 @@ internal sealed partial class ClusterAgent
                 // Cancelled, timed out, or taken by another delivery: it leaves the stream without running.
                 await message.AckTerminateAsync().ConfigureAwait(false);
                 return;
-            case Claim.Unanswered when message.Metadata is { } metadata && (long)metadata.NumDelivered >= _options.MaxDeliver:
+            case Claim.Unanswered when Unanswered(key, message) is var deliveries && deliveries >= _options.MaxDeliver:
                 // Nobody has answered for it through every delivery: its caller is gone, and it leaves the stream.
-                _options.Log.WriteLine($"spindle agent {Name}: call {callId} of {inbox} dropped after {metadata.NumDelivered} unanswered deliveries.");
+                _options.Log.WriteLine($"spindle agent {Name}: call {callId} of {inbox} dropped after {deliveries} unanswered deliveries.");
+                _unanswered.TryRemove(key, out _);
                 await message.AckTerminateAsync().ConfigureAwait(false);
                 return;
             case Claim.Unanswered:
@@ -191,6 +193,23 @@ internal sealed partial class ClusterAgent
         _clients.TryGetValue(client, out long at) && Environment.TickCount64 - at < (long)_options.ClaimTimeout.TotalMilliseconds;
 
     private void Heard(string client) => _clients[client] = Environment.TickCount64;
+
+    /// <summary>
+    /// Counts one more unanswered claim of the call <paramref name="key"/>; returns the most deliveries it is known to
+    /// have had unanswered: JetStream's count, or this agent's own if higher.
+    /// </summary>
+    private int Unanswered(string key, INatsJSMsg<byte[]> message)
+    {
+        // Bounded: calls put back and then taken by another agent leave their count here; a very long list is dropped.
+        if (_unanswered.Count > 10_000)
+        {
+            _unanswered.Clear();
+        }
+
+        int own = _unanswered.AddOrUpdate(key, 1, static (_, n) => n + 1);
+        long delivered = message.Metadata is { } metadata ? (long)metadata.NumDelivered : 0;
+        return (int)Math.Max(own, Math.Min(delivered, int.MaxValue));
+    }
 
     /// <summary>Forgets the clients not heard from for long (on each heartbeat), so the table does not grow for ever.</summary>
     private void ForgetQuietClients()

@@ -65,6 +65,14 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
     /// <summary>Clients by id, and when they last answered this agent: their first deliveries run without a claim.</summary>
     private readonly ConcurrentDictionary<string, long> _clients = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Task, bool> _calls = new();
+
+    /// <summary>
+    /// Claims of a call (by its key) this agent asked and nobody answered. The delivery count JetStream reports is not
+    /// enough on its own: with MaxDeliver 2, an agent was seen putting a gone caller's call back twice without dropping
+    /// it (the count it read stayed below 2), after which the server, having delivered it twice, delivered it no more
+    /// and it stayed in the stream.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, int> _unanswered = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<WorkerPool>> _pools = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _closed = new();
     private int _busy;

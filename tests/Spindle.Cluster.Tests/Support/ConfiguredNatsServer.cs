@@ -20,8 +20,8 @@ public sealed class ConfiguredNatsServer : IAsyncDisposable
     private ConfiguredNatsServer(string configFile, string directory, bool ownStore, IReadOnlyDictionary<string, string> environment)
     {
         _directory = directory;
-        Port = FreePort();
-        var start = new ProcessStartInfo(FindServer())
+        Port = NatsServer.FreePort();
+        var start = new ProcessStartInfo(NatsServer.FindServer())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -127,40 +127,7 @@ public sealed class ConfiguredNatsServer : IAsyncDisposable
         }
     }
 
-    private async Task WaitUntilListeningAsync()
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"nats-server exited with code {_process.ExitCode} while starting:\n{Output}");
-            }
-
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, Port);
-                var buffer = new byte[4];
-                using var read = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                if (await client.GetStream().ReadAsync(buffer, read.Token) == 4 && Encoding.ASCII.GetString(buffer) == "INFO")
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is SocketException or OperationCanceledException or IOException)
-            {
-                // Not listening yet.
-            }
-
-            if (clock.Elapsed > Bounded.Prompt * 2)
-            {
-                throw new TimeoutException($"nats-server did not listen on port {Port} within {(Bounded.Prompt * 2).TotalSeconds} s:\n{Output}");
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    private Task WaitUntilListeningAsync() => NatsServer.WaitUntilListeningAsync(_process, Port, () => Output);
 
     private void Keep(string? line)
     {
@@ -172,17 +139,4 @@ public sealed class ConfiguredNatsServer : IAsyncDisposable
             }
         }
     }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string FindServer() =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Append("/usr/sbin").Append("/usr/bin")
-            .Select(directory => Path.Combine(directory, "nats-server"))
-            .FirstOrDefault(File.Exists)
-        ?? throw new InvalidOperationException("nats-server is not installed: run scripts/ensure-nats (./test does).");
 }

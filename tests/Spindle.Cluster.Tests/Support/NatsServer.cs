@@ -120,20 +120,26 @@ public sealed class NatsServer : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    private async Task WaitUntilListeningAsync()
+    private Task WaitUntilListeningAsync() => WaitUntilListeningAsync(_process!, Port, () => Output);
+
+    /// <summary>
+    /// Waits, bounded, until the server at <paramref name="port"/> greets a connection with its INFO line; fails at
+    /// once with its output if it exited, or with a timeout if it never listened.
+    /// </summary>
+    internal static async Task WaitUntilListeningAsync(Process process, int port, Func<string> output)
     {
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            if (_process!.HasExited)
+            if (process.HasExited)
             {
-                throw new InvalidOperationException($"nats-server exited with code {_process.ExitCode} while starting:\n{Output}");
+                throw new InvalidOperationException($"nats-server exited with code {process.ExitCode} while starting:\n{output()}");
             }
 
             try
             {
                 using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, Port);
+                await client.ConnectAsync(IPAddress.Loopback, port);
                 var buffer = new byte[4];
                 using var read = new CancellationTokenSource(TimeSpan.FromSeconds(2));
                 int got = await client.GetStream().ReadAsync(buffer, read.Token);
@@ -149,7 +155,7 @@ public sealed class NatsServer : IAsyncLifetime
 
             if (clock.Elapsed > Bounded.Prompt * 2)
             {
-                throw new TimeoutException($"nats-server did not listen on port {Port} within {(Bounded.Prompt * 2).TotalSeconds} s:\n{Output}");
+                throw new TimeoutException($"nats-server did not listen on port {port} within {(Bounded.Prompt * 2).TotalSeconds} s:\n{output()}");
             }
 
             await Task.Delay(50);
@@ -169,14 +175,14 @@ public sealed class NatsServer : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static string FindServer()
+    internal static string FindServer()
     {
         foreach (string directory in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Append("/usr/sbin").Append("/usr/bin"))
         {
