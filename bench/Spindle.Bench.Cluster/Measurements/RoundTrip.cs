@@ -35,9 +35,15 @@ internal static class RoundTrip
         double spindleCpu = 0, rawCpu = 0;
         for (int round = 0; round < settings.RoundTripRounds; round++)
         {
+            Dictionary<string, double> byProcess = ProcessTreeCpu.ByProcess();
             double cpu = ProcessTreeCpu.Seconds();
             await SpindleCallsAsync(pool, settings.RoundTripCallsPerRound, spindle, settings.CallTimeout);
             double between = ProcessTreeCpu.Seconds();
+            if (round == 0)
+            {
+                Console.Write($"(CPU µs per Spindle round trip by process: {ProcessTreeCpu.Describe(byProcess, ProcessTreeCpu.ByProcess(), settings.RoundTripCallsPerRound)}) ");
+            }
+
             await RawRequestsAsync(nats, echo.Subject, settings.RoundTripCallsPerRound, raw, settings.CallTimeout);
             spindleCpu += between - cpu;
             rawCpu += ProcessTreeCpu.Seconds() - between;

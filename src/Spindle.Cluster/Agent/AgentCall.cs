@@ -2,14 +2,51 @@ using Spindle.Pools;
 
 namespace Spindle.Cluster.Agent;
 
-/// <summary>A call an agent runs, as its caller's stops see it: a token to cancel, and the local call to kill.</summary>
-internal sealed class AgentCall : IDisposable
+/// <summary>
+/// A call an agent runs, as its caller's stops and the agent's keep-alive loop see it: a token to cancel, the local
+/// call to kill, and when its caller and JetStream last heard that it runs.
+/// </summary>
+internal sealed class AgentCall(CallDelivery message, string inbox, long callId, int attempt, long aliveEveryMs) : IDisposable
 {
     private readonly Lock _lock = new();
     private RelayedCall? _call;
     private bool _killed;
+    private long _lastAlive = Environment.TickCount64;
+    private long _lastProgress = Environment.TickCount64;
 
     public CancellationTokenSource Cancellation { get; } = new();
+
+    public CallDelivery Message => message;
+
+    public string Inbox => inbox;
+
+    public long CallId => callId;
+
+    public int Attempt => attempt;
+
+    /// <summary>Whether the caller is due a sign of life (every AliveEvery it asked for); if so, counts it as sent.</summary>
+    public bool AliveDue(long now)
+    {
+        if (now - Volatile.Read(ref _lastAlive) < aliveEveryMs)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _lastAlive, now);
+        return true;
+    }
+
+    /// <summary>Whether JetStream is due an in-progress ack (every <paramref name="everyMs"/>); if so, counts it as sent.</summary>
+    public bool ProgressDue(long now, long everyMs)
+    {
+        if (now - Volatile.Read(ref _lastProgress) < everyMs)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _lastProgress, now);
+        return true;
+    }
 
     /// <summary>Hands the frame to the local pool; a kill that came first applies at once.</summary>
     public Task<RelayedResult> Start(WorkerPool pool, ReadOnlySpan<byte> frame, CancellationToken cancellationToken)

@@ -11,7 +11,7 @@ namespace Spindle.Cluster.Agent;
 /// <summary>One call on an agent, from its claim to its acknowledgement.</summary>
 internal sealed partial class ClusterAgent
 {
-    private async Task RunCallAsync(INatsJSMsg<byte[]> message, SemaphoreSlim room)
+    private async Task RunCallAsync(CallDelivery message, SemaphoreSlim room)
     {
         Interlocked.Increment(ref _busy);
         var slot = new WorkerSlot(this, room);
@@ -23,7 +23,7 @@ internal sealed partial class ClusterAgent
         {
             // A message that is not a call (or an answer that could not be sent): it must not come back for ever.
             _options.Log.WriteLine($"spindle agent {Name}: dropped a message it could not handle: {e.Message}");
-            await TryAsync(() => message.AckTerminateAsync()).ConfigureAwait(false);
+            await TryAsync(() => message.TerminateAsync()).ConfigureAwait(false);
         }
         finally
         {
@@ -49,7 +49,7 @@ internal sealed partial class ClusterAgent
         }
     }
 
-    private async Task RunClaimedAsync(INatsJSMsg<byte[]> message, WorkerSlot slot)
+    private async Task RunClaimedAsync(CallDelivery message, WorkerSlot slot)
     {
         string client = Header(message, ClusterHeaders.Client);
         long callId = long.Parse(Header(message, ClusterHeaders.Call), CultureInfo.InvariantCulture);
@@ -66,7 +66,7 @@ internal sealed partial class ClusterAgent
         // one whose agent went silent: it runs only if the caller says so (a claim).
         // Only for a caller heard from lately, though: a call of a client that died must not run on its first
         // delivery, so the first call from a client this agent has not heard from for a ClaimTimeout is claimed.
-        bool firstDelivery = message.Metadata is not { NumDelivered: > 1 } && HeardLately(client);
+        bool firstDelivery = message.NumDelivered <= 1 && HeardLately(client);
         Claim claim = firstDelivery ? Claim.Run : await ClaimAsync(message, inbox, callId, attempt).ConfigureAwait(false);
         if (!firstDelivery && claim != Claim.Unanswered)
         {
@@ -78,38 +78,33 @@ internal sealed partial class ClusterAgent
         {
             case Claim.Refused:
                 // Cancelled, timed out, or taken by another delivery: it leaves the stream without running.
-                await message.AckTerminateAsync().ConfigureAwait(false);
+                await message.TerminateAsync().ConfigureAwait(false);
                 return;
             case Claim.Unanswered when Unanswered(key, message) is var deliveries && deliveries >= _options.MaxDeliver:
                 // Nobody has answered for it through every delivery: its caller is gone, and it leaves the stream.
                 _options.Log.WriteLine($"spindle agent {Name}: call {callId} of {inbox} dropped after {deliveries} unanswered deliveries.");
                 _unanswered.TryRemove(key, out _);
-                await message.AckTerminateAsync().ConfigureAwait(false);
+                await message.TerminateAsync().ConfigureAwait(false);
                 return;
             case Claim.Unanswered:
                 // The caller may be gone, or only cut off for a moment (a server restart): the call goes back to the
                 // stream for a while.
-                await message.NakAsync(new AckOpts { NakDelay = _options.ClaimTimeout }).ConfigureAwait(false);
+                await message.NakAsync(_options.ClaimTimeout).ConfigureAwait(false);
                 return;
         }
 
-        using var running = new AgentCall();
-        using var done = new CancellationTokenSource();
+        using var running = new AgentCall(message, inbox, callId, attempt, (long)aliveEvery.TotalMilliseconds);
         CancellationTokenSource cancellation = running.Cancellation;
         _running[key] = running;
         if (firstDelivery)
         {
             // After it is in _running: a stop the caller sends in answer finds it.
             NatsHeaders started = Answer(ClusterHeaders.EventStarted, callId, attempt);
-            if (message.ReplyTo is { } ack)
-            {
-                started[ClusterHeaders.Ack] = ack;
-            }
+            started[ClusterHeaders.Ack] = message.AckSubject;
 
             await TryAsync(() => _nats.PublishAsync(inbox, Array.Empty<byte>(), started)).ConfigureAwait(false);
         }
 
-        Task alive = KeepAliveAsync(message, inbox, callId, attempt, aliveEvery, done.Token);
         NatsHeaders answer;
         byte[] body;
         try
@@ -170,10 +165,8 @@ internal sealed partial class ClusterAgent
         }
         finally
         {
-            // Cancel, not CancelAsync: the keep-alive loop ends right here, on this thread, instead of the answer
-            // waiting for a thread-pool thread to run the cancellation (a thread hop on every call's path).
-            done.Cancel();
-            await alive.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            // Out of _running, the keep-alive loop sends nothing more for it (nothing to wait for here: a call's own
+            // keep-alive task, cancelled, cost a thread-pool hop on every call's path).
             _running.TryRemove(key, out _);
             slot.Free();
         }
@@ -198,7 +191,7 @@ internal sealed partial class ClusterAgent
     /// Counts one more unanswered claim of the call <paramref name="key"/>; returns the most deliveries it is known to
     /// have had unanswered: JetStream's count, or this agent's own if higher.
     /// </summary>
-    private int Unanswered(string key, INatsJSMsg<byte[]> message)
+    private int Unanswered(string key, CallDelivery message)
     {
         // Bounded: calls put back and then taken by another agent leave their count here; a very long list is dropped.
         if (_unanswered.Count > 10_000)
@@ -207,7 +200,7 @@ internal sealed partial class ClusterAgent
         }
 
         int own = _unanswered.AddOrUpdate(key, 1, static (_, n) => n + 1);
-        long delivered = message.Metadata is { } metadata ? (long)metadata.NumDelivered : 0;
+        long delivered = message.NumDelivered;
         return (int)Math.Max(own, Math.Min(delivered, int.MaxValue));
     }
 
@@ -252,13 +245,10 @@ internal sealed partial class ClusterAgent
     }
 
     /// <summary>Asks the caller whether to run the call: only the first delivery of a call still wanted gets "run".</summary>
-    private async Task<Claim> ClaimAsync(INatsJSMsg<byte[]> message, string inbox, long callId, int attempt)
+    private async Task<Claim> ClaimAsync(CallDelivery message, string inbox, long callId, int attempt)
     {
         NatsHeaders claim = Answer(ClusterHeaders.EventClaim, callId, attempt);
-        if (message.ReplyTo is { } ack)
-        {
-            claim[ClusterHeaders.Ack] = ack;
-        }
+        claim[ClusterHeaders.Ack] = message.AckSubject;
 
         // The caller may have said "run" into a connection that broke (a server restart): it counts this delivery as
         // claimed and waits for its signs of life. So while the connection breaks under a claim, the claim is asked
@@ -296,27 +286,36 @@ internal sealed partial class ClusterAgent
         Unanswered,
     }
 
-    /// <summary>While the call runs: a sign of life to the caller, and in-progress acks so JetStream does not redeliver it.</summary>
-    private async Task KeepAliveAsync(INatsJSMsg<byte[]> message, string inbox, long callId, int attempt, TimeSpan every, CancellationToken done)
+    /// <summary>
+    /// While calls run: a sign of life to each one's caller every AliveEvery it asked for, and in-progress acks so
+    /// JetStream does not redeliver them. One loop for the agent, over the calls in <see cref="_running"/>.
+    /// </summary>
+    private async Task KeepAliveAsync(CancellationToken closed)
     {
         long progressEvery = (long)(_options.AckWait.TotalMilliseconds / 3);
-        long lastProgress = Environment.TickCount64;
+        using var timer = new PeriodicTimer(KeepAliveTick);
         try
         {
-            while (true)
+            while (await timer.WaitForNextTickAsync(closed).ConfigureAwait(false))
             {
-                await Task.Delay(every, done).ConfigureAwait(false);
-                await TryAsync(() => _nats.PublishAsync(inbox, Array.Empty<byte>(), Answer(ClusterHeaders.EventAlive, callId, attempt), cancellationToken: done)).ConfigureAwait(false);
-                if (Environment.TickCount64 - lastProgress >= progressEvery)
+                long now = Environment.TickCount64;
+                foreach (AgentCall call in _running.Values)
                 {
-                    await TryAsync(() => message.AckProgressAsync(cancellationToken: done)).ConfigureAwait(false);
-                    lastProgress = Environment.TickCount64;
+                    if (call.AliveDue(now))
+                    {
+                        await TryAsync(() => _nats.PublishAsync(call.Inbox, Array.Empty<byte>(), Answer(ClusterHeaders.EventAlive, call.CallId, call.Attempt), cancellationToken: closed)).ConfigureAwait(false);
+                    }
+
+                    if (call.ProgressDue(now, progressEvery))
+                    {
+                        await TryAsync(() => call.Message.ProgressAsync(closed)).ConfigureAwait(false);
+                    }
                 }
             }
         }
-        catch (OperationCanceledException) when (done.IsCancellationRequested)
+        catch (OperationCanceledException) when (closed.IsCancellationRequested)
         {
-            // The call is over.
+            // Stopping.
         }
     }
 
@@ -376,9 +375,9 @@ internal sealed partial class ClusterAgent
         }
     }
 
-    private static string Header(INatsJSMsg<byte[]> message, string name) =>
+    private static string Header(CallDelivery message, string name) =>
         OptionalHeader(message, name) ?? throw new KeyNotFoundException($"The message has no {name} header.");
 
-    private static string? OptionalHeader(INatsJSMsg<byte[]> message, string name) =>
+    private static string? OptionalHeader(CallDelivery message, string name) =>
         message.Headers is { } headers && headers.TryGetValue(name, out var values) && values.Count > 0 ? values[0] : null;
 }

@@ -16,13 +16,13 @@ namespace Spindle.Cluster.Agent;
 /// </summary>
 /// <remarks>
 /// <code>
-///  pull loop: wait for a free worker (or, while calls are short, room for one call held ahead) ─► NextAsync (one
-///             message) ─► RunCallAsync, and loop
+///  pull loop: wait for a free worker (or, while calls are short, room for one call held ahead) ─► CallFeed.NextAsync
+///             (one call, on the agent's one pull subscription) ─► RunCallAsync, and loop
 ///  RunCallAsync: first delivery of a caller heard from lately: "started" to its inbox (no wait: the caller sends a
 ///                 stop if it no longer wants the call); else claim (request; "drop" ─► +TERM; no answer ─► NAK: back
 ///                 to the stream)
 ///              ─► build from the cache (fetched once) ─► local pool.Relay(frame)
-///                   meanwhile: "alive" to the caller, in-progress acks to JetStream
+///                   meanwhile: "alive" to the caller, in-progress acks to JetStream (one keep-alive loop for all calls)
 ///              ─► the worker is free again (the pull loop may fetch the next call)
 ///              ─► "result" (payload) or "failed" (crashed: exit status; error: why), resent until the caller
 ///                 confirms it ─► ack
@@ -39,7 +39,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
     private readonly AgentOptions _options;
     private readonly NatsConnection _nats;
     private readonly ClusterNames _names;
-    private readonly INatsJSConsumer _consumer;
+    private readonly CallFeed _feed;
     private readonly AgentRegistry _registry;
     private readonly BuildCache _builds;
     private readonly INatsSub<byte[]> _control;
@@ -54,6 +54,9 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
     /// here instead of waiting for a fetch from the server. It waits at most about this long behind the running call.
     /// </summary>
     private static readonly long ShortCallTicks = System.Diagnostics.Stopwatch.Frequency / 1000;
+
+    /// <summary>How often the keep-alive loop looks for calls whose caller or JetStream is due a sign of life.</summary>
+    private static readonly TimeSpan KeepAliveTick = TimeSpan.FromMilliseconds(25);
 
     /// <summary>The one call held ahead of a free worker (see <see cref="ShortCallTicks"/>).</summary>
     private readonly SemaphoreSlim _ahead = new(1, 1);
@@ -78,14 +81,14 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
     private int _busy;
     private long _disconnects;
 
-    private ClusterAgent(AgentOptions options, NatsConnection nats, INatsJSConsumer consumer, AgentRegistry registry, BuildCache builds, INatsSub<byte[]> control, INatsObjStore values)
+    private ClusterAgent(AgentOptions options, NatsConnection nats, CallFeed feed, AgentRegistry registry, BuildCache builds, INatsSub<byte[]> control, INatsObjStore values)
     {
         _readings = new AgentReadings(() => _pools.Values.Where(p => p.IsValueCreated).Select(p => p.Value));
         _values = values;
         _options = options;
         _nats = nats;
         _names = new ClusterNames(options.ClusterName);
-        _consumer = consumer;
+        _feed = feed;
         _registry = registry;
         _builds = builds;
         _control = control;
@@ -111,7 +114,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
             var names = new ClusterNames(options.ClusterName);
             var js = new NatsJSContext(nats);
             await ClusterConnection.EnsureStreamAsync(js, names, cancellationToken).ConfigureAwait(false);
-            INatsJSConsumer consumer = await js.CreateOrUpdateConsumerAsync(names.Stream, new ConsumerConfig(names.Consumer)
+            await js.CreateOrUpdateConsumerAsync(names.Stream, new ConsumerConfig(names.Consumer)
             {
                 DurableName = names.Consumer,
                 AckPolicy = ConsumerConfigAckPolicy.Explicit,
@@ -123,11 +126,12 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
             var builds = new BuildCache(await BuildUpload.OpenAsync(js, names, cancellationToken).ConfigureAwait(false), options.CacheDirectory);
             INatsObjStore values = await LargeValues.OpenAsync(js, names, cancellationToken).ConfigureAwait(false);
             INatsSub<byte[]> control = await nats.SubscribeCoreAsync<byte[]>(names.Agent(options.Name), cancellationToken: cancellationToken).ConfigureAwait(false);
+            CallFeed feed = await CallFeed.OpenAsync(nats, names, line => options.Log.WriteLine($"spindle agent {options.Name}: {line}"), cancellationToken).ConfigureAwait(false);
             await nats.PingAsync(cancellationToken).ConfigureAwait(false);
 
             // Worker processes inherit it: a call can tell which agent runs it.
             Environment.SetEnvironmentVariable(AgentVariable, options.Name);
-            var agent = new ClusterAgent(options, nats, consumer, registry, builds, control, values);
+            var agent = new ClusterAgent(options, nats, feed, registry, builds, control, values);
             await agent.RegisterAsync(cancellationToken).ConfigureAwait(false);
             return agent;
         }
@@ -143,6 +147,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
     {
         Task heartbeat = HeartbeatAsync(_closed.Token);
         Task control = ControlAsync(_closed.Token);
+        Task keepAlive = KeepAliveAsync(_closed.Token);
         _options.Log.WriteLine($"spindle agent {Name}: serving cluster '{_names.Cluster}' at {_options.Server} with {_options.Workers} worker(s).");
         using (var stopOrDrain = CancellationTokenSource.CreateLinkedTokenSource(stop, _orders.Draining))
         {
@@ -152,7 +157,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         _options.Log.WriteLine($"spindle agent {Name}: stopping; finishing {_calls.Count} call(s) it holds.");
         await Task.WhenAll(_calls.Keys).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _closed.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(heartbeat, control).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll(heartbeat, control, keepAlive).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         using var bounded = new CancellationTokenSource(_options.ConnectTimeout);
         await _registry.RemoveAsync(bounded.Token).ConfigureAwait(false);
         _options.Log.WriteLine($"spindle agent {Name}: stopped.");
@@ -172,10 +177,10 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
                 return;
             }
 
-            INatsJSMsg<byte[]>? message;
+            CallDelivery call;
             try
             {
-                message = await _consumer.NextAsync<byte[]>(opts: new NatsJSNextOpts { Expires = TimeSpan.FromSeconds(5) }, cancellationToken: stop).ConfigureAwait(false);
+                call = await _feed.NextAsync(stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -188,12 +193,6 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
                 room.Release();
                 _options.Log.WriteLine($"spindle agent {Name}: could not fetch calls: {e.Message}");
                 await Task.Delay(TimeSpan.FromSeconds(1), stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                continue;
-            }
-
-            if (message is not { } call)
-            {
-                room.Release();
                 continue;
             }
 
@@ -295,6 +294,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         }
 
         await _control.DisposeAsync().ConfigureAwait(false);
+        await _feed.DisposeAsync().ConfigureAwait(false);
         await _nats.DisposeAsync().ConfigureAwait(false);
         _closed.Dispose();
         _orders.Dispose();

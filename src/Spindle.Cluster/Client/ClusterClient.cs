@@ -19,7 +19,9 @@ namespace Spindle.Cluster.Client;
 /// </summary>
 /// <remarks>
 /// <code>
-///  ClusterWorker.Dispatch ─► Publish: await the build upload, acked publish (Nats-Msg-Id = client.call.attempt)
+///  ClusterWorker.Dispatch ─► Publish: await the build upload, publish (Nats-Msg-Id = client.call.attempt) without
+///                           waiting for the server's ack; one still unheard of after ConfirmAfter is published again
+///                           with the wait (the same id: stored once), see ConfirmStoredAsync
 ///  inbox ◄─ started          ─► a first delivery running at once: the flight's agent; a stop if the call is no longer wanted
 ///        ◄─ claim (request)  ─► a redelivery: "run" to the first agent while the call is wanted, "drop" otherwise
 ///        ◄─ alive            ─► the flight's agent was heard from
@@ -44,6 +46,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
     private readonly INatsSub<byte[]> _inbox;
     private readonly Task _receiving;
     private readonly Task _watching;
+    private readonly Task _confirming;
     private readonly Task<string> _build;
     private Task<INatsObjStore>? _values;
     private long _ignoredAnswers;
@@ -62,7 +65,15 @@ internal sealed partial class ClusterClient : IAsyncDisposable
         _build = BuildUpload.UploadAsync(_js, _names, options.BuildDirectory, logger, _stopping.Token);
         _receiving = Task.Run(ReceiveAsync);
         _watching = Task.Run(WatchSilenceAsync);
+        _confirming = Task.Run(ConfirmStoredAsync);
     }
+
+    /// <summary>
+    /// How long a call may wait in the stream, sent without the server's confirmation, before it is sent again with
+    /// one. Most calls are taken by an agent sooner: its first word about the call proves the call was stored, and the
+    /// call's path saves the server's ack (a fifth of a tiny call's round trip through the cluster).
+    /// </summary>
+    private static readonly long ConfirmAfterMs = 100;
 
     /// <summary>Answers that found no call in flight (late, repeated, or for a call already ended): dropped, counted for tests.</summary>
     public long IgnoredAnswers => Interlocked.Read(ref _ignoredAnswers);
@@ -131,8 +142,17 @@ internal sealed partial class ClusterClient : IAsyncDisposable
             if (unwanted && flight.Agent is null)
             {
                 // Still in the stream, as far as this client knows: it leaves it, so no agent starts it. An agent that
-                // took it already says it started it, and is told to stop (OnAnswerAsync).
-                _ = DeleteFromStreamAsync(flight);
+                // took it already says it started it, and is told to stop (OnAnswerAsync). Sent unconfirmed, its
+                // sequence number is not known yet: it is sent again with the server's ack (the same id, so the
+                // server stores it once and tells the number it has), then deleted.
+                if (flight.Sequence == 0 && flight.TakeUnconfirmed(longerThanMs: 0) is { } message)
+                {
+                    _ = StoreAsync(flight, message.Body, message.Headers);
+                }
+                else
+                {
+                    _ = DeleteFromStreamAsync(flight);
+                }
             }
         }
     }
@@ -142,7 +162,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
     {
         if (flight.Sequence == 0)
         {
-            // Not stored yet: PublishAsync deletes it once it is.
+            // Being stored with the server's ack right now: StoreAsync deletes it once it is.
             return;
         }
 
@@ -157,7 +177,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Publishes the call to the work-queue stream; a failure fails the call, naming why.</summary>
+    /// <summary>Publishes the call to the work-queue stream (see <see cref="ConfirmAfterMs"/>); a failure fails the call, naming why.</summary>
     public void Publish(Flight flight) => _ = PublishAsync(flight);
 
     private async Task PublishAsync(Flight flight)
@@ -190,22 +210,79 @@ internal sealed partial class ClusterClient : IAsyncDisposable
                 body = [];
             }
 
-            await PublishUntilStoredAsync(flight, body, headers).ConfigureAwait(false);
+            // The stream keeps one message per id for its duplicate window: sent again, the call is stored once.
+            headers[MessageIdHeader] = flight.Key;
+            flight.SentUnconfirmed(body, headers);
+            try
+            {
+                await _nats.PublishAsync(_names.Calls, body, headers, cancellationToken: _stopping.Token).ConfigureAwait(false);
+            }
+            catch (NatsException e)
+            {
+                // Cut off from the server: ConfirmStoredAsync sends it again, waiting for the server this time.
+                LogPublishRetry(flight.Key, e.Message);
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException || !_stopping.IsCancellationRequested)
         {
-            if (_flights.TryRemove(new KeyValuePair<string, Flight>(flight.Key, flight)))
-            {
-                Exception error = e is SpindleException ? e : new SpindleException($"The call could not be sent to the cluster at '{_options.Server}': {e.Message}", e);
-                flight.Worker.OnFailed(flight, error);
-            }
+            FailUnsent(flight, e);
+        }
+    }
+
+    private const string MessageIdHeader = "Nats-Msg-Id";
+
+    private void FailUnsent(Flight flight, Exception e)
+    {
+        if (_flights.TryRemove(new KeyValuePair<string, Flight>(flight.Key, flight)))
+        {
+            Exception error = e is SpindleException ? e : new SpindleException($"The call could not be sent to the cluster at '{_options.Server}': {e.Message}", e);
+            flight.Worker.OnFailed(flight, error);
         }
     }
 
     /// <summary>
-    /// Publishes until the server has stored the call. While the server is away (restarting, a network cut) it tries
-    /// again once the connection is back, with the same message id (so a call stored twice is kept once), for as long
-    /// as the call is wanted: its timeout and its caller's cancellation end the flight, and with it this loop.
+    /// Calls sent without the server's ack that no agent has spoken of for <see cref="ConfirmAfterMs"/> (waiting for a
+    /// free agent, or lost with a connection) are sent again, this time until the server says it has them.
+    /// </summary>
+    private async Task ConfirmStoredAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(ConfirmAfterMs / 2));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                foreach (Flight flight in _flights.Values)
+                {
+                    if (flight.TakeUnconfirmed(ConfirmAfterMs) is { } message)
+                    {
+                        _ = StoreAsync(flight, message.Body, message.Headers);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // The pool has stopped.
+        }
+    }
+
+    private async Task StoreAsync(Flight flight, byte[] body, NatsHeaders headers)
+    {
+        try
+        {
+            await PublishUntilStoredAsync(flight, body, headers).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !_stopping.IsCancellationRequested)
+        {
+            FailUnsent(flight, e);
+        }
+    }
+
+    /// <summary>
+    /// Publishes until the server says it has stored the call. While the server is away (restarting, a network cut) it
+    /// tries again once the connection is back, with the same message id (so a call stored twice is kept once: the
+    /// server answers "duplicate" with the sequence number it has), for as long as the call is wanted: its timeout and
+    /// its caller's cancellation end the flight, and with it this loop.
     /// </summary>
     private async Task PublishUntilStoredAsync(Flight flight, byte[] frame, NatsHeaders headers)
     {
@@ -213,9 +290,13 @@ internal sealed partial class ClusterClient : IAsyncDisposable
         {
             try
             {
-                PubAckResponse ack = await _js.PublishAsync(_names.Calls, frame, headers: headers,
-                    opts: new NatsJSPubOpts { MsgId = flight.Key }, cancellationToken: _stopping.Token).ConfigureAwait(false);
-                ack.EnsureSuccess();
+                // The message id is in the headers already; a duplicate is not an error here (EnsureSuccess would throw).
+                PubAckResponse ack = await _js.PublishAsync(_names.Calls, frame, headers: headers, cancellationToken: _stopping.Token).ConfigureAwait(false);
+                if (ack.Error is { } error)
+                {
+                    throw new NatsJSApiException(error);
+                }
+
                 flight.Sequence = ack.Seq;
                 if (flight.Unwanted && flight.Agent is null)
                 {
@@ -310,7 +391,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _inbox.UnsubscribeAsync().ConfigureAwait(false);
-        await Task.WhenAll(_receiving, _watching).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll(_receiving, _watching, _confirming).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _nats.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }

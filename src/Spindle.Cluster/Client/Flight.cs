@@ -1,3 +1,4 @@
+using NATS.Client.Core;
 using Spindle.Pools;
 
 namespace Spindle.Cluster.Client;
@@ -14,6 +15,8 @@ internal sealed class Flight(PendingCall call, ClusterWorker worker, int attempt
     private bool _withdrawn;
     private ulong _sequence;
     private bool _unwanted;
+    private (byte[] Body, NatsHeaders Headers)? _unconfirmed;
+    private long _sentAt;
 
     public PendingCall Call { get; } = call;
 
@@ -33,6 +36,34 @@ internal sealed class Flight(PendingCall call, ClusterWorker worker, int attempt
     {
         get => Volatile.Read(ref _sequence);
         set => Volatile.Write(ref _sequence, value);
+    }
+
+    /// <summary>
+    /// Keeps the call's message, sent without waiting for the server to say it stored it, until it is known stored:
+    /// an agent was heard from about it, or the server confirmed it (see ClusterClient.ConfirmStoredAsync).
+    /// </summary>
+    public void SentUnconfirmed(byte[] body, NatsHeaders headers)
+    {
+        lock (_lock)
+        {
+            _unconfirmed = (body, headers);
+            _sentAt = Environment.TickCount64;
+        }
+    }
+
+    /// <summary>The message to send again with a wait for the server's confirmation, once it has been unconfirmed for <paramref name="longerThanMs"/> (0: now); taken, so only one asks.</summary>
+    public (byte[] Body, NatsHeaders Headers)? TakeUnconfirmed(long longerThanMs)
+    {
+        lock (_lock)
+        {
+            if (_unconfirmed is not { } message || Environment.TickCount64 - _sentAt < longerThanMs)
+            {
+                return null;
+            }
+
+            _unconfirmed = null;
+            return message;
+        }
     }
 
     /// <summary>Ended here because its caller no longer wants it (cancelled, timed out): deleted from the stream if no agent runs it.</summary>
@@ -78,6 +109,9 @@ internal sealed class Flight(PendingCall call, ClusterWorker worker, int attempt
 
             Agent = agent;
             AckSubject = ackSubject;
+
+            // An agent has it: the stream had stored it, and there is nothing left to confirm.
+            _unconfirmed = null;
             Heard();
             return true;
         }
