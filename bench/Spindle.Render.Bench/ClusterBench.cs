@@ -44,8 +44,29 @@ internal static class ClusterBench
             var rows = farms.Keys.ToDictionary(name => name, _ => new List<double>());
             string[]? expected = null;
 
-            // One unrecorded round first: agents fetch the build, every worker starts and warms its JIT on real frames.
-            for (int round = -1; round < rounds; round++)
+            // Unrecorded rounds first, for at least WarmUp: agents fetch the build, every worker starts and warms its JIT
+            // on real frames, and the young agents' and client's tiered compilation settles (it kept a core busy for
+            // several seconds in a perf profile: a measured round would pay it as broker cost).
+            TimeSpan warmUp = TimeSpan.FromSeconds(quick ? 4 : 12);
+            var warming = System.Diagnostics.Stopwatch.StartNew();
+            int warmRounds = 0;
+            while (warmRounds == 0 || warming.Elapsed < warmUp)
+            {
+                foreach ((string name, RenderFarm farm) in farms)
+                {
+                    RenderResult result = await farm.RenderAsync(settings);
+                    expected ??= [.. result.FrameHashes];
+                    if (!result.FrameHashes.SequenceEqual(expected))
+                    {
+                        throw new InvalidOperationException($"{name} rendered different frames.");
+                    }
+                }
+
+                warmRounds++;
+            }
+
+            Console.WriteLine(Invariant($"warm-up: {warmRounds} unrecorded rounds, {warming.Elapsed.TotalSeconds:0.0} s"));
+            for (int round = 0; round < rounds; round++)
             {
                 foreach ((string name, RenderFarm farm) in farms)
                 {
