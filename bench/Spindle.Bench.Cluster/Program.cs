@@ -9,9 +9,9 @@ using Spindle.Bench.Cluster.Setup;
 // is stopped at the end, with bounded waits.
 
 // The bench starts itself again as the raw request-reply responder.
-if (args is [NatsEcho.ChildCommand, string url, string subject])
+if (args is [NatsEcho.ChildCommand, string url, string subject, .. var flags])
 {
-    return await NatsEcho.ServeAsync(url, subject);
+    return await NatsEcho.ServeAsync(url, subject, stream: flags is [NatsEcho.StreamFlag]);
 }
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;

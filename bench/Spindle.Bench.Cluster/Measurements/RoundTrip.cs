@@ -9,7 +9,8 @@ namespace Spindle.Bench.Cluster.Measurements;
 /// <summary>
 /// 1. A tiny call's round trip through the cluster, one at a time: <c>await pool.RunAsync(x => x + 1, i)</c> on a
 /// pool whose cluster has one agent with one worker; against a raw NATS request-reply (4 bytes each way) to another
-/// process on the same server, in alternating rounds; and, for context, Dask's and Celery's round trips.
+/// process on the same server, in alternating rounds; and, for context, the JetStream floor (the same 4 bytes through a
+/// work-queue stream to another process and back, see <see cref="NatsEcho"/>), Dask's and Celery's round trips.
 /// </summary>
 internal static class RoundTrip
 {
@@ -18,9 +19,12 @@ internal static class RoundTrip
         ClusterSettings settings = cluster.Settings;
         await using AgentProcess agent = await AgentProcess.StartAsync(cluster.Server.Url, BenchCluster.RoundTripCluster, "rt-1", workers: 1);
         await using var pool = new WorkerPool(new WorkerPoolOptions { Workers = 1 }.UseCluster(cluster.Options(BenchCluster.RoundTripCluster)));
-        await using var echo = await EchoProcess.StartAsync(cluster.Server.Url);
+        await using var echo = await EchoProcess.StartAsync(cluster.Server.Url, stream: false);
+        await using var floor = await EchoProcess.StartAsync(cluster.Server.Url, stream: true);
         await using var nats = new NatsConnection(NatsOpts.Default with { Url = cluster.Server.Url, Name = "spindle bench raw requester" });
         await nats.ConnectAsync();
+        await using INatsSub<byte[]> floorInbox = await nats.SubscribeCoreAsync<byte[]>("_INBOX." + Guid.NewGuid().ToString("N"));
+        await nats.PingAsync();
 
         // Warm both sides: the agent's worker started, the build fetched, the hot paths compiled.
         var warming = Stopwatch.StartNew();
@@ -28,10 +32,12 @@ internal static class RoundTrip
         {
             await SpindleCallsAsync(pool, 300, samples: null, settings.CallTimeout);
             await RawRequestsAsync(nats, echo.Subject, 300, samples: null, settings.CallTimeout);
+            await FloorRequestsAsync(nats, floor.Subject, floorInbox, 300, samples: null, settings.CallTimeout);
         }
 
         var spindle = new List<double>();
         var raw = new List<double>();
+        var jetStream = new List<double>();
         double spindleCpu = 0, rawCpu = 0;
         for (int round = 0; round < settings.RoundTripRounds; round++)
         {
@@ -47,6 +53,7 @@ internal static class RoundTrip
             await RawRequestsAsync(nats, echo.Subject, settings.RoundTripCallsPerRound, raw, settings.CallTimeout);
             spindleCpu += between - cpu;
             rawCpu += ProcessTreeCpu.Seconds() - between;
+            await FloorRequestsAsync(nats, floor.Subject, floorInbox, settings.RoundTripCallsPerRound, jetStream, settings.CallTimeout);
         }
 
         Console.Write($"(CPU per round trip, all processes: Spindle {spindleCpu / spindle.Count * 1e6:0} µs, raw {rawCpu / raw.Count * 1e6:0} µs) ");
@@ -66,6 +73,11 @@ internal static class RoundTrip
             {
                 Spindle = spindleMetric,
                 Baseline = Metric.Of(raw, Unit.Microseconds),
+            },
+            new Row("1d", "same calls", $"JetStream floor: 4 B through a work-queue stream and a pull consumer to another process, answered on core NATS, acked ({jetStream.Count:N0})", Goal.ReportOnly)
+            {
+                Spindle = spindleMetric,
+                Baseline = Metric.Of(jetStream, Unit.Microseconds),
             },
             new Row("1b", "same calls", $"Dask Client.submit(inc).result(), LocalCluster 2x1 ({settings.PeerRoundTripCalls:N0})", Goal.AtLeastFaster(1))
             {
@@ -113,6 +125,23 @@ internal static class RoundTrip
         }
     }
 
+    /// <summary>The JetStream floor: published (no wait for the server's ack, as Spindle's calls are), answered on <paramref name="inbox"/>.</summary>
+    private static async Task FloorRequestsAsync(NatsConnection nats, string subject, INatsSub<byte[]> inbox, int calls, List<double>? samples, TimeSpan timeout)
+    {
+        var headers = new NatsHeaders { [NatsEcho.InboxHeader] = inbox.Subject };
+        for (int i = 0; i < calls; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            await nats.PublishAsync(subject, BitConverter.GetBytes(i), headers);
+            NatsMsg<byte[]> reply = await inbox.Msgs.ReadAsync().AsTask().WaitAsync(timeout);
+            samples?.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+            if (reply.Data is not { Length: 4 } data || BitConverter.ToInt32(data) != i + 1)
+            {
+                throw new InvalidOperationException($"The JetStream echo answered {i} wrongly.");
+            }
+        }
+    }
+
     /// <summary>This bench started again as the raw responder, stopped by closing its standard input.</summary>
     private sealed class EchoProcess : IAsyncDisposable
     {
@@ -126,10 +155,10 @@ internal static class RoundTrip
 
         public string Subject { get; }
 
-        public static async Task<EchoProcess> StartAsync(string url)
+        public static async Task<EchoProcess> StartAsync(string url, bool stream)
         {
             string subject = "bench.echo." + Guid.NewGuid().ToString("N");
-            ProcessStartInfo info = Launch.Self(NatsEcho.ChildCommand, url, subject);
+            ProcessStartInfo info = stream ? Launch.Self(NatsEcho.ChildCommand, url, subject, NatsEcho.StreamFlag) : Launch.Self(NatsEcho.ChildCommand, url, subject);
             info.RedirectStandardInput = true;
             Process process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the raw NATS responder.");
             var echo = new EchoProcess(process, subject);
