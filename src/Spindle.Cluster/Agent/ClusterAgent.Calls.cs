@@ -96,14 +96,11 @@ internal sealed partial class ClusterAgent
         using var running = new AgentCall(message, inbox, callId, attempt, (long)aliveEvery.TotalMilliseconds);
         CancellationTokenSource cancellation = running.Cancellation;
         _running[key] = running;
-        if (firstDelivery)
-        {
-            // After it is in _running: a stop the caller sends in answer finds it.
-            NatsHeaders started = Answer(ClusterHeaders.EventStarted, callId, attempt);
-            started[ClusterHeaders.Ack] = message.AckSubject;
-
-            await TryAsync(() => _nats.PublishAsync(inbox, Array.Empty<byte>(), started)).ConfigureAwait(false);
-        }
+        // After it is in _running: a stop the caller sends in answer finds it. A claimed delivery says it too, before
+        // it runs: from then on the caller gives no later delivery of the call to another agent (Flight.TryClaim).
+        NatsHeaders startedNotice = Answer(ClusterHeaders.EventStarted, callId, attempt);
+        startedNotice[ClusterHeaders.Ack] = message.AckSubject;
+        await TryAsync(() => _nats.PublishAsync(inbox, Array.Empty<byte>(), startedNotice)).ConfigureAwait(false);
 
         NatsHeaders answer;
         byte[] body;

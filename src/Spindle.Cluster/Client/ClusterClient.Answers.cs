@@ -60,7 +60,11 @@ internal sealed partial class ClusterClient
             case ClusterHeaders.EventStarted:
                 // A first delivery, running already. Unless the call is still wanted and nobody else runs it, the
                 // agent is told to stop it (it then answers "failed", ignored here, and acks the message).
-                if (!RunBy(key, agent, OptionalHeader(message, ClusterHeaders.Ack)))
+                if (RunBy(key, agent, OptionalHeader(message, ClusterHeaders.Ack)))
+                {
+                    HeardRunning(key);
+                }
+                else
                 {
                     Ignored(kind, key);
                     var stop = new NatsHeaders { [ClusterHeaders.Stop] = ClusterHeaders.StopKill };
@@ -72,7 +76,7 @@ internal sealed partial class ClusterClient
             case ClusterHeaders.EventAlive:
                 if (_flights.TryGetValue(key, out Flight? alive) && RunBy(key, agent, OptionalHeader(message, ClusterHeaders.Ack)))
                 {
-                    alive.Heard();
+                    alive.HeardRunning();
                 }
 
                 break;
@@ -188,6 +192,14 @@ internal sealed partial class ClusterClient
         _flights.TryGetValue(key, out Flight? flight)
         && (flight.Agent == agent
             || (flight.Agent is null && !flight.Call.CancellationToken.IsCancellationRequested && flight.TryClaim(agent, ackSubject)));
+
+    private void HeardRunning(string key)
+    {
+        if (_flights.TryGetValue(key, out Flight? flight))
+        {
+            flight.HeardRunning();
+        }
+    }
 
     private static WorkerExit CrashOnAgent(NatsMsg<byte[]> message, string agent, string stderrTail)
     {

@@ -23,7 +23,8 @@ namespace Spindle.Cluster.Client;
 ///                           waiting for the server's ack; one still unheard of after ConfirmAfter is published again
 ///                           with the wait (the same id: stored once), see ConfirmStoredAsync
 ///  inbox ◄─ started          ─► a first delivery running at once: the flight's agent; a stop if the call is no longer wanted
-///        ◄─ claim (request)  ─► a redelivery: "run" to the first agent while the call is wanted, "drop" otherwise
+///        ◄─ claim (request)  ─► a redelivery: "run" to the first agent while the call is wanted, or to a later
+///                               delivery's if the earlier one's agent never said it started it; "drop" otherwise
 ///        ◄─ alive            ─► the flight's agent was heard from
 ///        ◄─ result / failed  ─► confirm (request: the agent resends until confirmed) ─► take the flight
 ///                               ─► ClusterWorker.OnResult / OnCrashed / OnFailed

@@ -17,6 +17,7 @@ internal sealed class Flight(PendingCall call, ClusterWorker worker, int attempt
     private bool _unwanted;
     private (byte[] Body, NatsHeaders Headers)? _unconfirmed;
     private long _sentAt;
+    private bool _heardRunning;
 
     public PendingCall Call { get; } = call;
 
@@ -102,9 +103,18 @@ internal sealed class Flight(PendingCall call, ClusterWorker worker, int attempt
                 if (again)
                 {
                     Heard();
+                    return true;
                 }
 
-                return again;
+                if (_heardRunning || !IsLaterDelivery(ackSubject, AckSubject))
+                {
+                    return false;
+                }
+
+                // A later delivery of the same message, and the agent that claimed an earlier one never said it runs
+                // the call: that delivery ended without running (its agent put it back because the "run" answer did
+                // not reach it, e.g. this client was cut off as it answered), so the call goes to this claim instead
+                // of waiting for the first agent's silence to fail it.
             }
 
             Agent = agent;
@@ -114,6 +124,30 @@ internal sealed class Flight(PendingCall call, ClusterWorker worker, int attempt
             _unconfirmed = null;
             Heard();
             return true;
+        }
+    }
+
+    /// <summary>Its agent said it runs the call (started, alive): from now on no later delivery may take it over.</summary>
+    public void HeardRunning()
+    {
+        Volatile.Write(ref _heardRunning, true);
+        Heard();
+    }
+
+    private static bool IsLaterDelivery(string? ackSubject, string? than)
+    {
+        if (ackSubject is null || than is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            return Spindle.Cluster.Agent.CallDelivery.DeliveriesIn(ackSubject) > Spindle.Cluster.Agent.CallDelivery.DeliveriesIn(than);
+        }
+        catch (FormatException)
+        {
+            return false;
         }
     }
 
