@@ -33,6 +33,42 @@ public sealed class AgentControlTests(NatsServer server) : ClusterTest(server)
     }
 
     [Fact]
+    public async Task DrainAgentAsync_WhileItFinishesACall_TakesNoNewCall()
+    {
+        // A draining agent finishing a long call must not be handed the next one: with an AckWait of an hour, a call it
+        // took and never ran would wait that hour; here it runs on the other agent while the first still drains.
+        // Two workers: one runs the long call, the other keeps a pull request waiting at the server when the drain comes.
+        await using AgentProcess draining = await StartAgentAsync("draining", 2, "--ack-wait", "3600");
+        await using var pool = new WorkerPool(PoolOptions());
+        string started = Marker();
+        string release = Marker();
+        Task<string?> holding = pool.RunAsync(() =>
+        {
+            File.WriteAllText(started, "started");
+            while (!File.Exists(release))
+            {
+                Thread.Sleep(20);
+            }
+
+            return Environment.GetEnvironmentVariable("SPINDLE_AGENT");
+        });
+        await Bounded.Eventually(() => File.Exists(started) || holding.IsCompleted, "the long call to start on the first agent");
+        Assert.True(await pool.DrainAgentAsync(draining.Name).Within("the drain order"));
+        await Bounded.Eventually(() => draining.Output.Contains("stopping", StringComparison.Ordinal), "the agent to stop pulling");
+
+        Task<string?> next = pool.RunAsync(() => Environment.GetEnvironmentVariable("SPINDLE_AGENT"));
+        await using AgentProcess other = await StartAgentAsync("other");
+
+        Assert.Equal("other", await next.Within("the call sent while the first agent drains"));
+        Assert.False(holding.IsCompleted, "The long call ended before it was released.");
+        File.WriteAllText(release, "go");
+        Assert.Equal("draining", await holding.Within("the long call on the draining agent"));
+        Assert.Equal(0, await draining.Exited.Within("the drained agent to exit"));
+        File.Delete(started);
+        File.Delete(release);
+    }
+
+    [Fact]
     public async Task KillAgentAsync_AgentDiesAtOnce_UnknownAgentIsFalse_BadNameIsRefused()
     {
         await using AgentProcess agent = await StartAgentAsync("kill-me");

@@ -7,18 +7,23 @@ namespace Spindle.Cluster.Agent;
 
 /// <summary>
 /// The calls an agent takes from the cluster's work-queue stream: one subscription for the agent's whole life, and one
-/// pull request (one call) at a time, sent when the agent has room for a call.
+/// live pull request (one call) at a time, sent when the agent has room for a call.
 /// </summary>
 /// <remarks>
 /// Why not the client library's fetch per call: each one subscribes to a new inbox, sends the request, starts timers
 /// and unsubscribes, three protocol messages and a pile of objects on every call's path; a tiny call's round trip
-/// through the cluster was a fifth slower with it.
+/// through the cluster took about a third longer with it.
 /// <code>
-///  NextAsync: no request outstanding ─► pull request {batch 1, expires 5 s}, reply to the feed's inbox
-///             ◄─ a call: returned                      ◄─ 408 (expired) / 409 / 503: counted, asked again
-///  a request answered by nothing (lost with a connection, a server restart): asked again once the connection
-///  is back, and by the watchdog once it is older than its expiry plus a grace period
+///  NextAsync: no live request ─► pull request {batch 1, expires 5 s}, replying to inbox.N (N: its own number)
+///             ◄─ a call: returned                      ◄─ 408 (expired) / 409 / 503 on inbox.N: asked again
+///             ◄─ a status on an older inbox.M: that request was given up; ignored
+///  a request answered by nothing (lost with a connection, a server restart): given up and asked again once the
+///  connection is back, and by the watchdog once it is older than its expiry plus a grace period
 /// </code>
+/// Each request replies to a subject of its own, so a status answering a request given up (one a server kept across a
+/// reconnection) is not taken for the live one's and does not make the agent ask again: a request given up that was
+/// not lost can bring at most one call more, never a lasting extra request. (A call itself comes on its stream
+/// subject, so it cannot be told apart.) When the agent stops pulling, the inbox goes and calls already here go back.
 /// </remarks>
 internal sealed class CallFeed : IAsyncDisposable
 {
@@ -27,18 +32,24 @@ internal sealed class CallFeed : IAsyncDisposable
 
     private readonly NatsConnection _nats;
     private readonly INatsSub<byte[]> _inbox;
+    private readonly string _prefix;
     private readonly string _pullSubject;
     private readonly byte[] _request;
     private readonly Action<string> _log;
     private readonly Timer _watchdog;
-    private int _outstanding;
+    private readonly Lock _lock = new();
+
+    /// <summary>The reply subject of the live request; null when none is out.</summary>
+    private string? _live;
+    private long _requests;
     private long _requestedAt;
     private int _waiting;
 
-    private CallFeed(NatsConnection nats, INatsSub<byte[]> inbox, ClusterNames names, Action<string> log)
+    private CallFeed(NatsConnection nats, INatsSub<byte[]> inbox, string prefix, ClusterNames names, Action<string> log)
     {
         _nats = nats;
         _inbox = inbox;
+        _prefix = prefix;
         _log = log;
         _pullSubject = $"$JS.API.CONSUMER.MSG.NEXT.{names.Stream}.{names.Consumer}";
         long expiresNs = (long)Expires.TotalMilliseconds * 1_000_000;
@@ -49,11 +60,11 @@ internal sealed class CallFeed : IAsyncDisposable
 
     public static async Task<CallFeed> OpenAsync(NatsConnection nats, ClusterNames names, Action<string> log, CancellationToken cancellationToken)
     {
-        // Not nats.NewInbox(): that is under the connection's own request inbox, whose wildcard subscription (made by
+        // Not under nats.NewInbox(): that is the connection's own request inbox, whose wildcard subscription (made by
         // the first request, e.g. a KV put) would take the calls meant for this one and drop them.
-        string subject = $"_INBOX.{Guid.NewGuid():N}";
-        INatsSub<byte[]> inbox = await nats.SubscribeCoreAsync<byte[]>(subject, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return new CallFeed(nats, inbox, names, log);
+        string prefix = $"_INBOX.{Guid.NewGuid():N}";
+        INatsSub<byte[]> inbox = await nats.SubscribeCoreAsync<byte[]>(prefix + ".*", cancellationToken: cancellationToken).ConfigureAwait(false);
+        return new CallFeed(nats, inbox, prefix, names, log);
     }
 
     /// <summary>The next call for this agent; waits until one comes or <paramref name="stop"/>.</summary>
@@ -64,7 +75,7 @@ internal sealed class CallFeed : IAsyncDisposable
         {
             while (true)
             {
-                if (Volatile.Read(ref _outstanding) <= 0)
+                if (LiveRequest() is null)
                 {
                     await RequestAsync(stop).ConfigureAwait(false);
                 }
@@ -72,11 +83,19 @@ internal sealed class CallFeed : IAsyncDisposable
                 NatsMsg<byte[]> message = await _inbox.Msgs.ReadAsync(stop).ConfigureAwait(false);
                 if (message.Headers is { Code: >= 100 } status)
                 {
-                    await OnStatusAsync(status, stop).ConfigureAwait(false);
+                    // A status comes on the reply subject of the request it answers: one for a request given up is
+                    // ignored (it must not make the agent ask again, which would keep an extra request out for good).
+                    if (Answered(message.Subject))
+                    {
+                        await OnStatusAsync(status, stop).ConfigureAwait(false);
+                    }
+
                     continue;
                 }
 
-                Answered();
+                // A call comes on its own subject, not the request's: it is taken as the live request's answer. Had it
+                // answered one given up, the live one may bring one call more, which waits here for the next room.
+                GiveUp();
                 return new CallDelivery(_nats, message);
             }
         }
@@ -86,60 +105,135 @@ internal sealed class CallFeed : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops asking: the inbox goes (the server drops a waiting request once nobody listens), and a call already here goes back.</summary>
+    public async ValueTask CloseAsync()
+    {
+        lock (_lock)
+        {
+            _live = null;
+        }
+
+        await _inbox.UnsubscribeAsync().ConfigureAwait(false);
+        while (_inbox.Msgs.TryRead(out NatsMsg<byte[]> message))
+        {
+            if (message.ReplyTo is not null && message.Headers is not { Code: >= 100 })
+            {
+                await PutBackAsync(new CallDelivery(_nats, message)).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private string? LiveRequest()
+    {
+        lock (_lock)
+        {
+            return _live;
+        }
+    }
+
     private async ValueTask RequestAsync(CancellationToken stop)
     {
-        Interlocked.Increment(ref _outstanding);
-        Volatile.Write(ref _requestedAt, Environment.TickCount64);
-        await _nats.PublishAsync(_pullSubject, _request, replyTo: _inbox.Subject, cancellationToken: stop).ConfigureAwait(false);
+        string reply;
+        lock (_lock)
+        {
+            reply = $"{_prefix}.{(++_requests).ToString(CultureInfo.InvariantCulture)}";
+            _live = reply;
+            _requestedAt = Environment.TickCount64;
+        }
+
+        try
+        {
+            await _nats.PublishAsync(_pullSubject, _request, replyTo: reply, cancellationToken: stop).ConfigureAwait(false);
+        }
+        catch
+        {
+            GiveUp(reply);
+            throw;
+        }
+    }
+
+    /// <summary>Whether <paramref name="subject"/> is the live request's: if so, that request is answered and none is out.</summary>
+    private bool Answered(string subject)
+    {
+        lock (_lock)
+        {
+            if (_live != subject)
+            {
+                return false;
+            }
+
+            _live = null;
+            return true;
+        }
+    }
+
+    private void GiveUp(string? reply = null)
+    {
+        lock (_lock)
+        {
+            if (reply is null || _live == reply)
+            {
+                _live = null;
+            }
+        }
+    }
+
+    private async ValueTask PutBackAsync(CallDelivery call)
+    {
+        try
+        {
+            await call.NakAsync(TimeSpan.Zero).ConfigureAwait(false);
+        }
+        catch (NatsException e)
+        {
+            // Not acked either: JetStream delivers it again after AckWait.
+            _log($"could not put back a call it had not asked for: {e.Message}");
+        }
     }
 
     /// <summary>A status instead of a call: the request expired (408, the common one), or the server refused it.</summary>
     private async ValueTask OnStatusAsync(NatsHeaders status, CancellationToken stop)
     {
-        if (status.Code == 100)
+        if (status.Code is 100 or 408)
         {
-            // An idle heartbeat: the request is still waiting.
+            // 100: an idle heartbeat (not asked for); 408: the request expired with no call for it, and is asked again.
             return;
         }
 
-        Answered();
-        if (status.Code != 408)
-        {
-            // 409 (the consumer is being recreated, too many waiting requests), 503 (no JetStream): try again shortly.
-            _log($"the server did not give a call ({status.Code} {status.Message}); asking again in a second.");
-            await Task.Delay(TimeSpan.FromSeconds(1), stop).ConfigureAwait(false);
-        }
+        // 409 (e.g. too many waiting requests, the consumer deleted), 503 (no JetStream): asked again after a second.
+        _log($"the server did not give a call ({status.Code} {status.Message}); asking again in a second.");
+        await Task.Delay(TimeSpan.FromSeconds(1), stop).ConfigureAwait(false);
     }
 
-    private void Answered()
-    {
-        if (Interlocked.Decrement(ref _outstanding) < 0)
-        {
-            // The answer to a request counted as lost: it was not.
-            Interlocked.Exchange(ref _outstanding, 0);
-        }
-    }
-
-    /// <summary>A reconnected connection has lost the server's waiting requests: the next wait asks again.</summary>
+    /// <summary>A reconnected connection may have lost the server's waiting request: it is given up, and asked again.</summary>
     private ValueTask OnReconnectedAsync(object? sender, NatsEventArgs args)
     {
-        Interlocked.Exchange(ref _outstanding, 0);
+        GiveUp();
         RequestIfWaiting();
         return ValueTask.CompletedTask;
     }
 
     private void AskAgainIfLost()
     {
-        if (Volatile.Read(ref _outstanding) > 0 && Environment.TickCount64 - Volatile.Read(ref _requestedAt) > LostAfterMs)
+        bool lost;
+        lock (_lock)
         {
-            Interlocked.Exchange(ref _outstanding, 0);
+            lost = _live is not null && Environment.TickCount64 - _requestedAt > LostAfterMs;
+            if (lost)
+            {
+                _live = null;
+            }
+        }
+
+        if (lost)
+        {
             RequestIfWaiting();
         }
     }
 
     private void RequestIfWaiting()
     {
-        if (Volatile.Read(ref _waiting) == 1 && _nats.ConnectionState == NatsConnectionState.Open)
+        if (Volatile.Read(ref _waiting) == 1 && _nats.ConnectionState == NatsConnectionState.Open && LiveRequest() is null)
         {
             _ = SendQuietlyAsync();
         }

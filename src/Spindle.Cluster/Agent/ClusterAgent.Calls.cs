@@ -96,11 +96,13 @@ internal sealed partial class ClusterAgent
         using var running = new AgentCall(message, inbox, callId, attempt, (long)aliveEvery.TotalMilliseconds);
         CancellationTokenSource cancellation = running.Cancellation;
         _running[key] = running;
-        // After it is in _running: a stop the caller sends in answer finds it. A claimed delivery says it too, before
-        // it runs: from then on the caller gives no later delivery of the call to another agent (Flight.TryClaim).
-        NatsHeaders startedNotice = Answer(ClusterHeaders.EventStarted, callId, attempt);
-        startedNotice[ClusterHeaders.Ack] = message.AckSubject;
-        await TryAsync(() => _nats.PublishAsync(inbox, Array.Empty<byte>(), startedNotice)).ConfigureAwait(false);
+        if (firstDelivery)
+        {
+            // After it is in _running: a stop the caller sends in answer finds it.
+            NatsHeaders started = Answer(ClusterHeaders.EventStarted, callId, attempt);
+            started[ClusterHeaders.Ack] = message.AckSubject;
+            await TryAsync(() => _nats.PublishAsync(inbox, Array.Empty<byte>(), started)).ConfigureAwait(false);
+        }
 
         NatsHeaders answer;
         byte[] body;
@@ -164,7 +166,7 @@ internal sealed partial class ClusterAgent
         {
             // Out of _running, the keep-alive loop sends nothing more for it (nothing to wait for here: a call's own
             // keep-alive task, cancelled, cost a thread-pool hop on every call's path).
-            _running.TryRemove(key, out _);
+            _running.TryRemove(new KeyValuePair<string, AgentCall>(key, running));
             slot.Free();
         }
 

@@ -18,9 +18,9 @@ namespace Spindle.Cluster.Agent;
 /// <code>
 ///  pull loop: wait for a free worker (or, while calls are short, room for one call held ahead) ─► CallFeed.NextAsync
 ///             (one call, on the agent's one pull subscription) ─► RunCallAsync, and loop
-///  RunCallAsync: first delivery of a caller heard from lately: runs at once; else claim (request; "drop" ─► +TERM;
-///                 no answer ─► NAK: back to the stream); either way "started" to the caller's inbox before it runs
-///                 (no wait: the caller sends a stop if it no longer wants the call)
+///  RunCallAsync: first delivery of a caller heard from lately: "started" to its inbox (no wait: the caller sends a
+///                 stop if it no longer wants the call); else claim (request; "drop" ─► +TERM; no answer ─► NAK: back
+///                 to the stream)
 ///              ─► build from the cache (fetched once) ─► local pool.Relay(frame)
 ///                   meanwhile: "alive" to the caller, in-progress acks to JetStream (one keep-alive loop for all calls)
 ///              ─► the worker is free again (the pull loop may fetch the next call)
@@ -153,6 +153,9 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         {
             await PullAsync(stopOrDrain.Token).ConfigureAwait(false);
         }
+
+        // No more asking: the server drops the waiting pull request, so no call is handed to an agent that stopped reading.
+        await _feed.CloseAsync().ConfigureAwait(false);
 
         _options.Log.WriteLine($"spindle agent {Name}: stopping; finishing {_calls.Count} call(s) it holds.");
         await Task.WhenAll(_calls.Keys).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);

@@ -60,11 +60,7 @@ internal sealed partial class ClusterClient
             case ClusterHeaders.EventStarted:
                 // A first delivery, running already. Unless the call is still wanted and nobody else runs it, the
                 // agent is told to stop it (it then answers "failed", ignored here, and acks the message).
-                if (RunBy(key, agent, OptionalHeader(message, ClusterHeaders.Ack)))
-                {
-                    HeardRunning(key);
-                }
-                else
+                if (!RunBy(key, agent, OptionalHeader(message, ClusterHeaders.Ack)))
                 {
                     Ignored(kind, key);
                     var stop = new NatsHeaders { [ClusterHeaders.Stop] = ClusterHeaders.StopKill };
@@ -76,7 +72,7 @@ internal sealed partial class ClusterClient
             case ClusterHeaders.EventAlive:
                 if (_flights.TryGetValue(key, out Flight? alive) && RunBy(key, agent, OptionalHeader(message, ClusterHeaders.Ack)))
                 {
-                    alive.HeardRunning();
+                    alive.Heard();
                 }
 
                 break;
@@ -192,14 +188,6 @@ internal sealed partial class ClusterClient
         _flights.TryGetValue(key, out Flight? flight)
         && (flight.Agent == agent
             || (flight.Agent is null && !flight.Call.CancellationToken.IsCancellationRequested && flight.TryClaim(agent, ackSubject)));
-
-    private void HeardRunning(string key)
-    {
-        if (_flights.TryGetValue(key, out Flight? flight))
-        {
-            flight.HeardRunning();
-        }
-    }
 
     private static WorkerExit CrashOnAgent(NatsMsg<byte[]> message, string agent, string stderrTail)
     {

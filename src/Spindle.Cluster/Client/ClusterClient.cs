@@ -23,8 +23,7 @@ namespace Spindle.Cluster.Client;
 ///                           waiting for the server's ack; one still unheard of after ConfirmAfter is published again
 ///                           with the wait (the same id: stored once), see ConfirmStoredAsync
 ///  inbox ◄─ started          ─► a first delivery running at once: the flight's agent; a stop if the call is no longer wanted
-///        ◄─ claim (request)  ─► a redelivery: "run" to the first agent while the call is wanted, or to a later
-///                               delivery's if the earlier one's agent never said it started it; "drop" otherwise
+///        ◄─ claim (request)  ─► a redelivery: "run" to the first agent while the call is wanted, "drop" otherwise
 ///        ◄─ alive            ─► the flight's agent was heard from
 ///        ◄─ result / failed  ─► confirm (request: the agent resends until confirmed) ─► take the flight
 ///                               ─► ClusterWorker.OnResult / OnCrashed / OnFailed
@@ -214,13 +213,22 @@ internal sealed partial class ClusterClient : IAsyncDisposable
             // The stream keeps one message per id for its duplicate window: sent again, the call is stored once.
             headers[MessageIdHeader] = flight.Key;
             flight.SentUnconfirmed(body, headers);
+            if (!_flights.ContainsKey(flight.Key))
+            {
+                // Ended already (cancelled or timed out while the build or a large argument was uploading): not sent.
+                // Had Forget come after SentUnconfirmed, it took the message and stores-then-deletes it; either way
+                // no agent runs it.
+                return;
+            }
+
             try
             {
                 await _nats.PublishAsync(_names.Calls, body, headers, cancellationToken: _stopping.Token).ConfigureAwait(false);
             }
             catch (NatsException e)
             {
-                // Cut off from the server: ConfirmStoredAsync sends it again, waiting for the server this time.
+                // Not sent (a publish while cut off waits for the connection rather than failing, so this is rare):
+                // ConfirmStoredAsync sends it again, waiting for the server's ack this time.
                 LogPublishRetry(flight.Key, e.Message);
             }
         }
@@ -273,8 +281,10 @@ internal sealed partial class ClusterClient : IAsyncDisposable
         {
             await PublishUntilStoredAsync(flight, body, headers).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !_stopping.IsCancellationRequested)
+        catch (Exception e) when ((e is not OperationCanceledException || !_stopping.IsCancellationRequested) && flight.Agent is null)
         {
+            // The server refused it (the stream gone, no room): the call fails, naming why. Not once an agent has
+            // spoken of it: the stream had it, and the call is that agent's.
             FailUnsent(flight, e);
         }
     }
@@ -287,6 +297,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
     /// </summary>
     private async Task PublishUntilStoredAsync(Flight flight, byte[] frame, NatsHeaders headers)
     {
+        int withdrawAttempts = 0;
         while (true)
         {
             try
@@ -310,7 +321,10 @@ internal sealed partial class ClusterClient : IAsyncDisposable
             catch (Exception e) when (e is NatsNoRespondersException or NatsJSPublishNoResponseException or NatsNoReplyException or TimeoutException
                 || (e is NatsException && _nats.ConnectionState != NatsConnectionState.Open))
             {
-                if (!_flights.ContainsKey(flight.Key))
+                // Tried again while the call is wanted and no agent has spoken of it (then the stream had it), or,
+                // for a withdrawn call being stored to be deleted, a bounded number of times.
+                bool withdrawing = flight.Unwanted && flight.Agent is null && ++withdrawAttempts <= 20;
+                if ((!_flights.ContainsKey(flight.Key) && !withdrawing) || flight.Agent is not null)
                 {
                     return;
                 }

@@ -17,7 +17,6 @@ internal sealed class Flight(PendingCall call, ClusterWorker worker, int attempt
     private bool _unwanted;
     private (byte[] Body, NatsHeaders Headers)? _unconfirmed;
     private long _sentAt;
-    private bool _heardRunning;
 
     public PendingCall Call { get; } = call;
 
@@ -36,7 +35,10 @@ internal sealed class Flight(PendingCall call, ClusterWorker worker, int attempt
     public ulong Sequence
     {
         get => Volatile.Read(ref _sequence);
-        set => Volatile.Write(ref _sequence, value);
+
+        // Interlocked (a full fence), as Unwanted's: Forget writes Unwanted then reads Sequence, the publish writes
+        // Sequence then reads Unwanted; with plain volatile writes both could read the old value and nobody delete it.
+        set => Interlocked.Exchange(ref _sequence, value);
     }
 
     /// <summary>
@@ -71,7 +73,7 @@ internal sealed class Flight(PendingCall call, ClusterWorker worker, int attempt
     public bool Unwanted
     {
         get => Volatile.Read(ref _unwanted);
-        set => Volatile.Write(ref _unwanted, value);
+        set => Interlocked.Exchange(ref _unwanted, value);
     }
 
     /// <summary>The agent that claimed it; null while it waits in the stream.</summary>
@@ -103,18 +105,9 @@ internal sealed class Flight(PendingCall call, ClusterWorker worker, int attempt
                 if (again)
                 {
                     Heard();
-                    return true;
                 }
 
-                if (_heardRunning || !IsLaterDelivery(ackSubject, AckSubject))
-                {
-                    return false;
-                }
-
-                // A later delivery of the same message, and the agent that claimed an earlier one never said it runs
-                // the call: that delivery ended without running (its agent put it back because the "run" answer did
-                // not reach it, e.g. this client was cut off as it answered), so the call goes to this claim instead
-                // of waiting for the first agent's silence to fail it.
+                return again;
             }
 
             Agent = agent;
@@ -124,30 +117,6 @@ internal sealed class Flight(PendingCall call, ClusterWorker worker, int attempt
             _unconfirmed = null;
             Heard();
             return true;
-        }
-    }
-
-    /// <summary>Its agent said it runs the call (started, alive): from now on no later delivery may take it over.</summary>
-    public void HeardRunning()
-    {
-        Volatile.Write(ref _heardRunning, true);
-        Heard();
-    }
-
-    private static bool IsLaterDelivery(string? ackSubject, string? than)
-    {
-        if (ackSubject is null || than is null)
-        {
-            return false;
-        }
-
-        try
-        {
-            return Spindle.Cluster.Agent.CallDelivery.DeliveriesIn(ackSubject) > Spindle.Cluster.Agent.CallDelivery.DeliveriesIn(than);
-        }
-        catch (FormatException)
-        {
-            return false;
         }
     }
 
