@@ -15,7 +15,8 @@ namespace Spindle.Calls.Serialization;
 /// Writes one value as <c>[codec][runtime type name or null][length][bytes]</c> and reads it back. Picks the
 /// user's serializer, then the binary fast path, then JSON. Closures (the compiler's display classes) are
 /// written field by field, so captured variables travel by value. Shared objects (<see cref="ISharedReference"/>)
-/// travel as their reference and are opened again on the other side.
+/// travel as their reference and are opened again on the other side. Type names on the wire are in
+/// ValueCodec.TypeNames.cs, what a closure is made of in ValueCodec.Closures.cs.
 /// </summary>
 [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = DynamicCode.EngineJustification)]
 [UnconditionalSuppressMessage("AOT", "IL3050", Justification = DynamicCode.EngineJustification)]
@@ -23,7 +24,7 @@ namespace Spindle.Calls.Serialization;
 [UnconditionalSuppressMessage("Trimming", "IL2067", Justification = DynamicCode.EngineJustification)]
 [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = DynamicCode.EngineJustification)]
 [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = DynamicCode.EngineJustification)]
-internal sealed class ValueCodec
+internal sealed partial class ValueCodec
 {
     private const byte NullCodec = 0;
     private const byte BinaryCodecId = 1;
@@ -37,10 +38,6 @@ internal sealed class ValueCodec
     private const byte HandedOverCodecId = 9;
     private const byte CrossMemoryArgumentCodecId = 10;
     private const byte CrossMemoryResultCodecId = 11;
-
-    private static readonly ConcurrentDictionary<string, Type> TypesByName = new(StringComparer.Ordinal);
-    private static readonly ConcurrentDictionary<Type, FieldInfo[]> ClosureFields = new();
-    private static readonly ConcurrentDictionary<Type, bool> ClosureTypes = new();
 
     private readonly ICallSerializer? _custom;
     private JsonCallSerializer? _json;
@@ -73,59 +70,6 @@ internal sealed class ValueCodec
 
     /// <summary>Created on first use: a worker serving only binary values never loads System.Text.Json.</summary>
     private JsonCallSerializer Json => _json ??= new JsonCallSerializer();
-
-    /// <summary>Whether <paramref name="type"/> is a compiler-generated closure whose fields are captured variables.</summary>
-    public static bool IsClosure(Type type) =>
-        ClosureTypes.TryGetValue(type, out bool closure) ? closure
-            : ClosureTypes.GetOrAdd(type, static t => t.Name.StartsWith("<>c", StringComparison.Ordinal) && t.IsDefined(typeof(CompilerGeneratedAttribute), inherit: false));
-
-    /// <summary>The instance fields of a closure, in a stable order both processes agree on.</summary>
-    public static FieldInfo[] FieldsOf(Type closure) =>
-        ClosureFields.GetOrAdd(closure, static t => t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
-            .OrderBy(f => f.MetadataToken)
-            .ToArray());
-
-    /// <summary>What a closure field is to the user: <c>this</c>, or the captured variable's name.</summary>
-    public static string LabelOf(FieldInfo field) =>
-        field.Name == "<>4__this" ? "this" : $"captured variable '{field.Name}'";
-
-    /// <summary>Records a type found another way under its wire name, so reading it later needs no name parsing.</summary>
-    public static void RememberType(string name, Type type) => TypesByName.TryAdd(name, type);
-
-    /// <summary>Finds a type by its assembly-qualified name; a failure names the assembly that could not be loaded.</summary>
-    public static Type ResolveType(string name)
-    {
-        if (TypesByName.TryGetValue(name, out Type? known))
-        {
-            return known;
-        }
-
-        try
-        {
-            return TypesByName.GetOrAdd(name, Type.GetType(name, throwOnError: true)!);
-        }
-        catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
-        {
-            throw new TypeLoadException($"The worker process could not load assembly {AssemblyOf(name)} (needed for type {name}): {e.Message}", e);
-        }
-    }
-
-    private static string AssemblyOf(string assemblyQualifiedName)
-    {
-        // "Namespace.Type[[...]], Assembly, Version=..., Culture=..., PublicKeyToken=..." — the assembly follows the type's closing brackets.
-        int depth = 0;
-        for (int i = 0; i < assemblyQualifiedName.Length; i++)
-        {
-            char c = assemblyQualifiedName[i];
-            depth += c == '[' ? 1 : c == ']' ? -1 : 0;
-            if (c == ',' && depth == 0)
-            {
-                return "'" + assemblyQualifiedName[(i + 1)..].Trim() + "'";
-            }
-        }
-
-        return "(unknown)";
-    }
 
     /// <summary>Checks, without sending, that a value could cross a process boundary. Each type is tried once.</summary>
     public void Verify(object? value, Type declared, string label, string? paramName, IReadOnlySet<FieldInfo>? usedFields = null)
