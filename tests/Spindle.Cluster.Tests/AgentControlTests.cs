@@ -57,7 +57,8 @@ public sealed class AgentControlTests(NatsServer server) : ClusterTest(server)
         await Bounded.Eventually(() => draining.Output.Contains("stopping", StringComparison.Ordinal), "the agent to stop pulling");
 
         Task<string?> next = pool.RunAsync(() => Environment.GetEnvironmentVariable("SPINDLE_AGENT"));
-        await using AgentProcess other = await StartAgentAsync("other");
+        // The same AckWait: the consumer is shared, and the last agent to start sets it.
+        await using AgentProcess other = await StartAgentAsync("other", 1, "--ack-wait", "3600");
 
         Assert.Equal("other", await next.Within("the call sent while the first agent drains"));
         Assert.False(holding.IsCompleted, "The long call ended before it was released.");
