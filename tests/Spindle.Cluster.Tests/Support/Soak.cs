@@ -28,7 +28,13 @@ internal static class Soak
         for (int i = 0; i < calls; i++)
         {
             int index = i;
-            tasks[i] = pool.RunAsync(x => x * 3L + 1, (long)i);
+            // Each call works 5 ms (the agents' six workers take ten seconds or more over them): a tiny call is over in
+            // a fraction of a millisecond, and a kill each second then mostly strikes an agent with no call running.
+            tasks[i] = pool.RunAsync(x =>
+            {
+                Thread.Sleep(5);
+                return x * 3L + 1;
+            }, (long)i);
             _ = tasks[i].ContinueWith(_ =>
             {
                 Interlocked.Increment(ref completions[index]);
