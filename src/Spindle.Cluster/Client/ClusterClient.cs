@@ -15,7 +15,8 @@ namespace Spindle.Cluster.Client;
 /// A cluster pool's connection: publishes calls to the work-queue stream, answers agents' claims, reads their signs
 /// of life and results from this client's inbox, and watches for agents gone silent. Every call attempt in flight is a
 /// <see cref="Flight"/>; whatever ends it first (a result, a failure, silence, a stop) takes it out of
-/// <see cref="_flights"/>, so everything after that for the same attempt is ignored.
+/// <see cref="_flights"/>, so everything after that for the same attempt is ignored. Publishing is in
+/// ClusterClient.Publishing.cs, what agents send in ClusterClient.Answers.cs.
 /// </summary>
 /// <remarks>
 /// <code>
@@ -67,13 +68,6 @@ internal sealed partial class ClusterClient : IAsyncDisposable
         _watching = Task.Run(WatchSilenceAsync);
         _confirming = Task.Run(ConfirmStoredAsync);
     }
-
-    /// <summary>
-    /// How long a call may wait in the stream, sent without the server's confirmation, before it is sent again with
-    /// one. Most calls are taken by an agent sooner: its first word about the call proves the call was stored, and the
-    /// call's path saves the server's ack (a fifth of a tiny call's round trip through the cluster).
-    /// </summary>
-    private static readonly long ConfirmAfterMs = 100;
 
     /// <summary>Answers that found no call in flight (late, repeated, or for a call already ended): dropped, counted for tests.</summary>
     public long IgnoredAnswers => Interlocked.Read(ref _ignoredAnswers);
@@ -153,184 +147,6 @@ internal sealed partial class ClusterClient : IAsyncDisposable
                 {
                     _ = DeleteFromStreamAsync(flight);
                 }
-            }
-        }
-    }
-
-    /// <summary>Deletes an unwanted call from the work-queue stream, once the server has told its sequence number.</summary>
-    private async Task DeleteFromStreamAsync(Flight flight)
-    {
-        if (flight.Sequence == 0)
-        {
-            // Being stored with the server's ack right now: StoreAsync deletes it once it is.
-            return;
-        }
-
-        try
-        {
-            await _js.DeleteMessageAsync(_names.Stream, new StreamMsgDeleteRequest { Seq = flight.Sequence, NoErase = true }, _stopping.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is NatsException or OperationCanceledException or TimeoutException)
-        {
-            // Already taken by an agent (which is told to stop), or already gone.
-            LogIgnored("delete", flight.Key);
-        }
-    }
-
-    /// <summary>Publishes the call to the work-queue stream (see <see cref="ConfirmAfterMs"/>); a failure fails the call, naming why.</summary>
-    public void Publish(Flight flight) => _ = PublishAsync(flight);
-
-    private async Task PublishAsync(Flight flight)
-    {
-        try
-        {
-            string build = await _build.ConfigureAwait(false);
-            ReadOnlyMemory<byte> frame = ((Backends.IEncodedCall)flight.Call).Frame;
-            var headers = new NatsHeaders
-            {
-                [ClusterHeaders.Client] = _clientId,
-                [ClusterHeaders.Call] = flight.Call.Id.ToString(CultureInfo.InvariantCulture),
-                [ClusterHeaders.Attempt] = flight.Attempt.ToString(CultureInfo.InvariantCulture),
-                [ClusterHeaders.Build] = build,
-                [ClusterHeaders.AliveEvery] = ((long)(_options.AgentSilenceTimeout.TotalMilliseconds / 4)).ToString(CultureInfo.InvariantCulture),
-            };
-            if (_serializerType is not null)
-            {
-                headers[ClusterHeaders.Serializer] = _serializerType;
-            }
-
-            byte[] body = frame.ToArray();
-            if (LargeValues.TooLargeForMessage(body.Length, _nats.ServerInfo?.MaxPayload))
-            {
-                // Above the server's max_payload (WorkerPool has checked MaxMessageBytes): the agent fetches it from the values bucket.
-                string name = LargeValues.ArgumentName(flight.Key);
-                await LargeValues.PutAsync(await Values().ConfigureAwait(false), name, body, _stopping.Token).ConfigureAwait(false);
-                headers[ClusterHeaders.Value] = name;
-                flight.ArgumentStored = true;
-                body = [];
-            }
-
-            // The stream keeps one message per id for its duplicate window: sent again, the call is stored once.
-            headers[MessageIdHeader] = flight.Key;
-            flight.SentUnconfirmed(body, headers);
-            if (!_flights.ContainsKey(flight.Key))
-            {
-                // Ended already (cancelled or timed out while the build or a large argument was uploading): not sent.
-                // Had Forget come after SentUnconfirmed, it took the message and stores-then-deletes it; either way
-                // no agent runs it.
-                return;
-            }
-
-            try
-            {
-                await _nats.PublishAsync(_names.Calls, body, headers, cancellationToken: _stopping.Token).ConfigureAwait(false);
-            }
-            catch (NatsException e)
-            {
-                // Not sent (a publish while cut off waits for the connection rather than failing, so this is rare):
-                // ConfirmStoredAsync sends it again, waiting for the server's ack this time.
-                LogPublishRetry(flight.Key, e.Message);
-            }
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !_stopping.IsCancellationRequested)
-        {
-            FailUnsent(flight, e);
-        }
-    }
-
-    private const string MessageIdHeader = "Nats-Msg-Id";
-
-    private void FailUnsent(Flight flight, Exception e)
-    {
-        if (_flights.TryRemove(new KeyValuePair<string, Flight>(flight.Key, flight)))
-        {
-            Exception error = e is SpindleException ? e : new SpindleException($"The call could not be sent to the cluster at '{_options.Server}': {e.Message}", e);
-            flight.Worker.OnFailed(flight, error);
-        }
-    }
-
-    /// <summary>
-    /// Calls sent without the server's ack that no agent has spoken of for <see cref="ConfirmAfterMs"/> (waiting for a
-    /// free agent, or lost with a connection) are sent again, this time until the server says it has them.
-    /// </summary>
-    private async Task ConfirmStoredAsync()
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(ConfirmAfterMs / 2));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
-            {
-                foreach (Flight flight in _flights.Values)
-                {
-                    if (flight.TakeUnconfirmed(ConfirmAfterMs) is { } message)
-                    {
-                        _ = StoreAsync(flight, message.Body, message.Headers);
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-            // The pool has stopped.
-        }
-    }
-
-    private async Task StoreAsync(Flight flight, byte[] body, NatsHeaders headers)
-    {
-        try
-        {
-            await PublishUntilStoredAsync(flight, body, headers).ConfigureAwait(false);
-        }
-        catch (Exception e) when ((e is not OperationCanceledException || !_stopping.IsCancellationRequested) && flight.Agent is null)
-        {
-            // The server refused it (the stream gone, no room): the call fails, naming why. Not once an agent has
-            // spoken of it: the stream had it, and the call is that agent's.
-            FailUnsent(flight, e);
-        }
-    }
-
-    /// <summary>
-    /// Publishes until the server says it has stored the call. While the server is away (restarting, a network cut) it
-    /// tries again once the connection is back, with the same message id (so a call stored twice is kept once: the
-    /// server answers "duplicate" with the sequence number it has), for as long as the call is wanted: its timeout and
-    /// its caller's cancellation end the flight, and with it this loop.
-    /// </summary>
-    private async Task PublishUntilStoredAsync(Flight flight, byte[] frame, NatsHeaders headers)
-    {
-        int withdrawAttempts = 0;
-        while (true)
-        {
-            try
-            {
-                // The message id is in the headers already; a duplicate is not an error here (EnsureSuccess would throw).
-                PubAckResponse ack = await _js.PublishAsync(_names.Calls, frame, headers: headers, cancellationToken: _stopping.Token).ConfigureAwait(false);
-                if (ack.Error is { } error)
-                {
-                    throw new NatsJSApiException(error);
-                }
-
-                flight.Sequence = ack.Seq;
-                if (flight.Unwanted && flight.Agent is null)
-                {
-                    // Withdrawn (cancelled, timed out) while it was being stored: it leaves the stream unrun.
-                    await DeleteFromStreamAsync(flight).ConfigureAwait(false);
-                }
-
-                return;
-            }
-            catch (Exception e) when (e is NatsNoRespondersException or NatsJSPublishNoResponseException or NatsNoReplyException or TimeoutException
-                || (e is NatsException && _nats.ConnectionState != NatsConnectionState.Open))
-            {
-                // Tried again while the call is wanted and no agent has spoken of it (then the stream had it), or,
-                // for a withdrawn call being stored to be deleted, a bounded number of times.
-                bool withdrawing = flight.Unwanted && flight.Agent is null && ++withdrawAttempts <= 20;
-                if ((!_flights.ContainsKey(flight.Key) && !withdrawing) || flight.Agent is not null)
-                {
-                    return;
-                }
-
-                LogPublishRetry(flight.Key, e.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(500), _stopping.Token).ConfigureAwait(false);
             }
         }
     }
