@@ -17,7 +17,14 @@ internal sealed partial class ClusterAgent
         var slot = new WorkerSlot(this, room);
         try
         {
-            await RunClaimedAsync(message, slot).ConfigureAwait(false);
+            if (OptionalHeader(message, ClusterHeaders.Bundle) is null)
+            {
+                await RunClaimedAsync(message, slot).ConfigureAwait(false);
+            }
+            else
+            {
+                await RunBundleAsync(message, slot).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is NatsException or FormatException or KeyNotFoundException or InvalidDataException)
         {
@@ -94,7 +101,6 @@ internal sealed partial class ClusterAgent
         }
 
         using var running = new AgentCall(message, inbox, callId, attempt, (long)aliveEvery.TotalMilliseconds);
-        CancellationTokenSource cancellation = running.Cancellation;
         _running[key] = running;
         if (firstDelivery)
         {
@@ -104,63 +110,10 @@ internal sealed partial class ClusterAgent
             await TryAsync(() => _nats.PublishAsync(inbox, Array.Empty<byte>(), started)).ConfigureAwait(false);
         }
 
-        NatsHeaders answer;
-        byte[] body;
+        CallAnswer outcome;
         try
         {
-            WorkerPool pool = await PoolForAsync(build, serializer, cancellation.Token).ConfigureAwait(false);
-            byte[]? call = argumentValue is null ? message.Data : await LargeValues.GetAsync(_values, argumentValue, cancellation.Token).ConfigureAwait(false);
-            long started = System.Diagnostics.Stopwatch.GetTimestamp();
-            RelayedResult result = await running.Start(pool, call, cancellation.Token).ConfigureAwait(false);
-            Volatile.Write(ref _lastRunTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
-            answer = Answer(ClusterHeaders.EventResult, callId, attempt);
-            answer[ClusterHeaders.Worker] = Number(result.WorkerProcessId);
-            body = result.Payload;
-            if (LargeValues.TooLargeForMessage(body.Length, _nats.ServerInfo?.MaxPayload))
-            {
-                // Above the server's max_payload: the caller fetches it (checking its MaxMessageBytes), then deletes it.
-                string name = LargeValues.ResultName(key);
-                await LargeValues.PutAsync(_values, name, body, cancellation.Token).ConfigureAwait(false);
-                answer[ClusterHeaders.Value] = name;
-                body = [];
-            }
-        }
-        catch (WorkerCrashedException crash)
-        {
-            // The caller's pool decides: a retry elsewhere, or a WorkerCrashedException naming this agent.
-            answer = Answer(ClusterHeaders.EventFailed, callId, attempt);
-            answer[ClusterHeaders.Failure] = ClusterHeaders.FailureCrashed;
-            answer[ClusterHeaders.Worker] = Number(crash.Exit.ProcessId);
-            answer[ClusterHeaders.Cause] = crash.Exit.Cause;
-            if (crash.Exit.ExitCode is { } code)
-            {
-                answer[ClusterHeaders.ExitCode] = Number(code);
-            }
-
-            if (crash.Exit.Signal is { } signal)
-            {
-                answer[ClusterHeaders.Signal] = Number(signal);
-            }
-
-            body = Encoding.UTF8.GetBytes(crash.Exit.StandardErrorTail);
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellation.IsCancellationRequested)
-        {
-            // The build could not be fetched, a worker could not start from it, the local pool faulted: the call fails, naming why.
-            answer = Answer(ClusterHeaders.EventFailed, callId, attempt);
-            answer[ClusterHeaders.Failure] = ClusterHeaders.FailureError;
-            body = Encoding.UTF8.GetBytes(e.Message);
-            if (e is PoolFaultedException)
-            {
-                ForgetPool(build, serializer);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopped by its caller, who has ended the call already: there is nothing to tell it.
-            answer = Answer(ClusterHeaders.EventFailed, callId, attempt);
-            answer[ClusterHeaders.Failure] = ClusterHeaders.FailureError;
-            body = Encoding.UTF8.GetBytes("the call was stopped by its caller");
+            outcome = await RunHereAsync(running, build, serializer, key, message.Data, argumentValue).ConfigureAwait(false);
         }
         finally
         {
@@ -170,6 +123,8 @@ internal sealed partial class ClusterAgent
             slot.Free();
         }
 
+        (NatsHeaders answer, byte[] body) = AnswerMessage(callId, attempt, outcome);
+
         // The answer first, then the ack: if this agent dies in between, the call is redelivered, and the caller,
         // which has its answer, drops the second claim. An answer that cannot be sent leaves the call unacked, for
         // JetStream to redeliver once AckWait has passed.
@@ -178,6 +133,98 @@ internal sealed partial class ClusterAgent
             Heard(client);
             await message.AckAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Runs a claimed call in the local pool of its build: its answer, whatever happens (a result, a crash, an error),
+    /// except a stop by the caller, which the caller does not wait to hear of.
+    /// </summary>
+    private async Task<CallAnswer> RunHereAsync(AgentCall running, string build, string? serializer, string key, ReadOnlyMemory<byte>? frame, string? argumentValue)
+    {
+        CancellationTokenSource cancellation = running.Cancellation;
+        try
+        {
+            WorkerPool pool = await PoolForAsync(build, serializer, cancellation.Token).ConfigureAwait(false);
+            ReadOnlyMemory<byte> call = argumentValue is null ? frame ?? ReadOnlyMemory<byte>.Empty : await LargeValues.GetAsync(_values, argumentValue, cancellation.Token).ConfigureAwait(false);
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
+            RelayedResult result = await running.Start(pool, call.Span, cancellation.Token).ConfigureAwait(false);
+            long ran = System.Diagnostics.Stopwatch.GetTimestamp() - started;
+            Volatile.Write(ref _lastRunTicks, ran);
+            long runMicros = ran * 1_000_000 / System.Diagnostics.Stopwatch.Frequency;
+            if (LargeValues.TooLargeForMessage(result.Payload.Length, _nats.ServerInfo?.MaxPayload))
+            {
+                // Above the server's max_payload: the caller fetches it (checking its MaxMessageBytes), then deletes it.
+                string name = LargeValues.ResultName(key);
+                await LargeValues.PutAsync(_values, name, result.Payload, cancellation.Token).ConfigureAwait(false);
+                return new CallAnswer(CallOutcome.Result, []) { WorkerProcessId = result.WorkerProcessId, ValueName = name, RunMicros = runMicros };
+            }
+
+            return new CallAnswer(CallOutcome.Result, result.Payload) { WorkerProcessId = result.WorkerProcessId, RunMicros = runMicros };
+        }
+        catch (WorkerCrashedException crash)
+        {
+            // The caller's pool decides: a retry elsewhere, or a WorkerCrashedException naming this agent.
+            return new CallAnswer(CallOutcome.Crashed, Encoding.UTF8.GetBytes(crash.Exit.StandardErrorTail))
+            {
+                WorkerProcessId = crash.Exit.ProcessId,
+                ExitCode = crash.Exit.ExitCode,
+                Signal = crash.Exit.Signal,
+                Cause = crash.Exit.Cause,
+            };
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellation.IsCancellationRequested)
+        {
+            // The build could not be fetched, a worker could not start from it, the local pool faulted: the call fails, naming why.
+            if (e is PoolFaultedException)
+            {
+                ForgetPool(build, serializer);
+            }
+
+            return new CallAnswer(CallOutcome.Error, Encoding.UTF8.GetBytes(e.Message));
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped by its caller, who has ended the call already: there is nothing to tell it.
+            return new CallAnswer(CallOutcome.Error, Encoding.UTF8.GetBytes("the call was stopped by its caller"));
+        }
+    }
+
+    /// <summary>A lone call's answer as a message: the outcome in headers, the payload (or stderr tail, or error) as the body.</summary>
+    private (NatsHeaders Headers, byte[] Body) AnswerMessage(long callId, int attempt, CallAnswer outcome)
+    {
+        NatsHeaders answer = Answer(outcome.Outcome == CallOutcome.Result ? ClusterHeaders.EventResult : ClusterHeaders.EventFailed, callId, attempt);
+        switch (outcome.Outcome)
+        {
+            case CallOutcome.Result:
+                answer[ClusterHeaders.Worker] = Number(outcome.WorkerProcessId);
+                answer[ClusterHeaders.Ran] = Number(outcome.RunMicros);
+                if (outcome.ValueName is { } name)
+                {
+                    answer[ClusterHeaders.Value] = name;
+                }
+
+                break;
+            case CallOutcome.Crashed:
+                answer[ClusterHeaders.Failure] = ClusterHeaders.FailureCrashed;
+                answer[ClusterHeaders.Worker] = Number(outcome.WorkerProcessId);
+                answer[ClusterHeaders.Cause] = outcome.Cause ?? "the worker process died";
+                if (outcome.ExitCode is { } code)
+                {
+                    answer[ClusterHeaders.ExitCode] = Number(code);
+                }
+
+                if (outcome.Signal is { } signal)
+                {
+                    answer[ClusterHeaders.Signal] = Number(signal);
+                }
+
+                break;
+            default:
+                answer[ClusterHeaders.Failure] = ClusterHeaders.FailureError;
+                break;
+        }
+
+        return (answer, outcome.Body);
     }
 
     /// <summary>Whether <paramref name="client"/> answered this agent within the last ClaimTimeout (a claim, a confirmation).</summary>
@@ -248,7 +295,18 @@ internal sealed partial class ClusterAgent
     {
         NatsHeaders claim = Answer(ClusterHeaders.EventClaim, callId, attempt);
         claim[ClusterHeaders.Ack] = message.AckSubject;
+        byte[]? reply = await AskClaimAsync(inbox, claim, [], $"call {callId}").ConfigureAwait(false);
+        return reply is null ? Claim.Unanswered
+            : Encoding.ASCII.GetString(reply) == ClusterHeaders.ClaimRun ? Claim.Run
+            : Claim.Refused;
+    }
 
+    /// <summary>
+    /// Sends a claim to the caller's <paramref name="inbox"/> and returns its answer; null when nobody answered (the
+    /// call goes back to the stream).
+    /// </summary>
+    private async Task<byte[]?> AskClaimAsync(string inbox, NatsHeaders claim, byte[] body, string what)
+    {
         // The caller may have said "run" into a connection that broke (a server restart): it counts this delivery as
         // claimed and waits for its signs of life. So while the connection breaks under a claim, the claim is asked
         // again (the caller answers the same delivery the same way), for up to AckWait / 2; only an unanswered claim on
@@ -259,21 +317,21 @@ internal sealed partial class ClusterAgent
             long disconnects = Interlocked.Read(ref _disconnects);
             try
             {
-                NatsMsg<byte[]> reply = await _nats.RequestAsync<byte[], byte[]>(inbox, [], claim,
+                NatsMsg<byte[]> reply = await _nats.RequestAsync<byte[], byte[]>(inbox, body, claim,
                     replyOpts: new NatsSubOpts { Timeout = _options.ClaimTimeout }).ConfigureAwait(false);
-                return reply.Data is { } data && Encoding.ASCII.GetString(data) == ClusterHeaders.ClaimRun ? Claim.Run : Claim.Refused;
+                return reply.Data ?? [];
             }
             catch (Exception e) when ((e is NatsNoReplyException or NatsNoRespondersException or TimeoutException or NatsException)
                 && (Interlocked.Read(ref _disconnects) != disconnects || _nats.ConnectionState != NatsConnectionState.Open)
                 && Environment.TickCount64 < giveUpAt)
             {
-                _options.Log.WriteLine($"spindle agent {Name}: claim of call {callId} of {inbox} asked again: the connection broke under it ({e.GetType().Name}).");
+                _options.Log.WriteLine($"spindle agent {Name}: claim of {what} of {inbox} asked again: the connection broke under it ({e.GetType().Name}).");
                 await Task.Delay(TimeSpan.FromMilliseconds(250)).ConfigureAwait(false);
             }
             catch (Exception e) when (e is NatsNoReplyException or NatsNoRespondersException or TimeoutException)
             {
-                _options.Log.WriteLine($"spindle agent {Name}: call {callId} of {inbox} put back: its caller did not answer ({e.GetType().Name}).");
-                return Claim.Unanswered;
+                _options.Log.WriteLine($"spindle agent {Name}: {what} of {inbox} put back: its caller did not answer ({e.GetType().Name}).");
+                return null;
             }
         }
     }

@@ -39,6 +39,12 @@ internal sealed partial class ClusterClient
     {
         string kind = Header(message, ClusterHeaders.Event);
         string agent = Header(message, ClusterHeaders.Agent);
+        if (OptionalHeader(message, ClusterHeaders.Bundle) is not null)
+        {
+            await OnBundleAnswerAsync(message, kind, agent).ConfigureAwait(false);
+            return;
+        }
+
         string key = ClusterHeaders.CallKey(_clientId,
             long.Parse(Header(message, ClusterHeaders.Call), CultureInfo.InvariantCulture),
             int.Parse(Header(message, ClusterHeaders.Attempt), CultureInfo.InvariantCulture));
@@ -77,46 +83,129 @@ internal sealed partial class ClusterClient
 
                 break;
 
-            case ClusterHeaders.EventResult:
+            case ClusterHeaders.EventResult or ClusterHeaders.EventFailed:
                 // Confirmed whether it is used or not: the agent sends it again until it is.
                 await ConfirmAsync(message).ConfigureAwait(false);
-                string? resultValue = OptionalHeader(message, ClusterHeaders.Value);
-                if (TakeFlight(key, agent) is { } done)
+                OnCallAnswer(key, agent, AnswerIn(message, kind));
+                break;
+        }
+    }
+
+    /// <summary>What agents say about a bundle's calls (Nats/Bundle.cs): each call is answered as a lone call's message would be.</summary>
+    private async ValueTask OnBundleAnswerAsync(NatsMsg<byte[]> message, string kind, string agent)
+    {
+        switch (kind)
+        {
+            case ClusterHeaders.EventClaim:
+            {
+                string? ack = OptionalHeader(message, ClusterHeaders.Ack);
+                List<(long CallId, int Attempt)> keys = Bundle.DecodeKeys(message.Data);
+                byte[] runs = new byte[keys.Count];
+                for (int i = 0; i < keys.Count; i++)
                 {
-                    int pid = int.Parse(OptionalHeader(message, ClusterHeaders.Worker) ?? "0", CultureInfo.InvariantCulture);
-                    _ = DeliverResultAsync(done, message.Data ?? [], resultValue, pid);
-                }
-                else
-                {
-                    Ignored(kind, key);
-                    if (resultValue is not null)
+                    string key = ClusterHeaders.CallKey(_clientId, keys[i].CallId, keys[i].Attempt);
+                    bool run = _flights.TryGetValue(key, out Flight? claimed)
+                        && !claimed.Call.CancellationToken.IsCancellationRequested
+                        && claimed.TryClaim(agent, ack);
+                    runs[i] = run ? (byte)1 : (byte)0;
+                    if (!run)
                     {
-                        _ = DeleteStoredAsync(resultValue);
+                        Ignored(kind, key);
+                    }
+                }
+
+                await message.ReplyAsync(runs, cancellationToken: _stopping.Token).ConfigureAwait(false);
+                break;
+            }
+
+            case ClusterHeaders.EventStarted:
+            {
+                string? ack = OptionalHeader(message, ClusterHeaders.Ack);
+                foreach ((long callId, int attempt) in Bundle.DecodeKeys(message.Data))
+                {
+                    string key = ClusterHeaders.CallKey(_clientId, callId, attempt);
+                    if (!RunBy(key, agent, ack))
+                    {
+                        Ignored(kind, key);
+                        var stop = new NatsHeaders { [ClusterHeaders.Stop] = ClusterHeaders.StopKill };
+                        await SendAsync(_names.Agent(agent), Encoding.UTF8.GetBytes(key), stop).ConfigureAwait(false);
                     }
                 }
 
                 break;
+            }
 
-            case ClusterHeaders.EventFailed:
+            case ClusterHeaders.EventResults:
+            {
                 await ConfirmAsync(message).ConfigureAwait(false);
-                if (TakeFlight(key, agent) is { } failed)
+                List<(long CallId, int Attempt, CallAnswer Answer)> answers = Bundle.DecodeAnswers(message.Data);
+
+                // The calls these answers set free (the pool's next ones) are sent together, once all are handed over.
+                using (Gather())
                 {
-                    _ = DeleteValuesAsync(failed, resultName: null);
-                    string text = message.Data is null ? string.Empty : Encoding.UTF8.GetString(message.Data);
-                    if (OptionalHeader(message, ClusterHeaders.Failure) == ClusterHeaders.FailureCrashed)
+                    foreach ((long callId, int attempt, CallAnswer answer) in answers)
                     {
-                        failed.Worker.OnCrashed(failed, CrashOnAgent(message, agent, text));
+                        OnCallAnswer(ClusterHeaders.CallKey(_clientId, callId, attempt), agent, answer);
                     }
-                    else
-                    {
-                        failed.Worker.OnFailed(failed, new SpindleException($"Agent '{agent}' could not run the call: {text}"));
-                    }
-                }
-                else
-                {
-                    Ignored(kind, key);
                 }
 
+                break;
+            }
+
+            default:
+                throw new FormatException($"'{kind}' is not an answer about a bundle of calls.");
+        }
+    }
+
+    /// <summary>A lone call's answer, read from its message: the outcome in headers, the payload (or stderr tail, or error) as the body.</summary>
+    private static CallAnswer AnswerIn(NatsMsg<byte[]> message, string kind)
+    {
+        static int? Number(string? text) => text is null ? null : int.Parse(text, CultureInfo.InvariantCulture);
+        CallOutcome outcome = kind == ClusterHeaders.EventResult ? CallOutcome.Result
+            : OptionalHeader(message, ClusterHeaders.Failure) == ClusterHeaders.FailureCrashed ? CallOutcome.Crashed
+            : CallOutcome.Error;
+        return new CallAnswer(outcome, message.Data ?? [])
+        {
+            WorkerProcessId = Number(OptionalHeader(message, ClusterHeaders.Worker)) ?? 0,
+            ExitCode = Number(OptionalHeader(message, ClusterHeaders.ExitCode)),
+            Signal = Number(OptionalHeader(message, ClusterHeaders.Signal)),
+            Cause = OptionalHeader(message, ClusterHeaders.Cause),
+            ValueName = OptionalHeader(message, ClusterHeaders.Value),
+            RunMicros = OptionalHeader(message, ClusterHeaders.Ran) is { } ran ? long.Parse(ran, CultureInfo.InvariantCulture) : long.MaxValue,
+        };
+    }
+
+    /// <summary>A call's answer from the agent running it: the first ends its flight; any other is ignored (at most once to the caller).</summary>
+    private void OnCallAnswer(string key, string agent, CallAnswer answer)
+    {
+        if (TakeFlight(key, agent) is not { } flight)
+        {
+            Ignored(answer.Outcome == CallOutcome.Result ? ClusterHeaders.EventResult : ClusterHeaders.EventFailed, key);
+            if (answer.ValueName is { } orphan)
+            {
+                _ = DeleteStoredAsync(orphan);
+            }
+
+            return;
+        }
+
+        switch (answer.Outcome)
+        {
+            case CallOutcome.Result:
+                NoteRunTime(answer.RunMicros);
+                _ = DeliverResultAsync(flight, answer.Body, answer.ValueName, answer.WorkerProcessId);
+                break;
+            case CallOutcome.Crashed:
+                _ = DeleteValuesAsync(flight, resultName: null);
+                flight.Worker.OnCrashed(flight, new WorkerExit(
+                    answer.WorkerProcessId, answer.ExitCode, answer.Signal, answer.Cause ?? "the worker process died", Encoding.UTF8.GetString(answer.Body))
+                {
+                    Agent = agent,
+                });
+                break;
+            default:
+                _ = DeleteValuesAsync(flight, resultName: null);
+                flight.Worker.OnFailed(flight, new SpindleException($"Agent '{agent}' could not run the call: {Encoding.UTF8.GetString(answer.Body)}"));
                 break;
         }
     }
@@ -174,10 +263,16 @@ internal sealed partial class ClusterClient
     }
 
     /// <summary>Takes the flight out if <paramref name="agent"/> is the one running it: its first answer ends it.</summary>
-    private Flight? TakeFlight(string key, string agent) =>
-        _flights.TryGetValue(key, out Flight? flight) && RunBy(key, agent, ackSubject: null) && _flights.TryRemove(new KeyValuePair<string, Flight>(key, flight))
-            ? flight
-            : null;
+    private Flight? TakeFlight(string key, string agent)
+    {
+        if (_flights.TryGetValue(key, out Flight? flight) && RunBy(key, agent, ackSubject: null) && _flights.TryRemove(new KeyValuePair<string, Flight>(key, flight)))
+        {
+            flight.StopWaiting();
+            return flight;
+        }
+
+        return null;
+    }
 
     /// <summary>
     /// Whether <paramref name="agent"/> runs the call in flight under <paramref name="key"/>. An agent heard from about
@@ -188,20 +283,6 @@ internal sealed partial class ClusterClient
         _flights.TryGetValue(key, out Flight? flight)
         && (flight.Agent == agent
             || (flight.Agent is null && !flight.Call.CancellationToken.IsCancellationRequested && flight.TryClaim(agent, ackSubject)));
-
-    private static WorkerExit CrashOnAgent(NatsMsg<byte[]> message, string agent, string stderrTail)
-    {
-        static int? Number(string? text) => text is null ? null : int.Parse(text, CultureInfo.InvariantCulture);
-        return new WorkerExit(
-            Number(OptionalHeader(message, ClusterHeaders.Worker)) ?? 0,
-            Number(OptionalHeader(message, ClusterHeaders.ExitCode)),
-            Number(OptionalHeader(message, ClusterHeaders.Signal)),
-            OptionalHeader(message, ClusterHeaders.Cause) ?? "the worker process died",
-            stderrTail)
-        {
-            Agent = agent,
-        };
-    }
 
     /// <summary>
     /// A claimed call whose agent has sent nothing for <see cref="ClusterOptions.AgentSilenceTimeout"/> counts as crashed:

@@ -39,28 +39,16 @@ internal sealed partial class ClusterClient
         }
     }
 
-    /// <summary>Publishes the call to the work-queue stream (see <see cref="ConfirmAfterMs"/>); a failure fails the call, naming why.</summary>
-    public void Publish(Flight flight) => _ = PublishAsync(flight);
-
-    private async Task PublishAsync(Flight flight)
+    /// <summary>Publishes a lone call to the work-queue stream (see <see cref="ConfirmAfterMs"/>); a failure fails the call, naming why.</summary>
+    private async Task PublishAloneAsync(Flight flight)
     {
         try
         {
             string build = await _build.ConfigureAwait(false);
             ReadOnlyMemory<byte> frame = ((Backends.IEncodedCall)flight.Call).Frame;
-            var headers = new NatsHeaders
-            {
-                [ClusterHeaders.Client] = _clientId,
-                [ClusterHeaders.Call] = flight.Call.Id.ToString(CultureInfo.InvariantCulture),
-                [ClusterHeaders.Attempt] = flight.Attempt.ToString(CultureInfo.InvariantCulture),
-                [ClusterHeaders.Build] = build,
-                [ClusterHeaders.AliveEvery] = ((long)(_options.AgentSilenceTimeout.TotalMilliseconds / 4)).ToString(CultureInfo.InvariantCulture),
-            };
-            if (_serializerType is not null)
-            {
-                headers[ClusterHeaders.Serializer] = _serializerType;
-            }
-
+            NatsHeaders headers = CallHeaders(build);
+            headers[ClusterHeaders.Call] = flight.Call.Id.ToString(CultureInfo.InvariantCulture);
+            headers[ClusterHeaders.Attempt] = flight.Attempt.ToString(CultureInfo.InvariantCulture);
             byte[] body = frame.ToArray();
             if (LargeValues.TooLargeForMessage(body.Length, _nats.ServerInfo?.MaxPayload))
             {
@@ -74,7 +62,7 @@ internal sealed partial class ClusterClient
 
             // The stream keeps one message per id for its duplicate window: sent again, the call is stored once.
             headers[MessageIdHeader] = flight.Key;
-            flight.SentUnconfirmed(body, headers);
+            flight.Message = new CallMessage([flight], body, headers);
             if (!_flights.ContainsKey(flight.Key))
             {
                 // Ended already (cancelled or timed out while the build or a large argument was uploading): not sent.
@@ -102,8 +90,26 @@ internal sealed partial class ClusterClient
 
     private const string MessageIdHeader = "Nats-Msg-Id";
 
+    /// <summary>What every call message of this client carries, alone or in a bundle.</summary>
+    private NatsHeaders CallHeaders(string build)
+    {
+        var headers = new NatsHeaders
+        {
+            [ClusterHeaders.Client] = _clientId,
+            [ClusterHeaders.Build] = build,
+            [ClusterHeaders.AliveEvery] = ((long)(_options.AgentSilenceTimeout.TotalMilliseconds / 4)).ToString(CultureInfo.InvariantCulture),
+        };
+        if (_serializerType is not null)
+        {
+            headers[ClusterHeaders.Serializer] = _serializerType;
+        }
+
+        return headers;
+    }
+
     private void FailUnsent(Flight flight, Exception e)
     {
+        flight.StopWaiting();
         if (_flights.TryRemove(new KeyValuePair<string, Flight>(flight.Key, flight)))
         {
             Exception error = e is SpindleException ? e : new SpindleException($"The call could not be sent to the cluster at '{_options.Server}': {e.Message}", e);
@@ -124,9 +130,9 @@ internal sealed partial class ClusterClient
             {
                 foreach (Flight flight in _flights.Values)
                 {
-                    if (flight.TakeUnconfirmed(ConfirmAfterMs) is { } message)
+                    if (flight.Message is { } sent && sent.TakeUnconfirmed(ConfirmAfterMs) is { } message)
                     {
-                        _ = StoreAsync(flight, message.Body, message.Headers);
+                        _ = StoreAsync(sent, message.Body, message.Headers);
                     }
                 }
             }
@@ -137,17 +143,20 @@ internal sealed partial class ClusterClient
         }
     }
 
-    private async Task StoreAsync(Flight flight, byte[] body, NatsHeaders headers)
+    private async Task StoreAsync(CallMessage message, byte[] body, NatsHeaders headers)
     {
         try
         {
-            await PublishUntilStoredAsync(flight, body, headers).ConfigureAwait(false);
+            await PublishUntilStoredAsync(message, body, headers).ConfigureAwait(false);
         }
-        catch (Exception e) when ((e is not OperationCanceledException || !_stopping.IsCancellationRequested) && flight.Agent is null)
+        catch (Exception e) when ((e is not OperationCanceledException || !_stopping.IsCancellationRequested) && !message.AnyClaimed)
         {
-            // The server refused it (the stream gone, no room): the call fails, naming why. Not once an agent has
-            // spoken of it: the stream had it, and the call is that agent's.
-            FailUnsent(flight, e);
+            // The server refused it (the stream gone, no room): its calls fail, naming why. Not once an agent has
+            // spoken of one: the stream had it, and the calls are that agent's.
+            foreach (Flight flight in message.Flights)
+            {
+                FailUnsent(flight, e);
+            }
         }
     }
 
@@ -157,8 +166,10 @@ internal sealed partial class ClusterClient
     /// server answers "duplicate" with the sequence number it has), for as long as the call is wanted: its timeout and
     /// its caller's cancellation end the flight, and with it this loop.
     /// </summary>
-    private async Task PublishUntilStoredAsync(Flight flight, byte[] frame, NatsHeaders headers)
+    private async Task PublishUntilStoredAsync(CallMessage message, byte[] frame, NatsHeaders headers)
     {
+        // A lone call withdrawn while it is stored is deleted after; a bundle is never deleted for its calls (Forget).
+        Flight? alone = message.IsBundle ? null : message.Flights[0];
         int withdrawAttempts = 0;
         while (true)
         {
@@ -171,11 +182,11 @@ internal sealed partial class ClusterClient
                     throw new NatsJSApiException(error);
                 }
 
-                flight.Sequence = ack.Seq;
-                if (flight.Unwanted && flight.Agent is null)
+                message.Sequence = ack.Seq;
+                if (alone is { Unwanted: true, Agent: null })
                 {
                     // Withdrawn (cancelled, timed out) while it was being stored: it leaves the stream unrun.
-                    await DeleteFromStreamAsync(flight).ConfigureAwait(false);
+                    await DeleteFromStreamAsync(alone).ConfigureAwait(false);
                 }
 
                 return;
@@ -185,13 +196,13 @@ internal sealed partial class ClusterClient
             {
                 // Tried again while the call is wanted and no agent has spoken of it (then the stream had it), or,
                 // for a withdrawn call being stored to be deleted, a bounded number of times.
-                bool withdrawing = flight.Unwanted && flight.Agent is null && ++withdrawAttempts <= 20;
-                if ((!_flights.ContainsKey(flight.Key) && !withdrawing) || flight.Agent is not null)
+                bool withdrawing = alone is { Unwanted: true, Agent: null } && ++withdrawAttempts <= 20;
+                if ((!message.Flights.Any(f => _flights.ContainsKey(f.Key)) && !withdrawing) || message.AnyClaimed)
                 {
                     return;
                 }
 
-                LogPublishRetry(flight.Key, e.Message);
+                LogPublishRetry(message.Flights[0].Key, e.Message);
                 await Task.Delay(TimeSpan.FromMilliseconds(500), _stopping.Token).ConfigureAwait(false);
             }
         }

@@ -43,6 +43,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
     private readonly string? _serializerType;
     private readonly int _maxMessageBytes;
     private readonly ConcurrentDictionary<string, Flight> _flights = new(StringComparer.Ordinal);
+    private readonly WaitingCalls _waiting = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly INatsSub<byte[]> _inbox;
     private readonly Task _receiving;
@@ -114,7 +115,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
     public Flight Track(PendingCall call, ClusterWorker worker)
     {
         int attempt = call.CrashedAttempts;
-        var flight = new Flight(call, worker, attempt, ClusterHeaders.CallKey(_clientId, call.Id, attempt));
+        var flight = new Flight(call, worker, attempt, ClusterHeaders.CallKey(_clientId, call.Id, attempt), _waiting);
         _flights[flight.Key] = flight;
         return flight;
     }
@@ -129,19 +130,22 @@ internal sealed partial class ClusterClient : IAsyncDisposable
     /// </summary>
     public void Forget(Flight flight, bool unwanted)
     {
+        flight.StopWaiting();
         if (_flights.TryRemove(new KeyValuePair<string, Flight>(flight.Key, flight)))
         {
             _ = DeleteValuesAsync(flight, resultName: null);
             flight.Unwanted = unwanted;
-            if (unwanted && flight.Agent is null)
+            if (unwanted && flight.Agent is null && flight.Message is not { IsBundle: true })
             {
                 // Still in the stream, as far as this client knows: it leaves it, so no agent starts it. An agent that
                 // took it already says it started it, and is told to stop (OnAnswerAsync). Sent unconfirmed, its
                 // sequence number is not known yet: it is sent again with the server's ack (the same id, so the
                 // server stores it once and tells the number it has), then deleted.
-                if (flight.Sequence == 0 && flight.TakeUnconfirmed(longerThanMs: 0) is { } message)
+                // (A call in a bundle is not deleted: the bundle carries others. The agent that takes it is told to
+                // stop it, as above.)
+                if (flight.Sequence == 0 && flight.Message is { } sent && sent.TakeUnconfirmed(longerThanMs: 0) is { } message)
                 {
-                    _ = StoreAsync(flight, message.Body, message.Headers);
+                    _ = StoreAsync(sent, message.Body, message.Headers);
                 }
                 else
                 {
@@ -221,6 +225,11 @@ internal sealed partial class ClusterClient : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_holdTimer is { } holding)
+        {
+            await holding.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _inbox.UnsubscribeAsync().ConfigureAwait(false);
         await Task.WhenAll(_receiving, _watching, _confirming).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _nats.DisposeAsync().ConfigureAwait(false);

@@ -8,64 +8,62 @@ namespace Spindle.Cluster.Client;
 /// agent claimed it, and when that agent was last heard from. The pool keeps it in flight; the first result takes it
 /// out, so any later answer for the same attempt finds nothing (at most once to the caller).
 /// </summary>
-internal sealed class Flight(PendingCall call, ClusterWorker worker, int attempt, string key)
+internal sealed class Flight
 {
     private readonly Lock _lock = new();
+    private readonly WaitingCalls? _waiting;
     private long _lastHeard = Environment.TickCount64;
     private bool _withdrawn;
-    private ulong _sequence;
     private bool _unwanted;
-    private (byte[] Body, NatsHeaders Headers)? _unconfirmed;
-    private long _sentAt;
+    private int _counted;
+    private CallMessage? _message;
 
-    public PendingCall Call { get; } = call;
+    public Flight(PendingCall call, ClusterWorker worker, int attempt, string key, WaitingCalls? waiting = null)
+    {
+        Call = call;
+        Worker = worker;
+        Attempt = attempt;
+        Key = key;
+        _waiting = waiting;
+        if (waiting is not null)
+        {
+            waiting.Add();
+            _counted = 1;
+        }
+    }
 
-    public ClusterWorker Worker { get; } = worker;
+    public PendingCall Call { get; }
+
+    public ClusterWorker Worker { get; }
 
     /// <summary>0 for the first run; one more for each retry after a crash.</summary>
-    public int Attempt { get; } = attempt;
+    public int Attempt { get; }
 
-    /// <summary>Client, call and attempt: the message id in the stream and the key of every answer.</summary>
-    public string Key { get; } = key;
+    /// <summary>Client, call and attempt: the message id of a lone call in the stream and the key of every answer.</summary>
+    public string Key { get; }
 
     /// <summary>Whether its argument went to the values bucket (too large for one message): deleted once it has ended.</summary>
     public bool ArgumentStored { get; set; }
 
-    /// <summary>Its sequence number in the work-queue stream once the server has stored it (0 before): a withdrawn call is deleted by it.</summary>
-    public ulong Sequence
+    /// <summary>The stream message that carries it (alone or in a bundle), once sent.</summary>
+    public CallMessage? Message
     {
-        get => Volatile.Read(ref _sequence);
-
-        // Interlocked (a full fence), as Unwanted's: Forget writes Unwanted then reads Sequence, the publish writes
-        // Sequence then reads Unwanted; with plain volatile writes both could read the old value and nobody delete it.
-        set => Interlocked.Exchange(ref _sequence, value);
+        get => Volatile.Read(ref _message);
+        set => Volatile.Write(ref _message, value);
     }
 
-    /// <summary>
-    /// Keeps the call's message, sent without waiting for the server to say it stored it, until it is known stored:
-    /// an agent was heard from about it, or the server confirmed it (see ClusterClient.ConfirmStoredAsync).
-    /// </summary>
-    public void SentUnconfirmed(byte[] body, NatsHeaders headers)
-    {
-        lock (_lock)
-        {
-            _unconfirmed = (body, headers);
-            _sentAt = Environment.TickCount64;
-        }
-    }
+    /// <summary>Its message's sequence number in the stream once the server has told it (0 before).</summary>
+    public ulong Sequence => Message?.Sequence ?? 0;
 
-    /// <summary>The message to send again with a wait for the server's confirmation, once it has been unconfirmed for <paramref name="longerThanMs"/> (0: now); taken, so only one asks.</summary>
-    public (byte[] Body, NatsHeaders Headers)? TakeUnconfirmed(long longerThanMs)
-    {
-        lock (_lock)
-        {
-            if (_unconfirmed is not { } message || Environment.TickCount64 - _sentAt < longerThanMs)
-            {
-                return null;
-            }
+    /// <summary>The message to send again with the server's confirmation (see <see cref="CallMessage.TakeUnconfirmed"/>).</summary>
+    public (byte[] Body, NatsHeaders Headers)? TakeUnconfirmed(long longerThanMs) => Message?.TakeUnconfirmed(longerThanMs);
 
-            _unconfirmed = null;
-            return message;
+    /// <summary>No longer waiting for an agent (claimed, or ended): counted out of <see cref="WaitingCalls"/> once.</summary>
+    public void StopWaiting()
+    {
+        if (_waiting is not null && Interlocked.Exchange(ref _counted, 0) == 1)
+        {
+            _waiting.Remove();
         }
     }
 
@@ -114,7 +112,8 @@ internal sealed class Flight(PendingCall call, ClusterWorker worker, int attempt
             AckSubject = ackSubject;
 
             // An agent has it: the stream had stored it, and there is nothing left to confirm.
-            _unconfirmed = null;
+            Message?.Stored();
+            StopWaiting();
             Heard();
             return true;
         }

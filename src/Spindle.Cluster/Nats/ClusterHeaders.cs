@@ -23,6 +23,12 @@ internal static class ClusterHeaders
     public const string Agent = "Spindle-Agent";
     public const string Worker = "Spindle-Worker";
 
+    /// <summary>How long a call's worker took on the agent, in microseconds: the caller bundles calls only while they are short.</summary>
+    public const string Ran = "Spindle-Ran";
+
+    /// <summary>How many calls a bundle carries (Nats/Bundle.cs): set on a bundle of calls, and on a "started", a claim or "results" about one.</summary>
+    public const string Bundle = "Spindle-Bundle";
+
     /// <summary>The JetStream ack subject of the delivery an agent claims (the client terminates it if it gives up on the agent).</summary>
     public const string Ack = "Spindle-Ack";
 
@@ -42,6 +48,9 @@ internal static class ClusterHeaders
     public const string EventAlive = "alive";
     public const string EventResult = "result";
     public const string EventFailed = "failed";
+
+    /// <summary>The answers to a bundle's calls (Nats/Bundle.cs), confirmed together as one result is.</summary>
+    public const string EventResults = "results";
 
     public const string ClaimRun = "run";
     public const string ClaimDrop = "drop";

@@ -1,0 +1,61 @@
+using NATS.Client.Core;
+
+namespace Spindle.Cluster.Client;
+
+/// <summary>
+/// One message in the calls stream: a lone call's, or a bundle's (Nats/Bundle.cs). Sent without waiting for the
+/// server to say it stored it, it is kept until it is known stored: an agent spoke of one of its calls, or the
+/// server confirmed it (see ClusterClient.ConfirmStoredAsync).
+/// </summary>
+internal sealed class CallMessage(IReadOnlyList<Flight> flights, byte[] body, NatsHeaders headers)
+{
+    private readonly Lock _lock = new();
+    private readonly long _sentAt = Environment.TickCount64;
+    private bool _settled;
+    private ulong _sequence;
+
+    public IReadOnlyList<Flight> Flights => flights;
+
+    /// <summary>Whether it carries several calls: then it is never deleted from the stream for one of them (see ClusterClient.Forget).</summary>
+    public bool IsBundle => flights.Count > 1;
+
+    /// <summary>Its sequence number in the stream once the server has told it (0 before): a withdrawn lone call is deleted by it.</summary>
+    public ulong Sequence
+    {
+        get => Volatile.Read(ref _sequence);
+
+        // Interlocked (a full fence), as Flight.Unwanted's: Forget writes Unwanted then reads Sequence, the publish writes
+        // Sequence then reads Unwanted; with plain volatile writes both could read the old value and nobody delete it.
+        set => Interlocked.Exchange(ref _sequence, value);
+    }
+
+    /// <summary>Whether an agent has claimed one of its calls (then the stream had it).</summary>
+    public bool AnyClaimed => flights.Any(f => f.Agent is not null);
+
+    /// <summary>Known stored (an agent has one of its calls): nothing is left to confirm.</summary>
+    public void Stored()
+    {
+        lock (_lock)
+        {
+            _settled = true;
+        }
+    }
+
+    /// <summary>
+    /// The message to send again with a wait for the server's confirmation, once it has been unconfirmed for
+    /// <paramref name="longerThanMs"/> (0: now); taken, so only one asks.
+    /// </summary>
+    public (byte[] Body, NatsHeaders Headers)? TakeUnconfirmed(long longerThanMs)
+    {
+        lock (_lock)
+        {
+            if (_settled || Environment.TickCount64 - _sentAt < longerThanMs)
+            {
+                return null;
+            }
+
+            _settled = true;
+            return (body, headers);
+        }
+    }
+}
