@@ -60,7 +60,26 @@ public sealed class RenderFarm : IAsyncDisposable
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range (the exception names it).</exception>
     /// <exception cref="WorkerCrashedException">A frame's worker crashed more often than <see cref="RenderSettings.RetriesOnCrash"/> allows.</exception>
     /// <exception cref="RenderRunDiedException">A thread-isolated run with a planned crash died, as it must.</exception>
-    public async Task<RenderResult> RenderAsync(RenderSettings settings, IProgress<RenderProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<RenderResult> RenderAsync(RenderSettings settings, IProgress<RenderProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        RenderCoreAsync(settings, frameStore: null, progress, cancellationToken);
+
+    /// <summary>
+    /// Renders the animation <paramref name="settings"/> describes, going on from the frames <paramref name="frameStore"/>
+    /// kept from an earlier run of it and keeping each new frame there as it finishes (before it is reported), so a
+    /// render cut short loses at most the frames it was rendering. Frames it resumes are reported first, marked
+    /// <see cref="RenderedFrame.Resumed"/>. The animation is the same bytes as a render in one go.
+    /// </summary>
+    /// <remarks>A thread-isolated render with a planned crash runs in a child process and neither reads nor keeps frames.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range (the exception names it).</exception>
+    /// <exception cref="WorkerCrashedException">A frame's worker crashed more often than <see cref="RenderSettings.RetriesOnCrash"/> allows.</exception>
+    /// <exception cref="RenderRunDiedException">A thread-isolated run with a planned crash died, as it must.</exception>
+    public Task<RenderResult> RenderAsync(RenderSettings settings, IRenderFrameStore frameStore, IProgress<RenderProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(frameStore);
+        return RenderCoreAsync(settings, frameStore, progress, cancellationToken);
+    }
+
+    private async Task<RenderResult> RenderCoreAsync(RenderSettings settings, IRenderFrameStore? frameStore, IProgress<RenderProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
@@ -73,7 +92,7 @@ public sealed class RenderFarm : IAsyncDisposable
             var deflated = new byte[]?[settings.Frames];
             RenderedFrame[] frames = Pool.Isolation == Isolation.Thread && settings.CrashFrame is not null
                 ? await ChildProcessRender.RunAsync(settings, Pool.MaxWorkers, run.FullName, tracker.FrameDone, cancellationToken).ConfigureAwait(false)
-                : await FrameScheduler.RenderAsync(Pool, settings, run.FullName, WorkersOnOtherMachines, deflated, tracker.FrameDone, cancellationToken).ConfigureAwait(false);
+                : await FrameScheduler.RenderAsync(Pool, settings, run.FullName, WorkersOnOtherMachines, deflated, frameStore, tracker.FrameDone, cancellationToken).ConfigureAwait(false);
 
             // Cancelled while the last frames were finishing: still cancelled. The caller asked to stop, and assembling
             // the video is the step left.
@@ -82,7 +101,7 @@ public sealed class RenderFarm : IAsyncDisposable
             // Workers compress their own frames; only frames that came back as files still need it.
             Parallel.For(0, frames.Length, i => deflated[i] ??= ApngEncoder.CompressFrame(frames[i].Rgba, settings.Width, settings.Height));
             byte[] apng = ApngEncoder.Assemble(deflated!, settings.Width, settings.Height, settings.FramesPerSecond);
-            Dictionary<int, int> perWorker = frames.GroupBy(f => f.WorkerId).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count());
+            Dictionary<int, int> perWorker = frames.Where(f => !f.Resumed).GroupBy(f => f.WorkerId).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count());
             return new RenderResult(settings, Pool.Isolation, frames, apng, clock.Elapsed, perWorker, tracker.CrashesSurvived);
         }
         finally

@@ -10,8 +10,9 @@ namespace Spindle.Render;
 /// <param name="Apng">The animation as an animated PNG file.</param>
 /// <param name="Elapsed">Wall-clock time from start to the encoded animation.</param>
 /// <param name="FramesPerWorker">
-/// Frames finished per worker: pid (process isolation) or managed thread id (thread isolation). On a cluster, pids of
-/// different agents' machines may be equal: group <paramref name="Frames"/> by agent and worker id instead.
+/// Frames finished per worker of this run: pid (process isolation) or managed thread id (thread isolation); frames
+/// resumed from a store are not counted. On a cluster, pids of different agents' machines may be equal: group
+/// <paramref name="Frames"/> by agent and worker id instead.
 /// </param>
 /// <param name="CrashesSurvived">Worker crashes whose frame was rendered again successfully.</param>
 public sealed record RenderResult(
@@ -25,4 +26,7 @@ public sealed record RenderResult(
 {
     /// <summary>The SHA-256 of each frame's RGBA, in frame order (equal across isolations and crashes).</summary>
     public IReadOnlyList<string> FrameHashes => Frames.Select(f => f.Sha256).ToArray();
+
+    /// <summary>How many frames came from an <see cref="IRenderFrameStore"/> (an earlier run's) instead of a worker.</summary>
+    public int FramesResumed => Frames.Count(f => f.Resumed);
 }

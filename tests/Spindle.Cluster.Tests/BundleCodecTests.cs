@@ -79,6 +79,24 @@ public sealed class BundleCodecTests
     }
 
     [Fact]
+    public void Plan_SplitsByCallsAndByTheServersMaxPayload()
+    {
+        // 32 calls at most per bundle.
+        Assert.Equal([32, 32, 6], Bundle.Plan([.. Enumerable.Repeat(10, 70)], 32, maxPayload: 1 << 20));
+
+        // 12 frames of 16 KB in 64 KB messages (less the header allowance): 3 per bundle, whatever the call limit.
+        List<int> plan = Bundle.Plan([.. Enumerable.Repeat(16 * 1024, 12)], 32, maxPayload: 64 * 1024);
+        Assert.Equal([3, 3, 3, 3], plan);
+        byte[] frame = new byte[16 * 1024];
+        Assert.True(Bundle.EncodeCalls([.. Enumerable.Repeat(new Bundle.CallEntry(1, 0, frame), 3)]).Length < (64 * 1024) - 4096);
+
+        // A frame that fills a message on its own goes alone; an unknown limit only counts calls.
+        Assert.Equal([1, 1], Bundle.Plan([60 * 1024, 60 * 1024], 32, maxPayload: 64 * 1024));
+        Assert.Equal([4], Bundle.Plan([.. Enumerable.Repeat(1 << 20, 4)], 4, maxPayload: null));
+        Assert.Empty(Bundle.Plan([], 32, maxPayload: null));
+    }
+
+    [Fact]
     public void AnswerBytes_IsNoLessThanTheEncodedSize()
     {
         var answer = new CallAnswer(CallOutcome.Crashed, new byte[100]) { Cause = "ñ cause", ValueName = "v", ExitCode = 1 };

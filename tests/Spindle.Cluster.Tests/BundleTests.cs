@@ -60,6 +60,50 @@ public sealed class BundleTests(NatsServer server) : ClusterTest(server)
     }
 
     [Fact]
+    public async Task CancelAsync_WhileItsBundleWaitsInTheStream_TheCallNeverRuns()
+    {
+        const int SigStop = 19;
+        const int SigCont = 18;
+        await using AgentProcess agent = await StartAgentAsync("host");
+        await using var pool = new WorkerPool(PoolOptions(workers: 4));
+
+        // The agent has heard from this client (the first call): a lone call's first delivery would run at once.
+        ClusterClient client = await BundlingAlwaysAsync(pool);
+        string ranCancelled = Marker();
+        string ranOther = Marker();
+        using var cancel = new CancellationTokenSource();
+
+        agent.Signal(SigStop);
+        try
+        {
+            Task<int> cancelled = pool.RunAsync(token =>
+            {
+                File.WriteAllText(ranCancelled, "ran");
+                return 1;
+            }, cancel.Token);
+            Task<int> other = pool.RunAsync(() =>
+            {
+                File.WriteAllText(ranOther, "ran");
+                return 2;
+            });
+            await Bounded.Eventually(() => client.CallsBundled >= 2, "the two calls to travel in one bundle");
+            await cancel.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.Within("the call cancelled while its bundle waited"));
+            agent.Signal(SigCont);
+
+            Assert.Equal(2, await other.Within("the call that travelled with it"));
+        }
+        finally
+        {
+            agent.Signal(SigCont);
+        }
+
+        Assert.True(File.Exists(ranOther));
+        Assert.False(File.Exists(ranCancelled), "The call cancelled before any agent took it ran all the same.");
+        File.Delete(ranOther);
+    }
+
+    [Fact]
     public async Task RunAsync_OneCallOfABundleRunsLong_TheOthersResultsDoNotWaitForIt()
     {
         await using AgentProcess agent = await StartAgentAsync("host", workers: 2);

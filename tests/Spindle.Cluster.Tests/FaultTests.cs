@@ -68,6 +68,37 @@ public sealed class FaultTests(NatsServer server) : ClusterTest(server)
     }
 
     [Fact]
+    public async Task RunAsync_AgentKilledHoldingThreeCalls_CountsOnceAgainstMaxRestarts()
+    {
+        await using AgentProcess doomed = await StartAgentAsync("doomed-3", workers: 3);
+        var options = PoolOptions(workers: 4, silence: Silence);
+        options.MaxRestarts = 1;
+        await using var pool = new WorkerPool(options);
+        string markers = Marker();
+        Directory.CreateDirectory(markers);
+
+        // Three calls running on one agent when it dies: one machine lost, so one restart, and MaxRestarts 1 holds.
+        Task<int>[] running = [.. Enumerable.Range(0, 3).Select(i => pool.RunAsync(n =>
+        {
+            File.WriteAllText(Path.Combine(markers, n.ToString(System.Globalization.CultureInfo.InvariantCulture)), "started");
+            Thread.Sleep(TimeSpan.FromMinutes(5));
+            return n;
+        }, i))];
+        await Bounded.Eventually(() => Directory.GetFiles(markers).Length == 3 || running.Any(r => r.IsCompleted), "the three calls have started on the agent");
+        doomed.Signal(SigKill);
+
+        foreach (Task<int> call in running)
+        {
+            var crash = await Assert.ThrowsAsync<WorkerCrashedException>(() => call.Within("a call whose agent was killed"));
+            Assert.Equal("doomed-3", crash.Exit.Agent);
+        }
+
+        await using AgentProcess other = await StartAgentAsync("after-3");
+        Assert.Equal(5, await pool.RunAsync(() => 5).Within("a call after the agent was lost: the pool is not faulted"));
+        Directory.Delete(markers, recursive: true);
+    }
+
+    [Fact]
     public async Task RunAsync_WorkerProcessCrashesOnTheAgent_FailsWithItsExitNamingTheAgent()
     {
         await using AgentProcess agent = await StartAgentAsync("host");

@@ -11,6 +11,7 @@ internal sealed class AgentCall(CallDelivery message, string inbox, long callId,
     private readonly Lock _lock = new();
     private RelayedCall? _call;
     private bool _killed;
+    private bool _disposed;
     private long _lastAlive = Environment.TickCount64;
     private long _lastProgress = Environment.TickCount64;
 
@@ -48,6 +49,18 @@ internal sealed class AgentCall(CallDelivery message, string inbox, long callId,
         return true;
     }
 
+    /// <summary>How long the call ran on its local worker (Stopwatch ticks; 0 when unknown): not counting time queued on the agent.</summary>
+    public long RanTicks
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _call?.RanTicks ?? 0;
+            }
+        }
+    }
+
     /// <summary>Hands the frame to the local pool; a kill that came first applies at once.</summary>
     public Task<RelayedResult> Start(WorkerPool pool, ReadOnlySpan<byte> frame, CancellationToken cancellationToken)
     {
@@ -73,16 +86,38 @@ internal sealed class AgentCall(CallDelivery message, string inbox, long callId,
         RelayedCall? call;
         lock (_lock)
         {
+            if (_disposed)
+            {
+                // Over already (the stop crossed its answer): a disposed token must not take the control loop down.
+                return;
+            }
+
             _killed |= kill;
             call = _call;
         }
 
-        await Cancellation.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await Cancellation.CancelAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed between the check and here: the call is over, nothing to stop.
+            return;
+        }
+
         if (kill && call is not null)
         {
             WorkerPool.StopNow(call);
         }
     }
 
-    public void Dispose() => Cancellation.Dispose();
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _disposed = true;
+            Cancellation.Dispose();
+        }
+    }
 }

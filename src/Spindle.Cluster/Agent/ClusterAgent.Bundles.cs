@@ -7,8 +7,8 @@ using Spindle.Cluster.Nats;
 namespace Spindle.Cluster.Agent;
 
 /// <summary>
-/// A bundle of tiny calls on an agent (Nats/Bundle.cs): claimed or announced together, run in the local pool side by
-/// side, answered together as they end (in one message when they end within moments of each other; none above the
+/// A bundle of tiny calls on an agent (Nats/Bundle.cs): claimed together (always: see RunBundleAsync), run in the
+/// local pool side by side, answered together as they end (in one message when they end within moments of each other; none above the
 /// server's max_payload) and acked once all are answered.
 /// Each call is still a call of its own on the agent: in <see cref="_running"/> under its key, so its caller's stops,
 /// its signs of life and its in-progress acks work as a lone call's.
@@ -33,45 +33,42 @@ internal sealed partial class ClusterAgent
 
         string bundleKey = $"{ClusterHeaders.CallKey(client, calls[0].CallId, calls[0].Attempt)}+{calls.Count}";
 
-        // As for a lone call (RunClaimedAsync): a first delivery from a caller heard from lately runs at once; any
-        // other is claimed, call by call, in one request.
-        bool firstDelivery = message.NumDelivered <= 1 && HeardLately(client);
-        List<Bundle.CallEntry> toRun = calls;
-        if (!firstDelivery)
+        // Always claimed, call by call in one request, even on a first delivery (a lone call's runs at once and is only
+        // announced, RunClaimedAsync): a bundle waits in the stream as long as its calls would, so some may have been
+        // cancelled or have timed out meanwhile, and a bundle is not deleted for one of them (ClusterClient.Forget).
+        // A claim asked before running costs one round trip per bundle, not per call.
+        NatsHeaders claim = BundleAnswer(ClusterHeaders.EventClaim, calls.Count);
+        claim[ClusterHeaders.Ack] = message.AckSubject;
+        byte[]? reply = await AskClaimAsync(inbox, claim, Bundle.EncodeKeys(Keys(calls)), $"a bundle of {calls.Count} calls").ConfigureAwait(false);
+        if (reply is null)
         {
-            NatsHeaders claim = BundleAnswer(ClusterHeaders.EventClaim, calls.Count);
-            claim[ClusterHeaders.Ack] = message.AckSubject;
-            byte[]? reply = await AskClaimAsync(inbox, claim, Bundle.EncodeKeys(Keys(calls)), $"a bundle of {calls.Count} calls").ConfigureAwait(false);
-            if (reply is null)
+            if (Unanswered(bundleKey, message) is var deliveries && deliveries >= _options.MaxDeliver)
             {
-                if (Unanswered(bundleKey, message) is var deliveries && deliveries >= _options.MaxDeliver)
-                {
-                    _options.Log.WriteLine($"spindle agent {Name}: a bundle of {calls.Count} calls of {inbox} dropped after {deliveries} unanswered deliveries.");
-                    _unanswered.TryRemove(bundleKey, out _);
-                    await message.TerminateAsync().ConfigureAwait(false);
-                }
-                else
-                {
-                    await message.NakAsync(_options.ClaimTimeout).ConfigureAwait(false);
-                }
-
-                return;
-            }
-
-            Heard(client);
-            _unanswered.TryRemove(bundleKey, out _);
-            if (reply.Length != calls.Count)
-            {
-                throw new FormatException($"The answer to a claim of {calls.Count} calls has {reply.Length} bytes.");
-            }
-
-            toRun = calls.Where((_, i) => reply[i] == 1).ToList();
-            if (toRun.Count == 0)
-            {
-                // None still wanted here (cancelled, timed out, or another delivery runs them): the bundle leaves the stream.
+                _options.Log.WriteLine($"spindle agent {Name}: a bundle of {calls.Count} calls of {inbox} dropped after {deliveries} unanswered deliveries.");
+                _unanswered.TryRemove(bundleKey, out _);
                 await message.TerminateAsync().ConfigureAwait(false);
-                return;
             }
+            else
+            {
+                await message.NakAsync(_options.ClaimTimeout).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        Heard(client);
+        _unanswered.TryRemove(bundleKey, out _);
+        if (reply.Length != calls.Count)
+        {
+            throw new FormatException($"The answer to a claim of {calls.Count} calls has {reply.Length} bytes.");
+        }
+
+        List<Bundle.CallEntry> toRun = calls.Where((_, i) => reply[i] == 1).ToList();
+        if (toRun.Count == 0)
+        {
+            // None still wanted here (cancelled, timed out, or another delivery runs them): the bundle leaves the stream.
+            await message.TerminateAsync().ConfigureAwait(false);
+            return;
         }
 
         var running = new AgentCall[toRun.Count];
@@ -81,16 +78,10 @@ internal sealed partial class ClusterAgent
             _running[KeyOf(client, running[i])] = running[i];
         }
 
+        // Each call counts as busy (the registry's figure, the dashboard's) until it is answered; the bundle counted one.
+        Interlocked.Add(ref _busy, toRun.Count - 1);
         try
         {
-            if (firstDelivery)
-            {
-                // After they are in _running: a stop the caller sends in answer finds them.
-                NatsHeaders started = BundleAnswer(ClusterHeaders.EventStarted, toRun.Count);
-                started[ClusterHeaders.Ack] = message.AckSubject;
-                await TryAsync(() => _nats.PublishAsync(inbox, Bundle.EncodeKeys(Keys(toRun)), started)).ConfigureAwait(false);
-            }
-
             // Side by side in the local pool, which queues what its workers cannot take yet. The agent asks for its next
             // call (or bundle) once no more of these wait for a worker, so a worker that finishes finds work here.
             int left = toRun.Count;
@@ -103,6 +94,12 @@ internal sealed partial class ClusterAgent
                 {
                     outbox.Writer.TryWrite((call.CallId, call.Attempt, answer));
                     int now = Interlocked.Decrement(ref left);
+                    if (now > 0)
+                    {
+                        // The last call's busy count is the bundle's own, given back with its slot (RunCallAsync).
+                        Interlocked.Decrement(ref _busy);
+                    }
+
                     if (now <= _options.Workers)
                     {
                         slot.Free();

@@ -148,9 +148,12 @@ internal sealed partial class ClusterAgent
             ReadOnlyMemory<byte> call = argumentValue is null ? frame ?? ReadOnlyMemory<byte>.Empty : await LargeValues.GetAsync(_values, argumentValue, cancellation.Token).ConfigureAwait(false);
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
             RelayedResult result = await running.Start(pool, call.Span, cancellation.Token).ConfigureAwait(false);
-            long ran = System.Diagnostics.Stopwatch.GetTimestamp() - started;
+
+            // The worker's own run time when the local pool measured it: a call queued behind others on this agent (in a
+            // bundle) did not run for the time it waited.
+            long ran = running.RanTicks is > 0 and var measured ? measured : System.Diagnostics.Stopwatch.GetTimestamp() - started;
             Volatile.Write(ref _lastRunTicks, ran);
-            long runMicros = ran * 1_000_000 / System.Diagnostics.Stopwatch.Frequency;
+            long runMicros = (long)Math.Min(ran * (1e6 / System.Diagnostics.Stopwatch.Frequency), long.MaxValue / 2);
             if (LargeValues.TooLargeForMessage(result.Payload.Length, _nats.ServerInfo?.MaxPayload))
             {
                 // Above the server's max_payload: the caller fetches it (checking its MaxMessageBytes), then deletes it.

@@ -16,10 +16,10 @@ internal sealed class CallMessage(IReadOnlyList<Flight> flights, byte[] body, Na
 
     public IReadOnlyList<Flight> Flights => flights;
 
-    /// <summary>Whether it carries several calls: then it is never deleted from the stream for one of them (see ClusterClient.Forget).</summary>
+    /// <summary>Whether it carries several calls: then it is deleted from the stream only once none is wanted (see ClusterClient.Forget).</summary>
     public bool IsBundle => flights.Count > 1;
 
-    /// <summary>Its sequence number in the stream once the server has told it (0 before): a withdrawn lone call is deleted by it.</summary>
+    /// <summary>Its sequence number in the stream once the server has told it (0 before): a withdrawn message is deleted by it.</summary>
     public ulong Sequence
     {
         get => Volatile.Read(ref _sequence);
@@ -28,6 +28,9 @@ internal sealed class CallMessage(IReadOnlyList<Flight> flights, byte[] body, Na
         // Sequence then reads Unwanted; with plain volatile writes both could read the old value and nobody delete it.
         set => Interlocked.Exchange(ref _sequence, value);
     }
+
+    /// <summary>Whether none of its calls is wanted any more and no agent has one: then it leaves the stream unrun.</summary>
+    public bool Withdrawn => flights.All(f => f.Unwanted && f.Agent is null);
 
     /// <summary>Whether an agent has claimed one of its calls (then the stream had it).</summary>
     public bool AnyClaimed => flights.Any(f => f.Agent is not null);

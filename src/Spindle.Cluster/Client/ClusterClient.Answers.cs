@@ -118,23 +118,6 @@ internal sealed partial class ClusterClient
                 break;
             }
 
-            case ClusterHeaders.EventStarted:
-            {
-                string? ack = OptionalHeader(message, ClusterHeaders.Ack);
-                foreach ((long callId, int attempt) in Bundle.DecodeKeys(message.Data))
-                {
-                    string key = ClusterHeaders.CallKey(_clientId, callId, attempt);
-                    if (!RunBy(key, agent, ack))
-                    {
-                        Ignored(kind, key);
-                        var stop = new NatsHeaders { [ClusterHeaders.Stop] = ClusterHeaders.StopKill };
-                        await SendAsync(_names.Agent(agent), Encoding.UTF8.GetBytes(key), stop).ConfigureAwait(false);
-                    }
-                }
-
-                break;
-            }
-
             case ClusterHeaders.EventResults:
             {
                 await ConfirmAsync(message).ConfigureAwait(false);
@@ -286,13 +269,15 @@ internal sealed partial class ClusterClient
 
     /// <summary>
     /// A claimed call whose agent has sent nothing for <see cref="ClusterOptions.AgentSilenceTimeout"/> counts as crashed:
-    /// the pool retries or fails it. Its delivery is terminated, so JetStream does not redeliver it as well.
+    /// the pool retries or fails it. Its delivery is terminated, so JetStream does not redeliver it as well. The calls
+    /// an agent held when it went silent count once against MaxRestarts: one machine lost, not one per call.
     /// </summary>
     private async Task WatchSilenceAsync()
     {
         TimeSpan silence = _options.AgentSilenceTimeout;
         long reconnecting = (long)(ClusterConnection.ReconnectWaitMax * 2).TotalMilliseconds;
         long lastCutOff = long.MinValue / 2;
+        var lostAgents = new Dictionary<string, long>(StringComparer.Ordinal);
         using var timer = new PeriodicTimer(silence / 4);
         try
         {
@@ -316,6 +301,14 @@ internal sealed partial class ClusterClient
                 }
 
                 long now = Environment.TickCount64;
+                foreach ((string lost, long at) in lostAgents)
+                {
+                    if (now - at > (long)silence.TotalMilliseconds)
+                    {
+                        lostAgents.Remove(lost);
+                    }
+                }
+
                 foreach ((string key, Flight flight) in _flights)
                 {
                     if (flight.Agent is not { } agent || now - flight.LastHeard <= (long)silence.TotalMilliseconds
@@ -331,8 +324,16 @@ internal sealed partial class ClusterClient
                         _ = SendAsync(ack, Terminate, headers: null);
                     }
 
+                    // One agent lost is one restart against MaxRestarts, however many calls it held (a bundle holds up
+                    // to 32): its calls' silences end within one AgentSilenceTimeout of each other.
+                    bool counted = lostAgents.TryGetValue(agent, out long lostAt) && now - lostAt < (long)silence.TotalMilliseconds;
+                    if (!counted)
+                    {
+                        lostAgents[agent] = now;
+                    }
+
                     string cause = $"nothing was heard from it for {silence.TotalSeconds:0.#} s (ClusterOptions.AgentSilenceTimeout): it was killed, paused or cut off";
-                    flight.Worker.OnCrashed(flight, new WorkerExit(0, null, null, cause, string.Empty) { Agent = agent });
+                    flight.Worker.OnCrashed(flight, new WorkerExit(0, null, null, cause, string.Empty) { Agent = agent, CountedWithAnother = counted });
                 }
             }
         }

@@ -132,8 +132,11 @@ internal sealed partial class ClusterClient
         }
     }
 
-    /// <summary>The most calls a bundle takes now: half of those waiting, so no one bundle takes all the waiting work.</summary>
-    private int BundleSize() => (int)Math.Clamp(_waiting.Count / 2, 2, Bundle.MaxCalls);
+    /// <summary>
+    /// The most calls a bundle takes now: half of those waiting, so no one bundle takes all the waiting work (1 while
+    /// fewer than 4 wait: then calls go alone), and no more than <see cref="Bundle.MaxCalls"/>.
+    /// </summary>
+    private int BundleSize() => (int)Math.Clamp(_waiting.Count / 2, Volatile.Read(ref _bundleAlways) ? 2 : 1, Bundle.MaxCalls);
 
     private void Hold(Flight flight) => Hold([flight]);
 
@@ -179,22 +182,19 @@ internal sealed partial class ClusterClient
         SendBundles(held);
     }
 
-    /// <summary>Sends calls in bundles of at most <see cref="BundleSize"/>; calls that ended meanwhile are left out, one left over goes alone.</summary>
+    /// <summary>
+    /// Sends calls in bundles of at most <see cref="BundleSize"/> calls and of a size the server accepts in one message;
+    /// calls that ended meanwhile are left out, a bundle of one goes alone.
+    /// </summary>
     private void SendBundles(IReadOnlyList<Flight> calls)
     {
-        var wanted = calls.Where(f => _flights.ContainsKey(f.Key)).ToList();
-        int size = BundleSize();
-        for (int at = 0; at < wanted.Count; at += size)
+        List<Flight> wanted = [.. calls.Where(f => _flights.ContainsKey(f.Key))];
+        int at = 0;
+        foreach (int count in Bundle.Plan([.. wanted.Select(f => ((IEncodedCall)f.Call).Frame.Length)], BundleSize(), _nats.ServerInfo?.MaxPayload))
         {
-            List<Flight> bundle = wanted.GetRange(at, Math.Min(size, wanted.Count - at));
-            if (bundle.Count == 1)
-            {
-                _ = PublishAloneAsync(bundle[0]);
-            }
-            else
-            {
-                _ = PublishBundleAsync(bundle);
-            }
+            List<Flight> flights = wanted.GetRange(at, count);
+            at += count;
+            _ = count == 1 ? PublishAloneAsync(flights[0]) : PublishBundleAsync(flights);
         }
     }
 
@@ -202,6 +202,31 @@ internal sealed partial class ClusterClient
     {
         try
         {
+            // Encoded, then checked: a call that ended meanwhile may have given its frame's buffer back already, so
+            // the bundle is encoded again without it (an entry copied before its call ended is sound, as for a lone
+            // call in PublishAloneAsync). A call that ends later is dropped by the agent's claim.
+            byte[] body;
+            while (true)
+            {
+                body = Bundle.EncodeCalls(flights.Select(f => new Bundle.CallEntry(f.Call.Id, f.Attempt, ((IEncodedCall)f.Call).Frame)).ToList());
+                List<Flight> still = flights.Where(f => _flights.ContainsKey(f.Key)).ToList();
+                if (still.Count == flights.Count)
+                {
+                    break;
+                }
+
+                flights = still;
+                if (flights.Count < 2)
+                {
+                    if (flights.Count == 1)
+                    {
+                        await PublishAloneAsync(flights[0]).ConfigureAwait(false);
+                    }
+
+                    return;
+                }
+            }
+
             // MayBundle saw the build uploaded.
             NatsHeaders headers = CallHeaders(_build.Result);
             headers[ClusterHeaders.Bundle] = flights.Count.ToString(CultureInfo.InvariantCulture);
@@ -209,7 +234,6 @@ internal sealed partial class ClusterClient
             // One id per bundle: its first call's key is in no other message (a call travels in one message), and the
             // count tells it from that call's own message were it ever sent alone.
             headers[MessageIdHeader] = $"{flights[0].Key}+{flights.Count.ToString(CultureInfo.InvariantCulture)}";
-            byte[] body = Bundle.EncodeCalls(flights.Select(f => new Bundle.CallEntry(f.Call.Id, f.Attempt, ((IEncodedCall)f.Call).Frame)).ToList());
             var message = new CallMessage(flights, body, headers);
             Interlocked.Add(ref _callsBundled, flights.Count);
             foreach (Flight flight in flights)

@@ -19,10 +19,10 @@ internal sealed partial class ClusterClient
     /// </summary>
     private static readonly long ConfirmAfterMs = 100;
 
-    /// <summary>Deletes an unwanted call from the work-queue stream, once the server has told its sequence number.</summary>
-    private async Task DeleteFromStreamAsync(Flight flight)
+    /// <summary>Deletes a withdrawn message from the work-queue stream, once the server has told its sequence number.</summary>
+    private async Task DeleteFromStreamAsync(CallMessage? message)
     {
-        if (flight.Sequence == 0)
+        if (message is null || message.Sequence == 0)
         {
             // Being stored with the server's ack right now: StoreAsync deletes it once it is.
             return;
@@ -30,12 +30,12 @@ internal sealed partial class ClusterClient
 
         try
         {
-            await _js.DeleteMessageAsync(_names.Stream, new StreamMsgDeleteRequest { Seq = flight.Sequence, NoErase = true }, _stopping.Token).ConfigureAwait(false);
+            await _js.DeleteMessageAsync(_names.Stream, new StreamMsgDeleteRequest { Seq = message.Sequence, NoErase = true }, _stopping.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is NatsException or OperationCanceledException or TimeoutException)
         {
             // Already taken by an agent (which is told to stop), or already gone.
-            LogIgnored("delete", flight.Key);
+            LogIgnored("delete", message.Flights[0].Key);
         }
     }
 
@@ -168,8 +168,7 @@ internal sealed partial class ClusterClient
     /// </summary>
     private async Task PublishUntilStoredAsync(CallMessage message, byte[] frame, NatsHeaders headers)
     {
-        // A lone call withdrawn while it is stored is deleted after; a bundle is never deleted for its calls (Forget).
-        Flight? alone = message.IsBundle ? null : message.Flights[0];
+        // A message withdrawn while it is stored (every call in it cancelled or timed out) is deleted after (Forget).
         int withdrawAttempts = 0;
         while (true)
         {
@@ -183,10 +182,10 @@ internal sealed partial class ClusterClient
                 }
 
                 message.Sequence = ack.Seq;
-                if (alone is { Unwanted: true, Agent: null })
+                if (message.Withdrawn)
                 {
                     // Withdrawn (cancelled, timed out) while it was being stored: it leaves the stream unrun.
-                    await DeleteFromStreamAsync(alone).ConfigureAwait(false);
+                    await DeleteFromStreamAsync(message).ConfigureAwait(false);
                 }
 
                 return;
@@ -196,7 +195,7 @@ internal sealed partial class ClusterClient
             {
                 // Tried again while the call is wanted and no agent has spoken of it (then the stream had it), or,
                 // for a withdrawn call being stored to be deleted, a bounded number of times.
-                bool withdrawing = alone is { Unwanted: true, Agent: null } && ++withdrawAttempts <= 20;
+                bool withdrawing = message.Withdrawn && ++withdrawAttempts <= 20;
                 if ((!message.Flights.Any(f => _flights.ContainsKey(f.Key)) && !withdrawing) || message.AnyClaimed)
                 {
                     return;

@@ -135,21 +135,21 @@ internal sealed partial class ClusterClient : IAsyncDisposable
         {
             _ = DeleteValuesAsync(flight, resultName: null);
             flight.Unwanted = unwanted;
-            if (unwanted && flight.Agent is null && flight.Message is not { IsBundle: true })
+            // A bundle leaves the stream only once none of its calls is wanted; until then the claim of the agent that
+            // takes it drops the unwanted ones (bundles are always claimed).
+            if (unwanted && flight.Agent is null && flight.Message is not { IsBundle: true, Withdrawn: false })
             {
                 // Still in the stream, as far as this client knows: it leaves it, so no agent starts it. An agent that
                 // took it already says it started it, and is told to stop (OnAnswerAsync). Sent unconfirmed, its
                 // sequence number is not known yet: it is sent again with the server's ack (the same id, so the
                 // server stores it once and tells the number it has), then deleted.
-                // (A call in a bundle is not deleted: the bundle carries others. The agent that takes it is told to
-                // stop it, as above.)
                 if (flight.Sequence == 0 && flight.Message is { } sent && sent.TakeUnconfirmed(longerThanMs: 0) is { } message)
                 {
                     _ = StoreAsync(sent, message.Body, message.Headers);
                 }
                 else
                 {
-                    _ = DeleteFromStreamAsync(flight);
+                    _ = DeleteFromStreamAsync(flight.Message);
                 }
             }
         }

@@ -30,12 +30,47 @@ internal static class Bundle
 
     public readonly record struct CallEntry(long CallId, int Attempt, ReadOnlyMemory<byte> Frame);
 
+    /// <summary>The bytes a call with a frame of <paramref name="frameBytes"/> takes in a bundle.</summary>
+    public static long EntryBytes(int frameBytes) => 16 + frameBytes;
+
+    /// <summary>
+    /// How many calls, in order, go in each message: at most <paramref name="maxCalls"/> per bundle, and no bundle
+    /// larger than a server accepting <paramref name="maxPayload"/> bytes per message takes (see LargeValues); a
+    /// count of 1 is a call that goes alone.
+    /// </summary>
+    public static List<int> Plan(IReadOnlyList<int> frameBytes, int maxCalls, long? maxPayload)
+    {
+        var counts = new List<int>();
+        int count = 0;
+        long bytes = 0;
+        foreach (int frame in frameBytes)
+        {
+            long more = EntryBytes(frame);
+            if (count > 0 && (count >= maxCalls || LargeValues.TooLargeForMessage(bytes + more, maxPayload)))
+            {
+                counts.Add(count);
+                count = 0;
+                bytes = 0;
+            }
+
+            count++;
+            bytes += more;
+        }
+
+        if (count > 0)
+        {
+            counts.Add(count);
+        }
+
+        return counts;
+    }
+
     public static byte[] EncodeCalls(IReadOnlyList<CallEntry> calls)
     {
         int size = 0;
         foreach (CallEntry call in calls)
         {
-            size += 16 + call.Frame.Length;
+            size += (int)EntryBytes(call.Frame.Length);
         }
 
         byte[] body = new byte[size];

@@ -55,7 +55,7 @@ internal static class ChildProcessRender
         var pool = new WorkerPool(new WorkerPoolOptions { Isolation = Isolation.Thread, Workers = workers, Name = "spindle-render-child" });
         try
         {
-            FrameScheduler.RenderAsync(pool, settings, runDirectory, workersOnOtherMachines: false, new byte[settings.Frames][], frame => FrameFile.Write(framesDirectory, frame), CancellationToken.None).GetAwaiter().GetResult();
+            FrameScheduler.RenderAsync(pool, settings, runDirectory, workersOnOtherMachines: false, new byte[settings.Frames][], store: null, frame => FrameFile.Write(framesDirectory, frame), CancellationToken.None).GetAwaiter().GetResult();
         }
         finally
         {

@@ -17,15 +17,26 @@ namespace Spindle.Render.Frames;
 internal static class FrameScheduler
 {
     public static async Task<RenderedFrame[]> RenderAsync(
-        WorkerPool pool, RenderSettings settings, string runDirectory, bool workersOnOtherMachines, byte[]?[] deflated, Action<RenderedFrame> frameDone, CancellationToken cancellationToken)
+        WorkerPool pool, RenderSettings settings, string runDirectory, bool workersOnOtherMachines, byte[]?[] deflated, IRenderFrameStore? store,
+        Action<RenderedFrame> frameDone, CancellationToken cancellationToken)
     {
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        IReadOnlyDictionary<int, byte[]> kept = store is null ? new Dictionary<int, byte[]>() : await store.LoadAsync(cancellationToken).ConfigureAwait(false);
         var callOptions = new CallOptions { RetriesOnCrash = workersOnOtherMachines ? 0 : settings.RetriesOnCrash };
         bool threads = pool.Isolation == Isolation.Thread;
         var frames = new RenderedFrame[settings.Frames];
         var calls = new Task[settings.Frames];
         for (int i = 0; i < settings.Frames; i++)
         {
+            if (kept.TryGetValue(i, out byte[]? keptFrame) && Resume(i, keptFrame) is { } resumed)
+            {
+                frames[i] = resumed;
+                deflated[i] = keptFrame;
+                frameDone(resumed);
+                calls[i] = Task.CompletedTask;
+                continue;
+            }
+
             var request = new FrameRequest(settings.Scene, i, settings.Frames, settings.Width, settings.Height, workersOnOtherMachines ? null : runDirectory, settings.CrashFrame == i, threads);
             calls[i] = RenderOneAsync(request);
         }
@@ -43,6 +54,13 @@ internal static class FrameScheduler
                 var frame = new RenderedFrame(request.Index, rgba, Hash(rgba), output.WorkerId, output.Attempt, output.Agent);
                 frames[request.Index] = frame;
                 deflated[request.Index] = output.Deflated;
+                if (store is not null)
+                {
+                    // Kept before it is reported: a frame reported done survives the render being cut short.
+                    deflated[request.Index] ??= ApngEncoder.CompressFrame(rgba, settings.Width, settings.Height);
+                    await store.SaveAsync(request.Index, deflated[request.Index]!, failed.Token).ConfigureAwait(false);
+                }
+
                 frameDone(frame);
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -51,6 +69,22 @@ internal static class FrameScheduler
                 await failed.CancelAsync().ConfigureAwait(false);
                 throw;
             }
+        }
+
+        // A kept frame that does not inflate to this render's size is rendered again.
+        RenderedFrame? Resume(int index, byte[] compressed)
+        {
+            byte[] rgba;
+            try
+            {
+                rgba = FrameInflater.Inflate(compressed, settings.Width, settings.Height);
+            }
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IndexOutOfRangeException or ArgumentException)
+            {
+                return null;
+            }
+
+            return new RenderedFrame(index, rgba, Hash(rgba), WorkerId: 0, Attempt: 1) { Resumed = true };
         }
 
         Task<FrameOutput> RunAsync(FrameRequest request) => pool.RunAsync(FrameJob.Render, request, callOptions, failed.Token);

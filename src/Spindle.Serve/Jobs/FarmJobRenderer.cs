@@ -31,7 +31,7 @@ internal sealed class FarmJobRenderer : IJobRenderer
 
     public WorkerPool Pool => _farm.Pool;
 
-    public async Task<JobOutput> RenderAsync(JobRequest request, IProgress<JobProgress> progress, CancellationToken cancellationToken)
+    public async Task<JobOutput> RenderAsync(JobRequest request, IRenderFrameStore? frames, IProgress<JobProgress> progress, CancellationToken cancellationToken)
     {
         var settings = new RenderSettings
         {
@@ -42,8 +42,10 @@ internal sealed class FarmJobRenderer : IJobRenderer
             CrashFrame = request.CrashFrame,
         };
         var relay = new Progress(progress);
-        RenderResult result = await _farm.RenderAsync(settings, relay, cancellationToken).ConfigureAwait(false);
-        return new JobOutput(result.Apng, result.Elapsed, result.CrashesSurvived, result.FramesPerWorker);
+        RenderResult result = frames is null
+            ? await _farm.RenderAsync(settings, relay, cancellationToken).ConfigureAwait(false)
+            : await _farm.RenderAsync(settings, frames, relay, cancellationToken).ConfigureAwait(false);
+        return new JobOutput(result.Apng, result.Elapsed, result.CrashesSurvived, result.FramesPerWorker) { FramesResumed = result.FramesResumed };
     }
 
     public ValueTask DisposeAsync() => _farm.DisposeAsync();

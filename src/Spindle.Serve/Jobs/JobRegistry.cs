@@ -165,7 +165,7 @@ internal sealed class JobRegistry : IAsyncDisposable
         var progress = new Progress(this, job);
         try
         {
-            JobOutput output = await _renderer.RenderAsync(job.Request, progress, _stop.Token).ConfigureAwait(false);
+            JobOutput output = await _renderer.RenderAsync(job.Request, _store.FramesOf(job.Record()), progress, _stop.Token).ConfigureAwait(false);
             progress.Report(new JobProgress(job.Request.Frames, job.Request.Frames, 0, TimeSpan.Zero, output.CrashesSurvived));
             await SaveResultAsync(job.Id, output.Apng).ConfigureAwait(false);
             job.Complete(output);
@@ -173,7 +173,8 @@ internal sealed class JobRegistry : IAsyncDisposable
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
-            // Not saved: a durable store still holds the job as running, and the next start renders it again.
+            // Not saved: a durable store still holds the job as running, and the next start renders it again (from
+            // the frames it kept).
             job.Fail("The server stopped before the job finished.");
             throw;
         }
@@ -185,6 +186,9 @@ internal sealed class JobRegistry : IAsyncDisposable
         }
 
         await SaveAsync(job).ConfigureAwait(false);
+
+        // Done (its animation kept) or failed: its frames are of no more use.
+        await StoreAsync(ct => _store.DeleteFramesAsync(job.Record(), ct)).ConfigureAwait(false);
         _finishedOldestFirst.Enqueue(job);
     }
 

@@ -20,6 +20,9 @@ internal sealed record JobView(
     DateTimeOffset CreatedAt,
     IReadOnlyDictionary<string, int>? FramesPerWorker)
 {
+    /// <summary>Frames kept by a run of the job that a server restart cut short, taken up instead of rendered again.</summary>
+    public int FramesResumed { get; init; }
+
     /// <summary>Where the job's page and API live.</summary>
     public string Url => $"/jobs/{Id}";
 

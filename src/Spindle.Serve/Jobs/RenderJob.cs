@@ -15,6 +15,7 @@ internal sealed class RenderJob
     private byte[]? _apng;
     private int? _resultBytes;
     private IReadOnlyDictionary<string, int>? _framesPerWorker;
+    private int _framesResumed;
 
     public RenderJob(string id, JobRequest request, DateTimeOffset? createdAt = null)
     {
@@ -67,7 +68,7 @@ internal sealed class RenderJob
         }
     }
 
-    /// <summary>A job as a store kept it. One that had not finished is queued again, from its first frame.</summary>
+    /// <summary>A job as a store kept it. One that had not finished is queued again; it goes on from the frames it kept.</summary>
     public static RenderJob Restore(JobRecord record)
     {
         var job = new RenderJob(record.Id, record.Request, record.CreatedAt);
@@ -79,6 +80,7 @@ internal sealed class RenderJob
             job._error = record.Error;
             job._resultBytes = record.ResultBytes;
             job._framesPerWorker = record.FramesPerWorker;
+            job._framesResumed = record.FramesResumed;
             int frames = record.State == JobState.Done ? record.Request.Frames : 0;
             job._progress = new JobProgress(frames, record.Request.Frames, 0, record.State == JobState.Done ? TimeSpan.Zero : null, record.CrashesSurvived);
         }
@@ -91,7 +93,10 @@ internal sealed class RenderJob
     {
         lock (_gate)
         {
-            return new JobRecord(Id, Request, _state, CreatedAt, _startedAt, _finishedAt, _error, _progress.CrashesSurvived, _resultBytes, _framesPerWorker);
+            return new JobRecord(Id, Request, _state, CreatedAt, _startedAt, _finishedAt, _error, _progress.CrashesSurvived, _resultBytes, _framesPerWorker)
+            {
+                FramesResumed = _framesResumed,
+            };
         }
     }
 
@@ -126,6 +131,7 @@ internal sealed class RenderJob
             _apng = output.Apng;
             _resultBytes = output.Apng.Length;
             _framesPerWorker = output.FramesPerWorker.ToDictionary(w => w.Key.ToString(CultureInfo.InvariantCulture), w => w.Value);
+            _framesResumed = output.FramesResumed;
             _progress = _progress with { FramesDone = Request.Frames, Eta = TimeSpan.Zero, CrashesSurvived = output.CrashesSurvived };
             _state = JobState.Done;
             _finishedAt = DateTimeOffset.UtcNow;
@@ -153,7 +159,10 @@ internal sealed class RenderJob
             return new JobView(
                 Id, _state, Request.Frames, Request.Width, Request.Height, Request.Scene ?? "", Request.CrashFrame,
                 p.FramesDone, percent, Math.Round(p.FramesPerSecond, 2), p.Eta?.TotalSeconds, elapsed?.TotalSeconds,
-                p.CrashesSurvived, _resultBytes, _error, CreatedAt, _framesPerWorker);
+                p.CrashesSurvived, _resultBytes, _error, CreatedAt, _framesPerWorker)
+            {
+                FramesResumed = _framesResumed,
+            };
         }
     }
 }

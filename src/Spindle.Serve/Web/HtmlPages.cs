@@ -50,6 +50,7 @@ internal static class HtmlPages
             ["scene"] = Encode(job.Scene),
             ["crashFrame"] = job.CrashFrame is int k ? Number(k) : "none",
             ["crashes"] = Number(job.CrashesSurvived),
+            ["resumed"] = Number(job.FramesResumed),
             ["fps"] = job.FramesPerSecond.ToString("0.0", CultureInfo.InvariantCulture),
             ["result"] = result,
 

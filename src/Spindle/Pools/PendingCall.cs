@@ -37,6 +37,13 @@ internal abstract class PendingCall
     /// <summary>The worker running it; null while queued.</summary>
     public PoolWorker? RunningOn { get; set; }
 
+    /// <summary>
+    /// How long it ran on its worker process, in <see cref="System.Diagnostics.Stopwatch"/> ticks, once answered: from
+    /// when it reached the head of the worker's pipeline to its result (0 when not measured). A cluster agent reports it
+    /// to the caller, which bundles calls only while they run short.
+    /// </summary>
+    public long RanTicks { get; set; }
+
     public CancellationTokenRegistration CancellationRegistration { get; set; }
 
     /// <summary>How long calls of this method run, from earlier calls (pipelining sends ahead only calls known to be short).</summary>

@@ -25,6 +25,12 @@ internal sealed class RestartIntensity(WorkerPoolOptions options)
     /// <summary>Counts a crash at <paramref name="now"/>; returns the fault if this one is over the limit.</summary>
     public PoolFaultedException? RecordCrash(long now, WorkerExit? exit)
     {
+        if (exit is { CountedWithAnother: true })
+        {
+            // Lost with a call counted already (WorkerExit.CountedWithAnother).
+            return null;
+        }
+
         _crashTimes.Enqueue(now);
         return FaultIfOver(now, exit);
     }

@@ -187,7 +187,8 @@ internal sealed class ProcessWorker : PoolWorker
 
             // The worker started the next call as it sent this result: this call ran from the moment it became the head.
             long now = Stopwatch.GetTimestamp();
-            call.Profile?.Record(now - _headStartedAt);
+            call.RanTicks = now - _headStartedAt;
+            call.Profile?.Record(call.RanTicks);
             _headStartedAt = now;
         }
 

@@ -9,6 +9,13 @@ public sealed record WorkerExit(int ProcessId, int? ExitCode, int? Signal, strin
     /// <summary>The cluster agent the worker ran on, or null for a worker of this machine.</summary>
     public string? Agent { get; init; }
 
+    /// <summary>
+    /// One of several calls lost in the same event (an agent gone silent with every call it held), of which another
+    /// was counted against <see cref="WorkerPoolOptions.MaxRestarts"/> already: one lost machine is one restart, not
+    /// one per call it held.
+    /// </summary>
+    internal bool CountedWithAnother { get; init; }
+
     /// <summary>The signal's name, e.g. <c>SIGKILL</c>, or null when the process exited by itself.</summary>
     public string? SignalName => Signal is { } s ? SignalNames.Name(s) : null;
 

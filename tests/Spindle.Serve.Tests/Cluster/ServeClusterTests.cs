@@ -63,6 +63,51 @@ public sealed class ServeClusterTests(NatsServer nats) : IClassFixture<NatsServe
     }
 
     [Fact]
+    public async Task Serve_KilledMidJob_RestartedServeRendersOnlyTheFramesItHadNotKept()
+    {
+        const int SigStop = 19;
+        object request = new { frames = 60, width = 320, height = 240, scene = "spheres" };
+        string id;
+        int doneBeforeTheKill;
+        await using (AgentProcess slow = await AgentProcess.StartAsync(nats, "before-1", _cluster, workers: 1))
+        {
+            await using ServeProcess first = await ServeProcess.StartAsync(nats, _cluster);
+            id = await first.SubmitAsync(request);
+            await first.WaitForJobAsync(id, j => j.GetProperty("framesDone").GetInt32() >= 3 || j.GetProperty("state").GetString() is "done" or "failed", "to have rendered 3 frames");
+
+            // The agent freezes (no more frames), then the server dies: a frame reported done was kept before it was reported.
+            slow.Signal(SigStop);
+            JsonElement cut = await first.GetJsonAsync($"/api/jobs/{id}");
+            Assert.True(cut.GetProperty("state").GetString() == "running", $"The job was not mid-way when the server was killed: {cut}");
+            doneBeforeTheKill = cut.GetProperty("framesDone").GetInt32();
+            await first.KillAsync();
+        }
+
+        await using ServeProcess second = await ServeProcess.StartAsync(nats, _cluster);
+
+        // No agent serves the cluster yet: the frames the job has now came from the store, not from a worker.
+        JsonElement restored = await second.WaitForJobAsync(id, j => j.GetProperty("framesDone").GetInt32() >= doneBeforeTheKill, $"to take up the {doneBeforeTheKill} frames it kept");
+        Assert.Equal("running", restored.GetProperty("state").GetString());
+        Assert.True(restored.GetProperty("framesDone").GetInt32() < 60, $"All frames were kept, so nothing was left to resume: {restored}");
+
+        await using AgentProcess agent = await AgentProcess.StartAsync(nats, "after-1", _cluster, workers: 2);
+        JsonElement done = await second.WaitForJobAsync(id, j => j.GetProperty("state").GetString() is "done" or "failed", "to finish");
+        Assert.True(done.GetProperty("state").GetString() == "done", $"job {id}: {done}\nserve:\n{second.Output}\nagent:\n{agent.Output}");
+        int resumed = done.GetProperty("framesResumed").GetInt32();
+        Assert.InRange(resumed, doneBeforeTheKill, 59);
+        Assert.Equal(60 - resumed, done.GetProperty("framesPerWorker").EnumerateObject().Sum(w => w.Value.GetInt32()));
+
+        // The same animation as a render in one go, byte for byte.
+        byte[] resumedApng = await second.Client.GetByteArrayAsync($"/api/jobs/{id}/result").Within("the resumed job's animation");
+        string fresh = await second.SubmitAsync(request);
+        JsonElement freshDone = await second.WaitForJobAsync(fresh, j => j.GetProperty("state").GetString() is "done" or "failed", "to finish");
+        Assert.Equal("done", freshDone.GetProperty("state").GetString());
+        Assert.Equal(0, freshDone.GetProperty("framesResumed").GetInt32());
+        byte[] freshApng = await second.Client.GetByteArrayAsync($"/api/jobs/{fresh}/result").Within("the fresh job's animation");
+        Assert.Equal(freshApng, resumedApng);
+    }
+
+    [Fact]
     public async Task PoolDashboard_ClusterPool_ListsEachAgentWithItsWorkersAndFigures()
     {
         await using ServeProcess serve = await ServeProcess.StartAsync(nats, _cluster);

@@ -1,5 +1,6 @@
 using Spindle;
 using Spindle.Pools;
+using Spindle.Render;
 using Spindle.Serve.Jobs;
 
 namespace Spindle.Serve.Tests.Support;
@@ -14,10 +15,10 @@ internal sealed class GatedRenderer(int workers) : IJobRenderer
 
     public void Open() => _gate.TrySetResult();
 
-    public async Task<JobOutput> RenderAsync(JobRequest request, IProgress<JobProgress> progress, CancellationToken cancellationToken)
+    public async Task<JobOutput> RenderAsync(JobRequest request, IRenderFrameStore? frames, IProgress<JobProgress> progress, CancellationToken cancellationToken)
     {
         await _gate.Task.WaitAsync(cancellationToken);
-        return await _farm.RenderAsync(request, progress, cancellationToken);
+        return await _farm.RenderAsync(request, frames, progress, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

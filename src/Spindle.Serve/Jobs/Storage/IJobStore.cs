@@ -1,3 +1,5 @@
+using Spindle.Render;
+
 namespace Spindle.Serve.Jobs.Storage;
 
 /// <summary>
@@ -24,6 +26,12 @@ internal interface IJobStore : IAsyncDisposable
     /// <summary>A finished job's animation, or null if none is kept.</summary>
     Task<byte[]?> LoadResultAsync(string id, CancellationToken cancellationToken);
 
-    /// <summary>Forgets a job and its animation.</summary>
+    /// <summary>Where a job keeps its frames as they finish, so it goes on from them after a restart; null when jobs are not durable.</summary>
+    IRenderFrameStore? FramesOf(JobRecord job);
+
+    /// <summary>Forgets the frames kept for a job (once its animation is kept, or it failed).</summary>
+    Task DeleteFramesAsync(JobRecord job, CancellationToken cancellationToken);
+
+    /// <summary>Forgets a finished job and its animation (its frames went when it finished).</summary>
     Task DeleteAsync(string id, CancellationToken cancellationToken);
 }

@@ -3,14 +3,16 @@ using System.Text.Json.Serialization;
 using NATS.Client.JetStream;
 using NATS.Client.KeyValueStore;
 using NATS.Client.ObjectStore;
+using Spindle.Render;
 
 namespace Spindle.Serve.Jobs.Storage;
 
 /// <summary>
 /// The jobs of a server whose farm runs on a cluster, kept in that cluster's JetStream (file storage): a key-value
 /// bucket <c>spindle_&lt;cluster&gt;_serve_jobs</c> with a record per job id, and an object store
-/// <c>spindle_&lt;cluster&gt;_serve_results</c> with each finished animation under its job id. It goes through the farm's
-/// own connection, so the server, credentials and TLS are the pool's.
+/// <c>spindle_&lt;cluster&gt;_serve_results</c> with each finished animation under its job id, and an object store
+/// <c>spindle_&lt;cluster&gt;_serve_frames</c> with the finished frames of unfinished jobs (JetStreamFrameStore). It goes
+/// through the farm's own connection, so the server, credentials and TLS are the pool's.
 /// </summary>
 /// <remarks>One server per cluster name: two servers sharing one would run each other's unfinished jobs.</remarks>
 internal sealed class JetStreamJobStore : IJobStore
@@ -19,12 +21,14 @@ internal sealed class JetStreamJobStore : IJobStore
 
     private readonly INatsKVStore _jobs;
     private readonly INatsObjStore _results;
+    private readonly INatsObjStore _frames;
 
-    private JetStreamJobStore(INatsKVStore jobs, INatsObjStore results, string cluster)
+    private JetStreamJobStore(INatsKVStore jobs, INatsObjStore results, INatsObjStore frames, string cluster)
     {
         _jobs = jobs;
         _results = results;
-        Description = $"Jobs and finished animations are kept in JetStream (cluster '{cluster}': buckets {jobs.Bucket} and {results.Bucket}): a restart loses none and resumes the unfinished ones.";
+        _frames = frames;
+        Description = $"Jobs, their finished frames and animations are kept in JetStream (cluster '{cluster}': buckets {jobs.Bucket}, {frames.Bucket} and {results.Bucket}): a restart loses none and resumes the unfinished ones from their last kept frame.";
     }
 
     public bool Durable => true;
@@ -45,7 +49,12 @@ internal sealed class JetStreamJobStore : IJobStore
             Storage = NatsObjStorageType.File,
             Description = $"spindle serve on cluster '{cluster}': finished animations, by job id",
         }, cancellationToken).ConfigureAwait(false);
-        return new JetStreamJobStore(jobs, results, cluster);
+        INatsObjStore frames = await new NatsObjContext(js).CreateObjectStoreAsync(new NatsObjConfig($"spindle_{cluster}_serve_frames")
+        {
+            Storage = NatsObjStorageType.File,
+            Description = $"spindle serve on cluster '{cluster}': the finished frames of unfinished jobs",
+        }, cancellationToken).ConfigureAwait(false);
+        return new JetStreamJobStore(jobs, results, frames, cluster);
     }
 
     public async Task<IReadOnlyList<JobRecord>> LoadAsync(CancellationToken cancellationToken)
@@ -89,6 +98,11 @@ internal sealed class JetStreamJobStore : IJobStore
             return null;
         }
     }
+
+    public IRenderFrameStore FramesOf(JobRecord job) => new JetStreamFrameStore(_frames, job.Id, job.Request.Frames);
+
+    public Task DeleteFramesAsync(JobRecord job, CancellationToken cancellationToken) =>
+        JetStreamFrameStore.DeleteAllAsync(_frames, job.Id, job.Request.Frames, cancellationToken);
 
     public async Task DeleteAsync(string id, CancellationToken cancellationToken)
     {

@@ -11,4 +11,8 @@ internal sealed record JobRecord(
     string? Error,
     int CrashesSurvived,
     int? ResultBytes,
-    IReadOnlyDictionary<string, int>? FramesPerWorker);
+    IReadOnlyDictionary<string, int>? FramesPerWorker)
+{
+    /// <summary>Frames a restarted run took from the frames store instead of rendering them again.</summary>
+    public int FramesResumed { get; init; }
+}

@@ -1,3 +1,5 @@
+using Spindle.Render;
+
 namespace Spindle.Serve.Jobs.Storage;
 
 /// <summary>
@@ -17,6 +19,10 @@ internal sealed class MemoryJobStore : IJobStore
     public Task SaveResultAsync(string id, byte[] apng, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task<byte[]?> LoadResultAsync(string id, CancellationToken cancellationToken) => Task.FromResult<byte[]?>(null);
+
+    public IRenderFrameStore? FramesOf(JobRecord job) => null;
+
+    public Task DeleteFramesAsync(JobRecord job, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task DeleteAsync(string id, CancellationToken cancellationToken) => Task.CompletedTask;
 

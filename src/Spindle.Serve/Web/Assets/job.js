@@ -13,6 +13,7 @@
     $('fps').textContent = job.framesPerSecond.toFixed(1);
     $('eta').textContent = job.etaSeconds == null ? '–' : job.etaSeconds.toFixed(1) + ' s';
     $('crashes').textContent = job.crashesSurvived;
+    $('resumed').textContent = job.framesResumed;
     const state = $('state');
     state.textContent = job.state;
     state.className = 'state ' + job.state;
