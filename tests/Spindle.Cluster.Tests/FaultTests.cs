@@ -98,6 +98,33 @@ public sealed class FaultTests(NatsServer server) : ClusterTest(server)
         Directory.Delete(markers, recursive: true);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Agent_CallsStreamOrConsumerDeletedWhileItRuns_PutsThemBackAndTakesCallsAgain(bool wholeStream)
+    {
+        await using AgentProcess agent = await StartAgentAsync("keeper");
+        await using var pool = new WorkerPool(PoolOptions());
+        Assert.Equal(1, await pool.RunAsync(() => 1).Within("a call before the deletion"));
+
+        // An operator deletes what the agent pulls from (`nats consumer rm`, `nats stream rm`).
+        await using (var nats = new NATS.Client.Core.NatsConnection(NATS.Client.Core.NatsOpts.Default with
+        {
+            Url = Server.Url,
+            AuthOpts = NATS.Client.Core.NatsAuthOpts.Default with { Username = Server.User, Password = Server.Password },
+        }))
+        {
+            var js = new NATS.Client.JetStream.NatsJSContext(nats);
+            var names = new Spindle.Cluster.Nats.ClusterNames(Cluster);
+            _ = wholeStream
+                ? await js.DeleteStreamAsync(names.Stream)
+                : await js.DeleteConsumerAsync(names.Stream, names.Consumer);
+        }
+
+        Assert.Equal(2, await pool.RunAsync(() => 2).Within("a call after the deletion"));
+        Assert.Contains("put back if they were gone", agent.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task RunAsync_WorkerProcessCrashesOnTheAgent_FailsWithItsExitNamingTheAgent()
     {

@@ -36,6 +36,7 @@ internal sealed class CallFeed : IAsyncDisposable
     private readonly string _pullSubject;
     private readonly byte[] _request;
     private readonly Action<string> _log;
+    private readonly Func<CancellationToken, Task> _recreate;
     private readonly Timer _watchdog;
     private readonly Lock _lock = new();
 
@@ -45,12 +46,13 @@ internal sealed class CallFeed : IAsyncDisposable
     private long _requestedAt;
     private int _waiting;
 
-    private CallFeed(NatsConnection nats, INatsSub<byte[]> inbox, string prefix, ClusterNames names, Action<string> log)
+    private CallFeed(NatsConnection nats, INatsSub<byte[]> inbox, string prefix, ClusterNames names, Action<string> log, Func<CancellationToken, Task> recreate)
     {
         _nats = nats;
         _inbox = inbox;
         _prefix = prefix;
         _log = log;
+        _recreate = recreate;
         _pullSubject = $"$JS.API.CONSUMER.MSG.NEXT.{names.Stream}.{names.Consumer}";
         long expiresNs = (long)Expires.TotalMilliseconds * 1_000_000;
         _request = Encoding.ASCII.GetBytes($"{{\"batch\":1,\"expires\":{expiresNs.ToString(CultureInfo.InvariantCulture)}}}");
@@ -58,13 +60,18 @@ internal sealed class CallFeed : IAsyncDisposable
         _watchdog = new Timer(_ => AskAgainIfLost(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
-    public static async Task<CallFeed> OpenAsync(NatsConnection nats, ClusterNames names, Action<string> log, CancellationToken cancellationToken)
+    /// <param name="nats">The agent's connection.</param>
+    /// <param name="names">The cluster's names.</param>
+    /// <param name="log">Where the feed says what went wrong.</param>
+    /// <param name="recreate">Puts the calls stream and the agents' consumer back, when the server says they are gone.</param>
+    /// <param name="cancellationToken">Stops the subscription.</param>
+    public static async Task<CallFeed> OpenAsync(NatsConnection nats, ClusterNames names, Action<string> log, Func<CancellationToken, Task> recreate, CancellationToken cancellationToken)
     {
         // Not under nats.NewInbox(): that is the connection's own request inbox, whose wildcard subscription (made by
         // the first request, e.g. a KV put) would take the calls meant for this one and drop them.
         string prefix = $"_INBOX.{Guid.NewGuid():N}";
         INatsSub<byte[]> inbox = await nats.SubscribeCoreAsync<byte[]>(prefix + ".*", cancellationToken: cancellationToken).ConfigureAwait(false);
-        return new CallFeed(nats, inbox, prefix, names, log);
+        return new CallFeed(nats, inbox, prefix, names, log, recreate);
     }
 
     /// <summary>The next call for this agent; waits until one comes or <paramref name="stop"/>.</summary>
@@ -200,9 +207,23 @@ internal sealed class CallFeed : IAsyncDisposable
             return;
         }
 
-        // 409 (e.g. too many waiting requests, the consumer deleted), 503 (no JetStream): asked again after a second.
-        _log($"the server did not give a call ({status.Code} {status.Message}); asking again in a second.");
+        // 409 (e.g. too many waiting requests, the consumer deleted), 404 or 503 (no such consumer or stream, no
+        // JetStream): asked again after a second. A consumer or stream that is gone (an operator deleted it, a server
+        // that lost its store) is put back first: otherwise the agent would ask for ever, and callers' calls would wait.
+        _log($"the server did not give a call ({status.Code} {status.MessageText}); asking again in a second.");
         await Task.Delay(TimeSpan.FromSeconds(1), stop).ConfigureAwait(false);
+        if (status.Code is 404 or 503 || (status.Code == 409 && status.MessageText?.Contains("Consumer Deleted", StringComparison.OrdinalIgnoreCase) == true))
+        {
+            try
+            {
+                await _recreate(stop).ConfigureAwait(false);
+                _log("the calls stream and the agents' consumer are there (put back if they were gone).");
+            }
+            catch (Exception e) when (e is NatsException or TimeoutException)
+            {
+                _log($"could not put the calls stream and the agents' consumer back: {e.Message}");
+            }
+        }
     }
 
     /// <summary>A reconnected connection may have lost the server's waiting request: it is given up, and asked again.</summary>

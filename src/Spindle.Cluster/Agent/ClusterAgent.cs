@@ -113,20 +113,13 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         {
             var names = new ClusterNames(options.ClusterName);
             var js = new NatsJSContext(nats);
-            await ClusterConnection.EnsureStreamAsync(js, names, cancellationToken).ConfigureAwait(false);
-            await js.CreateOrUpdateConsumerAsync(names.Stream, new ConsumerConfig(names.Consumer)
-            {
-                DurableName = names.Consumer,
-                AckPolicy = ConsumerConfigAckPolicy.Explicit,
-                AckWait = options.AckWait,
-                MaxDeliver = options.MaxDeliver,
-                Description = $"Spindle cluster '{names.Cluster}': the agents",
-            }, cancellationToken).ConfigureAwait(false);
+            await EnsureCallsAsync(js, names, options, cancellationToken).ConfigureAwait(false);
             AgentRegistry registry = await AgentRegistry.OpenAsync(js, names, options.Name, options.HeartbeatInterval, cancellationToken).ConfigureAwait(false);
             var builds = new BuildCache(await BuildUpload.OpenAsync(js, names, cancellationToken).ConfigureAwait(false), options.CacheDirectory);
             INatsObjStore values = await LargeValues.OpenAsync(js, names, cancellationToken).ConfigureAwait(false);
             INatsSub<byte[]> control = await nats.SubscribeCoreAsync<byte[]>(names.Agent(options.Name), cancellationToken: cancellationToken).ConfigureAwait(false);
-            CallFeed feed = await CallFeed.OpenAsync(nats, names, line => options.Log.WriteLine($"spindle agent {options.Name}: {line}"), cancellationToken).ConfigureAwait(false);
+            CallFeed feed = await CallFeed.OpenAsync(nats, names, line => options.Log.WriteLine($"spindle agent {options.Name}: {line}"),
+                token => EnsureCallsAsync(js, names, options, token), cancellationToken).ConfigureAwait(false);
             await nats.PingAsync(cancellationToken).ConfigureAwait(false);
 
             // Worker processes inherit it: a call can tell which agent runs it.
@@ -140,6 +133,23 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
             await nats.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Creates the calls stream and the agents' consumer if they are not there (the first agent or pool of a cluster),
+    /// or puts them back (deleted by an operator while the agent runs: the feed asks for this when the server says so).
+    /// </summary>
+    private static async Task EnsureCallsAsync(NatsJSContext js, ClusterNames names, AgentOptions options, CancellationToken cancellationToken)
+    {
+        await ClusterConnection.EnsureStreamAsync(js, names, cancellationToken).ConfigureAwait(false);
+        await js.CreateOrUpdateConsumerAsync(names.Stream, new ConsumerConfig(names.Consumer)
+        {
+            DurableName = names.Consumer,
+            AckPolicy = ConsumerConfigAckPolicy.Explicit,
+            AckWait = options.AckWait,
+            MaxDeliver = options.MaxDeliver,
+            Description = $"Spindle cluster '{names.Cluster}': the agents",
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Serves calls until <paramref name="stop"/>; then takes no more, lets the ones it holds finish and leaves the registry.</summary>
