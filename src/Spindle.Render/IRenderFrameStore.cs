@@ -6,12 +6,15 @@ namespace Spindle.Render;
 /// <see cref="RenderFarm.RenderAsync(RenderSettings, IRenderFrameStore, IProgress{RenderProgress}, CancellationToken)"/>).
 /// </summary>
 /// <remarks>
-/// One store holds the frames of one animation: use it only with the same <see cref="RenderSettings"/> each time (the
-/// farm cannot tell a frame of other settings with the same size). A frame kept damaged is rendered again.
+/// One store holds the frames of one animation: use it only with the same <see cref="RenderSettings"/> each time. A
+/// kept frame is taken only if it is exactly what the render makes of its pixels (compressed again, the same bytes):
+/// a damaged or foreign frame is rendered again. <see cref="SaveAsync"/> is called once per frame, from several threads
+/// at once. A store that fails does not fail the render: a frame it could not save, or a load that failed, only means
+/// frames rendered again when the render is resumed.
 /// </remarks>
 public interface IRenderFrameStore
 {
-    /// <summary>The frames kept so far, by index: each as <see cref="SaveAsync"/> was given it.</summary>
+    /// <summary>The frames kept so far, by index: each as <see cref="SaveAsync"/> was given it (empty, or null, when none).</summary>
     /// <param name="cancellationToken">Stops the load.</param>
     Task<IReadOnlyDictionary<int, byte[]>> LoadAsync(CancellationToken cancellationToken);
 

@@ -48,6 +48,37 @@ public sealed class FrameStoreTests
     }
 
     [Fact]
+    public async Task RenderAsync_StoreThatFailsToSaveAndToLoad_StillRendersTheWholeAnimation()
+    {
+        await using var farm = new RenderFarm(TinyRender.Pool(Isolation.Process));
+        RenderResult clean = await farm.RenderAsync(TinyRender.Settings()).Within("a render without a store");
+
+        RenderResult withBrokenStore = await farm.RenderAsync(TinyRender.Settings(), new BrokenFrameStore(), null, CancellationToken.None).Within("a render whose store fails");
+
+        Assert.Equal(clean.Apng, withBrokenStore.Apng);
+        Assert.Equal(0, withBrokenStore.FramesResumed);
+    }
+
+    [Fact]
+    public async Task RenderAsync_KeptFrameWithBytesAfterItsEnd_IsRenderedAgain()
+    {
+        await using var farm = new RenderFarm(TinyRender.Pool(Isolation.Process));
+        var whole = new MemoryFrameStore();
+        RenderResult clean = await farm.RenderAsync(TinyRender.Settings(), whole, null, CancellationToken.None).Within("a clean render");
+
+        // Frame 1 as kept, with bytes after the end of its zlib stream: it inflates to the right pixels, but it is
+        // not what the render makes, and would put stray bytes in the animation.
+        var damaged = new MemoryFrameStore();
+        damaged.Put(0, whole.Get(0));
+        damaged.Put(1, [.. whole.Get(1), 0, 1, 2, 3]);
+        RenderResult resumed = await farm.RenderAsync(TinyRender.Settings(), damaged, null, CancellationToken.None).Within("the resumed render");
+
+        Assert.Equal([0], resumed.Frames.Where(f => f.Resumed).Select(f => f.Index));
+        Assert.Equal(clean.Apng, resumed.Apng);
+        Assert.Equal(whole.Get(1), damaged.Get(1));
+    }
+
+    [Fact]
     public async Task RenderAsync_NullFrameStore_ThrowsNamingIt()
     {
         await using var farm = new RenderFarm(TinyRender.Pool(Isolation.Process));
@@ -77,6 +108,16 @@ public sealed class FrameStoreTests
             _frames[index] = compressed;
             return Task.CompletedTask;
         }
+    }
+
+    /// <summary>A store whose server is away: every load and save fails.</summary>
+    private sealed class BrokenFrameStore : IRenderFrameStore
+    {
+        public Task<IReadOnlyDictionary<int, byte[]>> LoadAsync(CancellationToken cancellationToken) =>
+            Task.FromException<IReadOnlyDictionary<int, byte[]>>(new IOException("the store is away"));
+
+        public Task SaveAsync(int index, byte[] compressed, CancellationToken cancellationToken) =>
+            Task.FromException(new IOException("the store is away"));
     }
 
     /// <summary>Reports on the farm's thread, in order (Progress&lt;T&gt; would post them).</summary>

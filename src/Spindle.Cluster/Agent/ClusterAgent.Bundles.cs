@@ -36,10 +36,12 @@ internal sealed partial class ClusterAgent
         // Always claimed, call by call in one request, even on a first delivery (a lone call's runs at once and is only
         // announced, RunClaimedAsync): a bundle waits in the stream as long as its calls would, so some may have been
         // cancelled or have timed out meanwhile, and a bundle is not deleted for one of them (ClusterClient.Forget).
-        // A claim asked before running costs one round trip per bundle, not per call.
+        // A claim asked before running costs one round trip per bundle, not per call. The first delivery from a caller
+        // heard from lately is claimed persistently (AskClaimAsync): such a caller is most likely cut off for a moment.
         NatsHeaders claim = BundleAnswer(ClusterHeaders.EventClaim, calls.Count);
         claim[ClusterHeaders.Ack] = message.AckSubject;
-        byte[]? reply = await AskClaimAsync(inbox, claim, Bundle.EncodeKeys(Keys(calls)), $"a bundle of {calls.Count} calls").ConfigureAwait(false);
+        bool callerAlive = message.NumDelivered <= 1 && HeardLately(client);
+        byte[]? reply = await AskClaimAsync(inbox, claim, Bundle.EncodeKeys(Keys(calls)), $"a bundle of {calls.Count} calls", persist: callerAlive).ConfigureAwait(false);
         if (reply is null)
         {
             if (Unanswered(bundleKey, message) is var deliveries && deliveries >= _options.MaxDeliver)

@@ -306,9 +306,11 @@ internal sealed partial class ClusterAgent
 
     /// <summary>
     /// Sends a claim to the caller's <paramref name="inbox"/> and returns its answer; null when nobody answered (the
-    /// call goes back to the stream).
+    /// call goes back to the stream). With <paramref name="persist"/> (a caller heard from lately, so most likely only
+    /// cut off for a moment), a claim nobody answered is asked again too, for up to AckWait / 2: a "run" it gave into a
+    /// broken connection would otherwise leave its calls to the silence watch.
     /// </summary>
-    private async Task<byte[]?> AskClaimAsync(string inbox, NatsHeaders claim, byte[] body, string what)
+    private async Task<byte[]?> AskClaimAsync(string inbox, NatsHeaders claim, byte[] body, string what, bool persist = false)
     {
         // The caller may have said "run" into a connection that broke (a server restart): it counts this delivery as
         // claimed and waits for its signs of life. So while the connection breaks under a claim, the claim is asked
@@ -325,7 +327,7 @@ internal sealed partial class ClusterAgent
                 return reply.Data ?? [];
             }
             catch (Exception e) when ((e is NatsNoReplyException or NatsNoRespondersException or TimeoutException or NatsException)
-                && (Interlocked.Read(ref _disconnects) != disconnects || _nats.ConnectionState != NatsConnectionState.Open)
+                && (persist || Interlocked.Read(ref _disconnects) != disconnects || _nats.ConnectionState != NatsConnectionState.Open)
                 && Environment.TickCount64 < giveUpAt)
             {
                 _options.Log.WriteLine($"spindle agent {Name}: claim of {what} of {inbox} asked again: the connection broke under it ({e.GetType().Name}).");

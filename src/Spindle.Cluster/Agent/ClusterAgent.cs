@@ -260,8 +260,9 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         }
     }
 
+    /// <summary>Puts its entry in the registry: busy workers are the calls it holds, at most its workers (a bundle's calls queue on them).</summary>
     private Task RegisterAsync(CancellationToken cancellationToken) =>
-        _registry.PutAsync(_readings.Entry(Name, _options.Workers, Volatile.Read(ref _busy)), cancellationToken);
+        _registry.PutAsync(_readings.Entry(Name, _options.Workers, Math.Min(Volatile.Read(ref _busy), _options.Workers)), cancellationToken);
 
     /// <summary>
     /// Stops from callers: "cancel" cancels the call's token (its local pool stops the worker after the grace period);

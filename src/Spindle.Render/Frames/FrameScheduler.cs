@@ -21,24 +21,38 @@ internal static class FrameScheduler
         Action<RenderedFrame> frameDone, CancellationToken cancellationToken)
     {
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        IReadOnlyDictionary<int, byte[]> kept = store is null ? new Dictionary<int, byte[]>() : await store.LoadAsync(cancellationToken).ConfigureAwait(false);
+        IReadOnlyDictionary<int, byte[]> kept = await LoadKeptAsync(store, cancellationToken).ConfigureAwait(false);
         var callOptions = new CallOptions { RetriesOnCrash = workersOnOtherMachines ? 0 : settings.RetriesOnCrash };
         bool threads = pool.Isolation == Isolation.Thread;
         var frames = new RenderedFrame[settings.Frames];
         var calls = new Task[settings.Frames];
+        var resumedFrames = new List<RenderedFrame>();
         for (int i = 0; i < settings.Frames; i++)
         {
             if (kept.TryGetValue(i, out byte[]? keptFrame) && Resume(i, keptFrame) is { } resumed)
             {
                 frames[i] = resumed;
                 deflated[i] = keptFrame;
-                frameDone(resumed);
+                resumedFrames.Add(resumed);
                 calls[i] = Task.CompletedTask;
                 continue;
             }
 
             var request = new FrameRequest(settings.Scene, i, settings.Frames, settings.Width, settings.Height, workersOnOtherMachines ? null : runDirectory, settings.CrashFrame == i, threads);
             calls[i] = RenderOneAsync(request);
+        }
+
+        // Reported once every other frame is on its way. A progress handler that throws fails the render, and the
+        // frames already sent are stopped and awaited first, so none is still running (or saving) after it failed.
+        try
+        {
+            resumedFrames.ForEach(frameDone);
+        }
+        catch
+        {
+            await failed.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(calls).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
         }
 
         // Faulted beats cancelled: the first frame lost for good is the error, not the cancellations it caused.
@@ -58,7 +72,7 @@ internal static class FrameScheduler
                 {
                     // Kept before it is reported: a frame reported done survives the render being cut short.
                     deflated[request.Index] ??= ApngEncoder.CompressFrame(rgba, settings.Width, settings.Height);
-                    await store.SaveAsync(request.Index, deflated[request.Index]!, failed.Token).ConfigureAwait(false);
+                    await KeepAsync(request.Index, deflated[request.Index]!).ConfigureAwait(false);
                 }
 
                 frameDone(frame);
@@ -71,7 +85,9 @@ internal static class FrameScheduler
             }
         }
 
-        // A kept frame that does not inflate to this render's size is rendered again.
+        // A kept frame is taken only if it is exactly what this render makes of its pixels: compressed again, the same
+        // bytes. So a damaged frame (a flipped bit, bytes after its end, another size) is rendered again, and the
+        // animation is the same bytes as a render in one go.
         RenderedFrame? Resume(int index, byte[] compressed)
         {
             byte[] rgba;
@@ -84,7 +100,23 @@ internal static class FrameScheduler
                 return null;
             }
 
-            return new RenderedFrame(index, rgba, Hash(rgba), WorkerId: 0, Attempt: 1) { Resumed = true };
+            return ApngEncoder.CompressFrame(rgba, settings.Width, settings.Height).AsSpan().SequenceEqual(compressed)
+                ? new RenderedFrame(index, rgba, Hash(rgba), WorkerId: 0, Attempt: 1) { Resumed = true }
+                : null;
+        }
+
+        // A frame the store could not keep (its server away, full) is not an error of the render: it is rendered
+        // again if the render is resumed.
+        async Task KeepAsync(int index, byte[] compressed)
+        {
+            try
+            {
+                await store.SaveAsync(index, compressed, failed.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !failed.IsCancellationRequested)
+            {
+                // Not kept.
+            }
         }
 
         Task<FrameOutput> RunAsync(FrameRequest request) => pool.RunAsync(FrameJob.Render, request, callOptions, failed.Token);
@@ -103,6 +135,27 @@ internal static class FrameScheduler
                     // Its worker is gone (the agent's pool replaces it); the next attempt goes to whichever worker is free.
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The frames <paramref name="store"/> kept; none when there is no store, or when it cannot say (an error, or
+    /// null): a store that fails does not fail the render, it only saves nothing.
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<int, byte[]>> LoadKeptAsync(IRenderFrameStore? store, CancellationToken cancellationToken)
+    {
+        if (store is null)
+        {
+            return new Dictionary<int, byte[]>();
+        }
+
+        try
+        {
+            return await store.LoadAsync(cancellationToken).ConfigureAwait(false) ?? new Dictionary<int, byte[]>();
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return new Dictionary<int, byte[]>();
         }
     }
 

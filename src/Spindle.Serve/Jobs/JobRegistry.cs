@@ -160,14 +160,17 @@ internal sealed class JobRegistry : IAsyncDisposable
 
     private async Task RunAsync(RenderJob job)
     {
+        bool resumed = job.WasRunning;
         job.Start();
         await SaveAsync(job).ConfigureAwait(false);
         var progress = new Progress(this, job);
+        IJobFrames? frames = _store.FramesOf(job.Record(), resumed);
+        bool animationKept = false;
         try
         {
-            JobOutput output = await _renderer.RenderAsync(job.Request, _store.FramesOf(job.Record()), progress, _stop.Token).ConfigureAwait(false);
+            JobOutput output = await _renderer.RenderAsync(job.Request, frames, progress, _stop.Token).ConfigureAwait(false);
             progress.Report(new JobProgress(job.Request.Frames, job.Request.Frames, 0, TimeSpan.Zero, output.CrashesSurvived));
-            await SaveResultAsync(job.Id, output.Apng).ConfigureAwait(false);
+            animationKept = await SaveResultAsync(job.Id, output.Apng).ConfigureAwait(false);
             job.Complete(output);
             Interlocked.Increment(ref _jobsDone);
         }
@@ -187,8 +190,13 @@ internal sealed class JobRegistry : IAsyncDisposable
 
         await SaveAsync(job).ConfigureAwait(false);
 
-        // Done (its animation kept) or failed: its frames are of no more use.
-        await StoreAsync(ct => _store.DeleteFramesAsync(job.Record(), ct)).ConfigureAwait(false);
+        // Done with its animation kept, or failed: its frames are of no more use. (Done but its animation not kept,
+        // the store away: the frames stay, for the bucket's max age.)
+        if (frames is not null && (animationKept || job.State == JobState.Failed))
+        {
+            await StoreAsync(frames.DeleteAsync).ConfigureAwait(false);
+        }
+
         _finishedOldestFirst.Enqueue(job);
     }
 
@@ -203,22 +211,24 @@ internal sealed class JobRegistry : IAsyncDisposable
 
     private Task SaveAsync(RenderJob job) => StoreAsync(ct => _store.SaveAsync(job.Record(), ct));
 
-    private Task SaveResultAsync(string id, byte[] apng) => StoreAsync(ct => _store.SaveResultAsync(id, apng, ct));
+    private Task<bool> SaveResultAsync(string id, byte[] apng) => StoreAsync(ct => _store.SaveResultAsync(id, apng, ct));
 
     /// <summary>
     /// A write from the loop. A store that is away (the NATS server restarting) must not fail a render that succeeded:
     /// the job goes on in memory, and the dashboard shows the error until a write succeeds again.
     /// </summary>
-    private async Task StoreAsync(Func<CancellationToken, Task> write)
+    private async Task<bool> StoreAsync(Func<CancellationToken, Task> write)
     {
         try
         {
             await write(_stop.Token).ConfigureAwait(false);
             Volatile.Write(ref _storeError, null);
+            return true;
         }
         catch (Exception e) when (e is not OperationCanceledException || !_stop.IsCancellationRequested)
         {
             Volatile.Write(ref _storeError, $"{DateTimeOffset.UtcNow:HH:mm:ss} UTC: {e.GetType().Name}: {e.Message}");
+            return false;
         }
     }
 

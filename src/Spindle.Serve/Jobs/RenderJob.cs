@@ -31,6 +31,9 @@ internal sealed class RenderJob
 
     public DateTimeOffset CreatedAt { get; }
 
+    /// <summary>Restored from a store that had it running: an earlier run of the server may have kept some of its frames.</summary>
+    public bool WasRunning { get; private init; }
+
     public JobState State
     {
         get
@@ -71,7 +74,7 @@ internal sealed class RenderJob
     /// <summary>A job as a store kept it. One that had not finished is queued again; it goes on from the frames it kept.</summary>
     public static RenderJob Restore(JobRecord record)
     {
-        var job = new RenderJob(record.Id, record.Request, record.CreatedAt);
+        var job = new RenderJob(record.Id, record.Request, record.CreatedAt) { WasRunning = record.State == JobState.Running };
         if (record.State is JobState.Done or JobState.Failed)
         {
             job._state = record.State;

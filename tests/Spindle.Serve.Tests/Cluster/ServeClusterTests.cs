@@ -105,6 +105,22 @@ public sealed class ServeClusterTests(NatsServer nats) : IClassFixture<NatsServe
         Assert.Equal(0, freshDone.GetProperty("framesResumed").GetInt32());
         byte[] freshApng = await second.Client.GetByteArrayAsync($"/api/jobs/{fresh}/result").Within("the fresh job's animation");
         Assert.Equal(freshApng, resumedApng);
+
+        // Both jobs are over: none of their frames is left in the frames bucket.
+        await using var connection = new NATS.Client.Core.NatsConnection(NATS.Client.Core.NatsOpts.Default with
+        {
+            Url = nats.Url,
+            AuthOpts = NATS.Client.Core.NatsAuthOpts.Default with { Username = nats.User, Password = nats.Password },
+        });
+        var objects = new NATS.Client.ObjectStore.NatsObjContext(new NATS.Client.JetStream.NatsJSContext(connection));
+        NATS.Client.ObjectStore.INatsObjStore frames = await objects.GetObjectStoreAsync($"spindle_{_cluster}_serve_frames");
+        foreach (string job in new[] { id, fresh })
+        {
+            for (int index = 0; index < 60; index++)
+            {
+                await Assert.ThrowsAsync<NATS.Client.ObjectStore.NatsObjNotFoundException>(() => frames.GetInfoAsync($"{job}.{index}").AsTask());
+            }
+        }
     }
 
     [Fact]

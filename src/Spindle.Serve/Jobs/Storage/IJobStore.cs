@@ -1,5 +1,3 @@
-using Spindle.Render;
-
 namespace Spindle.Serve.Jobs.Storage;
 
 /// <summary>
@@ -26,11 +24,12 @@ internal interface IJobStore : IAsyncDisposable
     /// <summary>A finished job's animation, or null if none is kept.</summary>
     Task<byte[]?> LoadResultAsync(string id, CancellationToken cancellationToken);
 
-    /// <summary>Where a job keeps its frames as they finish, so it goes on from them after a restart; null when jobs are not durable.</summary>
-    IRenderFrameStore? FramesOf(JobRecord job);
-
-    /// <summary>Forgets the frames kept for a job (once its animation is kept, or it failed).</summary>
-    Task DeleteFramesAsync(JobRecord job, CancellationToken cancellationToken);
+    /// <summary>
+    /// Where a job keeps its frames as they finish, so it goes on from them after a restart; null when jobs are not
+    /// durable. <paramref name="resumed"/>: the job was running when an earlier run of the server stopped, so it may have
+    /// frames kept (a new one has none to look for).
+    /// </summary>
+    IJobFrames? FramesOf(JobRecord job, bool resumed);
 
     /// <summary>Forgets a finished job and its animation (its frames went when it finished).</summary>
     Task DeleteAsync(string id, CancellationToken cancellationToken);

@@ -3,7 +3,6 @@ using System.Text.Json.Serialization;
 using NATS.Client.JetStream;
 using NATS.Client.KeyValueStore;
 using NATS.Client.ObjectStore;
-using Spindle.Render;
 
 namespace Spindle.Serve.Jobs.Storage;
 
@@ -53,6 +52,9 @@ internal sealed class JetStreamJobStore : IJobStore
         {
             Storage = NatsObjStorageType.File,
             Description = $"spindle serve on cluster '{cluster}': the finished frames of unfinished jobs",
+
+            // A backstop: a job's frames are deleted when it ends; what a crash at that moment left goes after a week.
+            MaxAge = TimeSpan.FromDays(7),
         }, cancellationToken).ConfigureAwait(false);
         return new JetStreamJobStore(jobs, results, frames, cluster);
     }
@@ -99,10 +101,7 @@ internal sealed class JetStreamJobStore : IJobStore
         }
     }
 
-    public IRenderFrameStore FramesOf(JobRecord job) => new JetStreamFrameStore(_frames, job.Id, job.Request.Frames);
-
-    public Task DeleteFramesAsync(JobRecord job, CancellationToken cancellationToken) =>
-        JetStreamFrameStore.DeleteAllAsync(_frames, job.Id, job.Request.Frames, cancellationToken);
+    public IJobFrames FramesOf(JobRecord job, bool resumed) => new JetStreamFrameStore(_frames, job.Id, job.Request.Frames, resumed);
 
     public async Task DeleteAsync(string id, CancellationToken cancellationToken)
     {

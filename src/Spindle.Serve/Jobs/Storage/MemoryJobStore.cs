@@ -1,5 +1,3 @@
-using Spindle.Render;
-
 namespace Spindle.Serve.Jobs.Storage;
 
 /// <summary>
@@ -20,9 +18,7 @@ internal sealed class MemoryJobStore : IJobStore
 
     public Task<byte[]?> LoadResultAsync(string id, CancellationToken cancellationToken) => Task.FromResult<byte[]?>(null);
 
-    public IRenderFrameStore? FramesOf(JobRecord job) => null;
-
-    public Task DeleteFramesAsync(JobRecord job, CancellationToken cancellationToken) => Task.CompletedTask;
+    public IJobFrames? FramesOf(JobRecord job, bool resumed) => null;
 
     public Task DeleteAsync(string id, CancellationToken cancellationToken) => Task.CompletedTask;
 
