@@ -53,7 +53,13 @@ internal sealed class FarmJobRenderer : IJobRenderer
     /// <summary>Passes the farm's reports on synchronously (<see cref="Progress{T}"/> would post them out of order).</summary>
     private sealed class Progress(IProgress<JobProgress> inner) : IProgress<RenderProgress>
     {
-        public void Report(RenderProgress value) =>
-            inner.Report(new JobProgress(value.FramesDone, value.FramesTotal, value.FramesPerSecond, value.Eta, value.CrashesSurvived));
+        // Reports come in order, one at a time (the farm reports under its lock).
+        private int _resumed;
+
+        public void Report(RenderProgress value)
+        {
+            _resumed += value.Frame is { Resumed: true } ? 1 : 0;
+            inner.Report(new JobProgress(value.FramesDone, value.FramesTotal, value.FramesPerSecond, value.Eta, value.CrashesSurvived, _resumed));
+        }
     }
 }

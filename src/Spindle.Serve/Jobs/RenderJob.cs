@@ -112,18 +112,23 @@ internal sealed class RenderJob
         }
     }
 
-    /// <summary>Records progress; returns how many frames finished since the last report (never negative).</summary>
+    /// <summary>
+    /// Records progress; returns how many frames were rendered since the last report (never negative): frames taken up
+    /// from an earlier run's are done, but not rendered (the server's frames/s counts only what its farm did).
+    /// </summary>
     public int Report(JobProgress progress)
     {
         lock (_gate)
         {
             int newFrames = Math.Max(0, progress.FramesDone - _progress.FramesDone);
+            int newResumed = Math.Max(0, progress.FramesResumed - _framesResumed);
             if (newFrames > 0 || progress.CrashesSurvived != _progress.CrashesSurvived)
             {
                 _progress = progress;
             }
 
-            return newFrames;
+            _framesResumed = Math.Max(_framesResumed, progress.FramesResumed);
+            return Math.Max(0, newFrames - newResumed);
         }
     }
 

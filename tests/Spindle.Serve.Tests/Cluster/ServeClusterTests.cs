@@ -88,6 +88,10 @@ public sealed class ServeClusterTests(NatsServer nats) : IClassFixture<NatsServe
         // No agent serves the cluster yet: the frames the job has now came from the store, not from a worker.
         JsonElement restored = await second.WaitForJobAsync(id, j => j.GetProperty("framesDone").GetInt32() >= doneBeforeTheKill, $"to take up the {doneBeforeTheKill} frames it kept");
         Assert.Equal("running", restored.GetProperty("state").GetString());
+        Assert.Equal(restored.GetProperty("framesDone").GetInt32(), restored.GetProperty("framesResumed").GetInt32());
+
+        // Taken up, not rendered: this server's farm has rendered nothing yet, and its frames/s says so.
+        Assert.Equal(0, (await second.GetJsonAsync("/api/status")).GetProperty("totals").GetProperty("framesRendered").GetInt64());
         Assert.True(restored.GetProperty("framesDone").GetInt32() < 60, $"All frames were kept, so nothing was left to resume: {restored}");
 
         await using AgentProcess agent = await AgentProcess.StartAsync(nats, "after-1", _cluster, workers: 2);
