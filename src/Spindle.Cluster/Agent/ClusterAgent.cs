@@ -26,6 +26,8 @@ namespace Spindle.Cluster.Agent;
 ///              ─► the worker is free again (the pull loop may fetch the next call)
 ///              ─► "result" (payload) or "failed" (crashed: exit status; error: why), resent until the caller
 ///                 confirms it ─► ack
+///  a bundle of calls (Spindle-Bundle; ClusterAgent.Bundles.cs): always claimed, its calls side by side in the local
+///                 pool, answered in "results" as they end, acked once all are confirmed
 ///  control: "cancel"/"kill" for a call it runs ─► its token is cancelled (the local pool kills after the grace period);
 ///           an order to the agent itself (drain, kill) ─► AgentControl
 ///  heartbeat: its registry entry, refreshed; stop: no more pulling, the calls it holds finish, the entry is deleted

@@ -16,18 +16,20 @@ namespace Spindle.Cluster.Client;
 /// of life and results from this client's inbox, and watches for agents gone silent. Every call attempt in flight is a
 /// <see cref="Flight"/>; whatever ends it first (a result, a failure, silence, a stop) takes it out of
 /// <see cref="_flights"/>, so everything after that for the same attempt is ignored. Publishing is in
-/// ClusterClient.Publishing.cs, what agents send in ClusterClient.Answers.cs.
+/// ClusterClient.Publishing.cs (bundles in ClusterClient.Bundling.cs), what agents send in ClusterClient.Answers.cs.
 /// </summary>
 /// <remarks>
 /// <code>
-///  ClusterWorker.Dispatch ─► Publish: await the build upload, publish (Nats-Msg-Id = client.call.attempt) without
-///                           waiting for the server's ack; one still unheard of after ConfirmAfter is published again
-///                           with the wait (the same id: stored once), see ConfirmStoredAsync
+///  ClusterWorker.Dispatch ─► Publish: alone, or, for tiny calls that would wait anyway, in a bundle with others
+///                           (ClusterClient.Bundling.cs); await the build upload, publish (Nats-Msg-Id =
+///                           client.call.attempt) without waiting for the server's ack; one still unheard of after
+///                           ConfirmAfter is published again with the wait (the same id: stored once), see ConfirmStoredAsync
 ///  inbox ◄─ started          ─► a first delivery running at once: the flight's agent; a stop if the call is no longer wanted
 ///        ◄─ claim (request)  ─► a redelivery: "run" to the first agent while the call is wanted, "drop" otherwise
 ///        ◄─ alive            ─► the flight's agent was heard from
 ///        ◄─ result / failed  ─► confirm (request: the agent resends until confirmed) ─► take the flight
 ///                               ─► ClusterWorker.OnResult / OnCrashed / OnFailed
+///        ◄─ a bundle's claim (its keys) ─► run / drop per call; its "results" ─► confirm, then each as a result above
 ///  silence watch: a claimed flight not heard from for AgentSilenceTimeout ─► take it, +TERM its delivery, OnCrashed
 ///                 (not while this client is cut off from the server, nor while agents reconnect after it)
 /// </code>
