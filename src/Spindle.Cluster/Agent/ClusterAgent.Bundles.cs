@@ -44,17 +44,7 @@ internal sealed partial class ClusterAgent
         byte[]? reply = await AskClaimAsync(inbox, claim, Bundle.EncodeKeys(Keys(calls)), $"a bundle of {calls.Count} calls", persist: callerAlive).ConfigureAwait(false);
         if (reply is null)
         {
-            if (Unanswered(bundleKey, message) is var deliveries && deliveries >= _options.MaxDeliver)
-            {
-                _options.Log.WriteLine($"spindle agent {Name}: a bundle of {calls.Count} calls of {inbox} dropped after {deliveries} unanswered deliveries.");
-                _unanswered.TryRemove(bundleKey, out _);
-                await message.TerminateAsync().ConfigureAwait(false);
-            }
-            else
-            {
-                await message.NakAsync(_options.ClaimTimeout).ConfigureAwait(false);
-            }
-
+            await PutBackUnansweredAsync(message, bundleKey, $"a bundle of {calls.Count} calls of {inbox}").ConfigureAwait(false);
             return;
         }
 

@@ -87,16 +87,8 @@ internal sealed partial class ClusterAgent
                 // Cancelled, timed out, or taken by another delivery: it leaves the stream without running.
                 await message.TerminateAsync().ConfigureAwait(false);
                 return;
-            case Claim.Unanswered when Unanswered(key, message) is var deliveries && deliveries >= _options.MaxDeliver:
-                // Nobody has answered for it through every delivery: its caller is gone, and it leaves the stream.
-                _options.Log.WriteLine($"spindle agent {Name}: call {callId} of {inbox} dropped after {deliveries} unanswered deliveries.");
-                _unanswered.TryRemove(key, out _);
-                await message.TerminateAsync().ConfigureAwait(false);
-                return;
             case Claim.Unanswered:
-                // The caller may be gone, or only cut off for a moment (a server restart): the call goes back to the
-                // stream for a while.
-                await message.NakAsync(_options.ClaimTimeout).ConfigureAwait(false);
+                await PutBackUnansweredAsync(message, key, $"call {callId} of {inbox}").ConfigureAwait(false);
                 return;
         }
 
@@ -228,6 +220,24 @@ internal sealed partial class ClusterAgent
         }
 
         return (answer, outcome.Body);
+    }
+
+    /// <summary>
+    /// A message whose claim nobody answered: back to the stream for a while (its caller may only be cut off for a
+    /// moment, a server restart), or, after MaxDeliver unanswered deliveries, out of it (its caller is gone).
+    /// </summary>
+    private async Task PutBackUnansweredAsync(CallDelivery message, string key, string what)
+    {
+        if (Unanswered(key, message) is var deliveries && deliveries >= _options.MaxDeliver)
+        {
+            _options.Log.WriteLine($"spindle agent {Name}: {what} dropped after {deliveries} unanswered deliveries.");
+            _unanswered.TryRemove(key, out _);
+            await message.TerminateAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            await message.NakAsync(_options.ClaimTimeout).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Whether <paramref name="client"/> answered this agent within the last ClaimTimeout (a claim, a confirmation).</summary>
