@@ -145,7 +145,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
                 // took it already says it started it, and is told to stop (OnAnswerAsync). Sent unconfirmed, its
                 // sequence number is not known yet: it is sent again with the server's ack (the same id, so the
                 // server stores it once and tells the number it has), then deleted.
-                if (flight.Sequence == 0 && flight.Message is { } sent && sent.TakeUnconfirmed(longerThanMs: 0) is { } message)
+                if (flight.Message is { Sequence: 0 } sent && sent.TakeUnconfirmed(longerThanMs: 0) is { } message)
                 {
                     _ = StoreAsync(sent, message.Body, message.Headers);
                 }

@@ -1,4 +1,3 @@
-using NATS.Client.Core;
 using Spindle.Pools;
 
 namespace Spindle.Cluster.Client;
@@ -51,12 +50,6 @@ internal sealed class Flight
         get => Volatile.Read(ref _message);
         set => Volatile.Write(ref _message, value);
     }
-
-    /// <summary>Its message's sequence number in the stream once the server has told it (0 before).</summary>
-    public ulong Sequence => Message?.Sequence ?? 0;
-
-    /// <summary>The message to send again with the server's confirmation (see <see cref="CallMessage.TakeUnconfirmed"/>).</summary>
-    public (byte[] Body, NatsHeaders Headers)? TakeUnconfirmed(long longerThanMs) => Message?.TakeUnconfirmed(longerThanMs);
 
     /// <summary>No longer waiting for an agent (claimed, or ended): counted out of <see cref="WaitingCalls"/> once.</summary>
     public void StopWaiting()

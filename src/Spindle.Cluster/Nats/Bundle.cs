@@ -15,7 +15,7 @@ namespace Spindle.Cluster.Nats;
 /// timeout and retries: a bundle is only how calls travel. Bodies, all integers little-endian:
 /// <code>
 ///  calls:   count × { callId i64, attempt i32, length i32, frame }
-///  keys:    count × { callId i64, attempt i32 }                 ("started", a claim; the claim's reply: count × {0|1})
+///  keys:    count × { callId i64, attempt i32 }                 (a claim; its reply: count × {0|1})
 ///  answers: count × { callId i64, attempt i32, outcome u8, worker i32, exit i32 (or -1), signal i32 (or -1),
 ///                     run µs i64, cause: length i32 + UTF-8, value: length i32 + UTF-8, body: length i32 + bytes }
 /// </code>

@@ -26,7 +26,7 @@ internal static class ClusterHeaders
     /// <summary>How long a call's worker took on the agent, in microseconds: the caller bundles calls only while they are short.</summary>
     public const string Ran = "Spindle-Ran";
 
-    /// <summary>How many calls a bundle carries (Nats/Bundle.cs): set on a bundle of calls, and on a "started", a claim or "results" about one.</summary>
+    /// <summary>How many calls a bundle carries (Nats/Bundle.cs): set on a bundle of calls, and on a claim or "results" about one.</summary>
     public const string Bundle = "Spindle-Bundle";
 
     /// <summary>The JetStream ack subject of the delivery an agent claims (the client terminates it if it gives up on the agent).</summary>
