@@ -13,6 +13,8 @@ internal sealed class CallMessage(IReadOnlyList<Flight> flights, byte[] body, Na
     private readonly long _sentAt = Environment.TickCount64;
     private bool _settled;
     private ulong _sequence;
+    private long _storedAt;
+    private int _resends;
 
     public IReadOnlyList<Flight> Flights => flights;
 
@@ -26,8 +28,18 @@ internal sealed class CallMessage(IReadOnlyList<Flight> flights, byte[] body, Na
 
         // Interlocked (a full fence), as Flight.Unwanted's: Forget writes Unwanted then reads Sequence, the publish writes
         // Sequence then reads Unwanted; with plain volatile writes both could read the old value and nobody delete it.
-        set => Interlocked.Exchange(ref _sequence, value);
+        set
+        {
+            Interlocked.Exchange(ref _sequence, value);
+            Volatile.Write(ref _storedAt, Environment.TickCount64);
+        }
     }
+
+    /// <summary>When <see cref="Sequence"/> was last set (<see cref="Environment.TickCount64"/>).</summary>
+    public long StoredAt => Volatile.Read(ref _storedAt);
+
+    /// <summary>Its id in the stream's duplicate window: the id it was last sent under.</summary>
+    public string? MessageId { get; private set; } = headers[Nats.ClusterHeaders.MessageId];
 
     /// <summary>Whether none of its calls is wanted any more and no agent has one: then it leaves the stream unrun.</summary>
     public bool Withdrawn => flights.All(f => f.Unwanted && f.Agent is null);
@@ -42,6 +54,26 @@ internal sealed class CallMessage(IReadOnlyList<Flight> flights, byte[] body, Na
         {
             _settled = true;
         }
+    }
+
+    /// <summary>
+    /// The message to send again after the stream lost it unrun (see ClusterClient.Resending.cs): the same calls under
+    /// a new message id, since the stream remembers the old one for its duplicate window and, sent under it again,
+    /// would store nothing. Its sequence number is unknown (0) until the server confirms the new message.
+    /// </summary>
+    public (byte[] Body, NatsHeaders Headers) TakeForResend()
+    {
+        var again = new NatsHeaders();
+        foreach ((string name, Microsoft.Extensions.Primitives.StringValues values) in headers)
+        {
+            again[name] = values;
+        }
+
+        string id = $"{headers[Nats.ClusterHeaders.MessageId]}~{Interlocked.Increment(ref _resends)}";
+        again[Nats.ClusterHeaders.MessageId] = id;
+        MessageId = id;
+        Sequence = 0;
+        return (body, again);
     }
 
     /// <summary>

@@ -30,6 +30,8 @@ namespace Spindle.Cluster.Client;
 ///        ◄─ result / failed  ─► confirm (request: the agent resends until confirmed) ─► take the flight
 ///                               ─► ClusterWorker.OnResult / OnCrashed / OnFailed
 ///        ◄─ a bundle's claim (its keys) ─► run / drop per call; its "results" ─► confirm, then each as a result above
+///  lost messages: a waiting call's message that left the stream unrun (dropped while this client was cut off, the
+///                 stream deleted) is sent again under a new id (ClusterClient.Resending.cs)
 ///  silence watch: a claimed flight not heard from for AgentSilenceTimeout ─► take it, +TERM its delivery, OnCrashed
 ///                 (not while this client is cut off from the server, nor while agents reconnect after it)
 /// </code>
@@ -51,6 +53,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
     private readonly Task _receiving;
     private readonly Task _watching;
     private readonly Task _confirming;
+    private readonly Task _resending;
     private readonly Task<string> _build;
     private Task<INatsObjStore>? _values;
     private long _ignoredAnswers;
@@ -70,6 +73,8 @@ internal sealed partial class ClusterClient : IAsyncDisposable
         _receiving = Task.Run(ReceiveAsync);
         _watching = Task.Run(WatchSilenceAsync);
         _confirming = Task.Run(ConfirmStoredAsync);
+        _nats.ConnectionOpened += OnConnectionOpenedAsync;
+        _resending = Task.Run(ResendLostAsync);
     }
 
     /// <summary>Answers that found no call in flight (late, repeated, or for a call already ended): dropped, counted for tests.</summary>
@@ -233,7 +238,8 @@ internal sealed partial class ClusterClient : IAsyncDisposable
         }
 
         await _inbox.UnsubscribeAsync().ConfigureAwait(false);
-        await Task.WhenAll(_receiving, _watching, _confirming).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _nats.ConnectionOpened -= OnConnectionOpenedAsync;
+        await Task.WhenAll(_receiving, _watching, _confirming, _resending).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _nats.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }
