@@ -11,7 +11,7 @@ using Spindle.Bench.Cluster.Setup;
 // The bench starts itself again as the raw request-reply responder.
 if (args is [NatsEcho.ChildCommand, string url, string subject, .. var flags])
 {
-    return await NatsEcho.ServeAsync(url, subject, stream: flags is [NatsEcho.StreamFlag]);
+    return await NatsEcho.ServeAsync(url, subject, flags is [string mode] ? mode : null);
 }
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;

@@ -35,6 +35,9 @@ public static class ClusterPool
     /// <summary>The cluster pool's JetStream connection and its cluster's name (for spindle serve's job store).</summary>
     internal static (NATS.Client.JetStream.INatsJSContext JetStream, string ClusterName) StorageOf(WorkerPool pool) => Cluster(pool).Client.Storage;
 
+    /// <summary>The pool's cluster connection, for the cluster bench (its stream-only pool) and tests.</summary>
+    internal static Spindle.Cluster.Client.ClusterClient ClientOf(WorkerPool pool) => Cluster(pool).Client;
+
     private static ClusterBackend Cluster(WorkerPool pool)
     {
         ArgumentNullException.ThrowIfNull(pool);

@@ -126,6 +126,25 @@ public sealed class FaultTests(NatsServer server) : ClusterTest(server)
     }
 
     [Fact]
+    public async Task NewWorkerPool_ConnectionCutWhileItUploadsItsBuild_CallsRunOnceItIsBack()
+    {
+        await using var relay = new TcpRelay(Server.Url);
+        ClusterOptions cluster = ClusterOptions();
+        cluster.Server = relay.Url;
+        await using var pool = new WorkerPool(new WorkerPoolOptions { Workers = 2, DrainTimeout = Bounded.Prompt }.UseCluster(cluster));
+
+        // The pool uploads its build in the background from its creation on (the archive of this test's output takes
+        // far longer than this): the connection goes under it, for longer than a request waits.
+        relay.Cut();
+        Task<int> call = pool.RunAsync(() => 11);
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        relay.Restore();
+
+        await using AgentProcess agent = await StartAgentAsync("after-cut");
+        Assert.Equal(11, await call.Within("a call sent once the build's upload went through"));
+    }
+
+    [Fact]
     public async Task RunAsync_WorkerProcessCrashesOnTheAgent_FailsWithItsExitNamingTheAgent()
     {
         await using AgentProcess agent = await StartAgentAsync("host");

@@ -51,12 +51,58 @@ public sealed class SampleConfigTests
             Assert.Equal(2, await pool.RunAsync(() => 2).Within("the call after the cancelled one"));
             Assert.Contains("stopped by its caller", agent.Output, StringComparison.Ordinal);
             File.Delete(marker);
+
+            // Tiny calls one after another go straight to the agent (offers it answers), and an order is answered.
+            // (The 3 MB call above counts as long for a while: calls go direct once the average is short again.)
+            Spindle.Cluster.Client.ClusterClient client = ((Spindle.Cluster.Client.ClusterBackend)pool.Backend).Client;
+            for (int i = 0; client.CallsDirect < 3; i++)
+            {
+                Assert.Equal(i, await pool.RunAsync(x => x, i).Within("a tiny call"));
+                Assert.True(i < 500, $"No call was taken directly under the sample's permissions: {client.DirectState}\n{Violations(server)}");
+            }
+
+            Assert.True(await pool.DrainAgentAsync("sample-agent").Within("the drain order"));
         }
         catch (TimeoutException e)
         {
             throw new TimeoutException($"{e.Message}\nPermission violations:\n{string.Join('\n', server.Output.Split('\n').Where(l => l.Contains(" Violation - ", StringComparison.Ordinal)).Distinct())}", e);
         }
 
+        Assert.DoesNotMatch("(Publish|Subscription) Violation", server.Output);
+    }
+
+    [Fact]
+    public async Task SampleConfig_ClientCutOffWhileACallWaits_LooksItUpWithinItsPermissions()
+    {
+        await using ConfiguredNatsServer server = await StartSampleAsync();
+        await using var relay = new TcpRelay(server.Url);
+        ClusterOptions options = Options(server, "client", ClientPassword);
+        options.Server = relay.Url;
+
+        // The cut may fall on the build's upload: a request it loses fails after ConnectTimeout, then the upload starts
+        // again (the other tests here allow a slow machine a minute for each).
+        options.ConnectTimeout = TimeSpan.FromSeconds(5);
+        await using var pool = new WorkerPool(new WorkerPoolOptions { Workers = 2, DrainTimeout = Bounded.Prompt }.UseCluster(options));
+        var client = ((Spindle.Cluster.Client.ClusterBackend)pool.Backend).Client;
+
+        // No agent yet: the call waits in the stream. After a reconnect the client looks it up (ClusterClient.Resending.cs).
+        Task<int> waiting = pool.RunAsync(() => 9);
+        relay.Cut();
+        relay.Restore();
+        try
+        {
+            await Bounded.Eventually(() => client.MessagesLookedUp >= 1 || client.MessagesResent > 0, "the client has looked the waiting call up after the reconnect");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message} {client.DirectState}; the call: {waiting.Status} {waiting.Exception?.InnerException?.Message}\n{Violations(server)}", e);
+        }
+
+        Assert.Equal(0, client.MessagesResent);
+
+        await using AgentProcess agent = await AgentProcess.StartWithAsync("sample-agent",
+            "--server", server.Url, "--user", "agent", "--password", AgentPassword, "--connect-timeout", "60");
+        Assert.Equal(9, await waiting.Within("the call that waited"));
         Assert.DoesNotMatch("(Publish|Subscription) Violation", server.Output);
     }
 
@@ -70,6 +116,9 @@ public sealed class SampleConfigTests
         Assert.Contains("spindle.default.calls", error.Message, StringComparison.Ordinal);
         Assert.Contains("ClusterOptions.User", error.Message, StringComparison.Ordinal);
     }
+
+    private static string Violations(ConfiguredNatsServer server) =>
+        "Permission violations:\n" + string.Join('\n', server.Output.Split('\n').Where(l => l.Contains(" Violation - ", StringComparison.Ordinal)).Distinct());
 
     private static ClusterOptions Options(ConfiguredNatsServer server, string user, string password) => new()
     {

@@ -35,7 +35,14 @@ public sealed class SharingTests(NatsServer server) : ClusterTest(server)
         Task<int[]> fromOne = Task.WhenAll(Enumerable.Range(0, 20).Select(i => one.RunAsync(n => n + 1000, i)));
         Task<int[]> fromTwo = Task.WhenAll(Enumerable.Range(0, 20).Select(i => two.RunAsync(n => n + 2000, i)));
 
-        Assert.Equal(Enumerable.Range(1000, 20), await fromOne.Within("the first pool's calls"));
-        Assert.Equal(Enumerable.Range(2000, 20), await fromTwo.Within("the second pool's calls"));
+        try
+        {
+            Assert.Equal(Enumerable.Range(1000, 20), await fromOne.Within("the first pool's calls"));
+            Assert.Equal(Enumerable.Range(2000, 20), await fromTwo.Within("the second pool's calls"));
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\nThe agent's log:\n{agent.Output}", e);
+        }
     }
 }

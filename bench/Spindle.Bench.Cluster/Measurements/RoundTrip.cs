@@ -10,7 +10,9 @@ namespace Spindle.Bench.Cluster.Measurements;
 /// 1. A tiny call's round trip through the cluster, one at a time: <c>await pool.RunAsync(x => x + 1, i)</c> on a
 /// pool whose cluster has one agent with one worker; against a raw NATS request-reply (4 bytes each way) to another
 /// process on the same server, in alternating rounds; and, for context, the JetStream floor (the same 4 bytes through a
-/// work-queue stream to another process and back, see <see cref="NatsEcho"/>), Dask's and Celery's round trips.
+/// work-queue stream to another process and back, see <see cref="NatsEcho"/>), the raw request-reply relayed by the
+/// responder through a local process pool of one worker (what the hop to a worker process adds, with no JetStream),
+/// the same calls with direct offers off (every call through the stream), Dask's and Celery's round trips.
 /// </summary>
 internal static class RoundTrip
 {
@@ -19,8 +21,12 @@ internal static class RoundTrip
         ClusterSettings settings = cluster.Settings;
         await using AgentProcess agent = await AgentProcess.StartAsync(cluster.Server.Url, BenchCluster.RoundTripCluster, "rt-1", workers: 1);
         await using var pool = new WorkerPool(new WorkerPoolOptions { Workers = 1 }.UseCluster(cluster.Options(BenchCluster.RoundTripCluster)));
-        await using var echo = await EchoProcess.StartAsync(cluster.Server.Url, stream: false);
-        await using var floor = await EchoProcess.StartAsync(cluster.Server.Url, stream: true);
+        // The same calls with every one through the stream, as before direct offers: what the direct path saves.
+        await using var streamPool = new WorkerPool(new WorkerPoolOptions { Workers = 1 }.UseCluster(cluster.Options(BenchCluster.RoundTripCluster)));
+        ClusterPool.ClientOf(streamPool).OfferNothingDirect();
+        await using var echo = await EchoProcess.StartAsync(cluster.Server.Url, mode: null);
+        await using var floor = await EchoProcess.StartAsync(cluster.Server.Url, NatsEcho.StreamFlag);
+        await using var relayed = await EchoProcess.StartAsync(cluster.Server.Url, NatsEcho.RelayFlag);
         await using var nats = new NatsConnection(NatsOpts.Default with { Url = cluster.Server.Url, Name = "spindle bench raw requester" });
         await nats.ConnectAsync();
         await using INatsSub<byte[]> floorInbox = await nats.SubscribeCoreAsync<byte[]>("_INBOX." + Guid.NewGuid().ToString("N"));
@@ -33,11 +39,15 @@ internal static class RoundTrip
             await SpindleCallsAsync(pool, 300, samples: null, settings.CallTimeout);
             await RawRequestsAsync(nats, echo.Subject, 300, samples: null, settings.CallTimeout);
             await FloorRequestsAsync(nats, floor.Subject, floorInbox, 300, samples: null, settings.CallTimeout);
+            await RawRequestsAsync(nats, relayed.Subject, 300, samples: null, settings.CallTimeout);
+            await SpindleCallsAsync(streamPool, 300, samples: null, settings.CallTimeout);
         }
 
         var spindle = new List<double>();
         var raw = new List<double>();
         var jetStream = new List<double>();
+        var throughWorker = new List<double>();
+        var throughStream = new List<double>();
         double spindleCpu = 0, rawCpu = 0;
         for (int round = 0; round < settings.RoundTripRounds; round++)
         {
@@ -54,9 +64,16 @@ internal static class RoundTrip
             spindleCpu += between - cpu;
             rawCpu += ProcessTreeCpu.Seconds() - between;
             await FloorRequestsAsync(nats, floor.Subject, floorInbox, settings.RoundTripCallsPerRound, jetStream, settings.CallTimeout);
+            await RawRequestsAsync(nats, relayed.Subject, settings.RoundTripCallsPerRound, throughWorker, settings.CallTimeout);
+            await SpindleCallsAsync(streamPool, settings.RoundTripCallsPerRound, throughStream, settings.CallTimeout);
         }
 
         Console.Write($"(CPU per round trip, all processes: Spindle {spindleCpu / spindle.Count * 1e6:0} µs, raw {rawCpu / raw.Count * 1e6:0} µs) ");
+
+        // Row 1e's baseline over row 1's: what the worker hop alone adds to a raw request-reply, the lower bound of
+        // row 1's ratio for any design that runs calls in worker processes, JetStream or not.
+        double hop = Metric.Of(throughWorker, Unit.Microseconds).Summary.Median / Metric.Of(raw, Unit.Microseconds).Summary.Median;
+        Console.Write($"(the raw request-reply through a local worker: {hop:0.00}x the raw one) ");
 
         string calls = settings.PeerRoundTripCalls.ToString(CultureInfo.InvariantCulture);
         var dask = new PeerSamples(cluster.Peers.DaskProblem);
@@ -78,6 +95,16 @@ internal static class RoundTrip
             {
                 Spindle = spindleMetric,
                 Baseline = Metric.Of(jetStream, Unit.Microseconds),
+            },
+            new Row("1e", "same calls", $"raw NATS request-reply whose responder computes each answer in a local process pool of 1 worker: the worker hop with no JetStream ({throughWorker.Count:N0})", Goal.ReportOnly)
+            {
+                Spindle = spindleMetric,
+                Baseline = Metric.Of(throughWorker, Unit.Microseconds),
+            },
+            new Row("1f", "same calls", $"the same calls through the work-queue stream, direct offers off (a second pool, alternating rounds; {throughStream.Count:N0})", Goal.ReportOnly)
+            {
+                Spindle = spindleMetric,
+                Baseline = Metric.Of(throughStream, Unit.Microseconds),
             },
             new Row("1b", "same calls", $"Dask Client.submit(inc).result(), LocalCluster 2x1 ({settings.PeerRoundTripCalls:N0})", Goal.AtLeastFaster(1))
             {
@@ -155,10 +182,10 @@ internal static class RoundTrip
 
         public string Subject { get; }
 
-        public static async Task<EchoProcess> StartAsync(string url, bool stream)
+        public static async Task<EchoProcess> StartAsync(string url, string? mode)
         {
             string subject = "bench.echo." + Guid.NewGuid().ToString("N");
-            ProcessStartInfo info = stream ? Launch.Self(NatsEcho.ChildCommand, url, subject, NatsEcho.StreamFlag) : Launch.Self(NatsEcho.ChildCommand, url, subject);
+            ProcessStartInfo info = mode is null ? Launch.Self(NatsEcho.ChildCommand, url, subject) : Launch.Self(NatsEcho.ChildCommand, url, subject, mode);
             info.RedirectStandardInput = true;
             Process process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the raw NATS responder.");
             var echo = new EchoProcess(process, subject);

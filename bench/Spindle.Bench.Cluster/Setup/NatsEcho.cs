@@ -12,12 +12,17 @@ namespace Spindle.Bench.Cluster.Setup;
 /// consumer, takes each message with one long-lived pull subscription (a pull request of one message at a time, as
 /// a Spindle agent does), answers on core NATS to the inbox named in the message's <see cref="InboxHeader"/>, then acks:
 /// what any design that keeps calls in a JetStream work queue pays, with no worker process and no protocol of its own.
+/// Started with <c>--relay</c>, it answers on core NATS as the raw responder does, but computes each answer through a
+/// local process pool of one worker (<c>await pool.RunAsync(x => x + 1, x)</c>): the least any agent that runs calls
+/// in worker processes can cost, with no JetStream and no protocol of its own.
 /// </summary>
 internal static class NatsEcho
 {
     public const string ChildCommand = "nats-echo";
 
     public const string StreamFlag = "--stream";
+
+    public const string RelayFlag = "--relay";
 
     public const string Ready = "nats-echo ready";
 
@@ -26,7 +31,7 @@ internal static class NatsEcho
     /// <summary>The stream the JetStream floor keeps its messages in, named after its subject.</summary>
     public static string StreamName(string subject) => "BENCH_FLOOR_" + subject.Replace('.', '_');
 
-    public static async Task<int> ServeAsync(string url, string subject, bool stream)
+    public static async Task<int> ServeAsync(string url, string subject, string? mode)
     {
         await using var nats = new NatsConnection(NatsOpts.Default with { Url = url, Name = "spindle bench nats-echo" });
         await nats.ConnectAsync();
@@ -40,13 +45,22 @@ internal static class NatsEcho
         });
         try
         {
-            if (stream)
+            switch (mode)
             {
-                await ServeStreamAsync(nats, subject, stop.Token);
-            }
-            else
-            {
-                await ServeCoreAsync(nats, subject, stop.Token);
+                case StreamFlag:
+                    await ServeStreamAsync(nats, subject, stop.Token);
+                    break;
+                case RelayFlag:
+                    await using (var pool = new WorkerPool(new WorkerPoolOptions { Workers = 1 }))
+                    {
+                        await pool.RunAsync(x => x + 1, 0);
+                        await ServeCoreAsync(nats, subject, x => pool.RunAsync(v => v + 1, x), stop.Token);
+                    }
+
+                    break;
+                default:
+                    await ServeCoreAsync(nats, subject, x => Task.FromResult(x + 1), stop.Token);
+                    break;
             }
         }
         catch (OperationCanceledException)
@@ -57,7 +71,7 @@ internal static class NatsEcho
         return 0;
     }
 
-    private static async Task ServeCoreAsync(NatsConnection nats, string subject, CancellationToken stop)
+    private static async Task ServeCoreAsync(NatsConnection nats, string subject, Func<int, Task<int>> answer, CancellationToken stop)
     {
         await using INatsSub<byte[]> requests = await nats.SubscribeCoreAsync<byte[]>(subject, cancellationToken: stop);
         await nats.PingAsync(stop);
@@ -65,7 +79,7 @@ internal static class NatsEcho
         await foreach (NatsMsg<byte[]> request in requests.Msgs.ReadAllAsync(stop))
         {
             int x = BitConverter.ToInt32(request.Data);
-            await request.ReplyAsync(BitConverter.GetBytes(x + 1), cancellationToken: stop);
+            await request.ReplyAsync(BitConverter.GetBytes(await answer(x)), cancellationToken: stop);
         }
     }
 

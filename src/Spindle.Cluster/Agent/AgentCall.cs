@@ -6,7 +6,7 @@ namespace Spindle.Cluster.Agent;
 /// A call an agent runs, as its caller's stops and the agent's keep-alive loop see it: a token to cancel, the local
 /// call to kill, and when its caller and JetStream last heard that it runs.
 /// </summary>
-internal sealed class AgentCall(CallDelivery message, string inbox, long callId, int attempt, long aliveEveryMs) : IDisposable
+internal sealed class AgentCall(CallDelivery? message, string inbox, long callId, int attempt, long aliveEveryMs) : IDisposable
 {
     private readonly Lock _lock = new();
     private RelayedCall? _call;
@@ -17,7 +17,8 @@ internal sealed class AgentCall(CallDelivery message, string inbox, long callId,
 
     public CancellationTokenSource Cancellation { get; } = new();
 
-    public CallDelivery Message => message;
+    /// <summary>The stream message it came in; null for a direct call (ClusterAgent.Direct.cs), which has no delivery to keep alive.</summary>
+    public CallDelivery? Message => message;
 
     public string Inbox => inbox;
 

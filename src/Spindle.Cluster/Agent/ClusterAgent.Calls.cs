@@ -269,9 +269,9 @@ internal sealed partial class ClusterAgent
                         await TryAsync(() => _nats.PublishAsync(call.Inbox, Array.Empty<byte>(), Answer(ClusterHeaders.EventAlive, call.CallId, call.Attempt), cancellationToken: closed)).ConfigureAwait(false);
                     }
 
-                    if (call.ProgressDue(now, progressEvery))
+                    if (call.Message is { } delivery && call.ProgressDue(now, progressEvery))
                     {
-                        await TryAsync(() => call.Message.ProgressAsync(closed)).ConfigureAwait(false);
+                        await TryAsync(() => delivery.ProgressAsync(closed)).ConfigureAwait(false);
                     }
                 }
             }

@@ -26,6 +26,8 @@ namespace Spindle.Cluster.Agent;
 ///              ─► the worker is free again (the pull loop may fetch the next call)
 ///              ─► "result" (payload) or "failed" (crashed: exit status; error: why), resent until the caller
 ///                 confirms it ─► ack
+///  a direct call (Spindle-Direct, on the agent's own subject; ClusterAgent.Direct.cs): taken with room at once (a
+///                 free worker, or the one held ahead), run as a claimed call with no stream message; "busy" otherwise
 ///  a bundle of calls (Spindle-Bundle; ClusterAgent.Bundles.cs): always claimed, its calls side by side in the local
 ///                 pool, answered in "results" as they end, acked once all are confirmed
 ///  control: "cancel"/"kill" for a call it runs ─► its token is cancelled (the local pool kills after the grace period);
@@ -149,7 +151,11 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
             DurableName = names.Consumer,
             AckPolicy = ConsumerConfigAckPolicy.Explicit,
             AckWait = options.AckWait,
-            MaxDeliver = options.MaxDeliver,
+            // Unbounded on the server: the agents end a message themselves (+TERM after MaxDeliver unanswered claims,
+            // ClusterAgent.Claims.cs; the client after a silent agent). A server-side limit would leave a message whose
+            // last delivery was lost (its agent killed holding it, a drain's NAK) stored but never delivered again,
+            // and its call, still waiting in the stream as far as its client can see, waiting for ever.
+            MaxDeliver = -1,
             Description = $"Spindle cluster '{names.Cluster}': the agents",
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -165,6 +171,9 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         {
             await PullAsync(stopOrDrain.Token).ConfigureAwait(false);
         }
+
+        // Direct offers are "busy" from now on; every one taken before is in _calls, waited for below.
+        StopTaking();
 
         // No more asking: the server drops the waiting pull request, so no call is handed to an agent that stopped reading.
         await _feed.CloseAsync().ConfigureAwait(false);
@@ -276,6 +285,13 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         {
             await foreach (NatsMsg<byte[]> message in _control.Msgs.ReadAllAsync(closed).ConfigureAwait(false))
             {
+                if (IsDirectCall(message))
+                {
+                    // A call offered to this agent alone (ClusterAgent.Direct.cs): "taken" or "busy", answered at once.
+                    await OfferedAsync(message).ConfigureAwait(false);
+                    continue;
+                }
+
                 if (AgentControl.IsCommand(message))
                 {
                     // Drain or kill, from a dashboard or an operator (AgentControl.cs).

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.ObjectStore;
 using NATS.Client.ObjectStore.Models;
@@ -13,10 +14,33 @@ namespace Spindle.Cluster.Client;
 /// </summary>
 internal static class BuildUpload
 {
-    /// <summary>Uploads this app's build if the bucket does not have it yet; returns its hash.</summary>
+    /// <summary>
+    /// Uploads this app's build if the bucket does not have it yet; returns its hash. A connection that breaks under
+    /// the upload (a server restart, a network cut) does not fail it: it starts again once the connection is back, as
+    /// the calls waiting for it would be sent then (their timeouts bound the wait). Anything else (a refusal, no room)
+    /// fails it, and with it the calls, naming why.
+    /// </summary>
     public static async Task<string> UploadAsync(INatsJSContext js, ClusterNames names, string? directory, ILogger logger, CancellationToken cancellationToken)
     {
         AppBuild build = await Task.Run(() => AppBuild.OfThisApp(directory), cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            try
+            {
+                return await UploadOnceAsync(js, names, build, logger, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested
+                && (e is NatsNoRespondersException or NatsNoReplyException or TimeoutException or NatsJSApiNoResponseException
+                    || (e is NatsException or OperationCanceledException && js.Connection.ConnectionState != NatsConnectionState.Open)))
+            {
+                logger.LogWarning("The upload of build {Hash} broke off ({Reason}); starting it again once the connection is back", build.Hash, e.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task<string> UploadOnceAsync(INatsJSContext js, ClusterNames names, AppBuild build, ILogger logger, CancellationToken cancellationToken)
+    {
         INatsObjStore store = await OpenAsync(js, names, cancellationToken).ConfigureAwait(false);
         try
         {

@@ -30,8 +30,9 @@ internal sealed class CallMessage(IReadOnlyList<Flight> flights, byte[] body, Na
         // Sequence then reads Unwanted; with plain volatile writes both could read the old value and nobody delete it.
         set
         {
-            Interlocked.Exchange(ref _sequence, value);
+            // StoredAt first: a reader that sees the number sees its time too.
             Volatile.Write(ref _storedAt, Environment.TickCount64);
+            Interlocked.Exchange(ref _sequence, value);
         }
     }
 

@@ -76,14 +76,29 @@ internal sealed partial class ClusterClient
                 break;
 
             case ClusterHeaders.EventAlive:
-                if (_flights.TryGetValue(key, out Flight? alive) && RunBy(key, agent, OptionalHeader(message, ClusterHeaders.Ack)))
+                if (_flights.TryGetValue(key, out Flight? alive))
                 {
-                    alive.Heard();
+                    if (RunBy(key, agent, OptionalHeader(message, ClusterHeaders.Ack)))
+                    {
+                        alive.Heard();
+                    }
+                    else if (alive.ReleasedFrom == agent)
+                    {
+                        // A direct offer it answered too late (paused): the call went to the stream, and another
+                        // agent runs it; this copy stops.
+                        var stop = new NatsHeaders { [ClusterHeaders.Stop] = ClusterHeaders.StopKill };
+                        await SendAsync(_names.Agent(agent), Encoding.UTF8.GetBytes(key), stop).ConfigureAwait(false);
+                    }
                 }
 
                 break;
 
             case ClusterHeaders.EventResult or ClusterHeaders.EventFailed:
+                // Claimed before it is confirmed (the agent acks the message once it is): a call whose "started"
+                // was lost stops waiting before its message leaves the stream, so it is never taken for a lost one
+                // and sent again (ClusterClient.Resending.cs).
+                _ = RunBy(key, agent, OptionalHeader(message, ClusterHeaders.Ack));
+
                 // Confirmed whether it is used or not: the agent sends it again until it is.
                 await ConfirmAsync(message).ConfigureAwait(false);
                 OnCallAnswer(key, agent, AnswerIn(message, kind));
@@ -176,6 +191,11 @@ internal sealed partial class ClusterClient
         {
             case CallOutcome.Result:
                 NoteRunTime(answer.RunMicros);
+                if (flight.Message is not { IsBundle: true })
+                {
+                    NoteAnswered(agent);
+                }
+
                 _ = DeliverResultAsync(flight, answer.Body, answer.ValueName, answer.WorkerProcessId);
                 break;
             case CallOutcome.Crashed:
@@ -262,10 +282,17 @@ internal sealed partial class ClusterClient
     /// a wanted call nobody runs yet becomes its runner: its "started" notice was sent without waiting for an answer,
     /// and one lost (a connection cut at that moment) must not leave the call's result unclaimed.
     /// </summary>
-    private bool RunBy(string key, string agent, string? ackSubject) =>
-        _flights.TryGetValue(key, out Flight? flight)
-        && (flight.Agent == agent
-            || (flight.Agent is null && !flight.Call.CancellationToken.IsCancellationRequested && flight.TryClaim(agent, ackSubject)));
+    private bool RunBy(string key, string agent, string? ackSubject)
+    {
+        if (!_flights.TryGetValue(key, out Flight? flight))
+        {
+            return false;
+        }
+
+        flight.Spoke();
+        return flight.Agent == agent
+            || (flight.Agent is null && !flight.Call.CancellationToken.IsCancellationRequested && flight.TryClaim(agent, ackSubject));
+    }
 
     /// <summary>
     /// A claimed call whose agent has sent nothing for <see cref="ClusterOptions.AgentSilenceTimeout"/> counts as crashed:

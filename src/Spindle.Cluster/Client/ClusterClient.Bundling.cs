@@ -74,6 +74,11 @@ internal sealed partial class ClusterClient
         {
             Hold(flight);
         }
+        else if (MayOfferDirect(flight) is { } agent)
+        {
+            // A lone short call, and an agent that answered one a moment ago: offered to it (ClusterClient.Direct.cs).
+            _ = OfferDirectAsync(flight, agent);
+        }
         else
         {
             _ = PublishAloneAsync(flight);

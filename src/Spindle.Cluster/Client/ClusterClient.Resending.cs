@@ -19,11 +19,13 @@ namespace Spindle.Cluster.Client;
 ///  every LostCheckEvery, while connected: the messages of calls waiting for an agent, stored (the server confirmed
 ///  them) at least LostCheckEvery ago; none ─► nothing asked of the server
 ///     ─► the stream's info (one request; gone ─► created again)
-///     ─► a sweep when it may have lost some: a reconnect since the last sweep, the stream created anew, fewer
-///        messages in it than this client waits for, or SweepEveryMs since the last sweep
+///     ─► created anew since last seen ─► every waiting call sent again (its sequence number is stale)
+///     ─► a message below the stream's first sequence number ─► sent again (gone for certain: a purge)
+///     ─► a sweep when it may have lost others: a reconnect since the last sweep, fewer messages in the stream than
+///        this client waits for, or SweepEveryMs since the last sweep
 ///  sweep: each such message, oldest first (at most MaxChecksPerSweep), looked up by its sequence number; not there,
-///         or another message there (a stream created anew numbers from 1) ─► sent again under a new id
-///         (CallMessage.TakeForResend), until the server stores it, as any unconfirmed call is
+///         or another message there ─► sent again
+///  sent again: under a new id (CallMessage.TakeForResend), until the server stores it, as any unconfirmed call is
 /// </code>
 /// A message still in the stream is never sent again, so a call is in the stream at most once; one an agent holds is
 /// still in the stream (a work-queue message goes when acked or terminated), and a claim makes its call no longer wait.
@@ -32,7 +34,8 @@ internal sealed partial class ClusterClient
 {
     private static readonly TimeSpan LostCheckEvery = TimeSpan.FromSeconds(5);
 
-    private const long SweepEveryMs = 30_000;
+    /// <summary>A sweep even with no sign of a loss: the signs (a reconnect, fewer messages, a moved first sequence) cover the known ways.</summary>
+    private const long SweepEveryMs = 300_000;
 
     private const int MaxChecksPerSweep = 2_000;
 
@@ -57,70 +60,92 @@ internal sealed partial class ClusterClient
         return ValueTask.CompletedTask;
     }
 
-    private async Task ResendLostAsync()
+    /// <param name="created">When the stream this client found at its start was created, so one created anew is told apart.</param>
+    private async Task ResendLostAsync(DateTimeOffset created)
     {
         using var timer = new PeriodicTimer(LostCheckEvery);
-        long reconnectsSwept = Interlocked.Read(ref _reconnects);
+        // None swept yet: a reconnect before this loop first ran (it starts on the thread pool) counts too.
+        long reconnectsSwept = 0;
         long lastSweep = Environment.TickCount64;
-        DateTimeOffset? created = null;
-        try
+        while (!_stopping.IsCancellationRequested)
         {
-            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            try
             {
-                if (_nats.ConnectionState != NatsConnectionState.Open)
+                if (!await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
                 {
-                    continue;
+                    return;
                 }
 
                 List<CallMessage> waiting = StoredAndWaiting((long)LostCheckEvery.TotalMilliseconds);
-                long reconnects = Interlocked.Read(ref _reconnects);
-                if (waiting.Count == 0)
+                if (_nats.ConnectionState != NatsConnectionState.Open || waiting.Count == 0)
                 {
                     // Nothing to look for yet. A reconnect stays unswept: calls stored just before it (younger than
                     // LostCheckEvery now) may have been dropped during it.
                     continue;
                 }
 
-                try
+                (INatsJSStream stream, bool wasGone) = await OpenStreamAsync().ConfigureAwait(false);
+                StreamInfo info = stream.Info;
+                long reconnects = Interlocked.Read(ref _reconnects);
+                if (wasGone || info.Created != created)
                 {
-                    INatsJSStream stream = await OpenStreamAsync().ConfigureAwait(false);
-                    DateTimeOffset now = stream.Info.Created;
-                    bool recreated = created is { } before && before != now;
-                    created = now;
-                    if (!recreated && reconnects == reconnectsSwept && stream.Info.State.Messages >= waiting.Count
-                        && Environment.TickCount64 - lastSweep < SweepEveryMs)
+                    // A stream created anew holds none of the calls stored before, and numbers its messages from 1
+                    // again: every waiting call's sequence number is stale (a cancellation would delete another
+                    // message by it), so all are sent again, the younger ones too.
+                    created = info.Created;
+                    reconnectsSwept = reconnects;
+                    lastSweep = Environment.TickCount64;
+                    foreach (CallMessage message in StoredAndWaiting(olderThanMs: 0))
                     {
-                        continue;
+                        Resend(message, message.Sequence);
                     }
 
+                    continue;
+                }
+
+                // Below the stream's first sequence number a message is gone for certain (a purge moves it past all).
+                foreach (CallMessage message in waiting)
+                {
+                    if (message.Sequence is var sequence && sequence < info.State.FirstSeq)
+                    {
+                        Resend(message, sequence);
+                    }
+                }
+
+                if (reconnects != reconnectsSwept || info.State.Messages < waiting.Count || Environment.TickCount64 - lastSweep >= SweepEveryMs)
+                {
                     reconnectsSwept = reconnects;
                     lastSweep = Environment.TickCount64;
                     await SweepAsync(stream, waiting).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is NatsException or TimeoutException || (e is OperationCanceledException && !_stopping.IsCancellationRequested))
-                {
-                    // Cut off again, or the server busy: looked at again next time.
-                    LogSendFailed(_names.Stream, e.Message);
-                }
             }
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-            // The pool has stopped.
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // Cut off again, the server busy, an answer not understood: looked at again next time; the loop
+                // itself must not end while the pool runs.
+                LogLookFailed(_names.Stream, e.Message);
+            }
         }
     }
 
-    /// <summary>The calls stream; created again if it is gone (the agents do the same), so the calls can be sent again into it.</summary>
-    private async Task<INatsJSStream> OpenStreamAsync()
+    /// <summary>
+    /// The calls stream, and whether it was gone: then it is created again (the agents do the same), so the calls can
+    /// be sent again into it.
+    /// </summary>
+    private async Task<(INatsJSStream Stream, bool WasGone)> OpenStreamAsync()
     {
         try
         {
-            return await _js.GetStreamAsync(_names.Stream, cancellationToken: _stopping.Token).ConfigureAwait(false);
+            return (await _js.GetStreamAsync(_names.Stream, cancellationToken: _stopping.Token).ConfigureAwait(false), false);
         }
         catch (NatsJSApiException e) when (e.Error.Code == 404)
         {
             await ClusterConnection.EnsureStreamAsync(_js, _names, _stopping.Token).ConfigureAwait(false);
-            return await _js.GetStreamAsync(_names.Stream, cancellationToken: _stopping.Token).ConfigureAwait(false);
+            return (await _js.GetStreamAsync(_names.Stream, cancellationToken: _stopping.Token).ConfigureAwait(false), true);
         }
     }
 
@@ -146,28 +171,41 @@ internal sealed partial class ClusterClient
         foreach (CallMessage message in waiting.OrderBy(m => m.StoredAt).Take(MaxChecksPerSweep))
         {
             ulong sequence = message.Sequence;
-            if (sequence == 0 || await IsInStreamAsync(stream, sequence, message.MessageId).ConfigureAwait(false))
+            if (sequence == 0)
             {
                 continue;
             }
 
-            // Looked up just now: claimed meanwhile (then it was there after all), ended, or sent again already.
-            if (message.AnyClaimed || message.Withdrawn || message.Sequence != sequence || !message.Flights.Any(f => _flights.ContainsKey(f.Key)))
+            bool there = await IsInStreamAsync(stream, sequence, message.MessageId).ConfigureAwait(false);
+            Interlocked.Increment(ref _lookedUp);
+            if (!there)
             {
-                continue;
+                Resend(message, sequence);
             }
-
-            (byte[] body, NatsHeaders headers) = message.TakeForResend();
-            Interlocked.Increment(ref _resent);
-            LogResent(message.Flights[0].Key, message.Flights.Count, sequence);
-            _ = StoreAsync(message, body, headers);
         }
+    }
+
+    /// <summary>
+    /// Sends a message the stream lost again, under a new id; not if, since it was found lost, one of its calls was
+    /// claimed (an agent had it after all: a result is claimed before it is confirmed, so an acked message's call is no
+    /// longer waiting), all ended, or it was sent again already.
+    /// </summary>
+    private void Resend(CallMessage message, ulong lostSequence)
+    {
+        if (message.AnyClaimed || message.Withdrawn || message.Sequence != lostSequence || !message.Flights.Any(f => _flights.ContainsKey(f.Key)))
+        {
+            return;
+        }
+
+        (byte[] body, NatsHeaders headers) = message.TakeForResend();
+        Interlocked.Increment(ref _resent);
+        LogResent(message.Flights[0].Key, message.Flights.Count, lostSequence);
+        _ = StoreAsync(message, body, headers);
     }
 
     /// <summary>Whether the stream holds the message <paramref name="messageId"/> at <paramref name="sequence"/>.</summary>
     private async Task<bool> IsInStreamAsync(INatsJSStream stream, ulong sequence, string? messageId)
     {
-        Interlocked.Increment(ref _lookedUp);
         StreamMsgGetResponse found;
         try
         {
@@ -187,6 +225,9 @@ internal sealed partial class ClusterClient
         string headers = Encoding.UTF8.GetString(Convert.FromBase64String(encoded));
         return headers.Contains($"{ClusterHeaders.MessageId}: {messageId}\r\n", StringComparison.Ordinal);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not look for lost calls in {Stream}: {Reason}; trying again")]
+    private partial void LogLookFailed(string stream, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The stream lost the message of {Key} ({Calls} call(s), sequence {Sequence}) before any agent ran it: sent again")]
     private partial void LogResent(string key, int calls, ulong sequence);

@@ -58,7 +58,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
     private Task<INatsObjStore>? _values;
     private long _ignoredAnswers;
 
-    private ClusterClient(NatsConnection nats, INatsSub<byte[]> inbox, ClusterOptions options, WorkerPoolOptions pool, ILogger logger, string clientId)
+    private ClusterClient(NatsConnection nats, INatsSub<byte[]> inbox, ClusterOptions options, WorkerPoolOptions pool, ILogger logger, string clientId, DateTimeOffset streamCreated)
     {
         _nats = nats;
         _js = new NatsJSContext(nats);
@@ -74,7 +74,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
         _watching = Task.Run(WatchSilenceAsync);
         _confirming = Task.Run(ConfirmStoredAsync);
         _nats.ConnectionOpened += OnConnectionOpenedAsync;
-        _resending = Task.Run(ResendLostAsync);
+        _resending = Task.Run(() => ResendLostAsync(streamCreated));
     }
 
     /// <summary>Answers that found no call in flight (late, repeated, or for a call already ended): dropped, counted for tests.</summary>
@@ -103,13 +103,13 @@ internal sealed partial class ClusterClient : IAsyncDisposable
         {
             var names = new ClusterNames(options.ClusterName);
             using var bounded = new CancellationTokenSource(options.ConnectTimeout);
-            await ClusterConnection.EnsureStreamAsync(new NatsJSContext(nats), names, bounded.Token).ConfigureAwait(false);
+            DateTimeOffset streamCreated = await ClusterConnection.EnsureStreamAsync(new NatsJSContext(nats), names, bounded.Token).ConfigureAwait(false);
             await ClusterConnection.CheckMayPublishCallsAsync(nats, names, options.Server!, credentials, options.ConnectTimeout, bounded.Token).ConfigureAwait(false);
             INatsSub<byte[]> inbox = await nats.SubscribeCoreAsync<byte[]>(names.Client(clientId), cancellationToken: bounded.Token).ConfigureAwait(false);
 
             // The server has the subscription once it answers a ping sent after it: no claim can arrive unheard.
             await nats.PingAsync(bounded.Token).ConfigureAwait(false);
-            return new ClusterClient(nats, inbox, options, pool, logger, clientId);
+            return new ClusterClient(nats, inbox, options, pool, logger, clientId, streamCreated);
         }
         catch
         {

@@ -12,6 +12,7 @@ internal sealed class Flight
     private readonly Lock _lock = new();
     private readonly WaitingCalls? _waiting;
     private long _lastHeard = Environment.TickCount64;
+    private long _spoke;
     private bool _withdrawn;
     private bool _unwanted;
     private int _counted;
@@ -123,4 +124,42 @@ internal sealed class Flight
     }
 
     public void Heard() => Volatile.Write(ref _lastHeard, Environment.TickCount64);
+
+    /// <summary>Its agent said something about it (started, alive, an answer): counted, see <see cref="SpokeCount"/>.</summary>
+    public void Spoke() => Interlocked.Increment(ref _spoke);
+
+    /// <summary>
+    /// How many times its agent spoke of it: a direct offer's claim is released only if the agent has not since
+    /// (ClusterClient.Direct.cs); the silence watch's <see cref="Heard"/> while this client is cut off does not count.
+    /// </summary>
+    public long SpokeCount => Interlocked.Read(ref _spoke);
+
+    /// <summary>The agent a direct offer's claim was released from: any word from it about the call gets a stop.</summary>
+    public string? ReleasedFrom { get; private set; }
+
+    /// <summary>
+    /// Takes back the claim of a direct offer <paramref name="agent"/> did not take, so the call can go to the stream;
+    /// false if that agent spoke of it since the offer (<paramref name="spokeCount"/>): then it runs it.
+    /// </summary>
+    public bool TryRelease(string agent, long spokeCount)
+    {
+        lock (_lock)
+        {
+            if (Agent != agent || AckSubject is not null || Interlocked.Read(ref _spoke) != spokeCount)
+            {
+                return false;
+            }
+
+            Agent = null;
+            ReleasedFrom = agent;
+
+            // Waiting for an agent again, in the stream.
+            if (_waiting is not null && Interlocked.Exchange(ref _counted, 1) == 0)
+            {
+                _waiting.Add();
+            }
+
+            return true;
+        }
+    }
 }

@@ -51,7 +51,8 @@ internal static class ClusterConnection
     /// configuration of docs/cluster.md) can start too: an agent able to change the stream's subjects could route its
     /// own messages into other agents' calls.
     /// </summary>
-    public static async Task EnsureStreamAsync(INatsJSContext js, ClusterNames names, CancellationToken cancellationToken)
+    /// <returns>When the stream was created, so a client can tell a stream created anew later (ClusterClient.Resending.cs).</returns>
+    public static async Task<DateTimeOffset> EnsureStreamAsync(INatsJSContext js, ClusterNames names, CancellationToken cancellationToken)
     {
         var config = new StreamConfig(names.Stream, [names.Calls])
         {
@@ -60,10 +61,10 @@ internal static class ClusterConnection
             DuplicateWindow = DuplicateWindow,
             Description = $"Spindle cluster '{names.Cluster}': calls waiting for an agent",
         };
-        StreamConfig? current;
+        StreamInfo? current;
         try
         {
-            current = (await js.GetStreamAsync(names.Stream, cancellationToken: cancellationToken).ConfigureAwait(false)).Info.Config;
+            current = (await js.GetStreamAsync(names.Stream, cancellationToken: cancellationToken).ConfigureAwait(false)).Info;
         }
         catch (NatsJSApiException e) when (e.Error.Code == 404)
         {
@@ -72,13 +73,17 @@ internal static class ClusterConnection
 
         if (current is null)
         {
-            await js.CreateStreamAsync(config, cancellationToken).ConfigureAwait(false);
+            return (await js.CreateStreamAsync(config, cancellationToken).ConfigureAwait(false)).Info.Created;
         }
-        else if (current.Subjects is not { Count: 1 } subjects || subjects.First() != names.Calls || current.Retention != config.Retention
-            || current.Storage != config.Storage || current.DuplicateWindow != config.DuplicateWindow)
+
+        StreamConfig existing = current.Config;
+        if (existing.Subjects is not { Count: 1 } subjects || subjects.First() != names.Calls || existing.Retention != config.Retention
+            || existing.Storage != config.Storage || existing.DuplicateWindow != config.DuplicateWindow)
         {
-            await js.CreateOrUpdateStreamAsync(config, cancellationToken).ConfigureAwait(false);
+            return (await js.CreateOrUpdateStreamAsync(config, cancellationToken).ConfigureAwait(false)).Info.Created;
         }
+
+        return current.Created;
     }
 
     /// <summary>

@@ -6,6 +6,16 @@ internal static class ClusterHeaders
     /// <summary>JetStream's de-duplication id: a call published twice within the window is stored once.</summary>
     public const string MessageId = "Nats-Msg-Id";
 
+    /// <summary>
+    /// Set on a call offered to one agent directly (core NATS, on the agent's subject) instead of through the stream;
+    /// the agent answers the offer with <see cref="DirectTakenBody"/> or <see cref="DirectBusyBody"/>.
+    /// </summary>
+    public const string Direct = "Spindle-Direct";
+
+    public static readonly byte[] DirectTakenBody = "taken"u8.ToArray();
+
+    public static readonly byte[] DirectBusyBody = "busy"u8.ToArray();
+
     public const string Client = "Spindle-Client";
     public const string Call = "Spindle-Call";
     public const string Attempt = "Spindle-Attempt";

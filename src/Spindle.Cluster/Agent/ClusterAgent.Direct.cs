@@ -1,0 +1,177 @@
+using System.Globalization;
+using NATS.Client.Core;
+using Spindle.Cluster.Nats;
+
+namespace Spindle.Cluster.Agent;
+
+/// <summary>
+/// A call offered to this agent directly (core NATS, on its own subject), not through the stream: a client whose
+/// short calls this agent answered a moment ago sends its next lone call here, saving the stream's store, delivery and
+/// ack on a tiny call's round trip. Taken only with room at once, as the pull loop would take one (a free worker, or
+/// the one call held ahead while calls are short); otherwise "busy", and the client sends it to the stream.
+/// </summary>
+/// <remarks>
+/// A direct call is a claimed call with no stream message: the same run, signs of life, stops, answer resent until
+/// confirmed; no acks to send. Taken means the caller counts it as this agent's from then on: its silence watch fails
+/// it (or retries it) if this agent dies.
+/// </remarks>
+internal sealed partial class ClusterAgent
+{
+    /// <summary>False once the agent stops taking calls (a drain, a stop): offers are "busy" from then on.</summary>
+    private bool _taking = true;
+
+    /// <summary>Guards <see cref="_taking"/> against a call taken just as the stop starts waiting for the calls it holds.</summary>
+    private readonly Lock _takingLock = new();
+
+    /// <summary>No more direct calls; returns once every one taken is in <see cref="_calls"/>, for the stop to wait for.</summary>
+    private void StopTaking()
+    {
+        lock (_takingLock)
+        {
+            _taking = false;
+        }
+    }
+
+    /// <summary>Answers a direct offer at once, "taken" or "busy", and runs a taken call off the control loop.</summary>
+    private async Task OfferedAsync(NatsMsg<byte[]> offer)
+    {
+        SemaphoreSlim? room = _free.Wait(0) ? _free
+            : Volatile.Read(ref _lastRunTicks) <= ShortCallTicks && _ahead.Wait(0) ? _ahead
+            : null;
+        Task<Task>? run = null;
+        if (room is not null)
+        {
+            lock (_takingLock)
+            {
+                if (_taking)
+                {
+                    // Registered before it starts, under the lock: a stop that begins now waits for it.
+                    run = new Task<Task>(() => RunDirectAsync(offer, room));
+                    Task running = run.Unwrap();
+                    _calls[running] = true;
+                    _ = running.ContinueWith(t => _calls.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
+            }
+
+            if (run is null)
+            {
+                room.Release();
+            }
+        }
+
+        if (run is null)
+        {
+            await TryAsync(() => offer.ReplyAsync(ClusterHeaders.DirectBusyBody)).ConfigureAwait(false);
+            return;
+        }
+
+        run.RunSynchronously();
+    }
+
+    private async Task RunDirectAsync(NatsMsg<byte[]> offer, SemaphoreSlim room)
+    {
+        Interlocked.Increment(ref _busy);
+        var slot = new WorkerSlot(this, room);
+        string? key = null;
+        AgentCall? running = null;
+        try
+        {
+            NatsHeaders headers = offer.Headers ?? throw new FormatException("A direct call came with no headers.");
+            string client = Header(headers, ClusterHeaders.Client);
+            long callId = long.Parse(Header(headers, ClusterHeaders.Call), CultureInfo.InvariantCulture);
+            int attempt = int.Parse(Header(headers, ClusterHeaders.Attempt), CultureInfo.InvariantCulture);
+            string build = Header(headers, ClusterHeaders.Build);
+            string? serializer = OptionalHeader(headers, ClusterHeaders.Serializer);
+            long aliveEveryMs = long.Parse(Header(headers, ClusterHeaders.AliveEvery), CultureInfo.InvariantCulture);
+            key = ClusterHeaders.CallKey(client, callId, attempt);
+            string inbox = _names.Client(client);
+            Heard(client);
+
+            running = new AgentCall(message: null, inbox, callId, attempt, aliveEveryMs);
+            _running[key] = running;
+
+            // After it is in _running: a stop the caller sends from now on finds it.
+            Task<CallAnswer> run = RunHereAsync(running, build, serializer, key, offer.Data, argumentValue: null);
+            bool quick = await EndsWithinAsync(run, DirectAnswerWithin).ConfigureAwait(false);
+            if (!quick)
+            {
+                await TryAsync(() => offer.ReplyAsync(ClusterHeaders.DirectTakenBody)).ConfigureAwait(false);
+            }
+
+            CallAnswer outcome = await run.ConfigureAwait(false);
+            _running.TryRemove(new KeyValuePair<string, AgentCall>(key, running));
+            slot.Free();
+
+            (NatsHeaders answer, byte[] body) = AnswerMessage(callId, attempt, outcome);
+            if (quick)
+            {
+                // The answer is the offer's reply: a raw request-reply's path, with no "taken", no confirmation. One
+                // lost with a broken connection is an offer the caller saw no answer to: it sends the call to the
+                // stream (the call may run twice; its result reaches the caller once).
+                try
+                {
+                    await offer.ReplyAsync(body, headers: answer).ConfigureAwait(false);
+                    Heard(client);
+                    return;
+                }
+                catch (Exception e) when (e is NatsException or TimeoutException)
+                {
+                    _options.Log.WriteLine($"spindle agent {Name}: could not answer a direct call in its reply ({e.Message}); answering it as any call.");
+                }
+            }
+
+            if (await SendAnswerAsync(inbox, body, answer).ConfigureAwait(false))
+            {
+                Heard(client);
+            }
+        }
+        catch (Exception e) when (e is FormatException or KeyNotFoundException or OverflowException)
+        {
+            // Not a call (no caller to tell): the offer is refused, and the caller, if any, sends it to the stream.
+            _options.Log.WriteLine($"spindle agent {Name}: refused a direct call it could not read: {e.Message}");
+            await TryAsync(() => offer.ReplyAsync(ClusterHeaders.DirectBusyBody)).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Whatever happened, the keep-alive loop says nothing more about it, and its room is given back.
+            if (key is not null && running is not null)
+            {
+                _running.TryRemove(new KeyValuePair<string, AgentCall>(key, running));
+                running.Dispose();
+            }
+
+            slot.Free();
+        }
+    }
+
+    /// <summary>
+    /// How long a taken direct call may run and still be answered in the offer's reply; a longer one is answered
+    /// "taken" at this point and its answer sent as any call's (well within the caller's wait for a reply to its offer).
+    /// </summary>
+    private static readonly TimeSpan DirectAnswerWithin = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Whether <paramref name="task"/> ends within <paramref name="limit"/> (its timer stopped either way).</summary>
+    private static async Task<bool> EndsWithinAsync(Task task, TimeSpan limit)
+    {
+        if (task.IsCompleted)
+        {
+            return true;
+        }
+
+        using var timer = new CancellationTokenSource();
+        Task delay = Task.Delay(limit, timer.Token);
+        Task first = await Task.WhenAny(task, delay).ConfigureAwait(false);
+        await timer.CancelAsync().ConfigureAwait(false);
+        return first == task;
+    }
+
+    private static string Header(NatsHeaders headers, string name) =>
+        OptionalHeader(headers, name) ?? throw new KeyNotFoundException($"The message has no {name} header.");
+
+    private static string? OptionalHeader(NatsHeaders headers, string name) =>
+        headers.TryGetValue(name, out var values) && values.Count > 0 ? values[0] : null;
+
+    /// <summary>Whether a message on the agent's own subject is a direct call (the others are stops and orders).</summary>
+    private static bool IsDirectCall(NatsMsg<byte[]> message) =>
+        message.Headers is { } headers && headers.ContainsKey(ClusterHeaders.Direct) && message.ReplyTo is not null;
+}

@@ -1,0 +1,166 @@
+using System.Globalization;
+using NATS.Client.Core;
+using Spindle.Cluster.Nats;
+
+namespace Spindle.Cluster.Client;
+
+/// <summary>
+/// Lone short calls offered to an agent directly, on core NATS, instead of through the stream: the stream's store,
+/// delivery and ack are most of what a tiny call's round trip costs above a raw request-reply. Offered only when the
+/// stream would add nothing: no other call of this client waits for an agent, calls are short, and an agent answered
+/// one of them a moment ago (so it is alive, and most likely has its worker free again).
+/// </summary>
+/// <remarks>
+/// <code>
+///  Publish ─► MayOfferDirect ─► the flight claimed for that agent (its answers and signs of life count, stops go
+///             there, the silence watch guards it, as for any claimed call) ─► request to the agent's subject
+///    ◄─ its answer (it ended within 50 ms): the reply itself is the answer; no "taken", no confirmation
+///    ◄─ "taken"   ─► nothing more: the call runs there, answered as any call is
+///    ◄─ "busy", no responders, no answer within DirectOfferTimeout ─► the claim released (unless the agent spoke of
+///                 the call meanwhile) ─► the stream, as usual (a cancelled call ends here); an agent that did not
+///                 answer gets no offer for NoOffersForMs, and a word from it about the call later gets a stop
+/// </code>
+/// An offer that was not answered in time may still be taken later (an agent paused, then resumed): the call then has
+/// a stream message too. If the late copy speaks first, it runs the call and the stream's copy is told to stop when it
+/// says it started; otherwise its first sign of life gets a stop. Its answer is ignored either way: at most once to
+/// the caller, as with any redelivery.
+/// </remarks>
+internal sealed partial class ClusterClient
+{
+    /// <summary>
+    /// How recently an agent must have answered a call of this client for the next one to be offered to it: one that
+    /// has gone since is answered for by the server at once (no responders), one paused within DirectOfferTimeout.
+    /// </summary>
+    private const long DirectRecentMs = 5_000;
+
+    /// <summary>How long an offer waits for "taken" or "busy": an agent answers from its control loop at once.</summary>
+    private static readonly TimeSpan DirectOfferTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>The agent that last answered a lone call of this client, and when; null at first.</summary>
+    private DirectCandidate? _directCandidate;
+
+    /// <summary>How long an agent that did not answer an offer is offered nothing.</summary>
+    private const long NoOffersForMs = 300_000;
+
+    /// <summary>Agents that did not answer an offer (an older version, a paused agent), and when: offered nothing for NoOffersForMs.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _noOffers = new(StringComparer.Ordinal);
+
+    private long _callsDirect;
+    private long _offersRefused;
+
+    /// <summary>How many offers agents answered "busy" (or did not answer): those calls went through the stream.</summary>
+    public long OffersRefused => Interlocked.Read(ref _offersRefused);
+
+    /// <summary>How many calls agents took directly (not through the stream).</summary>
+    public long CallsDirect => Interlocked.Read(ref _callsDirect);
+
+    private bool _directOff;
+
+    /// <summary>For tests: every call through the stream, as before direct offers.</summary>
+    internal void OfferNothingDirect() => Volatile.Write(ref _directOff, true);
+
+    private sealed record DirectCandidate(string Agent, long At);
+
+    /// <summary>For a failing test's message: why calls are (not) offered directly.</summary>
+    internal string DirectState =>
+        $"candidate {Volatile.Read(ref _directCandidate)}, now {Environment.TickCount64}, waiting {_waiting.Count}, run µs {Volatile.Read(ref _runMicros)}, " +
+        $"no offers to [{string.Join(", ", _noOffers.Keys)}], offers refused {OffersRefused}, direct {CallsDirect}, looked up {MessagesLookedUp}, resent {MessagesResent}";
+
+    /// <summary>Notes the agent that just answered a lone call: the next lone call may be offered to it.</summary>
+    private void NoteAnswered(string agent) => Volatile.Write(ref _directCandidate, new DirectCandidate(agent, Environment.TickCount64));
+
+    private void ForgetCandidate(string agent)
+    {
+        if (Volatile.Read(ref _directCandidate) is { } candidate && candidate.Agent == agent)
+        {
+            Interlocked.CompareExchange(ref _directCandidate, null, candidate);
+        }
+    }
+
+    /// <summary>The agent to offer <paramref name="flight"/> to, or null for the stream.</summary>
+    private string? MayOfferDirect(Flight flight)
+    {
+        if (Volatile.Read(ref _directOff) || Volatile.Read(ref _directCandidate) is not { } candidate
+            || Environment.TickCount64 - candidate.At > DirectRecentMs
+            || _waiting.Count > 1 || Volatile.Read(ref _runMicros) > ShortCallMicros
+            || !_build.IsCompletedSuccessfully || ((Backends.IEncodedCall)flight.Call).Frame.Length > Bundle.MaxFrameBytes
+            || flight.Call.CancellationToken.IsCancellationRequested
+            || (_noOffers.TryGetValue(candidate.Agent, out long refusedAt) && Environment.TickCount64 - refusedAt < NoOffersForMs))
+        {
+            return null;
+        }
+
+        return candidate.Agent;
+    }
+
+    private async Task OfferDirectAsync(Flight flight, string agent)
+    {
+        if (!flight.TryClaim(agent, ackSubject: null))
+        {
+            return;
+        }
+
+        long spoke = flight.SpokeCount;
+        bool taken = false;
+        try
+        {
+            NatsHeaders headers = CallHeaders(_build.Result);
+            headers[ClusterHeaders.Call] = flight.Call.Id.ToString(CultureInfo.InvariantCulture);
+            headers[ClusterHeaders.Attempt] = flight.Attempt.ToString(CultureInfo.InvariantCulture);
+            headers[ClusterHeaders.Direct] = "1";
+            NatsMsg<byte[]> reply = await _nats.RequestAsync<byte[], byte[]>(_names.Agent(agent), ((Backends.IEncodedCall)flight.Call).Frame.ToArray(), headers,
+                replyOpts: new NatsSubOpts { Timeout = DirectOfferTimeout }, cancellationToken: _stopping.Token).ConfigureAwait(false);
+            if (reply.Headers is { } answer && answer.TryGetValue(ClusterHeaders.Event, out var kind)
+                && kind.ToString() is ClusterHeaders.EventResult or ClusterHeaders.EventFailed)
+            {
+                // A short call is answered in the offer's reply (no "taken", no confirmation).
+                Interlocked.Increment(ref _callsDirect);
+                OnCallAnswer(flight.Key, agent, AnswerIn(reply, kind.ToString()));
+                return;
+            }
+
+            taken = reply.Data is { } body && body.AsSpan().SequenceEqual(ClusterHeaders.DirectTakenBody);
+        }
+        catch (NatsNoRespondersException)
+        {
+            // The agent is gone.
+            ForgetCandidate(agent);
+        }
+        catch (Exception e) when (e is NatsNoReplyException or TimeoutException)
+        {
+            // No answer in time: an agent that does not take offers, or one paused. Not asked again.
+            _noOffers[agent] = Environment.TickCount64;
+        }
+        catch (NatsException)
+        {
+            // Not sent (the connection broke): the stream, which waits for the connection.
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        if (taken)
+        {
+            Interlocked.Increment(ref _callsDirect);
+            return;
+        }
+
+        // Busy: its next answer makes it a candidate again.
+        Interlocked.Increment(ref _offersRefused);
+        ForgetCandidate(agent);
+        if (!flight.TryRelease(agent, spoke) || !_flights.ContainsKey(flight.Key))
+        {
+            return;
+        }
+
+        if (flight.Call.CancellationToken.IsCancellationRequested)
+        {
+            // Cancelled during the offer (its stop went to the agent, which did not take it): it ends here, unsent.
+            flight.Worker.CancelRunning(flight.Call);
+            return;
+        }
+
+        await PublishAloneAsync(flight).ConfigureAwait(false);
+    }
+}

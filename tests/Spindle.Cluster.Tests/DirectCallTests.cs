@@ -1,0 +1,142 @@
+using Spindle.Cluster.Client;
+using Spindle.Cluster.Tests.Support;
+
+namespace Spindle.Cluster.Tests;
+
+/// <summary>
+/// Lone short calls offered straight to the agent that answered the last one (core NATS, no stream): the same results,
+/// crashes and stops as through the stream, and the stream whenever the agent cannot take one at once.
+/// </summary>
+public sealed class DirectCallTests(NatsServer server) : ClusterTest(server)
+{
+    private const int SigKill = 9;
+
+    [Fact]
+    public async Task RunAsync_OneShortCallAfterAnother_GoesDirectAndEveryResultIsRight()
+    {
+        await using AgentProcess agent = await StartAgentAsync("direct");
+        await using var pool = new WorkerPool(PoolOptions(workers: 1));
+        ClusterClient client = ((ClusterBackend)pool.Backend).Client;
+
+        for (int i = 0; i < 200; i++)
+        {
+            Assert.Equal(i * 3, await pool.RunAsync(x => x * 3, i).Within($"call {i}"));
+        }
+
+        Assert.True(client.CallsDirect > 100, $"Only {client.CallsDirect} of 200 one-after-another tiny calls went directly to the agent.");
+    }
+
+    [Fact]
+    public async Task RunAsync_DirectOffersOff_EveryCallGoesThroughTheStream()
+    {
+        await using AgentProcess agent = await StartAgentAsync("stream-only");
+        await using var pool = new WorkerPool(PoolOptions(workers: 1));
+        ClusterClient client = ((ClusterBackend)pool.Backend).Client;
+        client.OfferNothingDirect();
+
+        for (int i = 0; i < 50; i++)
+        {
+            Assert.Equal(i + 1, await pool.RunAsync(x => x + 1, i).Within($"call {i}"));
+        }
+
+        Assert.Equal(0, client.CallsDirect);
+    }
+
+    [Fact]
+    public async Task RunAsync_AgentKilledDuringADirectCall_FailsWithWorkerCrashedExceptionNamingTheAgent()
+    {
+        await using AgentProcess agent = await StartAgentAsync("doomed-direct");
+        await using var pool = new WorkerPool(PoolOptions(workers: 1, silence: TimeSpan.FromSeconds(3)));
+        ClusterClient client = ((ClusterBackend)pool.Backend).Client;
+        await WarmAsync(pool, client);
+        string marker = Marker();
+
+        long before = client.CallsDirect;
+        Task<int> running = pool.RunAsync(() =>
+        {
+            File.WriteAllText(marker, "started");
+            Thread.Sleep(TimeSpan.FromMinutes(5));
+            return 1;
+        });
+        await Bounded.Eventually(() => File.Exists(marker) || running.IsCompleted, "the call has started on the agent");
+        await Bounded.Eventually(() => client.CallsDirect == before + 1 || running.IsCompleted, "the agent's \"taken\" has arrived");
+        Assert.Equal(before + 1, client.CallsDirect);
+        agent.Signal(SigKill);
+
+        var crash = await Assert.ThrowsAsync<WorkerCrashedException>(() => running.Within("the direct call whose agent was killed"));
+        Assert.Equal("doomed-direct", crash.Exit.Agent);
+        File.Delete(marker);
+    }
+
+    [Fact]
+    public async Task RunAsync_DirectCallCancelled_StopsItOnTheAgent()
+    {
+        await using AgentProcess agent = await StartAgentAsync("stopper");
+        await using var pool = new WorkerPool(PoolOptions(workers: 1));
+        ClusterClient client = ((ClusterBackend)pool.Backend).Client;
+        await WarmAsync(pool, client);
+        string marker = Marker();
+        using var cancellation = new CancellationTokenSource();
+
+        long before = client.CallsDirect;
+        Task<int> running = pool.RunAsync(token =>
+        {
+            File.WriteAllText(marker, "started");
+            token.WaitHandle.WaitOne();
+            token.ThrowIfCancellationRequested();
+            return 1;
+        }, cancellation.Token);
+        await Bounded.Eventually(() => File.Exists(marker) || running.IsCompleted, "the call has started on the agent");
+        await Bounded.Eventually(() => client.CallsDirect == before + 1 || running.IsCompleted, "the agent's \"taken\" has arrived");
+        Assert.Equal(before + 1, client.CallsDirect);
+        await cancellation.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.Within("the cancelled direct call"));
+        Assert.Equal(2, await pool.RunAsync(() => 2).Within("the call after the cancelled one"));
+        Assert.Contains("stopped by its caller", agent.Output, StringComparison.Ordinal);
+        File.Delete(marker);
+    }
+
+    [Fact]
+    public async Task RunAsync_AgentBusyWithAnotherPoolsCall_RefusesTheOfferAndTheCallGoesThroughTheStream()
+    {
+        await using AgentProcess agent = await StartAgentAsync("shared-direct");
+        await using var mine = new WorkerPool(PoolOptions(workers: 1));
+        await using var other = new WorkerPool(PoolOptions(workers: 1));
+        ClusterClient client = ((ClusterBackend)mine.Backend).Client;
+        await WarmAsync(mine, client);
+        string marker = Marker();
+        string release = Marker();
+
+        // The other pool's call takes the agent's one worker (and the call it may hold ahead is this pool's offer).
+        Task<int> blocking = other.RunAsync(() =>
+        {
+            File.WriteAllText(marker, "started");
+            while (!File.Exists(release))
+            {
+                Thread.Sleep(10);
+            }
+
+            return 7;
+        });
+        await Bounded.Eventually(() => File.Exists(marker) || blocking.IsCompleted, "the other pool's call has started");
+        Task<int> offered = mine.RunAsync(x => x + 100, 1);
+        await Bounded.Eventually(() => client.OffersRefused > 0 || offered.IsCompleted, "the offer has been refused or the call has ended");
+        File.WriteAllText(release, "go");
+
+        Assert.Equal(101, await offered.Within("the call whose offer was refused"));
+        Assert.Equal(7, await blocking.Within("the other pool's call"));
+        File.Delete(marker);
+        File.Delete(release);
+    }
+
+    /// <summary>Short calls one after another until one has gone directly: the agent is this client's candidate now.</summary>
+    private static async Task WarmAsync(WorkerPool pool, ClusterClient client)
+    {
+        for (int i = 0; client.CallsDirect < 3; i++)
+        {
+            Assert.Equal(i, await pool.RunAsync(x => x, i).Within("a warming call"));
+            Assert.True(i < 1000, "No call went directly to the agent in 1,000 one-after-another tiny calls.");
+        }
+    }
+}
