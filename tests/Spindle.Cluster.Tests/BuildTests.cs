@@ -8,6 +8,27 @@ public sealed class BuildTests(NatsServer server) : ClusterTest(server)
     private const int Calls = 200;
 
     [Fact]
+    public async Task NewWorkerPool_FourPoolsOfOneAppAtOnce_TheBuildIsUploadedWholeAndEveryPoolsCallRuns()
+    {
+        // Four pools of this app start together, each uploading the same build: put at once, the object store's
+        // puts purge each other's chunks, and the agent's fetch of the build would never end.
+        WorkerPool[] pools = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => new WorkerPool(PoolOptions(workers: 1)))));
+        try
+        {
+            await using AgentProcess agent = await StartAgentAsync("fetcher");
+            int[] results = await Task.WhenAll(pools.Select((pool, i) => pool.RunAsync(x => x * 10, i))).Within("a call of each of the four pools");
+            Assert.Equal([0, 10, 20, 30], results);
+        }
+        finally
+        {
+            foreach (WorkerPool pool in pools)
+            {
+                await pool.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_TwoBuildsOfOneAppSharingAnAgent_EachCallRunsAgainstItsOwnBuild()
     {
         string root = Directory.CreateTempSubdirectory("spindle-twin-apps-").FullName;

@@ -48,7 +48,7 @@ public sealed class DirectCallTests(NatsServer server) : ClusterTest(server)
         await using AgentProcess agent = await StartAgentAsync("doomed-direct");
         await using var pool = new WorkerPool(PoolOptions(workers: 1, silence: TimeSpan.FromSeconds(3)));
         ClusterClient client = ((ClusterBackend)pool.Backend).Client;
-        await WarmAsync(pool, client);
+        await WarmAsync(pool, client, agent);
         string marker = Marker();
 
         long before = client.CallsDirect;
@@ -74,7 +74,7 @@ public sealed class DirectCallTests(NatsServer server) : ClusterTest(server)
         await using AgentProcess agent = await StartAgentAsync("stopper");
         await using var pool = new WorkerPool(PoolOptions(workers: 1));
         ClusterClient client = ((ClusterBackend)pool.Backend).Client;
-        await WarmAsync(pool, client);
+        await WarmAsync(pool, client, agent);
         string marker = Marker();
         using var cancellation = new CancellationTokenSource();
 
@@ -104,7 +104,7 @@ public sealed class DirectCallTests(NatsServer server) : ClusterTest(server)
         await using var mine = new WorkerPool(PoolOptions(workers: 1));
         await using var other = new WorkerPool(PoolOptions(workers: 1));
         ClusterClient client = ((ClusterBackend)mine.Backend).Client;
-        await WarmAsync(mine, client);
+        await WarmAsync(mine, client, agent);
         string marker = Marker();
         string release = Marker();
 
@@ -131,11 +131,19 @@ public sealed class DirectCallTests(NatsServer server) : ClusterTest(server)
     }
 
     /// <summary>Short calls one after another until one has gone directly: the agent is this client's candidate now.</summary>
-    private static async Task WarmAsync(WorkerPool pool, ClusterClient client)
+    private static async Task WarmAsync(WorkerPool pool, ClusterClient client, AgentProcess agent)
     {
         for (int i = 0; client.CallsDirect < 3; i++)
         {
-            Assert.Equal(i, await pool.RunAsync(x => x, i).Within("a warming call"));
+            try
+            {
+                Assert.Equal(i, await pool.RunAsync(x => x, i).Within("a warming call"));
+            }
+            catch (TimeoutException e)
+            {
+                throw new TimeoutException($"{e.Message} Call {i}; {client.DirectState}\nThe agent's log:\n{agent.Output}", e);
+            }
+
             Assert.True(i < 1000, "No call went directly to the agent in 1,000 one-after-another tiny calls.");
         }
     }

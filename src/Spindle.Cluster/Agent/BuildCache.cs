@@ -14,6 +14,9 @@ internal sealed class BuildCache(INatsObjStore store, string directory)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<string>>> _fetches = new(StringComparer.Ordinal);
 
+    /// <summary>How long fetching one build may take before the call that needs it fails.</summary>
+    private static readonly TimeSpan FetchTimeout = TimeSpan.FromMinutes(5);
+
     /// <summary>The directory holding build <paramref name="hash"/>, fetched if this agent has not seen it.</summary>
     public Task<string> GetAsync(string hash, CancellationToken cancellationToken)
     {
@@ -48,7 +51,20 @@ internal sealed class BuildCache(INatsObjStore store, string directory)
             FileStream file = File.Create(archive);
             await using (file.ConfigureAwait(false))
             {
-                await store.GetAsync(hash, file, leaveOpen: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+                // Bounded: an object whose chunks are gone (two uploads of it at once from different processes) makes the
+                // object store's get wait for ever; the call then fails, naming the build, instead of hanging.
+                using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                bounded.CancelAfter(FetchTimeout);
+                try
+                {
+                    await store.GetAsync(hash, file, leaveOpen: true, cancellationToken: bounded.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new SpindleException($"Fetching build {hash} from the builds bucket took longer than {FetchTimeout.TotalMinutes:0} minutes: " +
+                        "its object may be damaged (uploaded twice at once from two processes). Delete it from the bucket; the next pool uploads it again.");
+                }
+
                 file.Position = 0;
                 AppBuild.Extract(file, partial, serializerType: null);
             }

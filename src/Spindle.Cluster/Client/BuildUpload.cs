@@ -14,6 +14,9 @@ namespace Spindle.Cluster.Client;
 /// </summary>
 internal static class BuildUpload
 {
+    /// <summary>The uploads of this process, one gate per bucket and build.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> Uploading = new(StringComparer.Ordinal);
+
     /// <summary>
     /// Uploads this app's build if the bucket does not have it yet; returns its hash. A connection that breaks under
     /// the upload (a server restart, a network cut) does not fail it: it starts again once the connection is back, as
@@ -23,11 +26,24 @@ internal static class BuildUpload
     public static async Task<string> UploadAsync(INatsJSContext js, ClusterNames names, string? directory, ILogger logger, CancellationToken cancellationToken)
     {
         AppBuild build = await Task.Run(() => AppBuild.OfThisApp(directory), cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
+
+        // One upload of a build at a time in this process: two pools putting the same object at once leave it with
+        // its chunks purged by the other put (NATS object store), and an agent fetching it then waits for ever. The
+        // second finds it uploaded and puts nothing.
+        SemaphoreSlim gate = Uploading.GetOrAdd(names.BuildsBucket + "/" + build.Hash, _ => new SemaphoreSlim(1, 1));
         while (true)
         {
             try
             {
-                return await UploadOnceAsync(js, names, build, logger, cancellationToken).ConfigureAwait(false);
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    return await UploadOnceAsync(js, names, build, logger, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    gate.Release();
+                }
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested
                 && (e is NatsNoRespondersException or NatsNoReplyException or TimeoutException or NatsJSApiNoResponseException

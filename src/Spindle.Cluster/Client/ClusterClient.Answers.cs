@@ -86,9 +86,15 @@ internal sealed partial class ClusterClient
                     {
                         // A direct offer it answered too late (paused): the call went to the stream, and another
                         // agent runs it; this copy stops.
-                        var stop = new NatsHeaders { [ClusterHeaders.Stop] = ClusterHeaders.StopKill };
-                        await SendAsync(_names.Agent(agent), Encoding.UTF8.GetBytes(key), stop).ConfigureAwait(false);
+                        await StopCopyAsync(agent, key).ConfigureAwait(false);
                     }
+                }
+                else
+                {
+                    // A call that has ended here (answered by another copy, cancelled, timed out): a copy still
+                    // running stops, as one that says it started does.
+                    Ignored(kind, key);
+                    await StopCopyAsync(agent, key).ConfigureAwait(false);
                 }
 
                 break;
@@ -105,6 +111,9 @@ internal sealed partial class ClusterClient
                 break;
         }
     }
+
+    private Task StopCopyAsync(string agent, string key) =>
+        SendAsync(_names.Agent(agent), Encoding.UTF8.GetBytes(key), new NatsHeaders { [ClusterHeaders.Stop] = ClusterHeaders.StopKill });
 
     /// <summary>What agents say about a bundle's calls (Nats/Bundle.cs): each call is answered as a lone call's message would be.</summary>
     private async ValueTask OnBundleAnswerAsync(NatsMsg<byte[]> message, string kind, string agent)

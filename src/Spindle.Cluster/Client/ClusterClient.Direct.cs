@@ -46,6 +46,9 @@ internal sealed partial class ClusterClient
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _noOffers = new(StringComparer.Ordinal);
 
     private long _callsDirect;
+
+    /// <summary>Offers sent and not answered yet: while one is, the next call waits its turn in the stream (a burst is not offered call by call).</summary>
+    private int _offering;
     private long _offersRefused;
 
     /// <summary>How many offers agents answered "busy" (or did not answer): those calls went through the stream.</summary>
@@ -82,7 +85,7 @@ internal sealed partial class ClusterClient
     {
         if (Volatile.Read(ref _directOff) || Volatile.Read(ref _directCandidate) is not { } candidate
             || Environment.TickCount64 - candidate.At > DirectRecentMs
-            || _waiting.Count > 1 || Volatile.Read(ref _runMicros) > ShortCallMicros
+            || _waiting.Count > 1 || Volatile.Read(ref _offering) > 0 || Volatile.Read(ref _runMicros) > ShortCallMicros
             || !_build.IsCompletedSuccessfully || ((Backends.IEncodedCall)flight.Call).Frame.Length > Bundle.MaxFrameBytes
             || flight.Call.CancellationToken.IsCancellationRequested
             || (_noOffers.TryGetValue(candidate.Agent, out long refusedAt) && Environment.TickCount64 - refusedAt < NoOffersForMs))
@@ -102,24 +105,41 @@ internal sealed partial class ClusterClient
 
         long spoke = flight.SpokeCount;
         bool taken = false;
+        Interlocked.Increment(ref _offering);
         try
         {
             NatsHeaders headers = CallHeaders(_build.Result);
             headers[ClusterHeaders.Call] = flight.Call.Id.ToString(CultureInfo.InvariantCulture);
             headers[ClusterHeaders.Attempt] = flight.Attempt.ToString(CultureInfo.InvariantCulture);
             headers[ClusterHeaders.Direct] = "1";
-            NatsMsg<byte[]> reply = await _nats.RequestAsync<byte[], byte[]>(_names.Agent(agent), ((Backends.IEncodedCall)flight.Call).Frame.ToArray(), headers,
-                replyOpts: new NatsSubOpts { Timeout = DirectOfferTimeout }, cancellationToken: _stopping.Token).ConfigureAwait(false);
+            NatsMsg<byte[]> reply;
+            try
+            {
+                reply = await _nats.RequestAsync<byte[], byte[]>(_names.Agent(agent), ((Backends.IEncodedCall)flight.Call).Frame.ToArray(), headers,
+                    replyOpts: new NatsSubOpts { Timeout = DirectOfferTimeout }, cancellationToken: _stopping.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                // Before the answer is handed over: the caller's next call may be published on this thread, at once.
+                Interlocked.Decrement(ref _offering);
+            }
+
             if (reply.Headers is { } answer && answer.TryGetValue(ClusterHeaders.Event, out var kind)
                 && kind.ToString() is ClusterHeaders.EventResult or ClusterHeaders.EventFailed)
             {
                 // A short call is answered in the offer's reply (no "taken", no confirmation).
+                CallAnswer answered = AnswerIn(reply, kind.ToString());
                 Interlocked.Increment(ref _callsDirect);
-                OnCallAnswer(flight.Key, agent, AnswerIn(reply, kind.ToString()));
+                OnCallAnswer(flight.Key, agent, answered);
                 return;
             }
 
             taken = reply.Data is { } body && body.AsSpan().SequenceEqual(ClusterHeaders.DirectTakenBody);
+        }
+        catch (FormatException)
+        {
+            // An answer not understood (another version's): as no answer, the stream.
+            _noOffers[agent] = Environment.TickCount64;
         }
         catch (NatsNoRespondersException)
         {
@@ -143,14 +163,29 @@ internal sealed partial class ClusterClient
         if (taken)
         {
             Interlocked.Increment(ref _callsDirect);
+            if (!_flights.ContainsKey(flight.Key))
+            {
+                // Ended here while the offer was on its way (a timeout, a cancellation): its stop may have reached the
+                // agent before the call did, so it is sent again.
+                var stop = new NatsHeaders { [ClusterHeaders.Stop] = ClusterHeaders.StopKill };
+                await SendAsync(_names.Agent(agent), System.Text.Encoding.UTF8.GetBytes(flight.Key), stop).ConfigureAwait(false);
+            }
+
             return;
         }
 
         // Busy: its next answer makes it a candidate again.
         Interlocked.Increment(ref _offersRefused);
         ForgetCandidate(agent);
-        if (!flight.TryRelease(agent, spoke) || !_flights.ContainsKey(flight.Key))
+        if (!flight.TryRelease(agent, spoke))
         {
+            return;
+        }
+
+        if (!_flights.ContainsKey(flight.Key))
+        {
+            // Ended meanwhile (timed out, taken by the silence watch): it waits for nothing.
+            flight.StopWaiting();
             return;
         }
 
