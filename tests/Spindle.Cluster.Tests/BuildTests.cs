@@ -10,8 +10,9 @@ public sealed class BuildTests(NatsServer server) : ClusterTest(server)
     [Fact]
     public async Task NewWorkerPool_FourPoolsOfOneAppAtOnce_TheBuildIsUploadedWholeAndEveryPoolsCallRuns()
     {
-        // Four pools of this app start together, each uploading the same build: put at once, the object store's
-        // puts purge each other's chunks, and the agent's fetch of the build would never end.
+        // Four pools of this app start together, each uploading the same build. A put over an existing object purges
+        // its chunks, so a second put while the agent fetches the build would leave that fetch waiting for ever: the
+        // pools of one process upload it once, one at a time.
         WorkerPool[] pools = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => new WorkerPool(PoolOptions(workers: 1)))));
         try
         {

@@ -77,6 +77,20 @@ internal static class BuildUpload
                 build.WriteArchive(file);
             }
 
+            // Looked for again after the archive is written (which takes a while): a put that replaces an object
+            // purges its chunks, and an agent fetching it at that moment would wait for ever. Another process may
+            // have uploaded the build meanwhile; only a put into the moment between this look and the put itself
+            // is left unguarded (the agent's fetch is bounded for that).
+            try
+            {
+                await store.GetInfoAsync(build.Hash, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return build.Hash;
+            }
+            catch (NatsObjNotFoundException)
+            {
+                // Still not there: this client uploads it.
+            }
+
             FileStream upload = File.OpenRead(archive);
             await using (upload.ConfigureAwait(false))
             {
