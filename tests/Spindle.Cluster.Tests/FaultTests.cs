@@ -129,9 +129,7 @@ public sealed class FaultTests(NatsServer server) : ClusterTest(server)
     public async Task NewWorkerPool_ConnectionCutWhileItUploadsItsBuild_CallsRunOnceItIsBack()
     {
         await using var relay = new TcpRelay(Server.Url);
-        ClusterOptions cluster = ClusterOptions();
-        cluster.Server = relay.Url;
-        await using var pool = new WorkerPool(new WorkerPoolOptions { Workers = 2, DrainTimeout = Bounded.Prompt }.UseCluster(cluster));
+        await using var pool = new WorkerPool(PoolOptionsThrough(relay, workers: 2));
 
         // The pool uploads its build in the background from its creation on (the archive of this test's output takes
         // far longer than this): the connection goes under it, for longer than a request waits.

@@ -43,9 +43,7 @@ public sealed class LostMessageTests(NatsServer server) : ClusterTest(server)
     public async Task RunAsync_CallerCutOffUntilAgentsDropItsCalls_SendsThemAgainOnceBack()
     {
         await using var relay = new TcpRelay(Server.Url);
-        ClusterOptions cluster = ClusterOptions();
-        cluster.Server = relay.Url;
-        await using var pool = new WorkerPool(new WorkerPoolOptions { Workers = 4, DrainTimeout = Bounded.Prompt }.UseCluster(cluster));
+        await using var pool = new WorkerPool(PoolOptionsThrough(relay, workers: 4));
         Task<int>[] calls = [.. Enumerable.Range(0, 2).Select(i => pool.RunAsync(n => n + 10, i))];
         await using NatsConnection admin = await AdminAsync();
         var js = new NatsJSContext(admin);
@@ -72,9 +70,7 @@ public sealed class LostMessageTests(NatsServer server) : ClusterTest(server)
     public async Task RunAsync_CallerReconnectsWhileCallsWait_LooksThemUpAndSendsNoneAgain()
     {
         await using var relay = new TcpRelay(Server.Url);
-        ClusterOptions cluster = ClusterOptions();
-        cluster.Server = relay.Url;
-        await using var pool = new WorkerPool(new WorkerPoolOptions { Workers = 4, DrainTimeout = Bounded.Prompt }.UseCluster(cluster));
+        await using var pool = new WorkerPool(PoolOptionsThrough(relay, workers: 4));
         ClusterClient client = ((ClusterBackend)pool.Backend).Client;
         Task<int>[] calls = [.. Enumerable.Range(0, 2).Select(i => pool.RunAsync(n => n - 1, i))];
         await using NatsConnection admin = await AdminAsync();

@@ -21,6 +21,14 @@ public abstract class ClusterTest(NatsServer server) : IClassFixture<NatsServer>
     protected WorkerPoolOptions PoolOptions(int workers = 4, TimeSpan? silence = null) =>
         new WorkerPoolOptions { Workers = workers, DrainTimeout = Bounded.Prompt }.UseCluster(ClusterOptions(silence));
 
+    /// <summary>Pool options for this cluster through <paramref name="relay"/>, so the test can cut this pool off from the server alone.</summary>
+    protected WorkerPoolOptions PoolOptionsThrough(TcpRelay relay, int workers = 4)
+    {
+        ClusterOptions cluster = ClusterOptions();
+        cluster.Server = relay.Url;
+        return new WorkerPoolOptions { Workers = workers, DrainTimeout = Bounded.Prompt }.UseCluster(cluster);
+    }
+
     protected Task<AgentProcess> StartAgentAsync(string name, int workers = 1, params string[] extra) =>
         AgentProcess.StartAsync(Server, name, Cluster, workers, extra);
 
