@@ -338,9 +338,20 @@ internal sealed partial class ClusterAgent
         }
     }
 
-    private static string Header(CallDelivery message, string name) =>
-        OptionalHeader(message, name) ?? throw new KeyNotFoundException($"The message has no {name} header.");
+    /// <summary>A call the agent holds (a stream delivery, a direct call): the stop waits for every one in <see cref="_calls"/>.</summary>
+    private void Hold(Task running)
+    {
+        _calls[running] = true;
+        _ = running.ContinueWith(t => _calls.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
 
-    private static string? OptionalHeader(CallDelivery message, string name) =>
-        message.Headers is { } headers && headers.TryGetValue(name, out var values) && values.Count > 0 ? values[0] : null;
+    private static string Header(CallDelivery message, string name) => Header(message.Headers, name);
+
+    private static string? OptionalHeader(CallDelivery message, string name) => OptionalHeader(message.Headers, name);
+
+    private static string Header(NatsHeaders? headers, string name) =>
+        OptionalHeader(headers, name) ?? throw new KeyNotFoundException($"The message has no {name} header.");
+
+    private static string? OptionalHeader(NatsHeaders? headers, string name) =>
+        headers is not null && headers.TryGetValue(name, out var values) && values.Count > 0 ? values[0] : null;
 }

@@ -47,9 +47,7 @@ internal sealed partial class ClusterAgent
                 {
                     // Registered before it starts, under the lock: a stop that begins now waits for it.
                     run = new Task<Task>(() => RunDirectAsync(offer, room));
-                    Task running = run.Unwrap();
-                    _calls[running] = true;
-                    _ = running.ContinueWith(t => _calls.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    Hold(run.Unwrap());
                 }
             }
 
@@ -164,12 +162,6 @@ internal sealed partial class ClusterAgent
         await timer.CancelAsync().ConfigureAwait(false);
         return first == task;
     }
-
-    private static string Header(NatsHeaders headers, string name) =>
-        OptionalHeader(headers, name) ?? throw new KeyNotFoundException($"The message has no {name} header.");
-
-    private static string? OptionalHeader(NatsHeaders headers, string name) =>
-        headers.TryGetValue(name, out var values) && values.Count > 0 ? values[0] : null;
 
     /// <summary>Whether a message on the agent's own subject is a direct call (the others are stops and orders).</summary>
     private static bool IsDirectCall(NatsMsg<byte[]> message) =>

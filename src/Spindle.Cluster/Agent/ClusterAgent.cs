@@ -220,9 +220,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
                 continue;
             }
 
-            Task running = RunCallAsync(call, room);
-            _calls[running] = true;
-            _ = running.ContinueWith(t => _calls.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            Hold(RunCallAsync(call, room));
         }
     }
 

@@ -69,8 +69,7 @@ internal sealed partial class ClusterClient
                 if (!RunBy(key, agent, OptionalHeader(message, ClusterHeaders.Ack)))
                 {
                     Ignored(kind, key);
-                    var stop = new NatsHeaders { [ClusterHeaders.Stop] = ClusterHeaders.StopKill };
-                    await SendAsync(_names.Agent(agent), Encoding.UTF8.GetBytes(key), stop).ConfigureAwait(false);
+                    await StopCopyAsync(agent, key).ConfigureAwait(false);
                 }
 
                 break;
@@ -112,6 +111,7 @@ internal sealed partial class ClusterClient
         }
     }
 
+    /// <summary>Tells <paramref name="agent"/> to kill its run of <paramref name="key"/>: a copy nobody waits for.</summary>
     private Task StopCopyAsync(string agent, string key) =>
         SendAsync(_names.Agent(agent), Encoding.UTF8.GetBytes(key), new NatsHeaders { [ClusterHeaders.Stop] = ClusterHeaders.StopKill });
 

@@ -238,7 +238,7 @@ internal sealed partial class ClusterClient
 
             // One id per bundle: its first call's key is in no other message (a call travels in one message), and the
             // count tells it from that call's own message were it ever sent alone.
-            headers[MessageIdHeader] = $"{flights[0].Key}+{flights.Count.ToString(CultureInfo.InvariantCulture)}";
+            headers[ClusterHeaders.MessageId] = $"{flights[0].Key}+{flights.Count.ToString(CultureInfo.InvariantCulture)}";
             var message = new CallMessage(flights, body, headers);
             Interlocked.Add(ref _callsBundled, flights.Count);
             foreach (Flight flight in flights)

@@ -80,13 +80,15 @@ internal sealed partial class ClusterClient
         }
     }
 
-    /// <summary>The agent to offer <paramref name="flight"/> to, or null for the stream.</summary>
+    /// <summary>
+    /// The agent to offer <paramref name="flight"/> to, or null for the stream. Asked only where Publish has found the
+    /// call fit for a bundle (short calls, the build uploaded, a small frame) and no other call waiting for an agent.
+    /// </summary>
     private string? MayOfferDirect(Flight flight)
     {
         if (Volatile.Read(ref _directOff) || Volatile.Read(ref _directCandidate) is not { } candidate
             || Environment.TickCount64 - candidate.At > DirectRecentMs
-            || _waiting.Count > 1 || Volatile.Read(ref _offering) > 0 || Volatile.Read(ref _runMicros) > ShortCallMicros
-            || !_build.IsCompletedSuccessfully || ((Backends.IEncodedCall)flight.Call).Frame.Length > Bundle.MaxFrameBytes
+            || Volatile.Read(ref _offering) > 0
             || flight.Call.CancellationToken.IsCancellationRequested
             || (_noOffers.TryGetValue(candidate.Agent, out long refusedAt) && Environment.TickCount64 - refusedAt < NoOffersForMs))
         {
@@ -167,8 +169,7 @@ internal sealed partial class ClusterClient
             {
                 // Ended here while the offer was on its way (a timeout, a cancellation): its stop may have reached the
                 // agent before the call did, so it is sent again.
-                var stop = new NatsHeaders { [ClusterHeaders.Stop] = ClusterHeaders.StopKill };
-                await SendAsync(_names.Agent(agent), System.Text.Encoding.UTF8.GetBytes(flight.Key), stop).ConfigureAwait(false);
+                await StopCopyAsync(agent, flight.Key).ConfigureAwait(false);
             }
 
             return;

@@ -61,7 +61,7 @@ internal sealed partial class ClusterClient
             }
 
             // The stream keeps one message per id for its duplicate window: sent again, the call is stored once.
-            headers[MessageIdHeader] = flight.Key;
+            headers[ClusterHeaders.MessageId] = flight.Key;
             flight.Message = new CallMessage([flight], body, headers);
             if (!_flights.ContainsKey(flight.Key))
             {
@@ -87,8 +87,6 @@ internal sealed partial class ClusterClient
             FailUnsent(flight, e);
         }
     }
-
-    private const string MessageIdHeader = "Nats-Msg-Id";
 
     /// <summary>What every call message of this client carries, alone or in a bundle.</summary>
     private NatsHeaders CallHeaders(string build)
