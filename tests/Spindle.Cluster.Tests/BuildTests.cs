@@ -1,3 +1,7 @@
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+using Spindle.Cluster.Nats;
 using Spindle.Cluster.Tests.Support;
 
 namespace Spindle.Cluster.Tests;
@@ -19,6 +23,18 @@ public sealed class BuildTests(NatsServer server) : ClusterTest(server)
             await using AgentProcess agent = await StartAgentAsync("fetcher");
             int[] results = await Task.WhenAll(pools.Select((pool, i) => pool.RunAsync(x => x * 10, i))).Within("a call of each of the four pools");
             Assert.Equal([0, 10, 20, 30], results);
+
+            // Put once: a second put replaces the object's meta message and purges the first put's chunks, leaving
+            // fewer messages in the bucket's stream than were ever written to it.
+            await using var admin = new NatsConnection(NatsOpts.Default with
+            {
+                Url = Server.Url,
+                AuthOpts = NatsAuthOpts.Default with { Username = Server.User, Password = Server.Password },
+            });
+            var names = new ClusterNames(Cluster);
+            StreamState bucket = (await new NatsJSContext(admin).GetStreamAsync("OBJ_" + names.BuildsBucket)).Info.State;
+            Assert.True((ulong)bucket.Messages == bucket.LastSeq,
+                $"The build was put more than once: the bucket's stream holds {bucket.Messages} messages of the {bucket.LastSeq} written.");
         }
         finally
         {

@@ -10,6 +10,8 @@ namespace Spindle.Cluster.Tests;
 public sealed class DirectCallTests(NatsServer server) : ClusterTest(server)
 {
     private const int SigKill = 9;
+    private const int SigStop = 19;
+    private const int SigCont = 18;
 
     [Fact]
     public async Task RunAsync_OneShortCallAfterAnother_GoesDirectAndEveryResultIsRight()
@@ -128,6 +130,67 @@ public sealed class DirectCallTests(NatsServer server) : ClusterTest(server)
         Assert.Equal(7, await blocking.Within("the other pool's call"));
         File.Delete(marker);
         File.Delete(release);
+    }
+
+    [Fact]
+    public async Task RunAsync_BurstOfCallsAfterALoneOne_OnlyTheFirstIsOfferedAndTheRestGoThroughTheStream()
+    {
+        await using AgentProcess agent = await StartAgentAsync("burst");
+        await using var pool = new WorkerPool(PoolOptions(workers: 16));
+        ClusterClient client = ((ClusterBackend)pool.Backend).Client;
+        await WarmAsync(pool, client, agent);
+        long offered = client.OffersMade;
+
+        // Sixteen calls at once, the agent a candidate: one offer is on its way while the others are published. Each
+        // offered in turn would find the agent's worker and the call it holds ahead taken, and be refused: the calls
+        // of a burst go through the stream, spread over agents, bundled.
+        Task<int>[] burst = [.. Enumerable.Range(0, 16).Select(i => pool.RunAsync(x => x * 2, i))];
+        int[] results = await Task.WhenAll(burst).Within("the burst of calls");
+
+        Assert.Equal(Enumerable.Range(0, 16).Select(i => i * 2), results);
+        // One offer at most: the first call's (taken, or refused if the agent's pull loop had its worker then).
+        Assert.True(client.OffersMade - offered <= 1, $"A burst of 16 calls was offered call by call: {client.OffersMade - offered} offers. {client.DirectState}");
+    }
+
+    [Fact]
+    public async Task RunAsync_CallEndsWhileItsOfferIsUnanswered_LeavesNoCallCountedAsWaiting()
+    {
+        await using AgentProcess agent = await StartAgentAsync("paused");
+        await using var pool = new WorkerPool(PoolOptions(workers: 1));
+        ClusterClient client = ((ClusterBackend)pool.Backend).Client;
+
+        // The agent paused: an offer goes unanswered for its full second, and the call's timeout ends it meanwhile.
+        // A call goes through the stream instead when the last one ran long (a slow moment on the agent): then the
+        // agent is woken, warmed again and the next call tried.
+        for (int attempt = 1; ; attempt++)
+        {
+            await WarmAsync(pool, client, agent);
+            long offers = client.OffersMade;
+            long refused = client.OffersRefused;
+            agent.Signal(SigStop);
+            try
+            {
+                Task<int> late = pool.RunAsync(x => x + 1, 1, new CallOptions { Timeout = TimeSpan.FromMilliseconds(300) });
+                await Assert.ThrowsAsync<CallTimeoutException>(() => late.Within("the call timing out while the agent is paused"));
+                if (client.OffersMade == offers)
+                {
+                    Assert.True(attempt < 5, $"No call was offered directly in {attempt} tries. {client.DirectState}");
+                    continue;
+                }
+
+                // Nothing waits once the offer has gone unanswered. A waiting count left behind would keep every later
+                // call of this client from being offered directly, and would make bundles of lone calls.
+                await Bounded.Eventually(() => client.OffersRefused > refused, "the offer to go unanswered");
+                await Bounded.Eventually(() => client.WaitingCount == 0, $"no call to be counted as waiting ({client.DirectState})");
+                break;
+            }
+            finally
+            {
+                agent.Signal(SigCont);
+            }
+        }
+
+        Assert.Equal(5, await pool.RunAsync(x => x + 1, 4).Within("a call after the agent resumed"));
     }
 
     /// <summary>Short calls one after another until one has gone directly: the agent is this client's candidate now.</summary>

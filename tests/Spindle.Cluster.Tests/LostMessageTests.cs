@@ -92,6 +92,23 @@ public sealed class LostMessageTests(NatsServer server) : ClusterTest(server)
         Assert.Equal([-1, 0], results);
     }
 
+    [Fact]
+    public async Task Agent_WithMaxDeliver_LeavesTheServersDeliveriesUnbounded()
+    {
+        // The agents end a message themselves after --max-deliver unanswered claims. A limit on the server as well
+        // would leave a message whose last delivery was lost (its agent killed holding it, a drain handing it back)
+        // stored but never delivered again: its call would wait in the stream for ever, and its client, finding the
+        // message still there, would not send it again.
+        await using AgentProcess agent = await StartAgentAsync("limited", 1, "--max-deliver", "2");
+        await using NatsConnection admin = await AdminAsync();
+        var js = new NatsJSContext(admin);
+        var names = new ClusterNames(Cluster);
+
+        INatsJSConsumer consumer = await js.GetConsumerAsync(names.Stream, names.Consumer);
+
+        Assert.Equal(-1, consumer.Info.Config.MaxDeliver);
+    }
+
     private async Task<NatsConnection> AdminAsync()
     {
         var nats = new NatsConnection(NatsOpts.Default with

@@ -46,6 +46,7 @@ internal sealed partial class ClusterClient
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _noOffers = new(StringComparer.Ordinal);
 
     private long _callsDirect;
+    private long _offersMade;
 
     /// <summary>Offers sent and not answered yet: while one is, the next call waits its turn in the stream (a burst is not offered call by call).</summary>
     private int _offering;
@@ -54,10 +55,16 @@ internal sealed partial class ClusterClient
     /// <summary>How many offers agents answered "busy" (or did not answer): those calls went through the stream.</summary>
     public long OffersRefused => Interlocked.Read(ref _offersRefused);
 
+    /// <summary>How many calls were offered to an agent directly (taken, refused or unanswered).</summary>
+    public long OffersMade => Interlocked.Read(ref _offersMade);
+
     /// <summary>How many calls agents took directly (not through the stream).</summary>
     public long CallsDirect => Interlocked.Read(ref _callsDirect);
 
     private bool _directOff;
+
+    /// <summary>For tests: how many calls of this client wait in the stream for an agent (offers and bundle sizing look at it).</summary>
+    internal long WaitingCount => _waiting.Count;
 
     /// <summary>For tests: every call through the stream, as before direct offers.</summary>
     internal void OfferNothingDirect() => Volatile.Write(ref _directOff, true);
@@ -67,7 +74,7 @@ internal sealed partial class ClusterClient
     /// <summary>For a failing test's message: why calls are (not) offered directly.</summary>
     internal string DirectState =>
         $"candidate {Volatile.Read(ref _directCandidate)}, now {Environment.TickCount64}, waiting {_waiting.Count}, run µs {Volatile.Read(ref _runMicros)}, " +
-        $"no offers to [{string.Join(", ", _noOffers.Keys)}], offers refused {OffersRefused}, direct {CallsDirect}, looked up {MessagesLookedUp}, resent {MessagesResent}";
+        $"no offers to [{string.Join(", ", _noOffers.Keys)}], offers {OffersMade}, refused {OffersRefused}, direct {CallsDirect}, looked up {MessagesLookedUp}, resent {MessagesResent}";
 
     /// <summary>Notes the agent that just answered a lone call: the next lone call may be offered to it.</summary>
     private void NoteAnswered(string agent) => Volatile.Write(ref _directCandidate, new DirectCandidate(agent, Environment.TickCount64));
@@ -107,6 +114,7 @@ internal sealed partial class ClusterClient
 
         long spoke = flight.SpokeCount;
         bool taken = false;
+        Interlocked.Increment(ref _offersMade);
         Interlocked.Increment(ref _offering);
         try
         {
