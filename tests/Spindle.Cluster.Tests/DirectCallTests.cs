@@ -50,23 +50,16 @@ public sealed class DirectCallTests(NatsServer server) : ClusterTest(server)
         await using AgentProcess agent = await StartAgentAsync("doomed-direct");
         await using var pool = new WorkerPool(PoolOptions(workers: 1, silence: TimeSpan.FromSeconds(3)));
         ClusterClient client = ((ClusterBackend)pool.Backend).Client;
-        await WarmAsync(pool, client, agent);
         string marker = Marker();
-
-        long before = client.CallsDirect;
-        Task<int> running = pool.RunAsync(() =>
+        (Task<int> running, CancellationTokenSource cancellation) = await StartDirectCallAsync(pool, client, agent, marker);
+        using (cancellation)
         {
-            File.WriteAllText(marker, "started");
-            Thread.Sleep(TimeSpan.FromMinutes(5));
-            return 1;
-        });
-        await Bounded.Eventually(() => File.Exists(marker) || running.IsCompleted, "the call has started on the agent");
-        await Bounded.Eventually(() => client.CallsDirect == before + 1 || running.IsCompleted, "the agent's \"taken\" has arrived");
-        Assert.Equal(before + 1, client.CallsDirect);
-        agent.Signal(SigKill);
+            agent.Signal(SigKill);
 
-        var crash = await Assert.ThrowsAsync<WorkerCrashedException>(() => running.Within("the direct call whose agent was killed"));
-        Assert.Equal("doomed-direct", crash.Exit.Agent);
+            var crash = await Assert.ThrowsAsync<WorkerCrashedException>(() => running.Within("the direct call whose agent was killed"));
+            Assert.Equal("doomed-direct", crash.Exit.Agent);
+        }
+
         File.Delete(marker);
     }
 
@@ -76,28 +69,22 @@ public sealed class DirectCallTests(NatsServer server) : ClusterTest(server)
         await using AgentProcess agent = await StartAgentAsync("stopper");
         await using var pool = new WorkerPool(PoolOptions(workers: 1));
         ClusterClient client = ((ClusterBackend)pool.Backend).Client;
-        await WarmAsync(pool, client, agent);
         string marker = Marker();
-        using var cancellation = new CancellationTokenSource();
-
-        long before = client.CallsDirect;
-        Task<int> running = pool.RunAsync(token =>
+        (Task<int> running, CancellationTokenSource cancellation) = await StartDirectCallAsync(pool, client, agent, marker);
+        using (cancellation)
         {
-            File.WriteAllText(marker, "started");
-            token.WaitHandle.WaitOne();
-            token.ThrowIfCancellationRequested();
-            return 1;
-        }, cancellation.Token);
-        await Bounded.Eventually(() => File.Exists(marker) || running.IsCompleted, "the call has started on the agent");
-        await Bounded.Eventually(() => client.CallsDirect == before + 1 || running.IsCompleted, "the agent's \"taken\" has arrived");
-        Assert.Equal(before + 1, client.CallsDirect);
-        await cancellation.CancelAsync();
+            int stopsBefore = Stops(agent);
+            await cancellation.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.Within("the cancelled direct call"));
-        Assert.Equal(2, await pool.RunAsync(() => 2).Within("the call after the cancelled one"));
-        Assert.Contains("stopped by its caller", agent.Output, StringComparison.Ordinal);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.Within("the cancelled direct call"));
+            Assert.Equal(2, await pool.RunAsync(() => 2).Within("the call after the cancelled one"));
+            Assert.True(Stops(agent) > stopsBefore, $"The agent did not say it stopped the call:\n{agent.Output}");
+        }
+
         File.Delete(marker);
     }
+
+    private static int Stops(AgentProcess agent) => agent.Output.Split("stopped by its caller").Length - 1;
 
     [Fact]
     public async Task RunAsync_AgentBusyWithAnotherPoolsCall_RefusesTheOfferAndTheCallGoesThroughTheStream()
@@ -191,6 +178,135 @@ public sealed class DirectCallTests(NatsServer server) : ClusterTest(server)
         }
 
         Assert.Equal(5, await pool.RunAsync(x => x + 1, 4).Within("a call after the agent resumed"));
+    }
+
+    [Fact]
+    public async Task RunAsync_OfferArrivesLateAndTheStreamCopyReachesTheSameAgent_RunsOnceAndTheCancellationStopsIt()
+    {
+        await using AgentProcess agent = await StartAgentAsync("late-offer", workers: 2);
+        await using var pool = new WorkerPool(PoolOptions(workers: 4));
+        ClusterClient client = ((ClusterBackend)pool.Backend).Client;
+        string marker = Marker();
+        try
+        {
+            // The agent paused past the offer's second: the call goes to the stream too, and on waking the agent finds
+            // both copies, each of which could take one of its two workers.
+            for (int attempt = 1; ; attempt++)
+            {
+                await WarmAsync(pool, client, agent);
+                long offers = client.OffersMade;
+                long refused = client.OffersRefused;
+                using var cancellation = new CancellationTokenSource();
+                agent.Signal(SigStop);
+                Task<int> call;
+                bool offered;
+                try
+                {
+                    call = pool.RunAsync(token =>
+                    {
+                        File.AppendAllText(marker, "run\n");
+                        token.WaitHandle.WaitOne();
+                        token.ThrowIfCancellationRequested();
+                        return 1;
+                    }, cancellation.Token);
+                    await Bounded.Eventually(() => client.OffersMade > offers || client.WaitingCount > 0, "the call to be offered or sent to the stream");
+                    offered = client.OffersMade > offers;
+                    if (offered)
+                    {
+                        await Bounded.Eventually(() => client.OffersRefused > refused && client.WaitingCount > 0, "the unanswered offer's call to be sent to the stream");
+                    }
+                }
+                finally
+                {
+                    agent.Signal(SigCont);
+                }
+
+                if (offered)
+                {
+                    await Bounded.Eventually(() => RunsOf(marker) > 1 || (RunsOf(marker) == 1 && agent.Output.Contains("runs here already", StringComparison.Ordinal)),
+                        "the call to start on the agent, which sees its second copy");
+                    Assert.Equal(1, RunsOf(marker));
+                }
+
+                await cancellation.CancelAsync();
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.Within("the cancelled call"));
+                if (offered)
+                {
+                    break;
+                }
+
+                Assert.True(attempt < 5, $"No call was offered directly in {attempt} tries. {client.DirectState}");
+                File.Delete(marker);
+            }
+
+            // Both workers are free again: no copy of the call is left running where no stop reaches it.
+            string[] starts = [Marker(), Marker()];
+            Task<int>[] both = [.. starts.Select((start, i) => pool.RunAsync(n =>
+            {
+                File.WriteAllText(start, "started");
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                while (!starts.All(File.Exists))
+                {
+                    if (clock.Elapsed > TimeSpan.FromSeconds(30))
+                    {
+                        throw new TimeoutException("The other call did not start alongside this one: one of the agent's two workers is taken.");
+                    }
+
+                    Thread.Sleep(10);
+                }
+
+                return n;
+            }, i))];
+            int[] results = await Task.WhenAll(both).Within("two calls running side by side on the agent's two workers");
+            Assert.Equal([0, 1], results);
+            Array.ForEach(starts, File.Delete);
+        }
+        finally
+        {
+            File.Delete(marker);
+        }
+    }
+
+    private static int RunsOf(string marker) => File.Exists(marker) ? File.ReadAllLines(marker).Length : 0;
+
+    /// <summary>
+    /// Starts a call that runs until cancelled (or for 5 minutes), offered directly to the agent and taken there: a call
+    /// goes through the stream instead when the last one ran long (a slow moment on the agent); such a try is
+    /// cancelled and the next made after warming again.
+    /// </summary>
+    private static async Task<(Task<int> Call, CancellationTokenSource Cancellation)> StartDirectCallAsync(WorkerPool pool, ClusterClient client, AgentProcess agent, string marker)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            await WarmAsync(pool, client, agent);
+            long offers = client.OffersMade;
+            long direct = client.CallsDirect;
+            long refused = client.OffersRefused;
+            var cancellation = new CancellationTokenSource();
+            Task<int> call = pool.RunAsync(token =>
+            {
+                File.WriteAllText(marker, "started");
+                token.WaitHandle.WaitOne(TimeSpan.FromMinutes(5));
+                token.ThrowIfCancellationRequested();
+                return 1;
+            }, cancellation.Token);
+            await Bounded.Eventually(() => File.Exists(marker) || call.IsCompleted, $"the call to start on the agent ({client.DirectState})");
+
+            // Offered before it started, if at all; then "taken" comes once it has run for 50 ms (or "busy" came, and it
+            // went through the stream).
+            await Bounded.Eventually(() => client.OffersMade == offers || client.CallsDirect > direct || client.OffersRefused > refused || call.IsCompleted,
+                $"the agent's answer to the offer ({client.DirectState})");
+            if (client.CallsDirect > direct && !call.IsCompleted)
+            {
+                return (call, cancellation);
+            }
+
+            await cancellation.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.Within("a call that went through the stream, cancelled"));
+            cancellation.Dispose();
+            File.Delete(marker);
+            Assert.True(attempt < 5, $"No long call was taken directly in {attempt} tries. {client.DirectState}");
+        }
     }
 
     /// <summary>Short calls one after another until one has gone directly: the agent is this client's candidate now.</summary>

@@ -93,7 +93,13 @@ internal sealed partial class ClusterAgent
         }
 
         using var running = new AgentCall(message, inbox, callId, attempt, (long)aliveEvery.TotalMilliseconds);
-        _running[key] = running;
+        if (!TryRunHere(key, running))
+        {
+            // Its direct offer reached this agent late, and that copy runs the call: this one leaves the stream unrun.
+            await message.TerminateAsync().ConfigureAwait(false);
+            return;
+        }
+
         if (firstDelivery)
         {
             // After it is in _running: a stop the caller sends in answer finds it.
@@ -125,6 +131,23 @@ internal sealed partial class ClusterAgent
             Heard(client);
             await message.AckAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Registers <paramref name="running"/> in <see cref="_running"/>, where its caller's stops find it; false when a
+    /// copy of the same call already runs on this agent (its direct offer arrived late, after the caller had sent it to
+    /// the stream, and both copies reached this agent). Only one copy runs here: a stop finds the one that runs, and no
+    /// second worker is taken by a copy nobody could stop.
+    /// </summary>
+    private bool TryRunHere(string key, AgentCall running)
+    {
+        if (_running.TryAdd(key, running))
+        {
+            return true;
+        }
+
+        _options.Log.WriteLine($"spindle agent {Name}: call {key} runs here already; this copy is not run.");
+        return false;
     }
 
     /// <summary>

@@ -86,7 +86,12 @@ internal sealed partial class ClusterAgent
             Heard(client);
 
             running = new AgentCall(message: null, inbox, callId, attempt, aliveEveryMs);
-            _running[key] = running;
+            if (!TryRunHere(key, running))
+            {
+                // A late offer whose stream copy came first and runs here: nobody waits for this reply any more.
+                await TryAsync(() => offer.ReplyAsync(ClusterHeaders.DirectBusyBody)).ConfigureAwait(false);
+                return;
+            }
 
             // After it is in _running: a stop the caller sends from now on finds it.
             Task<CallAnswer> run = RunHereAsync(running, build, serializer, key, offer.Data, argumentValue: null);
