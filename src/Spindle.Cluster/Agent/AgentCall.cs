@@ -12,13 +12,54 @@ internal sealed class AgentCall(CallDelivery? message, string inbox, long callId
     private RelayedCall? _call;
     private bool _killed;
     private bool _disposed;
+    private bool _sealed;
+    private CallDelivery? _message = message;
     private long _lastAlive = Environment.TickCount64;
     private long _lastProgress = Environment.TickCount64;
 
     public CancellationTokenSource Cancellation { get; } = new();
 
-    /// <summary>The stream message it came in; null for a direct call (ClusterAgent.Direct.cs), which has no delivery to keep alive.</summary>
-    public CallDelivery? Message => message;
+    /// <summary>
+    /// The stream message it came in; for a direct call (ClusterAgent.Direct.cs), null, or the stream's copy of the same
+    /// call handed to it while it ran (<see cref="TryAdopt"/>). Kept in progress while the call runs, acked once it is answered.
+    /// </summary>
+    public CallDelivery? Message => Volatile.Read(ref _message);
+
+    /// <summary>
+    /// Takes on <paramref name="delivery"/>, the stream's copy of this same call, which reached this agent while this
+    /// copy runs: this copy answers for both (through the caller's inbox, see <see cref="Seal"/>) and then acks it.
+    /// False when this copy has its own message, or has ended (sealed): the delivery is then the caller's to deal with.
+    /// The caller hears of the call at the keep-alive loop's next tick, not a whole AliveEvery later.
+    /// </summary>
+    public bool TryAdopt(CallDelivery delivery)
+    {
+        lock (_lock)
+        {
+            if (_sealed || _disposed || _message is not null)
+            {
+                return false;
+            }
+
+            Volatile.Write(ref _message, delivery);
+            Volatile.Write(ref _lastAlive, 0);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Ends adoption, once the call is out of the agent's table of running calls: returns the stream delivery this copy
+    /// answers for (its own, or one handed to it), null if none. A direct call that has one must answer through the
+    /// inbox, not in the offer's reply, which may have no listener left (the stream's copy exists because the offer
+    /// went unanswered in time).
+    /// </summary>
+    public CallDelivery? Seal()
+    {
+        lock (_lock)
+        {
+            _sealed = true;
+            return _message;
+        }
+    }
 
     public string Inbox => inbox;
 

@@ -93,24 +93,28 @@ internal sealed partial class ClusterAgent
         }
 
         using var running = new AgentCall(message, inbox, callId, attempt, (long)aliveEvery.TotalMilliseconds);
-        if (!TryRunHere(key, running))
+        switch (Register(key, running))
         {
-            // Its direct offer reached this agent late, and that copy runs the call: this one leaves the stream unrun.
-            await message.TerminateAsync().ConfigureAwait(false);
-            return;
-        }
-
-        if (firstDelivery)
-        {
-            // After it is in _running: a stop the caller sends in answer finds it.
-            NatsHeaders started = Answer(ClusterHeaders.EventStarted, callId, attempt);
-            started[ClusterHeaders.Ack] = message.AckSubject;
-            await TryAsync(() => _nats.PublishAsync(inbox, Array.Empty<byte>(), started)).ConfigureAwait(false);
+            case CopyHere.HandedOver:
+                // Kept in progress, answered for and acked by the direct copy that runs.
+                return;
+            case CopyHere.NotRun:
+                // The copy that runs here acks its own message: this one leaves the stream unrun.
+                await message.TerminateAsync().ConfigureAwait(false);
+                return;
         }
 
         CallAnswer outcome;
         try
         {
+            if (firstDelivery)
+            {
+                // After it is in _running: a stop the caller sends in answer finds it.
+                NatsHeaders started = Answer(ClusterHeaders.EventStarted, callId, attempt);
+                started[ClusterHeaders.Ack] = message.AckSubject;
+                await TryAsync(() => _nats.PublishAsync(inbox, Array.Empty<byte>(), started)).ConfigureAwait(false);
+            }
+
             outcome = await RunHereAsync(running, build, serializer, key, message.Data, argumentValue).ConfigureAwait(false);
         }
         finally
@@ -133,21 +137,56 @@ internal sealed partial class ClusterAgent
         }
     }
 
-    /// <summary>
-    /// Registers <paramref name="running"/> in <see cref="_running"/>, where its caller's stops find it; false when a
-    /// copy of the same call already runs on this agent (its direct offer arrived late, after the caller had sent it to
-    /// the stream, and both copies reached this agent). Only one copy runs here: a stop finds the one that runs, and no
-    /// second worker is taken by a copy nobody could stop.
-    /// </summary>
-    private bool TryRunHere(string key, AgentCall running)
+    /// <summary>What became of a copy of a call on its way into <see cref="_running"/>.</summary>
+    private enum CopyHere
     {
-        if (_running.TryAdd(key, running))
+        /// <summary>It runs here: in the table, where its caller's stops find it.</summary>
+        Runs,
+
+        /// <summary>A direct copy of the same call runs here and answers for this stream copy, then acks it.</summary>
+        HandedOver,
+
+        /// <summary>A copy of the same call runs here already: this one is not run.</summary>
+        NotRun,
+    }
+
+    /// <summary>
+    /// Registers <paramref name="running"/> in <see cref="_running"/>. Only one copy of a call runs on an agent: a stop
+    /// finds the one that runs, and no second worker is taken by a copy nobody could stop. Two copies meet when a
+    /// direct offer reached the agent late, after the caller had sent the call to the stream too, and both reached
+    /// this agent. The stream's copy arriving second is handed to the direct copy, which answers through the caller's
+    /// inbox (its offer's reply may have no listener left) and acks it; one that came with a stream copy of its own
+    /// running here (a redelivery the caller let run) is not run, nor is a direct copy arriving second.
+    /// </summary>
+    private CopyHere Register(string key, AgentCall running)
+    {
+        // At most twice round: a copy found in the table that has just ended is out of it at once.
+        for (int tries = 0; tries < 3; tries++)
         {
-            return true;
+            if (_running.TryAdd(key, running))
+            {
+                return CopyHere.Runs;
+            }
+
+            if (!_running.TryGetValue(key, out AgentCall? other))
+            {
+                continue;
+            }
+
+            if (running.Message is { } delivery && other.TryAdopt(delivery))
+            {
+                _options.Log.WriteLine($"spindle agent {Name}: call {key} runs here already; its copy from the stream is answered for by the one that runs.");
+                return CopyHere.HandedOver;
+            }
+
+            if (other.Message is not null || running.Message is null)
+            {
+                break;
+            }
         }
 
         _options.Log.WriteLine($"spindle agent {Name}: call {key} runs here already; this copy is not run.");
-        return false;
+        return CopyHere.NotRun;
     }
 
     /// <summary>

@@ -13,7 +13,9 @@ namespace Spindle.Cluster.Agent;
 /// <remarks>
 /// A direct call is a claimed call with no stream message: the same run, signs of life, stops, answer resent until
 /// confirmed; no acks to send. Taken means the caller counts it as this agent's from then on: its silence watch fails
-/// it (or retries it) if this agent dies.
+/// it (or retries it) if this agent dies. An offer taken late (the agent was paused past the caller's wait) may meet
+/// the stream's copy of the same call here: the copy that comes second is not run (<see cref="Register"/>); a stream
+/// copy is handed to the direct one, which then answers through the inbox and acks it.
 /// </remarks>
 internal sealed partial class ClusterAgent
 {
@@ -86,7 +88,7 @@ internal sealed partial class ClusterAgent
             Heard(client);
 
             running = new AgentCall(message: null, inbox, callId, attempt, aliveEveryMs);
-            if (!TryRunHere(key, running))
+            if (Register(key, running) != CopyHere.Runs)
             {
                 // A late offer whose stream copy came first and runs here: nobody waits for this reply any more.
                 await TryAsync(() => offer.ReplyAsync(ClusterHeaders.DirectBusyBody)).ConfigureAwait(false);
@@ -103,10 +105,11 @@ internal sealed partial class ClusterAgent
 
             CallAnswer outcome = await run.ConfigureAwait(false);
             _running.TryRemove(new KeyValuePair<string, AgentCall>(key, running));
+            CallDelivery? streamCopy = running.Seal();
             slot.Free();
 
             (NatsHeaders answer, byte[] body) = AnswerMessage(callId, attempt, outcome);
-            if (quick)
+            if (quick && streamCopy is null)
             {
                 // The answer is the offer's reply: a raw request-reply's path, with no "taken", no confirmation. One
                 // lost with a broken connection is an offer the caller saw no answer to: it sends the call to the
@@ -123,9 +126,16 @@ internal sealed partial class ClusterAgent
                 }
             }
 
+            // Through the inbox, until confirmed: a longer call's answer, one whose reply could not be sent, and one that
+            // answers for the stream's copy of the call too (the caller, which sent that copy, no longer waits for
+            // the offer's reply), whose message then leaves the stream.
             if (await SendAnswerAsync(inbox, body, answer).ConfigureAwait(false))
             {
                 Heard(client);
+                if (streamCopy is not null)
+                {
+                    await TryAsync(() => streamCopy.AckAsync()).ConfigureAwait(false);
+                }
             }
         }
         catch (Exception e) when (e is FormatException or KeyNotFoundException or OverflowException)
@@ -161,25 +171,13 @@ internal sealed partial class ClusterAgent
     /// </remarks>
     private static async Task<bool> EndsWithinAsync(Task task, TimeSpan limit)
     {
-        if (task.IsCompleted)
+        if (!task.IsCompleted)
         {
-            return true;
+            // However it ends (or the limit passes), nothing is thrown here: the caller awaits the task and sees how.
+            await task.WaitAsync(limit).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        try
-        {
-            await task.WaitAsync(limit).ConfigureAwait(false);
-        }
-        catch (TimeoutException) when (!task.IsCompleted)
-        {
-            return false;
-        }
-        catch (Exception) when (task.IsCompleted)
-        {
-            // Ended, badly: the caller awaits it and sees how.
-        }
-
-        return true;
+        return task.IsCompleted;
     }
 
     /// <summary>Whether a message on the agent's own subject is a direct call (the others are stops and orders).</summary>
