@@ -102,6 +102,9 @@ internal sealed partial class ClusterAgent
                 // The copy that runs here acks its own message: this one leaves the stream unrun.
                 await message.TerminateAsync().ConfigureAwait(false);
                 return;
+            case CopyHere.Later:
+                await message.NakAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+                return;
         }
 
         CallAnswer outcome;
@@ -146,22 +149,25 @@ internal sealed partial class ClusterAgent
         /// <summary>A direct copy of the same call runs here and answers for this stream copy, then acks it.</summary>
         HandedOver,
 
-        /// <summary>A copy of the same call runs here already: this one is not run.</summary>
+        /// <summary>A copy of the same call with a stream message of its own runs here, or this is an offer arriving second: not run.</summary>
         NotRun,
+
+        /// <summary>The table kept changing under it (copies ending and starting): a stream copy is put back for later.</summary>
+        Later,
     }
 
     /// <summary>
-    /// Registers <paramref name="running"/> in <see cref="_running"/>. Only one copy of a call runs on an agent: a stop
-    /// finds the one that runs, and no second worker is taken by a copy nobody could stop. Two copies meet when a
-    /// direct offer reached the agent late, after the caller had sent the call to the stream too, and both reached
-    /// this agent. The stream's copy arriving second is handed to the direct copy, which answers through the caller's
-    /// inbox (its offer's reply may have no listener left) and acks it; one that came with a stream copy of its own
-    /// running here (a redelivery the caller let run) is not run, nor is a direct copy arriving second.
+    /// Registers <paramref name="running"/> in <see cref="_running"/>. Two copies of a call never run on an agent at
+    /// once: a stop finds the one that runs, and no second worker is taken by a copy nobody could stop. Two copies meet
+    /// when a direct offer reached the agent late, after the caller had sent the call to the stream too, and both
+    /// reached this agent. The stream's copy arriving second is handed to the direct copy, which answers through the
+    /// caller's inbox (its offer's reply may have no listener left) and acks it. A direct copy arriving second, or a
+    /// stream copy meeting one with a message of its own (a redelivery the caller let run), is not run.
     /// </summary>
     private CopyHere Register(string key, AgentCall running)
     {
-        // At most twice round: a copy found in the table that has just ended is out of it at once.
-        for (int tries = 0; tries < 3; tries++)
+        // Round again only when the table changed: the copy found there has just ended (and is out of it).
+        for (int tries = 0; tries < 10; tries++)
         {
             if (_running.TryAdd(key, running))
             {
@@ -173,20 +179,20 @@ internal sealed partial class ClusterAgent
                 continue;
             }
 
-            if (running.Message is { } delivery && other.TryAdopt(delivery))
+            if (running.Message is not { } delivery || other.Message is not null)
+            {
+                _options.Log.WriteLine($"spindle agent {Name}: call {key} runs here already; this copy is not run.");
+                return CopyHere.NotRun;
+            }
+
+            if (other.TryAdopt(delivery))
             {
                 _options.Log.WriteLine($"spindle agent {Name}: call {key} runs here already; its copy from the stream is answered for by the one that runs.");
                 return CopyHere.HandedOver;
             }
-
-            if (other.Message is not null || running.Message is null)
-            {
-                break;
-            }
         }
 
-        _options.Log.WriteLine($"spindle agent {Name}: call {key} runs here already; this copy is not run.");
-        return CopyHere.NotRun;
+        return running.Message is null ? CopyHere.NotRun : CopyHere.Later;
     }
 
     /// <summary>
@@ -328,7 +334,16 @@ internal sealed partial class ClusterAgent
                 {
                     if (call.AliveDue(now))
                     {
-                        await TryAsync(() => _nats.PublishAsync(call.Inbox, Array.Empty<byte>(), Answer(ClusterHeaders.EventAlive, call.CallId, call.Attempt), cancellationToken: closed)).ConfigureAwait(false);
+                        // With its delivery's ack subject, if it has one: a caller that first hears of the call here
+                        // (its "started" was lost, or a direct copy took the stream's copy over) can end that delivery
+                        // should this agent go silent.
+                        NatsHeaders alive = Answer(ClusterHeaders.EventAlive, call.CallId, call.Attempt);
+                        if (call.Message is { } running)
+                        {
+                            alive[ClusterHeaders.Ack] = running.AckSubject;
+                        }
+
+                        await TryAsync(() => _nats.PublishAsync(call.Inbox, Array.Empty<byte>(), alive, cancellationToken: closed)).ConfigureAwait(false);
                     }
 
                     if (call.Message is { } delivery && call.ProgressDue(now, progressEvery))

@@ -109,6 +109,11 @@ internal sealed partial class ClusterAgent
             slot.Free();
 
             (NatsHeaders answer, byte[] body) = AnswerMessage(callId, attempt, outcome);
+            if (streamCopy is not null)
+            {
+                answer[ClusterHeaders.Ack] = streamCopy.AckSubject;
+            }
+
             if (quick && streamCopy is null)
             {
                 // The answer is the offer's reply: a raw request-reply's path, with no "taken", no confirmation. One

@@ -21,9 +21,10 @@ namespace Spindle.Cluster.Client;
 ///                 answer gets no offer for NoOffersForMs, and a word from it about the call later gets a stop
 /// </code>
 /// An offer that was not answered in time may still be taken later (an agent paused, then resumed): the call then has
-/// a stream message too. If the late copy speaks first, it runs the call and the stream's copy is told to stop when it
-/// says it started; otherwise its first sign of life gets a stop. Its answer is ignored either way: at most once to
-/// the caller, as with any redelivery.
+/// a stream message too. The copy that speaks first runs the call (an answer, a sign of life or a "started" claims the
+/// waiting call for its agent); the other is told to stop when it speaks, and its answer is ignored: at most once to
+/// the caller, as with any redelivery. When both copies reach the same agent, the agent runs one of them (see
+/// ClusterAgent.Register).
 /// </remarks>
 internal sealed partial class ClusterClient
 {
