@@ -10,6 +10,37 @@ public sealed class LateAnswerTests(NatsServer server) : ClusterTest(server)
     private const int SigCont = 18;
 
     [Fact]
+    public async Task RunAsync_CallTimesOutWhileItsAgentIsCutOff_TheAgentsNextSignOfLifeGetsAStop()
+    {
+        // The caller's stop goes out while the agent is cut off from the server, and core NATS keeps nothing for it:
+        // the agent comes back still running the call, and its next sign of life is answered with a stop.
+        await using var relay = new TcpRelay(Server.Url);
+        await using AgentProcess agent = await AgentProcess.StartWithAsync("cut-off",
+            "--server", relay.Url, "--user", Server.User, "--password", Server.Password, "--cluster", Cluster);
+        await using var pool = new WorkerPool(PoolOptions(workers: 1));
+        Assert.Equal(0, await pool.RunAsync(() => 0).Within("a first call (the build fetched, the worker started)"));
+        string marker = Marker();
+
+        Task<int> call = pool.RunAsync(token =>
+        {
+            File.WriteAllText(marker, "started");
+            token.WaitHandle.WaitOne(TimeSpan.FromMinutes(5));
+            token.ThrowIfCancellationRequested();
+            return 1;
+        }, new CallOptions { Timeout = TimeSpan.FromSeconds(3) });
+        await Bounded.Eventually(() => File.Exists(marker) || call.IsCompleted, "the call to start on the agent");
+        Assert.False(call.IsCompleted, $"The call ended before its agent was cut off: {call.Exception?.InnerException}");
+        relay.Cut();
+        await Assert.ThrowsAsync<CallTimeoutException>(() => call.Within("the call timing out while its agent is cut off"));
+        Assert.DoesNotContain("stopped by its caller", agent.Output, StringComparison.Ordinal);
+
+        relay.Restore();
+        await Bounded.Eventually(() => agent.Output.Contains("stopped by its caller", StringComparison.Ordinal),
+            "the agent, back, to be told to stop the call");
+        File.Delete(marker);
+    }
+
+    [Fact]
     public async Task RunAsync_AgentPausedPastTheSilenceTimeout_RetriedElsewhereAndItsLateResultIgnored()
     {
         await using AgentProcess first = await StartAgentAsync("sleepy");
