@@ -1,5 +1,6 @@
 using Spindle.Cluster.Client;
 using Spindle.Cluster.Tests.Support;
+using Spindle.Sync;
 
 namespace Spindle.Cluster.Tests;
 
@@ -84,8 +85,6 @@ public sealed class DirectCallTests(NatsServer server) : ClusterTest(server)
         File.Delete(marker);
     }
 
-    private static int Stops(AgentProcess agent) => agent.Output.Split("stopped by its caller").Length - 1;
-
     [Fact]
     public async Task RunAsync_AgentBusyWithAnotherPoolsCall_RefusesTheOfferAndTheCallGoesThroughTheStream()
     {
@@ -95,15 +94,19 @@ public sealed class DirectCallTests(NatsServer server) : ClusterTest(server)
         ClusterClient client = ((ClusterBackend)mine.Backend).Client;
         await WarmAsync(mine, client, agent);
         string marker = Marker();
-        string release = Marker();
+
+        // The agent's worker runs on this machine: it waits on the test's named event, not in a sleep loop.
+        string releaseName = $"cluster-release-{Guid.NewGuid():N}";
+        using SharedEvent release = SharedEvent.Create(name: releaseName);
 
         // The other pool's call takes the agent's one worker (and the call it may hold ahead is this pool's offer).
         Task<int> blocking = other.RunAsync(() =>
         {
             File.WriteAllText(marker, "started");
-            while (!File.Exists(release))
+            using SharedEvent released = SharedEvent.Open(releaseName);
+            if (!released.TryWait(TimeSpan.FromMinutes(1)))
             {
-                Thread.Sleep(10);
+                throw new TimeoutException("The test never released the call.");
             }
 
             return 7;
@@ -111,12 +114,11 @@ public sealed class DirectCallTests(NatsServer server) : ClusterTest(server)
         await Bounded.Eventually(() => File.Exists(marker) || blocking.IsCompleted, "the other pool's call has started");
         Task<int> offered = mine.RunAsync(x => x + 100, 1);
         await Bounded.Eventually(() => client.OffersRefused > 0 || offered.IsCompleted, "the offer has been refused or the call has ended");
-        File.WriteAllText(release, "go");
+        release.Set();
 
         Assert.Equal(101, await offered.Within("the call whose offer was refused"));
         Assert.Equal(7, await blocking.Within("the other pool's call"));
         File.Delete(marker);
-        File.Delete(release);
     }
 
     [Fact]
@@ -221,27 +223,22 @@ public sealed class DirectCallTests(NatsServer server) : ClusterTest(server)
                 File.Delete(marker);
             }
 
-            // Both workers are free again: no copy of the call is left running where no stop reaches it.
-            string[] starts = [Marker(), Marker()];
-            Task<int>[] both = [.. starts.Select((start, i) => pool.RunAsync(n =>
+            // Both workers are free again: no copy of the call is left running where no stop reaches it. The two calls
+            // meet at a named barrier on this machine, which only two calls running side by side can pass.
+            string sideBySide = $"cluster-side-by-side-{Guid.NewGuid():N}";
+            using SharedBarrier barrier = SharedBarrier.Create(2, sideBySide);
+            Task<int>[] both = [.. Enumerable.Range(0, 2).Select(i => pool.RunAsync(n =>
             {
-                File.WriteAllText(start, "started");
-                var clock = System.Diagnostics.Stopwatch.StartNew();
-                while (!starts.All(File.Exists))
+                using SharedBarrier meet = SharedBarrier.Open(sideBySide);
+                if (meet.TrySignalAndWait(TimeSpan.FromSeconds(30)) is null)
                 {
-                    if (clock.Elapsed > TimeSpan.FromSeconds(30))
-                    {
-                        throw new TimeoutException("The other call did not start alongside this one: one of the agent's two workers is taken.");
-                    }
-
-                    Thread.Sleep(10);
+                    throw new TimeoutException("The other call did not start alongside this one: one of the agent's two workers is taken.");
                 }
 
                 return n;
             }, i))];
             int[] results = await Task.WhenAll(both).Within("two calls running side by side on the agent's two workers");
             Assert.Equal([0, 1], results);
-            Array.ForEach(starts, File.Delete);
         }
         finally
         {
@@ -307,8 +304,6 @@ public sealed class DirectCallTests(NatsServer server) : ClusterTest(server)
         }
     }
 
-    private static int RunsOf(string marker) => File.Exists(marker) ? File.ReadAllLines(marker).Length : 0;
-
     /// <summary>
     /// Starts a call that runs until cancelled (or for 5 minutes), offered directly to the agent and taken there: a call
     /// goes through the stream instead when the last one ran long (a slow moment on the agent); such a try is
@@ -348,6 +343,12 @@ public sealed class DirectCallTests(NatsServer server) : ClusterTest(server)
             Assert.True(attempt < 5, $"No long call was taken directly in {attempt} tries. {client.DirectState}");
         }
     }
+
+    /// <summary>How many times the agent has said it stopped a call for its caller.</summary>
+    private static int Stops(AgentProcess agent) => agent.Output.Split("stopped by its caller").Length - 1;
+
+    /// <summary>How many runs of a call have begun (each appends a line to <paramref name="marker"/>).</summary>
+    private static int RunsOf(string marker) => File.Exists(marker) ? File.ReadAllLines(marker).Length : 0;
 
     /// <summary>Short calls one after another until one has gone directly: the agent is this client's candidate now.</summary>
     private static async Task WarmAsync(WorkerPool pool, ClusterClient client, AgentProcess agent)

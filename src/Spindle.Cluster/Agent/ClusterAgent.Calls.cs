@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text;
 using NATS.Client.Core;
-using NATS.Client.JetStream;
-using NATS.Client.ObjectStore;
 using Spindle.Cluster.Nats;
 using Spindle.Pools;
 
@@ -138,61 +136,6 @@ internal sealed partial class ClusterAgent
             Heard(client);
             await message.AckAsync().ConfigureAwait(false);
         }
-    }
-
-    /// <summary>What became of a copy of a call on its way into <see cref="_running"/>.</summary>
-    private enum CopyHere
-    {
-        /// <summary>It runs here: in the table, where its caller's stops find it.</summary>
-        Runs,
-
-        /// <summary>A direct copy of the same call runs here and answers for this stream copy, then acks it.</summary>
-        HandedOver,
-
-        /// <summary>A copy of the same call with a stream message of its own runs here, or this is an offer arriving second: not run.</summary>
-        NotRun,
-
-        /// <summary>The table kept changing under it (copies ending and starting): a stream copy is put back for later.</summary>
-        Later,
-    }
-
-    /// <summary>
-    /// Registers <paramref name="running"/> in <see cref="_running"/>. Two copies of a call never run on an agent at
-    /// once: a stop finds the one that runs, and no second worker is taken by a copy nobody could stop. Two copies meet
-    /// when a direct offer reached the agent late, after the caller had sent the call to the stream too, and both
-    /// reached this agent. The stream's copy arriving second is handed to the direct copy, which answers through the
-    /// caller's inbox (its offer's reply may have no listener left) and acks it. A direct copy arriving second, or a
-    /// stream copy meeting one with a message of its own (a redelivery the caller let run), is not run.
-    /// </summary>
-    private CopyHere Register(string key, AgentCall running)
-    {
-        // Round again only when the table changed: the copy found there has just ended (and is out of it).
-        for (int tries = 0; tries < 10; tries++)
-        {
-            if (_running.TryAdd(key, running))
-            {
-                return CopyHere.Runs;
-            }
-
-            if (!_running.TryGetValue(key, out AgentCall? other))
-            {
-                continue;
-            }
-
-            if (running.Message is not { } delivery || other.Message is not null)
-            {
-                _options.Log.WriteLine($"spindle agent {Name}: call {key} runs here already; this copy is not run.");
-                return CopyHere.NotRun;
-            }
-
-            if (other.TryAdopt(delivery))
-            {
-                _options.Log.WriteLine($"spindle agent {Name}: call {key} runs here already; its copy from the stream is answered for by the one that runs.");
-                return CopyHere.HandedOver;
-            }
-        }
-
-        return running.Message is null ? CopyHere.NotRun : CopyHere.Later;
     }
 
     /// <summary>
@@ -332,21 +275,22 @@ internal sealed partial class ClusterAgent
                 long now = Environment.TickCount64;
                 foreach (AgentCall call in _running.Values)
                 {
+                    CallDelivery? delivery = call.Message;
                     if (call.AliveDue(now))
                     {
                         // With its delivery's ack subject, if it has one: a caller that first hears of the call here
                         // (its "started" was lost, or a direct copy took the stream's copy over) can end that delivery
                         // should this agent go silent.
                         NatsHeaders alive = Answer(ClusterHeaders.EventAlive, call.CallId, call.Attempt);
-                        if (call.Message is { } running)
+                        if (delivery is not null)
                         {
-                            alive[ClusterHeaders.Ack] = running.AckSubject;
+                            alive[ClusterHeaders.Ack] = delivery.AckSubject;
                         }
 
                         await TryAsync(() => _nats.PublishAsync(call.Inbox, Array.Empty<byte>(), alive, cancellationToken: closed)).ConfigureAwait(false);
                     }
 
-                    if (call.Message is { } delivery && call.ProgressDue(now, progressEvery))
+                    if (delivery is not null && call.ProgressDue(now, progressEvery))
                     {
                         await TryAsync(() => delivery.ProgressAsync(closed)).ConfigureAwait(false);
                     }
@@ -358,42 +302,6 @@ internal sealed partial class ClusterAgent
             // Stopping.
         }
     }
-
-    /// <summary>The local process pool for a build and serializer: created, with the build fetched, on first use.</summary>
-    private async Task<WorkerPool> PoolForAsync(string build, string? serializer, CancellationToken cancellationToken)
-    {
-        if (_pools.TryGetValue(PoolKey(build, serializer), out Lazy<WorkerPool>? known))
-        {
-            // Every call after a build's first: no cache lookup, no manifest read.
-            return known.Value;
-        }
-
-        string directory = await _builds.GetAsync(build, cancellationToken).ConfigureAwait(false);
-        Processes.WorkerApp app = BuildCache.Open(directory, serializer);
-        Lazy<WorkerPool> pool = _pools.GetOrAdd(PoolKey(build, serializer), _ => new Lazy<WorkerPool>(() => _readings.Watch(new WorkerPool(new WorkerPoolOptions
-        {
-            Name = $"agent {Name} build {build[..12]}",
-            Isolation = Isolation.Process,
-            Workers = _options.Workers,
-            CancellationGracePeriod = _options.CancellationGracePeriod,
-            MaxMessageBytes = _options.MaxMessageBytes,
-
-            // Results are relayed to another machine as bytes: they must come back on the channel, not in this machine's shared memory.
-            SharedMemoryThreshold = null,
-            Backend = context => new Processes.ProcessBackend(context, app),
-        }))));
-        return pool.Value;
-    }
-
-    private void ForgetPool(string build, string? serializer)
-    {
-        if (_pools.TryRemove(PoolKey(build, serializer), out Lazy<WorkerPool>? faulted) && faulted.IsValueCreated)
-        {
-            _ = faulted.Value.DisposeAsync().AsTask();
-        }
-    }
-
-    private static string PoolKey(string build, string? serializer) => $"{build}|{serializer}";
 
     private NatsHeaders Answer(string kind, long callId, int attempt) => new()
     {
