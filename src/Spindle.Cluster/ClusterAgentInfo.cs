@@ -16,6 +16,12 @@ public sealed record ClusterAgentInfo(string Name, string Host, int Cores, int W
     /// <summary>Resident memory of the agent and its worker processes at its last heartbeat (VmRSS, summed); null where /proc cannot tell.</summary>
     public long? RssBytes { get; init; }
 
+    /// <summary>
+    /// The cluster protocol it speaks: it runs only the calls of pools that speak the same one, which pools of the same
+    /// Spindle version do (<c>docs/cluster.md</c>, "Versions"); 0 for an agent from before protocol versions.
+    /// </summary>
+    public int Protocol { get; init; }
+
     /// <summary>Calls its worker processes finished since the agent started.</summary>
     public long CallsDone { get; init; }
 
@@ -28,8 +34,8 @@ public sealed record ClusterAgentInfo(string Name, string Host, int Cores, int W
     /// <summary>Equal when every figure is, the worker processes compared one by one (not as list references).</summary>
     public bool Equals(ClusterAgentInfo? other) =>
         other is not null
-        && (Name, Host, Cores, Workers, Busy, Version, Heartbeat, CpuPercent, RssBytes, CallsDone, Crashes)
-            == (other.Name, other.Host, other.Cores, other.Workers, other.Busy, other.Version, other.Heartbeat, other.CpuPercent, other.RssBytes, other.CallsDone, other.Crashes)
+        && (Name, Host, Cores, Workers, Busy, Version, Heartbeat, CpuPercent, RssBytes, CallsDone, Crashes, Protocol)
+            == (other.Name, other.Host, other.Cores, other.Workers, other.Busy, other.Version, other.Heartbeat, other.CpuPercent, other.RssBytes, other.CallsDone, other.Crashes, other.Protocol)
         && WorkerProcesses.SequenceEqual(other.WorkerProcesses);
 
     /// <inheritdoc/>

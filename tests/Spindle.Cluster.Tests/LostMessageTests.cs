@@ -109,18 +109,7 @@ public sealed class LostMessageTests(NatsServer server) : ClusterTest(server)
         Assert.Equal(-1, consumer.Info.Config.MaxDeliver);
     }
 
-    private async Task<NatsConnection> AdminAsync()
-    {
-        var nats = new NatsConnection(NatsOpts.Default with
-        {
-            Url = Server.Url,
-            AuthOpts = NatsAuthOpts.Default with { Username = Server.User, Password = Server.Password },
-        });
-        await nats.ConnectAsync();
-        return nats;
-    }
-
-    private static async Task StreamHoldsAsync(NatsJSContext js, ClusterNames names, long messages, string what)
+    internal static async Task StreamHoldsAsync(NatsJSContext js, ClusterNames names, long messages, string what)
     {
         var clock = Stopwatch.StartNew();
         while ((await js.GetStreamAsync(names.Stream)).Info.State.Messages != messages)

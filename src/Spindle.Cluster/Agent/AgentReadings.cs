@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Spindle.Cluster.Nats;
 
 namespace Spindle.Cluster.Agent;
 
@@ -83,8 +84,9 @@ internal sealed class AgentReadings
             }
 
             return new ClusterAgentInfo(name, Environment.MachineName, Environment.ProcessorCount, workers, busy,
-                typeof(WorkerPool).Assembly.GetName().Version?.ToString() ?? "unknown", DateTimeOffset.UtcNow)
+                ClusterHeaders.SpindleVersion, DateTimeOffset.UtcNow)
             {
+                Protocol = ClusterHeaders.ProtocolVersion,
                 CpuPercent = agentCpu is { } total ? Math.Round(total, 1) : null,
                 RssBytes = rss,
                 CallsDone = _callsByEndedWorkers + _callsByPid.Values.Sum(c => (long)c),

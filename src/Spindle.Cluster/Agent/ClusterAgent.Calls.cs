@@ -15,7 +15,11 @@ internal sealed partial class ClusterAgent
         var slot = new WorkerSlot(this, room);
         try
         {
-            if (OptionalHeader(message, ClusterHeaders.Bundle) is null)
+            if (OtherVersion(message.Headers) is { } why)
+            {
+                await PutBackOtherVersionAsync(message, why).ConfigureAwait(false);
+            }
+            else if (OptionalHeader(message, ClusterHeaders.Bundle) is null)
             {
                 await RunClaimedAsync(message, slot).ConfigureAwait(false);
             }

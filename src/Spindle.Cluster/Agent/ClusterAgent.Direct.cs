@@ -77,6 +77,14 @@ internal sealed partial class ClusterAgent
         try
         {
             NatsHeaders headers = offer.Headers ?? throw new FormatException("A direct call came with no headers.");
+            if (OtherVersion(headers) is { } why)
+            {
+                // Its caller sends it to the stream, where an agent of its version takes it.
+                NoteOtherVersion(OptionalHeader(headers, ClusterHeaders.Client), why);
+                await TryAsync(() => offer.ReplyAsync(ClusterHeaders.DirectBusyBody)).ConfigureAwait(false);
+                return;
+            }
+
             string client = Header(headers, ClusterHeaders.Client);
             long callId = long.Parse(Header(headers, ClusterHeaders.Call), CultureInfo.InvariantCulture);
             int attempt = int.Parse(Header(headers, ClusterHeaders.Attempt), CultureInfo.InvariantCulture);

@@ -166,7 +166,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         Task heartbeat = HeartbeatAsync(_closed.Token);
         Task control = ControlAsync(_closed.Token);
         Task keepAlive = KeepAliveAsync(_closed.Token);
-        _options.Log.WriteLine($"spindle agent {Name}: serving cluster '{_names.Cluster}' at {_options.Server} with {_options.Workers} worker(s).");
+        _options.Log.WriteLine($"spindle agent {Name}: serving cluster '{_names.Cluster}' at {_options.Server} with {_options.Workers} worker(s) (Spindle {ClusterHeaders.SpindleVersion}, cluster protocol {ClusterHeaders.ProtocolVersion}).");
         using (var stopOrDrain = CancellationTokenSource.CreateLinkedTokenSource(stop, _orders.Draining))
         {
             await PullAsync(stopOrDrain.Token).ConfigureAwait(false);

@@ -89,10 +89,18 @@ internal sealed partial class ClusterClient
     }
 
     /// <summary>What every call message of this client carries, alone or in a bundle.</summary>
+    /// <summary>The protocol version this client's calls say they speak (<see cref="ClusterHeaders.Protocol"/>).</summary>
+    private string _protocol = ClusterHeaders.ProtocolVersion.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>For tests: this client's calls say they speak <paramref name="protocol"/>, as another version's would.</summary>
+    internal void SpeakProtocol(string protocol) => _protocol = protocol;
+
     private NatsHeaders CallHeaders(string build)
     {
         var headers = new NatsHeaders
         {
+            [ClusterHeaders.Protocol] = _protocol,
+            [ClusterHeaders.Version] = ClusterHeaders.SpindleVersion,
             [ClusterHeaders.Client] = _clientId,
             [ClusterHeaders.Build] = build,
             [ClusterHeaders.AliveEvery] = ((long)(_options.AgentSilenceTimeout.TotalMilliseconds / 4)).ToString(CultureInfo.InvariantCulture),

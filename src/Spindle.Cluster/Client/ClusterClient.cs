@@ -54,6 +54,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
     private readonly Task _watching;
     private readonly Task _confirming;
     private readonly Task _resending;
+    private readonly Task _versionsChecked;
     private readonly Task<string> _build;
     private Task<INatsObjStore>? _values;
     private long _ignoredAnswers;
@@ -75,6 +76,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
         _confirming = Task.Run(ConfirmStoredAsync);
         _nats.ConnectionOpened += OnConnectionOpenedAsync;
         _resending = Task.Run(() => ResendLostAsync(streamCreated));
+        _versionsChecked = Task.Run(WarnOfOtherVersionsAsync);
     }
 
     /// <summary>Answers that found no call in flight (late, repeated, or for a call already ended): dropped, counted for tests.</summary>
@@ -239,7 +241,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
 
         await _inbox.UnsubscribeAsync().ConfigureAwait(false);
         _nats.ConnectionOpened -= OnConnectionOpenedAsync;
-        await Task.WhenAll(_receiving, _watching, _confirming, _resending).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll(_receiving, _watching, _confirming, _resending, _versionsChecked).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _nats.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }

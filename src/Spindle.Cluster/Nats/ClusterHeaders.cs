@@ -16,6 +16,23 @@ internal static class ClusterHeaders
 
     public static readonly byte[] DirectBusyBody = "busy"u8.ToArray();
 
+    /// <summary>
+    /// The version of what agents and clients say to each other (these headers, the subjects, bundles, claims and
+    /// answers), on every call: an agent runs only calls of its own version and leaves the others in the stream for an
+    /// agent that speaks theirs (docs/cluster.md, "Versions"). Raised whenever that changes in a way the other side
+    /// cannot read; the envelope a refusal needs (<see cref="Client"/>, <see cref="Call"/>, <see cref="Attempt"/>) never changes.
+    /// </summary>
+    public const string Protocol = "Spindle-Protocol";
+
+    /// <summary>The <see cref="Protocol"/> this build speaks.</summary>
+    public const int ProtocolVersion = 1;
+
+    /// <summary>The Spindle version of the client that sent a call: named by an agent that cannot run it.</summary>
+    public const string Version = "Spindle-Version";
+
+    /// <summary>This build's Spindle version, as agents register it and clients send it.</summary>
+    public static readonly string SpindleVersion = typeof(WorkerPool).Assembly.GetName().Version?.ToString() ?? "unknown";
+
     public const string Client = "Spindle-Client";
     public const string Call = "Spindle-Call";
     public const string Attempt = "Spindle-Attempt";

@@ -1,3 +1,5 @@
+using NATS.Client.Core;
+
 namespace Spindle.Cluster.Tests.Support;
 
 /// <summary>What every cluster test needs: a cluster name of its own on the shared server, and pool options pointing at it.</summary>
@@ -31,6 +33,18 @@ public abstract class ClusterTest(NatsServer server) : IClassFixture<NatsServer>
 
     protected Task<AgentProcess> StartAgentAsync(string name, int workers = 1, params string[] extra) =>
         AgentProcess.StartAsync(Server, name, Cluster, workers, extra);
+
+    /// <summary>A connection of the test's own to the server, to look at (or change) what the cluster keeps there.</summary>
+    protected async Task<NatsConnection> AdminAsync()
+    {
+        var nats = new NatsConnection(NatsOpts.Default with
+        {
+            Url = Server.Url,
+            AuthOpts = NatsAuthOpts.Default with { Username = Server.User, Password = Server.Password },
+        });
+        await nats.ConnectAsync();
+        return nats;
+    }
 
     /// <summary>A file a call creates when it has started, so a test knows it runs before it acts.</summary>
     protected static string Marker() => Path.Combine(Path.GetTempPath(), $"spindle-cluster-marker-{Guid.NewGuid():N}");

@@ -1,0 +1,114 @@
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using Spindle.Cluster.Agent;
+using Spindle.Cluster.Client;
+using Spindle.Cluster.Nats;
+using Spindle.Cluster.Tests.Support;
+
+namespace Spindle.Cluster.Tests;
+
+/// <summary>
+/// Agents and clients of different Spindle versions on one cluster (an upgrade under way): an agent runs only calls of
+/// its own protocol version and leaves the others, in the stream, to an agent of theirs; a pool that starts while
+/// agents of another version are registered says so in its log.
+/// </summary>
+public sealed class VersionTests(NatsServer server) : ClusterTest(server)
+{
+    private const string OtherProtocol = "999";
+
+    [Fact]
+    public async Task RunAsync_CallOfAnotherProtocolVersion_IsPutBackInTheStreamAndNotRun()
+    {
+        await using AgentProcess agent = await StartAgentAsync("v-stream");
+        await using var newer = new WorkerPool(PoolOptions(workers: 1));
+        ClusterClient client = ((ClusterBackend)newer.Backend).Client;
+        client.OfferNothingDirect();
+        client.SpeakProtocol(OtherProtocol);
+        string marker = Marker();
+        using var giveUp = new CancellationTokenSource();
+        Task<int> call = newer.RunAsync(static path => Ran(path), marker, giveUp.Token);
+
+        await Bounded.Eventually(() => agent.Output.Contains($"speak protocol {OtherProtocol}", StringComparison.Ordinal), "the agent says it leaves the call to an agent of its version");
+        Assert.Contains($"this agent protocol {ClusterHeaders.ProtocolVersion} (Spindle {ClusterHeaders.SpindleVersion})", agent.Output, StringComparison.Ordinal);
+
+        // Put back each time the agent is given it (not dropped): it waits in the stream for an agent of its version.
+        await using NatsConnection admin = await AdminAsync();
+        var js = new NatsJSContext(admin);
+        var names = new ClusterNames(Cluster);
+        await Bounded.Eventually(() => js.GetConsumerAsync(names.Stream, names.Consumer).AsTask().GetAwaiter().GetResult().Info.NumRedelivered >= 1,
+            "the agent is given the call again after putting it back");
+        Assert.Equal(1L, (await js.GetStreamAsync(names.Stream)).Info.State.Messages);
+        Assert.False(File.Exists(marker), "The agent ran a call of another protocol version.");
+        Assert.False(call.IsCompleted, $"The call ended: {call.Status}.");
+
+        // Given up by its caller, it leaves the stream; and the agent runs calls of its own version as before.
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.Within("the cancelled call"));
+        await LostMessageTests.StreamHoldsAsync(js, names, 0, "the cancelled call has left the stream");
+        await using var current = new WorkerPool(PoolOptions(workers: 1));
+        Assert.Equal(42, await current.RunAsync(x => x * 2, 21).Within("a call of the agent's own version"));
+        Assert.False(File.Exists(marker));
+    }
+
+    [Fact]
+    public async Task RunAsync_DirectOfferOfAnotherProtocolVersion_IsRefusedAndNotRun()
+    {
+        await using AgentProcess agent = await StartAgentAsync("v-direct");
+        await using var pool = new WorkerPool(PoolOptions(workers: 1));
+        ClusterClient client = ((ClusterBackend)pool.Backend).Client;
+        for (int i = 0; client.CallsDirect == 0; i++)
+        {
+            Assert.True(i < 500, $"None of 500 tiny calls one after another went directly to the agent ({client.DirectState}).");
+            Assert.Equal(i + 1, await pool.RunAsync(x => x + 1, i).Within($"call {i}"));
+        }
+
+        // The agent takes this client's lone calls directly: the next one is offered to it, now as another version's.
+        client.SpeakProtocol(OtherProtocol);
+        long made = client.OffersMade, refused = client.OffersRefused;
+        string marker = Marker();
+        using var giveUp = new CancellationTokenSource();
+        Task<int> call = pool.RunAsync(static path => Ran(path), marker, giveUp.Token);
+
+        await Bounded.Eventually(() => client.OffersRefused > refused, $"the agent refuses the offer ({client.DirectState})");
+        Assert.True(client.OffersMade > made, "The call was not offered directly.");
+        await Bounded.Eventually(() => agent.Output.Contains($"speak protocol {OtherProtocol}", StringComparison.Ordinal), "the agent says why");
+        Assert.False(File.Exists(marker), "The agent ran a call of another protocol version.");
+        Assert.False(call.IsCompleted, $"The call ended: {call.Status}.");
+
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.Within("the cancelled call"));
+        Assert.False(File.Exists(marker));
+    }
+
+    [Fact]
+    public async Task NewWorkerPool_AgentOfAnotherProtocolVersionRegistered_WarnsNamingItAndBothVersions()
+    {
+        await using AgentProcess current = await StartAgentAsync("v-current");
+        await using NatsConnection admin = await AdminAsync();
+        var names = new ClusterNames(Cluster);
+        await Bounded.Eventually(() => AgentRegistry.ListAsync(new NatsJSContext(admin), names, CancellationToken.None).GetAwaiter().GetResult().Count == 1, "the agent has registered");
+
+        // An agent of a version from before protocol versions, as its registry entry reads (no protocol: 0).
+        AgentRegistry old = await AgentRegistry.OpenAsync(new NatsJSContext(admin), names, "v-old", TimeSpan.FromSeconds(30), CancellationToken.None);
+        await old.PutAsync(new ClusterAgentInfo("v-old", "elsewhere", 2, 1, 0, "0.9.0.0", DateTimeOffset.UtcNow), CancellationToken.None);
+
+        using var log = new LogLines();
+        WorkerPoolOptions options = PoolOptions(workers: 1);
+        options.LoggerFactory = log;
+        await using var pool = new WorkerPool(options);
+
+        await Bounded.Eventually(() => log.Lines.Any(l => l.Contains("Agent v-old ", StringComparison.Ordinal)), "the pool warns of the agent of another version");
+        string warning = log.Lines.Single(l => l.Contains("Agent v-old ", StringComparison.Ordinal));
+        Assert.StartsWith("Warning: Agent v-old speaks cluster protocol 0 (Spindle 0.9.0.0)", warning, StringComparison.Ordinal);
+        Assert.Contains($"this pool protocol {ClusterHeaders.ProtocolVersion} (Spindle {ClusterHeaders.SpindleVersion})", warning, StringComparison.Ordinal);
+        Assert.Contains("of which 1 are registered", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain(log.Lines, l => l.Contains("Agent v-current ", StringComparison.Ordinal));
+        Assert.Equal(42, await pool.RunAsync(x => x * 2, 21).Within("a call, run by the agent of this version"));
+    }
+
+    private static int Ran(string marker)
+    {
+        File.WriteAllText(marker, "ran");
+        return 1;
+    }
+}
