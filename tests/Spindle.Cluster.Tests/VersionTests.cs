@@ -1,5 +1,6 @@
 using NATS.Client.Core;
 using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
 using Spindle.Cluster.Agent;
 using Spindle.Cluster.Client;
 using Spindle.Cluster.Nats;
@@ -8,52 +9,59 @@ using Spindle.Cluster.Tests.Support;
 namespace Spindle.Cluster.Tests;
 
 /// <summary>
-/// Agents and clients of different Spindle versions on one cluster (an upgrade under way): an agent runs only calls of
-/// its own protocol version and leaves the others, in the stream, to an agent of theirs; a pool that starts while
-/// agents of another version are registered says so in its log.
+/// Agents and clients of different Spindle versions on one cluster (an upgrade under way): an agent is given only calls
+/// of its own protocol version, the others wait in the stream for an agent of theirs, and one offered to it directly is
+/// refused; a pool that starts while agents of another version are registered says so in its log.
 /// </summary>
 public sealed class VersionTests(NatsServer server) : ClusterTest(server)
 {
     private const string OtherProtocol = "999";
 
     [Fact]
-    public async Task RunAsync_CallOfAnotherProtocolVersion_IsPutBackInTheStreamAndNotRun()
+    public async Task RunAsync_CallOfAnotherProtocolVersion_WaitsInTheStreamNeverGivenToTheAgent()
     {
         await using AgentProcess agent = await StartAgentAsync("v-stream");
         await using var newer = new WorkerPool(PoolOptions(workers: 1));
-        ClusterClient client = ((ClusterBackend)newer.Backend).Client;
-        client.OfferNothingDirect();
-        client.SpeakProtocol(OtherProtocol);
+        ClusterClient newerClient = ((ClusterBackend)newer.Backend).Client;
+        newerClient.OfferNothingDirect();
+        newerClient.SpeakProtocol(OtherProtocol);
         string marker = Marker();
         using var giveUp = new CancellationTokenSource();
         Task<int> call = newer.RunAsync(static path => Ran(path), marker, giveUp.Token);
-
-        await Bounded.Eventually(() => agent.Output.Contains($"speak protocol {OtherProtocol}", StringComparison.Ordinal), "the agent says it leaves the call to an agent of its version");
-        Assert.Contains($"this agent protocol {ClusterHeaders.ProtocolVersion} (Spindle {ClusterHeaders.SpindleVersion})", agent.Output, StringComparison.Ordinal);
-
-        // Put back each time the agent is given it (not dropped): it waits in the stream for an agent of its version.
         await using NatsConnection admin = await AdminAsync();
         var js = new NatsJSContext(admin);
         var names = new ClusterNames(Cluster);
-        await Bounded.Eventually(() => js.GetConsumerAsync(names.Stream, names.Consumer).AsTask().GetAwaiter().GetResult().Info.NumRedelivered >= 1,
-            "the agent is given the call again after putting it back");
+        await LostMessageTests.StreamHoldsAsync(js, names, 1, "the call of another version is stored");
+
+        // Calls of the agent's own version, sent through the stream after it, run; the other is not given to the agent.
+        await using var current = new WorkerPool(PoolOptions(workers: 1));
+        ((ClusterBackend)current.Backend).Client.OfferNothingDirect();
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(i * 2, await current.RunAsync(x => x * 2, i).Within($"call {i} of the agent's own version"));
+        }
+
+        // The agent's consumer delivered the three calls of its version, once each, and has nothing more for it.
+        await Bounded.Eventually(() => js.GetConsumerAsync(names.Stream, names.Consumer).AsTask().GetAwaiter().GetResult().Info.NumAckPending == 0, "the agent has acked its calls");
+        ConsumerInfo agents = (await js.GetConsumerAsync(names.Stream, names.Consumer)).Info;
+        Assert.Equal((3UL, 0UL, 0L), (agents.Delivered.ConsumerSeq, agents.NumPending, agents.NumRedelivered));
         Assert.Equal(1L, (await js.GetStreamAsync(names.Stream)).Info.State.Messages);
         Assert.False(File.Exists(marker), "The agent ran a call of another protocol version.");
         Assert.False(call.IsCompleted, $"The call ended: {call.Status}.");
+        Assert.DoesNotContain("dropped", agent.Output, StringComparison.Ordinal);
 
-        // Given up by its caller, it leaves the stream; and the agent runs calls of its own version as before.
+        // Given up by its caller, it leaves the stream, as any call no agent has started.
         await giveUp.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.Within("the cancelled call"));
         await LostMessageTests.StreamHoldsAsync(js, names, 0, "the cancelled call has left the stream");
-        await using var current = new WorkerPool(PoolOptions(workers: 1));
-        Assert.Equal(42, await current.RunAsync(x => x * 2, 21).Within("a call of the agent's own version"));
         Assert.False(File.Exists(marker));
     }
 
     [Fact]
     public async Task RunAsync_DirectOfferOfAnotherProtocolVersion_IsRefusedAndNotRun()
     {
-        await using AgentProcess agent = await StartAgentAsync("v-direct");
+        // Two workers: one has room for an offer at once even while the agent's fetch from the stream holds the other.
+        await using AgentProcess agent = await StartAgentAsync("v-direct", workers: 2);
         await using var pool = new WorkerPool(PoolOptions(workers: 1));
         ClusterClient client = ((ClusterBackend)pool.Backend).Client;
         for (int i = 0; client.CallsDirect == 0; i++)
@@ -71,13 +79,34 @@ public sealed class VersionTests(NatsServer server) : ClusterTest(server)
 
         await Bounded.Eventually(() => client.OffersRefused > refused, $"the agent refuses the offer ({client.DirectState})");
         Assert.True(client.OffersMade > made, "The call was not offered directly.");
-        await Bounded.Eventually(() => agent.Output.Contains($"speak protocol {OtherProtocol}", StringComparison.Ordinal), "the agent says why");
+        await Bounded.Eventually(() => agent.Output.Contains($"speak protocol {OtherProtocol}", StringComparison.Ordinal), $"the agent says why:\n{agent.Output}");
         Assert.False(File.Exists(marker), "The agent ran a call of another protocol version.");
         Assert.False(call.IsCompleted, $"The call ended: {call.Status}.");
 
         await giveUp.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.Within("the cancelled call"));
         Assert.False(File.Exists(marker));
+    }
+
+    [Fact]
+    public async Task Agent_MessageOnItsVersionsSubjectSayingAnotherVersion_DropsItAsMalformed()
+    {
+        await using AgentProcess agent = await StartAgentAsync("v-malformed");
+        await using NatsConnection admin = await AdminAsync();
+        var js = new NatsJSContext(admin);
+        var names = new ClusterNames(Cluster);
+        var headers = new NatsHeaders
+        {
+            [ClusterHeaders.Protocol] = OtherProtocol,
+            [ClusterHeaders.Client] = "forged",
+            [ClusterHeaders.Call] = "1",
+            [ClusterHeaders.Attempt] = "0",
+        };
+        PubAckResponse stored = await js.PublishAsync(names.Calls, new byte[] { 1, 2, 3 }, headers: headers);
+        stored.EnsureSuccess();
+
+        await LostMessageTests.StreamHoldsAsync(js, names, 0, "the agent has dropped the message");
+        Assert.Contains($"says its calls speak protocol {OtherProtocol}", agent.Output, StringComparison.Ordinal);
     }
 
     [Fact]

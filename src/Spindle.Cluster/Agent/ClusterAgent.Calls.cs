@@ -17,9 +17,11 @@ internal sealed partial class ClusterAgent
         {
             if (OtherVersion(message.Headers) is { } why)
             {
-                await PutBackOtherVersionAsync(message, why).ConfigureAwait(false);
+                // On this version's subject, yet not of it: a message no client of either version sent.
+                throw new FormatException($"a message on the calls subject of protocol {ClusterHeaders.ProtocolText} says {why}");
             }
-            else if (OptionalHeader(message, ClusterHeaders.Bundle) is null)
+
+            if (OptionalHeader(message, ClusterHeaders.Bundle) is null)
             {
                 await RunClaimedAsync(message, slot).ConfigureAwait(false);
             }

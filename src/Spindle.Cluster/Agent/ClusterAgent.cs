@@ -149,6 +149,9 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         await js.CreateOrUpdateConsumerAsync(names.Stream, new ConsumerConfig(names.Consumer)
         {
             DurableName = names.Consumer,
+
+            // The calls of this agent's protocol version only: those of another wait for an agent of theirs.
+            FilterSubject = names.Calls,
             AckPolicy = ConsumerConfigAckPolicy.Explicit,
             AckWait = options.AckWait,
             // Unbounded on the server: the agents end a message themselves (+TERM after MaxDeliver unanswered claims,

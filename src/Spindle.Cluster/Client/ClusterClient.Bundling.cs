@@ -248,7 +248,7 @@ internal sealed partial class ClusterClient
 
             try
             {
-                await _nats.PublishAsync(_names.Calls, body, headers, cancellationToken: _stopping.Token).ConfigureAwait(false);
+                await _nats.PublishAsync(_names.CallsOf(_protocol), body, headers, cancellationToken: _stopping.Token).ConfigureAwait(false);
             }
             catch (NatsException e)
             {

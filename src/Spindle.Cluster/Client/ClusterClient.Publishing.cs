@@ -73,7 +73,7 @@ internal sealed partial class ClusterClient
 
             try
             {
-                await _nats.PublishAsync(_names.Calls, body, headers, cancellationToken: _stopping.Token).ConfigureAwait(false);
+                await _nats.PublishAsync(_names.CallsOf(_protocol), body, headers, cancellationToken: _stopping.Token).ConfigureAwait(false);
             }
             catch (NatsException e)
             {
@@ -89,12 +89,13 @@ internal sealed partial class ClusterClient
     }
 
     /// <summary>What every call message of this client carries, alone or in a bundle.</summary>
-    /// <summary>The protocol version this client's calls say they speak (<see cref="ClusterHeaders.Protocol"/>).</summary>
-    private string _protocol = ClusterHeaders.ProtocolVersion.ToString(CultureInfo.InvariantCulture);
+    /// <summary>The protocol version this client's calls speak (<see cref="ClusterHeaders.Protocol"/>, and their subject).</summary>
+    private volatile string _protocol = ClusterHeaders.ProtocolText;
 
-    /// <summary>For tests: this client's calls say they speak <paramref name="protocol"/>, as another version's would.</summary>
+    /// <summary>For tests: this client's calls from now on speak <paramref name="protocol"/>, as another version's would.</summary>
     internal void SpeakProtocol(string protocol) => _protocol = protocol;
 
+    /// <summary>The headers every call carries, alone, in a bundle or offered directly.</summary>
     private NatsHeaders CallHeaders(string build)
     {
         var headers = new NatsHeaders
@@ -181,7 +182,7 @@ internal sealed partial class ClusterClient
             try
             {
                 // The message id is in the headers already; a duplicate is not an error here (EnsureSuccess would throw).
-                PubAckResponse ack = await _js.PublishAsync(_names.Calls, frame, headers: headers, cancellationToken: _stopping.Token).ConfigureAwait(false);
+                PubAckResponse ack = await _js.PublishAsync(_names.CallsOf(_protocol), frame, headers: headers, cancellationToken: _stopping.Token).ConfigureAwait(false);
                 if (ack.Error is { } error)
                 {
                     throw new NatsJSApiException(error);

@@ -54,7 +54,7 @@ internal static class ClusterConnection
     /// <returns>When the stream was created, so a client can tell a stream created anew later (ClusterClient.Resending.cs).</returns>
     public static async Task<DateTimeOffset> EnsureStreamAsync(INatsJSContext js, ClusterNames names, CancellationToken cancellationToken)
     {
-        var config = new StreamConfig(names.Stream, [names.Calls])
+        var config = new StreamConfig(names.Stream, [names.CallSubjects])
         {
             Retention = StreamConfigRetention.Workqueue,
             Storage = StreamConfigStorage.File,
@@ -77,7 +77,7 @@ internal static class ClusterConnection
         }
 
         StreamConfig existing = current.Config;
-        if (existing.Subjects is not { Count: 1 } subjects || subjects.First() != names.Calls || existing.Retention != config.Retention
+        if (existing.Subjects is not { Count: 1 } subjects || subjects.First() != names.CallSubjects || existing.Retention != config.Retention
             || existing.Storage != config.Storage || existing.DuplicateWindow != config.DuplicateWindow)
         {
             return (await js.CreateOrUpdateStreamAsync(config, cancellationToken).ConfigureAwait(false)).Info.Created;

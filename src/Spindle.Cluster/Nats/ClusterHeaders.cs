@@ -18,14 +18,18 @@ internal static class ClusterHeaders
 
     /// <summary>
     /// The version of what agents and clients say to each other (these headers, the subjects, bundles, claims and
-    /// answers), on every call: an agent runs only calls of its own version and leaves the others in the stream for an
-    /// agent that speaks theirs (docs/cluster.md, "Versions"). Raised whenever that changes in a way the other side
-    /// cannot read; the envelope a refusal needs (<see cref="Client"/>, <see cref="Call"/>, <see cref="Attempt"/>) never changes.
+    /// answers), on every call. Each version's calls travel on a subject of their own, which only agents of that
+    /// version fetch from (ClusterNames.CallsOf), and an agent runs only calls of its own (docs/cluster.md,
+    /// "Versions"). Raised whenever either side could no longer read the other; the envelope a refusal needs
+    /// (<see cref="Client"/>, <see cref="Call"/>, <see cref="Attempt"/>) never changes.
     /// </summary>
     public const string Protocol = "Spindle-Protocol";
 
     /// <summary>The <see cref="Protocol"/> this build speaks.</summary>
     public const int ProtocolVersion = 1;
+
+    /// <summary><see cref="ProtocolVersion"/> as the header (and the calls subject) carries it.</summary>
+    public static readonly string ProtocolText = ProtocolVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The Spindle version of the client that sent a call: named by an agent that cannot run it.</summary>
     public const string Version = "Spindle-Version";

@@ -8,11 +8,21 @@ internal sealed class ClusterNames(string cluster)
     /// <summary>The work-queue stream holding calls until an agent has taken them.</summary>
     public string Stream => $"SPINDLE_{Cluster}_CALLS";
 
-    /// <summary>Where clients publish calls.</summary>
-    public string Calls => $"spindle.{Cluster}.calls";
+    /// <summary>Every subject of the calls stream: one per protocol version (<see cref="CallsOf"/>).</summary>
+    public string CallSubjects => $"spindle.{Cluster}.calls.>";
 
-    /// <summary>The durable pull consumer every agent of the cluster fetches from.</summary>
-    public string Consumer => "agents";
+    /// <summary>Where clients of this build's protocol version publish calls.</summary>
+    public string Calls => CallsOf(ClusterHeaders.ProtocolText);
+
+    /// <summary>
+    /// Where clients of protocol version <paramref name="protocol"/> publish calls. Each version has its own subject,
+    /// and its agents their own consumer filtered on it (<see cref="Consumer"/>): an agent is never given a call of
+    /// another version, which waits in the stream for an agent of its own (docs/cluster.md, "Versions").
+    /// </summary>
+    public string CallsOf(string protocol) => $"spindle.{Cluster}.calls.p{protocol}";
+
+    /// <summary>The durable pull consumer every agent of this build's protocol version fetches from, filtered on <see cref="Calls"/>.</summary>
+    public string Consumer => $"agents-p{ClusterHeaders.ProtocolText}";
 
     /// <summary>The agents' registry (key-value).</summary>
     public string AgentsBucket => $"spindle_{Cluster}_agents";

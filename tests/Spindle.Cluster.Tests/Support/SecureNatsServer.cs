@@ -43,7 +43,7 @@ public sealed class SecureNatsServer : IAsyncLifetime
               users: [
                 { nkey: "{{client}}" }
                 { nkey: "{{agent}}" }
-                { user: "outsider", password: "{{OutsiderPassword}}", permissions: { publish: { deny: ["spindle.*.calls"] } } }
+                { user: "outsider", password: "{{OutsiderPassword}}", permissions: { publish: { deny: ["spindle.*.calls.>"] } } }
               ]
             }
             """;
