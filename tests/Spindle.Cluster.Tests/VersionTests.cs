@@ -110,6 +110,25 @@ public sealed class VersionTests(NatsServer server) : ClusterTest(server)
     }
 
     [Fact]
+    public async Task Agent_CallsStreamWithAConsumerOfEveryVersion_FailsToStartNamingItAndHowToRemoveIt()
+    {
+        // The layout of a Spindle version before protocol versions: one consumer, without a filter, for every agent.
+        await using NatsConnection admin = await AdminAsync();
+        var js = new NatsJSContext(admin);
+        var names = new ClusterNames(Cluster);
+        await ClusterConnection.EnsureStreamAsync(js, names, CancellationToken.None);
+        await js.CreateOrUpdateConsumerAsync(names.Stream, new ConsumerConfig("agents") { DurableName = "agents", AckPolicy = ConsumerConfigAckPolicy.Explicit });
+
+        (int code, string output) = await AgentProcess.RunToFailureAsync(
+            "--server", Server.Url, "--user", Server.User, "--password", Server.Password, "--name", "v-legacy", "--cluster", Cluster);
+
+        Assert.NotEqual(0, code);
+        Assert.Contains($"The calls stream {names.Stream} at '{Server.Url}' has a consumer that takes calls of every version", output, StringComparison.Ordinal);
+        Assert.Contains($"nats consumer rm {names.Stream} agents", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NewWorkerPool_AgentOfAnotherProtocolVersionRegistered_WarnsNamingItAndBothVersions()
     {
         await using AgentProcess current = await StartAgentAsync("v-current");
@@ -130,7 +149,7 @@ public sealed class VersionTests(NatsServer server) : ClusterTest(server)
         string warning = log.Lines.Single(l => l.Contains("Agent v-old ", StringComparison.Ordinal));
         Assert.StartsWith("Warning: Agent v-old speaks cluster protocol 0 (Spindle 0.9.0.0)", warning, StringComparison.Ordinal);
         Assert.Contains($"this pool protocol {ClusterHeaders.ProtocolVersion} (Spindle {ClusterHeaders.SpindleVersion})", warning, StringComparison.Ordinal);
-        Assert.Contains("of which 1 are registered", warning, StringComparison.Ordinal);
+        Assert.Contains("agents of this pool's version registered: 1.", warning, StringComparison.Ordinal);
         Assert.DoesNotContain(log.Lines, l => l.Contains("Agent v-current ", StringComparison.Ordinal));
         Assert.Equal(42, await pool.RunAsync(x => x * 2, 21).Within("a call, run by the agent of this version"));
     }

@@ -146,6 +146,25 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
     private static async Task EnsureCallsAsync(NatsJSContext js, ClusterNames names, AgentOptions options, CancellationToken cancellationToken)
     {
         await ClusterConnection.EnsureStreamAsync(js, names, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await CreateConsumerAsync(js, names, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NatsJSApiException e) when (e.Error.ErrCode == FilteredConsumerNotUnique)
+        {
+            throw new SpindleException(
+                $"The calls stream {names.Stream} at '{options.Server}' has a consumer that takes calls of every version (one without a filter: the " +
+                $"agents' consumer 'agents' of a Spindle version before protocol versions, or one made by hand), so this agent's consumer " +
+                $"{names.Consumer}, for protocol {ClusterHeaders.ProtocolText}, cannot be added beside it ({e.Error.Description}). Stop the agents of that " +
+                $"version, then delete it (nats consumer rm {names.Stream} agents), or use another --cluster.", e);
+        }
+    }
+
+    /// <summary>JetStream's error for a consumer of a work-queue stream whose messages another consumer may take too.</summary>
+    private const int FilteredConsumerNotUnique = 10100;
+
+    private static async Task CreateConsumerAsync(NatsJSContext js, ClusterNames names, AgentOptions options, CancellationToken cancellationToken)
+    {
         await js.CreateOrUpdateConsumerAsync(names.Stream, new ConsumerConfig(names.Consumer)
         {
             DurableName = names.Consumer,

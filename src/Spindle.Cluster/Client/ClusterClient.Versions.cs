@@ -5,9 +5,9 @@ using Spindle.Cluster.Nats;
 namespace Spindle.Cluster.Client;
 
 /// <summary>
-/// Agents of another protocol version (another Spindle version) leave this client's calls to agents of its own
-/// (Agent/ClusterAgent.Versions.cs). A pool that finds such agents registered when it starts says so in its log,
-/// naming each and how many of its own version there are: with none, its calls wait until one starts.
+/// Agents of another protocol version (another Spindle version) are not given this client's calls, which wait for an
+/// agent of its own (Nats/ClusterNames.CallsOf). A pool that finds such agents registered when it starts says so in its
+/// log, naming each and how many of its own version there are: with none, its calls wait until one starts.
 /// </summary>
 internal sealed partial class ClusterClient
 {
@@ -31,7 +31,7 @@ internal sealed partial class ClusterClient
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {Agent} speaks cluster protocol {AgentProtocol} (Spindle {AgentVersion}) and this pool protocol {Protocol} (Spindle {Version}): " +
-        "it leaves this pool's calls to agents of this pool's version, of which {Matching} are registered. Run agents and clients of the same Spindle version.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {Agent} speaks cluster protocol {AgentProtocol} (Spindle {AgentVersion}) and this pool protocol {Protocol} (Spindle {Version}); " +
+        "agents of this pool's version registered: {Matching}. Run agents and clients of the same Spindle version.")]
     private partial void LogOtherVersion(string agent, int agentProtocol, string agentVersion, int protocol, string version, int matching);
 }
