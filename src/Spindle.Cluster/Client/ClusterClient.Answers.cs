@@ -299,8 +299,15 @@ internal sealed partial class ClusterClient
         }
 
         flight.Spoke();
-        return flight.Agent == agent
-            || (flight.Agent is null && !flight.Call.CancellationToken.IsCancellationRequested && flight.TryClaim(agent, ackSubject));
+        if (flight.Agent == agent)
+        {
+            // Its agent may come to hold a stream delivery of it after it first spoke (a direct call that took over
+            // its stream copy): the delivery to end if that agent goes silent.
+            flight.NoteAckSubject(agent, ackSubject);
+            return true;
+        }
+
+        return flight.Agent is null && !flight.Call.CancellationToken.IsCancellationRequested && flight.TryClaim(agent, ackSubject);
     }
 
     /// <summary>

@@ -113,6 +113,26 @@ internal sealed class Flight
         }
     }
 
+    /// <summary>
+    /// Notes the stream delivery <paramref name="agent"/>, which runs the call, holds of it, when it was claimed with
+    /// none (a direct call whose stream copy reached the same agent later): the silence watch ends that delivery.
+    /// </summary>
+    public void NoteAckSubject(string agent, string? ackSubject)
+    {
+        if (ackSubject is null)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (Agent == agent && AckSubject is null)
+            {
+                AckSubject = ackSubject;
+            }
+        }
+    }
+
     /// <summary>Takes back a call no agent has claimed yet, so none will; false once one has.</summary>
     public bool TryWithdraw()
     {
