@@ -121,7 +121,15 @@ public sealed class FaultTests(NatsServer server) : ClusterTest(server)
                 : await js.DeleteConsumerAsync(names.Stream, names.Consumer);
         }
 
-        Assert.Equal(2, await pool.RunAsync(() => 2).Within("a call after the deletion"));
+        try
+        {
+            Assert.Equal(2, await pool.RunAsync(() => 2).Within("a call after the deletion"));
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message} {((Spindle.Cluster.Client.ClusterBackend)pool.Backend).Client.DirectState}\n--- agent ---\n{agent.Output}", e);
+        }
+
         Assert.Contains("put back if they were gone", agent.Output, StringComparison.Ordinal);
     }
 

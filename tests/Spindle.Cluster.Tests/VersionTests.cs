@@ -129,6 +129,36 @@ public sealed class VersionTests(NatsServer server) : ClusterTest(server)
     }
 
     [Fact]
+    public async Task Agent_ConsumerReplacedByOneOfEveryVersionWhileItRuns_KeepsAskingAndTakesCallsOnceItIsGone()
+    {
+        await using AgentProcess agent = await StartAgentAsync("v-replaced");
+        await using var pool = new WorkerPool(PoolOptions(workers: 1));
+        ((ClusterBackend)pool.Backend).Client.OfferNothingDirect();
+        Assert.Equal(1, await pool.RunAsync(() => 1).Within("a call before the consumer is replaced"));
+
+        // An operator deletes the agents' consumer and puts one without a filter in its place (an old version's).
+        await using NatsConnection admin = await AdminAsync();
+        var js = new NatsJSContext(admin);
+        var names = new ClusterNames(Cluster);
+        await js.DeleteConsumerAsync(names.Stream, names.Consumer);
+        await js.CreateOrUpdateConsumerAsync(names.Stream, new ConsumerConfig("agents") { DurableName = "agents", AckPolicy = ConsumerConfigAckPolicy.Explicit });
+        await Bounded.Eventually(() => agent.Output.Contains("could not put the calls stream and the agents' consumer back", StringComparison.Ordinal),
+            "the agent says it cannot put its consumer back");
+        Assert.Contains("takes calls of every version", agent.Output, StringComparison.Ordinal);
+
+        // Once it is gone, the agent, which kept asking, puts its own back and takes calls again.
+        await js.DeleteConsumerAsync(names.Stream, "agents");
+        try
+        {
+            Assert.Equal(2, await pool.RunAsync(() => 2).Within("a call once the other consumer is gone"));
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n--- agent ---\n{agent.Output}", e);
+        }
+    }
+
+    [Fact]
     public async Task NewWorkerPool_AgentOfAnotherProtocolVersionRegistered_WarnsNamingItAndBothVersions()
     {
         await using AgentProcess current = await StartAgentAsync("v-current");

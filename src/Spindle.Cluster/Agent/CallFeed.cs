@@ -214,15 +214,34 @@ internal sealed class CallFeed : IAsyncDisposable
         await Task.Delay(TimeSpan.FromSeconds(1), stop).ConfigureAwait(false);
         if (status.Code is 404 or 503 || (status.Code == 409 && status.MessageText?.Contains("Consumer Deleted", StringComparison.OrdinalIgnoreCase) == true))
         {
+            await RestoreCallsAsync(stop).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Puts the calls stream and the agents' consumer back, trying every second until it can (or the agent stops): a
+    /// pull request to a consumer that is gone may get no answer at all, so no later refusal would ask for this again,
+    /// and an agent that stopped trying would sit in the registry taking nothing. Said once, then once a minute.
+    /// </summary>
+    private async ValueTask RestoreCallsAsync(CancellationToken stop)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
             try
             {
                 await _recreate(stop).ConfigureAwait(false);
                 _log("the calls stream and the agents' consumer are there (put back if they were gone).");
+                return;
             }
-            catch (Exception e) when (e is NatsException or TimeoutException)
+            catch (Exception e) when (e is NatsException or TimeoutException or SpindleException)
             {
-                _log($"could not put the calls stream and the agents' consumer back: {e.Message}");
+                if (attempt % 60 == 0)
+                {
+                    _log($"could not put the calls stream and the agents' consumer back ({e.Message}); trying again every second.");
+                }
             }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), stop).ConfigureAwait(false);
         }
     }
 
