@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using Spindle.Cluster.Client;
@@ -107,19 +106,5 @@ public sealed class LostMessageTests(NatsServer server) : ClusterTest(server)
         INatsJSConsumer consumer = await js.GetConsumerAsync(names.Stream, names.Consumer);
 
         Assert.Equal(-1, consumer.Info.Config.MaxDeliver);
-    }
-
-    internal static async Task StreamHoldsAsync(NatsJSContext js, ClusterNames names, long messages, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while ((await js.GetStreamAsync(names.Stream)).Info.State.Messages != messages)
-        {
-            if (clock.Elapsed > Bounded.Unexpected)
-            {
-                throw new TimeoutException($"Timed out after {Bounded.Unexpected.TotalSeconds} s waiting until {what}.");
-            }
-
-            await Task.Delay(50);
-        }
     }
 }

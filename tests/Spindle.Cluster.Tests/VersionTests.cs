@@ -31,7 +31,7 @@ public sealed class VersionTests(NatsServer server) : ClusterTest(server)
         await using NatsConnection admin = await AdminAsync();
         var js = new NatsJSContext(admin);
         var names = new ClusterNames(Cluster);
-        await LostMessageTests.StreamHoldsAsync(js, names, 1, "the call of another version is stored");
+        await StreamHoldsAsync(js, names, 1, "the call of another version is stored");
 
         // Calls of the agent's own version, sent through the stream after it, run; the other is not given to the agent.
         await using var current = new WorkerPool(PoolOptions(workers: 1));
@@ -53,7 +53,7 @@ public sealed class VersionTests(NatsServer server) : ClusterTest(server)
         // Given up by its caller, it leaves the stream, as any call no agent has started.
         await giveUp.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.Within("the cancelled call"));
-        await LostMessageTests.StreamHoldsAsync(js, names, 0, "the cancelled call has left the stream");
+        await StreamHoldsAsync(js, names, 0, "the cancelled call has left the stream");
         Assert.False(File.Exists(marker));
     }
 
@@ -105,7 +105,7 @@ public sealed class VersionTests(NatsServer server) : ClusterTest(server)
         PubAckResponse stored = await js.PublishAsync(names.Calls, new byte[] { 1, 2, 3 }, headers: headers);
         stored.EnsureSuccess();
 
-        await LostMessageTests.StreamHoldsAsync(js, names, 0, "the agent has dropped the message");
+        await StreamHoldsAsync(js, names, 0, "the agent has dropped the message");
         Assert.Contains($"says its calls speak protocol {OtherProtocol}", agent.Output, StringComparison.Ordinal);
     }
 

@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using NATS.Client.Core;
+using NATS.Client.JetStream;
+using Spindle.Cluster.Nats;
 
 namespace Spindle.Cluster.Tests.Support;
 
@@ -44,6 +47,21 @@ public abstract class ClusterTest(NatsServer server) : IClassFixture<NatsServer>
         });
         await nats.ConnectAsync();
         return nats;
+    }
+
+    /// <summary>Waits until the cluster's calls stream holds <paramref name="messages"/> messages, failing after <see cref="Bounded.Unexpected"/>.</summary>
+    private protected static async Task StreamHoldsAsync(NatsJSContext js, ClusterNames names, long messages, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while ((await js.GetStreamAsync(names.Stream)).Info.State.Messages != messages)
+        {
+            if (clock.Elapsed > Bounded.Unexpected)
+            {
+                throw new TimeoutException($"Timed out after {Bounded.Unexpected.TotalSeconds} s waiting until {what}.");
+            }
+
+            await Task.Delay(50);
+        }
     }
 
     /// <summary>A file a call creates when it has started, so a test knows it runs before it acts.</summary>
