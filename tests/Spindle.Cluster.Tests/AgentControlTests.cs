@@ -85,6 +85,14 @@ public sealed class AgentControlTests(NatsServer server) : ClusterTest(server)
     }
 
     [Fact]
+    public async Task GetAgentsAsync_NoAgentEverStartedOnTheCluster_IsEmpty()
+    {
+        // A new cluster name: no agent has created its registry yet (the server has no such bucket).
+        await using var pool = new WorkerPool(PoolOptions(workers: 1));
+        Assert.Empty(await pool.GetAgentsAsync().Within("the registry of a cluster no agent has joined"));
+    }
+
+    [Fact]
     public async Task GetAgentsAsync_EntryCarriesCpuMemoryCallsAndWorkerProcesses()
     {
         await using AgentProcess agent = await StartAgentAsync("figures", workers: 2);

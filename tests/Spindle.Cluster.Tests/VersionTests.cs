@@ -184,6 +184,61 @@ public sealed class VersionTests(NatsServer server) : ClusterTest(server)
         Assert.Equal(42, await pool.RunAsync(x => x * 2, 21).Within("a call, run by the agent of this version"));
     }
 
+    [Fact]
+    public async Task RunAsync_NoAgentRegistered_PoolWarnsOnceThatItsCallsWaitAndNotWhileAnAgentOfItsVersionIsBusy()
+    {
+        using var log = new LogLines();
+        WorkerPoolOptions options = PoolOptions(workers: 2);
+        options.LoggerFactory = log;
+        await using var pool = new WorkerPool(options);
+        ((ClusterBackend)pool.Backend).Client.WarnOfUnservedCallsAfter(TimeSpan.FromSeconds(1));
+        Task<int> waiting = pool.RunAsync(x => x * 2, 21);
+
+        await Bounded.Eventually(() => Unserved(log).Count == 1, "the pool warns that its call waits with no agent");
+        string warning = Unserved(log)[0];
+        Assert.StartsWith("Warning: 1 call(s) have waited 00:00:01 or longer in cluster " + Cluster + ", and no agent of cluster protocol " + ClusterHeaders.ProtocolText, warning, StringComparison.Ordinal);
+        Assert.Contains("registered agents of other versions: none.", warning, StringComparison.Ordinal);
+
+        // Once per wait: the next looks (every 5 s) say nothing more while the same call waits.
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        Assert.Single(Unserved(log));
+
+        // An agent of its version takes it; with that agent busy, calls that wait behind it are not "unserved".
+        await using AgentProcess agent = await StartAgentAsync("v-late");
+        Assert.Equal(42, await waiting.Within("the call, once an agent of its version started"));
+        Task<int> busy = pool.RunAsync(static ms => { Thread.Sleep(ms); return ms; }, 8_000);
+        Task<int> behind = pool.RunAsync(x => x + 1, 1);
+        Assert.Equal(8_000, await busy.Within("the long call"));
+        Assert.Equal(2, await behind.Within("the call that waited behind it"));
+        Assert.Single(Unserved(log));
+    }
+
+    [Fact]
+    public async Task RunAsync_OnlyAgentsOfAnotherVersionRegistered_PoolWarnsNamingThem()
+    {
+        await using AgentProcess agent = await StartAgentAsync("v-other");
+        using var log = new LogLines();
+        WorkerPoolOptions options = PoolOptions(workers: 1);
+        options.LoggerFactory = log;
+        await using var pool = new WorkerPool(options);
+        ClusterClient client = ((ClusterBackend)pool.Backend).Client;
+        client.SpeakProtocol(OtherProtocol);
+        client.WarnOfUnservedCallsAfter(TimeSpan.FromSeconds(1));
+        using var giveUp = new CancellationTokenSource();
+        Task<int> call = pool.RunAsync(x => x * 2, 21, giveUp.Token);
+
+        await Bounded.Eventually(() => Unserved(log).Count == 1, "the pool warns that no agent of its version is registered");
+        string warning = Unserved(log)[0];
+        Assert.Contains($"no agent of cluster protocol {OtherProtocol} (Spindle {ClusterHeaders.SpindleVersion})", warning, StringComparison.Ordinal);
+        Assert.Contains($"registered agents of other versions: v-other (protocol {ClusterHeaders.ProtocolVersion}, Spindle {ClusterHeaders.SpindleVersion}).", warning, StringComparison.Ordinal);
+        Assert.False(call.IsCompleted, $"The call ended: {call.Status}.");
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.Within("the cancelled call"));
+    }
+
+    private static List<string> Unserved(LogLines log) =>
+        [.. log.Lines.Where(l => l.Contains("call(s) have waited", StringComparison.Ordinal))];
+
     private static int Ran(string marker)
     {
         File.WriteAllText(marker, "ran");

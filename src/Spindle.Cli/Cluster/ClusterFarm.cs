@@ -51,11 +51,6 @@ internal sealed record ClusterFarm(RenderFarm Farm, IReadOnlyList<ClusterAgentIn
             {
                 return await AgentRegistry.ListAsync(new NatsJSContext(nats), new ClusterNames(target.ClusterName), cancellationToken);
             }
-            catch (NatsJSApiException e) when (e.Error.Code == 404)
-            {
-                // No agent ever started on this cluster: its stream and registry do not exist yet.
-                return [];
-            }
             catch (NatsException e)
             {
                 throw new SpindleException($"Could not read the agents of cluster '{target.ClusterName}' at {target.Server} (--cluster): {e.Message}. Is JetStream enabled there (nats-server -js)?", e);

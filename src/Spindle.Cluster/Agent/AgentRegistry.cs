@@ -36,8 +36,9 @@ internal sealed class AgentRegistry
         {
             store = await new NatsKVContext(js).GetStoreAsync(names.AgentsBucket, cancellationToken).ConfigureAwait(false);
         }
-        catch (NatsKVException)
+        catch (Exception e) when (e is NatsKVException || e is NatsJSApiException { Error.Code: 404 })
         {
+            // No agent ever started on this cluster: its registry does not exist yet (the server says "stream not found").
             return [];
         }
 

@@ -16,7 +16,8 @@ namespace Spindle.Cluster.Client;
 /// </summary>
 /// <remarks>
 /// <code>
-///  every LostCheckEvery, while connected: the messages of calls waiting for an agent, stored (the server confirmed
+///  every LostCheckEvery, while connected: calls waiting long with no agent of this version registered ─► a warning
+///  (ClusterClient.Unserved.cs); the messages of calls waiting for an agent, stored (the server confirmed
 ///  them) at least LostCheckEvery ago; none ─► nothing asked of the server
 ///     ─► the stream's info (one request; gone ─► created again)
 ///     ─► created anew since last seen ─► every waiting call sent again (its sequence number is stale)
@@ -74,6 +75,11 @@ internal sealed partial class ClusterClient
                 if (!await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
                 {
                     return;
+                }
+
+                if (_nats.ConnectionState == NatsConnectionState.Open)
+                {
+                    await WarnIfUnservedAsync().ConfigureAwait(false);
                 }
 
                 List<CallMessage> waiting = StoredAndWaiting((long)LostCheckEvery.TotalMilliseconds);
