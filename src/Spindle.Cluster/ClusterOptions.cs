@@ -104,7 +104,11 @@ public sealed partial class ClusterOptions
     /// </summary>
     internal ClusterOptionNames OptionNames { get; set; } = ClusterOptionNames.Library;
 
-    /// <summary>How long creating the pool waits to connect to <see cref="Server"/> before it fails.</summary>
+    /// <summary>
+    /// How long creating the pool waits to connect to <see cref="Server"/> before it fails. Requests to the server once
+    /// connected (the server's acknowledgement of a stored call, the agent registry) wait this long too, but never less
+    /// than 5 seconds, so a short value fails fast on a wrong address without making a busy server's answers count as lost.
+    /// </summary>
     /// <value>The default is 5 seconds.</value>
     public TimeSpan ConnectTimeout
     {

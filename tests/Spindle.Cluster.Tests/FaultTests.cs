@@ -1,3 +1,4 @@
+using Spindle.Cluster.Client;
 using Spindle.Cluster.Tests.Support;
 
 namespace Spindle.Cluster.Tests;
@@ -200,6 +201,22 @@ public sealed class FaultTests(NatsServer server) : ClusterTest(server)
 
         Assert.Contains(Server.Url, error.Message, StringComparison.Ordinal);
         Assert.Contains("ClusterOptions.User", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NewWorkerPool_ConnectTimeoutBelowFiveSeconds_RequestsOnceConnectedStillWaitFiveSeconds()
+    {
+        // A user who wants a wrong address to fail fast: the server's answers later (a stored call's ack under load)
+        // must not be given up on after those 2 s.
+        ClusterOptions cluster = ClusterOptions();
+        cluster.ConnectTimeout = TimeSpan.FromSeconds(2);
+        await using var pool = new WorkerPool(new WorkerPoolOptions { Workers = 1 }.UseCluster(cluster));
+        Assert.Equal(TimeSpan.FromSeconds(5), ((ClusterBackend)pool.Backend).Client.RequestTimeout);
+
+        ClusterOptions slowLink = ClusterOptions();
+        slowLink.ConnectTimeout = TimeSpan.FromSeconds(20);
+        await using var patient = new WorkerPool(new WorkerPoolOptions { Workers = 1 }.UseCluster(slowLink));
+        Assert.Equal(TimeSpan.FromSeconds(20), ((ClusterBackend)patient.Backend).Client.RequestTimeout);
     }
 
     [Fact]

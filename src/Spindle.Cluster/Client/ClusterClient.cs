@@ -39,6 +39,9 @@ namespace Spindle.Cluster.Client;
 internal sealed partial class ClusterClient : IAsyncDisposable
 {
     private readonly NatsConnection _nats;
+
+    /// <summary>For tests: how long a request to the server waits for its answer.</summary>
+    internal TimeSpan RequestTimeout => _nats.Opts.RequestTimeout;
     private readonly NatsJSContext _js;
     private readonly ClusterNames _names;
     private readonly ClusterOptions _options;

@@ -17,6 +17,9 @@ internal static class ClusterConnection
     /// <summary>The longest a client or agent waits between attempts to reconnect to a server that went away.</summary>
     public static readonly TimeSpan ReconnectWaitMax = TimeSpan.FromSeconds(2);
 
+    /// <summary>The least a request to the server waits for its answer (NATS.Net's default).</summary>
+    public static readonly TimeSpan MinRequestTimeout = TimeSpan.FromSeconds(5);
+
     public static async Task<NatsConnection> ConnectAsync(string server, ClusterCredentials credentials, string connectionName, TimeSpan timeout, CancellationToken cancellationToken)
     {
         NatsOpts options = credentials.ApplyTo(NatsOpts.Default) with
@@ -24,7 +27,10 @@ internal static class ClusterConnection
             Url = server,
             Name = connectionName,
             ConnectTimeout = timeout,
-            RequestTimeout = timeout,
+
+            // Requests once connected (a stored call's ack, the registry, a claim) wait at least NATS's default: a
+            // short ConnectTimeout, to fail fast on a wrong address, must not make a busy server's answers "lost".
+            RequestTimeout = timeout > MinRequestTimeout ? timeout : MinRequestTimeout,
 
             // Back soon after a server restart: agents and clients reconnect within ReconnectWaitMax of each other.
             ReconnectWaitMin = TimeSpan.FromMilliseconds(250),
