@@ -89,12 +89,24 @@ public sealed class VersionTests(NatsServer server) : ClusterTest(server)
     }
 
     [Fact]
-    public async Task Agent_MessageOnItsVersionsSubjectSayingAnotherVersion_DropsItAsMalformed()
+    public async Task Agent_MessageOnItsVersionsSubjectSayingAnotherVersion_DropsItAsMalformedAndTellsItsCaller()
     {
         await using AgentProcess agent = await StartAgentAsync("v-malformed");
         await using NatsConnection admin = await AdminAsync();
         var js = new NatsJSContext(admin);
         var names = new ClusterNames(Cluster);
+
+        // The test stands for the client the message names: the agent's answer comes to its inbox.
+        var told = new TaskCompletionSource<NatsMsg<byte[]>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using INatsSub<byte[]> inbox = await admin.SubscribeCoreAsync<byte[]>(names.Client("forged"));
+        _ = Task.Run(async () =>
+        {
+            await foreach (NatsMsg<byte[]> answer in inbox.Msgs.ReadAllAsync())
+            {
+                await answer.ReplyAsync(Array.Empty<byte>());
+                told.TrySetResult(answer);
+            }
+        });
         var headers = new NatsHeaders
         {
             [ClusterHeaders.Protocol] = OtherProtocol,
@@ -107,6 +119,13 @@ public sealed class VersionTests(NatsServer server) : ClusterTest(server)
 
         await StreamHoldsAsync(js, names, 0, "the agent has dropped the message");
         Assert.Contains($"says its calls speak protocol {OtherProtocol}", agent.Output, StringComparison.Ordinal);
+
+        NatsMsg<byte[]> failed = await told.Task.Within("the agent's answer to the caller the message names");
+        Assert.Equal((ClusterHeaders.EventFailed, ClusterHeaders.FailureError, "v-malformed", "1", "0"),
+            (failed.Headers![ClusterHeaders.Event].ToString(), failed.Headers[ClusterHeaders.Failure].ToString(), failed.Headers[ClusterHeaders.Agent].ToString(),
+             failed.Headers[ClusterHeaders.Call].ToString(), failed.Headers[ClusterHeaders.Attempt].ToString()));
+        Assert.StartsWith("its message could not be read (", System.Text.Encoding.UTF8.GetString(failed.Data!), StringComparison.Ordinal);
+        Assert.Contains($"protocol {OtherProtocol}", System.Text.Encoding.UTF8.GetString(failed.Data!), StringComparison.Ordinal);
     }
 
     [Fact]

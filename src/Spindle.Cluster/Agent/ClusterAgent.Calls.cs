@@ -34,12 +34,43 @@ internal sealed partial class ClusterAgent
         {
             // A message that is not a call (or an answer that could not be sent): it must not come back for ever.
             _options.Log.WriteLine($"spindle agent {Name}: dropped a message it could not handle: {e.Message}");
+            if (e is not NatsException)
+            {
+                await TellUnreadableAsync(message, e.Message).ConfigureAwait(false);
+            }
+
             await TryAsync(() => message.TerminateAsync()).ConfigureAwait(false);
         }
         finally
         {
             slot.Free();
         }
+    }
+
+    /// <summary>
+    /// A lone call's message this agent cannot read (a header missing or contradicting its subject), dropped: when it
+    /// names its caller and call, the caller is told, once, so the call fails at once naming this agent and why, instead
+    /// of waiting for its timeout (or for ever with none). Nothing is told for a message that names no caller.
+    /// </summary>
+    private async Task TellUnreadableAsync(CallDelivery message, string why)
+    {
+        if (OptionalHeader(message, ClusterHeaders.Bundle) is not null
+            || OptionalHeader(message, ClusterHeaders.Client) is not { Length: > 0 } client
+            || !long.TryParse(OptionalHeader(message, ClusterHeaders.Call), NumberStyles.None, CultureInfo.InvariantCulture, out long callId)
+            || !int.TryParse(OptionalHeader(message, ClusterHeaders.Attempt), NumberStyles.None, CultureInfo.InvariantCulture, out int attempt))
+        {
+            return;
+        }
+
+        if (client.AsSpan().IndexOfAny(".*> \t\r\n") >= 0)
+        {
+            // Not a client id (one subject token): nobody to tell.
+            return;
+        }
+
+        (NatsHeaders answer, byte[] body) = AnswerMessage(callId, attempt, new CallAnswer(CallOutcome.Error, Encoding.UTF8.GetBytes($"its message could not be read ({why})")));
+        string inbox = _names.Client(client);
+        await TryAsync(async () => await _nats.RequestAsync<byte[], byte[]>(inbox, body, answer, replyOpts: new NatsSubOpts { Timeout = _options.ClaimTimeout }).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
     /// <summary>
