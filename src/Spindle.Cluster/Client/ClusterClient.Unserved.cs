@@ -39,9 +39,12 @@ internal sealed partial class ClusterClient
         IReadOnlyList<ClusterAgentInfo> agents;
         try
         {
-            agents = await ListAgentsAsync(_stopping.Token).ConfigureAwait(false);
+            // Bounded: the lost-call loop this runs on must not wait on the registry for long.
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            bounded.CancelAfter(Nats.ClusterConnection.MinRequestTimeout);
+            agents = await ListAgentsAsync(bounded.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is NatsException or System.Text.Json.JsonException)
+        catch (Exception e) when (e is NatsException or System.Text.Json.JsonException || e is OperationCanceledException && !_stopping.IsCancellationRequested)
         {
             // Only a warning: asked again at the next look.
             return;
