@@ -15,7 +15,7 @@ internal static class AgentCommand
     {
         var connection = ClusterCommandOptions.Create(serverRequired: true);
         var workers = CliOptions.Ranged("--workers", "Worker processes running calls.", Environment.ProcessorCount, 1, 1024);
-        var name = new Option<string>("--name") { Description = "The agent's name in the cluster (letters, digits, '-', '_'); default: the host name and process id.", DefaultValueFactory = _ => DefaultName(), HelpName = "NAME" };
+        var name = new Option<string>("--name") { Description = "The agent's name in the cluster (letters, digits, '-', '_'); default: the host name and process id.", DefaultValueFactory = _ => AgentOptions.DefaultName(), HelpName = "NAME" };
         name.Validators.Add(r => ClusterCommandOptions.Check(r, () => ClusterOptions.CheckName(r.GetValueOrDefault<string>()!, "--name")));
         var allowAnonymous = new Option<bool>("--allow-anonymous")
         {
@@ -90,12 +90,6 @@ internal static class AgentCommand
         }
 
         return 0;
-    }
-
-    private static string DefaultName()
-    {
-        string host = new(Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray());
-        return $"{host}-{Environment.ProcessId}";
     }
 
     private static string DefaultCache()

@@ -77,11 +77,91 @@ public sealed class AgentControlTests(NatsServer server) : ClusterTest(server)
 
         Assert.False(await pool.KillAgentAsync("nobody-here").Within("an order to nobody"));
         ArgumentException bad = await Assert.ThrowsAsync<ArgumentException>(() => pool.KillAgentAsync("not a name"));
-        Assert.Equal("agent", bad.ParamName);
+        Assert.Equal("agentName", bad.ParamName);
 
         Assert.True(await pool.KillAgentAsync(agent.Name).Within("the kill order"));
         Assert.Equal(128 + 9, await agent.Exited.Within("the killed agent to die"));
         Assert.DoesNotContain(await pool.GetAgentsAsync().Within("the registry"), a => a.Name == agent.Name);
+    }
+
+    [Fact]
+    public async Task DrainAndKillAgentAsync_TokenCancelledAlready_SendNothing()
+    {
+        await using AgentProcess agent = await StartAgentAsync("keeps-going");
+        await using var pool = new WorkerPool(PoolOptions(workers: 1));
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pool.KillAgentAsync(agent.Name, cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pool.DrainAgentAsync(agent.Name, cancelled.Token));
+
+        // An order that went out would be obeyed at once; this call is run by the same agent after both.
+        Assert.Equal(7, await pool.RunAsync(() => 7).Within("a call after the withdrawn orders"));
+        Assert.False(agent.Exited.IsCompleted, agent.Output);
+        Assert.DoesNotContain("ordered over its control subject", agent.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DrainAgentAsync_NotAnAgentName_FailsNamingAgentName()
+    {
+        await using var pool = new WorkerPool(PoolOptions(workers: 1));
+
+        var invalid = Assert.Throws<ArgumentException>(() => { _ = pool.DrainAgentAsync("a.b"); });
+        Assert.Equal("agentName", invalid.ParamName);
+        var missing = Assert.Throws<ArgumentNullException>(() => { _ = pool.KillAgentAsync(null!); });
+        Assert.Equal("agentName", missing.ParamName);
+    }
+
+    [Fact]
+    public async Task GetAgentsAndDrainAgentAsync_AfterDispose_NameThePool()
+    {
+        var pool = new WorkerPool(PoolOptions(workers: 1));
+        await pool.DisposeAsync();
+
+        var listing = Assert.Throws<ObjectDisposedException>(() => { _ = pool.GetAgentsAsync(); });
+        Assert.Contains(nameof(WorkerPool), listing.ObjectName, StringComparison.Ordinal);
+        var ordering = Assert.Throws<ObjectDisposedException>(() => { _ = pool.DrainAgentAsync("anyone"); });
+        Assert.Contains(nameof(WorkerPool), ordering.ObjectName, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetAgentsAndDrainAgentAsync_CutOffFromTheServer_FailNamingItInsteadOfWaiting()
+    {
+        await using var relay = new TcpRelay(Server.Url);
+        await using var pool = new WorkerPool(PoolOptionsThrough(relay, workers: 1));
+        Assert.Empty(await pool.GetAgentsAsync().Within("the registry, while connected"));
+        relay.Cut();
+
+        var listing = await Assert.ThrowsAsync<SpindleException>(() => pool.GetAgentsAsync().Within("the registry, cut off"));
+        Assert.Contains($"'{relay.Url}' (ClusterOptions.Server)", listing.Message, StringComparison.Ordinal);
+        var ordering = await Assert.ThrowsAsync<SpindleException>(() => pool.DrainAgentAsync("anyone").Within("an order, cut off"));
+        Assert.Contains($"'{relay.Url}' (ClusterOptions.Server)", ordering.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TerminateAsync_CallsWaitingInTheStream_LeaveItAndNoAgentRunsThem()
+    {
+        await using AgentProcess agent = await StartAgentAsync("after-terminate");
+        string markers = Directory.CreateTempSubdirectory("spindle-terminate-").FullName;
+        var pool = new WorkerPool(PoolOptions(workers: 4));
+        Task<int>[] calls = [.. Enumerable.Range(0, 3).Select(i => pool.RunAsync(static (string marker) =>
+        {
+            File.WriteAllText(marker, "started");
+            Thread.Sleep(5_000);
+            return 1;
+        }, Path.Combine(markers, $"call-{i}")))];
+        await Bounded.Eventually(() => Directory.GetFiles(markers).Length == 1, "one call has started on the agent's one worker");
+
+        await pool.TerminateAsync();
+        await pool.DisposeAsync();
+        foreach (Task<int> call in calls)
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.Within("a call of the terminated pool"));
+        }
+
+        // The agent's worker is free again once the running call is killed; the two that waited must not start then.
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        Assert.Single(Directory.GetFiles(markers));
     }
 
     [Fact]

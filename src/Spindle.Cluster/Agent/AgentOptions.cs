@@ -76,4 +76,24 @@ internal sealed record AgentOptions
 
         return Credentials;
     }
+
+    /// <summary>
+    /// <c>spindle agent</c>'s name when none is given: the host name and process id, fitted to a name's 64 characters
+    /// (a Kubernetes pod's host name alone may take 63). A process 1 is a container's first process, and containers
+    /// sharing a host name would all be "host-1": a random suffix keeps them apart (and an agent refuses a name another
+    /// one serves under, AgentControl.CheckNameFreeAsync).
+    /// </summary>
+    public static string DefaultName() => DefaultName(Environment.MachineName, Environment.ProcessId);
+
+    internal static string DefaultName(string hostName, int processId)
+    {
+        string host = new(hostName.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray());
+        string suffix = processId == 1
+            ? Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))
+            : processId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        int room = MaxNameLength - suffix.Length - 1;
+        return $"{(host.Length > room ? host[..room] : host)}-{suffix}";
+    }
+
+    private const int MaxNameLength = 64;
 }

@@ -17,6 +17,25 @@ internal sealed class BuildCache(INatsObjStore store, string directory)
     /// <summary>How long fetching one build may take before the call that needs it fails.</summary>
     private static readonly TimeSpan FetchTimeout = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Makes sure the agent can keep builds in <paramref name="directory"/> (creating it), before it registers: an
+    /// agent that could not would take calls and fail every one of them.
+    /// </summary>
+    public static void CheckDirectory(string directory)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            string probe = Path.Combine(directory, $".probe-{Environment.ProcessId}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new SpindleException($"The agent cannot keep the builds it fetches in '{directory}' (--cache): {e.Message}", e);
+        }
+    }
+
     /// <summary>The directory holding build <paramref name="hash"/>, fetched if this agent has not seen it.</summary>
     public Task<string> GetAsync(string hash, CancellationToken cancellationToken)
     {

@@ -112,6 +112,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
     public static async Task<ClusterAgent> StartAsync(AgentOptions options, CancellationToken cancellationToken)
     {
         ClusterCredentials credentials = options.CheckedCredentials();
+        BuildCache.CheckDirectory(options.CacheDirectory);
         NatsConnection nats = await ClusterConnection.ConnectAsync(options.Server, credentials, $"spindle agent {options.Name}", options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -121,6 +122,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
             AgentRegistry registry = await AgentRegistry.OpenAsync(js, names, options.Name, options.HeartbeatInterval, cancellationToken).ConfigureAwait(false);
             var builds = new BuildCache(await BuildUpload.OpenAsync(js, names, cancellationToken).ConfigureAwait(false), options.CacheDirectory);
             INatsObjStore values = await LargeValues.OpenAsync(js, names, cancellationToken).ConfigureAwait(false);
+            await AgentControl.CheckNameFreeAsync(nats, names, options.Name, options.Server, options.Log, cancellationToken).ConfigureAwait(false);
             INatsSub<byte[]> control = await nats.SubscribeCoreAsync<byte[]>(names.Agent(options.Name), cancellationToken: cancellationToken).ConfigureAwait(false);
             CallFeed feed = await CallFeed.OpenAsync(nats, names, line => options.Log.WriteLine($"spindle agent {options.Name}: {line}"),
                 token => EnsureCallsAsync(js, names, options, token), cancellationToken).ConfigureAwait(false);

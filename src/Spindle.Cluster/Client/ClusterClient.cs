@@ -85,9 +85,44 @@ internal sealed partial class ClusterClient : IAsyncDisposable
     /// <summary>Answers that found no call in flight (late, repeated, or for a call already ended): dropped, counted for tests.</summary>
     public long IgnoredAnswers => Interlocked.Read(ref _ignoredAnswers);
 
-    /// <summary>Orders an agent of the cluster to drain or die (Agent/AgentControl.cs); false when no agent of that name listens.</summary>
+    /// <summary>
+    /// Orders an agent of the cluster to drain or die (Agent/AgentControl.cs); false when no agent of that name listens.
+    /// Not sent while the connection is down: NATS.Net would hold it and send it on reconnecting, when whoever gave it
+    /// may have given up on it.
+    /// </summary>
     public Task<bool> OrderAgentAsync(string agent, string command, CancellationToken cancellationToken) =>
-        Agent.AgentControl.SendAsync(_nats, _names, agent, command, cancellationToken);
+        BoundedAsync($"the {command} order to agent '{agent}'", token => Agent.AgentControl.SendAsync(_nats, _names, agent, command, token), cancellationToken);
+
+    /// <summary>The agents registered now (<see cref="ListAgentsAsync"/>), failing at once while cut off from the server and after RequestTimeout without its answer.</summary>
+    public Task<IReadOnlyList<ClusterAgentInfo>> ReadAgentsAsync(CancellationToken cancellationToken) =>
+        BoundedAsync("the agent registry", ListAgentsAsync, cancellationToken);
+
+    /// <summary>
+    /// A request of the app's (not of the pool's own loops, which wait for the server to come back): NATS.Net would
+    /// hold it while the connection is down, with no bound, so it fails at once then, and after RequestTimeout without
+    /// an answer, naming the server.
+    /// </summary>
+    private async Task<T> BoundedAsync<T>(string what, Func<CancellationToken, Task<T>> request, CancellationToken cancellationToken)
+    {
+        if (_nats.ConnectionState != NatsConnectionState.Open)
+        {
+            throw new SpindleException($"Could not ask for {what}: not connected to the NATS server at '{_options.Server}' (ClusterOptions.Server) now " +
+                $"({_nats.ConnectionState}). The pool reconnects by itself; try again once it has.");
+        }
+
+        TimeSpan limit = _nats.Opts.RequestTimeout;
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(limit);
+        try
+        {
+            return await request(bounded.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new SpindleException($"The NATS server at '{_options.Server}' (ClusterOptions.Server) did not answer {what} within {limit.TotalSeconds:0.#} s: " +
+                "it is unreachable or busy.", e);
+        }
+    }
 
     /// <summary>The pool's JetStream and its cluster's name, for an app that keeps its own state next to the cluster's (spindle serve's jobs).</summary>
     public (INatsJSContext JetStream, string ClusterName) Storage => (_js, _names.Cluster);
@@ -157,11 +192,11 @@ internal sealed partial class ClusterClient : IAsyncDisposable
                 // server stores it once and tells the number it has), then deleted.
                 if (flight.Message is { Sequence: 0 } sent && sent.TakeUnconfirmed(longerThanMs: 0) is { } message)
                 {
-                    _ = StoreAsync(sent, message.Body, message.Headers);
+                    Leaving(StoreAsync(sent, message.Body, message.Headers));
                 }
                 else
                 {
-                    _ = DeleteFromStreamAsync(flight.Message);
+                    Leaving(DeleteFromStreamAsync(flight.Message));
                 }
             }
         }
@@ -234,8 +269,23 @@ internal sealed partial class ClusterClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Unwanted calls being taken out of the stream: the pool's end waits for them (bounded), so none is left for an agent to run.</summary>
+    private readonly ConcurrentDictionary<Task, byte> _leaving = new();
+
+    private void Leaving(Task deletion)
+    {
+        _leaving[deletion] = 0;
+        _ = deletion.ContinueWith(t => _leaving.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>How long the pool's end waits for its unwanted calls to leave the stream (a terminated pool's waiting calls).</summary>
+    private static readonly TimeSpan LeavingWait = TimeSpan.FromSeconds(5);
+
     public async ValueTask DisposeAsync()
     {
+        // First, while the connection is up: the calls a terminated pool no longer wants leave the stream, or an agent
+        // that heard from this client a moment ago would start them after it is gone.
+        await Task.WhenAll(_leaving.Keys).WaitAsync(LeavingWait).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_holdTimer is { } holding)
         {

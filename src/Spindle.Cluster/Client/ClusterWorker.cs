@@ -121,8 +121,9 @@ internal sealed class ClusterWorker : PoolWorker
 
         if (flight is not null && Take(flight.Call) is not null)
         {
-            // The pool is going away: its waiting calls stay in the stream, where agents find nobody to claim them from.
-            _client.Forget(flight, unwanted: false);
+            // The pool is going away: a waiting call leaves the stream as a cancelled one does (an agent that heard from
+            // this client lately would start it without a claim), and a running one is stopped.
+            _client.Forget(flight, unwanted: true);
             _client.SendStop(flight, kill: true);
             End(flight, exit: null, WorkerExitReason.Terminated, verdict: null);
             return;

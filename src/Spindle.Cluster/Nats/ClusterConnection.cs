@@ -42,6 +42,15 @@ internal static class ClusterConnection
             using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             bounded.CancelAfter(timeout);
             await connection.ConnectAsync().AsTask().WaitAsync(bounded.Token).ConfigureAwait(false);
+            if (connection.ServerInfo is { JetStreamAvailable: false })
+            {
+                // Every cluster pool and agent keeps its calls in a JetStream stream; without it the first request
+                // would fail as an unexplained "no responders".
+                await connection.DisposeAsync().ConfigureAwait(false);
+                throw new SpindleException($"The NATS server at '{server}' ({credentials.Names.Server}) does not run JetStream, which a Spindle cluster keeps its calls in: " +
+                    "start it with -js (nats-server -js), or enable jetstream in its configuration.");
+            }
+
             return connection;
         }
         catch (Exception e) when (e is NatsException or OperationCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
@@ -75,6 +84,12 @@ internal static class ClusterConnection
         catch (NatsJSApiException e) when (e.Error.Code == 404)
         {
             current = null;
+        }
+        catch (NatsNoRespondersException e)
+        {
+            // The server runs JetStream (ConnectAsync checks), but not for this user's account.
+            throw new SpindleException($"JetStream did not answer for this connection's account (no responders to $JS.API) while looking for the calls stream " +
+                $"{names.Stream}: enable jetstream for the account the credentials sign in to.", e);
         }
 
         if (current is null)

@@ -309,7 +309,7 @@ public sealed partial class WorkerPool : IAsyncDisposable
         return _dispatcher.Submit(call, waitForRoom) ? call.TypedTask : null;
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
     private async Task StopCoreAsync(bool terminate)
     {

@@ -1,0 +1,88 @@
+using Spindle.Cluster.Agent;
+using Spindle.Cluster.Tests.Support;
+
+namespace Spindle.Cluster.Tests;
+
+/// <summary>
+/// What an agent checks before it takes any call: that no other agent serves under its name, that it can keep builds
+/// where it was told, that the server keeps streams; and the name it takes when given none.
+/// </summary>
+public sealed class AgentStartTests(NatsServer server) : ClusterTest(server)
+{
+    [Fact]
+    public async Task Agent_NameAnotherAgentServesUnder_RefusesToStartNamingItAndTheOptionAndTheFirstKeepsServing()
+    {
+        await using AgentProcess first = await StartAgentAsync("twin");
+        string cache = Directory.CreateTempSubdirectory("spindle-agent-cache-").FullName;
+
+        (int code, string output) = await AgentProcess.RunToFailureAsync("--server", Server.Url, "--user", Server.User, "--password", Server.Password,
+            "--name", "twin", "--cluster", Cluster, "--workers", "1", "--cache", cache);
+
+        Assert.NotEqual(0, code);
+        Assert.Contains($"An agent named 'twin' already serves cluster '{Cluster}'", output, StringComparison.Ordinal);
+        Assert.Contains($"process {first.ProcessId}", output, StringComparison.Ordinal);
+        Assert.Contains("another --name", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("serving cluster", output, StringComparison.Ordinal);
+
+        // The agent that was there first runs the pool's calls, each once.
+        await using var pool = new WorkerPool(PoolOptions(workers: 1));
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal("twin", await pool.RunAsync(static () => Environment.GetEnvironmentVariable(ClusterAgent.AgentVariable)).Within($"call {i}"));
+        }
+
+        Assert.False(first.Exited.IsCompleted, first.Output);
+    }
+
+    [Fact]
+    public async Task Agent_CacheIsAFile_RefusesToStartNamingCache()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            (int code, string output) = await AgentProcess.RunToFailureAsync("--server", Server.Url, "--user", Server.User, "--password", Server.Password,
+                "--name", "no-cache", "--cluster", Cluster, "--workers", "1", "--cache", file);
+
+            Assert.NotEqual(0, code);
+            Assert.Contains($"cannot keep the builds it fetches in '{file}' (--cache)", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("serving cluster", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task AgentAndPool_ServerWithoutJetStream_FailNamingTheServerAndJetStream()
+    {
+        // A server whose configuration says nothing of jetstream (but for this comment) runs without it.
+        await using ConfiguredNatsServer plain = await ConfiguredNatsServer.StartAsync(_ => "# no jetstream\n");
+
+        (int code, string output) = await AgentProcess.RunToFailureAsync("--server", plain.Url, "--name", "no-js", "--cluster", Cluster, "--workers", "1");
+        Assert.NotEqual(0, code);
+        Assert.Contains($"The NATS server at '{plain.Url}' (--server) does not run JetStream", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+
+        var error = Assert.Throws<SpindleException>(() => new WorkerPool(new WorkerPoolOptions().UseCluster(new ClusterOptions { Server = plain.Url, ClusterName = Cluster })));
+        Assert.Contains($"The NATS server at '{plain.Url}' (ClusterOptions.Server) does not run JetStream", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DefaultName_LongHostNameOrAContainersFirstProcess_IsAValidNameOfItsOwn()
+    {
+        string podName = new('h', 63);
+        string name = AgentOptions.DefaultName(podName, 20343);
+        Assert.Equal(Spindle.ClusterOptions.CheckName(name, "name"), name);
+        Assert.EndsWith("-20343", name, StringComparison.Ordinal);
+
+        // Process 1 in two containers with one host name: two names.
+        string one = AgentOptions.DefaultName("build-host", 1);
+        string other = AgentOptions.DefaultName("build-host", 1);
+        Assert.NotEqual(one, other);
+        Assert.StartsWith("build-host-", one, StringComparison.Ordinal);
+        string longOne = AgentOptions.DefaultName(podName, 1);
+        Assert.Equal(longOne, Spindle.ClusterOptions.CheckName(longOne, "name"));
+        Assert.Equal("my-host-42", AgentOptions.DefaultName("my.host", 42));
+    }
+}
