@@ -50,11 +50,14 @@ public sealed class AgentTests(NatsServer server) : ClusterTest(server)
     public async Task Agent_CallsOfAClientThatIsGone_AreRemovedFromTheStreamWithoutRunning()
     {
         string marker = Marker();
-        var pool = new WorkerPool(PoolOptions());
+        await using var relay = new TcpRelay(Server.Url);
+        var pool = new WorkerPool(PoolOptionsThrough(relay));
         _ = pool.RunAsync(() => File.WriteAllText(marker, "ran"));
         await Bounded.Eventually(() => StoredCalls().Result == 1, "the call is stored in the stream");
 
-        // The client goes away with its call still waiting; an agent arriving later finds nobody to claim it from.
+        // The client dies with its call still waiting (cut off first: a pool that ends on purpose takes its waiting
+        // calls out of the stream); an agent arriving later finds nobody to claim it from.
+        relay.Cut();
         await pool.TerminateAsync().Within("the client to stop");
         await using AgentProcess agent = await StartAgentAsync("orphans", 1, "--max-deliver", "2");
 

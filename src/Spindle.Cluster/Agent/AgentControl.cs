@@ -25,9 +25,6 @@ internal sealed class AgentControl : IDisposable
 
     public const string Kill = "kill";
 
-    /// <summary>Not an order: "who holds this name?", asked by an agent starting under it (<see cref="CheckNameFreeAsync"/>).</summary>
-    public const string Who = "who";
-
     private readonly CancellationTokenSource _draining = new();
 
     /// <summary>Cancelled when a drain was ordered.</summary>
@@ -40,12 +37,6 @@ internal sealed class AgentControl : IDisposable
     public async Task ObeyAsync(NatsMsg<byte[]> message, NatsConnection nats, AgentRegistry registry, string agent, TextWriter log, TimeSpan bound)
     {
         string command = message.Headers![CommandHeader].ToString();
-        if (command == Who)
-        {
-            await message.ReplyAsync(Encoding.UTF8.GetBytes($"host {Environment.MachineName}, process {Environment.ProcessId}")).ConfigureAwait(false);
-            return;
-        }
-
         if (command is not (Drain or Kill))
         {
             await message.ReplyAsync(Encoding.UTF8.GetBytes($"unknown command '{command}': send '{Drain}' or '{Kill}'")).ConfigureAwait(false);
@@ -97,41 +88,6 @@ internal sealed class AgentControl : IDisposable
             throw new SpindleException($"Agent '{agent}' of cluster '{names.Cluster}' did not answer the {command} order: {e.Message}", e);
         }
     }
-
-    /// <summary>
-    /// Fails when an agent of <paramref name="agent"/>'s name already serves the cluster: both would subscribe to the
-    /// name's subject, so both would run every call offered to that name directly, and take each other's orders. An
-    /// agent that answers (any version: an older one answers "unknown command") holds it. One that is subscribed but
-    /// silent (paused, or cut off and not yet dropped by the server) does not stop the start, which only says so: an
-    /// agent restarted after its machine went down must not wait minutes for the server to notice.
-    /// </summary>
-    public static async Task CheckNameFreeAsync(NatsConnection nats, ClusterNames names, string agent, string server, TextWriter log, CancellationToken cancellationToken)
-    {
-        var headers = new NatsHeaders { [CommandHeader] = Who };
-        try
-        {
-            NatsMsg<byte[]> answer = await nats.RequestAsync<byte[], byte[]>(names.Agent(agent), [], headers,
-                replyOpts: new NatsSubOpts { Timeout = WhoTimeout }, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (answer.HasNoResponders)
-            {
-                return;
-            }
-
-            throw new SpindleException($"An agent named '{agent}' already serves cluster '{names.Cluster}' at '{server}' ({Encoding.UTF8.GetString(answer.Data ?? [])}): " +
-                "two agents of one name would both run the calls offered to that name. Give this one another --name.");
-        }
-        catch (NatsNoRespondersException)
-        {
-        }
-        catch (Exception e) when (e is NatsNoReplyException or NatsTimeoutException or TimeoutException)
-        {
-            log.WriteLine($"spindle agent {agent}: something listens under this name in cluster '{names.Cluster}' but did not answer within {WhoTimeout.TotalSeconds:0} s " +
-                "(an agent of this name paused, or cut off and not yet dropped by the server); starting anyway.");
-        }
-    }
-
-    /// <summary>How long <see cref="CheckNameFreeAsync"/> waits for an agent holding the name to answer.</summary>
-    private static readonly TimeSpan WhoTimeout = TimeSpan.FromSeconds(2);
 
     public void Dispose() => _draining.Dispose();
 }

@@ -47,6 +47,9 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
     private readonly AgentRegistry _registry;
     private readonly BuildCache _builds;
     private readonly INatsSub<byte[]> _control;
+
+    /// <summary>Its name, held against other agents starting under it (Agent/AgentName.cs).</summary>
+    private readonly AgentName _nameHold;
     private readonly INatsObjStore _values;
     private readonly AgentControl _orders = new();
     private readonly AgentReadings _readings;
@@ -85,8 +88,9 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
     private int _busy;
     private long _disconnects;
 
-    private ClusterAgent(AgentOptions options, NatsConnection nats, CallFeed feed, AgentRegistry registry, BuildCache builds, INatsSub<byte[]> control, INatsObjStore values)
+    private ClusterAgent(AgentOptions options, NatsConnection nats, CallFeed feed, AgentRegistry registry, BuildCache builds, INatsSub<byte[]> control, INatsObjStore values, AgentName name)
     {
+        _nameHold = name;
         _readings = new AgentReadings(() => _pools.Values.Where(p => p.IsValueCreated).Select(p => p.Value));
         _values = values;
         _options = options;
@@ -122,7 +126,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
             AgentRegistry registry = await AgentRegistry.OpenAsync(js, names, options.Name, options.HeartbeatInterval, cancellationToken).ConfigureAwait(false);
             var builds = new BuildCache(await BuildUpload.OpenAsync(js, names, cancellationToken).ConfigureAwait(false), options.CacheDirectory);
             INatsObjStore values = await LargeValues.OpenAsync(js, names, cancellationToken).ConfigureAwait(false);
-            await AgentControl.CheckNameFreeAsync(nats, names, options.Name, options.Server, options.Log, cancellationToken).ConfigureAwait(false);
+            AgentName name = await AgentName.HoldAsync(nats, names, options.Name, options.Server, options.Log, cancellationToken).ConfigureAwait(false);
             INatsSub<byte[]> control = await nats.SubscribeCoreAsync<byte[]>(names.Agent(options.Name), cancellationToken: cancellationToken).ConfigureAwait(false);
             CallFeed feed = await CallFeed.OpenAsync(nats, names, line => options.Log.WriteLine($"spindle agent {options.Name}: {line}"),
                 token => EnsureCallsAsync(js, names, options, token), cancellationToken).ConfigureAwait(false);
@@ -130,7 +134,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
 
             // Worker processes inherit it: a call can tell which agent runs it.
             Environment.SetEnvironmentVariable(AgentVariable, options.Name);
-            var agent = new ClusterAgent(options, nats, feed, registry, builds, control, values);
+            var agent = new ClusterAgent(options, nats, feed, registry, builds, control, values, name);
             await agent.RegisterAsync(cancellationToken).ConfigureAwait(false);
             return agent;
         }
@@ -348,6 +352,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         }
 
         await _control.DisposeAsync().ConfigureAwait(false);
+        await _nameHold.DisposeAsync().ConfigureAwait(false);
         await _feed.DisposeAsync().ConfigureAwait(false);
         await _nats.DisposeAsync().ConfigureAwait(false);
         _closed.Dispose();

@@ -38,4 +38,7 @@ internal sealed class ClusterNames(string cluster)
 
     /// <summary>An agent's control subject: cancellations of the calls it runs.</summary>
     public string Agent(string agentName) => $"spindle.{Cluster}.agent.{agentName}";
+
+    /// <summary>Where an agent starting under a name asks whether another one holds it (Agent/AgentName.cs).</summary>
+    public string AgentWho(string agentName) => $"{Agent(agentName)}.who";
 }
