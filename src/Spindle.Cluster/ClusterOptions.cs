@@ -14,6 +14,9 @@ public sealed partial class ClusterOptions
     private string _clusterName = "default";
     private TimeSpan _connectTimeout = TimeSpan.FromSeconds(5);
     private TimeSpan _agentSilenceTimeout = TimeSpan.FromSeconds(10);
+    private string? _user;
+    private string? _password;
+    private string? _token;
     private string? _credentialsFile;
     private string? _nkeySeedFile;
     private string? _nkeySeed;
@@ -36,14 +39,26 @@ public sealed partial class ClusterOptions
         set => _clusterName = CheckName(value, nameof(ClusterName));
     }
 
-    /// <summary>The user name to connect with (with <see cref="Password"/>); null for none.</summary>
-    public string? User { get; set; }
+    /// <summary>The user name to connect with (with <see cref="Password"/>); null for none. Empty or blank is refused.</summary>
+    public string? User
+    {
+        get => _user;
+        set => _user = ClusterCredentials.CheckText(value, nameof(User));
+    }
 
-    /// <summary>The password that goes with <see cref="User"/>.</summary>
-    public string? Password { get; set; }
+    /// <summary>The password that goes with <see cref="User"/>. Empty or blank is refused.</summary>
+    public string? Password
+    {
+        get => _password;
+        set => _password = ClusterCredentials.CheckText(value, nameof(Password));
+    }
 
-    /// <summary>A token to connect with, instead of a user and password; null for none.</summary>
-    public string? Token { get; set; }
+    /// <summary>A token to connect with, instead of a user and password; null for none. Empty or blank is refused.</summary>
+    public string? Token
+    {
+        get => _token;
+        set => _token = ClusterCredentials.CheckText(value, nameof(Token));
+    }
 
     /// <summary>A NATS credentials file (<c>.creds</c>: a user JWT and its nkey seed), instead of a user or token; null for none.</summary>
     public string? CredentialsFile
