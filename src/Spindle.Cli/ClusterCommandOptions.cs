@@ -127,7 +127,12 @@ internal sealed class ClusterCommandOptions
         Names = _names,
     };
 
-    private static Option<string> Text(string name, string description, string helpName) => new(name) { Description = description, HelpName = helpName };
+    private static Option<string> Text(string name, string description, string helpName)
+    {
+        var option = new Option<string>(name) { Description = description, HelpName = helpName };
+        option.Validators.Add(r => Check(r, () => ClusterCredentials.CheckText(r.GetValueOrDefault<string>(), name)));
+        return option;
+    }
 
     private static Option<string> Path(string name, string description)
     {

@@ -10,10 +10,16 @@ namespace Spindle;
 /// </summary>
 public sealed partial class ClusterOptions
 {
+    /// <summary>The longest <see cref="ConnectTimeout"/> or <see cref="AgentSilenceTimeout"/>: anything longer is surely a mistake.</summary>
+    private static readonly TimeSpan MaxWait = TimeSpan.FromDays(1);
+
     private string? _server;
     private string _clusterName = "default";
     private TimeSpan _connectTimeout = TimeSpan.FromSeconds(5);
     private TimeSpan _agentSilenceTimeout = TimeSpan.FromSeconds(10);
+    private string? _user;
+    private string? _password;
+    private string? _token;
     private string? _credentialsFile;
     private string? _nkeySeedFile;
     private string? _nkeySeed;
@@ -36,14 +42,26 @@ public sealed partial class ClusterOptions
         set => _clusterName = CheckName(value, nameof(ClusterName));
     }
 
-    /// <summary>The user name to connect with (with <see cref="Password"/>); null for none.</summary>
-    public string? User { get; set; }
+    /// <summary>The user name to connect with (with <see cref="Password"/>); null for none. Empty or blank is refused.</summary>
+    public string? User
+    {
+        get => _user;
+        set => _user = ClusterCredentials.CheckText(value, nameof(User));
+    }
 
-    /// <summary>The password that goes with <see cref="User"/>.</summary>
-    public string? Password { get; set; }
+    /// <summary>The password that goes with <see cref="User"/>. Empty or blank is refused.</summary>
+    public string? Password
+    {
+        get => _password;
+        set => _password = ClusterCredentials.CheckText(value, nameof(Password));
+    }
 
-    /// <summary>A token to connect with, instead of a user and password; null for none.</summary>
-    public string? Token { get; set; }
+    /// <summary>A token to connect with, instead of a user and password; null for none. Empty or blank is refused.</summary>
+    public string? Token
+    {
+        get => _token;
+        set => _token = ClusterCredentials.CheckText(value, nameof(Token));
+    }
 
     /// <summary>A NATS credentials file (<c>.creds</c>: a user JWT and its nkey seed), instead of a user or token; null for none.</summary>
     public string? CredentialsFile
@@ -109,11 +127,11 @@ public sealed partial class ClusterOptions
     /// connected (the server's acknowledgement of a stored call, the agent registry) wait this long too, but never less
     /// than 5 seconds, so a short value fails fast on a wrong address without making a busy server's answers count as lost.
     /// </summary>
-    /// <value>The default is 5 seconds.</value>
+    /// <value>The default is 5 seconds; positive, and at most 1 day.</value>
     public TimeSpan ConnectTimeout
     {
         get => _connectTimeout;
-        set => _connectTimeout = Positive(value, nameof(ConnectTimeout));
+        set => _connectTimeout = Wait(value, nameof(ConnectTimeout));
     }
 
     /// <summary>
@@ -121,11 +139,11 @@ public sealed partial class ClusterOptions
     /// counts as crashed: its worker, or the agent, or the network to it is gone. The pool then retries it elsewhere
     /// (<see cref="WorkerPoolOptions.RetriesOnCrash"/>) or fails it with <see cref="WorkerCrashedException"/>.
     /// </summary>
-    /// <value>The default is 10 seconds.</value>
+    /// <value>The default is 10 seconds; positive, and at most 1 day.</value>
     public TimeSpan AgentSilenceTimeout
     {
         get => _agentSilenceTimeout;
-        set => _agentSilenceTimeout = Positive(value, nameof(AgentSilenceTimeout));
+        set => _agentSilenceTimeout = Wait(value, nameof(AgentSilenceTimeout));
     }
 
     /// <summary>
@@ -186,8 +204,14 @@ public sealed partial class ClusterOptions
             ? value
             : throw new ArgumentException($"{name} must be 1 to 64 letters, digits, '-' or '_'; got '{value}'.", name);
 
-    private static TimeSpan Positive(TimeSpan value, string name) =>
-        value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive.");
+    /// <summary>
+    /// Checks a wait: positive, and at most <see cref="MaxWait"/>. Timers and cancellation deadlines take no more than
+    /// about 49.7 days, so a longer value would only fail later, where it is used, naming none of these options.
+    /// </summary>
+    private static TimeSpan Wait(TimeSpan value, string name) =>
+        value > TimeSpan.Zero && value <= MaxWait
+            ? value
+            : throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive and at most 1 day.");
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
     private static partial Regex NamePattern();

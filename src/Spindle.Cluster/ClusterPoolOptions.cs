@@ -9,6 +9,8 @@ public static class ClusterPoolOptions
     /// Runs the pool's calls on <c>spindle agent</c>s through the NATS server in <paramref name="cluster"/>, with the
     /// same encoding, boundary checks, call options, timeouts, cancellation and retries as worker processes. With a
     /// cluster, <see cref="WorkerPoolOptions.Workers"/> is how many calls the pool keeps running in the cluster at once.
+    /// It sets <see cref="WorkerPoolOptions.Isolation"/> to <see cref="Isolation.Process"/>; setting it to
+    /// <see cref="Isolation.Thread"/> afterwards makes creating the pool fail with <see cref="ArgumentException"/>.
     /// Creating the pool connects, and fails there, naming the server and the option, if it cannot.
     /// </summary>
     public static WorkerPoolOptions UseCluster(this WorkerPoolOptions options, ClusterOptions cluster)

@@ -85,6 +85,33 @@ public sealed class CredentialOptionsTests : IDisposable
         Assert.Equal("TlsCaFile", error.ParamName);
     }
 
+    [Fact]
+    public void UserPasswordToken_EmptyOrBlank_AreRefusedNamingThem()
+    {
+        // An empty value (an unset variable) must not pass for credentials.
+        var token = Assert.Throws<ArgumentException>(() => new ClusterOptions { Token = "" });
+        var user = Assert.Throws<ArgumentException>(() => new ClusterOptions { User = "" });
+        var password = Assert.Throws<ArgumentException>(() => new ClusterOptions { Password = " \t" });
+
+        Assert.Equal("Token", token.ParamName);
+        Assert.Contains("Token is empty", token.Message, StringComparison.Ordinal);
+        Assert.Equal("User", user.ParamName);
+        Assert.Equal("Password", password.ParamName);
+    }
+
+    [Fact]
+    public void CheckedCredentials_EmptyTokenForAnotherMachine_RefusesNamingTheOption()
+    {
+        var options = Agent("nats://build-farm.example:4222") with
+        {
+            Credentials = new ClusterCredentials { Token = "", Names = ClusterOptionNames.CommandLine },
+        };
+
+        var error = Assert.Throws<SpindleException>(() => options.CheckedCredentials());
+
+        Assert.Contains("--token", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("nats://127.0.0.1:4222", true)]
     [InlineData("tls://127.0.0.2:4222", true)]
@@ -130,6 +157,19 @@ public sealed class CredentialOptionsTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("No credentials for the NATS server 'nats://build-farm.invalid:4222' (--server)", output, StringComparison.Ordinal);
         Assert.Contains("--allow-anonymous", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--token", "--token", "")]
+    [InlineData("--user", "--user", "", "--password", "")]
+    [InlineData("--password", "--user", "agent", "--password", " ")]
+    public async Task Agent_EmptySignInValueForAnotherMachine_IsAParseErrorNamingTheOption(string option, params string[] signIn)
+    {
+        // As with no credentials at all, nothing connects: the address is never looked up.
+        (int code, string output) = await AgentProcess.RunToFailureAsync(["--server", "nats://build-farm.invalid:4222", "--cluster", "refused", .. signIn]);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"{option} is empty", output, StringComparison.Ordinal);
     }
 
     [Fact]

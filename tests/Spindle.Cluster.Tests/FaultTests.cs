@@ -243,6 +243,23 @@ public sealed class FaultTests(NatsServer server) : ClusterTest(server)
     }
 
     [Fact]
+    public async Task NewWorkerPool_ThreadIsolationSetAfterUseCluster_IsRefusedNamingIt()
+    {
+        // The calls would have run on the cluster in other processes, the Thread setting ignored.
+        var options = new WorkerPoolOptions().UseCluster(ClusterOptions());
+        options.Isolation = Isolation.Thread;
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(async () =>
+        {
+            // Disposed if it is created after all (the check missing), so it does not outlive the test.
+            await using var pool = new WorkerPool(options);
+        });
+
+        Assert.Contains("WorkerPoolOptions.Isolation is Thread", error.Message, StringComparison.Ordinal);
+        Assert.Contains("UseCluster", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void UseCluster_WithoutServer_FailsNamingTheOption()
     {
         var error = Assert.Throws<ArgumentException>(() => new WorkerPoolOptions().UseCluster(new ClusterOptions()));

@@ -86,11 +86,32 @@ public sealed class RoundTripTests(NatsServer server) : ClusterTest(server)
         await using AgentProcess agent = await StartAgentAsync("slow", 1, "--grace", "3600");
         await using var pool = new WorkerPool(PoolOptions());
 
-        await Assert.ThrowsAsync<CallTimeoutException>(() =>
+        var timedOut = await Assert.ThrowsAsync<CallTimeoutException>(() =>
             pool.RunAsync(() => Thread.Sleep(Timeout.Infinite), new CallOptions { Timeout = TimeSpan.FromSeconds(2) }).Within("a call past its timeout"));
 
         Assert.Equal(3, await pool.RunAsync(() => 3).Within("the call after the timed-out one"));
         Assert.Contains("its worker killed", agent.Output, StringComparison.Ordinal);
+        Assert.Contains("killed and replaced", timedOut.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_PastItsTimeoutWhileNoAgentHasIt_SaysItNeverStartedAndNeverRuns()
+    {
+        // No agent yet: the call waits in the stream until its timeout, which counts from when it was sent.
+        await using var pool = new WorkerPool(PoolOptions());
+        string marker = Marker();
+
+        var timedOut = await Assert.ThrowsAsync<CallTimeoutException>(() =>
+            pool.RunAsync(() => File.WriteAllText(marker, "ran"), new CallOptions { Timeout = TimeSpan.FromSeconds(2) }).Within("a call no agent took"));
+
+        Assert.DoesNotContain("killed", timedOut.Message, StringComparison.Ordinal);
+        Assert.Contains("had not started", timedOut.Message, StringComparison.Ordinal);
+        Assert.Contains("no agent claimed it", timedOut.Message, StringComparison.Ordinal);
+
+        // An agent arriving later is refused it, and runs the next call only.
+        await using AgentProcess agent = await StartAgentAsync("latecomer");
+        Assert.Equal(4, await pool.RunAsync(() => 4).Within("a call once an agent is there"));
+        Assert.False(File.Exists(marker), "The timed-out call ran.");
     }
 
     [Fact]

@@ -13,6 +13,16 @@ internal sealed class ClusterBackend : IWorkerBackend, IAsyncDisposable
 
     public ClusterBackend(BackendContext context, ClusterOptions options)
     {
+        // UseCluster sets Process; Thread set after it would otherwise be ignored without a word: calls run in worker
+        // processes on the agents, whatever the options say.
+        if (context.Options.Isolation != Isolation.Process)
+        {
+            throw new ArgumentException(
+                $"WorkerPoolOptions.Isolation is {context.Options.Isolation}, but the pool runs on a cluster (UseCluster), whose agents run calls in worker processes. " +
+                "Leave Isolation at Process with a cluster, or do not call UseCluster to run calls on threads in this process.",
+                "options");
+        }
+
         // An agent rebuilds a serializer from its type alone; a factory's method would have to travel with the build.
         if (context.Options.SerializerFactory is not null)
         {

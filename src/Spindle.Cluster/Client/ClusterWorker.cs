@@ -84,6 +84,10 @@ internal sealed class ClusterWorker : PoolWorker
         _client.SendStop(flight, kill: false);
     }
 
+    /// <summary>Takes back <paramref name="call"/> while it waits in the stream: no agent will run it (its claim is refused).</summary>
+    public override bool TryWithdraw(PendingCall call) =>
+        Volatile.Read(ref _flight) is { } flight && flight.Call == call && flight.TryWithdraw();
+
     public override void StopCall(PendingCall call, Action<PendingCall> verdict)
     {
         if (Take(call) is { } flight)

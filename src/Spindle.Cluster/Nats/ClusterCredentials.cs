@@ -45,6 +45,21 @@ internal sealed record ClusterCredentials
     /// <summary>Checks the settings together and the files they name; throws <see cref="ArgumentException"/> naming the option to fix.</summary>
     public void Check()
     {
+        // An empty value (an unset variable on a command line) is a mistake, not a way to sign in: caught here too, as
+        // the command line hands its values over without the properties' setters.
+        CheckText(User, Names.User);
+        CheckText(Password, Names.Password);
+        CheckText(Token, Names.Token);
+        CheckText(NKeySeed, Names.NKeySeed);
+        foreach ((string? path, string name) in new[]
+        {
+            (CredentialsFile, Names.CredentialsFile), (NKeySeedFile, Names.NKeySeedFile), (TlsCaFile, Names.TlsCaFile),
+            (TlsCertificateFile, Names.TlsCertificateFile), (TlsKeyFile, Names.TlsKeyFile),
+        })
+        {
+            CheckPath(path, name);
+        }
+
         string[] given = new[]
         {
             User is not null ? $"{Names.User} (with {Names.Password})" : null,
@@ -150,6 +165,13 @@ internal sealed record ClusterCredentials
 
         return value;
     }
+
+    /// <summary>
+    /// Checks that a user, password or token says something: an empty one (an unset variable) is a mistake, not "none",
+    /// and must not count as credentials (an agent connects to another machine only with some).
+    /// </summary>
+    public static string? CheckText(string? value, string name) =>
+        value is null || value.Trim().Length > 0 ? value : throw new ArgumentException($"{name} is empty; leave it unset for none.", name);
 
     /// <summary>Checks that a path names something: an empty one is a mistake, not "none".</summary>
     public static string? CheckPath(string? value, string name) =>

@@ -71,6 +71,12 @@ internal abstract class PoolWorker
     /// </summary>
     public abstract void StopCall(PendingCall call, Action<PendingCall> verdict);
 
+    /// <summary>
+    /// Takes back <paramref name="call"/> if it was handed over but has not started anywhere yet, so it never will; false
+    /// once it has. A local worker starts a call as it is dispatched; a cluster call waits for an agent to claim it.
+    /// </summary>
+    public virtual bool TryWithdraw(PendingCall call) => false;
+
     /// <summary>Stops after the current call, if any; completes <see cref="Exited"/> when gone.</summary>
     public abstract void Retire();
 

@@ -25,7 +25,11 @@ internal sealed partial class CallDispatcher
     {
         TimeSpan timeout = call.Timeout ?? TimeSpan.Zero;
         LogCallTimedOut(call.Id, worker.Id, timeout);
-        worker.StopCall(call, c => c.TryFail(new CallTimeoutException(timeout, _options.Isolation)));
+
+        // A cluster call's timeout counts from when it is sent: one no agent took is withdrawn first, so none takes it
+        // now, and its error does not speak of a worker killed for it.
+        bool started = !worker.TryWithdraw(call);
+        worker.StopCall(call, c => c.TryFail(new CallTimeoutException(timeout, _options.Isolation, started)));
     }
 
     private void OnCancelRequested(PendingCall call)

@@ -5,7 +5,8 @@ namespace Spindle;
 
 /// <summary>
 /// A call ran longer than its timeout. With process isolation its worker was killed and replaced; with thread isolation
-/// its token was cancelled, and a thread that does not return in time is abandoned and replaced.
+/// its token was cancelled, and a thread that does not return in time is abandoned and replaced. A cluster call's
+/// timeout counts from when it is sent: one that no agent took in that time never ran, and no worker was killed for it.
 /// </summary>
 /// <remarks>
 /// It derives from <see cref="SpindleException"/>, not <see cref="TimeoutException"/>: <c>catch (SpindleException)</c>
@@ -17,9 +18,18 @@ public sealed class CallTimeoutException : SpindleException
 {
     /// <summary>Creates the exception.</summary>
     public CallTimeoutException(TimeSpan timeout, Isolation isolation)
-        : base(EnumValue.Defined(isolation, nameof(isolation)) == Isolation.Process
-            ? $"The call did not finish within {timeout} (CallTimeout); its worker process was killed and replaced."
-            : $"The call did not finish within {timeout} (CallTimeout). A thread cannot be killed: its token was cancelled, and if the delegate does not return within CancellationGracePeriod its thread is abandoned to it and a new worker takes its place.")
+        : this(timeout, isolation, started: true)
+    {
+    }
+
+    /// <summary>Creates the exception for a call that had <paramref name="started"/>, or had not: then nothing was stopped for it.</summary>
+    internal CallTimeoutException(TimeSpan timeout, Isolation isolation, bool started)
+        : base(EnumValue.Defined(isolation, nameof(isolation)) switch
+        {
+            _ when !started => $"The call did not finish within {timeout} (CallTimeout); it had not started: no worker took it in that time (with a cluster, no agent claimed it), and it will not run now.",
+            Isolation.Process => $"The call did not finish within {timeout} (CallTimeout); its worker process was killed and replaced.",
+            _ => $"The call did not finish within {timeout} (CallTimeout). A thread cannot be killed: its token was cancelled, and if the delegate does not return within CancellationGracePeriod its thread is abandoned to it and a new worker takes its place.",
+        })
     {
         Timeout = timeout;
         Isolation = isolation;
