@@ -10,11 +10,11 @@ public sealed class CallOptions
     private int? _retriesOnCrash;
 
     /// <summary>How long the call may run once a worker starts it (queue time does not count).</summary>
-    /// <value>The default is null: the pool's <see cref="WorkerPoolOptions.CallTimeout"/>.</value>
+    /// <value>The default is null: the pool's <see cref="WorkerPoolOptions.CallTimeout"/>. At most 49 days.</value>
     public TimeSpan? Timeout
     {
         get => _timeout;
-        set => _timeout = value is null || value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(Timeout), value, "Timeout must be positive.");
+        set => _timeout = value is { } timeout ? Pools.TimerLimit.Positive(timeout, nameof(Timeout)) : null;
     }
 
     /// <summary>How many times to run the call again on another worker if its worker crashes.</summary>

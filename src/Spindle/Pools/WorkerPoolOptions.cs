@@ -226,11 +226,11 @@ public sealed class WorkerPoolOptions
     /// Threads cannot be killed: with thread isolation the call's token is cancelled, and a delegate that has not returned
     /// <see cref="CancellationGracePeriod"/> later has its thread abandoned and replaced (see <see cref="Isolation.Thread"/>).
     /// </summary>
-    /// <value>The default is null: no timeout.</value>
+    /// <value>The default is null: no timeout. At most 49 days.</value>
     public TimeSpan? CallTimeout
     {
         get => _callTimeout;
-        set => _callTimeout = value is null || value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(CallTimeout), value, "CallTimeout must be positive.");
+        set => _callTimeout = value is { } timeout ? TimerLimit.Positive(timeout, nameof(CallTimeout)) : null;
     }
 
     /// <summary>
@@ -267,11 +267,13 @@ public sealed class WorkerPoolOptions
     /// After a running call is cancelled (or times out, with thread isolation), how long it may take to stop cooperatively:
     /// then a worker process is killed, and a worker thread is abandoned to it and replaced (see <see cref="Isolation.Thread"/>).
     /// </summary>
-    /// <value>The default is 2 seconds.</value>
+    /// <value>The default is 2 seconds. At most 49 days.</value>
     public TimeSpan CancellationGracePeriod
     {
         get => _cancellationGracePeriod;
-        set => _cancellationGracePeriod = value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(CancellationGracePeriod), value, "CancellationGracePeriod cannot be negative.");
+        set => _cancellationGracePeriod = value >= TimeSpan.Zero && value <= TimerLimit.Longest
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(CancellationGracePeriod), value, "CancellationGracePeriod cannot be negative or more than 49 days (the longest a timer waits).");
     }
 
     /// <summary>
@@ -279,7 +281,7 @@ public sealed class WorkerPoolOptions
     /// the drain becomes a terminate (<see cref="WorkerPool.TerminateAsync"/>), so the calls still queued or running
     /// end cancelled and worker processes are killed. <see cref="Timeout.InfiniteTimeSpan"/> waits for every call.
     /// </summary>
-    /// <value>The default is <see cref="Timeout.InfiniteTimeSpan"/>.</value>
+    /// <value>The default is <see cref="Timeout.InfiniteTimeSpan"/>; a finite value is at most 49 days.</value>
     /// <remarks>
     /// Infinite by default because a drain's promise is that accepted calls finish, and calls may rightly run long (a
     /// render, a build): a default that cancelled them would lose work without asking. Bound a call that may never end
@@ -289,7 +291,7 @@ public sealed class WorkerPoolOptions
     public TimeSpan DrainTimeout
     {
         get => _drainTimeout;
-        set => _drainTimeout = PositiveOrInfinite(value, nameof(DrainTimeout));
+        set => _drainTimeout = value == Timeout.InfiniteTimeSpan ? value : TimerLimit.Positive(value, nameof(DrainTimeout));
     }
 
     /// <summary>
