@@ -93,11 +93,11 @@ public sealed class WorkerPoolOptions
     public bool WarmUp { get; set; }
 
     /// <summary>How long a worker process may take to start, connect back and run <see cref="Initializer"/>.</summary>
-    /// <value>The default is 30 seconds.</value>
+    /// <value>The default is 30 seconds; a finite value is at most 49 days.</value>
     public TimeSpan WorkerStartTimeout
     {
         get => _workerStartTimeout;
-        set => _workerStartTimeout = PositiveOrInfinite(value, nameof(WorkerStartTimeout));
+        set => _workerStartTimeout = value == Timeout.InfiniteTimeSpan ? value : TimerLimit.Positive(value, nameof(WorkerStartTimeout));
     }
 
     /// <summary>

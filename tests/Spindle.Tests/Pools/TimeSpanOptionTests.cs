@@ -19,18 +19,22 @@ public class TimeSpanOptionTests
         Assert.Equal(nameof(WorkerPoolOptions.CallTimeout), Assert.Throws<ArgumentOutOfRangeException>(() => options.CallTimeout = tooLong).ParamName);
         Assert.Equal(nameof(WorkerPoolOptions.CancellationGracePeriod), Assert.Throws<ArgumentOutOfRangeException>(() => options.CancellationGracePeriod = tooLong).ParamName);
         Assert.Equal(nameof(WorkerPoolOptions.DrainTimeout), Assert.Throws<ArgumentOutOfRangeException>(() => options.DrainTimeout = tooLong).ParamName);
+        Assert.Equal(nameof(WorkerPoolOptions.WorkerStartTimeout), Assert.Throws<ArgumentOutOfRangeException>(() => options.WorkerStartTimeout = tooLong).ParamName);
         Assert.Equal(nameof(CallOptions.Timeout), Assert.Throws<ArgumentOutOfRangeException>(() => new CallOptions { Timeout = tooLong }).ParamName);
     }
 
-    [Fact]
-    public async Task PoolTimes_FortyNineDays_AreTakenAndWork()
+    [Theory]
+    [InlineData(Isolation.Thread)]
+    [InlineData(Isolation.Process)]
+    public async Task PoolTimes_FortyNineDays_AreTakenAndWork(Isolation isolation)
     {
         TimeSpan longest = TimeSpan.FromDays(49);
-        await using WorkerPool pool = TestPools.Thread(configure: o =>
+        await using WorkerPool pool = TestPools.Create(isolation, configure: o =>
         {
             o.CallTimeout = longest;
             o.CancellationGracePeriod = longest;
             o.DrainTimeout = longest;
+            o.WorkerStartTimeout = longest;
         });
 
         Assert.Equal(3, await pool.RunAsync(() => 3, new CallOptions { Timeout = longest }).Within("a call with the longest timeout"));
