@@ -32,7 +32,9 @@ internal static class CallResultTypes
     {
         if (returned is null)
         {
-            return null;
+            // A Task-returning delegate that returned null (not async, and forgot Task.FromResult): there is nothing to
+            // wait for, and no result; a null taken for one would not even fit a value-type result.
+            return IsTask(declaredReturn) ? throw NullTask(declaredReturn) : null;
         }
 
         if (declaredReturn == typeof(ValueTask))
@@ -55,4 +57,21 @@ internal static class CallResultTypes
         task.GetAwaiter().GetResult();
         return declaredReturn.IsGenericType ? declaredReturn.GetProperty(nameof(Task<int>.Result))!.GetValue(task) : null;
     }
+
+    /// <summary>A task a thread worker's delegate returned, waited for; a null one fails the call as <see cref="Await"/> does.</summary>
+    public static TResult WaitReturned<TResult>(this Task<TResult>? task) =>
+        (task ?? throw NullTask(typeof(Task<TResult>))).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="WaitReturned{TResult}(Task{TResult}?)"/>
+    public static void WaitReturned(this Task? task) =>
+        (task ?? throw NullTask(typeof(Task))).GetAwaiter().GetResult();
+
+    private static InvalidOperationException NullTask(Type declaredReturn) =>
+        new($"The delegate returned null instead of a {Describe(declaredReturn)}: a delegate declared to return a task must return one (mark it async, or return Task.FromResult(...)).");
+
+    private static bool IsTask(Type type) =>
+        type == typeof(Task) || (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Task<>));
+
+    private static string Describe(Type type) =>
+        type.IsGenericType ? $"Task<{type.GetGenericArguments()[0].Name}>" : type.Name;
 }

@@ -58,7 +58,13 @@ internal sealed class EncodedCall<TResult> : PendingCall<TResult>, IEncodedCall
             reader.ReadInt64();
             if (reader.ReadByte() == CallRunner.Returned)
             {
-                KeepResult((TResult)codec.Read(ref reader, WireResultType, arena)!);
+                object? value = codec.Read(ref reader, WireResultType, arena);
+                if (value is null && default(TResult) is not null)
+                {
+                    throw new InvalidDataException($"the worker sent null for a result of type {typeof(TResult).Name}, which cannot be null.");
+                }
+
+                KeepResult((TResult)value!);
                 return;
             }
 
@@ -72,7 +78,7 @@ internal sealed class EncodedCall<TResult> : PendingCall<TResult>, IEncodedCall
 
             KeepError(remote);
         }
-        catch (Exception e) when (e is InvalidDataException or ProcessBoundaryException or InvalidCastException or TypeLoadException or IOException or SharedObjectException)
+        catch (Exception e) when (e is InvalidDataException or ProcessBoundaryException or InvalidCastException or TypeLoadException or IOException or SharedObjectException or NullReferenceException)
         {
             KeepError(new SpindleException($"The result of call {Id} could not be read: {e.Message}", e));
         }

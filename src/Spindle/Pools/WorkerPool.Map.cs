@@ -41,7 +41,8 @@ public sealed partial class WorkerPool
 
     private static async IAsyncEnumerable<T[]> ChunkAsync<T>(IAsyncEnumerable<T> items, int size, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var chunk = new List<T>(size);
+        // Grown as items come: a chunk size far above what the input holds must not allocate it up front.
+        var chunk = new List<T>(Math.Min(size, 1024));
         await foreach (T item in items.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             chunk.Add(item);
@@ -58,22 +59,56 @@ public sealed partial class WorkerPool
         }
     }
 
+    /// <summary>
+    /// Sends chunks as the input gives them, up to the window, and hands results over as chunks end: while it waits for
+    /// the input (a live stream, a channel) a chunk that ends meanwhile is handed over at once, not when the window
+    /// fills or the input ends. A synchronous input that blocks in MoveNext blocks the caller; nothing can interrupt it.
+    /// </summary>
     private async IAsyncEnumerable<TResult> MapChunksAsync<T, TResult>(Func<T, TResult> fn, IAsyncEnumerable<T[]> chunks, MapOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         int window = options.MaxChunksInFlight ?? Math.Max(2, _options.Workers * 2);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var inFlight = new List<Task<TResult[]>>(window);
+
+        // The input's own token is the stop: a caller that breaks out ends a read that waits for the input too.
+        IAsyncEnumerator<T[]> input = chunks.GetAsyncEnumerator(stop.Token);
+        Task<bool>? reading = null;
         try
         {
-            await foreach (T[] chunk in chunks.WithCancellation(cancellationToken).ConfigureAwait(false))
+            while (true)
             {
-                inFlight.Add(SubmitChunk(fn, chunk, stop.Token));
-                if (inFlight.Count >= window)
+                if (inFlight.Count < window)
                 {
-                    foreach (TResult result in await NextAsync(inFlight, options.Ordered).ConfigureAwait(false))
+                    reading ??= input.MoveNextAsync().AsTask();
+                    if (!reading.IsCompleted && inFlight.Count > 0)
                     {
-                        yield return result;
+                        Task ended = options.Ordered ? inFlight[0] : Task.WhenAny(inFlight);
+                        await Task.WhenAny(reading, ended).ConfigureAwait(false);
+                        if (!reading.IsCompleted)
+                        {
+                            foreach (TResult result in await NextAsync(inFlight, options.Ordered).ConfigureAwait(false))
+                            {
+                                yield return result;
+                            }
+
+                            continue;
+                        }
                     }
+
+                    bool more = await reading.ConfigureAwait(false);
+                    reading = null;
+                    if (!more)
+                    {
+                        break;
+                    }
+
+                    inFlight.Add(SubmitChunk(fn, input.Current, stop.Token));
+                    continue;
+                }
+
+                foreach (TResult result in await NextAsync(inFlight, options.Ordered).ConfigureAwait(false))
+                {
+                    yield return result;
                 }
             }
 
@@ -88,10 +123,21 @@ public sealed partial class WorkerPool
         finally
         {
             // Stopped early (break, error or cancellation): queued chunks are dropped, running ones cancelled.
-            if (inFlight.Count > 0)
+            if (inFlight.Count > 0 || reading is not null)
             {
                 await stop.CancelAsync().ConfigureAwait(false);
                 await ((Task)Task.WhenAll(inFlight)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
+            if (reading is null || reading.IsCompleted)
+            {
+                await input.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                // An input that ignores the stop is still reading: it is disposed once that read ends (an enumerator
+                // cannot be disposed mid-read), without holding up the caller.
+                _ = reading.ContinueWith(_ => input.DisposeAsync().AsTask(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
             }
         }
     }

@@ -47,15 +47,15 @@ public sealed partial class WorkerPool
 
     /// <summary>Runs the async <paramref name="fn"/> on a worker and returns its result.</summary>
     public Task<TResult> RunAsync<TResult>(Func<Task<TResult>> fn, CancellationToken cancellationToken = default) =>
-        Submit(fn, [], static (f, _, _) => ((Func<Task<TResult>>)f)().GetAwaiter().GetResult(), CallFlags.None, cancellationToken);
+        Submit(fn, [], static (f, _, _) => ((Func<Task<TResult>>)f)().WaitReturned(), CallFlags.None, cancellationToken);
 
     /// <summary>Runs the async <paramref name="fn"/>(<paramref name="arg1"/>) on a worker and returns its result.</summary>
     public Task<TResult> RunAsync<T1, TResult>(Func<T1, Task<TResult>> fn, T1 arg1, CancellationToken cancellationToken = default) =>
-        Submit(fn, [arg1], static (f, a, _) => ((Func<T1, Task<TResult>>)f)((T1)a[0]!).GetAwaiter().GetResult(), CallFlags.None, cancellationToken);
+        Submit(fn, [arg1], static (f, a, _) => ((Func<T1, Task<TResult>>)f)((T1)a[0]!).WaitReturned(), CallFlags.None, cancellationToken);
 
     /// <summary>Runs the async <paramref name="fn"/> on a worker.</summary>
     public Task RunAsync(Func<Task> fn, CancellationToken cancellationToken = default) =>
-        Submit<object?>(fn, [], static (f, _, _) => { ((Func<Task>)f)().GetAwaiter().GetResult(); return null; }, CallFlags.None, cancellationToken);
+        Submit<object?>(fn, [], static (f, _, _) => { ((Func<Task>)f)().WaitReturned(); return null; }, CallFlags.None, cancellationToken);
 
     /// <summary>Runs <paramref name="fn"/> on a worker, passing it the call's cancellation token, and returns its result.</summary>
     public Task<TResult> RunAsync<TResult>(Func<CancellationToken, TResult> fn, CancellationToken cancellationToken = default) =>
@@ -67,11 +67,11 @@ public sealed partial class WorkerPool
 
     /// <summary>Runs the async <paramref name="fn"/> on a worker, passing it the call's cancellation token, and returns its result.</summary>
     public Task<TResult> RunAsync<TResult>(Func<CancellationToken, Task<TResult>> fn, CancellationToken cancellationToken = default) =>
-        Submit(fn, [], static (f, _, ct) => ((Func<CancellationToken, Task<TResult>>)f)(ct).GetAwaiter().GetResult(), CallFlags.None, cancellationToken);
+        Submit(fn, [], static (f, _, ct) => ((Func<CancellationToken, Task<TResult>>)f)(ct).WaitReturned(), CallFlags.None, cancellationToken);
 
     /// <summary>Runs the async <paramref name="fn"/>(<paramref name="arg1"/>, token) on a worker and returns its result.</summary>
     public Task<TResult> RunAsync<T1, TResult>(Func<T1, CancellationToken, Task<TResult>> fn, T1 arg1, CancellationToken cancellationToken = default) =>
-        Submit(fn, [arg1], static (f, a, ct) => ((Func<T1, CancellationToken, Task<TResult>>)f)((T1)a[0]!, ct).GetAwaiter().GetResult(), CallFlags.None, cancellationToken);
+        Submit(fn, [arg1], static (f, a, ct) => ((Func<T1, CancellationToken, Task<TResult>>)f)((T1)a[0]!, ct).WaitReturned(), CallFlags.None, cancellationToken);
 
     /// <summary>Runs <paramref name="fn"/> on a worker, passing it the call's cancellation token.</summary>
     public Task RunAsync(Action<CancellationToken> fn, CancellationToken cancellationToken = default) =>
@@ -115,15 +115,15 @@ public sealed partial class WorkerPool
 
     /// <summary>Runs the async <paramref name="fn"/> on a worker and returns its result with per-call <paramref name="options"/> (timeout, retries).</summary>
     public Task<TResult> RunAsync<TResult>(Func<Task<TResult>> fn, CallOptions options, CancellationToken cancellationToken = default) =>
-        Submit(fn, [], static (f, _, _) => ((Func<Task<TResult>>)f)().GetAwaiter().GetResult(), CallFlags.None, cancellationToken, options);
+        Submit(fn, [], static (f, _, _) => ((Func<Task<TResult>>)f)().WaitReturned(), CallFlags.None, cancellationToken, options);
 
     /// <summary>Runs the async <paramref name="fn"/>(<paramref name="arg1"/>) on a worker and returns its result with per-call <paramref name="options"/> (timeout, retries).</summary>
     public Task<TResult> RunAsync<T1, TResult>(Func<T1, Task<TResult>> fn, T1 arg1, CallOptions options, CancellationToken cancellationToken = default) =>
-        Submit(fn, [arg1], static (f, a, _) => ((Func<T1, Task<TResult>>)f)((T1)a[0]!).GetAwaiter().GetResult(), CallFlags.None, cancellationToken, options);
+        Submit(fn, [arg1], static (f, a, _) => ((Func<T1, Task<TResult>>)f)((T1)a[0]!).WaitReturned(), CallFlags.None, cancellationToken, options);
 
     /// <summary>Runs the async <paramref name="fn"/> on a worker with per-call <paramref name="options"/> (timeout, retries).</summary>
     public Task RunAsync(Func<Task> fn, CallOptions options, CancellationToken cancellationToken = default) =>
-        Submit<object?>(fn, [], static (f, _, _) => { ((Func<Task>)f)().GetAwaiter().GetResult(); return null; }, CallFlags.None, cancellationToken, options);
+        Submit<object?>(fn, [], static (f, _, _) => { ((Func<Task>)f)().WaitReturned(); return null; }, CallFlags.None, cancellationToken, options);
 
     /// <summary>Runs <paramref name="fn"/> on a worker, passing it the call's cancellation token, and returns its result with per-call <paramref name="options"/> (timeout, retries).</summary>
     public Task<TResult> RunAsync<TResult>(Func<CancellationToken, TResult> fn, CallOptions options, CancellationToken cancellationToken = default) =>
@@ -131,11 +131,11 @@ public sealed partial class WorkerPool
 
     /// <summary>Runs the async <paramref name="fn"/> on a worker, passing it the call's cancellation token, and returns its result with per-call <paramref name="options"/> (timeout, retries).</summary>
     public Task<TResult> RunAsync<TResult>(Func<CancellationToken, Task<TResult>> fn, CallOptions options, CancellationToken cancellationToken = default) =>
-        Submit(fn, [], static (f, _, ct) => ((Func<CancellationToken, Task<TResult>>)f)(ct).GetAwaiter().GetResult(), CallFlags.None, cancellationToken, options);
+        Submit(fn, [], static (f, _, ct) => ((Func<CancellationToken, Task<TResult>>)f)(ct).WaitReturned(), CallFlags.None, cancellationToken, options);
 
     /// <summary>Runs the async <paramref name="fn"/>(<paramref name="arg1"/>, token) on a worker and returns its result with per-call <paramref name="options"/> (timeout, retries).</summary>
     public Task<TResult> RunAsync<T1, TResult>(Func<T1, CancellationToken, Task<TResult>> fn, T1 arg1, CallOptions options, CancellationToken cancellationToken = default) =>
-        Submit(fn, [arg1], static (f, a, ct) => ((Func<T1, CancellationToken, Task<TResult>>)f)((T1)a[0]!, ct).GetAwaiter().GetResult(), CallFlags.None, cancellationToken, options);
+        Submit(fn, [arg1], static (f, a, ct) => ((Func<T1, CancellationToken, Task<TResult>>)f)((T1)a[0]!, ct).WaitReturned(), CallFlags.None, cancellationToken, options);
 
     /// <summary>Runs <paramref name="fn"/> on a worker, passing it the call's cancellation token with per-call <paramref name="options"/> (timeout, retries).</summary>
     public Task RunAsync(Action<CancellationToken> fn, CallOptions options, CancellationToken cancellationToken = default) =>

@@ -24,7 +24,7 @@ public sealed partial class WorkerPool
 
     /// <summary>Runs the async <paramref name="fn"/> on a worker if the pool can take the call now; false if its queue is full.</summary>
     public bool TryRun<TResult>(Func<Task<TResult>> fn, [MaybeNullWhen(false)] out Task<TResult> task, CancellationToken cancellationToken = default) =>
-        Offer(SubmitCore(fn, [], static (f, _, _) => ((Func<Task<TResult>>)f)().GetAwaiter().GetResult(), CallFlags.None, cancellationToken, callOptions: null, waitForRoom: false), out task);
+        Offer(SubmitCore(fn, [], static (f, _, _) => ((Func<Task<TResult>>)f)().WaitReturned(), CallFlags.None, cancellationToken, callOptions: null, waitForRoom: false), out task);
 
     /// <summary>Runs <paramref name="fn"/> on a worker if the pool can take the call now; false if its queue is full.</summary>
     public bool TryRun(Action fn, [MaybeNullWhen(false)] out Task task, CancellationToken cancellationToken = default) =>
@@ -36,7 +36,7 @@ public sealed partial class WorkerPool
 
     /// <summary>Runs the async <paramref name="fn"/> on a worker if the pool can take the call now; false if its queue is full.</summary>
     public bool TryRun(Func<Task> fn, [MaybeNullWhen(false)] out Task task, CancellationToken cancellationToken = default) =>
-        Offer<Task>(SubmitCore<object?>(fn, [], static (f, _, _) => { ((Func<Task>)f)().GetAwaiter().GetResult(); return null; }, CallFlags.None, cancellationToken, callOptions: null, waitForRoom: false), out task);
+        Offer<Task>(SubmitCore<object?>(fn, [], static (f, _, _) => { ((Func<Task>)f)().WaitReturned(); return null; }, CallFlags.None, cancellationToken, callOptions: null, waitForRoom: false), out task);
 
     /// <summary>Runs any delegate with arguments given as an array if the pool can take the call now; false if its queue is full. The result is boxed (null for void).</summary>
     public bool TryRunDelegate(Delegate fn, object?[] args, [MaybeNullWhen(false)] out Task<object?> task, CancellationToken cancellationToken = default) =>
