@@ -70,7 +70,7 @@ public static class Client
                 throw new FileNotFoundException($"No listener at {address}: the socket does not exist or nobody is listening on it.", endpoint.ToString(), e);
             }
 
-            Handshake.ClientSide(socket, authKey, options.HandshakeTimeout, $"at {address}");
+            Handshake.ClientSide(socket, authKey, options.HandshakeTimeout, $"the listener at {address}");
             return new Connection(socket, options, $"a connection to {address}");
         }
         catch

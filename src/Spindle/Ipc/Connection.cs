@@ -92,12 +92,38 @@ public sealed partial class Connection : IDisposable, IAsyncDisposable, ISharedR
 
     static Connection ISharedReference<Connection>.OpenReference(string reference) => Open(reference);
 
-    /// <summary>Whether a message (or end-of-stream) can be received within <paramref name="timeout"/>.</summary>
+    /// <summary>Whether a message (or end-of-stream) can be received within <paramref name="timeout"/> (<see cref="Timeout.InfiniteTimeSpan"/>: no limit).</summary>
     public bool Poll(TimeSpan timeout)
     {
         ThrowIfUnusable(receiving: true);
-        return _received.Count > 0 || _socket.Poll(timeout, SelectMode.SelectRead);
+        if (_received.Count > 0)
+        {
+            return true;
+        }
+
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            return _socket.Poll(-1, SelectMode.SelectRead);
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero, nameof(timeout));
+
+        // The socket counts a wait in microseconds in an int (about 35 minutes): a longer one is waited in slices.
+        while (timeout > PollSlice)
+        {
+            if (_socket.Poll(PollSlice, SelectMode.SelectRead))
+            {
+                return true;
+            }
+
+            timeout -= PollSlice;
+        }
+
+        return _socket.Poll(timeout, SelectMode.SelectRead);
     }
+
+    /// <summary>The longest one wait of the socket's poll (its limit is int.MaxValue microseconds).</summary>
+    private static readonly TimeSpan PollSlice = TimeSpan.FromMinutes(30);
 
     /// <summary>
     /// Closes this end; the other end sees end-of-stream once it has read what was sent. For an end handed over with

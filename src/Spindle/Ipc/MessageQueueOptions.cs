@@ -22,7 +22,10 @@ public sealed class MessageQueueOptions
     }
 
     /// <summary>The largest encoded message; each slot reserves this much shared memory.</summary>
-    /// <value>The default is 64 KiB; at most 1 GiB, and <see cref="Capacity"/> × this at most 64 GiB.</value>
+    /// <value>
+    /// The default is 64 KiB; at most 1 GiB, and <see cref="Capacity"/> × (this + 16 bytes, each slot's header) at most
+    /// 64 GiB.
+    /// </value>
     public int MaxMessageBytes
     {
         get => _maxMessageBytes;

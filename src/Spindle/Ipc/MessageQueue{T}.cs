@@ -136,7 +136,7 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
         long stride = QueueHeader.SlotStride(options.MaxMessageBytes);
         if (stride * options.Capacity > 64L << 30)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), $"Capacity × MaxMessageBytes ({options.Capacity} × {options.MaxMessageBytes}) exceeds 64 GiB of shared memory; lower one of them.");
+            throw new ArgumentOutOfRangeException(nameof(options), $"Capacity × (MaxMessageBytes + a slot's header) ({options.Capacity} × {stride} bytes) exceeds 64 GiB of shared memory; lower one of them.");
         }
 
         Segment segment = Segment.Create(name ?? SegmentDirectory.NewName(SharedObjectKind.MessageQueue), SharedObjectKind.MessageQueue, TypeName, 0, QueueHeader.Size + (stride * options.Capacity));

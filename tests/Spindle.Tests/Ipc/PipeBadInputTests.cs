@@ -7,6 +7,21 @@ namespace Spindle.Tests.Ipc;
 public class PipeBadInputTests
 {
     [Fact]
+    public void Poll_TimeoutOfAnHourOrForever_WaitsInsteadOfThrowing()
+    {
+        (Connection a, Connection b) = Pipe.Create();
+        using (a)
+        using (b)
+        {
+            // Ready at once: the length of the wait must not matter (the socket's own poll refused more than 35 minutes).
+            a.Send(1);
+            Assert.True(b.Poll(TimeSpan.FromHours(1)));
+            Assert.True(b.Poll(Timeout.InfiniteTimeSpan));
+            Assert.Equal("timeout", Assert.Throws<ArgumentOutOfRangeException>(() => b.Poll(TimeSpan.FromSeconds(-2))).ParamName);
+        }
+    }
+
+    [Fact]
     public void Open_NameThatDoesNotExist_ThrowsFileNotFound()
     {
         (Connection a, Connection b) = Pipe.Create();
