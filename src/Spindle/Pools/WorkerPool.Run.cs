@@ -150,6 +150,43 @@ public sealed partial class WorkerPool
     {
         ArgumentNullException.ThrowIfNull(fn);
         ArgumentNullException.ThrowIfNull(args);
+        CheckArguments(fn, args);
         return Submit(fn, args, static (f, a, ct) => DelegateInvoker.Invoke(f, a, ct), CallFlags.None, cancellationToken, options);
+    }
+
+    /// <summary>
+    /// The untyped call's arguments against the delegate's parameters (its CancellationToken aside, which the pool
+    /// passes), at the call site and the same for both isolations: the typed overloads have the compiler for this.
+    /// </summary>
+    private static void CheckArguments(Delegate fn, object?[] args)
+    {
+        System.Reflection.ParameterInfo[] parameters = fn.Method.GetParameters();
+        int given = 0;
+        foreach (System.Reflection.ParameterInfo parameter in parameters)
+        {
+            if (parameter.ParameterType == typeof(CancellationToken))
+            {
+                continue;
+            }
+
+            if (given >= args.Length)
+            {
+                throw new ArgumentException($"The delegate needs a value for parameter '{parameter.Name}', but only {args.Length} argument(s) were given.", nameof(args));
+            }
+
+            object? value = args[given++];
+            Type declared = parameter.ParameterType;
+            bool fits = value is null ? !declared.IsValueType || Nullable.GetUnderlyingType(declared) is not null : declared.IsInstanceOfType(value);
+            if (!fits)
+            {
+                throw new ArgumentException(
+                    $"Argument {given - 1} is {(value is null ? "null" : $"a {value.GetType().Name}")}, but the delegate's parameter '{parameter.Name}' is a {declared.Name}.", nameof(args));
+            }
+        }
+
+        if (given != args.Length)
+        {
+            throw new ArgumentException($"The delegate takes {given} argument(s) but {args.Length} were given.", nameof(args));
+        }
     }
 }
