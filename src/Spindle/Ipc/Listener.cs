@@ -57,7 +57,14 @@ public sealed class Listener : IDisposable, IAsyncDisposable
         catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
             socket.Dispose();
-            throw new IOException($"Cannot listen on {IpcAddress.Format(endpoint)}: the address is in use.", e);
+            string what = endpoint is UnixDomainSocketEndPoint ? " (by a listening socket, or by any other file at that path)" : string.Empty;
+            throw new IOException($"Cannot listen on {IpcAddress.Format(endpoint)}: the address is in use{what}.", e);
+        }
+        catch (SocketException e) when (endpoint is UnixDomainSocketEndPoint && Path.GetDirectoryName(endpoint.ToString()) is { Length: > 0 } directory && !Directory.Exists(directory))
+        {
+            // The kernel says only "cannot assign requested address".
+            socket.Dispose();
+            throw new DirectoryNotFoundException($"Cannot listen on {IpcAddress.Format(endpoint)}: its directory {directory} does not exist.", e);
         }
         catch
         {

@@ -67,6 +67,25 @@ public class ListenerClientTests
     }
 
     [Fact]
+    public void Listener_UnixPathInAMissingDirectoryOrOnAPlainFile_SaysWhich()
+    {
+        string missing = Path.Combine(Path.GetTempPath(), "spindle-no-such-dir-" + Guid.NewGuid().ToString("N"), "s.sock");
+        var noDirectory = Assert.Throws<DirectoryNotFoundException>(() => new Listener("unix:" + missing, Key));
+        Assert.Contains($"its directory {Path.GetDirectoryName(missing)} does not exist", noDirectory.Message, StringComparison.Ordinal);
+
+        string file = Path.GetTempFileName();
+        try
+        {
+            var taken = Assert.Throws<IOException>(() => new Listener("unix:" + file, Key));
+            Assert.Contains("any other file at that path", taken.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task SilentListener_ClientHandshakeTimesOut_NamingTheOption()
     {
         string path = Path.Combine(Path.GetTempPath(), $"spindle-silent-{Guid.NewGuid():N}.sock");
