@@ -133,7 +133,7 @@ internal sealed class WorkerProcessHandle : IDisposable
                 process.Kill();
                 string late = initializing ? "finish its Initializer" : "report ready";
                 throw new WorkerStartException(
-                    $"Worker process {process.Id} did not {late} within {settings.StartTimeout.TotalSeconds:0.#} s (WorkerStartTimeout). Started as: {WorkerLauncher.Describe()}",
+                    $"Worker process {process.Id} did not {late} within {settings.StartTimeout} (WorkerStartTimeout). Started as: {WorkerLauncher.Describe()}",
                     null, stderr.ToString());
             }
             catch (RemoteException e)

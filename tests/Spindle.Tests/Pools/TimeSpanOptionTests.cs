@@ -40,4 +40,14 @@ public class TimeSpanOptionTests
         Assert.Equal(3, await pool.RunAsync(() => 3, new CallOptions { Timeout = longest }).Within("a call with the longest timeout"));
         Assert.Equal(4, await pool.RunAsync(() => 4).Within("a call with the pool's longest timeout"));
     }
+
+    [Fact]
+    public async Task WorkerStartTimeout_BelowASecond_IsSaidAsItWasSet()
+    {
+        // One tick: no worker process can report ready in time. The error says the limit as set, not "0 s".
+        await using WorkerPool pool = TestPools.Process(configure: o => o.WorkerStartTimeout = TimeSpan.FromTicks(1));
+
+        var error = await Assert.ThrowsAsync<WorkerStartException>(() => pool.RunAsync(static () => 1).Within("a call no worker can start for"));
+        Assert.Contains("within 00:00:00.0000001 (WorkerStartTimeout)", error.Message, StringComparison.Ordinal);
+    }
 }
