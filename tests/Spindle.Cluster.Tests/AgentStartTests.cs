@@ -1,4 +1,6 @@
+using NATS.Client.Core;
 using Spindle.Cluster.Agent;
+using Spindle.Cluster.Nats;
 using Spindle.Cluster.Tests.Support;
 
 namespace Spindle.Cluster.Tests;
@@ -32,6 +34,51 @@ public sealed class AgentStartTests(NatsServer server) : ClusterTest(server)
         }
 
         Assert.False(first.Exited.IsCompleted, first.Output);
+    }
+
+    [Fact]
+    public async Task HoldName_AgentsStartingAtTheSameMoment_ExactlyOneHoldsItAndTheOthersSayWhy()
+    {
+        // Each on a connection of its own, all started at once: before the name was heard listening, each asked before
+        // it listened, so all of them found nobody and all held the name.
+        var names = new ClusterNames(Cluster);
+        for (int round = 0; round < 3; round++)
+        {
+            string agent = $"same-moment-{round}";
+            NatsConnection[] connections = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => AdminAsync()));
+            try
+            {
+                Task<AgentName>[] starts = connections.Select(nats => AgentName.HoldAsync(nats, names, agent, Server.Url, TextWriter.Null, CancellationToken.None)).ToArray();
+                await Task.WhenAll(starts).ContinueWith(static _ => { }, TaskScheduler.Default).Within($"round {round}: the starts");
+
+                Task<AgentName>[] held = starts.Where(start => start.IsCompletedSuccessfully).ToArray();
+                Assert.True(held.Length == 1, $"round {round}: {held.Length} of 3 hold '{agent}'; the others: " +
+                    string.Join(" | ", starts.Where(start => start.IsFaulted).Select(start => start.Exception!.InnerException!.Message)));
+                foreach (Task<AgentName> start in starts.Where(start => !start.IsCompletedSuccessfully))
+                {
+                    var error = Assert.IsType<SpindleException>(start.Exception!.InnerException);
+                    Assert.Matches($"(Another agent named '{agent}' started in cluster '{Cluster}' .* at the same moment|An agent named '{agent}' already serves)", error.Message);
+                    Assert.Contains("another --name", error.Message, StringComparison.Ordinal);
+                }
+
+                // The holder answers from now on: one more start is refused at once.
+                NatsConnection late = await AdminAsync();
+                await using (late)
+                {
+                    var refused = await Assert.ThrowsAsync<SpindleException>(() => AgentName.HoldAsync(late, names, agent, Server.Url, TextWriter.Null, CancellationToken.None).Within("the late start"));
+                    Assert.Contains($"An agent named '{agent}' already serves", refused.Message, StringComparison.Ordinal);
+                }
+
+                await (await held[0]).DisposeAsync();
+            }
+            finally
+            {
+                foreach (NatsConnection nats in connections)
+                {
+                    await nats.DisposeAsync();
+                }
+            }
+        }
     }
 
     [Fact]
