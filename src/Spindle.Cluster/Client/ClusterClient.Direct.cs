@@ -115,6 +115,7 @@ internal sealed partial class ClusterClient
 
         long spoke = flight.SpokeCount;
         bool taken = false;
+        flight.OfferSent();
         Interlocked.Increment(ref _offersMade);
         Interlocked.Increment(ref _offering);
         try
@@ -133,6 +134,7 @@ internal sealed partial class ClusterClient
             {
                 // Before the answer is handed over: the caller's next call may be published on this thread, at once.
                 Interlocked.Decrement(ref _offering);
+                flight.OfferAnswered();
             }
 
             if (reply.Headers is { } answer && answer.TryGetValue(ClusterHeaders.Event, out var kind)

@@ -88,6 +88,9 @@ internal sealed class ClusterWorker : PoolWorker
     public override bool TryWithdraw(PendingCall call) =>
         Volatile.Read(ref _flight) is { } flight && flight.Call == call && flight.TryWithdraw();
 
+    public override string? UnansweredOffer(PendingCall call) =>
+        Volatile.Read(ref _flight) is { } flight && flight.Call == call && flight.UnansweredOfferTo is { } agent ? $"agent '{agent}' directly" : null;
+
     public override void StopCall(PendingCall call, Action<PendingCall> verdict)
     {
         if (Take(call) is { } flight)

@@ -145,6 +145,41 @@ internal sealed class Flight
 
     public void Heard() => Volatile.Write(ref _lastHeard, Environment.TickCount64);
 
+    /// <summary>Open from a direct offer's sending until its answer (or none) is in: <see cref="UnansweredOfferTo"/>.</summary>
+    private bool _offerOpen;
+    private long _spokeAtOffer;
+
+    /// <summary>A direct offer of it is on its way to its claiming agent (ClusterClient.Direct.cs).</summary>
+    public void OfferSent()
+    {
+        lock (_lock)
+        {
+            _offerOpen = true;
+            _spokeAtOffer = Interlocked.Read(ref _spoke);
+        }
+    }
+
+    /// <summary>The offer's answer is in ("taken", "busy", the result) or will not come (no answer in time).</summary>
+    public void OfferAnswered()
+    {
+        lock (_lock)
+        {
+            _offerOpen = false;
+        }
+    }
+
+    /// <summary>The agent a direct offer went to while it has said nothing of the call yet: whether it runs it is not known.</summary>
+    public string? UnansweredOfferTo
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _offerOpen && Interlocked.Read(ref _spoke) == _spokeAtOffer ? Agent : null;
+            }
+        }
+    }
+
     /// <summary>Its agent said something about it (started, alive, an answer): counted, see <see cref="SpokeCount"/>.</summary>
     public void Spoke() => Interlocked.Increment(ref _spoke);
 

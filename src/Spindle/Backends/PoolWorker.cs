@@ -77,6 +77,12 @@ internal abstract class PoolWorker
     /// </summary>
     public virtual bool TryWithdraw(PendingCall call) => false;
 
+    /// <summary>
+    /// Where <paramref name="call"/> was handed on without word yet whether it was taken (a cluster call offered to an
+    /// agent directly, which has not answered the offer), for a timeout's error; null when it is known to run.
+    /// </summary>
+    public virtual string? UnansweredOffer(PendingCall call) => null;
+
     /// <summary>Stops after the current call, if any; completes <see cref="Exited"/> when gone.</summary>
     public abstract void Retire();
 

@@ -29,7 +29,8 @@ internal sealed partial class CallDispatcher
         // A cluster call's timeout counts from when it is sent: one no agent took is withdrawn first, so none takes it
         // now, and its error does not speak of a worker killed for it.
         bool started = !worker.TryWithdraw(call);
-        worker.StopCall(call, c => c.TryFail(new CallTimeoutException(timeout, _options.Isolation, started)));
+        string? offeredTo = started ? worker.UnansweredOffer(call) : null;
+        worker.StopCall(call, c => c.TryFail(new CallTimeoutException(timeout, _options.Isolation, started, offeredTo)));
     }
 
     private void OnCancelRequested(PendingCall call)

@@ -22,11 +22,16 @@ public sealed class CallTimeoutException : SpindleException
     {
     }
 
-    /// <summary>Creates the exception for a call that had <paramref name="started"/>, or had not: then nothing was stopped for it.</summary>
-    internal CallTimeoutException(TimeSpan timeout, Isolation isolation, bool started)
+    /// <summary>
+    /// Creates the exception for a call that had <paramref name="started"/>, or had not: then nothing was stopped for it;
+    /// or that was offered to <paramref name="offeredTo"/>, which had not said whether it took it.
+    /// </summary>
+    internal CallTimeoutException(TimeSpan timeout, Isolation isolation, bool started, string? offeredTo = null)
         : base(EnumValue.Defined(isolation, nameof(isolation)) switch
         {
             _ when !started => $"The call did not finish within {timeout} (CallTimeout); it had not started: no worker took it in that time (with a cluster, no agent claimed it), and it will not run now.",
+            _ when offeredTo is not null => $"The call did not finish within {timeout} (CallTimeout); it was offered to {offeredTo}, which had not yet answered whether it took it: " +
+                "it was told to stop, so it will not run now, and if it had started there, its worker process is killed and replaced.",
             Isolation.Process => $"The call did not finish within {timeout} (CallTimeout); its worker process was killed and replaced.",
             _ => $"The call did not finish within {timeout} (CallTimeout). A thread cannot be killed: its token was cancelled, and if the delegate does not return within CancellationGracePeriod its thread is abandoned to it and a new worker takes its place.",
         })
