@@ -116,6 +116,34 @@ public sealed class AgentStartTests(NatsServer server) : ClusterTest(server)
     }
 
     [Fact]
+    public async Task AgentAndPool_AccountWithoutJetStreamOnAServerThatRunsIt_FailNamingTheAccount()
+    {
+        // The server runs JetStream (its INFO says so), but only the first account may use it.
+        await using ConfiguredNatsServer server = await ConfiguredNatsServer.StartAsync(store => $$"""
+            jetstream { store_dir: "{{store}}" }
+            accounts {
+              WITH: { jetstream: enabled, users: [ { user: with, password: with } ] }
+              WITHOUT: { users: [ { user: without, password: without } ] }
+            }
+            """);
+
+        (int code, string output) = await AgentProcess.RunToFailureAsync("--server", server.Url, "--user", "without", "--password", "without",
+            "--name", "no-js-account", "--cluster", Cluster, "--workers", "1");
+        Assert.NotEqual(0, code);
+        Assert.Contains("JetStream did not answer for this connection's account", output, StringComparison.Ordinal);
+        Assert.Contains("enable jetstream for the account the credentials sign in to", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+
+        var error = Assert.Throws<SpindleException>(() => new WorkerPool(new WorkerPoolOptions().UseCluster(
+            new ClusterOptions { Server = server.Url, User = "without", Password = "without", ClusterName = Cluster })));
+        Assert.Contains("JetStream did not answer for this connection's account", error.Message, StringComparison.Ordinal);
+
+        // The account that has it works on the same server.
+        await using var pool = new WorkerPool(new WorkerPoolOptions { DrainTimeout = Bounded.Prompt }.UseCluster(
+            new ClusterOptions { Server = server.Url, User = "with", Password = "with", ClusterName = Cluster }));
+    }
+
+    [Fact]
     public void DefaultName_LongHostNameOrAContainersFirstProcess_IsAValidNameOfItsOwn()
     {
         string podName = new('h', 63);

@@ -14,6 +14,9 @@ internal static class ClusterConnection
     /// <summary>How long calls stay in the stream's de-duplication window: a resent call within it is stored once.</summary>
     private static readonly TimeSpan DuplicateWindow = TimeSpan.FromMinutes(2);
 
+    /// <summary>JetStream's error for an account it is not enabled for, on a server that runs it.</summary>
+    private const int JetStreamNotEnabledForAccount = 10039;
+
     /// <summary>The longest a client or agent waits between attempts to reconnect to a server that went away.</summary>
     public static readonly TimeSpan ReconnectWaitMax = TimeSpan.FromSeconds(2);
 
@@ -85,10 +88,11 @@ internal static class ClusterConnection
         {
             current = null;
         }
-        catch (NatsNoRespondersException e)
+        catch (Exception e) when (e is NatsNoRespondersException || e is NatsJSApiException { Error.ErrCode: JetStreamNotEnabledForAccount })
         {
-            // The server runs JetStream (ConnectAsync checks), but not for this user's account.
-            throw new SpindleException($"JetStream did not answer for this connection's account (no responders to $JS.API) while looking for the calls stream " +
+            // The server runs JetStream (ConnectAsync checks), but not for this user's account: the server says so
+            // (an account of a configuration file without jetstream), or nothing answers $JS.API there.
+            throw new SpindleException($"JetStream did not answer for this connection's account ({e.Message}) while looking for the calls stream " +
                 $"{names.Stream}: enable jetstream for the account the credentials sign in to.", e);
         }
 
