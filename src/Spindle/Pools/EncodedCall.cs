@@ -78,7 +78,10 @@ internal sealed class EncodedCall<TResult> : PendingCall<TResult>, IEncodedCall
 
             KeepError(remote);
         }
-        catch (Exception e) when (e is InvalidDataException or ProcessBoundaryException or InvalidCastException or TypeLoadException or IOException or SharedObjectException or NullReferenceException)
+        // This runs on the worker's reader thread, where an exception that escapes ends the caller's process: a result
+        // that cannot be read (or made: too large for this process's memory) fails its call instead.
+        catch (Exception e) when (e is InvalidDataException or ProcessBoundaryException or InvalidCastException or TypeLoadException or IOException or SharedObjectException
+            or NullReferenceException or OverflowException or OutOfMemoryException or ArgumentException)
         {
             KeepError(new SpindleException($"The result of call {Id} could not be read: {e.Message}", e));
         }

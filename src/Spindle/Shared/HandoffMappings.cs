@@ -9,7 +9,10 @@ namespace Spindle.Shared;
 /// </summary>
 /// <remarks>
 /// A kept mapping keeps its pages alive after the caller lets go of the segment, so the worker keeps at most
-/// <see cref="MaxKept"/>, and drops one that the last <see cref="MaxIdleReads"/> large arguments did not use.
+/// <see cref="MaxKept"/>, and drops one that the last <see cref="MaxIdleReads"/> large arguments did not use. A mapping
+/// the running call reads is never dropped before the call ends: a <c>Memory</c> argument is a view over it, so a
+/// call with more large arguments than <see cref="MaxKept"/> keeps them all until it ends (its
+/// <see cref="SharedReferences.CallScope"/> lets go of them).
 /// </remarks>
 [SupportedOSPlatform("linux")]
 internal static class HandoffMappings
@@ -18,44 +21,73 @@ internal static class HandoffMappings
     private const int MaxIdleReads = 8;
 
     private static readonly Lock Gate = new();
-    private static readonly Dictionary<string, (Segment Segment, long LastRead)> Kept = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, Kept> KeptMappings = new(StringComparer.Ordinal);
     private static long _reads;
 
-    /// <summary>The mapping of the segment <paramref name="reference"/> names (see <see cref="ArrayHandoff.WriteReference"/>).</summary>
+    /// <summary>The mapping of the segment <paramref name="reference"/> names (see <see cref="ArrayHandoff.WriteReference"/>), held until the running call ends.</summary>
     public static Segment Get(string reference)
     {
         lock (Gate)
         {
             long read = ++_reads;
-            if (Kept.TryGetValue(reference, out (Segment Segment, long LastRead) kept))
+            if (!KeptMappings.TryGetValue(reference, out Kept? kept))
             {
-                Kept[reference] = (kept.Segment, read);
                 DropIdle(read);
-                return kept.Segment;
+                KeyValuePair<string, Kept>[] idle = KeptMappings.Count >= MaxKept ? KeptMappings.Where(entry => entry.Value.Calls == 0).ToArray() : [];
+                if (idle.Length > 0)
+                {
+                    KeyValuePair<string, Kept> oldest = idle.MinBy(entry => entry.Value.LastRead);
+                    KeptMappings.Remove(oldest.Key);
+                    oldest.Value.Segment.Dispose();
+                }
+
+                kept = new Kept(ArrayHandoff.OpenAnonymous(reference));
+                KeptMappings[reference] = kept;
             }
 
+            kept.LastRead = read;
             DropIdle(read);
-            if (Kept.Count >= MaxKept)
-            {
-                string oldest = Kept.MinBy(entry => entry.Value.LastRead).Key;
-                Kept.Remove(oldest, out (Segment Segment, long LastRead) dropped);
-                dropped.Segment.Dispose();
-            }
 
-            Segment segment = ArrayHandoff.OpenAnonymous(reference);
-            Kept[reference] = (segment, read);
-            return segment;
+            // Once per call and segment: the call's scope gives it back when the call's result has been written.
+            SharedReferences.HoldForCall(typeof(CallHold), reference, () =>
+            {
+                kept.Calls++;
+                return new CallHold(kept);
+            });
+            return kept.Segment;
         }
     }
 
     private static void DropIdle(long read)
     {
-        foreach ((string reference, (Segment segment, long lastRead)) in Kept)
+        foreach ((string reference, Kept kept) in KeptMappings)
         {
-            if (read - lastRead > MaxIdleReads)
+            if (read - kept.LastRead > MaxIdleReads && kept.Calls == 0)
             {
-                Kept.Remove(reference);
-                segment.Dispose();
+                KeptMappings.Remove(reference);
+                kept.Segment.Dispose();
+            }
+        }
+    }
+
+    private sealed class Kept(Segment segment)
+    {
+        public Segment Segment { get; } = segment;
+
+        public long LastRead { get; set; }
+
+        /// <summary>Running calls that read it: while any does, it is not dropped.</summary>
+        public int Calls { get; set; }
+    }
+
+    /// <summary>One running call's hold on a kept mapping.</summary>
+    private sealed class CallHold(Kept kept) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (Gate)
+            {
+                kept.Calls--;
             }
         }
     }

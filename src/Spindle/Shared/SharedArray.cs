@@ -11,11 +11,17 @@ public static class SharedArray
     public static SharedArray<T> Create<T>(long length, string? name = null)
         where T : unmanaged => SharedArray<T>.Create(length, name);
 
-    /// <summary>Creates a shared array holding a copy of <paramref name="values"/>.</summary>
+    /// <summary>Creates a shared array holding a copy of <paramref name="values"/>, which must hold at least one element (as a shared array does).</summary>
     public static SharedArray<T> Create<T>(ReadOnlySpan<T> values, string? name = null)
         where T : unmanaged
     {
-        SharedArray<T> array = SharedArray<T>.Create(Math.Max(values.Length, 1), name, zeroed: false);
+        if (values.IsEmpty)
+        {
+            // Not an array of one zero: Length would then say 1 for an empty input.
+            throw new ArgumentException("values is empty; a shared array holds at least one element.", nameof(values));
+        }
+
+        SharedArray<T> array = SharedArray<T>.Create(values.Length, name, zeroed: false);
         values.CopyTo(array.Span);
         return array;
     }

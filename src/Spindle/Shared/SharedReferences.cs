@@ -42,6 +42,13 @@ internal static class SharedReferences
             : throw new InvalidOperationException("A shared-memory view can only be opened while a call is being read.");
 
     /// <summary>
+    /// Makes, once per running call on this thread and <paramref name="name"/>, the object <paramref name="hold"/>
+    /// returns; it is disposed when the call ends. Outside a call nothing is made.
+    /// </summary>
+    public static void HoldForCall(Type kind, string name, Func<IDisposable> hold) =>
+        _current?.Open(kind, name, _ => hold());
+
+    /// <summary>
     /// Starts a call on this thread: objects opened from references until the scope ends belong to the call and are
     /// disposed with it.
     /// </summary>

@@ -116,7 +116,13 @@ internal abstract unsafe class UnmanagedBlock
         public override object Copy(byte* source, long bytes)
         {
             T[] array = NewArray<T>(checked((int)(bytes / sizeof(T))));
-            new ReadOnlySpan<byte>(source, checked((int)bytes)).CopyTo(MemoryMarshal.AsBytes(array.AsSpan()));
+
+            // Not through a span: an array of wider elements can hold more than 2 GiB, which a span's length cannot say.
+            fixed (T* target = array)
+            {
+                Buffer.MemoryCopy(source, target, bytes, bytes);
+            }
+
             return FromArray(array);
         }
 

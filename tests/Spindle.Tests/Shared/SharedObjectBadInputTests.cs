@@ -33,6 +33,16 @@ public class SharedObjectBadInputTests
     {
         Assert.Equal("length", Assert.Throws<ArgumentOutOfRangeException>(() => SharedMemory.Create(0)).ParamName);
         Assert.Equal("length", Assert.Throws<ArgumentOutOfRangeException>(() => SharedArray.Create<int>(-1)).ParamName);
+        Assert.Equal("length", Assert.Throws<ArgumentOutOfRangeException>(() => SharedArray.Create<int>(0)).ParamName);
+    }
+
+    [Fact]
+    public void Create_FromNoValues_ThrowsNamingValues()
+    {
+        // It used to make an array of one zero, whose Length said 1.
+        var error = Assert.Throws<ArgumentException>(() => SharedArray.Create(ReadOnlySpan<int>.Empty));
+        Assert.Equal("values", error.ParamName);
+        Assert.Contains("at least one element", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
