@@ -142,8 +142,10 @@ public sealed partial class WorkerPool
         }
     }
 
-    private Task<TResult[]> SubmitChunk<T, TResult>(Func<T, TResult> fn, T[] chunk, CancellationToken cancellationToken) =>
-        Submit(
+    private Task<TResult[]> SubmitChunk<T, TResult>(Func<T, TResult> fn, T[] chunk, CancellationToken cancellationToken)
+    {
+        RefuseSharedViews(chunk);
+        return Submit(
             fn,
             [chunk],
             static (f, a, ct) =>
@@ -161,6 +163,30 @@ public sealed partial class WorkerPool
             },
             CallFlags.Map,
             cancellationToken);
+    }
+
+    /// <summary>
+    /// A chunk is copied to the worker as one array: a <c>Memory</c> item over shared memory would reach the worker as a
+    /// copy, and the worker's writes to it would be lost without a word (RunAsync sends such a view by reference).
+    /// </summary>
+    private void RefuseSharedViews<T>(T[] chunk)
+    {
+        if (_options.Isolation != Isolation.Process || Shared.UnmanagedBlock.For(typeof(T)) is not { IsView: true } block)
+        {
+            return;
+        }
+
+        foreach (T item in chunk)
+        {
+            if (item is not null && block.TryGetShared(item, out _, out _, out _))
+            {
+                throw new ArgumentException(
+                    $"An item of items is a {typeof(T).Name} over shared memory (a SharedArray's): MapAsync copies its items to the worker in chunks, so the " +
+                    "worker's writes to it would be lost. Pass it to RunAsync, which sends such a view by reference, or pass the SharedArray to RunAsync and map over its parts there.",
+                    "items");
+            }
+        }
+    }
 
     private static async Task<TResult[]> NextAsync<TResult>(List<Task<TResult[]>> inFlight, bool ordered)
     {

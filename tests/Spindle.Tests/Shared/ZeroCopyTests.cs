@@ -36,6 +36,31 @@ public class ZeroCopyTests
     }
 
     [Fact]
+    public async Task MapAsync_ItemsThatAreViewsOfASharedArray_AreRefusedNamingItemsWithProcessesAndWrittenThroughWithThreads()
+    {
+        using SharedArray<int> shared = SharedArray.Create<int>(8);
+        Memory<int>[] parts = [shared.Memory[..4], shared.Memory[4..]];
+
+        // Before, each part reached the worker as a copy inside its chunk: the fills were lost without a word.
+        await using (WorkerPool pool = TestPools.Process())
+        {
+            var error = await Assert.ThrowsAsync<ArgumentException>(() => pool.MapAsync(static (Memory<int> part) => { part.Span.Fill(5); return part.Length; }, parts).ToArrayAsync().AsTask().Within("the refused map"));
+            Assert.Equal("items", error.ParamName);
+            Assert.Contains("RunAsync", error.Message, StringComparison.Ordinal);
+            Assert.Equal(new int[8], shared.Span.ToArray());
+
+            // Plain memory is copied, as any item is, and maps as before.
+            Assert.Equal(new[] { 4, 4 }, await pool.MapAsync(static (Memory<int> part) => part.Length, new[] { new int[4].AsMemory(), new int[4].AsMemory() }).ToArrayAsync().AsTask().Within("a map over plain memory"));
+        }
+
+        await using (WorkerPool threads = TestPools.Thread())
+        {
+            Assert.Equal(new[] { 4, 4 }, await threads.MapAsync(static (Memory<int> part) => { part.Span.Fill(5); return part.Length; }, parts).ToArrayAsync().AsTask().Within("the map on threads"));
+            Assert.Equal(Enumerable.Repeat(5, 8), shared.Span.ToArray());
+        }
+    }
+
+    [Fact]
     public async Task SmallMemoryParameter_BelowTheThreshold_CrossesOnTheChannel()
     {
         await using WorkerPool pool = TestPools.Process(configure: o => o.SharedMemoryThreshold = 1 << 20);
