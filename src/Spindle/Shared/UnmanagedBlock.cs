@@ -103,6 +103,9 @@ internal abstract unsafe class UnmanagedBlock
             ReadOnlyMemory<T> memory = AsMemory(value);
             if (MemoryMarshal.TryGetMemoryManager(memory, out SegmentMemoryManager<T>? manager, out int start, out int length))
             {
+                // A view kept past its SharedArray's dispose: refused here, at the call site, as the array itself is
+                // (it used to be sent, and failed in the worker, or worked through another open instance of the name).
+                manager.Segment.ThrowIfDisposed();
                 segment = manager.Segment;
                 offset = manager.ByteOffset + ((long)start * sizeof(T));
                 bytes = (long)length * sizeof(T);

@@ -61,6 +61,19 @@ public class ZeroCopyTests
     }
 
     [Fact]
+    public async Task MemoryOfADisposedSharedArray_IsRefusedAtTheCallSite_AsTheArrayItselfIs()
+    {
+        SharedArray<int> shared = SharedArray.Create<int>(16);
+        Memory<int> kept = shared.Memory;
+        shared.Dispose();
+
+        // It used to be sent, and failed in the worker (the segment was gone) with another exception than threads give.
+        await using WorkerPool pool = TestPools.Process();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => pool.RunAsync(static (Memory<int> m) => m.Length, kept).Within("a call with a view of a disposed array"));
+        Assert.Equal(1, await pool.RunAsync(static () => 1).Within("the next call"));
+    }
+
+    [Fact]
     public async Task SmallMemoryParameter_BelowTheThreshold_CrossesOnTheChannel()
     {
         await using WorkerPool pool = TestPools.Process(configure: o => o.SharedMemoryThreshold = 1 << 20);
