@@ -171,7 +171,21 @@ public sealed partial class WorkerPool
     /// </summary>
     private void RefuseSharedViews<T>(T[] chunk)
     {
-        if (_options.Isolation != Isolation.Process || Shared.UnmanagedBlock.For(typeof(T)) is not { IsView: true } block)
+        if (_options.Isolation != Isolation.Process)
+        {
+            return;
+        }
+
+        if (Shared.SharedReferences.IsReference(typeof(T)))
+        {
+            // Said here, for MapAsync: the codec's own refusal speaks of an array argument the caller never wrote.
+            throw new ArgumentException(
+                $"items are {TypeNames.Display(typeof(T))}s, which travel by reference only as an argument of their own: MapAsync sends its items in chunks, by value. " +
+                "Pass each to RunAsync, or pass one to RunAsync and map over its parts there.",
+                "items");
+        }
+
+        if (Shared.UnmanagedBlock.For(typeof(T)) is not { IsView: true } block)
         {
             return;
         }

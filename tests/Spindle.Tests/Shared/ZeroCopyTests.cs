@@ -49,6 +49,11 @@ public class ZeroCopyTests
             Assert.Contains("RunAsync", error.Message, StringComparison.Ordinal);
             Assert.Equal(new int[8], shared.Span.ToArray());
 
+            // The arrays themselves: refused too, saying so for MapAsync (it used to speak of an array argument).
+            var arrays = await Assert.ThrowsAsync<ArgumentException>(() => pool.MapAsync(static (SharedArray<int> a) => a.Length, new[] { shared }).ToArrayAsync().AsTask().Within("a map over shared arrays"));
+            Assert.Equal("items", arrays.ParamName);
+            Assert.Contains("MapAsync sends its items in chunks, by value", arrays.Message, StringComparison.Ordinal);
+
             // Plain memory is copied, as any item is, and maps as before.
             Assert.Equal(new[] { 4, 4 }, await pool.MapAsync(static (Memory<int> part) => part.Length, new[] { new int[4].AsMemory(), new int[4].AsMemory() }).ToArrayAsync().AsTask().Within("a map over plain memory"));
         }
