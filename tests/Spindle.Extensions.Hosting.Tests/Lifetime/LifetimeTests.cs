@@ -169,6 +169,21 @@ public class LifetimeTests
         Assert.Equal(PoolState.Stopped, pool.State);
     }
 
+    [Fact]
+    public async Task Dispose_PlainServiceProviderSynchronously_StopsThePools()
+    {
+        var services = new ServiceCollection();
+        services.AddWorkerPool("p", o => { o.Isolation = Isolation.Thread; o.Workers = 1; });
+        ServiceProvider provider = services.BuildServiceProvider();
+        WorkerPool pool = provider.GetRequiredKeyedService<WorkerPool>("p");
+        Assert.Equal(1, await pool.RunAsync(() => 1).Within("a call"));
+
+        // As `using var provider = services.BuildServiceProvider();` does when it goes out of scope.
+        await Task.Run(provider.Dispose).Within("the provider's synchronous dispose");
+
+        Assert.Equal(PoolState.Stopped, pool.State);
+    }
+
     private static void ThrowingInitializer() => throw new FileNotFoundException("no model file");
 
     /// <summary>A service that runs one last call on the pool when the host stops it, as one that flushes its work would.</summary>
