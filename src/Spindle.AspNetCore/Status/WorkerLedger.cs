@@ -6,7 +6,8 @@ namespace Spindle.AspNetCore.Status;
 /// <summary>
 /// Counts crashes and restarts from the pool's events. A pool keeps a fixed number of places for workers; a pid
 /// lives in one place, and its replacement takes over the place of the worker that ended (oldest vacancy first),
-/// so each row of the dashboard can show how often its place has crashed and been restarted.
+/// so each row of the dashboard can show how often its place has crashed and been restarted. Workers already running
+/// when the ledger is made (a warmed pool's) get their places then.
 /// </summary>
 internal sealed class WorkerLedger : IDisposable
 {
@@ -21,9 +22,22 @@ internal sealed class WorkerLedger : IDisposable
     public WorkerLedger(WorkerPool pool)
     {
         _pool = pool;
-        pool.WorkerStarted += OnStarted;
-        pool.WorkerExited += OnExited;
-        pool.CallRetried += OnRetried;
+
+        // Listening first, then reading the workers, under the gate: an event raised meanwhile waits for the places
+        // and finds its worker's (the pool raises its events after it has added or removed the worker).
+        lock (_gate)
+        {
+            pool.WorkerStarted += OnStarted;
+            pool.WorkerExited += OnExited;
+            pool.CallRetried += OnRetried;
+            foreach (WorkerInfo worker in pool.GetWorkers())
+            {
+                if (!worker.Abandoned)
+                {
+                    _placeOfPid.TryAdd(worker.Id, new Place());
+                }
+            }
+        }
     }
 
     /// <summary>Workers of the pool that died on their own.</summary>
@@ -82,14 +96,18 @@ internal sealed class WorkerLedger : IDisposable
     {
         lock (_gate)
         {
-            Place place = _vacant.TryDequeue(out Place? vacant) ? vacant : new Place();
+            // A worker already placed was read from the pool when the ledger was made, before this event reached it.
+            if (!_placeOfPid.TryGetValue(e.WorkerId, out Place? place))
+            {
+                place = _vacant.TryDequeue(out Place? vacant) ? vacant : new Place();
+                _placeOfPid[e.WorkerId] = place;
+            }
+
             if (e.Replacement)
             {
                 place.Restarts++;
                 _restarts++;
             }
-
-            _placeOfPid[e.WorkerId] = place;
         }
     }
 

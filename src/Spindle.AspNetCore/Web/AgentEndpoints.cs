@@ -19,7 +19,7 @@ internal static class AgentEndpoints
 
     private static async Task OrderAsync(HttpContext context, PoolMonitor monitor, string order, Func<WorkerPool, string, CancellationToken, Task<bool>> send)
     {
-        string key = context.GetRouteValue("pool") as string ?? "";
+        string key = PoolKeySegment.Read(context);
         string agent = context.GetRouteValue("agent") as string ?? "";
         IResult result;
         if (monitor.Find(key) is not { } pool)

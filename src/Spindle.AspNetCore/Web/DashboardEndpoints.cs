@@ -61,7 +61,7 @@ internal static class DashboardEndpoints
 
     private static Task Kill(HttpContext context, PoolMonitor monitor)
     {
-        string key = context.GetRouteValue("pool") as string ?? "";
+        string key = PoolKeySegment.Read(context);
         string idText = context.GetRouteValue("id") as string ?? "";
         if (monitor.FindWatch(key) is not { } watch)
         {

@@ -18,7 +18,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// Its <see cref="WorkerPoolOptions"/> are named options (<c>IOptionsMonitor&lt;WorkerPoolOptions&gt;.Get("render")</c>)
 /// validated when the host starts, so a bad configuration value stops the app at start, naming its key. The host starts
 /// every pool when it starts (waiting for its workers when <see cref="WorkerPoolOptions.WarmUp"/> is set), drains them
-/// when it stops, within its shutdown timeout, and the container disposes them. <see cref="WorkerPoolOptions.Name"/>
+/// when it stops, after every hosted service has stopped and within its shutdown timeout, and the container disposes them. <see cref="WorkerPoolOptions.Name"/>
 /// defaults to the pool's registered name; <see cref="WorkerPoolOptions.LoggerFactory"/> and
 /// <see cref="WorkerPoolOptions.MeterFactory"/> default to the host's. Calling <c>AddWorkerPool</c> again with the same
 /// name adds configuration to the same pool.

@@ -34,7 +34,7 @@ namespace Spindle;
 /// </remarks>
 [RequiresUnreferencedCode(DynamicCode.Calls)]
 [RequiresDynamicCode(DynamicCode.Calls)]
-public sealed partial class WorkerPool : IAsyncDisposable
+public sealed partial class WorkerPool : IAsyncDisposable, IDisposable
 {
     private readonly WorkerPoolOptions _options;
     private readonly ValueCodec _codec;
@@ -168,6 +168,21 @@ public sealed partial class WorkerPool : IAsyncDisposable
     /// A drain that outlasts <see cref="WorkerPoolOptions.DrainTimeout"/> becomes a terminate.
     /// </summary>
     public ValueTask DisposeAsync() => new(StopCoreAsync(terminate: false));
+
+    /// <summary>
+    /// Does what <see cref="DisposeAsync"/> does and blocks until the pool has stopped, for code that can only dispose
+    /// synchronously (a <c>using</c> statement, a <c>ServiceProvider</c> disposed with <c>Dispose</c>). Prefer <see cref="DisposeAsync"/>.
+    /// </summary>
+    /// <remarks>
+    /// Like <see cref="DisposeAsync"/> it waits for every accepted call (up to <see cref="WorkerPoolOptions.DrainTimeout"/>),
+    /// so calling it from inside one of this pool's own calls waits for itself.
+    /// </remarks>
+    public void Dispose()
+    {
+        // The stop runs on the thread pool, so it never needs the caller's thread or synchronization context (a UI
+        // thread, a single-threaded scheduler) while that thread is blocked here waiting for it.
+        Task.Run(() => StopCoreAsync(terminate: false)).GetAwaiter().GetResult();
+    }
 
     /// <summary>
     /// Drains like <see cref="DisposeAsync"/>; once <paramref name="cancellationToken"/> is cancelled, terminates like

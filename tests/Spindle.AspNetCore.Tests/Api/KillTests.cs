@@ -35,6 +35,64 @@ public sealed class KillTests
         Assert.Equal(1, pool.GetProperty("totals").GetProperty("crashes").GetInt32());
     }
 
+    public static TheoryData<string> NamesThatNeedEscaping => new() { "img/thumbs", "img%2Fthumbs", "a b", "50%", "x?y", "c#", "..", "." };
+
+    [Theory]
+    [MemberData(nameof(NamesThatNeedEscaping))]
+    public async Task Kill_PoolNameThatNeedsEscaping_EncodedAsThePageDoes_KillsItsWorker(string name)
+    {
+        await using var pool = new WorkerPool(new WorkerPoolOptions { Name = name, Isolation = Isolation.Process, Workers = 1, WarmUp = true });
+        await using DashboardApp app = await DashboardApp.StartAsync(configure: o => o.Pools.Add(pool));
+        await pool.WarmUpAsync().Within("the pool to warm up");
+        int victim = pool.GetWorkers()[0].Id;
+        using var process = Process.GetProcessById(victim);
+
+        using HttpResponseMessage response = await PostKillAsync(app, PageSegment(name), victim);
+
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal(name, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("pool").GetString());
+        await process.WaitForExitAsync().Within("the worker process to die");
+    }
+
+    [Theory]
+    [InlineData("img/thumbs", "img%2Fthumbs")]
+    [InlineData("a b", "a%20b")]
+    [InlineData("x?y", "x%3Fy")]
+    [InlineData("c#", "c%23")]
+    public async Task Kill_PoolNameEncodedOnce_AsAHandWrittenRequestWould_KillsItsWorker(string name, string segment)
+    {
+        await using var pool = new WorkerPool(new WorkerPoolOptions { Name = name, Isolation = Isolation.Process, Workers = 1, WarmUp = true });
+        await using DashboardApp app = await DashboardApp.StartAsync(configure: o => o.Pools.Add(pool));
+        await pool.WarmUpAsync().Within("the pool to warm up");
+        int victim = pool.GetWorkers()[0].Id;
+        using var process = Process.GetProcessById(victim);
+
+        using HttpResponseMessage response = await PostKillAsync(app, segment, victim);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await process.WaitForExitAsync().Within("the worker process to die");
+    }
+
+    [Fact]
+    public async Task Kill_TwoPoolsWhoseNamesDifferByAnEscape_OnlyTheNamedOneLosesItsWorker()
+    {
+        await using var slashed = new WorkerPool(new WorkerPoolOptions { Name = "img/thumbs", Isolation = Isolation.Process, Workers = 1, WarmUp = true });
+        await using var escaped = new WorkerPool(new WorkerPoolOptions { Name = "img%2Fthumbs", Isolation = Isolation.Process, Workers = 1, WarmUp = true });
+        await using DashboardApp app = await DashboardApp.StartAsync(configure: o => { o.Pools.Add(slashed); o.Pools.Add(escaped); });
+        await Task.WhenAll(slashed.WarmUpAsync(), escaped.WarmUpAsync()).Within("the pools to warm up");
+        int victim = escaped.GetWorkers()[0].Id;
+        int bystander = slashed.GetWorkers()[0].Id;
+        using var process = Process.GetProcessById(victim);
+
+        using HttpResponseMessage wrongPool = await PostKillAsync(app, PageSegment("img/thumbs"), victim);
+        using HttpResponseMessage rightPool = await PostKillAsync(app, PageSegment("img%2Fthumbs"), victim);
+
+        Assert.Equal(HttpStatusCode.NotFound, wrongPool.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, rightPool.StatusCode);
+        await process.WaitForExitAsync().Within("the worker process to die");
+        Assert.Equal(bystander, slashed.GetWorkers().Single().Id);
+    }
+
     [Theory]
     [InlineData("drain")]
     [InlineData("kill")]
@@ -107,5 +165,15 @@ public sealed class KillTests
         Assert.Contains("data-read-only=\"true\"", page, StringComparison.Ordinal);
         using var worker = Process.GetProcessById(pid);
         Assert.False(worker.HasExited);
+    }
+
+    /// <summary>A pool's key as the page puts it in a URL (pools.js, poolSegment): encoded twice, dots too.</summary>
+    private static string PageSegment(string key) => Uri.EscapeDataString(Uri.EscapeDataString(key).Replace(".", "%2E", StringComparison.Ordinal));
+
+    private static async Task<HttpResponseMessage> PostKillAsync(DashboardApp app, string poolSegment, int pid)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/spindle/api/pools/{poolSegment}/workers/{pid}/kill");
+        request.Headers.Add("Origin", $"http://{app.Address.Authority}");
+        return await app.Client.SendAsync(request).Within($"the kill of {pid} in {poolSegment}");
     }
 }

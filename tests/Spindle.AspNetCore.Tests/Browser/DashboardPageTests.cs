@@ -61,6 +61,40 @@ public sealed class DashboardPageTests
     }
 
     [Fact]
+    public async Task Page_PoolNamesThatNeedEscaping_EachKillButtonKillsItsPoolsWorker()
+    {
+        string[] names = ["img/thumbs", "img%2Fthumbs", "a b", "50%", "x?y", "c#", "..", "."];
+        WorkerPool[] pools = [.. names.Select(name => new WorkerPool(new WorkerPoolOptions { Name = name, Isolation = Isolation.Process, Workers = 1, WarmUp = true }))];
+        try
+        {
+            await using DashboardApp app = await DashboardApp.StartAsync(configure: o => { foreach (WorkerPool pool in pools) { o.Pools.Add(pool); } });
+            await Task.WhenAll(pools.Select(p => p.WarmUpAsync())).Within("the pools to warm up");
+            await using HeadlessChromium chromium = await HeadlessChromium.LaunchAsync().Within("chromium to start");
+            (IPage page, List<string> errors) = await chromium.NewPageAsync(1280, 900);
+            await page.GotoAsync(new Uri(app.Address, "/spindle/").ToString());
+
+            foreach (WorkerPool pool in pools)
+            {
+                int victim = pool.GetWorkers()[0].Id;
+                using var process = System.Diagnostics.Process.GetProcessById(victim);
+                ILocator kill = page.Locator($"[data-pool=\"{pool.Name}\"] .worker[data-pid='{victim}'] button.kill");
+                await kill.WaitForAsync(new() { Timeout = WaitMs });
+
+                IResponse response = await page.RunAndWaitForResponseAsync(() => kill.ClickAsync(), r => r.Request.Method == "POST", new() { Timeout = WaitMs });
+
+                Assert.True(response.Status == (int)HttpStatusCode.Accepted, $"pool '{pool.Name}': {response.Status} from {response.Url}");
+                await process.WaitForExitAsync().Within($"the worker of pool '{pool.Name}' to die");
+            }
+
+            Assert.Empty(errors);
+        }
+        finally
+        {
+            await Task.WhenAll(pools.Select(p => p.DisposeAsync().AsTask())).Within("the pools to stop");
+        }
+    }
+
+    [Fact]
     public async Task Page_PhoneWidth_FitsWithoutSideScrolling()
     {
         await using DashboardApp app = await DashboardApp.StartAsync();

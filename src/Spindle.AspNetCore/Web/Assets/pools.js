@@ -64,16 +64,22 @@ window.SpindleDashboard = (function () {
     const live = box.dataset.live ? document.getElementById(box.dataset.live) : null;
     const sections = new Map();
 
+    // A pool's key encoded twice, dots too: the server decodes a path once but keeps %2F, and a '.' or '..' segment,
+    // escaped once or not, would be dropped on the way (PoolKeySegment.cs).
+    function poolSegment(pool) {
+      return encodeURIComponent(encodeURIComponent(pool).replaceAll('.', '%2E'));
+    }
+
     function kill(pool, pid, button) {
       button.disabled = true;
-      fetch(root + 'api/pools/' + encodeURIComponent(pool) + '/workers/' + pid + '/kill', { method: 'POST' })
+      fetch(root + 'api/pools/' + poolSegment(pool) + '/workers/' + pid + '/kill', { method: 'POST' })
         .then((r) => { button.textContent = r.ok ? 'killed' : 'gone'; })
         .catch(() => { button.textContent = 'failed'; });
     }
 
     function order(pool, agent, what, button) {
       button.disabled = true;
-      fetch(root + 'api/pools/' + encodeURIComponent(pool) + '/agents/' + encodeURIComponent(agent) + '/' + what, { method: 'POST' })
+      fetch(root + 'api/pools/' + poolSegment(pool) + '/agents/' + encodeURIComponent(agent) + '/' + what, { method: 'POST' })
         .then((r) => { button.textContent = r.ok ? (what === 'drain' ? 'draining' : 'killed') : 'gone'; })
         .catch(() => { button.textContent = 'failed'; });
     }
