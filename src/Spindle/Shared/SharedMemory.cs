@@ -31,7 +31,15 @@ public sealed unsafe class SharedMemory : IDisposable, ISharedReference<SharedMe
     public string Name => _segment.Name;
 
     /// <summary>Its size in bytes.</summary>
-    public int Length => (int)_segment.DataLength;
+    public int Length
+    {
+        get
+        {
+            // Under a lease: after Dispose the header is unmapped (this threw NullReferenceException).
+            using Segment.Lease lease = _segment.Use();
+            return (int)_segment.DataLength;
+        }
+    }
 
     /// <summary>The bytes, shared with every process that opened it.</summary>
     public Span<byte> Span => _memory.GetSpan();

@@ -20,10 +20,10 @@ public sealed unsafe partial class SharedBarrier : SharedWaitable, ISharedRefere
     }
 
     /// <summary>How many participants each phase waits for.</summary>
-    public int ParticipantCount => *Participants;
+    public int ParticipantCount => ReadState(1);
 
     /// <summary>How many phases have completed.</summary>
-    public long CurrentPhase => Volatile.Read(ref *(long*)(State + 2));
+    public long CurrentPhase => ReadState64(2);
 
     string ISharedReference.Reference => ReferenceName;
 

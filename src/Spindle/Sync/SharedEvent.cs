@@ -16,10 +16,10 @@ public sealed unsafe class SharedEvent : SharedWaitHandle, ISharedReference<Shar
     }
 
     /// <summary>Whether the event is set.</summary>
-    public bool IsSet => Volatile.Read(ref *Signaled) != 0;
+    public bool IsSet => ReadState(0) != 0;
 
     /// <summary>How the event resets.</summary>
-    public EventResetMode Mode => *AutoReset != 0 ? EventResetMode.AutoReset : EventResetMode.ManualReset;
+    public EventResetMode Mode => ReadState(1) != 0 ? EventResetMode.AutoReset : EventResetMode.ManualReset;
 
     string ISharedReference.Reference => ReferenceName;
 

@@ -17,7 +17,7 @@ public sealed unsafe class SharedLock : SharedWaitable, ISharedReference<SharedL
     }
 
     /// <summary>The pid of the process holding the lock, or 0 if it is free.</summary>
-    public int HolderProcessId => Volatile.Read(ref *Holder);
+    public int HolderProcessId => ReadState(0);
 
     /// <summary>Whether this process holds the lock.</summary>
     public bool IsHeldByThisProcess => HolderProcessId == Environment.ProcessId;

@@ -13,10 +13,10 @@ public sealed unsafe class SharedSemaphore : SharedWaitHandle, ISharedReference<
     }
 
     /// <summary>How many more waits would succeed at once.</summary>
-    public int CurrentCount => Volatile.Read(ref *Count);
+    public int CurrentCount => ReadState(0);
 
     /// <summary>The highest count <see cref="Release"/> may reach.</summary>
-    public int MaximumCount => *Maximum;
+    public int MaximumCount => ReadState(1);
 
     string ISharedReference.Reference => ReferenceName;
 

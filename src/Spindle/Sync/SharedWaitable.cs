@@ -44,6 +44,23 @@ public abstract unsafe partial class SharedWaitable : IDisposable
     /// <summary>The object's own state words.</summary>
     private protected int* State => (int*)Segment.Data + 2;
 
+    /// <summary>
+    /// Reads word <paramref name="index"/> of the state for a property: under a lease, so a disposed object throws
+    /// <see cref="ObjectDisposedException"/> instead of reading unmapped memory (which ended the process).
+    /// </summary>
+    private protected int ReadState(int index)
+    {
+        using Segment.Lease lease = Segment.Use();
+        return Volatile.Read(ref State[index]);
+    }
+
+    /// <summary>Reads the 64-bit value at word <paramref name="index"/> of the state, as <see cref="ReadState"/> does.</summary>
+    private protected long ReadState64(int index)
+    {
+        using Segment.Lease lease = Segment.Use();
+        return Volatile.Read(ref *(long*)(State + index));
+    }
+
     /// <summary>The same as <see cref="ISharedReference.Reference"/> for every subclass: its name, if not disposed.</summary>
     private protected string ReferenceName
     {

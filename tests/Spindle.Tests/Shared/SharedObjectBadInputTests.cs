@@ -1,6 +1,7 @@
 using Spindle;
 using Spindle.Pools;
 using Spindle.Shared;
+using Spindle.Sync;
 using Spindle.Tests.Support;
 
 namespace Spindle.Tests.Shared;
@@ -84,6 +85,33 @@ public class SharedObjectBadInputTests
         Assert.Throws<ObjectDisposedException>(() => array[0]);
         Assert.Throws<ObjectDisposedException>(() => array.Memory);
         array.Dispose();
+    }
+
+    [Fact]
+    public void PropertiesAfterDispose_ThrowObjectDisposed_NotReadUnmappedMemory()
+    {
+        // Each of these read the unmapped state and ended the process (AccessViolationException); SharedMemory.Length
+        // threw NullReferenceException.
+        SharedLock sharedLock = SharedLock.Create();
+        SharedSemaphore semaphore = SharedSemaphore.Create(1, 2);
+        SharedEvent sharedEvent = SharedEvent.Create();
+        SharedBarrier barrier = SharedBarrier.Create(2);
+        SharedMemory memory = SharedMemory.Create(16);
+        sharedLock.Dispose();
+        semaphore.Dispose();
+        sharedEvent.Dispose();
+        barrier.Dispose();
+        memory.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => sharedLock.HolderProcessId);
+        Assert.Throws<ObjectDisposedException>(() => sharedLock.IsHeldByThisProcess);
+        Assert.Throws<ObjectDisposedException>(() => semaphore.CurrentCount);
+        Assert.Throws<ObjectDisposedException>(() => semaphore.MaximumCount);
+        Assert.Throws<ObjectDisposedException>(() => sharedEvent.IsSet);
+        Assert.Throws<ObjectDisposedException>(() => sharedEvent.Mode);
+        Assert.Throws<ObjectDisposedException>(() => barrier.ParticipantCount);
+        Assert.Throws<ObjectDisposedException>(() => barrier.CurrentPhase);
+        Assert.Throws<ObjectDisposedException>(() => memory.Length);
     }
 
     [Fact]
