@@ -20,8 +20,9 @@ public static class ComparisonTerminal
             console.MarkupLine(Markup.Escape(machine));
         }
 
-        console.Write(TerminalReport.Plain(TableTitle, MachineComparison.TableColumns, comparison.Table)!);
-        console.Write(TerminalReport.Plain(NumbersTitle, MachineComparison.NumberColumns, comparison.Numbers)!);
+        // Either may be empty (reports of runs limited with --only, or without verdicts): said, not drawn.
+        WriteOrSay(console, TerminalReport.Plain(TableTitle, MachineComparison.TableColumns, comparison.Table), $"{TableTitle}: neither report judges a row of it.");
+        WriteOrSay(console, TerminalReport.Plain(NumbersTitle, MachineComparison.NumberColumns, comparison.Numbers), $"{NumbersTitle}: no figure in either report.");
         console.MarkupLine(Markup.Escape(MachineComparison.RatioNote));
         if (TerminalReport.Plain(ClaimsTitle, MachineComparison.ClaimColumns, comparison.ClaimsJudgedDifferently) is { } claims)
         {
@@ -30,6 +31,18 @@ public static class ComparisonTerminal
         else
         {
             console.MarkupLine("Every claim of the seeds was judged the same on both machines.");
+        }
+    }
+
+    private static void WriteOrSay(IAnsiConsole console, Spectre.Console.Rendering.IRenderable? table, string empty)
+    {
+        if (table is null)
+        {
+            console.MarkupLine(Markup.Escape(empty));
+        }
+        else
+        {
+            console.Write(table);
         }
     }
 }

@@ -39,9 +39,42 @@ public static class ReportFile
             throw new InvalidReportException(path, $"cannot be read ({e.Message})");
         }
 
-        return report is { Experiments.Count: > 0 } && report.Experiments.All(e => e.Name is { Length: > 0 })
-            ? report
-            : throw new InvalidReportException(path, "is a lab report with no experiments in it");
+        if (report is not { Experiments.Count: > 0 } || !report.Experiments.All(e => e?.Name is { Length: > 0 }))
+        {
+            throw new InvalidReportException(path, "is a lab report with no experiments in it");
+        }
+
+        return Incomplete(report) is { } why ? throw new InvalidReportException(path, why) : report;
+    }
+
+    /// <summary>
+    /// What a report that parsed lacks for a comparison, or null: a report edited by hand (or cut short) must be refused
+    /// naming what is missing, not end the comparison with an exception half-way.
+    /// </summary>
+    private static string? Incomplete(LabReport report)
+    {
+        if (report.Machine is null)
+        {
+            return "is a lab report without its 'machine'";
+        }
+
+        foreach (ExperimentResult experiment in report.Experiments)
+        {
+            if (experiment.Measurements is null)
+            {
+                return $"is a lab report whose experiment '{experiment.Name}' has no 'measurements'";
+            }
+
+            foreach (Measurement measurement in experiment.Measurements)
+            {
+                if (measurement?.Samples is not { Count: > 0 } samples || samples.Any(double.IsNaN))
+                {
+                    return $"is a lab report whose measurement '{measurement?.Series}' of experiment '{experiment.Name}' has no samples (or one that is not a number)";
+                }
+            }
+        }
+
+        return report.Verdicts.Any(v => v is null) ? "is a lab report with an empty entry in its 'verdicts'" : null;
     }
 
     private static bool LooksLikeReport(byte[] bytes)

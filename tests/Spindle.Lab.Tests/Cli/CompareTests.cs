@@ -105,6 +105,47 @@ public sealed class CompareTests(QuickLabFixture lab) : IDisposable
         AssertUsage(html, "is not a spindle lab report.json");
     }
 
+    [Theory]
+    [InlineData("no samples")]
+    [InlineData("null samples")]
+    [InlineData("no machine")]
+    public async Task ReportWithAPartMissing_NamesCompareAndWhatIsMissing_NoStackTrace(string damage)
+    {
+        // Each used to end the comparison with an exception and exit 1 (a median of nothing, a null machine).
+        JsonNode report = JsonNode.Parse(await File.ReadAllTextAsync(lab.ReportPath))!;
+        JsonNode measurement = report["experiments"]![0]!["measurements"]![0]!;
+        switch (damage)
+        {
+            case "no samples":
+                measurement["samples"] = new JsonArray();
+                break;
+            case "null samples":
+                measurement["samples"] = null;
+                break;
+            default:
+                report["machine"] = null;
+                break;
+        }
+
+        string damaged = Path.Combine(_directory, "damaged.json");
+        await File.WriteAllTextAsync(damaged, report.ToJsonString());
+        CommandResult run = await SpindleCommand.RunAsync(Limit, null, "lab", "--compare", lab.ReportPath, damaged);
+        AssertUsage(run, damage == "no machine" ? "without its 'machine'" : $"measurement '{(string?)measurement["series"]}' of experiment");
+    }
+
+    [Fact]
+    public async Task ReportsWithoutVerdicts_AreComparedAndSaySo()
+    {
+        // Its verdicts emptied: the seeds' table had no rows, and drawing it threw ArgumentNullException.
+        JsonNode report = JsonNode.Parse(await File.ReadAllTextAsync(lab.ReportPath))!;
+        report["verdicts"] = new JsonArray();
+        string bare = Path.Combine(_directory, "bare.json");
+        await File.WriteAllTextAsync(bare, report.ToJsonString());
+        CommandResult run = await SpindleCommand.RunAsync(Limit, null, "lab", "--compare", bare, bare, "--out", Path.Combine(_directory, "out"));
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Contains("neither report judges a row of it", run.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task CompareWithMeasuringOptions_IsRefused()
     {

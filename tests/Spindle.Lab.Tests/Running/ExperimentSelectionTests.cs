@@ -15,6 +15,18 @@ public sealed class ExperimentSelectionTests
     [Fact]
     public void Select_Nothing_PicksAll() => Assert.Equal(LabRunner.ExperimentNames, ExperimentCatalog.Select([]).Select(e => e.Name));
 
+    [Theory]
+    [InlineData("")]
+    [InlineData(",")]
+    [InlineData(" , ")]
+    public void Select_OptionGivenButNamingNothing_IsRefusedNamingTheOption(string only)
+    {
+        // An empty shell variable (--only "$X") used to start the whole lab.
+        ArgumentException e = Assert.Throws<ArgumentException>(() => ExperimentCatalog.Select([only]));
+        Assert.Equal("--only", e.ParamName);
+        Assert.Contains("names no experiment", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Select_UnknownName_ThrowsNamingOptionAndValidNames()
     {
