@@ -99,7 +99,9 @@ public sealed partial class Connection
                 byte[] header = new byte[HeaderBytes];
                 WriteHeader(header, data.Length, MessageTags.RawBytes);
                 await WriteAllAsync(header, cancellationToken).ConfigureAwait(false);
-                await WriteAllAsync(data, cancellationToken).ConfigureAwait(false);
+
+                // The header is out: from here, a cancellation leaves half a message on the stream.
+                await WriteAllAsync(data, cancellationToken, messageStarted: true).ConfigureAwait(false);
             }
             else
             {
@@ -188,13 +190,28 @@ public sealed partial class Connection
         }
     }
 
-    private async ValueTask WriteAllAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    /// <remarks>
+    /// A cancellable send first sends one byte alone: a send cancelled while it waits for room may already have written
+    /// part of its buffer, and the socket does not say how much. One byte is either written or not, so a send
+    /// cancelled before its message began leaves the stream whole (the connection can send again), and one cancelled
+    /// after marks the connection unable to send (the stream holds part of a message).
+    /// </remarks>
+    private async ValueTask WriteAllAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken, bool messageStarted = false)
     {
-        bool started = false;
+        bool started = messageStarted;
         try
         {
+            if (!started && cancellationToken.CanBeCanceled && bytes.Length > 1)
+            {
+                await _socket.SendAsync(bytes[..1], SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                started = true;
+                bytes = bytes[1..];
+            }
+
             while (!bytes.IsEmpty)
             {
+                // Not started yet here only for a token that cannot be cancelled, or a single byte: neither can be
+                // cancelled half-way.
                 int sent = await _socket.SendAsync(bytes, SocketFlags.None, cancellationToken).ConfigureAwait(false);
                 started = true;
                 bytes = bytes[sent..];

@@ -254,4 +254,42 @@ public class PipeTests
             Assert.Equal("from a thread", mine.Receive<string>());
         }
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task SendAsync_CancelledAfterPartOfALargeMessageWentOut_LeavesTheConnectionUnableToSend(bool raw)
+    {
+        // Nobody reads: 4 MiB cannot all fit, so the send waits with part of it written when it is cancelled. The
+        // connection used to accept the next send, whose bytes the reader then took as the rest of the first message.
+        (Connection mine, Connection theirs) = Pipe.Create();
+        using (mine)
+        using (theirs)
+        {
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+            byte[] big = new byte[4 << 20];
+            Task send = raw ? mine.SendBytesAsync(big, cancel.Token).AsTask() : mine.SendAsync(big, cancel.Token).AsTask();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send.Within("the cancelled send"));
+
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => mine.SendAsync("second message").AsTask().Within("the next send"));
+            Assert.Contains("can no longer send", error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task SendAsync_CancelledBeforeItsMessageBegan_LeavesTheConnectionWhole()
+    {
+        (Connection mine, Connection theirs) = Pipe.Create();
+        using (mine)
+        using (theirs)
+        {
+            using var cancelled = new CancellationTokenSource();
+            await cancelled.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => mine.SendAsync("never sent", cancelled.Token).AsTask().Within("the cancelled send"));
+
+            using var live = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            await mine.SendAsync("sent", live.Token).AsTask().Within("a send with a token that is not cancelled");
+            Assert.Equal("sent", await theirs.ReceiveAsync<string>().AsTask().Within("the message"));
+        }
+    }
 }
