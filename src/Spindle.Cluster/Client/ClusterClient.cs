@@ -117,8 +117,11 @@ internal sealed partial class ClusterClient : IAsyncDisposable
         {
             return await request(bounded.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when ((e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            || e is NATS.Client.JetStream.NatsJSApiNoResponseException or NatsNoReplyException or NatsTimeoutException or TimeoutException)
         {
+            // Ours (the bound above) or NATS.Net's own (its request timeout, the same length, may end first): a
+            // connection that broke just before the request still looks open until NATS.Net notices.
             throw new SpindleException($"The NATS server at '{_options.Server}' (ClusterOptions.Server) did not answer {what} within {limit.TotalSeconds:0.#} s: " +
                 "it is unreachable or busy.", e);
         }
