@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.Versioning;
 using Spindle.Interop;
 
@@ -87,10 +88,22 @@ internal static unsafe class QueueSlot
             return written;
         }
 
+        // A writer copying in its message is at most microseconds behind, so this spins (yielding) at first; one that
+        // made no progress for a millisecond (paused, descheduled on a busy machine) is waited for in 1 ms sleeps, so
+        // a reader never burns a core on it (it used to spin for as long as the writer stayed paused).
         var spinner = default(SpinWait);
+        long sleepFrom = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 1000);
         for (int spins = 1; ; spins++)
         {
-            spinner.SpinOnce(sleep1Threshold: -1);
+            if (Stopwatch.GetTimestamp() < sleepFrom)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
+            else
+            {
+                Thread.Sleep(1);
+            }
+
             written = Volatile.Read(ref *(int*)(slot + 4));
             if (written >= want)
             {
