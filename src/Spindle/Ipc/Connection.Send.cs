@@ -35,6 +35,11 @@ public sealed partial class Connection
     }
 
     /// <summary>Sends one message of type <typeparamref name="T"/>, waiting asynchronously while the other end's buffer is full.</summary>
+    /// <remarks>
+    /// Cancelled before any of the message went out, the connection stays whole; cancelled after part of it did (a large
+    /// message waiting for room), the stream holds half a message, so the connection can no longer send
+    /// (<see cref="InvalidOperationException"/> from then on) and should be closed.
+    /// </remarks>
     /// <exception cref="MessageTooLargeException">The encoded message is larger than <see cref="MaxMessageBytes"/>.</exception>
     /// <exception cref="ConnectionClosedException">The other end is closed.</exception>
     [RequiresUnreferencedCode(DynamicCode.Values)]
