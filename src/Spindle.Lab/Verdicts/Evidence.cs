@@ -128,9 +128,29 @@ internal sealed class Evidence(LabReport report)
     private ExperimentResult Experiment(string name) =>
         report.Experiment(name) ?? throw new MissingEvidenceException($"experiment '{name}' was not run");
 
-    private double Median(string experiment, string series, string unit, double? x = null)
+    private double Median(string experiment, string series, string unit, double? x = null) => Find(experiment, series, unit, x).Median;
+
+    private Measurement Find(string experiment, string series, string unit, double? x = null) =>
+        Experiment(experiment).Measurements.FirstOrDefault(m => m.Series == series && m.Unit == unit && (x is null || m.X == x))
+            ?? throw new MissingEvidenceException($"{experiment}: '{series}'{(x is null ? string.Empty : $" at {x}")} not measured");
+
+    /// <summary>Whether the OS-level process creations' samples lie above the pthread creations' (see <see cref="Separation"/>).</summary>
+    public Separation CreationAbove => Above("creation", "posix_spawn+waitpid (/bin/true)", "pthread_create+join", "µs");
+
+    /// <summary>Whether an extra process's PSS samples lie above an extra pthread's.</summary>
+    public Separation MemoryAbove => Above("memory", "PSS per extra process", "PSS per extra pthread", "KiB");
+
+    /// <summary>Whether calls to a warm process worker took longer than to a warm thread worker, sample by sample.</summary>
+    public Separation DispatchAbove => Above("creation", "dispatch to a warm WorkerPool (process)", "dispatch to a warm WorkerPool (thread)", "µs");
+
+    /// <summary>Whether passing <paramref name="size"/> bytes through a process pool took longer than through a thread pool, sample by sample.</summary>
+    public Separation PoolLatencyAbove(int size) =>
+        Above("communication", new SpindlePoolRow(Isolation.Process).Series, new SpindlePoolRow(Isolation.Thread).Series, "µs one-way", size);
+
+    private Separation Above(string experiment, string above, string below, string unit, double? x = null)
     {
-        Measurement? m = Experiment(experiment).Measurements.FirstOrDefault(m => m.Series == series && m.Unit == unit && (x is null || m.X == x));
-        return m?.Median ?? throw new MissingEvidenceException($"{experiment}: '{series}'{(x is null ? string.Empty : $" at {x}")} not measured");
+        Measurement a = Find(experiment, above, unit, x);
+        Measurement b = Find(experiment, below, unit, x);
+        return new Separation(RatioTest.PAbove(a.Samples, b.Samples), a.Count, b.Count);
     }
 }

@@ -27,6 +27,13 @@ internal static class Rules
             $".NET level: per Spindle worker process {Num(e.WorkerPss)} KiB vs per extra Thread {Num(e.ThreadPss)} KiB ({Ratio(dotNet)})";
         string process = $"OS: {Num(e.ProcessPss)} KiB PSS (/bin/cat); .NET: {Num(e.WorkerPss)} KiB (worker)";
         string thread = $"OS: {Num(e.PthreadPss)} KiB PSS (pthread); .NET: {Num(e.ThreadPss)} KiB (Thread)";
+        Separation separation = e.MemoryAbove;
+        evidence += $"; OS level {separation}";
+        if (ratio >= Clearly && !separation.Shown)
+        {
+            return new(VerdictOutcome.Depends, evidence, WithinSpread("an extra process's memory", ratio, "an extra thread's", separation), process, thread);
+        }
+
         return ratio >= Clearly
             ? new(VerdictOutcome.Confirmed, evidence,
                 $"At the OS level each process brings its own address space and costs {Ratio(ratio)} the memory of a thread, which only adds a stack; at the .NET level a worker process (a whole runtime) costs {Ratio(dotNet)} a Thread.",
@@ -52,15 +59,22 @@ internal static class Rules
         string evidence = $"OS level: /bin/true via posix_spawn+waitpid {Time(e.ProcessCreate)} vs pthread_create+join {Time(e.ThreadCreate)} ({Ratio(ratio)}); " +
             $".NET level: WorkerProcess start+exit {Time(e.WorkerProcessCreate)} vs new Thread start+join {Time(e.DotNetThreadCreate)} ({Ratio(dotNet)}); " +
             $"also Process.Start(/bin/true) {Time(e.ProcessStart)}, Spindle worker process cold start to first result {Time(e.PoolColdStart)}";
-        VerdictOutcome outcome = ratio >= Clearly ? VerdictOutcome.Confirmed : ratio <= 1 ? VerdictOutcome.Refuted : VerdictOutcome.Depends;
+        Separation separation = e.CreationAbove;
+        evidence += $"; OS level {separation}";
+        VerdictOutcome outcome = ratio >= Clearly ? (separation.Shown ? VerdictOutcome.Confirmed : VerdictOutcome.Depends) : ratio <= 1 ? VerdictOutcome.Refuted : VerdictOutcome.Depends;
         return new(outcome, evidence, outcome == VerdictOutcome.Confirmed
                 ? $"At the OS level starting a process took {Ratio(ratio)} as long as starting a thread; at the .NET level {Ratio(dotNet)}, as a worker process starts a whole runtime."
+                : ratio >= Clearly ? WithinSpread("starting a process", ratio, "starting a thread", separation)
                 : "At the OS level process and thread creation cost about the same here.",
             $"OS: {Time(e.ProcessCreate)} (posix_spawn); .NET: {Time(e.WorkerProcessCreate)} (WorkerProcess)",
             $"OS: {Time(e.ThreadCreate)} (pthread_create); .NET: {Time(e.DotNetThreadCreate)} (new Thread)");
     }
 
     public static Judgement ContextSwitch(Evidence e) => SwitchCurveRule.Judge(e);
+
+    /// <summary>Why a median ratio that looks like a difference is not one: the samples overlap too much for their count.</summary>
+    private static string WithinSpread(string what, double ratio, string against, Separation separation) =>
+        $"At the median {what} cost {Ratio(ratio)} as much as {against}, but the samples overlap too much to say so ({separation}): measure again with more repetitions, on a quieter machine.";
 
     public static Judgement Concurrency(Evidence e)
     {
@@ -164,6 +178,13 @@ internal static class Rules
         double pipeRatio = e.Latency("pipe", Subject.Process, e.SmallSize) / e.Latency("shm", Subject.Thread, e.SmallSize);
         string evidence = $"passing {CommSize(big)} through a Spindle pool: thread worker {Time(thread)}, process worker {Time(process)} ({Ratio(process / thread)}); " +
             $"{CommSize(e.SmallSize)}: pipe between processes {Ratio(pipeRatio)} the thread hand-off";
+        Separation separation = e.PoolLatencyAbove(big);
+        evidence += $"; {separation}";
+        if (process / thread >= Clearly && !separation.Shown)
+        {
+            return new(VerdictOutcome.Depends, evidence, WithinSpread("passing data to a process", process / thread, "to a thread", separation));
+        }
+
         return process / thread >= Clearly
             ? new(VerdictOutcome.Confirmed, evidence, "Threads hand over a reference; processes must copy every byte both ways, which grows with the data.")
             : new(VerdictOutcome.Refuted, evidence, "Sharing data with a process cost no more than with a thread here.");
@@ -203,7 +224,13 @@ internal static class Rules
     {
         double ratio = e.DispatchProcess / e.DispatchThread;
         Judgement comm = Communication(e);
-        string evidence = $"a call to a warm worker: process {Time(e.DispatchProcess)}, thread {Time(e.DispatchThread)} ({Ratio(ratio)}); {comm.Evidence}";
+        Separation separation = e.DispatchAbove;
+        string evidence = $"a call to a warm worker: process {Time(e.DispatchProcess)}, thread {Time(e.DispatchThread)} ({Ratio(ratio)}, {separation}); {comm.Evidence}";
+        if (ratio >= Clearly && !separation.Shown)
+        {
+            return new(VerdictOutcome.Depends, evidence, WithinSpread("a call to a process worker", ratio, "to a thread worker", separation));
+        }
+
         return ratio >= Clearly
             ? new(VerdictOutcome.Confirmed, evidence, "Handing work to a thread is clearly faster than sending it to a process.")
             : new(VerdictOutcome.Refuted, evidence, "Calls to a worker process were as fast as to a worker thread here.");
