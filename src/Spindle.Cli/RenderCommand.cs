@@ -97,7 +97,8 @@ internal static class RenderCommand
     /// </summary>
     public static async Task<int> RunAsync(RenderSettings settings, FarmPlan plan, string output, bool framesPng, CancellationToken invocationToken, bool handleSignals = true)
     {
-        // Ctrl+C (and SIGTERM) cancel the render: frames stop within a row, workers are stopped, nothing is written.
+        // Ctrl+C (and SIGTERM) cancel the render: frames stop within a row, workers are stopped, nothing is written
+        // (while the files are being written: ffmpeg is killed and the files are removed, RenderOutput).
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(invocationToken);
         using PosixSignalRegistration? sigint = handleSignals ? PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel) : null;
         using PosixSignalRegistration? sigterm = handleSignals ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel) : null;
@@ -128,8 +129,7 @@ internal static class RenderCommand
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                Console.Error.WriteLine("spindle render: cancelled; nothing was written.");
-                return ExitCodes.Interrupted;
+                return Cancelled();
             }
 
             farm = cluster.Farm;
@@ -168,13 +168,29 @@ internal static class RenderCommand
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                Console.Error.WriteLine("spindle render: cancelled; nothing was written.");
-                return ExitCodes.Interrupted;
+                return Cancelled();
             }
 
-            IReadOnlyList<(string What, string Path)> written = await files.WriteAsync(result, cancellationToken);
+            IReadOnlyList<(string What, string Path)> written;
+            try
+            {
+                // Writing a long render's frames and MP4 takes a while: a cancel here kills ffmpeg and removes what was written.
+                written = await files.WriteAsync(result, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return Cancelled();
+            }
+
             RenderSummary.Print(result, farm.Pool.MaxWorkers, written, files.Mp4Note);
             return 0;
+        }
+
+        int Cancelled()
+        {
+            files.RemoveCreatedDirectories();
+            Console.Error.WriteLine("spindle render: cancelled; nothing was written.");
+            return ExitCodes.Interrupted;
         }
 
         void Cancel(PosixSignalContext context)

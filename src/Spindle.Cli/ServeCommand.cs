@@ -84,8 +84,9 @@ internal static class ServeCommand
         {
             server = await SpindleServer.StartAsync(options, cancellationToken);
         }
-        catch (PortInUseException e)
+        catch (SpindleException e) when (e is PortInUseException or HostNotAvailableException)
         {
+            // Bad input: the message names the option to change.
             Console.Error.WriteLine($"spindle serve: {e.Message}");
             return ExitCodes.Usage;
         }

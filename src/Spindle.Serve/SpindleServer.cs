@@ -32,6 +32,7 @@ namespace Spindle.Serve;
 ///     └───── /api/events ◀──────── StatusMonitor (2×/s: jobs, frames per second) ◀── JobRegistry
 ///  JobRegistry ◀──▶ IJobStore: MemoryJobStore (lost on restart), or JetStreamJobStore (jobs KV + animations object store)
 ///  with a cluster, the farm's pool sends frames to the agents, and /pools also lists the agents (drain, kill)
+///  stop: event streams end ─► the running job is cancelled ─► Kestrel drains (DrainTimeout, then cuts) ─► workers stop
 /// </code>
 /// </remarks>
 public sealed class SpindleServer : IAsyncDisposable
@@ -42,6 +43,9 @@ public sealed class SpindleServer : IAsyncDisposable
     private const long MaxRequestBodyBytes = 64 * 1024;
 
     private static readonly TimeSpan StoreOpenTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a stop waits for requests in flight before cutting their connections.</summary>
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(1);
 
     private readonly WebApplication _app;
     private readonly IJobRenderer _renderer;
@@ -66,14 +70,17 @@ public sealed class SpindleServer : IAsyncDisposable
     /// <summary>Where jobs are kept and whether a restart loses them, in the sentence the dashboard shows.</summary>
     public string JobStorage => _jobs.Store.Description;
 
-    /// <summary>Starts the farm's workers and the web server; throws <see cref="PortInUseException"/> when the port is taken.</summary>
+    /// <summary>
+    /// Starts the farm's workers and the web server; throws <see cref="PortInUseException"/> when the port is taken and
+    /// <see cref="HostNotAvailableException"/> when the address is not this machine's.
+    /// </summary>
     public static Task<SpindleServer> StartAsync(ServeOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         return StartAsync(options, new FarmJobRenderer(options.Workers, options.Cluster), cancellationToken);
     }
 
-    /// <summary>Stops taking requests, ends event streams, stops the running job and the farm's workers.</summary>
+    /// <summary>Ends event streams, stops the running job, stops taking requests (cutting off slow ones), stops the farm's workers.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -82,7 +89,17 @@ public sealed class SpindleServer : IAsyncDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+        // The job first: a client trickling a request must not keep the farm rendering while Kestrel waits for it.
+        await _jobs.StopAsync().ConfigureAwait(false);
+
+        // Kestrel waits for requests in flight; past the bound it aborts their connections. The bound stays well under
+        // the time a signalled `spindle serve` is given before it is ended (5 s), so the workers are still stopped here.
+        using (var drain = new CancellationTokenSource(DrainTimeout))
+        {
+            await _app.StopAsync(drain.Token).ConfigureAwait(false);
+        }
+
         await _app.DisposeAsync().ConfigureAwait(false);
         await _status.DisposeAsync().ConfigureAwait(false);
         await _jobs.DisposeAsync().ConfigureAwait(false);
@@ -179,7 +196,8 @@ public sealed class SpindleServer : IAsyncDisposable
         // may use its job API: the server listens only where it was told to (127.0.0.1 unless --host says otherwise).
         app.MapSpindleDashboard(PoolsPath, dashboard =>
         {
-            dashboard.Pools.Add(renderer.Pool);
+            // Asked for anew each time: a faulted farm pool is replaced (FarmJobRenderer), and the new one is shown.
+            dashboard.PoolSource = _ => [renderer.Pool];
             dashboard.AllowedHosts = options.AllowedHosts;
             dashboard.Authorization = static _ => ValueTask.FromResult(true);
             dashboard.Title = "Spindle render farm";
@@ -197,18 +215,23 @@ public sealed class SpindleServer : IAsyncDisposable
         {
             throw new PortInUseException(options.Host, options.Port, e);
         }
+        catch (Exception e) when (SocketErrorIn(e) is { SocketErrorCode: SocketError.AddressNotAvailable } notHere)
+        {
+            throw new HostNotAvailableException(options.Host, notHere.Message, e);
+        }
     }
 
-    private static bool IsAddressInUse(Exception? e)
+    private static bool IsAddressInUse(Exception e) =>
+        Chain(e).Any(inner => inner is AddressInUseException or SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse });
+
+    /// <summary>The socket error under Kestrel's wrapping, if the failure was one.</summary>
+    private static SocketException? SocketErrorIn(Exception e) => Chain(e).OfType<SocketException>().FirstOrDefault();
+
+    private static IEnumerable<Exception> Chain(Exception? e)
     {
         for (; e is not null; e = e.InnerException)
         {
-            if (e is AddressInUseException or SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse })
-            {
-                return true;
-            }
+            yield return e;
         }
-
-        return false;
     }
 }

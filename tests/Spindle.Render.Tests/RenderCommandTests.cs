@@ -182,6 +182,80 @@ public sealed class RenderCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Render_CtrlCWhileWritingFiles_KillsFfmpegRemovesWhatItWroteAndKeepsEarlierFiles()
+    {
+        // An earlier run's animation and a file of the user's, both to be left as they are.
+        string output = Path.Combine(_directory.FullName, "out");
+        Directory.CreateDirectory(output);
+        byte[] earlier = "an earlier run's animation"u8.ToArray();
+        File.WriteAllBytes(Path.Combine(output, "animation.png"), earlier);
+        File.WriteAllText(Path.Combine(output, "notes.txt"), "mine");
+
+        // A stand-in for ffmpeg, the only program on the PATH: it starts the MP4, says it runs, and never finishes, so
+        // the signal lands while the files are being written, every time. The frames overfill its unread pipe.
+        string bin = Directory.CreateDirectory(Path.Combine(_directory.FullName, "bin")).FullName;
+        string pidFile = Path.Combine(_directory.FullName, "ffmpeg.pid");
+        string fake = Path.Combine(bin, "ffmpeg");
+        File.WriteAllText(fake, $"#!/bin/sh\nPATH=/usr/bin:/bin\nfor last; do :; done\nprintf partial > \"$last\"\necho $$ > '{pidFile}'\nexec sleep 600\n");
+        File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var start = new ProcessStartInfo(Dotnet.Muxer) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _directory.FullName };
+        start.Environment["PATH"] = bin;
+        foreach (string argument in new[] { Repository.SampleProgram("Spindle.Cli"), "render", "--frames", "8", "--width", "160", "--height", "120", "--workers", "2", "--frames-png", "--out", output })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using Process spindle = Process.Start(start)!;
+        int ffmpeg = 0;
+        try
+        {
+            Task<string> errors = spindle.StandardError.ReadToEndAsync();
+            Task<string> lines = spindle.StandardOutput.ReadToEndAsync();
+            await WaitUntilAsync(() => File.Exists(pidFile) && File.ReadAllText(pidFile).EndsWith('\n'), "the stand-in ffmpeg to start");
+            ffmpeg = int.Parse(File.ReadAllText(pidFile), System.Globalization.CultureInfo.InvariantCulture);
+
+            Signals.Send(spindle.Id, Signals.Interrupt);
+            await spindle.WaitForExitAsync().WaitAsync(Bounded.Unexpected);
+
+            string stderr = await errors.WaitAsync(Bounded.Unexpected);
+            Assert.True(spindle.ExitCode == 130, $"exit {spindle.ExitCode}\n{stderr}\n{await lines.WaitAsync(Bounded.Unexpected)}");
+            Assert.Contains("cancelled; nothing was written", stderr, StringComparison.Ordinal);
+            Assert.False(Running(ffmpeg), "ffmpeg outlived the cancelled render");
+            Assert.Equal(earlier, File.ReadAllBytes(Path.Combine(output, "animation.png")));
+            Assert.Equal(["animation.png", "notes.txt"], Directory.GetFileSystemEntries(output).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            if (!spindle.HasExited)
+            {
+                spindle.Kill(entireProcessTree: true);
+            }
+
+            if (ffmpeg != 0 && Running(ffmpeg))
+            {
+                using Process left = Process.GetProcessById(ffmpeg);
+                left.Kill();
+            }
+        }
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; fails the test after <see cref="Bounded.Unexpected"/>.</summary>
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > Bounded.Unexpected)
+            {
+                throw new TimeoutException($"Timed out after {Bounded.Unexpected.TotalSeconds} s waiting until {what}.");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     private static int[] ChildrenOf(int processId) =>
         Directory.GetDirectories("/proc")
             .Select(Path.GetFileName)

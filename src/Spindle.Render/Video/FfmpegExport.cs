@@ -21,6 +21,9 @@ public static class FfmpegExport
             .FirstOrDefault(File.Exists);
     }
 
+    /// <summary>How long a killed ffmpeg is waited for.</summary>
+    private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(5);
+
     /// <summary>Encodes <paramref name="result"/>'s frames to <paramref name="mp4Path"/> with <paramref name="ffmpeg"/>; throws with ffmpeg's stderr if it fails.</summary>
     public static async Task WriteMp4Async(string ffmpeg, RenderResult result, string mp4Path, CancellationToken cancellationToken = default)
     {
@@ -47,9 +50,36 @@ public static class FfmpegExport
         }
 
         using Process process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {ffmpeg}.");
+
+        // Cancelled: ffmpeg is killed, not sent the end of its input (it would then finish a short MP4 of the frames it
+        // has). Killing it also ends a write blocked on its full pipe.
+        using CancellationTokenRegistration kill = cancellationToken.Register(() => Kill(process));
         Task<string> errors = process.StandardError.ReadToEndAsync(cancellationToken);
         Task<string> output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        Stream input = process.StandardInput.BaseStream;
+        try
+        {
+            await WriteFramesAsync(process.StandardInput.BaseStream, result, cancellationToken).ConfigureAwait(false);
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Return only once it is gone, so no ffmpeg outlives the cancel and the caller may remove what it wrote.
+            using var bound = new CancellationTokenSource(KillWait);
+            await process.WaitForExitAsync(bound.Token).ConfigureAwait(false);
+            throw;
+        }
+
+        string stderr = await errors.ConfigureAwait(false);
+        await output.ConfigureAwait(false);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"ffmpeg failed with exit code {process.ExitCode}: {stderr.Trim()}");
+        }
+    }
+
+    /// <summary>Writes every frame to ffmpeg's input, then closes it: the end of input tells ffmpeg to finish the file.</summary>
+    private static async Task WriteFramesAsync(Stream input, RenderResult result, CancellationToken cancellationToken)
+    {
         try
         {
             foreach (RenderedFrame frame in result.Frames)
@@ -59,19 +89,23 @@ public static class FfmpegExport
         }
         catch (IOException)
         {
-            // ffmpeg stopped reading: its stderr below says why.
+            // ffmpeg stopped reading (it failed, or was killed on cancel): its exit code and stderr say which.
         }
         finally
         {
             input.Close();
         }
+    }
 
-        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        string stderr = await errors.ConfigureAwait(false);
-        await output.ConfigureAwait(false);
-        if (process.ExitCode != 0)
+    private static void Kill(Process process)
+    {
+        try
         {
-            throw new InvalidOperationException($"ffmpeg failed with exit code {process.ExitCode}: {stderr.Trim()}");
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited on its own just before: nothing left to kill.
         }
     }
 }

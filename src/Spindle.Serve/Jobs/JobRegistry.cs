@@ -13,7 +13,8 @@ namespace Spindle.Serve.Jobs;
 /// <code>
 ///  open:   store ─► finished jobs shown again; unfinished ones queued again, oldest first
 ///  submit: record saved ─► queue ─► loop: Start (saved) ─► farm ─► animation saved ─► Done or Failed (saved)
-///  stop:   the running job is cancelled; a durable store still holds it as running, so the next start runs it again
+///  stop:   no more jobs; the running job is cancelled; a durable store still holds it as running, so the next start runs it again
+///  dispose: stop, then the store is closed
 /// </code>
 /// Every write to the store is awaited; the store is <see cref="MemoryJobStore"/> (nothing to write) without a cluster.
 /// </remarks>
@@ -128,11 +129,24 @@ internal sealed class JobRegistry : IAsyncDisposable
     public IReadOnlyList<RenderJob> Newest(int limit) =>
         _jobs.Values.OrderByDescending(j => Number(j.Id)).Take(limit).ToArray();
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Takes no more jobs and cancels the running one; returns once its render has stopped. Reading jobs and results
+    /// still works (requests still in flight may ask), until <see cref="DisposeAsync"/> closes the store.
+    /// </summary>
+    public async Task StopAsync()
     {
         _queue.Writer.TryComplete();
-        await _stop.CancelAsync().ConfigureAwait(false);
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+        }
+
         await _loop.ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
         _stop.Dispose();
         await _store.DisposeAsync().ConfigureAwait(false);
     }

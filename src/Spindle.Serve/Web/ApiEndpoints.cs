@@ -35,6 +35,11 @@ internal static class ApiEndpoints
         {
             return ApiError.Result(StatusCodes.Status503ServiceUnavailable, e.Message);
         }
+        catch (ObjectDisposedException e) when (e.ObjectName == nameof(JobRegistry))
+        {
+            // A request that was still arriving when the server began to stop: the farm takes no more jobs.
+            return ApiError.Result(StatusCodes.Status503ServiceUnavailable, e.Message);
+        }
         catch (Exception e) when (jobs.Store.Durable && e is SpindleException or NATS.Client.Core.NatsException or TimeoutException)
         {
             return ApiError.Result(StatusCodes.Status503ServiceUnavailable, $"The job was not started: it could not be kept in JetStream ({e.Message}). Try again.");

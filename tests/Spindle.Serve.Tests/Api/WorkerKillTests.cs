@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Spindle.Serve.Jobs;
 using Spindle.Serve.Tests.Support;
 using Spindle.Tests.Support;
 
@@ -38,6 +39,37 @@ public sealed class WorkerKillTests
         // The farm still renders after losing a worker.
         string id = await server.SubmitAsync(new { frames = 2, width = 8, height = 8 });
         Assert.Equal("done", (await server.WaitForJobAsync(id)).GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task KillWorker_MoreOftenThanMaxRestarts_FaultsThePool_NextJobRendersOnANewPool()
+    {
+        const int maxRestarts = 2;
+        await using TestServer server = await TestServer.StartAsync(new FarmJobRenderer(workers: 2, maxRestarts: maxRestarts));
+
+        // One kill more than the pool may restart: each a real worker process, killed the way the dashboard's button does.
+        var killed = new List<int>();
+        for (int kill = 0; kill <= maxRestarts; kill++)
+        {
+            int victim = 0;
+            await Poll.UntilAsync(async () => (victim = (await server.WorkerPidsAsync()).Except(killed).FirstOrDefault()) != 0, "a live worker to kill");
+            killed.Add(victim);
+            using var process = Process.GetProcessById(victim);
+            using HttpResponseMessage response = await server.Client.PostAsync(TestServer.KillPath(victim), null).Within("the kill");
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            await process.WaitForExitAsync().Within("the worker process to die");
+        }
+
+        await Poll.UntilAsync(async () => (await server.PoolAsync()).GetProperty("state").GetString() == "faulted", "the pool to fault");
+
+        string id = await server.SubmitAsync(new { frames = 2, width = 8, height = 8 });
+        JsonElement job = await server.WaitForJobAsync(id);
+
+        Assert.True(job.GetProperty("state").GetString() == "done", job.ToString());
+
+        // The dashboard looks for the farm's pool anew about twice a second: it shows the new one, under the same key.
+        await Poll.UntilAsync(async () => (await server.PoolAsync()).GetProperty("state").GetString() == "running", "the dashboard to show the new pool");
+        Assert.Equal("spindle-serve", (await server.PoolAsync()).GetProperty("key").GetString());
     }
 
     [Fact]

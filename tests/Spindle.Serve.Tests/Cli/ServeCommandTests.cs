@@ -1,7 +1,11 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using Spindle.Serve.Tests.Support;
 using Spindle.Tests.Support;
 
 namespace Spindle.Serve.Tests.Cli;
@@ -21,6 +25,18 @@ public sealed partial class ServeCommandTests
         Assert.Equal(2, exitCode);
         Assert.Contains("--port", stderr, StringComparison.Ordinal);
         Assert.Contains($"Port {port}", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled", stderr + stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_HostNotOnThisMachine_ExitsWithTheUsageCodeNamingHostWithoutAStackTrace()
+    {
+        // 192.0.2.1 is TEST-NET-1: a well-formed address no machine has, so binding it fails with EADDRNOTAVAIL.
+        (int exitCode, string stdout, string stderr) = await RunToEndAsync("serve", "--host", "192.0.2.1", "--port", "0", "--workers", "1");
+
+        Assert.True(exitCode == 2, $"exit {exitCode}\n{stdout}\n{stderr}");
+        Assert.Contains("spindle serve: --host 192.0.2.1: cannot listen there (", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr + stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled", stderr + stdout, StringComparison.Ordinal);
     }
 
@@ -148,6 +164,80 @@ public sealed partial class ServeCommandTests
         }
     }
 
+    [Fact]
+    public async Task Serve_SigtermWhileASlowClientIsMidRequest_CancelsTheJobStopsItsWorkersLeavesNoRunFolderExitsZero()
+    {
+        // The server's own temp folder, so the run folder its job makes can be looked for after it exits.
+        DirectoryInfo temp = Directory.CreateTempSubdirectory("spindle-serve-stop-");
+        using Process serve = Start(new Dictionary<string, string> { ["TMPDIR"] = temp.FullName }, "serve", "--port", "0", "--workers", "2");
+        using var slowClient = new TcpClient();
+        try
+        {
+            var address = new Uri(await AddressAsync(serve));
+            using var client = new HttpClient { BaseAddress = address, Timeout = Bounded.Unexpected };
+
+            // A job far longer than the test: it is rendering when the signal comes.
+            using (HttpResponseMessage submitted = await client.PostAsJsonAsync("/api/jobs", new { frames = 600, width = 320, height = 240 }).Within("POST /api/jobs"))
+            {
+                Assert.Equal(HttpStatusCode.Created, submitted.StatusCode);
+            }
+
+            await Poll.UntilAsync(() => Task.FromResult(temp.GetDirectories("spindle-render-*").Length > 0), "the job's run folder to appear");
+            int[] workers = [.. (await client.GetFromJsonAsync<JsonElement>("/pools/api/status").Within("the pool's status"))
+                .GetProperty("pools")[0].GetProperty("workers").EnumerateArray().Select(w => w.GetProperty("pid").GetInt32())];
+            Assert.NotEmpty(workers);
+
+            // A client that sends a POST's headers and the start of its body, then nothing more.
+            long requestsBefore = await RequestsAsync(client);
+            await slowClient.ConnectAsync(address.Host, address.Port).Within("the slow client to connect");
+            byte[] head = Encoding.ASCII.GetBytes($"POST /api/jobs HTTP/1.1\r\nHost: {address.Authority}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"fra");
+            await slowClient.GetStream().WriteAsync(head).AsTask().Within("the slow client's first bytes");
+
+            // The server counts a request once its headers are in: then it is mid-request, waiting for the body.
+            long polls = 0;
+            await Poll.UntilAsync(async () => await RequestsAsync(client) > requestsBefore + ++polls, "the server to count the slow request");
+
+            await SignalAsync(serve.Id, "-TERM");
+            await serve.WaitForExitAsync().Within("spindle serve to stop on SIGTERM");
+
+            Assert.True(serve.ExitCode == 0, $"exit code {serve.ExitCode}\n{await serve.StandardError.ReadToEndAsync()}");
+            Assert.All(workers, pid => Assert.False(IsRunning(pid), $"worker {pid} outlived the server"));
+            Assert.Empty(temp.GetDirectories("spindle-render-*"));
+        }
+        finally
+        {
+            if (!serve.HasExited)
+            {
+                serve.Kill(entireProcessTree: true);
+                await serve.WaitForExitAsync().Within("spindle serve to be killed");
+            }
+
+            temp.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<long> RequestsAsync(HttpClient client) =>
+        (await client.GetFromJsonAsync<JsonElement>("/api/status").Within("GET /api/status")).GetProperty("server").GetProperty("requests").GetInt64();
+
+    private static async Task SignalAsync(int pid, string signal)
+    {
+        using Process kill = Process.Start("kill", [signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync().Within($"kill {signal}");
+    }
+
+    /// <summary>Whether the process is alive: not gone, and not a zombie its parent has yet to reap.</summary>
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            return !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     private static async Task<string> AddressAsync(Process serve)
     {
         while (true)
@@ -161,9 +251,16 @@ public sealed partial class ServeCommandTests
         }
     }
 
-    private static Process Start(params string[] args)
+    private static Process Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    private static Process Start(Dictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach ((string name, string value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Spindle.Cli.dll"));
         foreach (string arg in args)
         {
