@@ -79,9 +79,9 @@ internal sealed class EncodedCall<TResult> : PendingCall<TResult>, IEncodedCall
             KeepError(remote);
         }
         // This runs on the worker's reader thread, where an exception that escapes ends the caller's process: a result
-        // that cannot be read (or made: too large for this process's memory) fails its call instead.
-        catch (Exception e) when (e is InvalidDataException or ProcessBoundaryException or InvalidCastException or TypeLoadException or IOException or SharedObjectException
-            or NullReferenceException or OverflowException or OutOfMemoryException or ArgumentException)
+        // that cannot be read, for whatever reason (too large for this process's memory; a custom serializer or
+        // converter of the app's that throws), fails its call instead.
+        catch (Exception e)
         {
             KeepError(new SpindleException($"The result of call {Id} could not be read: {e.Message}", e));
         }

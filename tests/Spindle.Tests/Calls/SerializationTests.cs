@@ -68,6 +68,33 @@ public class SerializationTests
         Assert.Equal(Environment.ProcessId, back.DecodedInPid);
     }
 
+    [Fact]
+    public async Task CustomSerializerThrowingWhileTheCallerReadsAResult_FailsThatCallOnly()
+    {
+        // It threw on the pool's reader thread, and the caller's process ended (exit 134).
+        PickySerializer.ThrowInProcess = Environment.ProcessId;
+        await using WorkerPool pool = TestPools.Process(configure: o => o.Serializer = new PickySerializer());
+        var error = await Assert.ThrowsAsync<SpindleException>(() => pool.RunAsync(() => new Box("made in the worker")).Within("the result that cannot be read"));
+        Assert.IsType<FormatException>(error.InnerException);
+        Assert.Contains("could not be read", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, await pool.RunAsync(() => 2).Within("the next call"));
+    }
+
+    public sealed record Box(string Text);
+
+    /// <summary>Reads a <see cref="Box"/> anywhere but in the process it is told to fail in.</summary>
+    public sealed class PickySerializer : ICallSerializer
+    {
+        public static int ThrowInProcess { get; set; }
+
+        public bool CanSerialize(Type type) => type == typeof(Box);
+
+        public void Serialize(IBufferWriter<byte> destination, object value, Type type) => destination.Write(Encoding.UTF8.GetBytes(((Box)value).Text));
+
+        public object? Deserialize(ReadOnlySpan<byte> source, Type type) =>
+            Environment.ProcessId == ThrowInProcess ? throw new FormatException("this process reads no box") : new Box(Encoding.UTF8.GetString(source));
+    }
+
     public readonly record struct Point(double X, double Y);
 
     public sealed record Line(string Item, int Quantity);
