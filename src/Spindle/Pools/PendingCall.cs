@@ -77,7 +77,18 @@ internal abstract class PendingCall
     public CallTelemetry? Telemetry => CallTelemetry.Of(Task);
 
     /// <summary>Records the call's duration and ends its span, once, just before its task completes (the caller then finds both done).</summary>
-    protected void Completing(Exception? error, bool cancelled) => Telemetry?.Completing(this, error, cancelled);
+    protected void Completing(Exception? error, bool cancelled)
+    {
+        try
+        {
+            Telemetry?.Completing(this, error, cancelled);
+        }
+        catch (Exception)
+        {
+            // An ActivityListener or MeterListener of the app's threw while the span ended: this runs on the pool's
+            // reader thread (or a timer's), where it would end the process; the call's outcome must not depend on it.
+        }
+    }
 
     private Timer? _timeoutTimer;
     private Timer? _graceTimer;

@@ -219,7 +219,15 @@ internal sealed class ProcessWorker : PoolWorker
 
         if (span is not null)
         {
-            ShippedSpans.Emit(payload, span);
+            try
+            {
+                ShippedSpans.Emit(payload, span);
+            }
+            catch (Exception e) when (e is not InvalidDataException)
+            {
+                // An ActivityListener of the app's threw on a worker's span: on this reader thread it would end the
+                // process. The rest of the call's spans are dropped; the call goes on. (A malformed frame still ends the worker.)
+            }
         }
     }
 

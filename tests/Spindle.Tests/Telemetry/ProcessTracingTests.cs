@@ -17,6 +17,29 @@ public class ProcessTracingTests
     internal static readonly ActivitySource UserSource = new("Test.UserSource");
 
     [Fact]
+    public async Task RunAsync_AnActivityListenerThatThrowsWhenSpansStop_DoesNotEndTheProcessOrTheCall()
+    {
+        // The listener's exception came out of the span's Stop on the pool's reader thread and ended the process.
+        using var throwing = new ActivityListener
+        {
+            ShouldListenTo = static source => source.Name is SpindleTelemetry.ActivitySourceName or "Test.UserSource",
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = static activity => throw new InvalidOperationException($"a listener of the app's fails on {activity.OperationName}"),
+        };
+        ActivitySource.AddActivityListener(throwing);
+        await using WorkerPool pool = TestPools.Process(workers: 1, o => o.Name = "listener-throws");
+        Assert.Equal(42, await pool.RunAsync(static () =>
+        {
+            using Activity? inner = UserSource.StartActivity("user work in the worker");
+            return 42;
+        }).Within("a call while the listener throws"));
+        Assert.Equal(43, await pool.RunAsync(static () => 43).Within("the next call"));
+
+        await using WorkerPool threads = TestPools.Thread(workers: 1, o => o.Name = "listener-throws-threads");
+        Assert.Equal(44, await threads.RunAsync(static () => 44).Within("a call on a worker thread while the listener throws"));
+    }
+
+    [Fact]
     public async Task RunAsync_TracedCaller_OneTraceFromTheCallerThroughTheWorkerToUserCodeThere()
     {
         var exported = new List<Activity>();
