@@ -53,12 +53,17 @@ public class MessagePackCallSerializer : ICallSerializer
         }
 
         Options = options;
+
+        // Writing has no depth limit of MessagePack's own: a cycle would overflow the stack (DepthLimitResolver).
+        _writing = options.WithResolver(new DepthLimitResolver(options.Resolver));
     }
+
+    private readonly MessagePackSerializerOptions _writing;
 
     /// <summary>The contractless standard resolver, uncompressed: both ends are processes of one app, so the data is trusted.</summary>
     public static MessagePackSerializerOptions DefaultOptions { get; } = ContractlessStandardResolver.Options;
 
-    /// <summary>The options used for every value.</summary>
+    /// <summary>The options used for every value (writing stops past 256 nested levels: a cycle, see DepthLimitResolver).</summary>
     public MessagePackSerializerOptions Options { get; }
 
     /// <inheritdoc />
@@ -69,7 +74,7 @@ public class MessagePackCallSerializer : ICallSerializer
     {
         try
         {
-            MessagePackSerializer.Serialize(type, destination, value, Options);
+            MessagePackSerializer.Serialize(type, destination, value, _writing);
         }
         catch (MessagePackSerializationException e)
         {

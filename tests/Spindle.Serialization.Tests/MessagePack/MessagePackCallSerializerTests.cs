@@ -55,6 +55,32 @@ public class MessagePackCallSerializerTests
         Assert.Equal("captured variable 'seed'", error.Variable);
     }
 
+    [Theory]
+    [InlineData(Isolation.Process)]
+    [InlineData(Isolation.Thread)]
+    public async Task RunAsync_ArgumentThatRefersBackToItself_FailsAtTheCallSiteNamingIt(Isolation isolation)
+    {
+        // Writing it recursed until the stack overflowed, which ended the caller's process.
+        await using WorkerPool pool = Pool(isolation);
+        var loop = new Link { Name = "a" };
+        loop.Next = loop;
+
+        var error = CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(link => link.Name, loop));
+        Assert.Equal("argument 'link'", error.Variable);
+        Assert.Contains("more than 256 levels deep", error.Message, StringComparison.Ordinal);
+
+        // A chain within the limit still crosses.
+        var chain = new Link { Name = "head", Next = new Link { Name = "tail" } };
+        Assert.Equal("tail", await pool.RunAsync(link => link.Next!.Name, chain).WaitAsync(TimeSpan.FromMinutes(1)));
+    }
+
+    public sealed class Link
+    {
+        public string Name { get; set; } = "";
+
+        public Link? Next { get; set; }
+    }
+
     private static Shipment Transform(Shipment s) => s with
     {
         Customer = s.Customer.ToUpperInvariant(),
