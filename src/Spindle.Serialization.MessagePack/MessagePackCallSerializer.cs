@@ -60,8 +60,13 @@ public class MessagePackCallSerializer : ICallSerializer
 
     private readonly MessagePackSerializerOptions _writing;
 
-    /// <summary>The contractless standard resolver, uncompressed: both ends are processes of one app, so the data is trusted.</summary>
-    public static MessagePackSerializerOptions DefaultOptions { get; } = ContractlessStandardResolver.Options;
+    /// <summary>
+    /// The contractless standard resolver, uncompressed (both ends are processes of one app, so the data is trusted),
+    /// with <see cref="NativeDateTimeResolver"/> first: MessagePack's own timestamp turns a local <see cref="DateTime"/>
+    /// into UTC, so the worker saw another hour (and <see cref="DateTimeKind.Utc"/>) than the caller sent.
+    /// </summary>
+    public static MessagePackSerializerOptions DefaultOptions { get; } =
+        ContractlessStandardResolver.Options.WithResolver(CompositeResolver.Create(NativeDateTimeResolver.Instance, ContractlessStandardResolver.Instance));
 
     /// <summary>The options used for every value (writing stops past 256 nested levels: a cycle, see DepthLimitResolver).</summary>
     public MessagePackSerializerOptions Options { get; }

@@ -74,6 +74,19 @@ public class MessagePackCallSerializerTests
         Assert.Equal("tail", await pool.RunAsync(link => link.Next!.Name, chain).WaitAsync(TimeSpan.FromMinutes(1)));
     }
 
+    [Fact]
+    public async Task RunAsync_LocalAndUnspecifiedDateTimes_ArriveWithTheirKindAndTicks()
+    {
+        // MessagePack's timestamp made a local time UTC (another hour, unless this machine's zone is UTC; Kind Utc always).
+        await using WorkerPool pool = Pool(Isolation.Process);
+        var sent = new Stamps(new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Local), new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Unspecified));
+        Stamps back = await pool.RunAsync(stamps => stamps, sent).WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.Equal((DateTimeKind.Local, sent.Local.Ticks), (back.Local.Kind, back.Local.Ticks));
+        Assert.Equal((DateTimeKind.Unspecified, sent.Unspecified.Ticks), (back.Unspecified.Kind, back.Unspecified.Ticks));
+    }
+
+    public sealed record Stamps(DateTime Local, DateTime Unspecified);
+
     public sealed class Link
     {
         public string Name { get; set; } = "";
