@@ -75,9 +75,22 @@ public class SerializationTests
         PickySerializer.ThrowInProcess = Environment.ProcessId;
         await using WorkerPool pool = TestPools.Process(configure: o => o.Serializer = new PickySerializer());
         var error = await Assert.ThrowsAsync<SpindleException>(() => pool.RunAsync(() => new Box("made in the worker")).Within("the result that cannot be read"));
-        Assert.IsType<FormatException>(error.InnerException);
+        Assert.IsType<FormatException>(Assert.IsType<ProcessBoundaryException>(error.InnerException).InnerException);
         Assert.Contains("could not be read", error.Message, StringComparison.Ordinal);
         Assert.Equal(2, await pool.RunAsync(() => 2).Within("the next call"));
+    }
+
+    [Theory]
+    [InlineData(Isolation.Process)]
+    [InlineData(Isolation.Thread)]
+    public async Task RunAsync_ValueWhoseSerializerThrowsAnUnexpectedException_FailsAtTheCallSiteNamingTheArgument(Isolation isolation)
+    {
+        // System.Text.Json reads IPAddress.ScopeId, which throws SocketException for an IPv4 address: it reached the
+        // caller raw, naming nothing.
+        await using WorkerPool pool = TestPools.Create(isolation);
+        var error = await Assert.ThrowsAsync<ProcessBoundaryException>(() => pool.RunAsync(address => address.ToString(), System.Net.IPAddress.Parse("10.1.2.3")));
+        Assert.Equal("argument 'address'", error.Variable);
+        Assert.IsType<System.Net.Sockets.SocketException>(error.InnerException);
     }
 
     public sealed record Box(string Text);

@@ -297,7 +297,9 @@ internal sealed partial class ValueCodec
                     break;
             }
         }
-        catch (Exception e) when (e is NotSupportedException or InvalidOperationException or System.Text.Json.JsonException or ArgumentException && e is not ProcessBoundaryException)
+        // Whatever a serializer throws for this value (a JSON converter's SocketException for an IPAddress, a custom
+        // serializer's FormatException), the caller learns which variable it was; Spindle's own errors pass as they are.
+        catch (Exception e) when (IsSerializerFailure(e))
         {
             throw new ProcessBoundaryException(label, type, $"it could not be serialized ({ExceptionDescription.Message(e)})", paramName, e);
         }
@@ -319,11 +321,19 @@ internal sealed partial class ValueCodec
                 _ => throw new InvalidDataException($"Unknown value codec {codec}."),
             };
         }
-        catch (Exception e) when (e is NotSupportedException or System.Text.Json.JsonException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (IsSerializerFailure(e) && e is not InvalidDataException)
         {
             throw new ProcessBoundaryException(label, type, $"it could not be read back on the other side ({ExceptionDescription.Message(e)})", paramName, e);
         }
     }
+
+    /// <summary>
+    /// An exception a serializer threw for a value, as opposed to Spindle's own (which already say what they are), the
+    /// process's, and the system's: an <see cref="IOException"/> is shared memory running out (documented as such).
+    /// </summary>
+    private static bool IsSerializerFailure(Exception e) =>
+        e is not (SpindleException or ProcessBoundaryException or ObjectDisposedException or OperationCanceledException or OutOfMemoryException
+            or InsufficientExecutionStackException or IOException);
 
     private static bool IsUsed(FieldInfo field, IReadOnlySet<FieldInfo>? usedFields) =>
         usedFields is null || usedFields.Contains(Calls.ClosureUsage.Definition(field));
