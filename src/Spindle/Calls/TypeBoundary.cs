@@ -13,6 +13,7 @@ namespace Spindle.Calls;
 /// and says why. Checked per type once and cached, so the check costs a dictionary look-up per call.
 /// </summary>
 [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = DynamicCode.EngineJustification)]
+[UnconditionalSuppressMessage("Trimming", "IL2075", Justification = DynamicCode.EngineJustification)]
 internal static class TypeBoundary
 {
     private static readonly ConcurrentDictionary<Type, string?> Reasons = new();
@@ -29,9 +30,14 @@ internal static class TypeBoundary
         }
 
         string? own = OwnReason(type);
-        if (own is not null || depth > 8 || BinaryCodec.CanSerialize(type) || !visiting.Add(type))
+        if (own is not null || depth > 8 || !visiting.Add(type))
         {
             return own;
+        }
+
+        if (BinaryCodec.CanSerialize(type))
+        {
+            return RawFieldsReason(type, visiting, depth);
         }
 
         foreach ((string member, Type memberType) in Members(type))
@@ -40,6 +46,31 @@ internal static class TypeBoundary
             if (inner is not null)
             {
                 return $"its member {member} holds a {TypeNames.Display(memberType)}, and {inner}";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// A value sent as its raw bytes (an unmanaged struct, or an array of them): a handle in any of its fields, public or
+    /// not (an <see cref="IntPtr"/>, a <see cref="GCHandle"/>), would arrive as a number that means nothing there.
+    /// </summary>
+    private static string? RawFieldsReason(Type type, HashSet<Type> visiting, int depth)
+    {
+        Type element = type.IsArray ? type.GetElementType()! : type;
+        if (element.IsPrimitive || element.IsEnum || !element.IsValueType)
+        {
+            return null;
+        }
+
+        foreach (FieldInfo field in element.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))
+        {
+            string? inner = field.FieldType == element ? null : Inspect(field.FieldType, visiting, depth + 1);
+            if (inner is not null)
+            {
+                string name = field.Name is ['<', .., _] && field.Name.IndexOf('>', StringComparison.Ordinal) is > 1 and int end ? field.Name[1..end] : field.Name;
+                return $"its member {name} holds a {TypeNames.Display(field.FieldType)}, and {inner}";
             }
         }
 

@@ -53,6 +53,45 @@ public class BadInputTests
     }
 
     [Fact]
+    public async Task RunAsync_HandleInsideAnUnmanagedStructOrItsArray_FailsNamingTheVariableAndTheMember()
+    {
+        // Sent as raw bytes, the handle arrived as a number meaning nothing in the worker.
+        await using WorkerPool pool = TestPools.Process();
+        var holder = new HandleHolder { Count = 1, Handle = new IntPtr(1234) };
+        var handle = System.Runtime.InteropServices.GCHandle.Alloc(new object());
+        try
+        {
+            var argument = CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(h => h.Count, holder));
+            Assert.Equal("argument 'h'", argument.Variable);
+            Assert.Contains("its member Handle holds a", argument.Reason, StringComparison.Ordinal);
+            Assert.Contains("native pointer or handle", argument.Reason, StringComparison.Ordinal);
+
+            CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(hs => hs.Length, new[] { holder }));
+            var captured = CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(() => handle.IsAllocated));
+            Assert.Equal("captured variable 'handle'", captured.Variable);
+
+            // Plain unmanaged structs still travel as raw bytes.
+            Assert.Equal(3, await pool.RunAsync(p => p.Count + 2, new PlainStruct { Count = 1 }).Within("a plain struct"));
+        }
+        finally
+        {
+            handle.Free();
+        }
+    }
+
+    public struct HandleHolder
+    {
+        public int Count;
+        public IntPtr Handle;
+    }
+
+    public struct PlainStruct
+    {
+        public int Count;
+        public double Weight;
+    }
+
+    [Fact]
     public async Task RunAsync_CapturedTaskCompletionSource_FailsAtCallSiteInsteadOfBlocking()
     {
         await using WorkerPool pool = TestPools.Thread();
