@@ -14,7 +14,17 @@ internal static class IpcAddress
         ArgumentException.ThrowIfNullOrWhiteSpace(address, paramName);
         if (address.StartsWith("unix:", StringComparison.Ordinal) && address.Length > 5)
         {
-            return new UnixDomainSocketEndPoint(address[5..]);
+            try
+            {
+                return new UnixDomainSocketEndPoint(address[5..]);
+            }
+            catch (ArgumentOutOfRangeException e)
+            {
+                // Its own message names its parameter 'path', which the caller never wrote.
+                throw new ArgumentException(
+                    $"'{address}' is not a usable Unix socket address: its path is {System.Text.Encoding.UTF8.GetByteCount(address[5..])} bytes, " +
+                    "more than a Unix socket path can hold (107 on Linux); use a shorter path.", paramName, e);
+            }
         }
 
         if (address.StartsWith("tcp:", StringComparison.Ordinal) && IPEndPoint.TryParse(address[4..], out IPEndPoint? ip) && ip.Port != 0)

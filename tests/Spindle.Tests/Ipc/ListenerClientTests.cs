@@ -67,6 +67,18 @@ public class ListenerClientTests
     }
 
     [Fact]
+    public void ListenerAndClient_UnixPathTooLongForASocket_NameAddressAndSayWhy()
+    {
+        // It was the socket library's ArgumentOutOfRangeException, naming a parameter 'path' nobody wrote.
+        string address = "unix:/tmp/" + new string('s', 200) + ".sock";
+        var listening = Assert.Throws<ArgumentException>(() => new Listener(address, Key));
+        Assert.Equal("address", listening.ParamName);
+        Assert.Contains("more than a Unix socket path can hold", listening.Message, StringComparison.Ordinal);
+        var connecting = Assert.Throws<ArgumentException>(() => Client.Connect(address, Key));
+        Assert.Equal("address", connecting.ParamName);
+    }
+
+    [Fact]
     public void Listener_UnixPathInAMissingDirectoryOrOnAPlainFile_SaysWhich()
     {
         string missing = Path.Combine(Path.GetTempPath(), "spindle-no-such-dir-" + Guid.NewGuid().ToString("N"), "s.sock");
