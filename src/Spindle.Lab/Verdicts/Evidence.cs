@@ -12,6 +12,14 @@ namespace Spindle.Lab.Verdicts;
 /// <summary>The medians the verdicts are computed from; each accessor throws <see cref="MissingEvidenceException"/> when its number was not measured.</summary>
 internal sealed class Evidence(LabReport report)
 {
+    // The series both a median and a separation (Separation.cs) are read from.
+    private const string PthreadCreateSeries = "pthread_create+join";
+    private const string PosixSpawnSeries = "posix_spawn+waitpid (/bin/true)";
+    private const string DispatchProcessSeries = "dispatch to a warm WorkerPool (process)";
+    private const string DispatchThreadSeries = "dispatch to a warm WorkerPool (thread)";
+    private const string PthreadPssSeries = "PSS per extra pthread";
+    private const string ProcessPssSeries = "PSS per extra process";
+
     public static int Cores => ExperimentContext.Cores;
 
     /// <summary>The worker count the scaling claims are judged at: every core, at most <see cref="CpuScalingExperiment.MaxCores"/>.</summary>
@@ -21,13 +29,13 @@ internal sealed class Evidence(LabReport report)
     public static string AllCoresText => AllCores == Cores ? $"{Cores} cores" : $"{AllCores} of {Cores} cores";
 
     /// <summary>pthread_create + pthread_join with a libc start routine: the OS's own cost of a thread.</summary>
-    public double ThreadCreate => Median("creation", "pthread_create+join", "µs");
+    public double ThreadCreate => Median("creation", PthreadCreateSeries, "µs");
 
     /// <summary>new Thread + Start + Join: the .NET cost of a thread.</summary>
     public double DotNetThreadCreate => Median("creation", "thread start+join", "µs");
 
     /// <summary>posix_spawn + waitpid of /bin/true: the OS's own cost of a process, without .NET's Process class.</summary>
-    public double ProcessCreate => Median("creation", "posix_spawn+waitpid (/bin/true)", "µs");
+    public double ProcessCreate => Median("creation", PosixSpawnSeries, "µs");
 
     public double ProcessStart => Median("creation", "process start+exit (/bin/true)", "µs");
 
@@ -36,9 +44,9 @@ internal sealed class Evidence(LabReport report)
 
     public double PoolColdStart => Median("creation", "WorkerPool (process) cold start to first result", "µs");
 
-    public double DispatchProcess => Median("creation", "dispatch to a warm WorkerPool (process)", "µs");
+    public double DispatchProcess => Median("creation", DispatchProcessSeries, "µs");
 
-    public double DispatchThread => Median("creation", "dispatch to a warm WorkerPool (thread)", "µs");
+    public double DispatchThread => Median("creation", DispatchThreadSeries, "µs");
 
     /// <summary>Per switch through a mechanism measured with no working set ("pipe", "Spindle SharedEvent"); the futex's is <see cref="SwitchCurve"/>.</summary>
     public double Switch(string mechanism, Subject subject) =>
@@ -56,12 +64,12 @@ internal sealed class Evidence(LabReport report)
     public IReadOnlyList<PerfAgreement> PerfAgreement => PerfCrossCheck.Compare(Experiment("context-switch"));
 
     /// <summary>PSS per extra pthread (OS level).</summary>
-    public double PthreadPss => Median("memory", "PSS per extra pthread", "KiB");
+    public double PthreadPss => Median("memory", PthreadPssSeries, "KiB");
 
     /// <summary>PSS per extra new Thread (.NET level).</summary>
     public double ThreadPss => Median("memory", "PSS per extra thread", "KiB");
 
-    public double ProcessPss => Median("memory", "PSS per extra process", "KiB");
+    public double ProcessPss => Median("memory", ProcessPssSeries, "KiB");
 
     public double WorkerPss => Median("memory", "PSS per extra WorkerPool process worker", "KiB");
 
@@ -135,13 +143,13 @@ internal sealed class Evidence(LabReport report)
             ?? throw new MissingEvidenceException($"{experiment}: '{series}'{(x is null ? string.Empty : $" at {x}")} not measured");
 
     /// <summary>Whether the OS-level process creations' samples lie above the pthread creations' (see <see cref="Separation"/>).</summary>
-    public Separation CreationAbove => Above("creation", "posix_spawn+waitpid (/bin/true)", "pthread_create+join", "µs");
+    public Separation CreationAbove => Above("creation", PosixSpawnSeries, PthreadCreateSeries, "µs");
 
     /// <summary>Whether an extra process's PSS samples lie above an extra pthread's.</summary>
-    public Separation MemoryAbove => Above("memory", "PSS per extra process", "PSS per extra pthread", "KiB");
+    public Separation MemoryAbove => Above("memory", ProcessPssSeries, PthreadPssSeries, "KiB");
 
     /// <summary>Whether calls to a warm process worker took longer than to a warm thread worker, sample by sample.</summary>
-    public Separation DispatchAbove => Above("creation", "dispatch to a warm WorkerPool (process)", "dispatch to a warm WorkerPool (thread)", "µs");
+    public Separation DispatchAbove => Above("creation", DispatchProcessSeries, DispatchThreadSeries, "µs");
 
     /// <summary>Whether passing <paramref name="size"/> bytes through a process pool took longer than through a thread pool, sample by sample.</summary>
     public Separation PoolLatencyAbove(int size) =>

@@ -35,12 +35,7 @@ internal static class TypeBoundary
             return own;
         }
 
-        if (BinaryCodec.CanSerialize(type))
-        {
-            return RawFieldsReason(type, visiting, depth);
-        }
-
-        foreach ((string member, Type memberType) in Members(type))
+        foreach ((string member, Type memberType) in BinaryCodec.CanSerialize(type) ? RawMembers(type) : Members(type))
         {
             string? inner = memberType == type ? null : Inspect(memberType, visiting, depth + 1);
             if (inner is not null)
@@ -53,28 +48,24 @@ internal static class TypeBoundary
     }
 
     /// <summary>
-    /// A value sent as its raw bytes (an unmanaged struct, or an array of them): a handle in any of its fields, public or
-    /// not (an <see cref="IntPtr"/>, a <see cref="GCHandle"/>), would arrive as a number that means nothing there.
+    /// The members of a value sent as its raw bytes (an unmanaged struct, or an array of them): every field, public or
+    /// not, since a handle in any of them (an <see cref="IntPtr"/>, a <see cref="GCHandle"/>) would arrive as a number
+    /// that means nothing there.
     /// </summary>
-    private static string? RawFieldsReason(Type type, HashSet<Type> visiting, int depth)
+    private static IEnumerable<(string Member, Type Type)> RawMembers(Type type)
     {
-        Type element = type.IsArray ? type.GetElementType()! : type;
-        if (element.IsPrimitive || element.IsEnum || !element.IsValueType)
+        if (type.IsArray)
         {
-            return null;
+            return [("[]", type.GetElementType()!)];
         }
 
-        foreach (FieldInfo field in element.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))
+        if (type.IsPrimitive || type.IsEnum || !type.IsValueType)
         {
-            string? inner = field.FieldType == element ? null : Inspect(field.FieldType, visiting, depth + 1);
-            if (inner is not null)
-            {
-                string name = field.Name is ['<', .., _] && field.Name.IndexOf('>', StringComparison.Ordinal) is > 1 and int end ? field.Name[1..end] : field.Name;
-                return $"its member {name} holds a {TypeNames.Display(field.FieldType)}, and {inner}";
-            }
+            return [];
         }
 
-        return null;
+        return type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic).Select(field =>
+            (field.Name is ['<', .., _] && field.Name.IndexOf('>', StringComparison.Ordinal) is > 1 and int end ? field.Name[1..end] : field.Name, field.FieldType));
     }
 
     private static string? OwnReason(Type type)

@@ -176,7 +176,7 @@ public sealed partial class WorkerPool
             return;
         }
 
-        if (Shared.SharedReferences.IsReference(typeof(T)))
+        if (ItemKind<T>.IsSharedReference)
         {
             // Said here, for MapAsync: the codec's own refusal speaks of an array argument the caller never wrote.
             throw new ArgumentException(
@@ -185,7 +185,7 @@ public sealed partial class WorkerPool
                 "items");
         }
 
-        if (Shared.UnmanagedBlock.For(typeof(T)) is not { IsView: true } block)
+        if (ItemKind<T>.View is not { } block)
         {
             return;
         }
@@ -200,6 +200,15 @@ public sealed partial class WorkerPool
                     "items");
             }
         }
+    }
+
+    /// <summary>What <see cref="RefuseSharedViews"/> needs to know of an item type, worked out once per type rather than per chunk.</summary>
+    private static class ItemKind<T>
+    {
+        public static readonly bool IsSharedReference = Shared.SharedReferences.IsReference(typeof(T));
+
+        /// <summary>The block operations when items are <c>Memory</c>/<c>ReadOnlyMemory</c> of unmanaged values (which may be views of shared memory); null otherwise.</summary>
+        public static readonly Shared.UnmanagedBlock? View = Shared.UnmanagedBlock.For(typeof(T)) is { IsView: true } block ? block : null;
     }
 
     private static async Task<TResult[]> NextAsync<TResult>(List<Task<TResult[]>> inFlight, bool ordered)
