@@ -152,6 +152,29 @@ public sealed class FaultTests(NatsServer server) : ClusterTest(server)
     }
 
     [Fact]
+    public async Task TerminateAsync_ServerStopsReadingWhileCallsAreBeingSent_EndsWithoutThrowingAndFailsTheCalls()
+    {
+        // A hung server or a stalled link: the pool's writes back up in its socket, and the connection's end waits on a
+        // write that cannot finish. The pool's end must still end, without throwing the connection's timeout at its caller.
+        await using var relay = new TcpRelay(Server.Url);
+        await using AgentProcess agent = await StartAgentAsync("behind-a-stall");
+        var pool = new WorkerPool(PoolOptionsThrough(relay, workers: 64));
+        Assert.Equal(1, await pool.RunAsync(static () => 1).Within("a call once the pool's build is uploaded"));
+        relay.Stall();
+        // 16 MiB of calls at once, more than the sockets on the way hold.
+        byte[] argument = new byte[256 * 1024];
+        Task<int>[] calls = Enumerable.Range(0, 64).Select(_ => pool.RunAsync(static a => a.Length, argument)).ToArray();
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        await pool.TerminateAsync().Within("the pool's end over a stalled connection", TimeSpan.FromSeconds(60));
+
+        foreach (Task<int> call in calls)
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.Within("a call the terminated pool was sending"));
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_WorkerProcessCrashesOnTheAgent_FailsWithItsExitNamingTheAgent()
     {
         await using AgentProcess agent = await StartAgentAsync("host");

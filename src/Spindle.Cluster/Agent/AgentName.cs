@@ -215,7 +215,8 @@ internal sealed class AgentName : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _who.DisposeAsync().ConfigureAwait(false);
+        // Quietly (ConnectionClose.cs): the agent's end reports an unclean close of the connection itself.
+        await ConnectionClose.EndAsync(_who).ConfigureAwait(false);
         await _answering.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 }

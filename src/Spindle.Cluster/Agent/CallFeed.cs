@@ -296,6 +296,7 @@ internal sealed class CallFeed : IAsyncDisposable
     {
         _nats.ConnectionOpened -= OnReconnectedAsync;
         await _watchdog.DisposeAsync().ConfigureAwait(false);
-        await _inbox.DisposeAsync().ConfigureAwait(false);
+        // Quietly (ConnectionClose.cs): the agent's end reports an unclean close of the connection itself.
+        await ConnectionClose.EndAsync(_inbox).ConfigureAwait(false);
     }
 }

@@ -140,7 +140,8 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         }
         catch
         {
-            await nats.DisposeAsync().ConfigureAwait(false);
+            // What failed is what the caller is told; how the connection closed after it is not.
+            await ConnectionClose.CloseAsync(nats).ConfigureAwait(false);
             throw;
         }
     }
@@ -351,10 +352,17 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
             }
         }
 
-        await _control.DisposeAsync().ConfigureAwait(false);
+        // An unsubscribe or the close can time out on a write the server has not read (ConnectionClose.cs): the agent's
+        // end goes on, and says so.
+        string? unclean = await ConnectionClose.EndAsync(_control).ConfigureAwait(false);
         await _nameHold.DisposeAsync().ConfigureAwait(false);
         await _feed.DisposeAsync().ConfigureAwait(false);
-        await _nats.DisposeAsync().ConfigureAwait(false);
+        unclean = await ConnectionClose.CloseAsync(_nats).ConfigureAwait(false) ?? unclean;
+        if (unclean is not null)
+        {
+            _options.Log.WriteLine($"spindle agent {Name}: its connection closed uncleanly: {unclean}");
+        }
+
         _closed.Dispose();
         _orders.Dispose();
         _free.Dispose();

@@ -156,7 +156,8 @@ internal sealed partial class ClusterClient : IAsyncDisposable
         }
         catch
         {
-            await nats.DisposeAsync().ConfigureAwait(false);
+            // What failed is what the caller is told; how the connection closed after it is not.
+            await ConnectionClose.CloseAsync(nats).ConfigureAwait(false);
             throw;
         }
     }
@@ -295,12 +296,19 @@ internal sealed partial class ClusterClient : IAsyncDisposable
             await holding.DisposeAsync().ConfigureAwait(false);
         }
 
-        await _inbox.UnsubscribeAsync().ConfigureAwait(false);
+        // The loops end on _stopping; the connection's close unsubscribes the inbox, and does not throw (ConnectionClose.cs).
         _nats.ConnectionOpened -= OnConnectionOpenedAsync;
         await Task.WhenAll(_receiving, _watching, _confirming, _resending, _versionsChecked).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await _nats.DisposeAsync().ConfigureAwait(false);
+        if (await ConnectionClose.CloseAsync(_nats).ConfigureAwait(false) is { } unclean)
+        {
+            LogClosedUncleanly(unclean);
+        }
+
         _stopping.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The pool's connection to the NATS server closed uncleanly: {Reason}")]
+    private partial void LogClosedUncleanly(string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not send to {Subject}: {Reason}")]
     private partial void LogSendFailed(string subject, string reason);

@@ -49,7 +49,7 @@ internal static class ClusterConnection
             {
                 // Every cluster pool and agent keeps its calls in a JetStream stream; without it the first request
                 // would fail as an unexplained "no responders".
-                await connection.DisposeAsync().ConfigureAwait(false);
+                await ConnectionClose.CloseAsync(connection).ConfigureAwait(false);
                 throw new SpindleException($"The NATS server at '{server}' ({credentials.Names.Server}) does not run JetStream, which a Spindle cluster keeps its calls in: " +
                     "start it with -js (nats-server -js), or enable jetstream in its configuration.");
             }
@@ -58,7 +58,7 @@ internal static class ClusterConnection
         }
         catch (Exception e) when (e is NatsException or OperationCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            await ConnectionClose.CloseAsync(connection).ConfigureAwait(false);
             throw Explain(server, credentials, timeout, e);
         }
     }

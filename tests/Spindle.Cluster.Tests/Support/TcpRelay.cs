@@ -6,7 +6,9 @@ namespace Spindle.Cluster.Tests.Support;
 /// <summary>
 /// A loopback TCP relay in front of the NATS server, so a test can cut one process off from the server while the
 /// others keep their connections: <see cref="Cut"/> closes every connection through it and turns new ones away (they
-/// are accepted and closed at once), <see cref="Restore"/> lets them through again.
+/// are accepted and closed at once), <see cref="Restore"/> lets them through again. <see cref="Stall"/> keeps the
+/// connections open but stops reading what the process sends, as a hung server or a stalled link would: the process's
+/// writes back up in its socket until it can write no more.
 /// </summary>
 public sealed class TcpRelay : IAsyncDisposable
 {
@@ -16,6 +18,7 @@ public sealed class TcpRelay : IAsyncDisposable
     private readonly List<TcpClient> _open = [];
     private readonly Task _accepting;
     private volatile bool _cut;
+    private volatile TaskCompletionSource _flowing = Flowing();
 
     public TcpRelay(string serverUrl)
     {
@@ -41,7 +44,21 @@ public sealed class TcpRelay : IAsyncDisposable
         }
     }
 
-    public void Restore() => _cut = false;
+    public void Restore()
+    {
+        _cut = false;
+        _flowing.TrySetResult();
+    }
+
+    /// <summary>Stops reading from the processes on their open connections (see the class summary); <see cref="Restore"/> ends it.</summary>
+    public void Stall() => _flowing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static TaskCompletionSource Flowing()
+    {
+        var flowing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        flowing.SetResult();
+        return flowing;
+    }
 
     private async Task AcceptAsync()
     {
@@ -80,7 +97,7 @@ public sealed class TcpRelay : IAsyncDisposable
         {
             await outbound.ConnectAsync(IPAddress.Loopback, _serverPort, _stop.Token);
             NetworkStream a = inbound.GetStream(), b = outbound.GetStream();
-            await Task.WhenAny(a.CopyToAsync(b, _stop.Token), b.CopyToAsync(a, _stop.Token));
+            await Task.WhenAny(PumpFromProcessAsync(a, b), b.CopyToAsync(a, _stop.Token));
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
@@ -95,6 +112,23 @@ public sealed class TcpRelay : IAsyncDisposable
                 _open.Remove(inbound);
                 _open.Remove(outbound);
             }
+        }
+    }
+
+    /// <summary>Copies what the process sends on to the server, reading nothing while the relay is stalled.</summary>
+    private async Task PumpFromProcessAsync(NetworkStream fromProcess, NetworkStream toServer)
+    {
+        byte[] buffer = new byte[64 * 1024];
+        while (true)
+        {
+            await _flowing.Task.WaitAsync(_stop.Token);
+            int read = await fromProcess.ReadAsync(buffer, _stop.Token);
+            if (read == 0)
+            {
+                return;
+            }
+
+            await toServer.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
         }
     }
 
