@@ -163,27 +163,7 @@ public class MessageQueueBytesTests
         // Freeze the writer (a real SIGSTOP) until it is caught between publishing a message and finishing it.
         byte[] buffer = new byte[Size];
         var taken = new List<int>();
-        bool caught = await Task.Run(() =>
-        {
-            for (int attempt = 0; attempt < 200; attempt++)
-            {
-                Assert.Equal(0, Signal(pid, SigStop));
-                if (queue.NewestMessage is { } newest && newest.Written < newest.Length)
-                {
-                    return true;
-                }
-
-                Assert.Equal(0, Signal(pid, SigCont));
-                while (queue.Count >= 2)
-                {
-                    taken.Add(Check(buffer.AsSpan(0, queue.DequeueBytes(buffer))));
-                }
-
-                Thread.Sleep(attempt % 5);
-            }
-
-            return false;
-        }).Within("the writer caught mid-message");
+        bool caught = await Task.Run(() => CatchMidMessage(queue, pid, buffer, taken)).Within("the writer caught mid-message");
         Assert.True(caught, "the writer was never caught in the middle of streaming a 16 MiB message");
         writer.Kill();
         await writer.JoinAsync().Within("the killed writer to exit");
@@ -211,6 +191,99 @@ public class MessageQueueBytesTests
         }).Within("the queue after the writer died");
         Assert.Equal(Enumerable.Range(0, taken.Count), taken);
     }
+
+    [Fact]
+    public async Task WriterPausedMidMessage_TheReaderSleepsUntilItResumes_ThenGetsTheMessageWhole()
+    {
+        const int Size = 16 << 20;
+        await using MessageQueue<byte[]> queue = MessageQueue.Create<byte[]>(new MessageQueueOptions { MaxMessageBytes = Size, Capacity = 4 });
+        await using MessageQueue<int> started = MessageQueue.Create<int>();
+        await using var writer = new WorkerProcess(static (MessageQueue<byte[]> q, MessageQueue<int> ready) =>
+        {
+            ready.Enqueue(Environment.ProcessId);
+            for (int i = 0; ; i++)
+            {
+                q.EnqueueBytes(Pattern(i, q.MaxMessageBytes));
+            }
+        }, queue, started);
+        writer.Start();
+        int pid = await started.DequeueAsync().AsTask().Within("the writer to start");
+        byte[] buffer = new byte[Size];
+        var taken = new List<int>();
+        try
+        {
+            // Freeze the writer (a real SIGSTOP) between publishing a message and finishing it, as above.
+            bool caught = await Task.Run(() => CatchMidMessage(queue, pid, buffer, taken)).Within("the writer caught mid-message");
+            Assert.True(caught, "the writer was never caught in the middle of streaming a 16 MiB message");
+
+            // A reader takes every message up to the unfinished one and waits in it; while the writer stays paused it
+            // must sleep, not poll: it used to wake every millisecond (about 500 times in this half second).
+            int waiting = queue.Count;
+            int readerThread = 0;
+            var reading = new Thread(() =>
+            {
+                Volatile.Write(ref readerThread, gettid());
+                for (int m = 0; m < waiting; m++)
+                {
+                    int index = Check(buffer.AsSpan(0, queue.DequeueBytes(buffer)));
+                    lock (taken)
+                    {
+                        taken.Add(index);
+                    }
+                }
+            }) { IsBackground = true, Name = "paused-writer reader" };
+            reading.Start();
+            await Bounded.Eventually(() => { lock (taken) { return taken.Count >= waiting - 1 && Volatile.Read(ref readerThread) != 0; } }, "the reader to reach the unfinished message");
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+            long before = VoluntarySwitches(readerThread);
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            long wakes = VoluntarySwitches(readerThread) - before;
+
+            Assert.Equal(0, Signal(pid, SigCont));
+            Assert.True(await Task.Run(() => reading.Join(TimeSpan.FromSeconds(30))).Within("the reader to get the message once the writer resumed"), "the reader never finished after the writer resumed");
+            Assert.True(wakes < 50, $"the reader woke {wakes} times in 500 ms while the writer was paused");
+            Assert.Equal(Enumerable.Range(0, taken.Count), taken);
+        }
+        finally
+        {
+            Signal(pid, SigCont);
+            writer.Kill();
+            await writer.JoinAsync().Within("the writer to exit");
+        }
+    }
+
+    /// <summary>SIGSTOPs the writer until it is stopped with its newest message unfinished (left stopped: true), taking complete messages meanwhile.</summary>
+    private static bool CatchMidMessage(MessageQueue<byte[]> queue, int pid, byte[] buffer, List<int> taken)
+    {
+        for (int attempt = 0; attempt < 200; attempt++)
+        {
+            Assert.Equal(0, Signal(pid, SigStop));
+            if (queue.NewestMessage is { } newest && newest.Written < newest.Length)
+            {
+                return true;
+            }
+
+            Assert.Equal(0, Signal(pid, SigCont));
+            while (queue.Count >= 2)
+            {
+                taken.Add(Check(buffer.AsSpan(0, queue.DequeueBytes(buffer))));
+            }
+
+            Thread.Sleep(attempt % 5);
+        }
+
+        return false;
+    }
+
+    /// <summary>How many times a thread of this process gave up its core (slept) so far, from /proc.</summary>
+    private static long VoluntarySwitches(int threadId)
+    {
+        string line = File.ReadLines($"/proc/self/task/{threadId}/status").Single(l => l.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal));
+        return long.Parse(line.AsSpan("voluntary_ctxt_switches:".Length).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern int gettid();
 
     private const int SigStop = 19;
     private const int SigCont = 18;
