@@ -93,6 +93,9 @@ internal sealed class ClusterCommandOptions
     /// <summary>True when the command line names a server (for a command where the cluster is optional).</summary>
     public bool HasServer(ParseResult parse) => parse.GetValue(Server) is not null;
 
+    /// <summary>Every option but the server's: each means nothing without a server, so a command refuses it alone.</summary>
+    public Option[] NeedingServer => [ClusterName, User, Password, Token, CredentialsFile, NKeySeedFile, TlsCaFile, TlsCertificateFile, TlsKeyFile, ConnectTimeout];
+
     /// <summary>The cluster the command line describes, its errors naming these options.</summary>
     public ClusterOptions ToClusterOptions(ParseResult parse)
     {

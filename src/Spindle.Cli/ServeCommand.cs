@@ -56,11 +56,10 @@ internal static class ServeCommand
         cluster.AddTo(command);
         command.Validators.Add(r =>
         {
-            // Signing in to no cluster is a mistake worth naming, not something to ignore.
-            Option<string>[] signIn = [cluster.User, cluster.Password, cluster.Token, cluster.CredentialsFile, cluster.NKeySeedFile, cluster.TlsCaFile, cluster.TlsCertificateFile, cluster.TlsKeyFile];
-            if (r.GetValue(cluster.Server) is null && signIn.FirstOrDefault(o => r.GetValue(o) is not null) is { } given)
+            // The cluster's other options mean nothing without it: say so rather than serve locally as if unsaid.
+            if (r.GetValue(cluster.Server) is null && cluster.NeedingServer.FirstOrDefault(o => r.GetResult(o) is { Implicit: false }) is { } given)
             {
-                r.AddError($"{given.Name} signs in to a cluster: give --cluster too.");
+                r.AddError($"{given.Name} needs --cluster (the cluster's NATS server).");
             }
         });
         command.SetAction((parse, cancellationToken) => RunAsync(
@@ -82,7 +81,25 @@ internal static class ServeCommand
         SpindleServer server;
         try
         {
+            if (options.Cluster is { } cluster)
+            {
+                // Asked first, with the invocation's token: Ctrl+C while the server is out of reach ends the wait at
+                // once, and a cluster no agent serves (a mistyped --cluster-name) is said at the start, not discovered
+                // from a job that never moves.
+                IReadOnlyList<ClusterAgentInfo> agents = await Cluster.ClusterFarm.ListAgentsAsync(cluster, cancellationToken, "spindle serve");
+                if (agents.Count == 0)
+                {
+                    Console.Error.WriteLine($"spindle serve: warning: no spindle agent serves cluster '{cluster.ClusterName}' at {cluster.Server} (--cluster, --cluster-name) yet; " +
+                        $"jobs wait until one starts: `spindle agent --server {cluster.Server} --cluster {cluster.ClusterName}`.");
+                }
+            }
+
             server = await SpindleServer.StartAsync(options, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("spindle serve: cancelled while starting.");
+            return ExitCodes.Interrupted;
         }
         catch (SpindleException e) when (e is PortInUseException or HostNotAvailableException)
         {

@@ -41,20 +41,22 @@ internal sealed record ClusterFarm(RenderFarm Farm, IReadOnlyList<ClusterAgentIn
         return new ClusterFarm(new RenderFarm(poolOptions, workersOnOtherMachines: true), agents.OrderBy(a => a.Name, StringComparer.Ordinal).ToArray(), inFlight);
     }
 
-    /// <summary>The agents registered in the cluster now.</summary>
-    public static async Task<IReadOnlyList<ClusterAgentInfo>> ListAgentsAsync(ClusterOptions target, CancellationToken cancellationToken)
+    /// <summary>The agents registered in the cluster now, read on a connection of its own named after <paramref name="command"/>.</summary>
+    public static async Task<IReadOnlyList<ClusterAgentInfo>> ListAgentsAsync(ClusterOptions target, CancellationToken cancellationToken, string command = "spindle render")
     {
-        NatsConnection nats = await ClusterConnection.ConnectAsync(target.Server!, target.Credentials(), "spindle render", target.ConnectTimeout, cancellationToken);
-        await using (nats)
+        NatsConnection nats = await ClusterConnection.ConnectAsync(target.Server!, target.Credentials(), command, target.ConnectTimeout, cancellationToken);
+        try
         {
-            try
-            {
-                return await AgentRegistry.ListAsync(new NatsJSContext(nats), new ClusterNames(target.ClusterName), cancellationToken);
-            }
-            catch (NatsException e)
-            {
-                throw new SpindleException($"Could not read the agents of cluster '{target.ClusterName}' at {target.Server} (--cluster): {e.Message}. Is JetStream enabled there (nats-server -js)?", e);
-            }
+            return await AgentRegistry.ListAsync(new NatsJSContext(nats), new ClusterNames(target.ClusterName), cancellationToken);
+        }
+        catch (NatsException e)
+        {
+            throw new SpindleException($"Could not read the agents of cluster '{target.ClusterName}' at {target.Server} (--cluster): {e.Message}. Is JetStream enabled there (nats-server -js)?", e);
+        }
+        finally
+        {
+            // What the read found (or why it failed) is the answer; how the connection closed after it is not.
+            await ConnectionClose.CloseAsync(nats);
         }
     }
 }

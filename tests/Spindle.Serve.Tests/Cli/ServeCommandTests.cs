@@ -59,6 +59,47 @@ public sealed partial class ServeCommandTests
         Assert.Contains(option, stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--cluster-name", "render")]
+    [InlineData("--connect-timeout", "9")]
+    [InlineData("--user", "someone")]
+    public async Task Serve_ClusterOptionWithoutCluster_ExitsWithTheUsageCodeInsteadOfServingLocally(string option, string value)
+    {
+        // These mean nothing without --cluster: serving locally as if they were unsaid hides a mistake.
+        (int exitCode, string stdout, string stderr) = await RunToEndAsync("serve", "--port", "0", "--workers", "1", option, value);
+
+        Assert.True(exitCode == 2, $"exit {exitCode}\n{stdout}\n{stderr}");
+        Assert.Contains($"{option} needs --cluster", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_InterruptedWhileConnectingToTheCluster_ExitsInterruptedAtOnce()
+    {
+        // A server that accepts the connection and never says a word: the sign-in waits for its greeting.
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        int port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        using Process serve = Start("serve", "--port", "0", "--workers", "1", "--cluster", $"nats://127.0.0.1:{port}", "--connect-timeout", "600");
+        Task<string> stderr = serve.StandardError.ReadToEndAsync();
+        try
+        {
+            using TcpClient accepted = await silent.AcceptTcpClientAsync().Within("spindle serve to connect to the cluster");
+            await SignalAsync(serve.Id, "-INT");
+            await serve.WaitForExitAsync().Within("spindle serve to stop on SIGINT while connecting");
+
+            Assert.True(serve.ExitCode == 130, $"exit code {serve.ExitCode}\n{await stderr}");
+            Assert.Contains("cancelled", await stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!serve.HasExited)
+            {
+                serve.Kill(entireProcessTree: true);
+                await serve.WaitForExitAsync().Within("spindle serve to be killed");
+            }
+        }
+    }
+
     [Fact]
     public async Task Serve_ClusterNotReachable_ExitsWithTheFailureCodeNamingTheServer()
     {

@@ -28,6 +28,7 @@ public sealed class ServeClusterTests(NatsServer nats) : IClassFixture<NatsServe
             Assert.Contains("JetStream", await first.Client.GetStringAsync("/").Within("the dashboard"), StringComparison.Ordinal);
 
             // No agent yet: the job starts, its frames wait in the stream, and it cannot finish before the server dies.
+            Assert.Contains($"warning: no spindle agent serves cluster '{_cluster}'", first.Output, StringComparison.Ordinal);
             id = await first.SubmitAsync(new { frames = 4, width = 32, height = 24, scene = "spheres" });
             await first.WaitForJobAsync(id, j => j.GetProperty("state").GetString() == "running", "to start");
             await first.KillAsync();
