@@ -22,6 +22,13 @@ internal static class AgentCommand
             Description = "Connect without credentials to a server on another machine (refused otherwise: whoever can publish to it runs code here). Not needed for a loopback server.",
         };
         var cache = new Option<string>("--cache") { Description = "Directory for the builds the agent fetches; default: ~/.cache/spindle/builds.", DefaultValueFactory = _ => DefaultCache(), HelpName = "DIR" };
+        cache.Validators.Add(r =>
+        {
+            if (string.IsNullOrWhiteSpace(r.GetValueOrDefault<string>()))
+            {
+                r.AddError("--cache: give a directory for the builds the agent fetches (or leave the option out for ~/.cache/spindle/builds).");
+            }
+        });
         var ackWait = CliOptions.Ranged("--ack-wait", "Seconds a taken call may go unacknowledged before the server gives it to another agent (kept alive while it runs).", 30, 1, 3600);
         var maxDeliver = CliOptions.Ranged("--max-deliver", "Deliveries of a call whose caller never answers before it is removed from the stream.", 20, 1, 1000);
         var grace = CliOptions.Ranged("--grace", "Seconds a call its caller cancelled may take to stop before its worker is killed.", 2, 0, 3600);
@@ -69,6 +76,19 @@ internal static class AgentCommand
             stop.Cancel();
         }
 
+        try
+        {
+            // Bad input, told apart from a server that is away or refuses: no credentials for a remote server, a
+            // --cache the agent cannot write (StartAsync checks both again).
+            options.CheckedCredentials();
+            BuildCache.CheckDirectory(options.CacheDirectory);
+        }
+        catch (SpindleException e)
+        {
+            Console.Error.WriteLine($"spindle agent: {e.Message}");
+            return ExitCodes.Usage;
+        }
+
         ClusterAgent agent;
         try
         {
@@ -81,7 +101,9 @@ internal static class AgentCommand
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            return 0;
+            // Stopped before it served: it took no call, but it did not do what it was started for either.
+            Console.Error.WriteLine("spindle agent: stopped while starting; it served no call.");
+            return ExitCodes.Interrupted;
         }
 
         await using (agent)

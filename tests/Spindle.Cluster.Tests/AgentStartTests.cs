@@ -90,7 +90,7 @@ public sealed class AgentStartTests(NatsServer server) : ClusterTest(server)
             (int code, string output) = await AgentProcess.RunToFailureAsync("--server", Server.Url, "--user", Server.User, "--password", Server.Password,
                 "--name", "no-cache", "--cluster", Cluster, "--workers", "1", "--cache", file);
 
-            Assert.NotEqual(0, code);
+            Assert.True(code == 2, $"exit {code} (bad input is 2)\n{output}");
             Assert.Contains($"cannot keep the builds it fetches in '{file}' (--cache)", output, StringComparison.Ordinal);
             Assert.DoesNotContain("serving cluster", output, StringComparison.Ordinal);
         }
@@ -99,6 +99,47 @@ public sealed class AgentStartTests(NatsServer server) : ClusterTest(server)
             File.Delete(file);
         }
     }
+
+    [Fact]
+    public async Task Agent_EmptyCache_IsRefusedByTheParserNamingCache()
+    {
+        (int code, string output) = await AgentProcess.RunToFailureAsync("--server", Server.Url, "--user", Server.User, "--password", Server.Password,
+            "--name", "empty-cache", "--cluster", Cluster, "--workers", "1", "--cache", "");
+
+        Assert.True(code == 2, $"exit {code} (bad input is 2)\n{output}");
+        Assert.Contains("--cache", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Agent_NoCredentialsForAnotherMachine_ExitsWithTheUsageCode()
+    {
+        // 192.0.2.1 (TEST-NET-1) is never reached: the refusal comes before any connection.
+        (int code, string output) = await AgentProcess.RunToFailureAsync("--server", "nats://192.0.2.1:4222", "--name", "anonymous", "--cluster", Cluster, "--workers", "1");
+
+        Assert.True(code == 2, $"exit {code} (bad input is 2)\n{output}");
+        Assert.Contains("--allow-anonymous", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Agent_InterruptedWhileConnecting_ExitsInterruptedSayingItServedNothing()
+    {
+        // A server that accepts the connection and never says a word: the sign-in waits for its greeting.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        int port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        await using AgentProcess agent = AgentProcess.Launch("--server", $"nats://127.0.0.1:{port}", "--name", "never-served", "--cluster", Cluster,
+            "--workers", "1", "--connect-timeout", "600");
+        using System.Net.Sockets.TcpClient accepted = await silent.AcceptTcpClientAsync().Within("the agent to connect");
+
+        agent.Signal(SigInt);
+
+        int code = await agent.Exited.Within("the agent to stop on SIGINT while connecting");
+        Assert.True(code == 130, $"exit {code}\n{agent.Output}");
+        Assert.Contains("served no call", agent.Output, StringComparison.Ordinal);
+    }
+
+    private const int SigInt = 2;
 
     [Fact]
     public async Task AgentAndPool_ServerWithoutJetStream_FailNamingTheServerAndJetStream()

@@ -105,6 +105,10 @@ public sealed class AgentProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts <c>spindle agent</c> with exactly <paramref name="arguments"/>, not waiting for anything.</summary>
+    public static AgentProcess Launch(params string[] arguments) =>
+        new("launched", Directory.CreateTempSubdirectory("spindle-agent-cache-").FullName, arguments);
+
     public void Signal(int signal) => Interop.Kill(_process.Id, signal);
 
     public async ValueTask DisposeAsync()
