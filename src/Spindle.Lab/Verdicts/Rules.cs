@@ -73,7 +73,7 @@ internal static class Rules
 
     /// <summary>Why a median ratio that looks like a difference is not one: the samples overlap too much for their count.</summary>
     private static string WithinSpread(string what, double ratio, string against, Separation separation) =>
-        $"At the median {what} cost {Ratio(ratio)} as much as {against}, but the samples overlap too much to say so ({separation}): measure again with more repetitions, on a quieter machine.";
+        Inconclusive.Overlap($"{what} cost {Ratio(ratio)} as much as {against}", separation);
 
     public static Judgement OsProtection(Evidence e)
     {
