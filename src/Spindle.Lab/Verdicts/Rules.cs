@@ -104,6 +104,10 @@ internal static class Rules
             : new(VerdictOutcome.Refuted, evidence, "Sharing data with a process cost no more than with a thread here.");
     }
 
+    /// <summary>
+    /// Judged on memory per wait: a process per wait against a thread per wait, then async tasks against threads. Each
+    /// comparison the verdict rests on must be shown by the samples, not only by the medians.
+    /// </summary>
     public static Judgement IoBound(Evidence e)
     {
         double threadKiB = e.IoMemory(Subject.Thread, Origin.Raw);
@@ -111,16 +115,38 @@ internal static class Rules
         double processKiB = e.IoMemory(Subject.Process, Origin.Raw);
         double threadMs = e.IoTime(Subject.Thread, Origin.Raw);
         double asyncMs = e.IoTime(Subject.Async, Origin.Raw);
+        double ratio = processKiB / threadKiB;
+        Separation processAbove = e.IoMemoryAbove(Subject.Process, Subject.Thread);
+        Parity processWithin = e.IoMemoryWithin(Subject.Process, Subject.Thread, Clearly);
         string evidence = $"{e.IoWaits} waits: threads {Num(threadMs)} ms, {Num(threadKiB)} KiB each; async tasks {Num(asyncMs)} ms, {Num(asyncKiB)} KiB each; " +
-            $"one process per wait {Num(processKiB)} KiB each; pooled processes {Num(e.IoMemory(Subject.Process, Origin.Spindle))} KiB per wait";
-        if (processKiB < threadKiB * Clearly)
+            $"one process per wait {Num(processKiB)} KiB each; pooled processes {Num(e.IoMemory(Subject.Process, Origin.Spindle))} KiB per wait; " +
+            $"process vs thread memory {(ratio >= Clearly ? processAbove : processWithin)}";
+        string processPerWait = $"a process per wait cost {Ratio(ratio)} the memory of a thread per wait";
+        if (ratio < Clearly)
         {
-            return new(VerdictOutcome.Refuted, evidence, "A process per wait cost no more memory than a thread per wait here.");
+            return processWithin.Shown
+                ? new(VerdictOutcome.Refuted, evidence, "A process per wait cost no more memory than a thread per wait here.")
+                : new(VerdictOutcome.Depends, evidence, Inconclusive.Scatter(processPerWait, processWithin));
         }
 
-        return asyncKiB * 2 < threadKiB
-            ? new(VerdictOutcome.Depends, evidence, $"Threads beat processes for waiting, but async tasks held the same waits at {Ratio(threadKiB / Math.Max(asyncKiB, 0.01))} less memory per wait: in .NET, use async for I/O.")
-            : new(VerdictOutcome.Confirmed, evidence, "Threads held the waits with far less memory than processes.");
+        if (!processAbove.Shown)
+        {
+            return new(VerdictOutcome.Depends, evidence, Inconclusive.Overlap(processPerWait, processAbove));
+        }
+
+        if (asyncKiB * 2 >= threadKiB)
+        {
+            return new(VerdictOutcome.Confirmed, evidence, "Threads held the waits with far less memory than processes.");
+        }
+
+        // "Async held the waits at less than half a thread's memory": the thread's samples above twice the async task's.
+        Separation threadAboveTwiceAsync = e.IoMemoryAbove(Subject.Thread, Subject.Async, times: 2);
+        double asyncSaving = threadKiB / Math.Max(asyncKiB, 0.01);
+        return threadAboveTwiceAsync.Shown
+            ? new(VerdictOutcome.Depends, $"{evidence}; thread vs twice async memory {threadAboveTwiceAsync}",
+                $"Threads beat processes for waiting, but async tasks held the same waits at {Ratio(asyncSaving)} less memory per wait: in .NET, use async for I/O.")
+            : new(VerdictOutcome.Depends, $"{evidence}; thread vs twice async memory {threadAboveTwiceAsync}",
+                Inconclusive.Overlap($"threads beat processes for waiting, and a thread per wait cost {Ratio(asyncSaving)} the memory of an async task (more than twice)", threadAboveTwiceAsync));
     }
 
     public static Judgement SwitchAndMemory(Evidence e)
