@@ -89,15 +89,20 @@ public sealed class VerdictRuleTests
         Assert.Contains("memory", verdict.Evidence, StringComparison.Ordinal);
     }
 
+    /// <summary>Speedups with every core 10% apart around the values, against runs with one worker that all took the median time.</summary>
     private static ExperimentResult Scaling(double threads, double processes, double? pythonThreads, double? pythonProcesses)
     {
         int n = ExperimentContext.Cores;
         var result = Experiment("cpu-scaling",
+            Samples("Threads", "x speedup", [1, 1, 1], 1),
             M("Threads", "x speedup", threads, n),
+            Samples("WorkerPool (process isolation)", "x speedup", [1, 1, 1], 1, Subject.Process),
             M("WorkerPool (process isolation)", "x speedup", processes, n, Subject.Process));
         if (pythonThreads is { } pt && pythonProcesses is { } pp)
         {
+            result.Measurements.Add(Samples("Python threading.Thread", "x speedup", [1, 1, 1], 1));
             result.Measurements.Add(M("Python threading.Thread", "x speedup", pt, n));
+            result.Measurements.Add(Samples("Python multiprocessing.Pool", "x speedup", [1, 1, 1], 1, Subject.Process));
             result.Measurements.Add(M("Python multiprocessing.Pool", "x speedup", pp, n, Subject.Process));
         }
 
