@@ -30,7 +30,7 @@ internal static class CommunicationRule
         (VerdictOutcome outcome, string why) = Decide(viaPipe, viaSocket, viaSharedMemory);
         string dotNetProcess = e.OptionalLatency("Spindle Pipe, two processes", s) is { } spindlePipe ? $"; .NET: {Time(spindlePipe)} Spindle Pipe" : string.Empty;
         string dotNetThread = e.OptionalLatency(new SpindlePoolRow(Spindle.Isolation.Thread).Series, s) is { } poolCall ? $"; .NET: {Time(poolCall)} pool call" : string.Empty;
-        return new(outcome, evidence, why,
+        return new(outcome, evidence, $"At the OS level: {why}",
             $"OS: {Time(shm)} shm, {Time(pipe)} pipe, {Time(socket)} socket{dotNetProcess} ({Size(s)})", $"OS: {Time(thread)} shared memory{dotNetThread} ({Size(s)})");
     }
 
@@ -46,17 +46,17 @@ internal static class CommunicationRule
         Mechanism[] kernel = [pipe, socket];
         if (kernel.All(m => m.Slower) && sharedMemory.Slower)
         {
-            return (VerdictOutcome.Confirmed, "At the OS level: every IPC mechanism between processes was clearly slower than the shared-memory hand-off between threads.");
+            return (VerdictOutcome.Confirmed, "Every IPC mechanism between processes was clearly slower than the shared-memory hand-off between threads.");
         }
 
         if (kernel.All(m => m.Slower) && sharedMemory.AsFast(1))
         {
-            return (VerdictOutcome.Depends, "At the OS level: pipes and sockets were slower, but shared memory between processes was as fast as between threads: the cost is the mechanism, not the process boundary.");
+            return (VerdictOutcome.Depends, "Pipes and sockets were slower, but shared memory between processes was as fast as between threads: the cost is the mechanism, not the process boundary.");
         }
 
         if (kernel.Any(m => m.AsFast(kernel.Length)))
         {
-            return (VerdictOutcome.Refuted, "At the OS level: process IPC was as fast as the thread hand-off here.");
+            return (VerdictOutcome.Refuted, "Process IPC was as fast as the thread hand-off here.");
         }
 
         // The medians said "kernel mechanisms slower": the first comparison whose samples did not show what its median said.

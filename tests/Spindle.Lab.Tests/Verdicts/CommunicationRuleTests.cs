@@ -33,7 +33,7 @@ public sealed class CommunicationRuleTests
         double[] process = [12, 61, 190];
         Verdict verdict = JudgeLatencies(Overlapping, process, process, process);
         Assert.Equal(VerdictOutcome.Depends, verdict.Outcome);
-        Assert.StartsWith("At the median a pipe between processes cost 1.22x as much as the shared-memory hand-off between threads, but the samples overlap too much to say so", verdict.Why, StringComparison.Ordinal);
+        Assert.StartsWith("At the OS level: At the median a pipe between processes cost 1.22x as much as the shared-memory hand-off between threads, but the samples overlap too much to say so", verdict.Why, StringComparison.Ordinal);
         Assert.Contains("pipe one-sided test p = ", verdict.Evidence, StringComparison.Ordinal);
         Assert.Contains("3 vs 3 samples", verdict.Evidence, StringComparison.Ordinal);
     }
@@ -45,7 +45,7 @@ public sealed class CommunicationRuleTests
         double[] kernel = [1000, 1050, 950, 1020, 980];
         Verdict verdict = JudgeLatencies([10, 50, 200, 30, 120], [12, 61, 190, 20, 150], kernel, Times(kernel, 2));
         Assert.Equal(VerdictOutcome.Depends, verdict.Outcome);
-        Assert.StartsWith("At the median shared memory between processes cost 1.22x", verdict.Why, StringComparison.Ordinal);
+        Assert.StartsWith("At the OS level: At the median shared memory between processes cost 1.22x", verdict.Why, StringComparison.Ordinal);
         Assert.Contains("overlap too much", verdict.Why, StringComparison.Ordinal);
     }
 
@@ -55,7 +55,7 @@ public sealed class CommunicationRuleTests
         // The pipe's median is 1.04x the thread hand-off's, but its samples scatter over 20x (this was Refuted).
         Verdict verdict = JudgeLatencies(Overlapping, Times(Overlapping, 3), [11, 52, 190], Times(Overlapping, 3));
         Assert.Equal(VerdictOutcome.Depends, verdict.Outcome);
-        Assert.StartsWith("At the median a pipe between processes cost 1.04x as much as the shared-memory hand-off between threads (one of 2 mechanisms", verdict.Why, StringComparison.Ordinal);
+        Assert.StartsWith("At the OS level: At the median a pipe between processes cost 1.04x as much as the shared-memory hand-off between threads (one of 2 mechanisms", verdict.Why, StringComparison.Ordinal);
         Assert.Contains("the samples spread too widely to say so (ratio under 1.20x: one-sided test p = ", verdict.Why, StringComparison.Ordinal);
     }
 
@@ -65,7 +65,7 @@ public sealed class CommunicationRuleTests
         double[] thread = [1.0, 1.05, 0.95];
         Verdict verdict = JudgeLatencies(thread, Times(thread, 2), Times(thread, 5), Times(thread, 8));
         Assert.Equal(VerdictOutcome.Confirmed, verdict.Outcome);
-        Assert.StartsWith("At the OS level: every IPC mechanism", verdict.Why, StringComparison.Ordinal);
+        Assert.StartsWith("At the OS level: Every IPC mechanism", verdict.Why, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -84,6 +84,6 @@ public sealed class CommunicationRuleTests
         double[] thread = [2.0, 2.02, 1.98, 2.01, 1.99];
         Verdict verdict = JudgeLatencies(thread, Times(thread, 1.01), [2.05, 2.07, 2.03, 2.06, 2.04], Times(thread, 8));
         Assert.Equal(VerdictOutcome.Refuted, verdict.Outcome);
-        Assert.Contains("process IPC was as fast as the thread hand-off", verdict.Why, StringComparison.Ordinal);
+        Assert.Contains("Process IPC was as fast as the thread hand-off", verdict.Why, StringComparison.Ordinal);
     }
 }
