@@ -9,7 +9,10 @@ using Spindle.Pools;
 
 namespace Spindle.Lab.Verdicts;
 
-/// <summary>The medians the verdicts are computed from; each accessor throws <see cref="MissingEvidenceException"/> when its number was not measured.</summary>
+/// <summary>
+/// The medians the verdicts are computed from, and the tests of their samples' spread (<see cref="Separation"/>,
+/// <see cref="Parity"/>); each accessor throws <see cref="MissingEvidenceException"/> when its number was not measured.
+/// </summary>
 internal sealed class Evidence(LabReport report)
 {
     // The series both a median and a separation (Separation.cs) are read from.
@@ -19,6 +22,8 @@ internal sealed class Evidence(LabReport report)
     private const string DispatchThreadSeries = "dispatch to a warm WorkerPool (thread)";
     private const string PthreadPssSeries = "PSS per extra pthread";
     private const string ProcessPssSeries = "PSS per extra process";
+    private const string IoMemoryUnit = "KiB per wait";
+    private static readonly string ThreadHandOffSeries = new RawChannelRow("shm", Subject.Thread).Series;
 
     public static int Cores => ExperimentContext.Cores;
 
@@ -89,7 +94,7 @@ internal sealed class Evidence(LabReport report)
 
     public double IoTime(Subject subject, Origin origin) => IoMedian(subject, origin, "ms total");
 
-    public double IoMemory(Subject subject, Origin origin) => IoMedian(subject, origin, "KiB per wait");
+    public double IoMemory(Subject subject, Origin origin) => IoMedian(subject, origin, IoMemoryUnit);
 
     public int IoWaits => 1000;
 
@@ -127,11 +132,11 @@ internal sealed class Evidence(LabReport report)
     /// <summary>Microseconds in the unit that reads best.</summary>
     public static string Time(double microseconds) => microseconds >= 1000 ? $"{Num(microseconds / 1000)} ms" : $"{Num(microseconds)} µs";
 
-    private double IoMedian(Subject subject, Origin origin, string unit)
-    {
-        Measurement? m = Experiment("io-concurrency").Measurements.FirstOrDefault(m => m.Subject == subject && m.Origin == origin && m.Unit == unit);
-        return m?.Median ?? throw new MissingEvidenceException($"io-concurrency: {subject} ({origin}) {unit} not measured");
-    }
+    private double IoMedian(Subject subject, Origin origin, string unit) => IoFind(subject, origin, unit).Median;
+
+    private Measurement IoFind(Subject subject, Origin origin, string unit) =>
+        Experiment("io-concurrency").Measurements.FirstOrDefault(m => m.Subject == subject && m.Origin == origin && m.Unit == unit)
+            ?? throw new MissingEvidenceException($"io-concurrency: {subject} ({origin}) {unit} not measured");
 
     private ExperimentResult Experiment(string name) =>
         report.Experiment(name) ?? throw new MissingEvidenceException($"experiment '{name}' was not run");
@@ -155,10 +160,49 @@ internal sealed class Evidence(LabReport report)
     public Separation PoolLatencyAbove(int size) =>
         Above("communication", new SpindlePoolRow(Isolation.Process).Series, new SpindlePoolRow(Isolation.Thread).Series, "µs one-way", size);
 
-    private Separation Above(string experiment, string above, string below, string unit, double? x = null)
+    /// <summary>Whether one-way latencies through <paramref name="kind"/> between processes lie above the shared-memory hand-off between threads.</summary>
+    public Separation LatencyAbove(string kind, int size) =>
+        Above("communication", new RawChannelRow(kind, Subject.Process).Series, ThreadHandOffSeries, "µs one-way", size);
+
+    /// <summary>Whether one-way latencies through <paramref name="kind"/> between processes lie below <paramref name="margin"/> times the thread hand-off.</summary>
+    public Parity LatencyWithin(string kind, int size, double margin) =>
+        Parity.Of(Find("communication", new RawChannelRow(kind, Subject.Process).Series, "µs one-way", size).Samples,
+            Find("communication", ThreadHandOffSeries, "µs one-way", size).Samples, margin);
+
+    /// <summary>Whether <paramref name="above"/>'s memory per I/O wait lies above <paramref name="times"/> that of <paramref name="below"/>.</summary>
+    public Separation IoMemoryAbove(Subject above, Subject below, double times = 1) =>
+        Separation.Of(IoFind(above, Origin.Raw, IoMemoryUnit).Samples, [.. IoFind(below, Origin.Raw, IoMemoryUnit).Samples.Select(v => v * times)]);
+
+    /// <summary>Whether <paramref name="subject"/>'s memory per I/O wait lies below <paramref name="margin"/> times that of <paramref name="against"/>.</summary>
+    public Parity IoMemoryWithin(Subject subject, Subject against, double margin) =>
+        Parity.Of(IoFind(subject, Origin.Raw, IoMemoryUnit).Samples, IoFind(against, Origin.Raw, IoMemoryUnit).Samples, margin);
+
+    /// <summary>Whether <paramref name="above"/> sped up more than <paramref name="below"/> with <paramref name="workers"/> workers, round by round.</summary>
+    public Separation SpeedupAbove(string above, string below, int workers) =>
+        Separation.Of(RoundSpeedups(above, workers), RoundSpeedups(below, workers));
+
+    /// <summary>Whether <paramref name="series"/> sped up less than <paramref name="margin"/> times <paramref name="against"/>, round by round.</summary>
+    public Parity SpeedupWithin(string series, string against, int workers, double margin) =>
+        Parity.Of(RoundSpeedups(series, workers), RoundSpeedups(against, workers), margin);
+
+    /// <summary>
+    /// One speedup per round: the round's time with one worker over its time with <paramref name="workers"/>. The
+    /// published speedup samples divide every run by one number, the median time with one worker, so they carry none of
+    /// that baseline's spread, and a test on them would be surer than the data allows; a ratio per round carries the
+    /// noise of both of its runs. Rounds are independent, so two series' ratios can go to <see cref="RatioTest"/> as
+    /// they are. (Pairing the two series round by round would cancel drift, but only the .NET series alternate round by
+    /// round; Python runs each kind of worker on its own.) The ratio is read back from the speedup rows themselves:
+    /// sample i with k workers over sample i with one worker is (median / time i at k) / (median / time i at 1).
+    /// </summary>
+    private IReadOnlyList<double> RoundSpeedups(string series, int workers)
     {
-        Measurement a = Find(experiment, above, unit, x);
-        Measurement b = Find(experiment, below, unit, x);
-        return new Separation(RatioTest.PAbove(a.Samples, b.Samples), a.Count, b.Count);
+        IReadOnlyList<double> one = Find("cpu-scaling", series, "x speedup", 1).Samples;
+        IReadOnlyList<double> many = Find("cpu-scaling", series, "x speedup", workers).Samples;
+        return one.Count == many.Count
+            ? [.. many.Zip(one, static (k, single) => k / single)]
+            : throw new MissingEvidenceException($"cpu-scaling: '{series}' has {one.Count} runs with 1 worker and {many.Count} with {workers}: its speedups cannot be paired by round");
     }
+
+    private Separation Above(string experiment, string above, string below, string unit, double? x = null) =>
+        Separation.Of(Find(experiment, above, unit, x).Samples, Find(experiment, below, unit, x).Samples);
 }

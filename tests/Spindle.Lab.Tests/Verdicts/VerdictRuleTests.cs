@@ -1,37 +1,13 @@
 using Spindle.Lab.Model;
 using Spindle.Lab.Running;
 using Spindle.Lab.Verdicts;
+using static Spindle.Lab.Tests.Verdicts.SyntheticReport;
 
 namespace Spindle.Lab.Tests.Verdicts;
 
 /// <summary>The rules turn medians into verdicts: the same claim comes out confirmed, refuted, depends or not measured as the numbers change.</summary>
 public sealed class VerdictRuleTests
 {
-    private static LabReport Report(params ExperimentResult[] experiments)
-    {
-        var report = new LabReport
-        {
-            Machine = new MachineInfo("test cpu", Environment.ProcessorCount, null, "k", "os", ".NET", "X64", null, null),
-            Mode = "quick",
-            StartedAt = DateTimeOffset.UnixEpoch,
-        };
-        report.Experiments.AddRange(experiments);
-        return report;
-    }
-
-    private static ExperimentResult Experiment(string name, params Measurement[] measurements)
-    {
-        var result = new ExperimentResult { Name = name, Title = name, Method = "synthetic" };
-        result.Measurements.AddRange(measurements);
-        return result;
-    }
-
-    private static Measurement M(string series, string unit, double value, double? x = null, Subject subject = Subject.Thread) =>
-        new() { Series = series, Subject = subject, Level = Level.Os, Unit = unit, X = x, Samples = [value * 0.9, value, value * 1.1] };
-
-    private static Verdict Judge(LabReport report, string claimPrefix) =>
-        ClaimCatalog.All.Single(c => c.Text.StartsWith(claimPrefix, StringComparison.Ordinal)).Judge(new Evidence(report));
-
     private static ExperimentResult Switching(double thread, double process) => Curve([0], [thread], [process]);
 
     /// <summary>The futex switch at each working-set size, the pipe and SharedEvent ping-pongs as at size 0.</summary>
@@ -54,7 +30,7 @@ public sealed class VerdictRuleTests
     [Fact]
     public void ContextSwitching_FollowsTheWholeCurve_NamingWhereProcessesCostMore()
     {
-        Verdict verdict = Judge(Report(Curve([0, 16 << 10, 256 << 10, 1 << 20, 4 << 20], [2.0, 2.1, 2.5, 4.0, 6.0], [2.0, 2.15, 2.6, 5.6, 9.0])), "Context Switching");
+        Verdict verdict = Judge(ReportOf(Curve([0, 16 << 10, 256 << 10, 1 << 20, 4 << 20], [2.0, 2.1, 2.5, 4.0, 6.0], [2.0, 2.15, 2.6, 5.6, 9.0])), "Context Switching");
         Assert.Equal(VerdictOutcome.Depends, verdict.Outcome);
         Assert.Contains("refuted from empty switches up to 256 KiB", verdict.Why, StringComparison.Ordinal);
         Assert.Contains("confirmed from 1 MiB: processes cost 1.40x–1.50x", verdict.Why, StringComparison.Ordinal);
@@ -65,7 +41,7 @@ public sealed class VerdictRuleTests
     [Fact]
     public void ContextSwitching_ProcessesClearlyDearerAtEverySize_IsConfirmed()
     {
-        Verdict verdict = Judge(Report(Curve([0, 1 << 20], [2.0, 3.0], [4.0, 6.0])), "Context Switching");
+        Verdict verdict = Judge(ReportOf(Curve([0, 1 << 20], [2.0, 3.0], [4.0, 6.0])), "Context Switching");
         Assert.Equal(VerdictOutcome.Confirmed, verdict.Outcome);
         Assert.Contains("confirmed from empty switches up to 1 MiB: processes cost 2.00x", verdict.Why, StringComparison.Ordinal);
     }
@@ -73,7 +49,7 @@ public sealed class VerdictRuleTests
     [Fact]
     public void ContextSwitching_SubtractionLeftNothingAtOneSize_ThatSizeIsNotJudged()
     {
-        Verdict verdict = Judge(Report(Curve([0, 4 << 20], [2.0, -0.5], [2.0, 3.0])), "Context Switching");
+        Verdict verdict = Judge(ReportOf(Curve([0, 4 << 20], [2.0, -0.5], [2.0, 3.0])), "Context Switching");
         Assert.Equal(VerdictOutcome.Refuted, verdict.Outcome);
         Assert.Contains("not judged at 4 MiB", verdict.Why, StringComparison.Ordinal);
     }
@@ -81,7 +57,7 @@ public sealed class VerdictRuleTests
     [Fact]
     public void Creation_IsJudgedAtTheOsLevel_AndReportsDotnetBeside()
     {
-        Verdict verdict = Judge(Report(Experiment("creation",
+        Verdict verdict = Judge(ReportOf(Experiment("creation",
             M("pthread_create+join", "µs", 40),
             M("thread start+join", "µs", 150),
             M("posix_spawn+waitpid (/bin/true)", "µs", 600, subject: Subject.Process),
@@ -100,7 +76,7 @@ public sealed class VerdictRuleTests
     [InlineData(3.0, 3.45, VerdictOutcome.Depends)]
     public void ContextSwitching_FollowsTheRatioOfProcessToThreadSwitches(double thread, double process, VerdictOutcome expected)
     {
-        Verdict verdict = Judge(Report(Switching(thread, process)), "Context Switching");
+        Verdict verdict = Judge(ReportOf(Switching(thread, process)), "Context Switching");
         Assert.Equal(expected, verdict.Outcome);
         Assert.Contains("µs", verdict.Evidence, StringComparison.Ordinal);
     }
@@ -108,20 +84,25 @@ public sealed class VerdictRuleTests
     [Fact]
     public void ClaimWhoseExperimentWasNotRun_IsNotMeasured_NamingWhatIsMissing()
     {
-        Verdict verdict = Judge(Report(Switching(3, 3)), "Memory Space");
+        Verdict verdict = Judge(ReportOf(Switching(3, 3)), "Memory Space");
         Assert.Equal(VerdictOutcome.NotMeasured, verdict.Outcome);
         Assert.Contains("memory", verdict.Evidence, StringComparison.Ordinal);
     }
 
+    /// <summary>Speedups with every core 10% apart around the values, against runs with one worker that all took the median time.</summary>
     private static ExperimentResult Scaling(double threads, double processes, double? pythonThreads, double? pythonProcesses)
     {
         int n = ExperimentContext.Cores;
         var result = Experiment("cpu-scaling",
+            Samples("Threads", "x speedup", [1, 1, 1], 1),
             M("Threads", "x speedup", threads, n),
+            Samples("WorkerPool (process isolation)", "x speedup", [1, 1, 1], 1, Subject.Process),
             M("WorkerPool (process isolation)", "x speedup", processes, n, Subject.Process));
         if (pythonThreads is { } pt && pythonProcesses is { } pp)
         {
+            result.Measurements.Add(Samples("Python threading.Thread", "x speedup", [1, 1, 1], 1));
             result.Measurements.Add(M("Python threading.Thread", "x speedup", pt, n));
+            result.Measurements.Add(Samples("Python multiprocessing.Pool", "x speedup", [1, 1, 1], 1, Subject.Process));
             result.Measurements.Add(M("Python multiprocessing.Pool", "x speedup", pp, n, Subject.Process));
         }
 
@@ -131,7 +112,7 @@ public sealed class VerdictRuleTests
     [Fact]
     public void CpuBound_GilShowsInPythonButNotInDotnet_Depends()
     {
-        Verdict verdict = Judge(Report(Scaling(1.9, 1.9, 1.0, 1.9)), "Tasks are CPU-bound");
+        Verdict verdict = Judge(ReportOf(Scaling(1.9, 1.9, 1.0, 1.9)), "Tasks are CPU-bound");
         Assert.Equal(VerdictOutcome.Depends, verdict.Outcome);
         Assert.Contains("GIL", verdict.Why, StringComparison.Ordinal);
     }
@@ -139,13 +120,13 @@ public sealed class VerdictRuleTests
     [Fact]
     public void CpuBound_DotnetThreadsScaleLikeProcesses_WithoutPython_IsRefuted()
     {
-        Assert.Equal(VerdictOutcome.Refuted, Judge(Report(Scaling(1.9, 1.85, null, null)), "Tasks are CPU-bound").Outcome);
+        Assert.Equal(VerdictOutcome.Refuted, Judge(ReportOf(Scaling(1.9, 1.85, null, null)), "Tasks are CPU-bound").Outcome);
     }
 
     [Fact]
     public void CpuBound_NothingSpedUp_CannotBeJudged()
     {
-        Verdict verdict = Judge(Report(Scaling(1.0, 0.9, 1.0, 1.0)), "Tasks are CPU-bound");
+        Verdict verdict = Judge(ReportOf(Scaling(1.0, 0.9, 1.0, 1.0)), "Tasks are CPU-bound");
         Assert.Equal(VerdictOutcome.Depends, verdict.Outcome);
         Assert.Contains("no idle cores", verdict.Why, StringComparison.Ordinal);
     }
@@ -154,7 +135,7 @@ public sealed class VerdictRuleTests
     public void Creation_MedianRatioAboveTheThresholdButTheSamplesOverlap_DependsAndSaysWhy()
     {
         // The medians are 1.22x apart; the samples are not (the verdict used to be Confirmed from the ratio alone).
-        LabReport report = Report(Experiment("creation",
+        LabReport report = ReportOf(Experiment("creation",
             new Measurement { Series = "pthread_create+join", Subject = Subject.Thread, Level = Level.Os, Unit = "µs", Samples = [10, 50, 200] },
             new Measurement { Series = "posix_spawn+waitpid (/bin/true)", Subject = Subject.Process, Level = Level.Os, Unit = "µs", Samples = [12, 61, 190] },
             M("thread start+join", "µs", 60),
@@ -173,7 +154,7 @@ public sealed class VerdictRuleTests
         // As this machine measures it: most thread starts take 20-40 µs, a few wait milliseconds for the scheduler.
         double[] threads = [.. Enumerable.Range(0, 100).Select(i => i % 25 == 0 ? 3_700.0 : 20 + (i % 20))];
         double[] processes = [.. Enumerable.Range(0, 10).Select(i => 570.0 + (30 * i))];
-        LabReport report = Report(Experiment("creation",
+        LabReport report = ReportOf(Experiment("creation",
             new Measurement { Series = "pthread_create+join", Subject = Subject.Thread, Level = Level.Os, Unit = "µs", Samples = threads },
             new Measurement { Series = "posix_spawn+waitpid (/bin/true)", Subject = Subject.Process, Level = Level.Os, Unit = "µs", Samples = processes },
             M("thread start+join", "µs", 60),
