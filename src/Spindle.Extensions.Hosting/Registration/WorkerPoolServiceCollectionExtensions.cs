@@ -16,7 +16,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// Each pool is a keyed singleton (<c>[FromKeyedServices("render")] WorkerPool pool</c>,
 /// <c>GetRequiredKeyedService&lt;WorkerPool&gt;("render")</c>), also found by name through <see cref="IWorkerPoolProvider"/>.
 /// Its <see cref="WorkerPoolOptions"/> are named options (<c>IOptionsMonitor&lt;WorkerPoolOptions&gt;.Get("render")</c>)
-/// validated when the host starts, so a bad configuration value stops the app at start, naming its key. The host starts
+/// validated when the host starts, so a bad configuration value stops the app at start, naming its key, and so do options a
+/// pool would refuse together (<see cref="WorkerPoolOptions.MemoryLimit"/> with <see cref="Isolation.Thread"/>), naming them. The host starts
 /// every pool when it starts (waiting for its workers when <see cref="WorkerPoolOptions.WarmUp"/> is set), drains them
 /// when it stops, after every hosted service has stopped and within its shutdown timeout, and the container disposes them. <see cref="WorkerPoolOptions.Name"/>
 /// defaults to the pool's registered name; <see cref="WorkerPoolOptions.LoggerFactory"/> and
@@ -92,11 +93,12 @@ public static class WorkerPoolServiceCollectionExtensions
         return options;
     }
 
-    /// <summary>What every pool shares: the provider and the hosted service that starts and stops them all.</summary>
+    /// <summary>What every pool shares: the provider, the options' validation and the hosted service that starts and stops them all.</summary>
     internal static void AddPoolServices(IServiceCollection services)
     {
         services.TryAddSingleton<IWorkerPoolProvider, WorkerPoolProvider>();
         services.TryAddSingleton<IWorkerPoolSource>(provider => provider.GetRequiredService<IWorkerPoolProvider>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WorkerPoolOptions>, WorkerPoolOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WorkerPoolsHostedService>());
     }
 }

@@ -75,7 +75,18 @@ internal sealed class CallRunner
             result.BeginFrame(FrameKind.Result);
             result.WriteInt64(callId);
             result.WriteByte(Returned);
-            _codec.WriteResult(result, declared == typeof(void) ? null : value, declared, Arena, ParentProcessId, CrossMemoryResults);
+            try
+            {
+                _codec.WriteResult(result, declared == typeof(void) ? null : value, declared, Arena, ParentProcessId, CrossMemoryResults);
+            }
+            catch
+            {
+                // Not sent, so not handed over: shared arrays the call returned inside the result (refused there) are
+                // nobody's now, and their segments would stay in /dev/shm until this worker exits.
+                UnsentSharedArrays.Release(value);
+                throw;
+            }
+
             result.EndFrame();
             if (value is ISegmentBacked handedOver && ParentProcessId > 0)
             {

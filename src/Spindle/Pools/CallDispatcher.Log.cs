@@ -20,6 +20,9 @@ internal sealed partial class CallDispatcher
     [LoggerMessage(Level = LogLevel.Error, Message = "A worker could not be started; {Stranded} queued call(s) failed with the reason.")]
     private partial void LogWorkerStartFailed(Exception error, int stranded);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "A worker's start was cancelled: the pool is stopping; {Stranded} queued call(s) were cancelled.")]
+    private partial void LogWorkerStartCancelled(int stranded);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId} on worker {WorkerId} timed out after {Timeout}.")]
     private partial void LogCallTimedOut(long callId, int workerId, TimeSpan timeout);
 

@@ -105,6 +105,8 @@ internal sealed partial class CallDispatcher
 
     private void OnWorkerStartFailed(Exception error)
     {
+        // A terminate cancels the starts under way (a warm-up's too): that is the pool stopping, not a worker failing.
+        bool stopped = error is OperationCanceledException && _stopNow.IsCancellationRequested;
         var stranded = new List<PendingCall>();
         lock (_gate)
         {
@@ -122,13 +124,20 @@ internal sealed partial class CallDispatcher
             }
         }
 
-        LogWorkerStartFailed(error, stranded.Count);
+        if (stopped)
+        {
+            LogWorkerStartCancelled(stranded.Count);
+        }
+        else
+        {
+            LogWorkerStartFailed(error, stranded.Count);
+        }
+
         foreach (PendingCall call in stranded)
         {
             ReleaseSpace(call);
-            if (error is OperationCanceledException)
+            if (stopped)
             {
-                // The start was cancelled because the pool is stopping: a cancellation, not a fault.
                 call.TryCancelByPool();
             }
             else

@@ -50,11 +50,7 @@ public sealed partial class WorkerPool : IAsyncDisposable, IDisposable
     {
         DynamicCode.ThrowIfUnsupported(nameof(WorkerPool), DynamicCode.Calls);
         _options = (options ?? new WorkerPoolOptions()).Clone();
-        if (_options.WorkerOutput == WorkerOutput.Logger && _options.LoggerFactory is null)
-        {
-            throw new ArgumentException(
-                "WorkerPoolOptions.WorkerOutput is Logger, but WorkerPoolOptions.LoggerFactory is null: set LoggerFactory, or leave WorkerOutput at Console.", nameof(options));
-        }
+        OptionConflicts.ThrowIfAny(_options);
 
         _codec = new ValueCodec(_options.CreateSerializer()) { LargeArrayThreshold = _options.SharedMemoryThreshold ?? long.MaxValue };
         ILogger logger = _options.LoggerFactory?.CreateLogger<WorkerPool>() ?? NullLogger<WorkerPool>.Instance;

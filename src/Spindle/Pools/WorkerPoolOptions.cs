@@ -299,7 +299,11 @@ public sealed class WorkerPoolOptions
     /// memory in use, not address space reserved. A call that allocates past it gets an OutOfMemoryException; the worker
     /// then exits and is replaced, and the call fails with <see cref="WorkerCrashedException"/> saying the limit was hit.
     /// </summary>
-    /// <value>The default is null: no limit. The least accepted is <see cref="MinMemoryLimit"/> (16 MiB). Linux only: set on another system it throws <see cref="PlatformNotSupportedException"/>.</value>
+    /// <value>
+    /// The default is null: no limit. The least accepted is <see cref="MinMemoryLimit"/> (16 MiB). Linux only: set on another
+    /// system it throws <see cref="PlatformNotSupportedException"/>. Worker processes only: a pool with <see cref="Isolation.Thread"/>
+    /// and a limit is refused when created (<see cref="ArgumentException"/>), since its calls share this process's memory.
+    /// </value>
     /// <remarks>
     /// The runtime's own code and data come on top: measured on .NET 10 x64, a worker is about 30 to 45 MiB resident
     /// besides its heap, most of it the runtime's files, which processes share. Memory outside the heap (native code's,

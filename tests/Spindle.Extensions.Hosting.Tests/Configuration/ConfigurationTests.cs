@@ -22,7 +22,7 @@ public class ConfigurationTests
                 ["Spindle:Pools:render:CallTimeout"] = "00:00:05",
                 ["Spindle:Pools:render:DrainTimeout"] = "Infinite",
                 ["Spindle:Pools:render:MaxCallsPerWorker"] = "",
-                ["Spindle:Pools:render:MemoryLimit"] = "67108864",
+                ["Spindle:Pools:render:SharedMemoryThreshold"] = "67108864",
                 ["Spindle:Pools:render:CheckProcessBoundary"] = "false",
             });
 
@@ -34,7 +34,7 @@ public class ConfigurationTests
         Assert.Equal(TimeSpan.FromSeconds(5), options.CallTimeout);
         Assert.Equal(Timeout.InfiniteTimeSpan, options.DrainTimeout);
         Assert.Null(options.MaxCallsPerWorker);
-        Assert.Equal(64L << 20, options.MemoryLimit);
+        Assert.Equal(64L << 20, options.SharedMemoryThreshold);
         Assert.False(options.CheckProcessBoundary);
         Assert.Equal("render", options.Name);
         Assert.Equal(3, host.Services.GetRequiredKeyedService<WorkerPool>("render").MaxWorkers);
@@ -77,6 +77,49 @@ public class ConfigurationTests
 
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
         Assert.Equal("render", error.OptionsName);
+    }
+
+    [Fact]
+    public async Task AddWorkerPool_MemoryLimit_BindsForAProcessPool()
+    {
+        await using TestHost host = TestHosts.Create(
+            b => b.Services.AddWorkerPool("render"),
+            new Dictionary<string, string?> { ["Spindle:Pools:render:MemoryLimit"] = "67108864" });
+
+        WorkerPoolOptions options = host.Services.GetRequiredService<IOptionsMonitor<WorkerPoolOptions>>().Get("render");
+
+        Assert.Equal(64L << 20, options.MemoryLimit);
+        Assert.Equal(Isolation.Process, host.Services.GetRequiredKeyedService<WorkerPool>("render").Isolation);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task StartAsync_MemoryLimitWithThreadIsolation_FailsAsABadValueDoes_SayingItAppliesToWorkerProcesses(bool isolationInCode)
+    {
+        // Valid one by one, refused together: before, the pool was created and the limit did nothing.
+        var configuration = new Dictionary<string, string?> { ["Spindle:Pools:render:MemoryLimit"] = "67108864" };
+        if (!isolationInCode)
+        {
+            configuration["Spindle:Pools:render:Isolation"] = "Thread";
+        }
+
+        await using TestHost host = TestHosts.Create(
+            b =>
+            {
+                b.Services.AddWorkerPool("render");
+                if (isolationInCode)
+                {
+                    b.Services.AddWorkerPool("render", o => o.Isolation = Isolation.Thread);
+                }
+            },
+            configuration);
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync().Within("host start"));
+
+        Assert.Equal("render", error.OptionsName);
+        string failure = Assert.Single(error.Failures);
+        Assert.StartsWith("WorkerPoolOptions.MemoryLimit applies to worker processes, but WorkerPoolOptions.Isolation is Thread", failure, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -42,6 +42,18 @@ public class OptionsValidationTests
     }
 
     [Fact]
+    public void MemoryLimit_WithThreadIsolation_PoolCreationThrowsNamingTheOptionAndWhatItAppliesTo()
+    {
+        var options = new WorkerPoolOptions { MemoryLimit = 64L << 20, Isolation = Isolation.Thread, Workers = 1 };
+
+        // Before, the pool was created and the limit did nothing: worker threads share this process's memory.
+        var error = Assert.Throws<ArgumentException>(() => new WorkerPool(options));
+
+        Assert.Equal("options", error.ParamName);
+        Assert.StartsWith("WorkerPoolOptions.MemoryLimit applies to worker processes, but WorkerPoolOptions.Isolation is Thread", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ChunkSize_Zero_ThrowsNamingTheOption()
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new MapOptions { ChunkSize = 0 });
