@@ -92,6 +92,32 @@ public class BadInputTests
     }
 
     [Fact]
+    public async Task RunAsync_ExceptionAsAValue_FailsAtCallSiteNamingTheVariableAndTheMember()
+    {
+        // System.Text.Json cannot set an exception's message back: it arrived as another exception, without an error.
+        await using WorkerPool pool = TestPools.Process();
+        var outcome = new Outcome("job", new InvalidOperationException("disk full"));
+        var bag = new Dictionary<string, object> { ["error"] = new InvalidOperationException("disk full") };
+
+        var argument = CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(e => e.Message, new InvalidOperationException("disk full")));
+        var member = CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(o => o.Error.Message, outcome));
+        var inBag = CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(b => b.Count, bag));
+        var result = await Assert.ThrowsAsync<RemoteException>(() => pool.RunAsync(() => new ArgumentException("made in the worker")).Within("an exception as a result"));
+
+        Assert.Equal("argument 'e'", argument.Variable);
+        Assert.Contains("RemoteException", argument.Reason, StringComparison.Ordinal);
+        Assert.Equal("argument 'o'", member.Variable);
+        Assert.Contains("its member Outcome.Error holds a System.Exception", member.Reason, StringComparison.Ordinal);
+        Assert.Equal("argument 'b'", inBag.Variable);
+        Assert.Contains("System.InvalidOperationException", inBag.Reason, StringComparison.Ordinal);
+        Assert.Contains("a member declared as object holds a System.InvalidOperationException", inBag.Reason, StringComparison.Ordinal);
+        Assert.Equal(typeof(ProcessBoundaryException).FullName, result.RemoteType);
+        Assert.Contains("the result", result.RemoteMessage, StringComparison.Ordinal);
+    }
+
+    public sealed record Outcome(string Job, Exception Error);
+
+    [Fact]
     public async Task RunAsync_CapturedTaskCompletionSource_FailsAtCallSiteInsteadOfBlocking()
     {
         await using WorkerPool pool = TestPools.Thread();

@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Spindle.Calls;
+using Spindle.Calls.Serialization.Json;
 
 namespace Spindle.Calls.Serialization;
 
@@ -30,11 +32,17 @@ public sealed class JsonCallSerializer : ICallSerializer
         Options = options;
     }
 
-    /// <summary>The options used for every value by default; public fields are included.</summary>
+    /// <summary>
+    /// The options used for every value by default: public fields are included, properties with a non-public setter
+    /// are read back, a member declared <see cref="object"/> keeps its runtime type, and <see cref="System.Numerics.BigInteger"/>
+    /// and stacks arrive as they were sent.
+    /// </summary>
     public static JsonSerializerOptions DefaultOptions { get; } = new(JsonSerializerDefaults.General)
     {
         IncludeFields = true,
         MaxDepth = 256,
+        Converters = { new BigIntegerConverter(), new StackConverterFactory(), new RuntimeTypeConverter() },
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { NonPublicSetters.Honour } },
     };
 
     /// <summary>The options this serializer uses for every value.</summary>
@@ -42,6 +50,9 @@ public sealed class JsonCallSerializer : ICallSerializer
 
     /// <inheritdoc />
     public bool CanSerialize(Type type) => true;
+
+    /// <summary>Why values of <paramref name="type"/> would be written but not read back as they were (an exception), or null.</summary>
+    internal string? WhyNotIntact(Type type) => JsonLosses.WhyNot(type, Options);
 
     /// <inheritdoc />
     public void Serialize(IBufferWriter<byte> destination, object value, Type type)

@@ -251,14 +251,23 @@ internal sealed partial class ValueCodec
     private static bool SameType(Type runtime, Type declared) =>
         runtime == declared || Nullable.GetUnderlyingType(declared) == runtime;
 
-    private static void CheckType(Type type, string label, string? paramName)
+    private void CheckType(Type type, string label, string? paramName)
     {
-        string? reason = TypeBoundary.WhyNot(type);
+        // The serializer is chosen only for a type the boundary lets through: a user's CanSerialize never sees a Stream.
+        string? reason = TypeBoundary.WhyNot(type) ?? JsonFor(CodecFor(type))?.WhyNotIntact(type);
         if (reason is not null)
         {
             throw new ProcessBoundaryException(label, type, reason, paramName);
         }
     }
+
+    /// <summary>The JSON serializer that writes values of this codec, whose silent losses are refused as well.</summary>
+    private JsonCallSerializer? JsonFor(byte codec) => codec switch
+    {
+        JsonCodecId => Json,
+        CustomCodecId => _custom as JsonCallSerializer,
+        _ => null,
+    };
 
     private byte CodecFor(Type type) =>
         _codecs.TryGetValue(type, out byte known) ? known : _codecs.GetOrAdd(type, t =>

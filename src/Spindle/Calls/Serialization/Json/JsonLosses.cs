@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Spindle.Calls.Serialization.Json;
+
+/// <summary>
+/// Finds what System.Text.Json would write but not read back as it was, without an error: such a value would arrive
+/// different from what was sent, so the call boundary refuses its type instead. Walks the serializer's own contract
+/// (the members it reads, the items of its collections), once per type and options.
+/// </summary>
+[UnconditionalSuppressMessage("Trimming", "IL2026", Justification = DynamicCode.EngineJustification)]
+[UnconditionalSuppressMessage("AOT", "IL3050", Justification = DynamicCode.EngineJustification)]
+internal static class JsonLosses
+{
+    private const string ExceptionReason =
+        "System.Text.Json cannot set an exception's message, inner exception or stack trace back, so another exception would arrive; "
+        + "send what you need from it (its message, its type's name) instead, or let the delegate throw it: a thrown exception reaches the caller as a RemoteException";
+
+    private static readonly ConditionalWeakTable<JsonSerializerOptions, ConcurrentDictionary<Type, string?>> Known = new();
+
+    /// <summary>Returns why values of <paramref name="type"/> would not arrive intact through <paramref name="options"/>, or null if they would.</summary>
+    public static string? WhyNot(Type type, JsonSerializerOptions options)
+    {
+        ConcurrentDictionary<Type, string?> known = Known.GetValue(options, static _ => new ConcurrentDictionary<Type, string?>());
+        return known.TryGetValue(type, out string? reason) ? reason : known.GetOrAdd(type, t => Inspect(t, options, new HashSet<Type>()));
+    }
+
+    private static string? Inspect(Type type, JsonSerializerOptions options, HashSet<Type> visiting)
+    {
+        // A member declared object is checked value by value as it is written (RuntimeTypeConverter).
+        if (type == typeof(object) || !visiting.Add(type) || ContractOf(type, options) is not { } contract)
+        {
+            return null;
+        }
+
+        if (contract.Kind == JsonTypeInfoKind.Object && typeof(Exception).IsAssignableFrom(type))
+        {
+            return ExceptionReason;
+        }
+
+        foreach ((string member, Type memberType) in Members(contract))
+        {
+            if (Inspect(memberType, options, visiting) is { } inner)
+            {
+                return $"its member {member} holds a {TypeNames.Display(memberType)}, and {inner}";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The serializer's contract for <paramref name="type"/>, or null when it has none (the round trip then says why).</summary>
+    private static JsonTypeInfo? ContractOf(Type type, JsonSerializerOptions options)
+    {
+        try
+        {
+            return options.GetTypeInfo(type);
+        }
+        catch (Exception e) when (e is NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>What a contract reads: an object's properties (named as TypeBoundary names them), a collection's items.</summary>
+    private static IEnumerable<(string Member, Type Type)> Members(JsonTypeInfo contract) => contract.Kind switch
+    {
+        JsonTypeInfoKind.Object => contract.Properties.Select(property =>
+            (contract.Type.Name + "." + ((property.AttributeProvider as MemberInfo)?.Name ?? property.Name), property.PropertyType)),
+        JsonTypeInfoKind.Enumerable or JsonTypeInfoKind.Dictionary =>
+            [(contract.Type.IsArray ? "[]" : "<" + contract.ElementType!.Name + ">", contract.ElementType!)],
+        _ => [],
+    };
+}

@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Numerics;
+using Spindle;
+using Spindle.Tests.Support;
+
+namespace Spindle.Tests.Calls;
+
+/// <summary>Values that System.Text.Json used to write and read back different, without an error, now arrive as they were sent.</summary>
+public class JsonRoundTripTests
+{
+    [Fact]
+    public async Task RunAsync_BigInteger_ArrivesIntactBothWays()
+    {
+        // It arrived as zero: System.Text.Json wrote IsZero, Sign… and read back a default BigInteger.
+        await using WorkerPool pool = TestPools.Process();
+        BigInteger huge = -BigInteger.Pow(3, 200);
+        var ledger = new Ledger("debt", huge, new Dictionary<BigInteger, string> { [huge] = "key" });
+
+        Assert.Equal(huge * 2, await pool.RunAsync(b => b * 2, huge).Within("a BigInteger argument and result"));
+        Ledger back = await pool.RunAsync(l => l with { Total = l.Total + 1 }, ledger).Within("a BigInteger member");
+
+        Assert.Equal(huge + 1, back.Total);
+        Assert.Equal("key", back.Names[huge]);
+    }
+
+    [Fact]
+    public async Task RunAsync_MemberDeclaredObject_KeepsItsRuntimeTypeBothWays()
+    {
+        // A member declared object (a property, a dictionary's value) arrived as a JsonElement.
+        await using WorkerPool pool = TestPools.Process();
+        var envelope = new Envelope(
+            new Item("pen", 2),
+            new Dictionary<string, object?> { ["count"] = 5, ["big"] = 5L, ["ratio"] = 0.5, ["name"] = "ink", ["ok"] = true, ["none"] = null, ["items"] = new[] { 1, 2 } });
+
+        string seen = await pool.RunAsync(
+            e => e.Payload.GetType().Name + "|" + string.Join(",", e.Bag.Select(pair => pair.Key + ":" + (pair.Value?.GetType().Name ?? "null"))),
+            envelope).Within("object members sent to the worker");
+        Envelope back = await pool.RunAsync(() => new Envelope(new Item("made in the worker", 1), new Dictionary<string, object?> { ["when"] = new DateTime(2024, 5, 1) }))
+            .Within("object members sent back");
+
+        Assert.Equal("Item|count:Int32,big:Int64,ratio:Double,name:String,ok:Boolean,none:null,items:Int32[]", seen);
+        Assert.Equal(new Item("made in the worker", 1), back.Payload);
+        Assert.Equal(new DateTime(2024, 5, 1), back.Bag["when"]);
+    }
+
+    [Fact]
+    public async Task RunAsync_Stacks_KeepTheirOrderBothWays()
+    {
+        // System.Text.Json writes a stack top first and pushes it back in that order: it arrived upside down.
+        await using WorkerPool pool = TestPools.Process();
+        var stack = new Stack<int>([1, 2, 3]);
+        var concurrent = new ConcurrentStack<string>(["a", "b", "c"]);
+        ImmutableStack<int> immutable = ImmutableStack.Create(1, 2, 3);
+        var untyped = new System.Collections.Stack(new object[] { 1, "two", 3.0 });
+
+        Assert.Equal(new[] { 3, 2, 1 }, await pool.RunAsync(s => s.ToArray(), stack).Within("Stack<int>"));
+        Assert.Equal(new[] { "c", "b", "a" }, await pool.RunAsync(s => s.ToArray(), concurrent).Within("ConcurrentStack<string>"));
+        Assert.Equal(new[] { 3, 2, 1 }, await pool.RunAsync(s => s.ToArray(), immutable).Within("ImmutableStack<int>"));
+        Assert.Equal(new object[] { 3.0, "two", 1 }, await pool.RunAsync(s => s.ToArray(), untyped).Within("Stack"));
+        Assert.Equal(new[] { 4, 3, 2, 1 }, await pool.RunAsync(s => { s.Push(4); return s; }, stack).Within("a stack sent back"));
+    }
+
+    [Fact]
+    public async Task RunAsync_PropertiesWithAPrivateSetter_ArriveWithTheirValuesBothWays()
+    {
+        // Written but not read back: the property arrived at its default.
+        await using WorkerPool pool = TestPools.Process();
+        var tally = new NamedTally("votes");
+        tally.Add(3);
+
+        Assert.Equal("votes:3", await pool.RunAsync(t => t.Name + ":" + t.Count, tally).Within("private setters sent to the worker"));
+        NamedTally back = await pool.RunAsync(t => { t.Add(2); return t; }, tally).Within("private setters sent back");
+
+        Assert.Equal(("votes", 5), (back.Name, back.Count));
+    }
+
+    public sealed record Ledger(string Name, BigInteger Total, Dictionary<BigInteger, string> Names);
+
+    public sealed record Item(string Name, int Quantity);
+
+    public sealed record Envelope(object Payload, Dictionary<string, object?> Bag);
+
+    /// <summary>Its count has a private setter in a base class, its name one of its own.</summary>
+    public class Tally
+    {
+        public int Count { get; private set; }
+
+        public void Add(int votes) => Count += votes;
+    }
+
+    public sealed class NamedTally : Tally
+    {
+        public NamedTally()
+        {
+        }
+
+        public NamedTally(string name) => Name = name;
+
+        public string Name { get; private set; } = "";
+    }
+}
