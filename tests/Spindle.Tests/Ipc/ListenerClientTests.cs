@@ -14,6 +14,36 @@ public class ListenerClientTests
 
     public static TheoryData<string?> Addresses => new() { null, "tcp:127.0.0.1:0", "tcp:[::1]:0" };
 
+    [Fact]
+    public async Task MessageWithAMemberDeclaredObject_IsReadWithoutTrustingATypeNameFromTheSender()
+    {
+        // A listener may hear from any program that has its key: a message never makes it create a type the sender
+        // names. Calls between a pool and its own workers carry the runtime type; messages read such a member back as
+        // JSON, as System.Text.Json does.
+        await using var listener = new Listener(Key);
+        await using WorkerPool pool = TestPools.Process();
+        Task sender = pool.RunAsync(static (string at, byte[] key) =>
+        {
+            using Connection connection = Client.Connect(at, key);
+            connection.Send(new Envelope(new Marker(7)));
+            connection.Receive<int>();
+        }, listener.Address, Key);
+        using Connection accepted = await listener.AcceptAsync().AsTask().Within("the sender's connection");
+
+        Envelope received = await Task.Run(() => accepted.Receive<Envelope>()).Within("the message");
+        accepted.Send(0);
+        await sender.Within("the sender");
+
+        var json = Assert.IsType<System.Text.Json.JsonElement>(received.Body);
+        Assert.Equal(System.Text.Json.JsonValueKind.Object, json.ValueKind);
+        Assert.False(json.TryGetProperty("$type", out _), json.ToString());
+        Assert.Equal(7, json.GetProperty("Value").GetInt32());
+    }
+
+    public sealed record Envelope(object Body);
+
+    public sealed record Marker(int Value);
+
     [Theory]
     [MemberData(nameof(Addresses))]
     public async Task RightKey_WorkerProcessConnects_MessagesFlowBothWays(string? address)

@@ -12,10 +12,13 @@ namespace Spindle.Calls.Serialization;
 [RequiresDynamicCode(DynamicCode.Values)]
 public sealed class JsonCallSerializer : ICallSerializer
 {
-    /// <summary>Creates the serializer with <see cref="DefaultOptions"/>.</summary>
+    /// <summary>
+    /// Creates the serializer with <see cref="DefaultOptions"/>, and a member declared <see cref="object"/> keeping its
+    /// runtime type (written with its type's name, which only a pool and its own workers read from each other).
+    /// </summary>
     /// <exception cref="NotSupportedException">The app runs without dynamic code (Native AOT), where reflection-based JSON cannot work.</exception>
     public JsonCallSerializer()
-        : this(DefaultOptions)
+        : this(CallOptions)
     {
     }
 
@@ -33,16 +36,29 @@ public sealed class JsonCallSerializer : ICallSerializer
     }
 
     /// <summary>
-    /// The options used for every value by default: public fields are included, properties with a non-public setter
-    /// are read back, a member declared <see cref="object"/> keeps its runtime type, and <see cref="System.Numerics.BigInteger"/>
-    /// and stacks arrive as they were sent.
+    /// The options values are written with by default: public fields are included, properties with a non-public setter
+    /// are read back, and <see cref="System.Numerics.BigInteger"/> and stacks arrive as they were sent. They never read a
+    /// type's name from the data, so they are as safe as System.Text.Json's own on data from anyone (a member declared
+    /// <see cref="object"/> is read back as a <see cref="JsonElement"/>); the parameterless constructor adds that for a
+    /// pool's calls, whose two ends are the same app.
     /// </summary>
     public static JsonSerializerOptions DefaultOptions { get; } = new(JsonSerializerDefaults.General)
     {
         IncludeFields = true,
         MaxDepth = 256,
-        Converters = { new BigIntegerConverter(), new StackConverterFactory(), new RuntimeTypeConverter() },
+        Converters = { new BigIntegerConverter(), new StackConverterFactory() },
         TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { NonPublicSetters.Honour } },
+    };
+
+    /// <summary>
+    /// <see cref="DefaultOptions"/> with members declared <see cref="object"/> keeping their runtime type (their type's
+    /// name on the wire): only for a pool's calls between the caller and its own worker processes, never for messages a
+    /// <c>Listener</c> or a queue may get from another program, where a type name from the data would let the sender
+    /// choose what gets created.
+    /// </summary>
+    internal static JsonSerializerOptions CallOptions { get; } = new(DefaultOptions)
+    {
+        Converters = { new RuntimeTypeConverter() },
     };
 
     /// <summary>The options this serializer uses for every value.</summary>
