@@ -27,7 +27,7 @@ internal static class ServeCommand
                 r.AddError($"--host '{r.GetValueOrDefault<string>()}' is not an IP address or 'localhost' (for example 127.0.0.1, or 0.0.0.0 for every interface).");
             }
         });
-        var workers = CliOptions.Ranged("--workers", "Worker processes rendering frames.", defaults.Workers, 1, 256);
+        var workers = CliOptions.Ranged("--workers", "Worker processes rendering frames.", defaults.Workers, 1, ServeOptions.MaxWorkers);
         var maxQueuedJobs = CliOptions.Ranged("--max-queued-jobs", "Jobs that may wait for the farm; more are refused with 503.", defaults.MaxQueuedJobs, 1, 1_000_000);
         var allowedHost = new Option<string[]>("--allowed-host")
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Spindle.AspNetCore.Access;
 
 namespace Spindle.Serve;
@@ -11,7 +12,7 @@ public sealed class ServeOptions
 
     private string _host = "127.0.0.1";
     private int _port = DefaultPort;
-    private int _workers = Environment.ProcessorCount;
+    private int _workers = DefaultWorkers;
     private int _maxQueuedJobs = 256;
     private int _keepFinishedJobs = 100;
     private IReadOnlyList<string> _allowedHosts = [];
@@ -34,12 +35,18 @@ public sealed class ServeOptions
     }
 
     /// <summary>Worker processes of the render farm.</summary>
-    /// <value>The default is <see cref="Environment.ProcessorCount"/>.</value>
+    /// <value>The default is <see cref="Environment.ProcessorCount"/>, at most <see cref="MaxWorkers"/>.</value>
     public int Workers
     {
         get => _workers;
-        set => _workers = value is >= 1 and <= 256 ? value : throw new ArgumentOutOfRangeException(nameof(Workers), value, "Workers must be between 1 and 256.");
+        set => _workers = value is >= 1 and <= MaxWorkers ? value : throw new ArgumentOutOfRangeException(nameof(Workers), value, $"Workers must be between 1 and {MaxWorkers}.");
     }
+
+    /// <summary>The most worker processes a server may have.</summary>
+    public const int MaxWorkers = 256;
+
+    /// <summary>The default <see cref="Workers"/>: one per core, up to <see cref="MaxWorkers"/> (a bigger machine must not fail its own default).</summary>
+    public static int DefaultWorkers => Math.Min(Environment.ProcessorCount, MaxWorkers);
 
     /// <summary>Jobs that may wait for the farm; one more is refused with 503 until the queue drains.</summary>
     /// <value>The default is 256.</value>
@@ -85,8 +92,13 @@ public sealed class ServeOptions
 
     internal IPAddress Address => ParseHost(_host)!;
 
+    /// <summary>
+    /// An IPv4 address in its four dotted parts, an IPv6 address, or <c>localhost</c>. IPAddress.TryParse alone also
+    /// takes the old shorthand forms ("0" for 0.0.0.0, "1" for 0.0.0.1, "127.1"), which would open a server to every
+    /// interface on a typo.
+    /// </summary>
     private static IPAddress? ParseHost(string? host) =>
         string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
-        : IPAddress.TryParse(host, out IPAddress? address) ? address
+        : IPAddress.TryParse(host, out IPAddress? address) && (address.AddressFamily == AddressFamily.InterNetworkV6 || host.Count(c => c == '.') == 3) ? address
         : null;
 }

@@ -42,6 +42,29 @@ public sealed class StartupTests
         Assert.Equal("127.0.0.1", new ServeOptions().Host);
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1")]
+    [InlineData("127.1")]
+    [InlineData("10.1.2")]
+    public void Host_ShorthandIPv4Forms_AreRefusedRatherThanReadAsAnotherAddress(string host)
+    {
+        // IPAddress.TryParse reads "0" as 0.0.0.0: a typo would open the server to every interface.
+        Assert.Equal("Host", Assert.Throws<ArgumentException>(() => new ServeOptions { Host = host }).ParamName);
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0")]
+    [InlineData("127.0.0.1")]
+    [InlineData("::1")]
+    [InlineData("::")]
+    [InlineData("localhost")]
+    public void Host_FullAddressesAndLocalhost_AreTaken(string host) => Assert.Equal(host, new ServeOptions { Host = host }.Host);
+
+    [Fact]
+    public void Workers_Default_IsOnePerCoreUpToTheMost() =>
+        Assert.Equal(Math.Min(Environment.ProcessorCount, ServeOptions.MaxWorkers), new ServeOptions().Workers);
+
     [Fact]
     public async Task Result_BeforeTheJobIsDone_409_ThenTheFile()
     {
