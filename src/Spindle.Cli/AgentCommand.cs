@@ -15,7 +15,8 @@ internal static class AgentCommand
     {
         var connection = ClusterCommandOptions.Create(serverRequired: true);
         var workers = CliOptions.Ranged("--workers", "Worker processes running calls.", Environment.ProcessorCount, 1, 1024);
-        var name = new Option<string>("--name") { Description = "The agent's name in the cluster (letters, digits, '-', '_'); default: the host name and process id.", DefaultValueFactory = _ => AgentOptions.DefaultName(), HelpName = "NAME" };
+        // No default value for the parser: --help would show its own process's id as the default name.
+        var name = new Option<string>("--name") { Description = "The agent's name in the cluster (letters, digits, '-', '_'); default: the host name and process id.", HelpName = "NAME" };
         name.Validators.Add(r => ClusterCommandOptions.Check(r, () => ClusterOptions.CheckName(r.GetValueOrDefault<string>()!, "--name")));
         var allowAnonymous = new Option<bool>("--allow-anonymous")
         {
@@ -46,7 +47,7 @@ internal static class AgentCommand
             return RunAsync(new AgentOptions
             {
                 Server = cluster.Server!,
-                Name = parse.GetValue(name)!,
+                Name = parse.GetValue(name) ?? AgentOptions.DefaultName(),
                 ClusterName = cluster.ClusterName,
                 Workers = parse.GetValue(workers),
                 Credentials = cluster.Credentials(),
