@@ -22,6 +22,14 @@ namespace Spindle.Serialization.MemoryPack;
 /// </remarks>
 public sealed class MemoryPackCallSerializer : ICallSerializer
 {
+    static MemoryPackCallSerializer()
+    {
+        // In every process that makes one (the caller and each worker), before any value is written: MemoryPack's own
+        // BigInteger formatter loses the number (see WholeBigIntegerFormatter). Registered for the whole process, so a
+        // BigInteger the app writes with MemoryPack elsewhere arrives whole too.
+        MemoryPackFormatterProvider.Register(new WholeBigIntegerFormatter());
+    }
+
     /// <summary>Creates the serializer with <see cref="MemoryPackSerializerOptions.Default"/> (UTF-8 strings).</summary>
     public MemoryPackCallSerializer()
         : this(MemoryPackSerializerOptions.Default)

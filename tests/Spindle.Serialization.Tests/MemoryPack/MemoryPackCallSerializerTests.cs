@@ -32,6 +32,18 @@ public class MemoryPackCallSerializerTests
     }
 
     [Fact]
+    public async Task RunAsync_BigIntegerAloneAndInARecord_ArriveWholeBothWays()
+    {
+        // MemoryPack 1.22's own formatter wrote the unused end of its scratch buffer: every BigInteger arrived as 0.
+        await using WorkerPool pool = Pool(Isolation.Process);
+        var big = System.Numerics.BigInteger.Parse("-123456789012345678901234567890123456789", System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.Equal(big * 2, await pool.RunAsync(static b => b * 2, big).Within("a BigInteger doubled in a worker"));
+        Ledger back = await pool.RunAsync(static l => l with { Total = l.Total + 1 }, new Ledger("books", big)).Within("a record holding a BigInteger");
+        Assert.Equal(new Ledger("books", big + 1), back);
+    }
+
+    [Fact]
     public async Task RunAsync_ArgumentNotMemoryPackable_FailsAtTheCallSiteNamingIt()
     {
         await using WorkerPool pool = Pool(Isolation.Process);

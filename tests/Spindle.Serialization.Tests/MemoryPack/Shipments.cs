@@ -10,6 +10,10 @@ public sealed partial record Shipment(int Id, string Customer, double Weight, de
 [MemoryPackable]
 public sealed partial record Parcel(string Label, double[] Dimensions);
 
+/// <summary>A record holding a number no fixed-size type holds.</summary>
+[MemoryPackable]
+public sealed partial record Ledger(string Name, System.Numerics.BigInteger Total);
+
 /// <summary>A plain record MemoryPack has no formatter for.</summary>
 public sealed record Unmarked(string Name);
 
