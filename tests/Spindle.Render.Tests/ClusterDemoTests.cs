@@ -102,6 +102,18 @@ public sealed partial class ClusterDemoTests : IDisposable
     }
 
     [Fact]
+    public async Task Demo_UnwritableOutput_FailsNamingOutAndStartsNothing()
+    {
+        string aFile = Path.Combine(_directory.FullName, "a-file");
+        File.WriteAllText(aFile, "not a directory");
+
+        ChildResult run = await SpindleAsync(Timeouts.ProgramRun, ["cluster", "demo", "--out", Path.Combine(aFile, "inside", "demo.png")]);
+
+        ClusterRenderCommandTests.AssertFailure(run, 2, "spindle cluster demo: --out");
+        Assert.DoesNotContain(run.Output, line => line.StartsWith("[demo]", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Demo_PortInUse_FailsNamingThePort()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);

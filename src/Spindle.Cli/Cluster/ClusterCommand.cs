@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using Spindle.Cli.Output;
 using Spindle.Render;
 
 namespace Spindle.Cli.Cluster;
@@ -77,6 +78,12 @@ internal static class ClusterCommand
             return Usage($"--port {port} is in use on 127.0.0.1: choose another, or 0 for any free port.");
         }
 
+        // Checked before anything is started: a bad --out must not cost a server's and agents' start and stop.
+        if (!RenderOutput.TryPrepare(output, framesPng: false, settings.Frames, out RenderOutput? files, out string? refused))
+        {
+            return Usage(RenderCommand.OutputRefused(output, refused));
+        }
+
         // Ctrl+C and SIGTERM stop the demo, and the demo stops what it started: the render, the agents, the server.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(invocationToken);
         var interrupted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -90,11 +97,13 @@ internal static class ClusterCommand
         }
         catch (SpindleException e)
         {
+            files.RemoveCreatedDirectories();
             Console.Error.WriteLine($"spindle cluster demo: {e.Message}");
             return ExitCodes.Failed;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
+            files.RemoveCreatedDirectories();
             Console.Error.WriteLine("spindle cluster demo: interrupted while starting; everything it started is stopped.");
             return ExitCodes.Interrupted;
         }
@@ -102,7 +111,7 @@ internal static class ClusterCommand
         int exitCode;
         await using (cluster)
         {
-            Task<int> render = RenderCommand.RunAsync(settings, new FarmPlan(null, cluster.Target, null), output, framesPng: false, stop.Token, handleSignals: false);
+            Task<int> render = RenderCommand.RunAsync(settings, new FarmPlan(null, cluster.Target, null), files, stop.Token, handleSignals: false);
             exitCode = await WaitForRenderAsync(render, interrupted.Task, log);
             log("stopping the agents and nats-server");
         }
