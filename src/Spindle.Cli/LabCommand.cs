@@ -44,20 +44,32 @@ internal static class LabCommand
             }
         });
         var command = new Command("lab", "Measure processes against threads on this machine and judge the classic claims about them.") { quick, only, output, noPython, compare };
-        command.SetAction((parse, cancellationToken) =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
-            if (parse.GetResult(compare) is not null)
+            // The lab measures synchronously for long stretches: yield first, so the parser holds this action's task
+            // at once. On Ctrl+C it waits for that task to end (here, with 130 and a message); with no task yet it
+            // would end the process at once, saying nothing and removing nothing.
+            await Task.Yield();
+            try
             {
-                string[] measuring = [.. new Option[] { quick, only, noPython }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name)];
-                return measuring.Length > 0
-                    ? Task.FromResult(Usage($"--compare reads two reports and measures nothing: it cannot be combined with {string.Join(", ", measuring)}."))
-                    : CompareAsync(parse.GetValue(compare) ?? [], parse.GetValue(output)!, cancellationToken);
-            }
+                if (parse.GetResult(compare) is not null)
+                {
+                    string[] measuring = [.. new Option[] { quick, only, noPython }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name)];
+                    return measuring.Length > 0
+                        ? Usage($"--compare reads two reports and measures nothing: it cannot be combined with {string.Join(", ", measuring)}.")
+                        : await CompareAsync(parse.GetValue(compare) ?? [], parse.GetValue(output)!, cancellationToken);
+                }
 
-            return RunAsync(
-                new LabOptions { Quick = parse.GetValue(quick), Only = parse.GetValue(only) ?? [], NoPython = parse.GetValue(noPython) },
-                parse.GetValue(output)!,
-                cancellationToken);
+                return await RunAsync(
+                    new LabOptions { Quick = parse.GetValue(quick), Only = parse.GetValue(only) ?? [], NoPython = parse.GetValue(noPython) },
+                    parse.GetValue(output)!,
+                    cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("spindle lab: interrupted; no report was written.");
+                return ExitCodes.Interrupted;
+            }
         });
         return command;
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Spindle.Lab.Tests.Support;
 using Spindle.Tests.Support;
 
@@ -49,5 +50,69 @@ public sealed class ReportWriteTests : IDisposable
         Assert.Matches("No space left on device|the disk was full", error);
         Assert.DoesNotContain("Exception", run.All, StringComparison.Ordinal);
         Assert.Contains($"left: []", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CtrlC_ExitsInterruptedSayingSo_AndWritesNothing()
+    {
+        string output = Path.Combine(_directory, "interrupted");
+        using Process lab = SpindleCommand.Start(null, [], "lab", "--quick", "--out", output);
+        try
+        {
+            Task<string> errors = lab.StandardError.ReadToEndAsync();
+            Task<string> lines = lab.StandardOutput.ReadToEndAsync();
+
+            // Once a pool's worker process runs, the lab is measuring (past the machine probe, whose short-lived
+            // children such as `python3 --version` may share the signal).
+            await WaitUntilAsync(() => HasWorker(lab.Id), "the lab to start its first worker process");
+            using (Process kill = Process.Start("kill", ["-INT", lab.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync().WaitAsync(Bounded.Unexpected);
+            }
+
+            await lab.WaitForExitAsync().WaitAsync(Bounded.Unexpected);
+
+            string stderr = await errors.WaitAsync(Bounded.Unexpected);
+            Assert.True(lab.ExitCode == 130, $"exit {lab.ExitCode}\n{stderr}\n{await lines.WaitAsync(Bounded.Unexpected)}");
+            Assert.Contains("spindle lab: interrupted", stderr, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(output), "the interrupted lab left its output folder");
+        }
+        finally
+        {
+            if (!lab.HasExited)
+            {
+                lab.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    /// <summary>Whether any of the process's threads (each lists its own children) has started a Spindle worker process.</summary>
+    private static bool HasWorker(int pid) => Directory.GetDirectories($"/proc/{pid}/task").Any(thread =>
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(thread, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                .Any(child => File.ReadAllText($"/proc/{child}/cmdline").Contains("Spindle.Worker", StringComparison.Ordinal));
+        }
+        catch (IOException)
+        {
+            // The thread or the child ended between the listing and the read.
+            return false;
+        }
+    });
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; fails the test after <see cref="Bounded.Unexpected"/>.</summary>
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > Bounded.Unexpected)
+            {
+                throw new TimeoutException($"Timed out after {Bounded.Unexpected.TotalSeconds} s waiting for {what}.");
+            }
+
+            await Task.Delay(50);
+        }
     }
 }
