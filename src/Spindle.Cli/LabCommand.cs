@@ -40,7 +40,8 @@ internal static class LabCommand
             }
             catch (ArgumentException e)
             {
-                r.AddError(e.Message);
+                // The message names the option already; drop the " (Parameter '--only')" the exception appends.
+                r.AddError(e.Message.Split(" (Parameter")[0]);
             }
         });
         var command = new Command("lab", "Measure processes against threads on this machine and judge the classic claims about them.") { quick, only, output, noPython, compare };

@@ -112,6 +112,15 @@ public sealed class RenderOutputFailureTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_directory.FullName, "n1")), "n1/n2 were made for the output and left behind");
     }
 
+    [Fact]
+    public async Task Render_OneFrameWithFramesPng_SaysFrameInTheSingular()
+    {
+        ChildResult run = (await SpindleAsync("render", "--frames", "1", "--width", "16", "--height", "16", "--frames-png", "--out", Path.Combine(_directory.FullName, "one"))).EnsureSuccess();
+
+        Assert.Contains(run.Output, line => line.Contains("1 PNG frame ", StringComparison.Ordinal));
+        Assert.DoesNotContain(run.Output, line => line.Contains("1 PNG frames", StringComparison.Ordinal));
+    }
+
     private string EarlierRun(string name)
     {
         string output = Directory.CreateDirectory(Path.Combine(_directory.FullName, name)).FullName;

@@ -24,7 +24,7 @@ internal static class ClusterCommand
         var height = CliOptions.Ranged("--height", "Frame height in pixels.", defaults.Height, RenderSettings.MinSize, RenderSettings.MaxSize);
         var port = CliOptions.Ranged("--port", "The nats-server's port on 127.0.0.1; 0 for any free port.", 0, 0, 65535);
         var scene = CliOptions.Choice("--scene", "spheres (a ray tracer) or mandelbrot (a fractal zoom).", defaults.Scene, RenderSettings.Scenes);
-        var crashFrame = new Option<int?>("--crash-frame") { Description = "Crash the worker rendering frame K (0-based) with a real segfault, once: any agent renders it again." };
+        var crashFrame = CliOptions.OptionalWholeNumber("--crash-frame", "Crash the worker rendering frame K (0-based) with a real segfault, once: any agent renders it again.");
         var output = new Option<string>("--out") { Description = "A directory for animation.png (and MP4), or a .png file name.", DefaultValueFactory = _ => "spindle-cluster-demo" };
         var demo = new Command("demo", "Start nats-server and N spindle agents on this machine, render the animation across them, then stop them all.")
         {
@@ -32,9 +32,22 @@ internal static class ClusterCommand
         };
         demo.Validators.Add(r =>
         {
-            if (r.GetValue(crashFrame) is { } k && (k < 0 || k >= r.GetValue(frames)))
+            int? k;
+            int count;
+            try
             {
-                r.AddError($"--crash-frame must be a frame index from 0 to {r.GetValue(frames) - 1} (--frames is {r.GetValue(frames)}); got {k}.");
+                k = r.GetValue(crashFrame);
+                count = r.GetValue(frames);
+            }
+            catch (InvalidOperationException)
+            {
+                // Not a number: the option's parser reports that itself, naming it.
+                return;
+            }
+
+            if (k is { } index && (index < 0 || index >= count))
+            {
+                r.AddError($"--crash-frame must be a frame index from 0 to {count - 1} (--frames is {count}); got {index}.");
             }
         });
         demo.SetAction((parse, cancellationToken) =>

@@ -100,7 +100,7 @@ internal sealed class RenderOutput
                 await staged.WriteAsync(FramePath(frame.Index), png, cancellationToken);
             }
 
-            written.Add(($"{result.Frames.Count} PNG frames", FramesDirectory));
+            written.Add(($"{result.Frames.Count} PNG frame{(result.Frames.Count == 1 ? string.Empty : "s")}", FramesDirectory));
         }
 
         if (Ffmpeg is null)
