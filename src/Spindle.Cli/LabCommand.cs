@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using Spindle.Cli.Output;
 using Spindle.Lab.Compare;
 using Spindle.Lab.Model;
 using Spindle.Lab.Report;
@@ -39,24 +40,37 @@ internal static class LabCommand
             }
             catch (ArgumentException e)
             {
-                r.AddError(e.Message);
+                // The message names the option already; drop the " (Parameter '--only')" the exception appends.
+                r.AddError(e.Message.Split(" (Parameter")[0]);
             }
         });
         var command = new Command("lab", "Measure processes against threads on this machine and judge the classic claims about them.") { quick, only, output, noPython, compare };
-        command.SetAction((parse, cancellationToken) =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
-            if (parse.GetResult(compare) is not null)
+            // The lab measures synchronously for long stretches: yield first, so the parser holds this action's task
+            // at once. On Ctrl+C it waits for that task to end (here, with 130 and a message); with no task yet it
+            // would end the process at once, saying nothing and removing nothing.
+            await Task.Yield();
+            try
             {
-                string[] measuring = [.. new Option[] { quick, only, noPython }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name)];
-                return measuring.Length > 0
-                    ? Task.FromResult(Usage($"--compare reads two reports and measures nothing: it cannot be combined with {string.Join(", ", measuring)}."))
-                    : CompareAsync(parse.GetValue(compare) ?? [], parse.GetValue(output)!, cancellationToken);
-            }
+                if (parse.GetResult(compare) is not null)
+                {
+                    string[] measuring = [.. new Option[] { quick, only, noPython }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name)];
+                    return measuring.Length > 0
+                        ? Usage($"--compare reads two reports and measures nothing: it cannot be combined with {string.Join(", ", measuring)}.")
+                        : await CompareAsync(parse.GetValue(compare) ?? [], parse.GetValue(output)!, cancellationToken);
+                }
 
-            return RunAsync(
-                new LabOptions { Quick = parse.GetValue(quick), Only = parse.GetValue(only) ?? [], NoPython = parse.GetValue(noPython) },
-                parse.GetValue(output)!,
-                cancellationToken);
+                return await RunAsync(
+                    new LabOptions { Quick = parse.GetValue(quick), Only = parse.GetValue(only) ?? [], NoPython = parse.GetValue(noPython) },
+                    parse.GetValue(output)!,
+                    cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("spindle lab: interrupted; no report was written.");
+                return ExitCodes.Interrupted;
+            }
         });
         return command;
     }
@@ -65,30 +79,49 @@ internal static class LabCommand
     {
         IAnsiConsole console = AnsiConsole.Console;
         string directory = Path.GetFullPath(output);
-        string? unwritable = CheckWritable(directory);
+        string json = Path.Combine(directory, "report.json");
+        string html = Path.Combine(directory, "report.html");
+        var created = new CreatedDirectories();
+        string? unwritable = CheckWritable(created, directory, json, html);
         if (unwritable is not null)
         {
             console.MarkupLine($"[red]--out {Markup.Escape(output)}: {Markup.Escape(unwritable)}[/] The lab still runs and prints its tables; no report files will be written.");
         }
 
-        LabReport report = await console.Progress()
-            .AutoClear(false)
-            .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .StartAsync(context => LabRunner.RunAsync(options, new SpectreProgress(context), cancellationToken));
-        TerminalReport.Write(console, report);
-        if (unwritable is not null)
+        try
         {
-            console.MarkupLine($"[red]No report written: --out {Markup.Escape(output)} {Markup.Escape(unwritable)}[/]");
-            return ExitCodes.Usage;
-        }
+            LabReport report = await console.Progress()
+                .AutoClear(false)
+                .HideCompleted(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .StartAsync(context => LabRunner.RunAsync(options, new SpectreProgress(context), cancellationToken));
+            TerminalReport.Write(console, report);
+            if (unwritable is not null)
+            {
+                console.MarkupLine($"[red]No report written: --out {Markup.Escape(output)} {Markup.Escape(unwritable)}[/]");
+                return ExitCodes.Usage;
+            }
 
-        string json = Path.Combine(directory, "report.json");
-        string html = Path.Combine(directory, "report.html");
-        await JsonReport.WriteAsync(report, json, cancellationToken);
-        await HtmlReport.WriteAsync(report, html, cancellationToken);
-        console.MarkupLine($"Lab finished in {report.Seconds:0} s. Wrote [blue]{Markup.Escape(json)}[/] and [blue]{Markup.Escape(html)}[/].");
-        return 0;
+            using (var staged = new StagedFiles())
+            {
+                await staged.WriteAsync(json, JsonReport.Serialize(report), cancellationToken);
+                await staged.WriteAsync(html, HtmlReport.Render(report), cancellationToken);
+                staged.Commit();
+            }
+
+            console.MarkupLine($"Lab finished in {report.Seconds:0} s. Wrote [blue]{Markup.Escape(json)}[/] and [blue]{Markup.Escape(html)}[/].");
+            return 0;
+        }
+        catch (OutputWriteException e)
+        {
+            created.RemoveEmpty();
+            return OutputFailed(e);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            created.RemoveEmpty();
+            throw;
+        }
     }
 
     private static async Task<int> CompareAsync(string[] files, string output, CancellationToken cancellationToken)
@@ -111,16 +144,35 @@ internal static class LabCommand
         IAnsiConsole console = AnsiConsole.Console;
         ComparisonTerminal.Write(console, comparison);
         string directory = Path.GetFullPath(output);
-        if (CheckWritable(directory) is { } unwritable)
+        string html = Path.Combine(directory, "compare.html");
+        var created = new CreatedDirectories();
+        if (CheckWritable(created, directory, html) is { } unwritable)
         {
             console.MarkupLine($"[red]No comparison written: --out {Markup.Escape(output)} {Markup.Escape(unwritable)}[/]");
             return ExitCodes.Usage;
         }
 
-        string html = Path.Combine(directory, "compare.html");
-        await ComparisonHtml.WriteAsync(comparison, html, cancellationToken);
+        try
+        {
+            using var staged = new StagedFiles();
+            await staged.WriteAsync(html, ComparisonHtml.Render(comparison), cancellationToken);
+            staged.Commit();
+        }
+        catch (OutputWriteException e)
+        {
+            created.RemoveEmpty();
+            return OutputFailed(e);
+        }
+
         console.MarkupLine($"Wrote [blue]{Markup.Escape(html)}[/].");
         return 0;
+    }
+
+    /// <summary>A report that could not be written: like an --out refused up front, with the usage code; nothing of it was written.</summary>
+    private static int OutputFailed(OutputWriteException e)
+    {
+        Console.Error.WriteLine($"spindle lab: {e.Message}");
+        return ExitCodes.Usage;
     }
 
     /// <summary>Bad input: says what is wrong on stderr, naming the option, and exits with the usage code.</summary>
@@ -130,19 +182,23 @@ internal static class LabCommand
         return ExitCodes.Usage;
     }
 
-    /// <summary>Creates the directory and proves a file can be written there; returns why not, or null.</summary>
-    private static string? CheckWritable(string directory)
+    /// <summary>
+    /// Creates the directory (noting what it made in <paramref name="created"/>), proves a file can be written there and
+    /// that no directory stands at a report's name; returns why not, or null.
+    /// </summary>
+    private static string? CheckWritable(CreatedDirectories created, string directory, params string[] files)
     {
         try
         {
-            Directory.CreateDirectory(directory);
-            string probe = Path.Combine(directory, $".write-test-{Environment.ProcessId}");
+            created.Create(directory);
+            string probe = Path.Combine(directory, $".write-test-{Environment.ProcessId}-{Random.Shared.Next():x8}");
             File.WriteAllText(probe, string.Empty);
             File.Delete(probe);
-            return null;
+            return files.FirstOrDefault(Directory.Exists) is { } blocked ? $"cannot be written ({blocked} is a directory)." : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
+            created.RemoveEmpty();
             return $"cannot be written ({e.Message}).";
         }
     }

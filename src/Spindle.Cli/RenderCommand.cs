@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Spectre.Console;
 using Spindle;
 using Spindle.Cli.Cluster;
+using Spindle.Cli.Output;
 using Spindle.Pools;
 using Spindle.Render;
 
@@ -27,7 +28,7 @@ internal static class RenderCommand
         var scene = CliOptions.Choice("--scene", "spheres (a ray tracer) or mandelbrot (a fractal zoom).", defaults.Scene, RenderSettings.Scenes);
         var output = new Option<string>("--out") { Description = "A directory for animation.png (and frames, MP4), or a .png file name.", DefaultValueFactory = _ => "spindle-render" };
         var framesPng = new Option<bool>("--frames-png") { Description = "Also write every frame as a PNG file." };
-        var crashFrame = new Option<int?>("--crash-frame") { Description = "Crash the worker rendering frame K (0-based) with a real segfault, once." };
+        var crashFrame = CliOptions.OptionalWholeNumber("--crash-frame", "Crash the worker rendering frame K (0-based) with a real segfault, once.");
         var cluster = ClusterCommandOptions.Create(serverRequired: false, serverOption: "--cluster", clusterNameOption: "--cluster-name");
         var command = new Command("render", "Render an animation on a farm of worker processes (or threads, or a cluster's agents) and write an animated PNG.")
         {
@@ -85,34 +86,54 @@ internal static class RenderCommand
             FarmPlan plan = cluster.HasServer(parse)
                 ? new FarmPlan(null, cluster.ToClusterOptions(parse), parse.GetResult(workers) is { Implicit: false } ? poolOptions.Workers : null)
                 : new FarmPlan(poolOptions, null, null);
-            return RunAsync(settings, plan, parse.GetValue(output)!, parse.GetValue(framesPng), cancellationToken);
+            string outputPath = parse.GetValue(output)!;
+            return RenderOutput.TryPrepare(outputPath, parse.GetValue(framesPng), settings.Frames, out RenderOutput? files, out string? problem)
+                ? RunAsync(settings, plan, files, cancellationToken)
+                : Task.FromResult(Usage(OutputRefused(outputPath, problem)));
         });
         return command;
     }
 
     /// <summary>
     /// Renders on the farm <paramref name="plan"/> names, shows progress (with a cluster: where each frame ran), and
-    /// writes the files. Also the render of <c>spindle cluster demo</c>, which handles the signals itself
-    /// (<paramref name="handleSignals"/> false: only the latest registration for a signal sees it).
+    /// writes the <paramref name="files"/>; on any failure, removes the folders made for them. Also the render of
+    /// <c>spindle cluster demo</c>, which handles the signals itself (<paramref name="handleSignals"/> false: only the
+    /// latest registration for a signal sees it).
     /// </summary>
-    public static async Task<int> RunAsync(RenderSettings settings, FarmPlan plan, string output, bool framesPng, CancellationToken invocationToken, bool handleSignals = true)
+    public static async Task<int> RunAsync(RenderSettings settings, FarmPlan plan, RenderOutput files, CancellationToken invocationToken, bool handleSignals = true)
     {
         // Ctrl+C (and SIGTERM) cancel the render: frames stop within a row, workers are stopped, nothing is written
         // (while the files are being written: ffmpeg is killed and the files are removed, RenderOutput).
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(invocationToken);
         using PosixSignalRegistration? sigint = handleSignals ? PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel) : null;
         using PosixSignalRegistration? sigterm = handleSignals ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel) : null;
-        CancellationToken cancellationToken = stop.Token;
-        RenderOutput files;
+        int exitCode = ExitCodes.Failed;
         try
         {
-            files = RenderOutput.Prepare(output, framesPng);
+            exitCode = await RenderAndWriteAsync(settings, plan, files, stop.Token);
+            return exitCode;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        finally
         {
-            return Usage($"--out: cannot write to '{output}': {e.Message}");
+            if (exitCode != 0)
+            {
+                files.RemoveCreatedDirectories();
+            }
         }
 
+        void Cancel(PosixSignalContext context)
+        {
+            // Off the signal's thread: cancelling runs the frames' callbacks, which must not hold up other handlers.
+            context.Cancel = true;
+            _ = Task.Run(stop.Cancel);
+        }
+    }
+
+    /// <summary>The message for an --out that <see cref="RenderOutput.TryPrepare"/> refused.</summary>
+    public static string OutputRefused(string output, string problem) => $"--out: cannot write to '{output}': {problem}";
+
+    private static async Task<int> RenderAndWriteAsync(RenderSettings settings, FarmPlan plan, RenderOutput files, CancellationToken cancellationToken)
+    {
         RenderFarm farm;
         string where;
         if (plan.Cluster is { } target)
@@ -181,23 +202,21 @@ internal static class RenderCommand
             {
                 return Cancelled();
             }
+            catch (OutputWriteException e)
+            {
+                // Like an --out refused before rendering: the output could not be written, and nothing of it was.
+                Console.Error.WriteLine($"spindle render: {e.Message}");
+                return ExitCodes.Usage;
+            }
 
             RenderSummary.Print(result, farm.Pool.MaxWorkers, written, files.Mp4Note);
             return 0;
         }
 
-        int Cancelled()
+        static int Cancelled()
         {
-            files.RemoveCreatedDirectories();
             Console.Error.WriteLine("spindle render: cancelled; nothing was written.");
             return ExitCodes.Interrupted;
-        }
-
-        void Cancel(PosixSignalContext context)
-        {
-            // Off the signal's thread: cancelling runs the frames' callbacks, which must not hold up other handlers.
-            context.Cancel = true;
-            _ = Task.Run(stop.Cancel);
         }
     }
 

@@ -93,12 +93,26 @@ public sealed partial class ClusterDemoTests : IDisposable
     [InlineData("--frames", "0")]
     [InlineData("--crash-frame", "48")]
     [InlineData("--workers", "zero")]
+    [InlineData("--crash-frame", "abc")]
     public async Task Demo_BadOption_FailsNamingItAndStartsNothing(string option, string value)
     {
         ChildResult run = await SpindleAsync(Timeouts.ProgramRun, ["cluster", "demo", option, value, "--out", Path.Combine(_directory.FullName, "never")]);
 
         ClusterRenderCommandTests.AssertFailure(run, 2, option);
+        Assert.DoesNotContain("System.", run.Transcript(), StringComparison.Ordinal);
         Assert.DoesNotContain(run.Output, line => line.Contains("nats-server (pid", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Demo_UnwritableOutput_FailsNamingOutAndStartsNothing()
+    {
+        string aFile = Path.Combine(_directory.FullName, "a-file");
+        File.WriteAllText(aFile, "not a directory");
+
+        ChildResult run = await SpindleAsync(Timeouts.ProgramRun, ["cluster", "demo", "--out", Path.Combine(aFile, "inside", "demo.png")]);
+
+        ClusterRenderCommandTests.AssertFailure(run, 2, "spindle cluster demo: --out");
+        Assert.DoesNotContain(run.Output, line => line.StartsWith("[demo]", StringComparison.Ordinal));
     }
 
     [Fact]

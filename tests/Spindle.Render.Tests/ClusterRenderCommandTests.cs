@@ -37,11 +37,13 @@ public sealed partial class ClusterRenderCommandTests(TwoAgents cluster) : IDisp
     [Fact]
     public async Task Render_ClusterWithNoAgent_FailsSayingSoAndHowToStartOne()
     {
+        string output = Path.Combine(_directory.FullName, "never");
         ChildResult run = await SpindleAsync("render", "--frames", "2", "--cluster", cluster.Server.Url, "--cluster-name", "nobody" + Guid.NewGuid().ToString("N")[..8],
-            "--user", cluster.Server.User, "--password", cluster.Server.Password, "--out", Path.Combine(_directory.FullName, "never"));
+            "--user", cluster.Server.User, "--password", cluster.Server.Password, "--out", output);
 
         AssertFailure(run, 1, "No spindle agent serves cluster");
         Assert.Contains("spindle agent --server", string.Join('\n', run.Errors), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(output), "the failed render left its empty output folder");
     }
 
     [Fact]

@@ -67,6 +67,7 @@ public sealed class RenderCommandTests : IDisposable
     [InlineData("--height", "99999")]
     [InlineData("--workers", "0")]
     [InlineData("--crash-frame", "9")]
+    [InlineData("--crash-frame", "abc")]
     [InlineData("--isolation", "fibers")]
     [InlineData("--scene", "teapot")]
     [InlineData("--frames", "many")]
@@ -297,6 +298,7 @@ public sealed class RenderCommandTests : IDisposable
         Assert.Contains(option, string.Join('\n', run.Errors), StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", all, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", all, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", all, StringComparison.Ordinal);
     }
 
     private Task<ChildResult> SpindleAsync(params string[] arguments) =>

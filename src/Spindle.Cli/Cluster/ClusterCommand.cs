@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using Spindle.Cli.Output;
 using Spindle.Render;
 
 namespace Spindle.Cli.Cluster;
@@ -23,7 +24,7 @@ internal static class ClusterCommand
         var height = CliOptions.Ranged("--height", "Frame height in pixels.", defaults.Height, RenderSettings.MinSize, RenderSettings.MaxSize);
         var port = CliOptions.Ranged("--port", "The nats-server's port on 127.0.0.1; 0 for any free port.", 0, 0, 65535);
         var scene = CliOptions.Choice("--scene", "spheres (a ray tracer) or mandelbrot (a fractal zoom).", defaults.Scene, RenderSettings.Scenes);
-        var crashFrame = new Option<int?>("--crash-frame") { Description = "Crash the worker rendering frame K (0-based) with a real segfault, once: any agent renders it again." };
+        var crashFrame = CliOptions.OptionalWholeNumber("--crash-frame", "Crash the worker rendering frame K (0-based) with a real segfault, once: any agent renders it again.");
         var output = new Option<string>("--out") { Description = "A directory for animation.png (and MP4), or a .png file name.", DefaultValueFactory = _ => "spindle-cluster-demo" };
         var demo = new Command("demo", "Start nats-server and N spindle agents on this machine, render the animation across them, then stop them all.")
         {
@@ -31,9 +32,22 @@ internal static class ClusterCommand
         };
         demo.Validators.Add(r =>
         {
-            if (r.GetValue(crashFrame) is { } k && (k < 0 || k >= r.GetValue(frames)))
+            int? k;
+            int count;
+            try
             {
-                r.AddError($"--crash-frame must be a frame index from 0 to {r.GetValue(frames) - 1} (--frames is {r.GetValue(frames)}); got {k}.");
+                k = r.GetValue(crashFrame);
+                count = r.GetValue(frames);
+            }
+            catch (InvalidOperationException)
+            {
+                // Not a number: the option's parser reports that itself, naming it.
+                return;
+            }
+
+            if (k is { } index && (index < 0 || index >= count))
+            {
+                r.AddError($"--crash-frame must be a frame index from 0 to {count - 1} (--frames is {count}); got {index}.");
             }
         });
         demo.SetAction((parse, cancellationToken) =>
@@ -77,6 +91,12 @@ internal static class ClusterCommand
             return Usage($"--port {port} is in use on 127.0.0.1: choose another, or 0 for any free port.");
         }
 
+        // Checked before anything is started: a bad --out must not cost a server's and agents' start and stop.
+        if (!RenderOutput.TryPrepare(output, framesPng: false, settings.Frames, out RenderOutput? files, out string? refused))
+        {
+            return Usage(RenderCommand.OutputRefused(output, refused));
+        }
+
         // Ctrl+C and SIGTERM stop the demo, and the demo stops what it started: the render, the agents, the server.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(invocationToken);
         var interrupted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -90,11 +110,13 @@ internal static class ClusterCommand
         }
         catch (SpindleException e)
         {
+            files.RemoveCreatedDirectories();
             Console.Error.WriteLine($"spindle cluster demo: {e.Message}");
             return ExitCodes.Failed;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
+            files.RemoveCreatedDirectories();
             Console.Error.WriteLine("spindle cluster demo: interrupted while starting; everything it started is stopped.");
             return ExitCodes.Interrupted;
         }
@@ -102,7 +124,7 @@ internal static class ClusterCommand
         int exitCode;
         await using (cluster)
         {
-            Task<int> render = RenderCommand.RunAsync(settings, new FarmPlan(null, cluster.Target, null), output, framesPng: false, stop.Token, handleSignals: false);
+            Task<int> render = RenderCommand.RunAsync(settings, new FarmPlan(null, cluster.Target, null), files, stop.Token, handleSignals: false);
             exitCode = await WaitForRenderAsync(render, interrupted.Task, log);
             log("stopping the agents and nats-server");
         }

@@ -17,6 +17,7 @@ public sealed class BadInputTests
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("--only", run.All, StringComparison.Ordinal);
         Assert.Contains("'warp-drive'", run.All, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", run.All, StringComparison.Ordinal);
         Assert.All(LabRunner.ExperimentNames, name => Assert.Contains(name, run.All, StringComparison.Ordinal));
     }
 
