@@ -16,6 +16,27 @@ namespace Spindle.Cli;
 /// </summary>
 internal static class RenderCommand
 {
+    /// <summary>The most workers a render may ask for; the default, one per core, stays under it on any machine.</summary>
+    private const int MaxWorkers = 256;
+
+    /// <summary>What a frame keeps per pixel until the animation is written (RGBA).</summary>
+    private const long BytesPerPixel = 4;
+
+    /// <summary>Frames x width x height, or 0 while one of them is not a number (it has its own error; reading it throws).</summary>
+    private static long PixelsOrZero(System.CommandLine.Parsing.CommandResult result, Option<int> frames, Option<int> width, Option<int> height)
+    {
+        try
+        {
+            return (long)result.GetValue(frames) * result.GetValue(width) * result.GetValue(height);
+        }
+        catch (InvalidOperationException)
+        {
+            return 0;
+        }
+    }
+
+    private static string Gib(long bytes) => $"{bytes / (double)(1L << 30):0.#} GiB";
+
     public static Command Create()
     {
         var defaults = new RenderSettings();
@@ -23,7 +44,7 @@ internal static class RenderCommand
         var width = CliOptions.Ranged("--width", "Frame width in pixels.", defaults.Width, RenderSettings.MinSize, RenderSettings.MaxSize);
         var height = CliOptions.Ranged("--height", "Frame height in pixels.", defaults.Height, RenderSettings.MinSize, RenderSettings.MaxSize);
         var fps = CliOptions.Ranged("--fps", "Playback frames per second.", defaults.FramesPerSecond, 1, 120);
-        var workers = CliOptions.Ranged("--workers", "Workers rendering at once (with --cluster: frames kept in the cluster at once, by default twice the agents' workers).", Environment.ProcessorCount, 1, 256);
+        var workers = CliOptions.Ranged("--workers", "Workers rendering at once (with --cluster: frames kept in the cluster at once, by default twice the agents' workers).", Math.Min(Environment.ProcessorCount, MaxWorkers), 1, MaxWorkers);
         var isolation = CliOptions.Choice("--isolation", "Render in worker processes or on worker threads.", "process", ["process", "thread"]);
         var scene = CliOptions.Choice("--scene", "spheres (a ray tracer) or mandelbrot (a fractal zoom).", defaults.Scene, RenderSettings.Scenes);
         var output = new Option<string>("--out") { Description = "A directory for animation.png (and frames, MP4), or a .png file name.", DefaultValueFactory = _ => "spindle-render" };
@@ -43,9 +64,18 @@ internal static class RenderCommand
                 r.AddError("--isolation thread cannot be combined with --cluster: a cluster's agents render in worker processes.");
             }
 
+            // Every frame's pixels stay in memory until the animation is written: a render that cannot fit is refused
+            // now, not after hours, when it runs out of memory.
+            long pixels = PixelsOrZero(r, frames, width, height);
+            long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+            if (pixels * BytesPerPixel > available / 4 * 3)
+            {
+                r.AddError($"--frames {r.GetValue(frames)} of --width {r.GetValue(width)} x --height {r.GetValue(height)} keep {Gib(pixels * BytesPerPixel)} of pixels " +
+                    $"in memory until the animation is written, and this process may use {Gib(available)}: render fewer or smaller frames.");
+            }
+
             // The cluster's other options mean nothing without it: say so rather than render locally as if unsaid.
-            Option[] clusterOnly = [cluster.ClusterName, cluster.User, cluster.Password, cluster.Token, cluster.CredentialsFile, cluster.NKeySeedFile, cluster.TlsCaFile, cluster.TlsCertificateFile, cluster.TlsKeyFile, cluster.ConnectTimeout];
-            if (!onCluster && clusterOnly.FirstOrDefault(o => r.GetResult(o) is { Implicit: false }) is { } given)
+            if (!onCluster && cluster.NeedingServer.FirstOrDefault(o => r.GetResult(o) is { Implicit: false }) is { } given)
             {
                 r.AddError($"{given.Name} needs --cluster (the cluster's NATS server).");
             }

@@ -82,6 +82,18 @@ public sealed class RenderCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Render_MoreFramesThanMemoryHolds_IsRefusedBeforeRenderingNamingTheOptionsAndTheMemory()
+    {
+        // 10,000 frames of 4096 x 4096 keep 625 GiB of pixels until the animation is written.
+        string output = Path.Combine(_directory.FullName, "never");
+        ChildResult run = await SpindleAsync(["render", "--frames", "10000", "--width", "4096", "--height", "4096", "--out", output]);
+
+        AssertCleanFailure(run, "--frames 10000");
+        Assert.Contains(run.Errors, line => line.Contains("625 GiB of pixels", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
     public async Task Render_Mp4_IsWrittenThroughFfmpegOnThePathOrSaidToBeSkipped()
     {
         // Without ffmpeg on the PATH (an empty folder): the summary says so, and the APNG is still written.
