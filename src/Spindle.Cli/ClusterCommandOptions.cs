@@ -26,7 +26,7 @@ internal sealed class ClusterCommandOptions
             Required = serverRequired,
             HelpName = "URL",
         };
-        Server.Validators.Add(r => Check(r, () => ClusterOptions.CheckServer(r.GetValueOrDefault<string>(), names.Server)));
+        Server.Validators.Add(r => Check(r, () => ClusterOptions.CheckServer(r.GetValueOrDefault<string>(), names.Server, names)));
         ClusterName = new Option<string>(clusterNameOption) { Description = "The cluster's name: its streams, subjects and buckets on the server.", DefaultValueFactory = _ => "default", HelpName = "NAME" };
         ClusterName.Validators.Add(r => Check(r, () => ClusterOptions.CheckName(r.GetValueOrDefault<string>()!, clusterNameOption)));
         User = Text(names.User, "User name to sign in with (with --password).", "USER");

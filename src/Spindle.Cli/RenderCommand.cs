@@ -185,7 +185,7 @@ internal static class RenderCommand
 
             farm = cluster.Farm;
             string agents = string.Join(", ", cluster.Agents.Select(a => $"{a.Name} on {a.Host}: {a.Workers} worker{(a.Workers == 1 ? string.Empty : "s")}"));
-            where = $"cluster '{target.ClusterName}' at {target.Server}, {cluster.Agents.Count} agent{(cluster.Agents.Count == 1 ? string.Empty : "s")} " +
+            where = $"cluster '{target.ClusterName}' at {Spindle.Cluster.Nats.ServerAddress.Redacted(target.Server)}, {cluster.Agents.Count} agent{(cluster.Agents.Count == 1 ? string.Empty : "s")} " +
                 $"({agents}), up to {cluster.FramesInFlight} frames in flight" +
                 (settings.CrashFrame is { } k ? $"; frame {k} segfaults its worker on the first attempt, and is rendered again by any agent" : string.Empty);
         }

@@ -89,8 +89,8 @@ internal static class ServeCommand
                 IReadOnlyList<ClusterAgentInfo> agents = await Cluster.ClusterFarm.ListAgentsAsync(cluster, cancellationToken, "spindle serve");
                 if (agents.Count == 0)
                 {
-                    Console.Error.WriteLine($"spindle serve: warning: no spindle agent serves cluster '{cluster.ClusterName}' at {cluster.Server} (--cluster, --cluster-name) yet; " +
-                        $"jobs wait until one starts: `spindle agent --server {cluster.Server} --cluster {cluster.ClusterName}`.");
+                    Console.Error.WriteLine($"spindle serve: warning: no spindle agent serves cluster '{cluster.ClusterName}' at {Spindle.Cluster.Nats.ServerAddress.Redacted(cluster.Server)} (--cluster, --cluster-name) yet; " +
+                        $"jobs wait until one starts: `spindle agent --server {Spindle.Cluster.Nats.ServerAddress.Redacted(cluster.Server)} --cluster {cluster.ClusterName}`.");
                 }
             }
 
@@ -117,7 +117,7 @@ internal static class ServeCommand
         await using (server)
         {
             string farm = options.Cluster is { } c
-                ? $"{options.Workers} frame{(options.Workers == 1 ? "" : "s")} at once on the agents of cluster '{c.ClusterName}' at {c.Server}"
+                ? $"{options.Workers} frame{(options.Workers == 1 ? "" : "s")} at once on the agents of cluster '{c.ClusterName}' at {Spindle.Cluster.Nats.ServerAddress.Redacted(c.Server)}"
                 : $"{options.Workers} worker process{(options.Workers == 1 ? "" : "es")}";
             Console.WriteLine($"spindle serve: listening on {server.Address} ({farm}, pid {Environment.ProcessId})");
             Console.WriteLine($"  jobs       {server.JobStorage}");

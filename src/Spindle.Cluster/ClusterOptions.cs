@@ -31,7 +31,7 @@ public sealed partial class ClusterOptions
     public string? Server
     {
         get => _server;
-        set => _server = CheckServer(value, nameof(Server));
+        set => _server = CheckServer(value, nameof(Server), ClusterOptionNames.Library);
     }
 
     /// <summary>Names the streams, subjects and buckets this pool and its agents use, so clusters can share a server.</summary>
@@ -185,17 +185,28 @@ public sealed partial class ClusterOptions
         Names = OptionNames,
     };
 
-    /// <summary>Checks a server address: nats:// or tls:// with a host (and a port, or NATS's 4222).</summary>
-    internal static string? CheckServer(string? value, string name)
+    /// <summary>
+    /// Checks a server address: nats:// or tls:// with a host (and a port, or NATS's 4222), and no credentials in it. A
+    /// password or token written into the address would be shown wherever the address is (messages, logs, a process
+    /// list): it is refused, pointing to the settings that keep it apart. The error quotes the address redacted.
+    /// </summary>
+    internal static string? CheckServer(string? value, string name, ClusterOptionNames names)
     {
         if (value is null)
         {
             return null;
         }
 
+        if (ServerAddress.HasCredentials(value))
+        {
+            throw new ArgumentException(
+                $"{name} holds credentials ('{ServerAddress.Redacted(value)}'), which would show wherever the address is shown: " +
+                $"write the address without them and sign in with {names.SecretsKeptApart}.", name);
+        }
+
         return Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) && uri.Scheme is "nats" or "tls" && uri.Host.Length > 0
             ? value
-            : throw new ArgumentException($"{name} must be a NATS server address such as nats://host:4222; got '{value}'.", name);
+            : throw new ArgumentException($"{name} must be a NATS server address such as nats://host:4222; got '{ServerAddress.Redacted(value)}'.", name);
     }
 
     /// <summary>Checks a name that becomes part of subjects, streams and buckets.</summary>

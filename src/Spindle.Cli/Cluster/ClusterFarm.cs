@@ -24,8 +24,8 @@ internal sealed record ClusterFarm(RenderFarm Farm, IReadOnlyList<ClusterAgentIn
         if (agents.Count == 0)
         {
             throw new SpindleException(
-                $"No spindle agent serves cluster '{target.ClusterName}' at {target.Server} (--cluster, --cluster-name): " +
-                $"start one with `spindle agent --server {target.Server} --cluster {target.ClusterName}`.");
+                $"No spindle agent serves cluster '{target.ClusterName}' at {ServerAddress.Redacted(target.Server)} (--cluster, --cluster-name): " +
+                $"start one with `spindle agent --server {ServerAddress.Redacted(target.Server)} --cluster {target.ClusterName}`.");
         }
 
         int inFlight = framesInFlight ?? Math.Max(1, 2 * agents.Sum(a => a.Workers));
@@ -51,7 +51,7 @@ internal sealed record ClusterFarm(RenderFarm Farm, IReadOnlyList<ClusterAgentIn
         }
         catch (NatsException e)
         {
-            throw new SpindleException($"Could not read the agents of cluster '{target.ClusterName}' at {target.Server} (--cluster): {e.Message}. Is JetStream enabled there (nats-server -js)?", e);
+            throw new SpindleException($"Could not read the agents of cluster '{target.ClusterName}' at {ServerAddress.Redacted(target.Server)} (--cluster): {e.Message}. Is JetStream enabled there (nats-server -js)?", e);
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Spindle.Cluster.Nats;
 
 namespace Spindle.Cli.Cluster;
 
@@ -42,7 +43,7 @@ internal sealed class DemoCluster : IAsyncDisposable
         {
             string store = directory.CreateSubdirectory("store").FullName;
             cluster._server = await LocalNatsServer.StartAsync(natsServer, port, store, token, cancellationToken);
-            log($"nats-server (pid {cluster._server.ProcessId}) listens on {cluster.Target.Server}, JetStream store in {store}");
+            log($"nats-server (pid {cluster._server.ProcessId}) listens on {ServerAddress.Redacted(cluster.Target.Server)}, JetStream store in {store}");
 
             await Task.WhenAll(Enumerable.Range(1, agents).Select(i => cluster.StartAgentAsync($"demo-agent-{i}", workersPerAgent, log)))
                 .WaitAsync(AgentStartTimeout, cancellationToken);

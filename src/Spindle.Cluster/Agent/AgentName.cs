@@ -139,13 +139,13 @@ internal sealed class AgentName : IAsyncDisposable
 
         if (giveWayTo is not null)
         {
-            throw new SpindleException($"Another agent named '{agent}' started in cluster '{names.Cluster}' at '{server}' at the same moment ({giveWayTo}), and holds the name: " +
+            throw new SpindleException($"Another agent named '{agent}' started in cluster '{names.Cluster}' at '{ServerAddress.Redacted(server)}' at the same moment ({giveWayTo}), and holds the name: " +
                 "two agents of one name would both run the calls offered to that name. Give this one another --name.");
         }
     }
 
     private static SpindleException Taken(ClusterNames names, string agent, string server, string holder) =>
-        new($"An agent named '{agent}' already serves cluster '{names.Cluster}' at '{server}' ({holder}): " +
+        new($"An agent named '{agent}' already serves cluster '{names.Cluster}' at '{ServerAddress.Redacted(server)}' ({holder}): " +
             "two agents of one name would both run the calls offered to that name. Give this one another --name.");
 
     /// <summary>

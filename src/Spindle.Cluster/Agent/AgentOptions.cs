@@ -56,10 +56,20 @@ internal sealed record AgentOptions
     public ClusterCredentials CheckedCredentials()
     {
         ClusterOptionNames names = Credentials.Names;
+        try
+        {
+            // Credentials in the address are refused, not taken as none: the command line does so already.
+            ClusterOptions.CheckServer(Server, names.Server, names);
+        }
+        catch (ArgumentException e)
+        {
+            throw new SpindleException(e.Message.Split(" (Parameter", 2)[0], e);
+        }
+
         if (Credentials.IsAnonymous && !AllowAnonymous && !ClusterCredentials.IsLoopback(Server))
         {
             throw new SpindleException(
-                $"No credentials for the NATS server '{Server}' ({names.Server}): an agent runs the code of every call it takes, so it does not " +
+                $"No credentials for the NATS server '{ServerAddress.Redacted(Server)}' ({names.Server}): an agent runs the code of every call it takes, so it does not " +
                 $"connect anonymously to another machine. Give {names.User} with {names.Password}, {names.Token}, {names.CredentialsFile}, " +
                 $"{names.NKeySeedFile}, or a client certificate ({names.TlsCertificateFile} with {names.TlsKeyFile}); or {names.AllowAnonymous} " +
                 "if the server itself lets only trusted clients in.");

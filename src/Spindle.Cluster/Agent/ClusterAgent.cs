@@ -160,7 +160,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         catch (NatsJSApiException e) when (e.Error.ErrCode == FilteredConsumerNotUnique)
         {
             throw new SpindleException(
-                $"The calls stream {names.Stream} at '{options.Server}' has a consumer that takes calls of every version (one without a filter: the " +
+                $"The calls stream {names.Stream} at '{ServerAddress.Redacted(options.Server)}' has a consumer that takes calls of every version (one without a filter: the " +
                 $"agents' consumer 'agents' of a Spindle version before protocol versions, or one made by hand), so this agent's consumer " +
                 $"{names.Consumer}, for protocol {ClusterHeaders.ProtocolText}, cannot be added beside it ({e.Error.Description}). Stop the agents of that " +
                 $"version, then delete it (nats consumer rm {names.Stream} agents), or use another --cluster.", e);
@@ -195,7 +195,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         Task heartbeat = HeartbeatAsync(_closed.Token);
         Task control = ControlAsync(_closed.Token);
         Task keepAlive = KeepAliveAsync(_closed.Token);
-        _options.Log.WriteLine($"spindle agent {Name}: serving cluster '{_names.Cluster}' at {_options.Server} with {_options.Workers} worker(s) (Spindle {ClusterHeaders.SpindleVersion}, cluster protocol {ClusterHeaders.ProtocolVersion}).");
+        _options.Log.WriteLine($"spindle agent {Name}: serving cluster '{_names.Cluster}' at {ServerAddress.Redacted(_options.Server)} with {_options.Workers} worker(s) (Spindle {ClusterHeaders.SpindleVersion}, cluster protocol {ClusterHeaders.ProtocolVersion}).");
         using (var stopOrDrain = CancellationTokenSource.CreateLinkedTokenSource(stop, _orders.Draining))
         {
             await PullAsync(stopOrDrain.Token).ConfigureAwait(false);

@@ -235,7 +235,7 @@ internal sealed partial class ClusterClient
         }
         catch (Exception e) when (e is not OperationCanceledException || !_stopping.IsCancellationRequested)
         {
-            flight.Worker.OnFailed(flight, e as SpindleException ?? new SpindleException($"The call's result could not be read from the cluster at '{_options.Server}': {e.Message}", e));
+            flight.Worker.OnFailed(flight, e as SpindleException ?? new SpindleException($"The call's result could not be read from the cluster at '{ServerAddress.Redacted(_options.Server)}': {e.Message}", e));
             await DeleteValuesAsync(flight, valueName).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             return;
         }

@@ -119,7 +119,7 @@ internal sealed partial class ClusterClient
         flight.StopWaiting();
         if (_flights.TryRemove(new KeyValuePair<string, Flight>(flight.Key, flight)))
         {
-            Exception error = e is SpindleException ? e : new SpindleException($"The call could not be sent to the cluster at '{_options.Server}': {e.Message}", e);
+            Exception error = e is SpindleException ? e : new SpindleException($"The call could not be sent to the cluster at '{ServerAddress.Redacted(_options.Server)}': {e.Message}", e);
             flight.Worker.OnFailed(flight, error);
         }
     }

@@ -106,7 +106,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
     {
         if (_nats.ConnectionState != NatsConnectionState.Open)
         {
-            throw new SpindleException($"Could not ask for {what}: not connected to the NATS server at '{_options.Server}' (ClusterOptions.Server) now " +
+            throw new SpindleException($"Could not ask for {what}: not connected to the NATS server at '{ServerAddress.Redacted(_options.Server)}' (ClusterOptions.Server) now " +
                 $"({_nats.ConnectionState}). The pool reconnects by itself; try again once it has.");
         }
 
@@ -122,7 +122,7 @@ internal sealed partial class ClusterClient : IAsyncDisposable
         {
             // Ours (the bound above) or NATS.Net's own (its request timeout, the same length, may end first): a
             // connection that broke just before the request still looks open until NATS.Net notices.
-            throw new SpindleException($"The NATS server at '{_options.Server}' (ClusterOptions.Server) did not answer {what} within {limit.TotalSeconds:0.#} s: " +
+            throw new SpindleException($"The NATS server at '{ServerAddress.Redacted(_options.Server)}' (ClusterOptions.Server) did not answer {what} within {limit.TotalSeconds:0.#} s: " +
                 "it is unreachable or busy.", e);
         }
     }

@@ -50,7 +50,7 @@ internal static class ClusterConnection
                 // Every cluster pool and agent keeps its calls in a JetStream stream; without it the first request
                 // would fail as an unexplained "no responders".
                 await ConnectionClose.CloseAsync(connection).ConfigureAwait(false);
-                throw new SpindleException($"The NATS server at '{server}' ({credentials.Names.Server}) does not run JetStream, which a Spindle cluster keeps its calls in: " +
+                throw new SpindleException($"The NATS server at '{ServerAddress.Redacted(server)}' ({credentials.Names.Server}) does not run JetStream, which a Spindle cluster keeps its calls in: " +
                     "start it with -js (nats-server -js), or enable jetstream in its configuration.");
             }
 
@@ -140,7 +140,7 @@ internal static class ClusterConnection
             if (first == denied.Task)
             {
                 throw new SpindleException(
-                    $"The NATS server '{server}' ({credentials.Names.Server}) does not let this pool publish calls to '{names.Calls}': {denied.Task.Result}. " +
+                    $"The NATS server '{ServerAddress.Redacted(server)}' ({credentials.Names.Server}) does not let this pool publish calls to '{names.Calls}': {denied.Task.Result}. " +
                     $"Only users allowed to publish there can run code on the cluster's agents; connect as one ({credentials.DescribeSignIn()}), or allow it in the server's configuration.");
             }
 
@@ -148,7 +148,7 @@ internal static class ClusterConnection
             await answered.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             if (bounded.IsCancellationRequested && !cancellationToken.IsCancellationRequested && !denied.Task.IsCompleted)
             {
-                throw new SpindleException($"The NATS server '{server}' ({credentials.Names.Server}) did not answer a test publish to '{names.Calls}' within {timeout.TotalSeconds:0.#} s.");
+                throw new SpindleException($"The NATS server '{ServerAddress.Redacted(server)}' ({credentials.Names.Server}) did not answer a test publish to '{names.Calls}' within {timeout.TotalSeconds:0.#} s.");
             }
         }
         finally
@@ -163,7 +163,7 @@ internal static class ClusterConnection
         ClusterOptionNames names = credentials.Names;
         if (Mentions(reason, "authorization", "authentication violation", "credentials", "user authentication"))
         {
-            return new SpindleException($"The NATS server '{server}' ({names.Server}) refused the connection: {reason}. Check {credentials.DescribeSignIn()}.", e);
+            return new SpindleException($"The NATS server '{ServerAddress.Redacted(server)}' ({names.Server}) refused the connection: {reason}. Check {credentials.DescribeSignIn()}.", e);
         }
 
         // The TLS handshake: the server's certificate is not trusted, or the server wants a client certificate. With
@@ -178,11 +178,11 @@ internal static class ClusterConnection
             check += credentials.TlsCertificateFile is null
                 ? $", and {names.TlsCertificateFile} with {names.TlsKeyFile} if the server verifies client certificates"
                 : $", and {names.TlsCertificateFile} '{credentials.TlsCertificateFile}' (signed by a CA the server trusts?)";
-            return new SpindleException($"TLS with the NATS server '{server}' ({names.Server}) failed: {reason}. Check {check}.", e);
+            return new SpindleException($"TLS with the NATS server '{ServerAddress.Redacted(server)}' ({names.Server}) failed: {reason}. Check {check}.", e);
         }
 
         string what = e is OperationCanceledException or TimeoutException ? $"no answer within {timeout.TotalSeconds:0.#} s" : reason;
-        return new SpindleException($"Could not connect to the NATS server '{server}' ({names.Server}): {what}. Is nats-server running there with JetStream (-js)?", e);
+        return new SpindleException($"Could not connect to the NATS server '{ServerAddress.Redacted(server)}' ({names.Server}): {what}. Is nats-server running there with JetStream (-js)?", e);
     }
 
     private static bool Mentions(string reason, params string[] words) =>

@@ -3,6 +3,8 @@ namespace Spindle.Cluster.Nats;
 /// <summary>
 /// What the user calls each connection setting, so an error names the one to change where it was set: a pool's
 /// <c>ClusterOptions.User</c>, or <c>spindle agent</c>'s (and the other commands') <c>--user</c>.
+/// <see cref="SecretsKeptApart"/> says how to give a password or token instead of in the server's address, where it
+/// would show wherever the address is shown.
 /// </summary>
 internal sealed record ClusterOptionNames(
     string Server,
@@ -15,18 +17,21 @@ internal sealed record ClusterOptionNames(
     string TlsCaFile,
     string TlsCertificateFile,
     string TlsKeyFile,
-    string AllowAnonymous)
+    string AllowAnonymous,
+    string SecretsKeptApart)
 {
     /// <summary>The properties of <see cref="ClusterOptions"/>.</summary>
     public static ClusterOptionNames Library { get; } = new(
         "ClusterOptions.Server", "ClusterOptions.User", "ClusterOptions.Password", "ClusterOptions.Token", "ClusterOptions.CredentialsFile",
         "ClusterOptions.NKeySeed", "ClusterOptions.NKeySeedFile", "ClusterOptions.TlsCaFile", "ClusterOptions.TlsCertificateFile",
-        "ClusterOptions.TlsKeyFile", "AllowAnonymous (agents only)");
+        "ClusterOptions.TlsKeyFile", "AllowAnonymous (agents only)",
+        "ClusterOptions.User with ClusterOptions.Password, or ClusterOptions.Token");
 
     /// <summary>
     /// The command-line options of <c>spindle agent</c> and of the commands that take a cluster (a seed is only ever
     /// given there in a file, never on a command line every user of the machine can read).
     /// </summary>
     public static ClusterOptionNames CommandLine { get; } = new(
-        "--server", "--user", "--password", "--token", "--creds", "--nkey", "--nkey", "--tls-ca", "--tls-cert", "--tls-key", "--allow-anonymous");
+        "--server", "--user", "--password", "--token", "--creds", "--nkey", "--nkey", "--tls-ca", "--tls-cert", "--tls-key", "--allow-anonymous",
+        "--user with --password, or --token");
 }
