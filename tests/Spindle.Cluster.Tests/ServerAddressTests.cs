@@ -68,7 +68,7 @@ public sealed class ServerAddressTests
 
         Assert.Equal(2, code);
         Assert.Contains("--server holds credentials", output, StringComparison.Ordinal);
-        Assert.Contains("--user with --password", output, StringComparison.Ordinal);
+        Assert.Contains("--user with --password-file", output, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, output, StringComparison.Ordinal);
     }
 }

@@ -46,12 +46,21 @@ internal sealed partial class ChildProgram : IAsyncDisposable
     }
 
     /// <summary>Starts <paramref name="fileName"/>; <paramref name="onLine"/> sees every line it prints (stdout and stderr), on a reader thread.</summary>
-    public static ChildProgram Start(string name, string fileName, IEnumerable<string> arguments, Action<string> onLine)
+    public static ChildProgram Start(string name, string fileName, IEnumerable<string> arguments, Action<string> onLine) =>
+        Start(name, fileName, arguments, [], onLine);
+
+    /// <summary>As <see cref="Start(string, string, IEnumerable{string}, Action{string})"/>, without the environment variables named in <paramref name="withoutVariables"/>.</summary>
+    public static ChildProgram Start(string name, string fileName, IEnumerable<string> arguments, IEnumerable<string> withoutVariables, Action<string> onLine)
     {
         var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (string variable in withoutVariables)
+        {
+            start.Environment.Remove(variable);
         }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };

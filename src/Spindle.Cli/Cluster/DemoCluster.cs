@@ -5,7 +5,8 @@ namespace Spindle.Cli.Cluster;
 
 /// <summary>
 /// A whole cluster on this machine for <c>spindle cluster demo</c>: a nats-server on a loopback port with a temporary
-/// store, and N <c>spindle agent</c> processes of this same program. Disposing it stops the agents (they drain), then
+/// store, and N <c>spindle agent</c> processes of this same program. The token they share is passed in files only this
+/// user may read (in the temporary directory), never on a command line. Disposing it stops the agents (they drain), then
 /// the server, each within a bound, and deletes the temporary directory: nothing is left running or lying around.
 /// </summary>
 internal sealed class DemoCluster : IAsyncDisposable
@@ -18,6 +19,7 @@ internal sealed class DemoCluster : IAsyncDisposable
     private static readonly TimeSpan ServerStopTimeout = TimeSpan.FromSeconds(5);
 
     private readonly DirectoryInfo _directory;
+    private readonly string _tokenFile;
     private readonly List<ChildProgram> _agents = [];
     private ChildProgram? _server;
 
@@ -25,6 +27,7 @@ internal sealed class DemoCluster : IAsyncDisposable
     {
         _directory = directory;
         Target = target;
+        _tokenFile = Path.Combine(directory.FullName, "token");
     }
 
     /// <summary>Where a pool finds this cluster.</summary>
@@ -42,7 +45,8 @@ internal sealed class DemoCluster : IAsyncDisposable
         try
         {
             string store = directory.CreateSubdirectory("store").FullName;
-            cluster._server = await LocalNatsServer.StartAsync(natsServer, port, store, token, cancellationToken);
+            PrivateFile.Write(cluster._tokenFile, token);
+            cluster._server = await LocalNatsServer.StartAsync(natsServer, port, directory.FullName, store, token, cancellationToken);
             log($"nats-server (pid {cluster._server.ProcessId}) listens on {ServerAddress.Redacted(cluster.Target.Server)}, JetStream store in {store}");
 
             await Task.WhenAll(Enumerable.Range(1, agents).Select(i => cluster.StartAgentAsync($"demo-agent-{i}", workersPerAgent, log)))
@@ -109,7 +113,7 @@ internal sealed class DemoCluster : IAsyncDisposable
     {
         for (int attempt = 1; ; attempt++)
         {
-            (ChildProgram agent, Task serving) = StartAgent(name, Target, workers, _directory.CreateSubdirectory($"cache-{name}").FullName, log);
+            (ChildProgram agent, Task serving) = StartAgent(name, Target, _tokenFile, workers, _directory.CreateSubdirectory($"cache-{name}").FullName, log);
             lock (_agents)
             {
                 _agents.Add(agent);
@@ -128,17 +132,22 @@ internal sealed class DemoCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <c>spindle agent</c> (this program again); the task completes when it says it serves, and fails if it exits first.</summary>
-    private static (ChildProgram Agent, Task Serving) StartAgent(string name, ClusterOptions target, int workers, string cache, Action<string> log)
+    /// <summary>
+    /// Starts <c>spindle agent</c> (this program again); the task completes when it says it serves, and fails if it exits
+    /// first. It reads the token from <paramref name="tokenFile"/>; a password or token of the user's environment is not
+    /// passed on, as the agent would refuse two ways to sign in.
+    /// </summary>
+    private static (ChildProgram Agent, Task Serving) StartAgent(string name, ClusterOptions target, string tokenFile, int workers, string cache, Action<string> log)
     {
         var serving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         (string program, string[] prefix) = ThisProgram();
         string[] arguments =
         [
-            .. prefix, "agent", "--server", target.Server!, "--token", target.Token!, "--cluster", target.ClusterName, "--name", name,
+            .. prefix, "agent", "--server", target.Server!, "--token-file", tokenFile, "--cluster", target.ClusterName, "--name", name,
             "--workers", workers.ToString(CultureInfo.InvariantCulture), "--cache", cache,
         ];
-        ChildProgram agent = ChildProgram.Start(name, program, arguments, line =>
+        string[] withoutVariables = [ClusterCommandOptions.PasswordVariable, ClusterCommandOptions.TokenVariable];
+        ChildProgram agent = ChildProgram.Start(name, program, arguments, withoutVariables, line =>
         {
             log(line);
             if (line.Contains(": serving cluster", StringComparison.Ordinal))

@@ -8,7 +8,7 @@ namespace Spindle.Cli.Cluster;
 
 /// <summary>
 /// The demo's broker: nats-server with JetStream on a loopback port, its store in a temporary directory, a token of
-/// its own. Found on the PATH, in /usr/sbin (Debian's package, which <c>scripts/ensure-nats</c> installs), or where
+/// its own in a configuration file only this user may read. Found on the PATH, in /usr/sbin (Debian's package, which <c>scripts/ensure-nats</c> installs), or where
 /// <see cref="ExecutableVariable"/> says.
 /// </summary>
 internal static class LocalNatsServer
@@ -56,10 +56,15 @@ internal static class LocalNatsServer
         }
     }
 
-    /// <summary>Starts the server and waits (bounded) until it greets a client; fails with what it printed.</summary>
-    public static async Task<ChildProgram> StartAsync(string executable, int port, string storeDirectory, string token, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the server and waits (bounded) until it greets a client; fails with what it printed. Its token goes in a
+    /// configuration file written to <paramref name="directory"/> (0600), not on its command line (<c>--auth</c>), which
+    /// every user of the machine can read: with the token anyone could send calls that run code as this user.
+    /// </summary>
+    public static async Task<ChildProgram> StartAsync(string executable, int port, string directory, string storeDirectory, string token, CancellationToken cancellationToken)
     {
-        string[] arguments = ["-js", "-a", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-sd", storeDirectory, "--auth", token];
+        string configuration = PrivateFile.Write(Path.Combine(directory, "nats-server.conf"), $"authorization {{\n  token: \"{token}\"\n}}\n");
+        string[] arguments = ["-js", "-a", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-sd", storeDirectory, "-c", configuration];
         ChildProgram server = ChildProgram.Start("nats-server", executable, arguments, _ => { });
         try
         {

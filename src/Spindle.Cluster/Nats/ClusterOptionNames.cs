@@ -3,8 +3,8 @@ namespace Spindle.Cluster.Nats;
 /// <summary>
 /// What the user calls each connection setting, so an error names the one to change where it was set: a pool's
 /// <c>ClusterOptions.User</c>, or <c>spindle agent</c>'s (and the other commands') <c>--user</c>.
-/// <see cref="SecretsKeptApart"/> says how to give a password or token instead of in the server's address, where it
-/// would show wherever the address is shown.
+/// <see cref="SecretsKeptApart"/> says how to give a password or token where nobody else sees it (not in the server's
+/// address, and for a command not on its command line, which every user of the machine can read).
 /// </summary>
 internal sealed record ClusterOptionNames(
     string Server,
@@ -33,5 +33,5 @@ internal sealed record ClusterOptionNames(
     /// </summary>
     public static ClusterOptionNames CommandLine { get; } = new(
         "--server", "--user", "--password", "--token", "--creds", "--nkey", "--nkey", "--tls-ca", "--tls-cert", "--tls-key", "--allow-anonymous",
-        "--user with --password, or --token");
+        "--user with --password-file or SPINDLE_NATS_PASSWORD, or --token-file or SPINDLE_NATS_TOKEN");
 }

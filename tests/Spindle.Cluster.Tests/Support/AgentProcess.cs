@@ -14,7 +14,7 @@ public sealed class AgentProcess : IAsyncDisposable
     private readonly TaskCompletionSource _serving = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private AgentProcess(string name, string cache, IEnumerable<string> arguments)
+    private AgentProcess(string name, string cache, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         Name = name;
         CacheDirectory = cache;
@@ -29,6 +29,11 @@ public sealed class AgentProcess : IAsyncDisposable
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach ((string variable, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[variable] = value;
         }
 
         _process = new Process { StartInfo = start, EnableRaisingEvents = true };
@@ -69,10 +74,13 @@ public sealed class AgentProcess : IAsyncDisposable
     }
 
     /// <summary>Starts an agent whose server, credentials, TLS files and cluster are all in <paramref name="connection"/>; waits until it serves.</summary>
-    public static async Task<AgentProcess> StartWithAsync(string name, params string[] connection)
+    public static Task<AgentProcess> StartWithAsync(string name, params string[] connection) => StartWithAsync(name, new Dictionary<string, string>(), connection);
+
+    /// <summary>As <see cref="StartWithAsync(string, string[])"/>, with <paramref name="environment"/> added to the agent's environment.</summary>
+    public static async Task<AgentProcess> StartWithAsync(string name, IReadOnlyDictionary<string, string> environment, params string[] connection)
     {
         string cache = Directory.CreateTempSubdirectory("spindle-agent-cache-").FullName;
-        return await ServingAsync(new AgentProcess(name, cache, [.. connection, "--name", name, "--workers", "1", "--cache", cache]));
+        return await ServingAsync(new AgentProcess(name, cache, [.. connection, "--name", name, "--workers", "1", "--cache", cache], environment));
     }
 
     private static async Task<AgentProcess> ServingAsync(AgentProcess agent)
@@ -94,9 +102,12 @@ public sealed class AgentProcess : IAsyncDisposable
     }
 
     /// <summary>Runs <c>spindle agent</c> expecting it to fail; returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunToFailureAsync(params string[] arguments)
+    public static Task<(int ExitCode, string Output)> RunToFailureAsync(params string[] arguments) => RunToFailureAsync(new Dictionary<string, string>(), arguments);
+
+    /// <summary>As <see cref="RunToFailureAsync(string[])"/>, with <paramref name="environment"/> added to the agent's environment.</summary>
+    public static async Task<(int ExitCode, string Output)> RunToFailureAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
-        var agent = new AgentProcess("failing", Directory.CreateTempSubdirectory("spindle-agent-cache-").FullName, arguments);
+        var agent = new AgentProcess("failing", Directory.CreateTempSubdirectory("spindle-agent-cache-").FullName, arguments, environment);
         await using (agent)
         {
             int code = await agent.Exited.Within("spindle agent to exit");
