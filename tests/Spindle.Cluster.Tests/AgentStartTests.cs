@@ -112,16 +112,6 @@ public sealed class AgentStartTests(NatsServer server) : ClusterTest(server)
     }
 
     [Fact]
-    public async Task Agent_NoCredentialsForAnotherMachine_ExitsWithTheUsageCode()
-    {
-        // 192.0.2.1 (TEST-NET-1) is never reached: the refusal comes before any connection.
-        (int code, string output) = await AgentProcess.RunToFailureAsync("--server", "nats://192.0.2.1:4222", "--name", "anonymous", "--cluster", Cluster, "--workers", "1");
-
-        Assert.True(code == 2, $"exit {code} (bad input is 2)\n{output}");
-        Assert.Contains("--allow-anonymous", output, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task Agent_InterruptedWhileConnecting_ExitsInterruptedSayingItServedNothing()
     {
         // A server that accepts the connection and never says a word: the sign-in waits for its greeting.
