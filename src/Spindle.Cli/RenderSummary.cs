@@ -42,9 +42,26 @@ internal static class RenderSummary
         AnsiConsole.Write(table);
     }
 
+    /// <summary>
+    /// A file's size, or a folder's (its frames): another run writing into the same folder stages files there that come
+    /// and go (hidden names, skipped) and may replace a frame while it is measured, which counts as nothing, not as a crash.
+    /// </summary>
     private static string Size(string path)
     {
-        long bytes = File.Exists(path) ? new FileInfo(path).Length : Directory.EnumerateFiles(path).Sum(f => new FileInfo(f).Length);
+        long bytes = File.Exists(path) ? LengthOrZero(path)
+            : Directory.EnumerateFiles(path).Where(f => !Path.GetFileName(f).StartsWith('.')).Sum(LengthOrZero);
         return bytes >= 1 << 20 ? $"{bytes / 1048576.0:0.0} MiB" : $"{bytes / 1024.0:0.0} KiB";
+    }
+
+    private static long LengthOrZero(string file)
+    {
+        try
+        {
+            return new FileInfo(file).Length;
+        }
+        catch (FileNotFoundException)
+        {
+            return 0;
+        }
     }
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
 using Spindle.Render.Tests.Support;
 using Spindle.Samples.Tests.Infrastructure;
 
@@ -12,7 +11,7 @@ namespace Spindle.Render.Tests;
 /// <c>spindle cluster demo</c>, run as the real program: it starts a real nats-server and real agents, renders across
 /// them, and must leave no process behind, whether it finishes or is interrupted.
 /// </summary>
-public sealed partial class ClusterDemoTests : IDisposable
+public sealed class ClusterDemoTests : IDisposable
 {
     /// <summary>A demo starts a server and two agents before it renders: longer than one program's run on a loaded machine.</summary>
     private static readonly TimeSpan DemoRun = TimeSpan.FromMinutes(3);
@@ -145,13 +144,12 @@ public sealed partial class ClusterDemoTests : IDisposable
     /// </summary>
     private static void AssertNothingLeft(IReadOnlyList<string> output)
     {
-        int[] pids = output.Select(line => StartedPid().Match(line)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToArray();
+        int[] pids = DemoProcesses.Announced(output);
         Assert.True(pids.Length >= 3, $"expected the server's and two agents' pids in:\n{string.Join('\n', output)}");
         Assert.All(pids, pid => Assert.False(Running(pid), $"pid {pid} outlived the demo"));
-        string directory = output.Select(line => StoreDirectory().Match(line)).Single(m => m.Success).Groups[1].Value;
+        string directory = DemoProcesses.Directory(output);
         Assert.False(Directory.Exists(directory), $"the demo's directory {directory} is still there");
-        int[] left = Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(name => int.TryParse(name, out _))
-            .Where(pid => CommandLine(pid!).Contains(directory, StringComparison.Ordinal)).Select(pid => int.Parse(pid!, CultureInfo.InvariantCulture)).ToArray();
+        int[] left = DemoProcesses.StartedFrom(directory);
         Assert.True(left.Length == 0, $"processes started from {directory} outlived the demo: {string.Join(", ", left)}");
     }
 
@@ -166,24 +164,6 @@ public sealed partial class ClusterDemoTests : IDisposable
             return false;
         }
     }
-
-    private static string CommandLine(string pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return string.Empty;
-        }
-    }
-
-    [GeneratedRegex(@"^\[demo\] \S+ \(pid (\d+)\) (listens|started)")]
-    private static partial Regex StartedPid();
-
-    [GeneratedRegex(@"JetStream store in (\S+)/store")]
-    private static partial Regex StoreDirectory();
 
     private Task<ChildResult> SpindleAsync(TimeSpan timeout, string[] arguments) =>
         ChildProcess.RunAsync(Dotnet.Muxer, [Repository.SampleProgram("Spindle.Cli"), .. arguments], timeout, _directory.FullName);

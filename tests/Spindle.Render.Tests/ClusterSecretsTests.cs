@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text.RegularExpressions;
 using Spindle.Render.Tests.Support;
 using Spindle.Samples.Tests.Infrastructure;
 
@@ -12,7 +10,7 @@ namespace Spindle.Render.Tests;
 /// <c>spindle cluster demo</c> keeps its token off the command lines of the server and agents it starts, which every
 /// user of the machine can read.
 /// </summary>
-public sealed partial class ClusterSecretsTests : IDisposable
+public sealed class ClusterSecretsTests : IDisposable
 {
     private const string Secret = "sekrit";
 
@@ -58,22 +56,21 @@ public sealed partial class ClusterSecretsTests : IDisposable
                 Assert.Fail($"The demo ended before any frame:\n{transcript}\n{await errors.WaitAsync(Bounded.Unexpected)}");
             }
 
-            string demoDirectory = output.Select(l => StoreDirectory().Match(l)).Single(m => m.Success).Groups[1].Value;
-            int[] started = output.Select(l => StartedPid().Match(l)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToArray();
-            int[] fromDirectory = Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(name => int.TryParse(name, out _)).Select(name => int.Parse(name!, CultureInfo.InvariantCulture))
-                .Where(pid => CommandLine(pid).Contains(demoDirectory, StringComparison.Ordinal)).ToArray();
+            string demoDirectory = DemoProcesses.Directory(output);
+            int[] started = DemoProcesses.Announced(output);
+            int[] fromDirectory = DemoProcesses.StartedFrom(demoDirectory);
             Assert.True(started.Length >= 3, $"expected the server's and two agents' pids in:\n{transcript}");
 
             // The server and agents, and everything started from the demo's directory (the agents' workers).
             foreach (int pid in started.Union(fromDirectory))
             {
-                string[] arguments = CommandLine(pid).Split(' ');
+                string[] arguments = DemoProcesses.CommandLine(pid).Split(' ');
                 Assert.DoesNotContain("--auth", arguments);
                 Assert.DoesNotContain("--token", arguments);
             }
 
             string token = File.ReadAllText(Path.Combine(demoDirectory, "token"));
-            Assert.All(started.Union(fromDirectory), pid => Assert.DoesNotContain(token, CommandLine(pid), StringComparison.Ordinal));
+            Assert.All(started.Union(fromDirectory), pid => Assert.DoesNotContain(token, DemoProcesses.CommandLine(pid), StringComparison.Ordinal));
             foreach (string secret in new[] { "token", "nats-server.conf" })
             {
                 Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(demoDirectory, secret)));
@@ -90,24 +87,6 @@ public sealed partial class ClusterSecretsTests : IDisposable
             }
         }
     }
-
-    private static string CommandLine(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return string.Empty;
-        }
-    }
-
-    [GeneratedRegex(@"^\[demo\] \S+ \(pid (\d+)\) (listens|started)")]
-    private static partial Regex StartedPid();
-
-    [GeneratedRegex(@"JetStream store in (\S+)/store")]
-    private static partial Regex StoreDirectory();
 
     private Task<ChildResult> SpindleAsync(TimeSpan timeout, string[] arguments) =>
         ChildProcess.RunAsync(Dotnet.Muxer, [Repository.SampleProgram("Spindle.Cli"), .. arguments], timeout, _directory.FullName);

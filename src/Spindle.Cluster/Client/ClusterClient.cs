@@ -257,8 +257,11 @@ internal sealed partial class ClusterClient : IAsyncDisposable
             return;
         }
 
+        // Waited for by the pool's end like a deletion: a terminate stops the calls agents hold, and a stop still on
+        // its way when the end cancels what is in flight would be lost, leaving the call to run (one the agent held
+        // ahead of its worker would then start).
         var headers = new NatsHeaders { [ClusterHeaders.Stop] = kill ? ClusterHeaders.StopKill : ClusterHeaders.StopCancel };
-        _ = SendAsync(_names.Agent(agent), Encoding.UTF8.GetBytes(flight.Key), headers);
+        Leaving(SendAsync(_names.Agent(agent), Encoding.UTF8.GetBytes(flight.Key), headers));
     }
 
     private async Task SendAsync(string subject, byte[] body, NatsHeaders? headers)
@@ -273,22 +276,26 @@ internal sealed partial class ClusterClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Unwanted calls being taken out of the stream: the pool's end waits for them (bounded), so none is left for an agent to run.</summary>
+    /// <summary>
+    /// Unwanted calls being taken out of the stream, and stops on their way to the agents holding calls: the pool's end
+    /// waits for them (bounded), so none is left for an agent to run.
+    /// </summary>
     private readonly ConcurrentDictionary<Task, byte> _leaving = new();
 
-    private void Leaving(Task deletion)
+    private void Leaving(Task leaving)
     {
-        _leaving[deletion] = 0;
-        _ = deletion.ContinueWith(t => _leaving.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _leaving[leaving] = 0;
+        _ = leaving.ContinueWith(t => _leaving.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    /// <summary>How long the pool's end waits for its unwanted calls to leave the stream (a terminated pool's waiting calls).</summary>
+    /// <summary>How long the pool's end waits for its unwanted calls to leave the stream and its stops to be sent (a terminated pool's calls).</summary>
     private static readonly TimeSpan LeavingWait = TimeSpan.FromSeconds(5);
 
     public async ValueTask DisposeAsync()
     {
         // First, while the connection is up: the calls a terminated pool no longer wants leave the stream, or an agent
-        // that heard from this client a moment ago would start them after it is gone.
+        // that heard from this client a moment ago would start them after it is gone; and the agents holding its calls
+        // are told to stop them.
         await Task.WhenAll(_leaving.Keys).WaitAsync(LeavingWait).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_holdTimer is { } holding)

@@ -88,14 +88,9 @@ internal static class ScalingRules
         double processes = e.Speedup(ProcessSeries, n);
         SpeedupGap gap = Gap(e, threads, processes);
         string evidence = $"speedup with {n} workers: .NET threads {Ratio(threads)}, .NET worker processes {Ratio(processes)} ({gap.Test}){PythonBoth(e)}";
-        if (NoParallelism(threads, processes) is { } idle)
+        if (Undecided(evidence, threads, processes, gap) is { } undecided)
         {
-            return new(VerdictOutcome.Depends, evidence, idle);
-        }
-
-        if (!gap.Shown)
-        {
-            return new(VerdictOutcome.Depends, evidence, gap.NotShown);
+            return undecided;
         }
 
         if (gap.ThreadsKeepUp && TryPython(e) is { } py && py.Processes >= py.Threads * Clearly)
@@ -118,20 +113,21 @@ internal static class ScalingRules
         double processes = e.Speedup(ProcessSeries, n);
         SpeedupGap gap = Gap(e, threads, processes);
         string evidence = $"heavy CPU work, {n} workers: threads {Ratio(threads)}, processes {Ratio(processes)} ({gap.Test}); {e.IsolationOutcome.Summary}";
-        if (NoParallelism(threads, processes) is { } idle)
+        if (Undecided(evidence, threads, processes, gap) is { } undecided)
         {
-            return new(VerdictOutcome.Depends, evidence, idle);
-        }
-
-        if (!gap.Shown)
-        {
-            return new(VerdictOutcome.Depends, evidence, gap.NotShown);
+            return undecided;
         }
 
         return gap.ThreadsKeepUp
             ? new(VerdictOutcome.Depends, evidence, "Threads ran the heavy work as fast as processes (no interference measured); separate memory pays off for crashes and leaks, not speed.")
             : new(VerdictOutcome.Confirmed, evidence, "Processes ran the heavy work clearly faster than threads here.");
     }
+
+    /// <summary>"Depends" when nothing sped up or the samples do not show the gap either way; null when a verdict can be given.</summary>
+    private static Judgement? Undecided(string evidence, double threads, double processes, SpeedupGap gap) =>
+        NoParallelism(threads, processes) is { } idle ? new(VerdictOutcome.Depends, evidence, idle)
+        : !gap.Shown ? new(VerdictOutcome.Depends, evidence, gap.NotShown)
+        : null;
 
     private static SpeedupGap Gap(Evidence e, double threads, double processes) =>
         new(processes / threads, e.SpeedupAbove(ProcessSeries, ThreadSeries, AllCores), e.SpeedupWithin(ProcessSeries, ThreadSeries, AllCores, Clearly));

@@ -148,17 +148,8 @@ public class MessageQueueBytesTests
     {
         const int Size = 16 << 20;
         await using MessageQueue<byte[]> queue = MessageQueue.Create<byte[]>(new MessageQueueOptions { MaxMessageBytes = Size, Capacity = 4 });
-        await using MessageQueue<int> started = MessageQueue.Create<int>();
-        await using var writer = new WorkerProcess(static (MessageQueue<byte[]> q, MessageQueue<int> ready) =>
-        {
-            ready.Enqueue(Environment.ProcessId);
-            for (int i = 0; ; i++)
-            {
-                q.EnqueueBytes(Pattern(i, q.MaxMessageBytes));
-            }
-        }, queue, started);
-        writer.Start();
-        int pid = await started.DequeueAsync().AsTask().Within("the writer to start");
+        (WorkerProcess writer, int pid) = await StartEndlessWriterAsync(queue);
+        await using WorkerProcess disposesWriter = writer;
 
         // Freeze the writer (a real SIGSTOP) until it is caught between publishing a message and finishing it.
         byte[] buffer = new byte[Size];
@@ -197,17 +188,8 @@ public class MessageQueueBytesTests
     {
         const int Size = 16 << 20;
         await using MessageQueue<byte[]> queue = MessageQueue.Create<byte[]>(new MessageQueueOptions { MaxMessageBytes = Size, Capacity = 4 });
-        await using MessageQueue<int> started = MessageQueue.Create<int>();
-        await using var writer = new WorkerProcess(static (MessageQueue<byte[]> q, MessageQueue<int> ready) =>
-        {
-            ready.Enqueue(Environment.ProcessId);
-            for (int i = 0; ; i++)
-            {
-                q.EnqueueBytes(Pattern(i, q.MaxMessageBytes));
-            }
-        }, queue, started);
-        writer.Start();
-        int pid = await started.DequeueAsync().AsTask().Within("the writer to start");
+        (WorkerProcess writer, int pid) = await StartEndlessWriterAsync(queue);
+        await using WorkerProcess disposesWriter = writer;
         byte[] buffer = new byte[Size];
         var taken = new List<int>();
         try
@@ -249,6 +231,30 @@ public class MessageQueueBytesTests
             Signal(pid, SigCont);
             writer.Kill();
             await writer.JoinAsync().Within("the writer to exit");
+        }
+    }
+
+    /// <summary>A worker process enqueueing <see cref="Pattern"/> messages of the queue's largest size without end, and its pid once it runs.</summary>
+    private static async Task<(WorkerProcess Writer, int Pid)> StartEndlessWriterAsync(MessageQueue<byte[]> queue)
+    {
+        await using MessageQueue<int> started = MessageQueue.Create<int>();
+        var writer = new WorkerProcess(static (MessageQueue<byte[]> q, MessageQueue<int> ready) =>
+        {
+            ready.Enqueue(Environment.ProcessId);
+            for (int i = 0; ; i++)
+            {
+                q.EnqueueBytes(Pattern(i, q.MaxMessageBytes));
+            }
+        }, queue, started);
+        try
+        {
+            writer.Start();
+            return (writer, await started.DequeueAsync().AsTask().Within("the writer to start"));
+        }
+        catch
+        {
+            await writer.DisposeAsync();
+            throw;
         }
     }
 
