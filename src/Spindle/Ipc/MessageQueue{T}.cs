@@ -267,7 +267,7 @@ public sealed unsafe partial class MessageQueue<T> : IDisposable, IAsyncDisposab
                     MessageCodec<T>.WriteDirect(QueueSlot.Payload(slot, length), message.Value);
                 }
 
-                QueueSlot.Written(slot, length);
+                QueueSlot.WrittenBeforePublishing(slot, length);
             }
 
             Volatile.Write(ref _header->Tail, tail + 1);

@@ -64,8 +64,14 @@ internal static unsafe class QueueSlot
         Volatile.Write(ref *WrittenWord(slot), 0);
     }
 
-    /// <summary>Announces the first <paramref name="count"/> bytes as written (all of them, or −1 for null); wakes a sleeping reader.</summary>
-    public static void Written(byte* slot, int count)
+    /// <summary>
+    /// Marks a message written whole (<paramref name="count"/> bytes, or −1 for null) before it is published: no reader
+    /// can be waiting on it yet, so a plain release store does, with no fence or wake on a small message's path.
+    /// </summary>
+    public static void WrittenBeforePublishing(byte* slot, int count) => Volatile.Write(ref *WrittenWord(slot), count);
+
+    /// <summary>Announces the first <paramref name="count"/> bytes of a published message as written; wakes a sleeping reader.</summary>
+    private static void Written(byte* slot, int count)
     {
         // A full fence between the store and the flag's read (the reader's is between the flag's store and its read of
         // the count): see the remarks.
