@@ -34,9 +34,13 @@ internal static class AgentCommand
         var maxDeliver = CliOptions.Ranged("--max-deliver", "Deliveries of a call whose caller never answers before it is removed from the stream.", 20, 1, 1000);
         var grace = CliOptions.Ranged("--grace", "Seconds a call its caller cancelled may take to stop before its worker is killed.", 2, 0, 3600);
         var maxMessageBytes = CliOptions.Ranged("--max-message-bytes", "The largest call or result, in bytes, the agent's worker processes take or give (WorkerPoolOptions.MaxMessageBytes).", Frame.DefaultMaxMessageBytes, 4096, int.MaxValue);
+        var noWorkerLanes = new Option<bool>("--no-worker-lanes")
+        {
+            Description = "Every call passes through the agent. By default its workers answer lone short calls themselves, each holding a connection to the server with the agent's credentials.",
+        };
         var command = new Command("agent", "Run calls for cluster pools: pull them from a NATS JetStream server and run them in local worker processes.");
         connection.AddTo(command);
-        foreach (Option option in new Option[] { allowAnonymous, workers, name, cache, ackWait, maxDeliver, grace, maxMessageBytes })
+        foreach (Option option in new Option[] { allowAnonymous, workers, name, cache, ackWait, maxDeliver, grace, maxMessageBytes, noWorkerLanes })
         {
             command.Options.Add(option);
         }
@@ -58,6 +62,7 @@ internal static class AgentCommand
                 CancellationGracePeriod = TimeSpan.FromSeconds(parse.GetValue(grace)),
                 MaxDeliver = parse.GetValue(maxDeliver),
                 MaxMessageBytes = parse.GetValue(maxMessageBytes),
+                WorkerLanes = !parse.GetValue(noWorkerLanes),
                 Log = TextWriter.Synchronized(Console.Out),
             });
         });

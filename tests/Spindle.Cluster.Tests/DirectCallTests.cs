@@ -144,7 +144,8 @@ public sealed class DirectCallTests(NatsServer server) : ClusterTest(server)
     [Fact]
     public async Task RunAsync_CallEndsWhileItsOfferIsUnanswered_LeavesNoCallCountedAsWaiting()
     {
-        await using AgentProcess agent = await StartAgentAsync("paused");
+        // The agent's own path: with lanes, its workers would answer the offer while it is paused.
+        await using AgentProcess agent = await StartAgentAsync("paused", 1, "--no-worker-lanes");
         await using var pool = new WorkerPool(PoolOptions(workers: 1));
         ClusterClient client = ((ClusterBackend)pool.Backend).Client;
 
@@ -188,7 +189,8 @@ public sealed class DirectCallTests(NatsServer server) : ClusterTest(server)
     [Fact]
     public async Task RunAsync_OfferArrivesLateAndTheStreamCopyReachesTheSameAgent_RunsOnceAndTheCancellationStopsIt()
     {
-        await using AgentProcess agent = await StartAgentAsync("late-offer", workers: 2);
+        // The agent's own path: with lanes, its workers would answer the offer while it is paused.
+        await using AgentProcess agent = await StartAgentAsync("late-offer", workers: 2, "--no-worker-lanes");
         await using var pool = new WorkerPool(PoolOptions(workers: 4));
         ClusterClient client = ((ClusterBackend)pool.Backend).Client;
         string marker = Marker();
@@ -252,7 +254,8 @@ public sealed class DirectCallTests(NatsServer server) : ClusterTest(server)
     [Fact]
     public async Task RunAsync_ShortCallWhoseOfferArrivesLateWithItsStreamCopy_IsAnsweredWithoutBeingSentAgain()
     {
-        await using AgentProcess agent = await StartAgentAsync("late-short", workers: 2);
+        // The agent's own path: with lanes, its workers would answer the offer while it is paused.
+        await using AgentProcess agent = await StartAgentAsync("late-short", workers: 2, "--no-worker-lanes");
         await using var pool = new WorkerPool(PoolOptions(workers: 4));
         ClusterClient client = ((ClusterBackend)pool.Backend).Client;
 

@@ -52,13 +52,13 @@ public sealed class SampleConfigTests
             Assert.Contains("stopped by its caller", agent.Output, StringComparison.Ordinal);
             File.Delete(marker);
 
-            // Tiny calls one after another go straight to the agent (offers it answers), and an order is answered.
-            // (The 3 MB call above counts as long for a while: calls go direct once the average is short again.)
+            // Tiny calls one after another go straight to the agent's worker (offers its lane answers), and an order is
+            // answered. (The 3 MB call above counts as long for a while: calls go direct once the average is short again.)
             Spindle.Cluster.Client.ClusterClient client = ((Spindle.Cluster.Client.ClusterBackend)pool.Backend).Client;
-            for (int i = 0; client.CallsDirect < 3; i++)
+            for (int i = 0; client.CallsOnLanes < 3; i++)
             {
                 Assert.Equal(i, await pool.RunAsync(x => x, i).Within("a tiny call"));
-                Assert.True(i < 500, $"No call was taken directly under the sample's permissions: {client.DirectState}\n{Violations(server)}");
+                Assert.True(i < 500, $"No call was taken by the agent's worker under the sample's permissions: {client.DirectState}\n{Violations(server)}");
             }
 
             Assert.True(await pool.DrainAgentAsync("sample-agent").Within("the drain order"));

@@ -49,6 +49,12 @@ internal sealed record AgentOptions
     public TextWriter Log { get; init; } = TextWriter.Null;
 
     /// <summary>
+    /// Whether the agent's workers take lone calls themselves, on NATS (Lanes/NatsLane.cs), so that such a call's round
+    /// trip does not pass through the agent; each worker then holds a connection to the server, with the agent's credentials.
+    /// </summary>
+    public bool WorkerLanes { get; init; } = true;
+
+    /// <summary>
     /// The credentials to connect with, checked; an agent runs whatever code the calls it pulls carry, so it refuses to
     /// start without credentials unless the server is on this machine (a loopback address or <c>localhost</c>, written
     /// as such: no name is looked up) or <see cref="AllowAnonymous"/> says the open server is meant.

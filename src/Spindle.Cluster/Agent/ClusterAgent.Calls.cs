@@ -232,43 +232,8 @@ internal sealed partial class ClusterAgent
         }
     }
 
-    /// <summary>A lone call's answer as a message: the outcome in headers, the payload (or stderr tail, or error) as the body.</summary>
-    private (NatsHeaders Headers, byte[] Body) AnswerMessage(long callId, int attempt, CallAnswer outcome)
-    {
-        NatsHeaders answer = Answer(outcome.Outcome == CallOutcome.Result ? ClusterHeaders.EventResult : ClusterHeaders.EventFailed, callId, attempt);
-        switch (outcome.Outcome)
-        {
-            case CallOutcome.Result:
-                answer[ClusterHeaders.Worker] = Number(outcome.WorkerProcessId);
-                answer[ClusterHeaders.Ran] = Number(outcome.RunMicros);
-                if (outcome.ValueName is { } name)
-                {
-                    answer[ClusterHeaders.Value] = name;
-                }
-
-                break;
-            case CallOutcome.Crashed:
-                answer[ClusterHeaders.Failure] = ClusterHeaders.FailureCrashed;
-                answer[ClusterHeaders.Worker] = Number(outcome.WorkerProcessId);
-                answer[ClusterHeaders.Cause] = outcome.Cause ?? "the worker process died";
-                if (outcome.ExitCode is { } code)
-                {
-                    answer[ClusterHeaders.ExitCode] = Number(code);
-                }
-
-                if (outcome.Signal is { } signal)
-                {
-                    answer[ClusterHeaders.Signal] = Number(signal);
-                }
-
-                break;
-            default:
-                answer[ClusterHeaders.Failure] = ClusterHeaders.FailureError;
-                break;
-        }
-
-        return (answer, outcome.Body);
-    }
+    /// <summary>A lone call's answer as a message (Nats/AnswerMessages.cs).</summary>
+    private (NatsHeaders Headers, byte[] Body) AnswerMessage(long callId, int attempt, CallAnswer outcome) => AnswerMessages.For(Name, callId, attempt, outcome);
 
     /// <summary>
     /// Sends a call's answer and waits for the caller to confirm it, trying again for up to AckWait: a message sent
@@ -340,13 +305,7 @@ internal sealed partial class ClusterAgent
         }
     }
 
-    private NatsHeaders Answer(string kind, long callId, int attempt) => new()
-    {
-        [ClusterHeaders.Event] = kind,
-        [ClusterHeaders.Agent] = Name,
-        [ClusterHeaders.Call] = Number(callId),
-        [ClusterHeaders.Attempt] = Number(attempt),
-    };
+    private NatsHeaders Answer(string kind, long callId, int attempt) => AnswerMessages.Event(kind, Name, callId, attempt);
 
     private async Task TryAsync(Func<ValueTask> send)
     {

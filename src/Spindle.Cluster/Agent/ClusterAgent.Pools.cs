@@ -13,8 +13,8 @@ internal sealed partial class ClusterAgent
         }
 
         string directory = await _builds.GetAsync(build, cancellationToken).ConfigureAwait(false);
-        Processes.WorkerApp app = BuildCache.Open(directory, serializer);
-        Lazy<WorkerPool> pool = _pools.GetOrAdd(PoolKey(build, serializer), _ => new Lazy<WorkerPool>(() => _readings.Watch(new WorkerPool(new WorkerPoolOptions
+        Processes.WorkerApp app = BuildCache.Open(directory, serializer) with { Lane = LaneFor(build, serializer) };
+        Lazy<WorkerPool> pool = _pools.GetOrAdd(PoolKey(build, serializer), _ => new Lazy<WorkerPool>(() => WatchLanes(_readings.Watch(new WorkerPool(new WorkerPoolOptions
         {
             Name = $"agent {Name} build {build[..12]}",
             Isolation = Isolation.Process,
@@ -25,8 +25,15 @@ internal sealed partial class ClusterAgent
             // Results are relayed to another machine as bytes: they must come back on the channel, not in this machine's shared memory.
             SharedMemoryThreshold = null,
             Backend = context => new Processes.ProcessBackend(context, app),
-        }))));
+        })))));
         return pool.Value;
+    }
+
+    /// <summary>A worker that dies running a call it took itself is answered for (ClusterAgent.Lanes.cs).</summary>
+    private WorkerPool WatchLanes(WorkerPool pool)
+    {
+        pool.WorkerExited += (_, e) => OnWorkerExited(e);
+        return pool;
     }
 
     private void ForgetPool(string build, string? serializer)

@@ -101,6 +101,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         _builds = builds;
         _control = control;
         _free = new SemaphoreSlim(options.Workers, options.Workers);
+        RemoveLaneDirectories();
 
         // A claim whose answer was lost to a broken connection is asked again (see ClaimAsync).
         _nats.ConnectionDisconnected += (_, _) =>
@@ -201,13 +202,17 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
             await PullAsync(stopOrDrain.Token).ConfigureAwait(false);
         }
 
-        // Direct offers are "busy" from now on; every one taken before is in _calls, waited for below.
+        // Direct offers are "busy" from now on; every one taken before is in _calls, waited for below. The workers'
+        // lanes close too: their offers come to the agent from now on.
         StopTaking();
+        await CloseLanesAsync().ConfigureAwait(false);
 
         // No more asking: the server drops the waiting pull request, so no call is handed to an agent that stopped reading.
         await _feed.CloseAsync().ConfigureAwait(false);
 
         _options.Log.WriteLine($"spindle agent {Name}: stopping; finishing {_calls.Count} call(s) it holds.");
+        await Task.WhenAll(_calls.Keys).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await LaneCallsEndedAsync().ConfigureAwait(false);
         await Task.WhenAll(_calls.Keys).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _closed.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(heartbeat, control, keepAlive).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -333,6 +338,11 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
                     _options.Log.WriteLine($"spindle agent {Name}: call {key} stopped by its caller{(kill ? " (its worker killed)" : string.Empty)}.");
                     await call.StopAsync(kill).ConfigureAwait(false);
                 }
+                else if (message.Headers is { } stopHeaders && stopHeaders.ContainsKey(ClusterHeaders.Stop))
+                {
+                    // Not a call of the agent's: one of its workers may run it, taken on its lane.
+                    await ForwardStopToLanesAsync(message, key).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (closed.IsCancellationRequested)
@@ -363,6 +373,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
             _options.Log.WriteLine($"spindle agent {Name}: its connection closed uncleanly: {unclean}");
         }
 
+        RemoveLaneDirectories();
         _closed.Dispose();
         _orders.Dispose();
         _free.Dispose();

@@ -47,6 +47,10 @@ internal sealed partial class ClusterClient
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _noOffers = new(StringComparer.Ordinal);
 
     private long _callsDirect;
+    private long _callsOnLanes;
+
+    /// <summary>How many calls agents' workers took themselves, on their lanes (a part of <see cref="CallsDirect"/>).</summary>
+    public long CallsOnLanes => Interlocked.Read(ref _callsOnLanes);
     private long _offersMade;
 
     /// <summary>Offers sent and not answered yet: while one is, the next call waits its turn in the stream (a burst is not offered call by call).</summary>
@@ -75,7 +79,7 @@ internal sealed partial class ClusterClient
     /// <summary>For a failing test's message: why calls are (not) offered directly.</summary>
     internal string DirectState =>
         $"candidate {Volatile.Read(ref _directCandidate)}, now {Environment.TickCount64}, waiting {_waiting.Count}, run µs {Volatile.Read(ref _runMicros)}, " +
-        $"no offers to [{string.Join(", ", _noOffers.Keys)}], offers {OffersMade}, refused {OffersRefused}, direct {CallsDirect}, looked up {MessagesLookedUp}, resent {MessagesResent}";
+        $"no offers to [{string.Join(", ", _noOffers.Keys)}], offers {OffersMade}, refused {OffersRefused}, direct {CallsDirect}, on lanes {CallsOnLanes}, looked up {MessagesLookedUp}, resent {MessagesResent}";
 
     /// <summary>Notes the agent that just answered a lone call: the next lone call may be offered to it.</summary>
     private void NoteAnswered(string agent) => Volatile.Write(ref _directCandidate, new DirectCandidate(agent, Environment.TickCount64));
@@ -106,6 +110,50 @@ internal sealed partial class ClusterClient
         return candidate.Agent;
     }
 
+    /// <summary>How long, after an agent's workers had no lane to answer on (none open yet, lanes off), offers go to the agent itself.</summary>
+    private const long NoLaneForMs = 250;
+
+    /// <summary>Agents whose workers had no lane for this client's build, and when.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _noLane = new(StringComparer.Ordinal);
+
+    /// <summary>The lane subject of each agent's workers for this client's build (Lanes/NatsLane.cs).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _laneSubjects = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Offers a call to <paramref name="agent"/>'s workers, which take it themselves (Lanes/NatsLane.cs): their reply,
+    /// or null when none took it (no lane open for this build, or the worker asked was busy), for the agent to be asked.
+    /// </summary>
+    private async Task<NatsMsg<byte[]>?> OfferToWorkersAsync(string agent, byte[] frame, NatsHeaders headers)
+    {
+        if (_noLane.TryGetValue(agent, out long at) && Environment.TickCount64 - at < NoLaneForMs)
+        {
+            return null;
+        }
+
+        string subject = _laneSubjects.GetOrAdd(agent, a => _names.Lane(a, _build.Result, _serializerType));
+        try
+        {
+            NatsMsg<byte[]> reply = await OfferToAsync(subject, frame, headers).ConfigureAwait(false);
+
+            if (reply.Data is { } body && body.AsSpan().SequenceEqual(ClusterHeaders.DirectBusyBody))
+            {
+                // A worker busy with a call of the agent's: the agent may have another one free.
+                return null;
+            }
+
+            Interlocked.Increment(ref _callsOnLanes);
+            return reply;
+        }
+        catch (NatsNoRespondersException)
+        {
+            _noLane[agent] = Environment.TickCount64;
+            return null;
+        }
+    }
+
+    private ValueTask<NatsMsg<byte[]>> OfferToAsync(string subject, byte[] frame, NatsHeaders headers) =>
+        _nats.RequestAsync<byte[], byte[]>(subject, frame, headers, replyOpts: new NatsSubOpts { Timeout = DirectOfferTimeout }, cancellationToken: _stopping.Token);
+
     private async Task OfferDirectAsync(Flight flight, string agent)
     {
         if (!flight.TryClaim(agent, ackSubject: null))
@@ -124,11 +172,12 @@ internal sealed partial class ClusterClient
             headers[ClusterHeaders.Call] = flight.Call.Id.ToString(CultureInfo.InvariantCulture);
             headers[ClusterHeaders.Attempt] = flight.Attempt.ToString(CultureInfo.InvariantCulture);
             headers[ClusterHeaders.Direct] = "1";
+            byte[] frame = ((Backends.IEncodedCall)flight.Call).Frame.ToArray();
             NatsMsg<byte[]> reply;
             try
             {
-                reply = await _nats.RequestAsync<byte[], byte[]>(_names.Agent(agent), ((Backends.IEncodedCall)flight.Call).Frame.ToArray(), headers,
-                    replyOpts: new NatsSubOpts { Timeout = DirectOfferTimeout }, cancellationToken: _stopping.Token).ConfigureAwait(false);
+                reply = await OfferToWorkersAsync(agent, frame, headers).ConfigureAwait(false)
+                    ?? await OfferToAsync(_names.Agent(agent), frame, headers).ConfigureAwait(false);
             }
             finally
             {

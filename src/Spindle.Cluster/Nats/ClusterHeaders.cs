@@ -69,6 +69,10 @@ internal static class ClusterHeaders
     public const string Signal = "Spindle-Signal";
     public const string Cause = "Spindle-Cause";
 
+    /// <summary>An agent's order to its workers' lanes (Lanes/WorkerLane.cs): <see cref="LaneClose"/>, take no more calls.</summary>
+    public const string LaneOrder = "Spindle-Lane-Order";
+    public const string LaneClose = "close";
+
     /// <summary>A stop sent to an agent: <see cref="StopCancel"/> or <see cref="StopKill"/>.</summary>
     public const string Stop = "Spindle-Stop";
 

@@ -39,6 +39,19 @@ internal sealed class ClusterNames(string cluster)
     /// <summary>An agent's control subject: cancellations of the calls it runs.</summary>
     public string Agent(string agentName) => $"spindle.{Cluster}.agent.{agentName}";
 
+    /// <summary>
+    /// Where the workers of an agent's pool for one build and serializer take lone calls themselves (a queue group, see
+    /// Lanes/WorkerLane.cs): named after the build and serializer, so a caller finds the workers running its own code.
+    /// </summary>
+    public string Lane(string agentName, string build, string? serializer)
+    {
+        byte[] hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{build}|{serializer}"));
+        return $"{Agent(agentName)}.lane.{Convert.ToHexStringLower(hash.AsSpan(0, 8))}";
+    }
+
+    /// <summary>What every lane of an agent's workers listens to: stops of the calls they run, and the agent's order to close.</summary>
+    public string Lanes(string agentName) => $"{Agent(agentName)}.lanes";
+
     /// <summary>Where an agent starting under a name asks whether another one holds it (Agent/AgentName.cs).</summary>
     public string AgentWho(string agentName) => $"{Agent(agentName)}.who";
 }

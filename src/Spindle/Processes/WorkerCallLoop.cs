@@ -34,11 +34,15 @@ internal sealed class WorkerCallLoop
     private int _callsOneByOne;
     private WireWriter? _spans;
 
+    /// <summary>Held while a call runs, when the worker has a lane (<see cref="WorkerLane"/>) that may run calls too; null otherwise.</summary>
+    private readonly Lock? _runGate;
+
     /// <summary>How many calls in a row must arrive alone before the worker watches for the next (see <see cref="WatchIfCallsComeOneByOne"/>).</summary>
     private const int CallsOneByOneBeforeWatching = 8;
 
-    public WorkerCallLoop(FrameSocket data, FrameSocket control, CallRunner runner, bool oneShot, long? memoryLimit)
+    public WorkerCallLoop(FrameSocket data, FrameSocket control, CallRunner runner, bool oneShot, long? memoryLimit, Lock? runGate = null)
     {
+        _runGate = runGate;
         _memoryLimit = memoryLimit;
         _data = data;
 
@@ -79,32 +83,31 @@ internal sealed class WorkerCallLoop
                 call.Cancel();
             }
 
-            Exception? failure = _runner.Run(payload, result, call.Cancellation.Token);
-            Volatile.Write(ref _running, null);
-            if (failure is OutOfMemoryException && _memoryLimit is { } limit)
+            // With a lane, its call may be running: this one waits for it (the parent sees a worker slow to answer).
+            if (_runGate is not null)
             {
-                // Under a memory limit, running out is the limit doing its job: the worker ends, like the kernel's OOM kill would.
-                Console.Error.WriteLine($"Spindle worker {Environment.ProcessId} {MemoryLimitMessage} of {limit} bytes and exits.");
-                Native.ExitNow(MemoryLimitExitCode);
+                _runGate.Enter();
             }
 
-            if (result.Length - Frame.HeaderSize > _data.MaxFrameBytes)
+            Exception? failure;
+            try
             {
-                // The parent would refuse it and kill this worker; refuse it here instead and stay alive.
-                var tooBig = new InvalidOperationException(
-                    $"The result takes {result.Length - Frame.HeaderSize} bytes, more than MaxMessageBytes ({_data.MaxFrameBytes}). Raise WorkerPoolOptions.MaxMessageBytes or return less.");
-                CallRunner.WriteFailure(result, call.CallId, tooBig);
-                _runner.CrossMemoryResults?.DropResult();
+                failure = RunChecked(_runner, payload, result, call.Cancellation.Token, _memoryLimit, _data.MaxFrameBytes);
+                Volatile.Write(ref _running, null);
+                if (_runner.TakeRun() is { } run)
+                {
+                    SendSpans(call.CallId, run);
+                }
+
+                _data.Send(result.WrittenSpan);
+                // A result left pinned for the parent to copy out: the next call waits until it has (see WorkerCrossMemory).
+                _runner.CrossMemoryResults?.FinishCall();
+            }
+            finally
+            {
+                _runGate?.Exit();
             }
 
-            if (_runner.TakeRun() is { } run)
-            {
-                SendSpans(call.CallId, run);
-            }
-
-            _data.Send(result.WrittenSpan);
-            // A result left pinned for the parent to copy out: the next call waits until it has (see WorkerCrossMemory).
-            _runner.CrossMemoryResults?.FinishCall();
             _data.TrimReadBuffer();
             WatchIfCallsComeOneByOne();
             if (_oneShot)
@@ -119,6 +122,31 @@ internal sealed class WorkerCallLoop
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Runs one call into <paramref name="result"/>: a worker out of memory under its limit exits, as the kernel's OOM
+    /// kill would; a result larger than <paramref name="maxFrameBytes"/> is replaced by an error (the parent would refuse
+    /// it and kill this worker), and the worker stays alive. Returns what the call failed with, or null.
+    /// </summary>
+    internal static Exception? RunChecked(CallRunner runner, ReadOnlySpan<byte> payload, WireWriter result, CancellationToken cancellationToken, long? memoryLimit, int maxFrameBytes)
+    {
+        Exception? failure = runner.Run(payload, result, cancellationToken);
+        if (failure is OutOfMemoryException && memoryLimit is { } limit)
+        {
+            Console.Error.WriteLine($"Spindle worker {Environment.ProcessId} {MemoryLimitMessage} of {limit} bytes and exits.");
+            Native.ExitNow(MemoryLimitExitCode);
+        }
+
+        if (result.Length - Frame.HeaderSize > maxFrameBytes)
+        {
+            var tooBig = new InvalidOperationException(
+                $"The result takes {result.Length - Frame.HeaderSize} bytes, more than MaxMessageBytes ({maxFrameBytes}). Raise WorkerPoolOptions.MaxMessageBytes or return less.");
+            CallRunner.WriteFailure(result, CallRunner.PeekCallId(payload), tooBig);
+            runner.CrossMemoryResults?.DropResult();
+        }
+
+        return failure;
     }
 
     /// <summary>The spans of a traced call go just before its result (see <see cref="ShippedSpans"/>); more than the parent takes are not sent.</summary>

@@ -13,7 +13,8 @@ internal sealed record WorkerEnvironment(
     bool OneShot,
     long? MemoryLimit = null,
     long? SharedMemoryThreshold = null,
-    string? SerializerFactory = null)
+    string? SerializerFactory = null,
+    WorkerLaneSpec? Lane = null)
 {
     /// <summary>Where the worker finds its end of the data connection (calls and results).</summary>
     public const int DataDescriptor = 3;
@@ -29,6 +30,8 @@ internal sealed record WorkerEnvironment(
     private const string OneShotVariable = "SPINDLE_WORKER_ONE_SHOT";
     private const string MemoryLimitVariable = "SPINDLE_WORKER_MEMORY_LIMIT";
     private const string SharedThresholdVariable = "SPINDLE_WORKER_SHARED_THRESHOLD";
+    private const string LaneVariable = "SPINDLE_WORKER_LANE";
+    private const string LaneSettingsVariable = "SPINDLE_WORKER_LANE_SETTINGS";
 
     /// <summary>The runtime's own setting for the GC's hard limit (hexadecimal bytes), read as the worker's runtime starts.</summary>
     private const string GCHeapHardLimitVariable = "DOTNET_GCHeapHardLimit";
@@ -52,6 +55,8 @@ internal sealed record WorkerEnvironment(
         environment[OneShotVariable] = OneShot ? "1" : null;
         environment[MemoryLimitVariable] = MemoryLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture);
         environment[SharedThresholdVariable] = SharedMemoryThreshold?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        environment[LaneVariable] = Lane?.TypeName;
+        environment[LaneSettingsVariable] = Lane?.Settings;
         if (MemoryLimit is { } limit)
         {
             // The managed heap is where a call's memory goes: the GC refuses to grow it past the limit (an
@@ -76,6 +81,8 @@ internal sealed record WorkerEnvironment(
         string serializerFactory = Take(SerializerFactoryVariable, required: false);
         string memoryLimit = Take(MemoryLimitVariable, required: false);
         string sharedThreshold = Take(SharedThresholdVariable, required: false);
+        string lane = Take(LaneVariable, required: false);
+        string laneSettings = Take(LaneSettingsVariable, required: false);
         if (memoryLimit.Length != 0)
         {
             // Set for this worker's runtime only: a program the worker's calls start must not inherit its heap limit.
@@ -88,6 +95,10 @@ internal sealed record WorkerEnvironment(
             Take(OneShotVariable, required: false) == "1",
             memoryLimit.Length == 0 ? null : Convert.ToInt64(memoryLimit, 10),
             sharedThreshold.Length == 0 ? null : Convert.ToInt64(sharedThreshold, 10),
-            serializerFactory.Length == 0 ? null : serializerFactory);
+            serializerFactory.Length == 0 ? null : serializerFactory,
+            lane.Length == 0 ? null : new WorkerLaneSpec(lane, laneSettings));
     }
 }
+
+/// <summary>A worker's lane (<see cref="WorkerLane"/>): the type its build holds, and the settings the parent gives it (a file's path, say).</summary>
+internal sealed record WorkerLaneSpec(string TypeName, string Settings);

@@ -79,8 +79,16 @@ public static class WorkerHost
         CrossMemory.WorkerCrossMemory? crossMemory = arena is not null && LinuxOnly.IsSupported ? new CrossMemory.WorkerCrossMemory(data) : null;
         CrossMemory.WorkerCrossMemory.Current = crossMemory;
         var runner = new CallRunner(new ValueCodec(serializer)) { Arena = arena, ParentProcessId = environment.ParentProcessId, CrossMemoryResults = crossMemory };
-        var session = new WorkerCallLoop(data, control, runner, environment.OneShot, environment.MemoryLimit);
-        int exitCode = session.Serve();
+        Lock? runGate = environment.Lane is null ? null : new Lock();
+        int exitCode;
+        using (IDisposable? lane = environment.Lane is { } spec ? WorkerLane.Open(spec.TypeName, spec.Settings, new WorkerLaneHost(runner, runGate!, environment.MaxMessageBytes, environment.MemoryLimit)) : null)
+        {
+            var session = new WorkerCallLoop(data, control, runner, environment.OneShot, environment.MemoryLimit, runGate);
+            exitCode = session.Serve();
+
+            // The parent closed the channel: the lane takes no more calls and answers the one it runs (its Dispose).
+        }
+
         if (LinuxOnly.IsSupported)
         {
             // Arrays this worker handed over and kept for reuse: those its callers have let go of go now.

@@ -57,7 +57,7 @@ internal sealed class WorkerProcessHandle : IDisposable
     /// </summary>
     public static async Task<WorkerProcessHandle> StartAsync(WorkerProcessSettings settings, CancellationToken cancellationToken, Action<SpawnedProcess>? onLaunched = null)
     {
-        var environment = new WorkerEnvironment(Environment.ProcessId, settings.SerializerType, settings.MaxMessageBytes, settings.OneShot, settings.MemoryLimit, settings.SharedMemoryThreshold, settings.SerializerFactory);
+        var environment = new WorkerEnvironment(Environment.ProcessId, settings.SerializerType, settings.MaxMessageBytes, settings.OneShot, settings.MemoryLimit, settings.SharedMemoryThreshold, settings.SerializerFactory, settings.App?.Lane);
         Socket? data = null, workerData = null, control = null, workerControl = null;
         int stderrRead = -1, stderrWrite = -1;
         int stdoutRead = -1, stdoutWrite = -1;

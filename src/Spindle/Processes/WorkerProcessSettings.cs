@@ -20,6 +20,7 @@ internal sealed record WorkerProcessSettings(TimeSpan StartTimeout, int MaxMessa
 /// <summary>
 /// An app's build output that worker processes start from instead of this process's own app: a cluster agent runs
 /// calls for apps it does not contain. The directory holds the app's assemblies, its runtimeconfig and deps file, and
-/// <c>Spindle.Worker.dll</c>; <c>SerializerType</c> is the caller's serializer, loaded from that build.
+/// <c>Spindle.Worker.dll</c>; <c>SerializerType</c> is the caller's serializer, loaded from that build; <c>Lane</c>, if
+/// given, a lane its workers open (<see cref="WorkerLane"/>).
 /// </summary>
-internal sealed record WorkerApp(string Directory, string RuntimeConfig, string? DepsFile, string? SerializerType = null);
+internal sealed record WorkerApp(string Directory, string RuntimeConfig, string? DepsFile, string? SerializerType = null, WorkerLaneSpec? Lane = null);
