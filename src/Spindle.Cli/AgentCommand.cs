@@ -48,6 +48,7 @@ internal static class AgentCommand
         command.SetAction((parse, _) =>
         {
             ClusterOptions cluster = connection.ToClusterOptions(parse);
+            connection.ForgetSecretVariables();
             return RunAsync(new AgentOptions
             {
                 Server = cluster.Server!,

@@ -138,6 +138,16 @@ internal sealed class ClusterCommandOptions
     private static bool HasServer(string? server) => server is not null;
 
     /// <summary>
+    /// Clears the password and token variables from this process's environment once read: the processes it starts
+    /// (an agent's workers, ffmpeg, a shell a call runs) must not inherit them.
+    /// </summary>
+    public void ForgetSecretVariables()
+    {
+        Environment.SetEnvironmentVariable(_password.Variable, null);
+        Environment.SetEnvironmentVariable(_token.Variable, null);
+    }
+
+    /// <summary>
     /// The sign-in and TLS settings of the command line, the password and token from wherever they were given; errors
     /// then name that place. The environment counts only when a server is given: a variable exported for the agents
     /// must not trouble a command run without a cluster.

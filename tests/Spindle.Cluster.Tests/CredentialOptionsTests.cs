@@ -156,6 +156,9 @@ public sealed class CredentialOptionsTests : IDisposable
 
         Assert.True(code == 2, $"exit {code} (bad input is 2)\n{output}");
         Assert.Contains("No credentials for the NATS server 'nats://build-farm.invalid:4222' (--server)", output, StringComparison.Ordinal);
+
+        // The ways that keep a secret off the command line, which every user of the machine can read.
+        Assert.Contains("--password-file or SPINDLE_NATS_PASSWORD, or --token-file or SPINDLE_NATS_TOKEN", output, StringComparison.Ordinal);
         Assert.Contains("--allow-anonymous", output, StringComparison.Ordinal);
     }
 

@@ -35,6 +35,12 @@ public sealed class SecretOptionTests(NatsServer server) : ClusterTest(server), 
         await using AgentProcess agent = await AgentProcess.StartWithAsync("from-environment", environment, "--server", Server.Url, "--cluster", Cluster, "--user", Server.User);
 
         Assert.DoesNotContain(Server.Password, File.ReadAllText($"/proc/{agent.ProcessId}/cmdline"), StringComparison.Ordinal);
+
+        // Read, then kept from the processes the agent starts: a call's worker does not inherit it.
+        await using var pool = new WorkerPool(PoolOptions(workers: 1));
+        string environ = await pool.RunAsync(() => File.ReadAllText("/proc/self/environ")).Within("a call reading its worker's environment");
+        Assert.DoesNotContain("SPINDLE_NATS_PASSWORD=", environ, StringComparison.Ordinal);
+        Assert.DoesNotContain(Server.Password, environ, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -76,7 +76,7 @@ internal sealed record AgentOptions
         {
             throw new SpindleException(
                 $"No credentials for the NATS server '{ServerAddress.Redacted(Server)}' ({names.Server}): an agent runs the code of every call it takes, so it does not " +
-                $"connect anonymously to another machine. Give {names.User} with {names.Password}, {names.Token}, {names.CredentialsFile}, " +
+                $"connect anonymously to another machine. Give {names.SecretsKeptApart}, {names.CredentialsFile}, " +
                 $"{names.NKeySeedFile}, or a client certificate ({names.TlsCertificateFile} with {names.TlsKeyFile}); or {names.AllowAnonymous} " +
                 "if the server itself lets only trusted clients in.");
         }
