@@ -75,19 +75,11 @@ internal static class DashboardEndpoints
             return ApiError.Result(StatusCodes.Status404NotFound, $"Pool '{key}' runs on a cluster: its calls run in the agents' worker processes. Drain or kill an agent (api/pools/{key}/agents/NAME/drain or kill).").ExecuteAsync(context);
         }
 
-        if (!int.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) || !pool.GetWorkers().Any(w => w.Id == pid && w.Isolation == Isolation.Process))
+        // Through the pool, not the OS: the pool stops handing the worker calls before it is signalled, so a call made
+        // the next instant goes to another worker instead of failing with the one being killed.
+        if (!int.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) || !pool.KillWorker(pid))
         {
             return ApiError.Result(StatusCodes.Status404NotFound, $"'{idText}' is not the pid of a worker process of pool '{key}'; api/status lists them (threads cannot be killed).").ExecuteAsync(context);
-        }
-
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            process.Kill();
-        }
-        catch (ArgumentException)
-        {
-            // It ended on its own between the check and the kill: the pool replaces it either way.
         }
 
         return Results.Json(new { pool = key, pid, killed = true }, DashboardJson.Options, statusCode: StatusCodes.Status202Accepted).ExecuteAsync(context);

@@ -130,7 +130,15 @@ internal sealed partial class CallDispatcher
         }
 
         // Workers still starting join the list below (a terminate cancels their start).
-        await Task.WhenAll(starting).WaitAsync(CloseGrace).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        Task started = Task.WhenAll(starting);
+        await started.WaitAsync(CloseGrace).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (!started.IsCompleted)
+        {
+            // A start that outlasts the grace is given up: cancelled, so its process does not outlive the pool and it
+            // ends as a stop (logged at debug) before the pool has stopped, not later as a start that failed.
+            await _stopNow.CancelAsync().ConfigureAwait(false);
+            await started.WaitAsync(CloseGrace).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
 
         PoolWorker[] workers;
         lock (_gate)

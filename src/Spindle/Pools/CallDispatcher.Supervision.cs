@@ -140,6 +140,29 @@ internal sealed partial class CallDispatcher
         }
     }
 
+    /// <summary>
+    /// Kills the worker process <paramref name="workerId"/> at a user's order (the dashboard's "kill"); false when no
+    /// worker process of this pool in service has that id. It leaves service under the lock calls are matched under,
+    /// before it is signalled: a worker that was idle is handed no call from then on, so a call made the next instant
+    /// goes to another worker or a replacement instead of failing with it. Calls it was running end as after a crash.
+    /// </summary>
+    public bool KillWorker(int workerId)
+    {
+        ProcessWorker? victim;
+        lock (_gate)
+        {
+            victim = _workers.Find(w => w is ProcessWorker && w.Id == workerId) as ProcessWorker;
+            if (victim is not null)
+            {
+                // Its exit is handled as a crash when it comes (counted, logged, replaced); only the matching stops now.
+                RemoveLocked(victim);
+            }
+        }
+
+        victim?.KillAsCrash();
+        return victim is not null;
+    }
+
     /// <summary>An abandoned worker's call returned at last (perhaps before its abandonment was recorded): it no longer counts.</summary>
     public void OnAbandonedWorkerReturned(PoolWorker worker)
     {
@@ -159,9 +182,9 @@ internal sealed partial class CallDispatcher
     private PoolFaultedException? NotFaulted(PoolFaultedException? fault) => _fault is null ? fault : null;
 
     /// <summary>
-    /// A call matched with a worker process whose exit had already been handled: the worker died after it was picked
-    /// and before the call reached it. The call never started, so it goes to another idle worker or back to the front
-    /// of the queue (where the dead worker's replacement, or the next free worker, takes it).
+    /// A call matched with a worker process whose exit had already been handled, or that a user's kill had reached: the
+    /// worker died after it was picked and before the call reached it. The call never started, so it goes to another
+    /// idle worker or back to the front of the queue (where the dead worker's replacement, or the next free worker, takes it).
     /// </summary>
     public void Redispatch(PendingCall call)
     {

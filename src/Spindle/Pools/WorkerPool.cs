@@ -145,6 +145,14 @@ public sealed partial class WorkerPool : IAsyncDisposable, IDisposable
     public IReadOnlyList<WorkerInfo> GetWorkers() => _dispatcher.CurrentWorkers().Select(Describe).ToArray();
 
     /// <summary>
+    /// Kills one of this pool's worker processes now (SIGKILL), as the dashboard's kill button does, and replaces it as
+    /// after a crash (it counts toward <see cref="WorkerPoolOptions.MaxRestarts"/>). A call made the next instant never
+    /// goes to it; calls it was running end as after a crash. False when no worker process of this pool has that id
+    /// (<see cref="WorkerInfo.Id"/>, its pid): a worker thread cannot be killed.
+    /// </summary>
+    public bool KillWorker(int workerId) => _dispatcher.KillWorker(workerId);
+
+    /// <summary>
     /// Starts every worker now and waits until all are ready, so the first calls pay no start-up cost. Fails with the
     /// start's own exception (a <see cref="WorkerStartException"/>: a missing worker host, an initializer that threw)
     /// when a worker could not start; the pool stays usable and the next call tries to start another worker.

@@ -29,6 +29,10 @@ internal sealed class ProcessWorker : PoolWorker
     // Set under _sentLock once the worker's exit has been handled; the WorkerProcessHandle is disposed after that, so every use
     // of it that can come late (a kill, a close, a cancellation from a timer or a stopping pool) checks it under the lock.
     private bool _exited;
+
+    // Set under _sentLock by KillAsCrash: a call that reaches this worker after it never reaches the process, so it has not
+    // started and goes elsewhere (a call matched with an idle worker just before the pool killed it).
+    private bool _killed;
     private long _heldKnownTicks;
     private int _heldUnknown;
     private long _headStartedAt;
@@ -79,7 +83,7 @@ internal sealed class ProcessWorker : PoolWorker
         bool exited;
         lock (_sentLock)
         {
-            exited = _exited;
+            exited = _exited || _killed;
             if (!exited)
             {
                 // Posted under the same lock as the enqueue: frames leave in the order results are matched to calls.
@@ -99,8 +103,8 @@ internal sealed class ProcessWorker : PoolWorker
 
         if (exited)
         {
-            // The worker died after the dispatcher picked it and its exit has been dealt with: nobody would ever
-            // complete this call here. It never started, so it goes elsewhere.
+            // The worker died (or was killed) after the dispatcher picked it: nobody would ever complete this call
+            // here. It never started, so it goes elsewhere.
             _pool.Redispatch(call);
             return;
         }
@@ -162,6 +166,22 @@ internal sealed class ProcessWorker : PoolWorker
             if (!_exited)
             {
                 _process.Kill();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Kills the process at a user's order (the dashboard's "kill"): its exit counts as a crash and the pool replaces it,
+    /// as when it was killed from outside. A call handed to it from now on never reaches it and goes elsewhere.
+    /// </summary>
+    public void KillAsCrash()
+    {
+        lock (_sentLock)
+        {
+            _killed = true;
+            if (!_exited)
+            {
+                _process.KillAsDeath();
             }
         }
     }

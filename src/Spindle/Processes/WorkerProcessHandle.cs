@@ -296,6 +296,9 @@ internal sealed class WorkerProcessHandle : IDisposable
         _process.Kill();
     }
 
+    /// <summary>Kills the worker (SIGKILL) without marking it stopping: its exit is reported as a death, as a kill from outside would be.</summary>
+    public void KillAsDeath() => _process.Kill();
+
     public void Dispose()
     {
         _reader?.Forget();

@@ -39,6 +39,31 @@ public class WarmUpStopTests
     }
 
     [Fact]
+    public async Task DisposeAsync_WorkerProcessStillStartingWhenTheCloseGivesUpOnIt_LogsNoErrorAndTheWarmUpEnds()
+    {
+        // The Initializer outlasts the close's grace for starts (10 s) and returns well after WorkerStartTimeout (30 s).
+        var logs = new CollectingLoggerFactory();
+        using SharedSemaphore initializing = SharedSemaphore.Create(initialCount: 0);
+        WorkerPool pool = TestPools.Process(workers: 1, o =>
+        {
+            o.LoggerFactory = logs;
+            o.Initializer = () =>
+            {
+                initializing.Release();
+                Thread.Sleep(Bounded.Unexpected);
+            };
+        });
+        Task warming = pool.WarmUpAsync();
+        Assert.True(await initializing.TryWaitAsync(Bounded.Unexpected), "the worker runs its Initializer");
+
+        await pool.DisposeAsync().AsTask().Within("the graceful stop");
+        await warming.Within("the warm-up");
+
+        Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Warning);
+        Assert.Single(logs.Entries, e => e.Level == LogLevel.Debug && e.Message.Contains("the pool is stopping", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task WarmUpAsync_WorkerCannotStart_StillLogsAnError()
     {
         var logs = new CollectingLoggerFactory();
