@@ -186,6 +186,14 @@ internal sealed class Evidence(LabReport report)
         Parity.Of(RoundSpeedups(series, workers), RoundSpeedups(against, workers), margin);
 
     /// <summary>
+    /// Whether <paramref name="series"/>'s speedups with <paramref name="workers"/> workers lie above <paramref name="times"/>
+    /// those with one worker: on a log scale, whether its runs with one worker took more than that many times as long as
+    /// its runs with every core, each side with its own spread (the one-worker runs' too, unlike the speedups alone).
+    /// </summary>
+    public Separation SpeedupOver(string series, int workers, double times) =>
+        Separation.Of(Find("cpu-scaling", series, "x speedup", workers).Samples, [.. Find("cpu-scaling", series, "x speedup", 1).Samples.Select(v => v * times)]);
+
+    /// <summary>
     /// One speedup per round: the round's time with one worker over its time with <paramref name="workers"/>. The
     /// published speedup samples divide every run by one number, the median time with one worker, so they carry none of
     /// that baseline's spread, and a test on them would be surer than the data allows; a ratio per round carries the
