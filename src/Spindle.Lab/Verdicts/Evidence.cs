@@ -160,14 +160,26 @@ internal sealed class Evidence(LabReport report)
     public Separation PoolLatencyAbove(int size) =>
         Above("communication", new SpindlePoolRow(Isolation.Process).Series, new SpindlePoolRow(Isolation.Thread).Series, "µs one-way", size);
 
+    /// <summary>Whether the OS-level process creations' samples lie below <paramref name="margin"/> times the pthread creations'.</summary>
+    public Parity CreationWithin(double margin) => Within("creation", PosixSpawnSeries, PthreadCreateSeries, "µs", margin);
+
+    /// <summary>Whether an extra process's PSS samples lie below <paramref name="margin"/> times an extra pthread's.</summary>
+    public Parity MemoryWithin(double margin) => Within("memory", ProcessPssSeries, PthreadPssSeries, "KiB", margin);
+
+    /// <summary>Whether calls to a warm process worker took less than <paramref name="margin"/> times as long as to a warm thread worker, sample by sample.</summary>
+    public Parity DispatchWithin(double margin) => Within("creation", DispatchProcessSeries, DispatchThreadSeries, "µs", margin);
+
+    /// <summary>Whether passing <paramref name="size"/> bytes through a process pool took less than <paramref name="margin"/> times as long as through a thread pool.</summary>
+    public Parity PoolLatencyWithin(int size, double margin) =>
+        Within("communication", new SpindlePoolRow(Isolation.Process).Series, new SpindlePoolRow(Isolation.Thread).Series, "µs one-way", margin, size);
+
     /// <summary>Whether one-way latencies through <paramref name="kind"/> between processes lie above the shared-memory hand-off between threads.</summary>
     public Separation LatencyAbove(string kind, int size) =>
         Above("communication", new RawChannelRow(kind, Subject.Process).Series, ThreadHandOffSeries, "µs one-way", size);
 
     /// <summary>Whether one-way latencies through <paramref name="kind"/> between processes lie below <paramref name="margin"/> times the thread hand-off.</summary>
     public Parity LatencyWithin(string kind, int size, double margin) =>
-        Parity.Of(Find("communication", new RawChannelRow(kind, Subject.Process).Series, "µs one-way", size).Samples,
-            Find("communication", ThreadHandOffSeries, "µs one-way", size).Samples, margin);
+        Within("communication", new RawChannelRow(kind, Subject.Process).Series, ThreadHandOffSeries, "µs one-way", margin, size);
 
     /// <summary>Whether <paramref name="above"/>'s memory per I/O wait lies above <paramref name="times"/> that of <paramref name="below"/>.</summary>
     public Separation IoMemoryAbove(Subject above, Subject below, double times = 1) =>
@@ -213,4 +225,7 @@ internal sealed class Evidence(LabReport report)
 
     private Separation Above(string experiment, string above, string below, string unit, double? x = null) =>
         Separation.Of(Find(experiment, above, unit, x).Samples, Find(experiment, below, unit, x).Samples);
+
+    private Parity Within(string experiment, string series, string against, string unit, double margin, double? x = null) =>
+        Parity.Of(Find(experiment, series, unit, x).Samples, Find(experiment, against, unit, x).Samples, margin);
 }

@@ -11,7 +11,7 @@ public sealed class VerdictRuleTests
     private static ExperimentResult Switching(double thread, double process) => Curve([0], [thread], [process]);
 
     /// <summary>The futex switch at each working-set size, the pipe and SharedEvent ping-pongs as at size 0.</summary>
-    private static ExperimentResult Curve(int[] sizes, double[] threads, double[] processes)
+    internal static ExperimentResult Curve(int[] sizes, double[] threads, double[] processes)
     {
         ExperimentResult result = Experiment("context-switch",
             M("pipe ping-pong, two threads", "µs/switch", threads[0]),
