@@ -23,6 +23,13 @@ internal sealed record Comparison(double MedianRatio, Separation Above, Parity W
     /// <summary>The test of the samples that bears on what the medians say, as the evidence prints it.</summary>
     public string Test => Dearer ? $"{Above}" : $"{Within}";
 
+    /// <summary>Two measurements' samples compared; the ratio is of their medians.</summary>
+    public static Comparison Of(Measurement side, Measurement against) =>
+        new(side.Median / against.Median, Separation.Of(side.Samples, against.Samples), Parity.Of(side.Samples, against.Samples, Clearly));
+
     /// <summary>Why what the medians say (<paramref name="medianSays"/>: "a process cost 1.22x as much as a thread") is not shown.</summary>
     public string NotShown(string medianSays) => Dearer ? Inconclusive.Overlap(medianSays, Above) : Inconclusive.Scatter(medianSays, Within);
+
+    /// <summary>Why what the medians say is not shown, as a clause naming whose <paramref name="samples"/> they are.</summary>
+    public string Doubt(string samples = "the samples") => Dearer ? Inconclusive.Overlapping(Above, samples) : Inconclusive.Scattered(Within, samples);
 }

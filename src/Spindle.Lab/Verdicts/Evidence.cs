@@ -54,8 +54,11 @@ internal sealed class Evidence(LabReport report)
     public double DispatchThread => Median("creation", DispatchThreadSeries, "µs");
 
     /// <summary>Per switch through a mechanism measured with no working set ("pipe", "Spindle SharedEvent"); the futex's is <see cref="SwitchCurve"/>.</summary>
-    public double Switch(string mechanism, Subject subject) =>
-        Median("context-switch", $"{mechanism} ping-pong, two {(subject == Subject.Thread ? "threads" : "processes")}", "µs/switch");
+    public double Switch(string mechanism, Subject subject) => SwitchSamples(mechanism, subject).Median;
+
+    /// <summary>Every sample of <see cref="Switch"/>, for the tests of their spread.</summary>
+    public Measurement SwitchSamples(string mechanism, Subject subject) =>
+        Find("context-switch", $"{mechanism} ping-pong, two {(subject == Subject.Thread ? "threads" : "processes")}", "µs/switch");
 
     /// <summary>The futex switch at every working-set size measured, smallest first.</summary>
     public IReadOnlyList<Measurement> SwitchCurve(Subject subject)

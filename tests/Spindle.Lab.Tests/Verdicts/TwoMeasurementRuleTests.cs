@@ -149,7 +149,7 @@ public sealed class TwoMeasurementRuleTests
     {
         // Memory 1.22x from overlapping samples, switches 1.15x from samples 10% apart: neither part is shown either
         // way (this was Refuted, as neither part was confirmed).
-        Verdict verdict = Judge(ReportOf(MemoryOf([10, 50, 200], [12, 61, 190]), VerdictRuleTests.Curve([0], [3.0], [3.45])), "You need to optimize context switching");
+        Verdict verdict = Judge(ReportOf(MemoryOf([10, 50, 200], [12, 61, 190]), SwitchCurveRuleTests.CurveOf([0], [[2.7, 3.0, 3.3]], [[3.1, 3.45, 3.8]])), "You need to optimize context switching");
         Assert.Equal(VerdictOutcome.Depends, verdict.Outcome);
         Assert.StartsWith("Memory: depends; context switching: depends", verdict.Why, StringComparison.Ordinal);
     }
