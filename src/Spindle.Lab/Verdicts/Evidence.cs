@@ -54,8 +54,11 @@ internal sealed class Evidence(LabReport report)
     public double DispatchThread => Median("creation", DispatchThreadSeries, "µs");
 
     /// <summary>Per switch through a mechanism measured with no working set ("pipe", "Spindle SharedEvent"); the futex's is <see cref="SwitchCurve"/>.</summary>
-    public double Switch(string mechanism, Subject subject) =>
-        Median("context-switch", $"{mechanism} ping-pong, two {(subject == Subject.Thread ? "threads" : "processes")}", "µs/switch");
+    public double Switch(string mechanism, Subject subject) => SwitchSamples(mechanism, subject).Median;
+
+    /// <summary>Every sample of <see cref="Switch"/>, for the tests of their spread.</summary>
+    public Measurement SwitchSamples(string mechanism, Subject subject) =>
+        Find("context-switch", $"{mechanism} ping-pong, two {(subject == Subject.Thread ? "threads" : "processes")}", "µs/switch");
 
     /// <summary>The futex switch at every working-set size measured, smallest first.</summary>
     public IReadOnlyList<Measurement> SwitchCurve(Subject subject)
@@ -160,14 +163,26 @@ internal sealed class Evidence(LabReport report)
     public Separation PoolLatencyAbove(int size) =>
         Above("communication", new SpindlePoolRow(Isolation.Process).Series, new SpindlePoolRow(Isolation.Thread).Series, "µs one-way", size);
 
+    /// <summary>Whether the OS-level process creations' samples lie below <paramref name="margin"/> times the pthread creations'.</summary>
+    public Parity CreationWithin(double margin) => Within("creation", PosixSpawnSeries, PthreadCreateSeries, "µs", margin);
+
+    /// <summary>Whether an extra process's PSS samples lie below <paramref name="margin"/> times an extra pthread's.</summary>
+    public Parity MemoryWithin(double margin) => Within("memory", ProcessPssSeries, PthreadPssSeries, "KiB", margin);
+
+    /// <summary>Whether calls to a warm process worker took less than <paramref name="margin"/> times as long as to a warm thread worker, sample by sample.</summary>
+    public Parity DispatchWithin(double margin) => Within("creation", DispatchProcessSeries, DispatchThreadSeries, "µs", margin);
+
+    /// <summary>Whether passing <paramref name="size"/> bytes through a process pool took less than <paramref name="margin"/> times as long as through a thread pool.</summary>
+    public Parity PoolLatencyWithin(int size, double margin) =>
+        Within("communication", new SpindlePoolRow(Isolation.Process).Series, new SpindlePoolRow(Isolation.Thread).Series, "µs one-way", margin, size);
+
     /// <summary>Whether one-way latencies through <paramref name="kind"/> between processes lie above the shared-memory hand-off between threads.</summary>
     public Separation LatencyAbove(string kind, int size) =>
         Above("communication", new RawChannelRow(kind, Subject.Process).Series, ThreadHandOffSeries, "µs one-way", size);
 
     /// <summary>Whether one-way latencies through <paramref name="kind"/> between processes lie below <paramref name="margin"/> times the thread hand-off.</summary>
     public Parity LatencyWithin(string kind, int size, double margin) =>
-        Parity.Of(Find("communication", new RawChannelRow(kind, Subject.Process).Series, "µs one-way", size).Samples,
-            Find("communication", ThreadHandOffSeries, "µs one-way", size).Samples, margin);
+        Within("communication", new RawChannelRow(kind, Subject.Process).Series, ThreadHandOffSeries, "µs one-way", margin, size);
 
     /// <summary>Whether <paramref name="above"/>'s memory per I/O wait lies above <paramref name="times"/> that of <paramref name="below"/>.</summary>
     public Separation IoMemoryAbove(Subject above, Subject below, double times = 1) =>
@@ -184,6 +199,14 @@ internal sealed class Evidence(LabReport report)
     /// <summary>Whether <paramref name="series"/> sped up less than <paramref name="margin"/> times <paramref name="against"/>, round by round.</summary>
     public Parity SpeedupWithin(string series, string against, int workers, double margin) =>
         Parity.Of(RoundSpeedups(series, workers), RoundSpeedups(against, workers), margin);
+
+    /// <summary>
+    /// Whether <paramref name="series"/>'s speedups with <paramref name="workers"/> workers lie above <paramref name="times"/>
+    /// those with one worker: on a log scale, whether its runs with one worker took more than that many times as long as
+    /// its runs with every core, each side with its own spread (the one-worker runs' too, unlike the speedups alone).
+    /// </summary>
+    public Separation SpeedupOver(string series, int workers, double times) =>
+        Separation.Of(Find("cpu-scaling", series, "x speedup", workers).Samples, [.. Find("cpu-scaling", series, "x speedup", 1).Samples.Select(v => v * times)]);
 
     /// <summary>
     /// One speedup per round: the round's time with one worker over its time with <paramref name="workers"/>. The
@@ -205,4 +228,7 @@ internal sealed class Evidence(LabReport report)
 
     private Separation Above(string experiment, string above, string below, string unit, double? x = null) =>
         Separation.Of(Find(experiment, above, unit, x).Samples, Find(experiment, below, unit, x).Samples);
+
+    private Parity Within(string experiment, string series, string against, string unit, double margin, double? x = null) =>
+        Parity.Of(Find(experiment, series, unit, x).Samples, Find(experiment, against, unit, x).Samples, margin);
 }

@@ -5,9 +5,10 @@ using static Spindle.Lab.Verdicts.Evidence;
 namespace Spindle.Lab.Verdicts;
 
 /// <summary>
-/// The rules behind the verdicts. Each compares medians of this run; the thresholds say when a difference is big
-/// enough to count (machines are noisy: within 10% is "the same"). The rules on speedups are in
-/// <see cref="ScalingRules"/>, inter-communication in <see cref="CommunicationRule"/>, context switching in <see cref="SwitchCurveRule"/>.
+/// The rules behind the verdicts. Each compares medians of this run, and the samples must show what the medians say
+/// (<see cref="Comparison"/>): a difference counts from <see cref="Clearly"/> on, and below it "no dearer" must be shown
+/// as well; otherwise the verdict is "depends". The rules on speedups are in <see cref="ScalingRules"/>,
+/// inter-communication in <see cref="CommunicationRule"/>, context switching in <see cref="SwitchCurveRule"/>.
 /// </summary>
 internal static class Rules
 {
@@ -26,18 +27,15 @@ internal static class Rules
             $".NET level: per Spindle worker process {Num(e.WorkerPss)} KiB vs per extra Thread {Num(e.ThreadPss)} KiB ({Ratio(dotNet)})";
         string process = $"OS: {Num(e.ProcessPss)} KiB PSS (/bin/cat); .NET: {Num(e.WorkerPss)} KiB (worker)";
         string thread = $"OS: {Num(e.PthreadPss)} KiB PSS (pthread); .NET: {Num(e.ThreadPss)} KiB (Thread)";
-        Separation separation = e.MemoryAbove;
-        evidence += $"; OS level {separation}";
-        if (ratio >= Clearly && !separation.Shown)
-        {
-            return new(VerdictOutcome.Depends, evidence, WithinSpread("an extra process's memory", ratio, "an extra thread's", separation), process, thread);
-        }
-
-        return ratio >= Clearly
-            ? new(VerdictOutcome.Confirmed, evidence,
-                $"At the OS level each process brings its own address space and costs {Ratio(ratio)} the memory of a thread, which only adds a stack; at the .NET level a worker process (a whole runtime) costs {Ratio(dotNet)} a Thread.",
-                process, thread)
-            : new(VerdictOutcome.Refuted, evidence, "At the OS level an extra process cost no more memory than an extra thread here.", process, thread);
+        var comparison = new Comparison(ratio, e.MemoryAbove, e.MemoryWithin(Clearly));
+        evidence += $"; OS level {comparison.Test}";
+        return new(comparison.Outcome, evidence, comparison.Outcome switch
+            {
+                VerdictOutcome.Confirmed => $"At the OS level each process brings its own address space and costs {Ratio(ratio)} the memory of a thread, which only adds a stack; at the .NET level a worker process (a whole runtime) costs {Ratio(dotNet)} a Thread.",
+                VerdictOutcome.Refuted => "At the OS level an extra process cost no more memory than an extra thread here.",
+                _ => AtOsLevel(comparison.NotShown($"an extra process's memory cost {Ratio(ratio)} as much as an extra thread's")),
+            },
+            process, thread);
     }
 
     public static Judgement Isolation(Evidence e)
@@ -58,22 +56,22 @@ internal static class Rules
         string evidence = $"OS level: /bin/true via posix_spawn+waitpid {Time(e.ProcessCreate)} vs pthread_create+join {Time(e.ThreadCreate)} ({Ratio(ratio)}); " +
             $".NET level: WorkerProcess start+exit {Time(e.WorkerProcessCreate)} vs new Thread start+join {Time(e.DotNetThreadCreate)} ({Ratio(dotNet)}); " +
             $"also Process.Start(/bin/true) {Time(e.ProcessStart)}, Spindle worker process cold start to first result {Time(e.PoolColdStart)}";
-        Separation separation = e.CreationAbove;
-        evidence += $"; OS level {separation}";
-        VerdictOutcome outcome = ratio >= Clearly ? (separation.Shown ? VerdictOutcome.Confirmed : VerdictOutcome.Depends) : ratio <= 1 ? VerdictOutcome.Refuted : VerdictOutcome.Depends;
-        return new(outcome, evidence, outcome == VerdictOutcome.Confirmed
-                ? $"At the OS level starting a process took {Ratio(ratio)} as long as starting a thread; at the .NET level {Ratio(dotNet)}, as a worker process starts a whole runtime."
-                : ratio >= Clearly ? WithinSpread("starting a process", ratio, "starting a thread", separation)
-                : "At the OS level process and thread creation cost about the same here.",
+        var comparison = new Comparison(ratio, e.CreationAbove, e.CreationWithin(Clearly));
+        evidence += $"; OS level {comparison.Test}";
+        return new(comparison.Outcome, evidence, comparison.Outcome switch
+            {
+                VerdictOutcome.Confirmed => $"At the OS level starting a process took {Ratio(ratio)} as long as starting a thread; at the .NET level {Ratio(dotNet)}, as a worker process starts a whole runtime.",
+                VerdictOutcome.Refuted => "At the OS level process and thread creation cost about the same here.",
+                _ => AtOsLevel(comparison.NotShown($"starting a process cost {Ratio(ratio)} as much as starting a thread")),
+            },
             $"OS: {Time(e.ProcessCreate)} (posix_spawn); .NET: {Time(e.WorkerProcessCreate)} (WorkerProcess)",
             $"OS: {Time(e.ThreadCreate)} (pthread_create); .NET: {Time(e.DotNetThreadCreate)} (new Thread)");
     }
 
     public static Judgement ContextSwitch(Evidence e) => SwitchCurveRule.Judge(e);
 
-    /// <summary>Why a median ratio that looks like a difference is not one: the samples overlap too much for their count.</summary>
-    private static string WithinSpread(string what, double ratio, string against, Separation separation) =>
-        Inconclusive.Overlap($"{what} cost {Ratio(ratio)} as much as {against}", separation);
+    /// <summary>The rows judged at the OS level say so whatever their outcome (the .NET level is reported beside).</summary>
+    private static string AtOsLevel(string why) => $"At the OS level: {why}";
 
     public static Judgement OsProtection(Evidence e)
     {
@@ -92,16 +90,14 @@ internal static class Rules
         double pipeRatio = e.Latency("pipe", Subject.Process, e.SmallSize) / e.Latency("shm", Subject.Thread, e.SmallSize);
         string evidence = $"passing {CommSize(big)} through a Spindle pool: thread worker {Time(thread)}, process worker {Time(process)} ({Ratio(process / thread)}); " +
             $"{CommSize(e.SmallSize)}: pipe between processes {Ratio(pipeRatio)} the thread hand-off";
-        Separation separation = e.PoolLatencyAbove(big);
-        evidence += $"; {separation}";
-        if (process / thread >= Clearly && !separation.Shown)
+        var comparison = new Comparison(process / thread, e.PoolLatencyAbove(big), e.PoolLatencyWithin(big, Clearly));
+        evidence += $"; {comparison.Test}";
+        return new(comparison.Outcome, evidence, comparison.Outcome switch
         {
-            return new(VerdictOutcome.Depends, evidence, WithinSpread("passing data to a process", process / thread, "to a thread", separation));
-        }
-
-        return process / thread >= Clearly
-            ? new(VerdictOutcome.Confirmed, evidence, "Threads hand over a reference; processes must copy every byte both ways, which grows with the data.")
-            : new(VerdictOutcome.Refuted, evidence, "Sharing data with a process cost no more than with a thread here.");
+            VerdictOutcome.Confirmed => "Threads hand over a reference; processes must copy every byte both ways, which grows with the data.",
+            VerdictOutcome.Refuted => "Sharing data with a process cost no more than with a thread here.",
+            _ => comparison.NotShown($"passing data to a process cost {Ratio(process / thread)} as much as to a thread"),
+        });
     }
 
     /// <summary>
@@ -153,9 +149,7 @@ internal static class Rules
     {
         Judgement memory = Memory(e);
         Judgement switching = ContextSwitch(e);
-        VerdictOutcome outcome = memory.Outcome == VerdictOutcome.Confirmed && switching.Outcome == VerdictOutcome.Confirmed ? VerdictOutcome.Confirmed
-            : memory.Outcome == VerdictOutcome.Confirmed || switching.Outcome == VerdictOutcome.Confirmed ? VerdictOutcome.Depends
-            : VerdictOutcome.Refuted;
+        VerdictOutcome outcome = Both(memory, switching);
         return new(outcome, $"{memory.Evidence}; {switching.Evidence}",
             $"Memory: {memory.Outcome.ToString().ToLowerInvariant()}; context switching: {switching.Outcome.ToString().ToLowerInvariant()} — {switching.Why}");
     }
@@ -164,16 +158,14 @@ internal static class Rules
     {
         double ratio = e.DispatchProcess / e.DispatchThread;
         Judgement comm = CommunicationRule.Judge(e);
-        Separation separation = e.DispatchAbove;
-        string evidence = $"a call to a warm worker: process {Time(e.DispatchProcess)}, thread {Time(e.DispatchThread)} ({Ratio(ratio)}, {separation}); {comm.Evidence}";
-        if (ratio >= Clearly && !separation.Shown)
+        var comparison = new Comparison(ratio, e.DispatchAbove, e.DispatchWithin(Clearly));
+        string evidence = $"a call to a warm worker: process {Time(e.DispatchProcess)}, thread {Time(e.DispatchThread)} ({Ratio(ratio)}, {comparison.Test}); {comm.Evidence}";
+        return new(comparison.Outcome, evidence, comparison.Outcome switch
         {
-            return new(VerdictOutcome.Depends, evidence, WithinSpread("a call to a process worker", ratio, "to a thread worker", separation));
-        }
-
-        return ratio >= Clearly
-            ? new(VerdictOutcome.Confirmed, evidence, "Handing work to a thread is clearly faster than sending it to a process.")
-            : new(VerdictOutcome.Refuted, evidence, "Calls to a worker process were as fast as to a worker thread here.");
+            VerdictOutcome.Confirmed => "Handing work to a thread is clearly faster than sending it to a process.",
+            VerdictOutcome.Refuted => "Calls to a worker process were as fast as to a worker thread here.",
+            _ => comparison.NotShown($"a call to a process worker cost {Ratio(ratio)} as much as to a thread worker"),
+        });
     }
 
     public static Judgement SharedResources(Evidence e)
@@ -183,7 +175,7 @@ internal static class Rules
         VerdictOutcome outcome = memory.Outcome == VerdictOutcome.Confirmed && share.Outcome == VerdictOutcome.Confirmed ? VerdictOutcome.Confirmed : VerdictOutcome.Depends;
         return new(outcome, $"{memory.Evidence}; {share.Evidence}", outcome == VerdictOutcome.Confirmed
             ? "Threads share one copy of code, heap and data, so they use less memory and pass data without copying."
-            : "Only one of memory use and data passing favoured threads here.");
+            : $"Not both of memory use and data passing favoured threads here (memory: {memory.Outcome.ToString().ToLowerInvariant()}; sharing data: {share.Outcome.ToString().ToLowerInvariant()}).");
     }
 
     public static Judgement Conclusion(Evidence e)
@@ -193,6 +185,13 @@ internal static class Rules
         VerdictOutcome outcome = share.Outcome == io.Outcome ? share.Outcome : VerdictOutcome.Depends;
         return new(outcome, $"{share.Evidence}; {io.Evidence}", $"Sharing data: {share.Outcome.ToString().ToLowerInvariant()}; I/O-bound: {io.Outcome.ToString().ToLowerInvariant()} — {io.Why}");
     }
+
+    /// <summary>
+    /// A claim of two parts: confirmed or refuted only when both parts are, so that a part whose samples did not show
+    /// its medians ("depends") never turns into a verdict.
+    /// </summary>
+    private static VerdictOutcome Both(Judgement first, Judgement second) =>
+        first.Outcome == second.Outcome && first.Outcome is VerdictOutcome.Confirmed or VerdictOutcome.Refuted ? first.Outcome : VerdictOutcome.Depends;
 
     private static string CommSize(int size) => Experiments.CommunicationExperiment.Bytes(size);
 }

@@ -6,8 +6,9 @@ namespace Spindle.Lab.Verdicts;
 
 /// <summary>
 /// The rules judged on the CPU-scaling speedups with every core busy (the use case also on the memory of I/O waits):
-/// whether threads and processes run in parallel, and which of them runs CPU-bound and heavy work faster. A speedup
-/// comparison counts only when the per-round speedups show it too (<see cref="SpeedupGap"/>); otherwise "depends".
+/// whether threads and processes run in parallel, and which of them runs CPU-bound and heavy work faster. Running in
+/// parallel counts only when the runs with one worker and with every core show it, a speedup comparison only when the
+/// per-round speedups show it too (<see cref="SpeedupGap"/>); otherwise "depends".
 /// </summary>
 internal static class ScalingRules
 {
@@ -16,25 +17,40 @@ internal static class ScalingRules
     private const string PythonThreadSeries = "Python threading.Thread";
     private const string PythonProcessSeries = "Python multiprocessing.Pool";
 
+    /// <summary>
+    /// Both kinds of worker must run in parallel: with every core busy, each one's runs with one worker must take more
+    /// than <see cref="ParallelSpeedup"/> times as long as its runs with every core, shown by the samples of both.
+    /// </summary>
     public static Judgement Concurrency(Evidence e)
     {
         int n = AllCores;
         double threads = e.Speedup(ThreadSeries, n);
         double processes = e.Speedup(ProcessSeries, n);
-        double wanted = 1 + 0.5 * (n - 1);
+        double wanted = ParallelSpeedup;
         string python = PythonThreads(e);
         string evidence = $"speedup with {n} workers on {AllCoresText}: .NET threads {Ratio(threads)}, worker processes {Ratio(processes)}{python}";
+        string processFigure = $".NET: {Ratio(processes)} on {AllCoresText}{(TryPython(e) is { } pp ? $"; Python: {Ratio(pp.Processes)}" : string.Empty)}";
+        string threadFigure = $".NET: {Ratio(threads)} on {AllCoresText}{(TryPython(e) is { } pt ? $"; Python: {Ratio(pt.Threads)}" : string.Empty)}";
+        Judgement Say(VerdictOutcome outcome, string why) => new(outcome, evidence, why, processFigure, threadFigure);
         if (n == 1)
         {
             return new(VerdictOutcome.Depends, evidence, "With one core nothing can run in parallel; the claim cannot be tested here.", Ratio(processes), Ratio(threads));
         }
 
-        VerdictOutcome outcome = threads >= wanted && processes >= wanted ? VerdictOutcome.Confirmed : VerdictOutcome.Depends;
-        return new(outcome, evidence, outcome == VerdictOutcome.Confirmed
-                ? "Both threads and processes ran on all cores at once (speedup near the core count)."
-                : "Not both kinds of worker used every core in this run (a loaded machine, or a runtime lock like Python's GIL).",
-            $".NET: {Ratio(processes)} on {AllCoresText}{(TryPython(e) is { } pp ? $"; Python: {Ratio(pp.Processes)}" : string.Empty)}",
-            $".NET: {Ratio(threads)} on {AllCoresText}{(TryPython(e) is { } pt ? $"; Python: {Ratio(pt.Threads)}" : string.Empty)}");
+        Separation threadsParallel = e.SpeedupOver(ThreadSeries, n, wanted);
+        Separation processesParallel = e.SpeedupOver(ProcessSeries, n, wanted);
+        evidence += $"; above {Ratio(wanted)} the speedup with one worker: threads {threadsParallel}, processes {processesParallel}";
+        if (threads < wanted || processes < wanted)
+        {
+            return Say(VerdictOutcome.Depends, "Not both kinds of worker used every core in this run (a loaded machine, or a runtime lock like Python's GIL).");
+        }
+
+        (string kind, double speedup, Separation test)? notShown = !threadsParallel.Shown ? (".NET threads", threads, threadsParallel)
+            : !processesParallel.Shown ? ("worker processes", processes, processesParallel)
+            : null;
+        return notShown is { } doubt
+            ? Say(VerdictOutcome.Depends, Inconclusive.Overlap($"{doubt.kind} sped up {Ratio(doubt.speedup)} on {AllCoresText} (running in parallel needs over {Ratio(wanted)})", doubt.test))
+            : Say(VerdictOutcome.Confirmed, "Both threads and processes ran on all cores at once (speedup near the core count).");
     }
 
     /// <summary>Judged on both halves of the claim: threads hold I/O waits with less memory, processes run heavy work faster; each half must be shown by the samples.</summary>
@@ -158,9 +174,12 @@ internal static class ScalingRules
         }
     }
 
+    /// <summary>The speedup with every core that counts as running in parallel: half of each added core.</summary>
+    private static double ParallelSpeedup => 1 + (0.5 * (AllCores - 1));
+
     /// <summary>Why a speedup comparison says nothing when neither kind of worker ran in parallel (a busy machine), or null.</summary>
     private static string? NoParallelism(double threads, double processes) =>
-        AllCores > 1 && Math.Max(threads, processes) < 1 + 0.5 * (AllCores - 1)
+        AllCores > 1 && Math.Max(threads, processes) < ParallelSpeedup
             ? $"Neither threads nor processes sped up in this run (best {Ratio(Math.Max(threads, processes))} on {AllCoresText}): the machine had no idle cores, so the claim cannot be judged here; rerun on a quiet machine."
             : null;
 

@@ -7,85 +7,85 @@ namespace Spindle.Lab.Verdicts;
 
 /// <summary>
 /// The context-switching claim, judged along the whole working-set curve at the OS level (futex, both sides pinned to
-/// one CPU): at each array size the process switch against the thread switch. The verdict names the sizes where
-/// processes cost clearly more, if any, and by how much.
+/// one CPU): at each array size the process switch against the thread switch, read as every rule reads two
+/// measurements (<see cref="Comparison"/>: dearer from <see cref="Rules.Clearly"/> on, shown by <see cref="Separation"/>;
+/// no dearer below it, shown by <see cref="Parity"/>). The empty switch also needs the pipe ping-pong to agree. The
+/// verdict names the sizes where processes cost clearly more, if any, and by how much, and the sizes whose samples did
+/// not show what their medians say.
 /// </summary>
 internal static class SwitchCurveRule
 {
-    /// <summary>A ratio at or above this is a real difference, if the samples do not overlap either.</summary>
-    private const double Clearly = 1.2;
-
-    /// <summary>A ratio at or below this is "no difference".</summary>
-    private const double Same = 1.1;
-
     private enum Standing
     {
-        /// <summary>Processes within 10% of threads (or cheaper).</summary>
+        /// <summary>Processes no dearer than threads (under 1.2x), shown by the samples.</summary>
         Same,
 
-        /// <summary>Processes dearer, but not by 20% or not beyond the spread of the samples.</summary>
-        Slightly,
-
-        /// <summary>Processes clearly dearer.</summary>
+        /// <summary>Processes clearly dearer, shown by the samples.</summary>
         More,
+
+        /// <summary>The samples did not show what the medians say, or the pipe ping-pong did not agree.</summary>
+        NotShown,
 
         /// <summary>Touching the array alone varied more than the switch costs: a side came out at zero or below.</summary>
         Noisy,
     }
 
-    private sealed record Point(int Bytes, Measurement Thread, Measurement Process, Standing Standing)
+    /// <summary>The futex switch at one working-set size; at the empty switch also the pipe ping-pong, which must agree with it.</summary>
+    private sealed record Point(int Bytes, Measurement Thread, Measurement Process, Comparison? Pipe)
     {
-        public double Ratio => Process.Median / Thread.Median;
+        public Comparison Futex { get; } = Comparison.Of(Process, Thread);
+
+        public double Ratio => Futex.MedianRatio;
+
+        public Standing Standing =>
+            Thread.Median <= 0 || Process.Median <= 0 ? Standing.Noisy
+            : Sides.All(c => c.Dearer && c.Shown) ? Standing.More
+            : Sides.All(c => !c.Dearer && c.Shown) ? Standing.Same
+            : Standing.NotShown;
+
+        /// <summary>Why a size's standing is not shown: its own samples, or the pipe ping-pong's.</summary>
+        public string Doubt =>
+            !Futex.Shown ? Futex.Doubt()
+            : Pipe!.Dearer != Futex.Dearer ? $"the pipe ping-pong (no working set) cost {Evidence.Ratio(Pipe.MedianRatio)}"
+            : Pipe.Doubt("the pipe ping-pong's samples");
+
+        private Comparison[] Sides => Pipe is null ? [Futex] : [Futex, Pipe];
     }
 
     public static Judgement Judge(Evidence e)
     {
-        double pipeThread = e.Switch("pipe", Subject.Thread);
-        double pipeProcess = e.Switch("pipe", Subject.Process);
-        Point[] curve = Curve(e, pipeProcess / pipeThread);
-        string points = string.Join(", ", curve.Select(p => $"{Size(p.Bytes)} {Time(p.Process.Median)} vs {Time(p.Thread.Median)} ({Ratio(p.Ratio)})"));
-        string evidence = $"OS level, futex per switch, processes vs threads, by working set per side: {points}; pipe (no working set) {Time(pipeProcess)} vs " +
-            $"{Time(pipeThread)} ({Ratio(pipeProcess / pipeThread)}){DotNetLevel(e)}{PerfText(e)}";
+        Measurement pipeThread = e.SwitchSamples("pipe", Subject.Thread);
+        Measurement pipeProcess = e.SwitchSamples("pipe", Subject.Process);
+        var pipe = Comparison.Of(pipeProcess, pipeThread);
+        Point[] curve = Curve(e, pipe);
+        string points = string.Join(", ", curve.Select(p =>
+            $"{Size(p.Bytes)} {Time(p.Process.Median)} vs {Time(p.Thread.Median)} ({Ratio(p.Ratio)}{(p.Standing == Standing.Noisy ? string.Empty : $", {p.Futex.Test}")})"));
+        string evidence = $"OS level, futex per switch, processes vs threads, by working set per side: {points}; pipe (no working set) {Time(pipeProcess.Median)} vs " +
+            $"{Time(pipeThread.Median)} ({Ratio(pipe.MedianRatio)}, {pipe.Test}){DotNetLevel(e)}{PerfText(e)}";
         VerdictOutcome outcome = curve.All(p => p.Standing == Standing.More) ? VerdictOutcome.Confirmed
-            : curve.Any(p => p.Standing == Standing.More) ? VerdictOutcome.Depends
-            : curve.Any(p => p.Standing == Standing.Slightly) ? VerdictOutcome.Depends
-            : VerdictOutcome.Refuted;
+            : curve.Any(p => p.Standing is Standing.More or Standing.NotShown) ? VerdictOutcome.Depends
+            : curve.Any(p => p.Standing == Standing.Same) ? VerdictOutcome.Refuted
+            : VerdictOutcome.Depends;
         string why = $"At the OS level (futex, lat_ctx-style working set): {Describe(curve)}." + outcome switch
         {
             VerdictOutcome.Refuted => " The kernel saves and restores the same registers either way, and address-space tags (PCID/ASID) keep the TLB across the switch.",
             VerdictOutcome.Confirmed => " Switching address spaces cost clearly more at every size.",
+            _ when curve.Any(p => p.Standing == Standing.NotShown) => " Measure the sizes not shown again with more repetitions, on a quieter machine.",
+            _ when curve.All(p => p.Standing == Standing.Noisy) => " No size could be judged: measure again on a quieter machine.",
             _ => string.Empty,
         };
         return new(outcome, evidence, why, Figure(curve, p => p.Process, e.Switch("Spindle SharedEvent", Subject.Process)),
             Figure(curve, p => p.Thread, e.Switch("Spindle SharedEvent", Subject.Thread)));
     }
 
-    private static Point[] Curve(Evidence e, double pipeRatio)
+    private static Point[] Curve(Evidence e, Comparison pipe)
     {
         Dictionary<double, Measurement> threads = e.SwitchCurve(Subject.Thread).ToDictionary(m => m.X!.Value);
         return
         [
             .. e.SwitchCurve(Subject.Process).Where(p => threads.ContainsKey(p.X!.Value)).Select(p =>
-            {
-                Measurement t = threads[p.X!.Value];
-                return new Point((int)p.X!.Value, t, p, StandingOf(t, p, p.X == 0 ? pipeRatio : null));
-            }),
+                new Point((int)p.X!.Value, threads[p.X!.Value], p, p.X == 0 ? pipe : null)),
         ];
-    }
-
-    /// <summary>Where processes stand at one size; the empty switch also needs the pipe ping-pong to agree.</summary>
-    private static Standing StandingOf(Measurement thread, Measurement process, double? pipeRatio)
-    {
-        if (thread.Median <= 0 || process.Median <= 0)
-        {
-            return Standing.Noisy;
-        }
-
-        double ratio = process.Median / thread.Median;
-        double other = pipeRatio ?? ratio;
-        return ratio >= Clearly && other >= Clearly && process.Min > thread.Max ? Standing.More
-            : ratio <= Same && other <= Same ? Standing.Same
-            : Standing.Slightly;
     }
 
     /// <summary>Runs of sizes with the same standing, in words: "refuted for empty switches (1.02x); confirmed from 1 MiB: processes cost 1.4x".</summary>
@@ -94,8 +94,9 @@ internal static class SwitchCurveRule
         var parts = new List<string>();
         for (int start = 0; start < curve.Length;)
         {
+            // A size not shown stands alone: its why is its own test.
             int end = start;
-            while (end + 1 < curve.Length && curve[end + 1].Standing == curve[start].Standing)
+            while (end + 1 < curve.Length && curve[start].Standing != Standing.NotShown && curve[end + 1].Standing == curve[start].Standing)
             {
                 end++;
             }
@@ -107,7 +108,7 @@ internal static class SwitchCurveRule
             {
                 Standing.More => $"confirmed {where}: processes cost {ratios}",
                 Standing.Same => $"refuted {where} ({ratios})",
-                Standing.Slightly => $"processes slower {where} but not clearly ({ratios}, under {Ratio(Clearly)} or within the spread of the samples)",
+                Standing.NotShown => $"not shown {where}: at the median processes cost {ratios}, but {run[0].Doubt}",
                 _ => $"not judged {where}: touching the array alone varied more than a switch costs",
             });
             start = end + 1;

@@ -1,12 +1,13 @@
 using Spindle.Lab.Model;
 using Spindle.Lab.Running;
+using Spindle.Lab.Verdicts;
 using static Spindle.Lab.Tests.Verdicts.SyntheticReport;
 
 namespace Spindle.Lab.Tests.Verdicts;
 
 /// <summary>
-/// The claims judged on speedups with every core busy (CPU-bound, heavy tasks, the use case): a comparison of
-/// threads and processes counts only when the speedups of each round show it, not the medians alone.
+/// The claims judged on speedups with every core busy (concurrency, CPU-bound, heavy tasks, the use case): running in
+/// parallel, and a comparison of threads and processes, count only when the samples show them, not the medians alone.
 /// </summary>
 public sealed class ScalingRuleTests
 {
@@ -147,5 +148,45 @@ public sealed class ScalingRuleTests
         Verdict verdict = Judge(ReportOf(IoBoundRuleTests.Waits([9, 10, 11], [8, 8.5, 9], [280, 300, 320]),
             Scaling(Sped(Threads, Subject.Thread, ThreadsTight), Sped(Processes, Subject.Process, ProcessesTightAbove))), "Example Use Case");
         Assert.Equal(VerdictOutcome.Confirmed, verdict.Outcome);
+    }
+
+    /// <summary>The speedup with every core that counts as running in parallel (half of each added core).</summary>
+    private static readonly double Parallel = 1 + (0.5 * (Cores - 1));
+
+    private static double[] TimesParallel(params double[] factors) => [.. factors.Select(f => f * Parallel)];
+
+    [Fact]
+    public void Concurrency_ThreadsParallelAtTheMedianButOverlapping_DependsAndSaysWhy()
+    {
+        // Threads sped up 1.1 times what running in parallel needs at the median, from speedups over 0.8-1.35 times it (this was Confirmed).
+        Verdict verdict = Judge(ReportOf(Scaling(
+            Sped(Threads, Subject.Thread, TimesParallel(0.8, 1.1, 1.35)), Sped(Processes, Subject.Process, TimesParallel(1.3, 1.32, 1.28)))), "Concurrency");
+        Assert.Equal(VerdictOutcome.Depends, verdict.Outcome);
+        Assert.StartsWith($"At the median .NET threads sped up {Evidence.Ratio(1.1 * Parallel)} on ", verdict.Why, StringComparison.Ordinal);
+        Assert.Contains($"(running in parallel needs over {Evidence.Ratio(Parallel)}), but the samples overlap too much to say so", verdict.Why, StringComparison.Ordinal);
+        Assert.Contains("the speedup with one worker: threads one-sided test p = ", verdict.Evidence, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Concurrency_SpeedupsTightButTheOneWorkerRunsScattered_Depends()
+    {
+        // Every process run with every core took the same time, 1.33 times as fast as running in parallel needs against
+        // the median run with one worker, so its published speedups are all alike; its runs with one worker took 60-160 ms (this was Confirmed).
+        double allCores = 100 / (1.33 * Parallel);
+        Verdict verdict = Judge(ReportOf(Scaling(
+            Sped(Threads, Subject.Thread, TimesParallel(1.3, 1.32, 1.28)),
+            Timed(Processes, Subject.Process, [60, 100, 160], [allCores, allCores, allCores]))), "Concurrency");
+        Assert.Equal(VerdictOutcome.Depends, verdict.Outcome);
+        Assert.StartsWith("At the median worker processes sped up ", verdict.Why, StringComparison.Ordinal);
+        Assert.Contains("overlap too much", verdict.Why, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Concurrency_BothClearlyParallel_IsConfirmed()
+    {
+        Verdict verdict = Judge(ReportOf(Scaling(
+            Sped(Threads, Subject.Thread, TimesParallel(1.3, 1.32, 1.28)), Sped(Processes, Subject.Process, TimesParallel(1.25, 1.27, 1.23)))), "Concurrency");
+        Assert.Equal(VerdictOutcome.Confirmed, verdict.Outcome);
+        Assert.Contains("processes one-sided test p = ", verdict.Evidence, StringComparison.Ordinal);
     }
 }

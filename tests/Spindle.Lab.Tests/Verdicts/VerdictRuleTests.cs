@@ -8,52 +8,6 @@ namespace Spindle.Lab.Tests.Verdicts;
 /// <summary>The rules turn medians into verdicts: the same claim comes out confirmed, refuted, depends or not measured as the numbers change.</summary>
 public sealed class VerdictRuleTests
 {
-    private static ExperimentResult Switching(double thread, double process) => Curve([0], [thread], [process]);
-
-    /// <summary>The futex switch at each working-set size, the pipe and SharedEvent ping-pongs as at size 0.</summary>
-    private static ExperimentResult Curve(int[] sizes, double[] threads, double[] processes)
-    {
-        ExperimentResult result = Experiment("context-switch",
-            M("pipe ping-pong, two threads", "µs/switch", threads[0]),
-            M("pipe ping-pong, two processes", "µs/switch", processes[0], subject: Subject.Process),
-            M("Spindle SharedEvent ping-pong, two threads", "µs/switch", 2 * threads[0]),
-            M("Spindle SharedEvent ping-pong, two processes", "µs/switch", 2 * processes[0], subject: Subject.Process));
-        for (int i = 0; i < sizes.Length; i++)
-        {
-            result.Measurements.Add(M("futex ping-pong, two threads", "µs/switch", threads[i], sizes[i]));
-            result.Measurements.Add(M("futex ping-pong, two processes", "µs/switch", processes[i], sizes[i], Subject.Process));
-        }
-
-        return result;
-    }
-
-    [Fact]
-    public void ContextSwitching_FollowsTheWholeCurve_NamingWhereProcessesCostMore()
-    {
-        Verdict verdict = Judge(ReportOf(Curve([0, 16 << 10, 256 << 10, 1 << 20, 4 << 20], [2.0, 2.1, 2.5, 4.0, 6.0], [2.0, 2.15, 2.6, 5.6, 9.0])), "Context Switching");
-        Assert.Equal(VerdictOutcome.Depends, verdict.Outcome);
-        Assert.Contains("refuted from empty switches up to 256 KiB", verdict.Why, StringComparison.Ordinal);
-        Assert.Contains("confirmed from 1 MiB: processes cost 1.40x–1.50x", verdict.Why, StringComparison.Ordinal);
-        Assert.Contains("4 MiB", verdict.Evidence, StringComparison.Ordinal);
-        Assert.StartsWith("OS (futex): 2.00 µs/switch empty, 9.00 µs at 4 MiB; .NET (SharedEvent)", verdict.ProcessFigure, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void ContextSwitching_ProcessesClearlyDearerAtEverySize_IsConfirmed()
-    {
-        Verdict verdict = Judge(ReportOf(Curve([0, 1 << 20], [2.0, 3.0], [4.0, 6.0])), "Context Switching");
-        Assert.Equal(VerdictOutcome.Confirmed, verdict.Outcome);
-        Assert.Contains("confirmed from empty switches up to 1 MiB: processes cost 2.00x", verdict.Why, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void ContextSwitching_SubtractionLeftNothingAtOneSize_ThatSizeIsNotJudged()
-    {
-        Verdict verdict = Judge(ReportOf(Curve([0, 4 << 20], [2.0, -0.5], [2.0, 3.0])), "Context Switching");
-        Assert.Equal(VerdictOutcome.Refuted, verdict.Outcome);
-        Assert.Contains("not judged at 4 MiB", verdict.Why, StringComparison.Ordinal);
-    }
-
     [Fact]
     public void Creation_IsJudgedAtTheOsLevel_AndReportsDotnetBeside()
     {
@@ -70,21 +24,10 @@ public sealed class VerdictRuleTests
         Assert.Equal("OS: 40.0 µs (pthread_create); .NET: 150 µs (new Thread)", verdict.ThreadFigure);
     }
 
-    [Theory]
-    [InlineData(3.0, 3.1, VerdictOutcome.Refuted)]
-    [InlineData(3.0, 6.0, VerdictOutcome.Confirmed)]
-    [InlineData(3.0, 3.45, VerdictOutcome.Depends)]
-    public void ContextSwitching_FollowsTheRatioOfProcessToThreadSwitches(double thread, double process, VerdictOutcome expected)
-    {
-        Verdict verdict = Judge(ReportOf(Switching(thread, process)), "Context Switching");
-        Assert.Equal(expected, verdict.Outcome);
-        Assert.Contains("µs", verdict.Evidence, StringComparison.Ordinal);
-    }
-
     [Fact]
     public void ClaimWhoseExperimentWasNotRun_IsNotMeasured_NamingWhatIsMissing()
     {
-        Verdict verdict = Judge(ReportOf(Switching(3, 3)), "Memory Space");
+        Verdict verdict = Judge(ReportOf(SwitchCurveRuleTests.Curve([0], [3], [3])), "Memory Space");
         Assert.Equal(VerdictOutcome.NotMeasured, verdict.Outcome);
         Assert.Contains("memory", verdict.Evidence, StringComparison.Ordinal);
     }
