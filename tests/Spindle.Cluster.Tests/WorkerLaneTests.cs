@@ -43,6 +43,23 @@ public sealed class WorkerLaneTests(NatsServer server) : ClusterTest(server)
     }
 
     [Fact]
+    public async Task RunAsync_LaneCallWithAResultAboveTheServersMessageLimit_ArrivesWhole()
+    {
+        await using AgentProcess agent = await StartAgentAsync("lane-large");
+        await using var pool = new WorkerPool(PoolOptions(workers: 1));
+        ClusterClient client = ((ClusterBackend)pool.Backend).Client;
+        await WarmAsync(pool, client, agent);
+        long onLanes = client.CallsOnLanes;
+
+        // Above the test server's 1 MB max_payload: the worker puts it in the values bucket, as the agent would.
+        byte[] result = await pool.RunAsync(n => Enumerable.Range(0, n).Select(i => (byte)(i * 7)).ToArray(), 3_000_000).Within("the large result");
+
+        Assert.Equal(3_000_000, result.Length);
+        Assert.True(result.Select((b, i) => b == (byte)(i * 7)).All(same => same), "The large result arrived changed.");
+        Assert.True(client.CallsOnLanes > onLanes, $"The call did not go to the worker's lane: {client.DirectState}");
+    }
+
+    [Fact]
     public async Task RunAsync_WorkerDiesRunningALaneCall_FailsWithItsExitCodeNamingTheAgentAndRunsOnce()
     {
         await using AgentProcess agent = await StartAgentAsync("lane-crash");

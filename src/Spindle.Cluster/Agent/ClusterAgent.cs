@@ -28,6 +28,9 @@ namespace Spindle.Cluster.Agent;
 ///                 confirms it ─► ack
 ///  a direct call (Spindle-Direct, on the agent's own subject; ClusterAgent.Direct.cs): taken with room at once (a
 ///                 free worker, or the one held ahead), run as a claimed call with no stream message; "busy" otherwise
+///  a worker's lane (ClusterAgent.Lanes.cs, Lanes/NatsLane.cs): each worker takes lone calls of its build itself, on
+///                 NATS; the agent gives it its settings, answers for it if it dies running one, passes it the stops
+///                 of calls the agent does not run, and closes the lanes when it drains
 ///  a bundle of calls (Spindle-Bundle; ClusterAgent.Bundles.cs): always claimed, its calls side by side in the local
 ///                 pool, answered in "results" as they end, acked once all are confirmed
 ///  control: "cancel"/"kill" for a call it runs ─► its token is cancelled (the local pool kills after the grace period);

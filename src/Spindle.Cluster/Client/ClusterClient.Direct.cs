@@ -13,7 +13,9 @@ namespace Spindle.Cluster.Client;
 /// <remarks>
 /// <code>
 ///  Publish ─► MayOfferDirect ─► the flight claimed for that agent (its answers and signs of life count, stops go
-///             there, the silence watch guards it, as for any claimed call) ─► request to the agent's subject
+///             there, the silence watch guards it, as for any claimed call) ─► request to its workers' lane for this
+///             build (Lanes/NatsLane.cs: a worker answers as the agent would) ─► "busy" or no responders: request to
+///             the agent's subject
 ///    ◄─ its answer (it ended within 50 ms): the reply itself is the answer; no "taken", no confirmation
 ///    ◄─ "taken"   ─► nothing more: the call runs there, answered as any call is
 ///    ◄─ "busy", no responders, no answer within DirectOfferTimeout ─► the claim released (unless the agent spoke of

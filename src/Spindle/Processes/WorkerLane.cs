@@ -82,13 +82,4 @@ internal sealed class WorkerLaneHost
             _gate.Exit();
         }
     }
-
-    /// <summary>Waits until no call runs, and keeps the worker's calls from starting until <paramref name="action"/> returns.</summary>
-    public void WhileIdle(Action action)
-    {
-        lock (_gate)
-        {
-            action();
-        }
-    }
 }
