@@ -1,8 +1,10 @@
 using System.Linq.Expressions;
 using System.Net.Sockets;
 using System.Reflection.Emit;
+using System.Text.Json;
 using Spindle;
 using Spindle.Calls;
+using Spindle.Calls.Serialization;
 using Spindle.Pools;
 using Spindle.Tests.Support;
 
@@ -116,6 +118,31 @@ public class BadInputTests
     }
 
     public sealed record Outcome(string Job, Exception Error);
+
+    [Fact]
+    public async Task RunAsync_ReadonlyFieldThroughOptionsThatCannotSetIt_FailsAtCallSiteNamingTheMember()
+    {
+        // Options of one's own, without DefaultOptions' contract: the field was written and skipped when read.
+        await using WorkerPool pool = TestPools.Process(configure: o => o.SerializerFactory = () => new JsonCallSerializer(new JsonSerializerOptions { IncludeFields = true }));
+        var quota = new Quota(5);
+
+        var error = CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(q => q.Limit, quota));
+
+        Assert.Equal("argument 'q'", error.Variable);
+        Assert.Contains("Quota.Limit", error.Reason, StringComparison.Ordinal);
+        Assert.Contains("DefaultOptions", error.Reason, StringComparison.Ordinal);
+    }
+
+    public sealed class Quota
+    {
+        public readonly int Limit;
+
+        public Quota()
+        {
+        }
+
+        public Quota(int limit) => Limit = limit;
+    }
 
     [Fact]
     public async Task RunAsync_CapturedTaskCompletionSource_FailsAtCallSiteInsteadOfBlocking()

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Numerics;
 using Spindle;
 using Spindle.Tests.Support;
@@ -75,6 +76,43 @@ public class JsonRoundTripTests
         Assert.Equal(("votes", 5), (back.Name, back.Count));
     }
 
+    [Fact]
+    public async Task RunAsync_ReadonlyFieldsNoConstructorParameterFills_ArriveWithTheirValuesBothWays()
+    {
+        // Written but skipped when read: the fields arrived as the parameterless constructor left them.
+        await using WorkerPool pool = TestPools.Process();
+        var reading = new Reading("north", 21.5);
+        var limits = new Limits(10, "disk");
+
+        Assert.Equal("north=21.5", await pool.RunAsync(r => r.Sensor + "=" + r.Value.ToString(CultureInfo.InvariantCulture), reading).Within("a readonly struct"));
+        Assert.Equal("10", await pool.RunAsync(l => l.Max.ToString(CultureInfo.InvariantCulture), limits).Within("a readonly field of a class"));
+        Reading back = await pool.RunAsync(r => new Reading(r.Sensor + "!", r.Value * 2), reading).Within("readonly fields sent back");
+
+        Assert.Equal(("north!", 43.0), (back.Sensor, back.Value));
+    }
+
+    [Fact]
+    public async Task RunAsync_GetOnlyAutoProperties_ArriveWithTheirValuesBothWays()
+    {
+        // Written but skipped when read: the collections arrived as their initializers left them, the label empty.
+        await using WorkerPool pool = TestPools.Process();
+        var basket = new Basket("fruit");
+        basket.Items.AddRange([1, 2, 3]);
+        basket.Counts["pear"] = 2;
+        basket.Tags.Remove("new");
+        basket.Tags.Add("ripe");
+
+        string seen = await pool.RunAsync(
+            b => $"{b.Label}|{string.Join(",", b.Items)}|{string.Join(",", b.Counts.Select(pair => pair.Key + "=" + pair.Value))}|{string.Join(",", b.Tags)}",
+            basket).Within("get-only properties sent to the worker");
+        Basket back = await pool.RunAsync(b => { b.Items.Add(4); return b; }, basket).Within("get-only properties sent back");
+
+        Assert.Equal("fruit|1,2,3|pear=2|ripe", seen);
+        Assert.Equal([1, 2, 3, 4], back.Items);
+        Assert.Equal(["ripe"], back.Tags);
+        Assert.Equal(("fruit", 2), (back.Label, back.Counts["pear"]));
+    }
+
     public sealed record Ledger(string Name, BigInteger Total, Dictionary<BigInteger, string> Names);
 
     public sealed record Item(string Name, int Quantity);
@@ -98,5 +136,51 @@ public class JsonRoundTripTests
         public NamedTally(string name) => Name = name;
 
         public string Name { get; private set; } = "";
+    }
+
+    public readonly struct Reading
+    {
+        public readonly string Sensor;
+        public readonly double Value;
+
+        public Reading(string sensor, double value)
+        {
+            Sensor = sensor;
+            Value = value;
+        }
+    }
+
+    /// <summary>System.Text.Json builds it with the parameterless constructor, which leaves <see cref="Max"/> at 0.</summary>
+    public sealed class Limits
+    {
+        public readonly int Max;
+
+        public Limits()
+        {
+        }
+
+        public Limits(int max) => Max = max;
+
+        public Limits(int max, string unit)
+            : this(max) => Unit = unit;
+
+        public string Unit { get; set; } = "";
+    }
+
+    public sealed class Basket
+    {
+        public Basket()
+        {
+        }
+
+        public Basket(string label) => Label = label;
+
+        public string Label { get; } = "";
+
+        public List<int> Items { get; } = [];
+
+        public Dictionary<string, int> Counts { get; } = [];
+
+        public List<string> Tags { get; } = ["new"];
     }
 }

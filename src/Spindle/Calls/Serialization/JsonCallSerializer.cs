@@ -36,7 +36,8 @@ public sealed class JsonCallSerializer : ICallSerializer
     }
 
     /// <summary>
-    /// The options values are written with by default: public fields are included, properties with a non-public setter
+    /// The options values are written with by default: public fields are included, members without a public setter
+    /// (a private setter, a <c>readonly</c> field, a get-only auto-property such as a collection with an initializer)
     /// are read back, and <see cref="System.Numerics.BigInteger"/> and stacks arrive as they were sent. They never read a
     /// type's name from the data, so they are as safe as System.Text.Json's own on data from anyone (a member declared
     /// <see cref="object"/> is read back as a <see cref="JsonElement"/>); the parameterless constructor adds that for a
@@ -47,7 +48,7 @@ public sealed class JsonCallSerializer : ICallSerializer
         IncludeFields = true,
         MaxDepth = 256,
         Converters = { new BigIntegerConverter(), new StackConverterFactory() },
-        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { NonPublicSetters.Honour } },
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { NonPublicSetters.Honour, ReadOnlyMembers.Honour } },
     };
 
     /// <summary>

@@ -42,6 +42,12 @@ internal static class JsonLosses
             return ExceptionReason;
         }
 
+        if (NotReadBack(contract) is { } written)
+        {
+            return $"System.Text.Json writes its member {written} but cannot set it back (a readonly field or a get-only property that no constructor parameter fills), "
+                + "so it would arrive at whatever the constructor leaves there; JsonCallSerializer.DefaultOptions sets such members back";
+        }
+
         foreach ((string member, Type memberType) in Members(contract))
         {
             if (Inspect(memberType, options, visiting) is { } inner)
@@ -58,6 +64,8 @@ internal static class JsonLosses
     {
         try
         {
+            // Options given without a resolver get System.Text.Json's own at their first use, as here; until then they have no contracts.
+            options.MakeReadOnly(populateMissingResolver: true);
             return options.GetTypeInfo(type);
         }
         catch (Exception e) when (e is NotSupportedException or InvalidOperationException or ArgumentException)
@@ -66,11 +74,27 @@ internal static class JsonLosses
         }
     }
 
+    /// <summary>
+    /// A member that is written and holds state of its own (a <c>readonly</c> field, a get-only auto-property) but is
+    /// neither set nor filled when reading. A get-only property that is computed has no such state and is not one.
+    /// </summary>
+    private static string? NotReadBack(JsonTypeInfo contract) => contract.Kind != JsonTypeInfoKind.Object ? null : contract.Properties
+        .Where(property => property is { Get: not null, Set: null, AssociatedParameter: null } && !Populates(contract, property) && ReadOnlyMembers.StorageOf(property) is not null)
+        .Select(property => MemberName(contract, property))
+        .FirstOrDefault();
+
+    private static bool Populates(JsonTypeInfo contract, JsonPropertyInfo property) =>
+        (property.ObjectCreationHandling ?? contract.PreferredPropertyObjectCreationHandling ?? contract.Options.PreferredObjectCreationHandling)
+            == System.Text.Json.Serialization.JsonObjectCreationHandling.Populate;
+
+    /// <summary>A member as the call boundary names it: its type's name and its C# name (not its JSON name).</summary>
+    public static string MemberName(JsonTypeInfo contract, JsonPropertyInfo property) =>
+        contract.Type.Name + "." + ((property.AttributeProvider as MemberInfo)?.Name ?? property.Name);
+
     /// <summary>What a contract reads: an object's properties (named as TypeBoundary names them), a collection's items.</summary>
     private static IEnumerable<(string Member, Type Type)> Members(JsonTypeInfo contract) => contract.Kind switch
     {
-        JsonTypeInfoKind.Object => contract.Properties.Select(property =>
-            (contract.Type.Name + "." + ((property.AttributeProvider as MemberInfo)?.Name ?? property.Name), property.PropertyType)),
+        JsonTypeInfoKind.Object => contract.Properties.Select(property => (MemberName(contract, property), property.PropertyType)),
         JsonTypeInfoKind.Enumerable or JsonTypeInfoKind.Dictionary =>
             [(contract.Type.IsArray ? "[]" : "<" + contract.ElementType!.Name + ">", contract.ElementType!)],
         _ => [],
