@@ -120,6 +120,20 @@ public class BadInputTests
     public sealed record Outcome(string Job, Exception Error);
 
     [Fact]
+    public async Task RunAsync_ItemsDeclaredABaseClassHoldingDerivedObjects_FailsAtCallSiteNamingBothTypes()
+    {
+        // Only the declared type's members were written: the hammer arrived as a plain Tool, without an error.
+        await using WorkerPool pool = TestPools.Process();
+        var kit = new List<Tool> { new("saw"), new Hammer("claw", 450) };
+
+        var error = CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(k => k.Count, kit));
+
+        Assert.Equal("argument 'k'", error.Variable);
+        Assert.Contains(nameof(Hammer), error.Reason, StringComparison.Ordinal);
+        Assert.Contains(nameof(Tool), error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunAsync_ReadonlyFieldThroughOptionsThatCannotSetIt_FailsAtCallSiteNamingTheMember()
     {
         // Options of one's own, without DefaultOptions' contract: the field was written and skipped when read.
@@ -131,6 +145,40 @@ public class BadInputTests
         Assert.Equal("argument 'q'", error.Variable);
         Assert.Contains("Quota.Limit", error.Reason, StringComparison.Ordinal);
         Assert.Contains("DefaultOptions", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deserialize_MemberNamingATypeItCannotHold_FailsWithoutCreatingIt()
+    {
+        // A pool's calls name a derived object's type; only a type the member can hold may be created from that name.
+        string json = """{"Main":{"$type":""" + JsonSerializer.Serialize(typeof(Tripwire).AssemblyQualifiedName) + ""","value":{}}}""";
+
+        var error = Assert.Throws<JsonException>(() => new JsonCallSerializer().Deserialize(System.Text.Encoding.UTF8.GetBytes(json), typeof(Toolbox)));
+
+        Assert.Contains(typeof(Tripwire).FullName!, error.Message, StringComparison.Ordinal);
+        Assert.Contains(typeof(Tool).FullName!, error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, Tripwire.Created);
+    }
+
+    public sealed record Toolbox(Tool Main);
+
+    public sealed class Tripwire
+    {
+        public Tripwire() => Interlocked.Increment(ref created);
+
+        public static int Created => Volatile.Read(ref created);
+
+        private static int created;
+    }
+
+    public class Tool(string name)
+    {
+        public string Name { get; } = name;
+    }
+
+    public sealed class Hammer(string name, int grams) : Tool(name)
+    {
+        public int Grams { get; } = grams;
     }
 
     public sealed class Quota

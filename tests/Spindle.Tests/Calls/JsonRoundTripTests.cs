@@ -113,6 +113,28 @@ public class JsonRoundTripTests
         Assert.Equal(("fruit", 2), (back.Label, back.Counts["pear"]));
     }
 
+    [Fact]
+    public async Task RunAsync_MemberDeclaredABaseClassOrInterface_KeepsItsDerivedObjectBothWays()
+    {
+        // Only the declared type's members were written: a Dog arrived as an Animal (and an abstract or interface member failed).
+        await using WorkerPool pool = TestPools.Process();
+        var zoo = new Zoo(new Dog("Rex", "collie") { Friend = new Dog("Fido", "pug") }, new Animal("Tom"), new Circle(2), new Ticket(5, "noon"));
+
+        string seen = await pool.RunAsync(
+            z => $"{Describe(z.Star)}+{Describe(z.Star.Friend!)}|{Describe(z.Plain)}|{z.Logo}|{z.Entry}",
+            zoo).Within("derived objects sent to the worker");
+        Zoo back = await pool.RunAsync(() => new Zoo(new Dog("Rex", "beagle"), new Animal("Tom"), new Circle(3), new Ticket(7, "dusk")))
+            .Within("derived objects sent back");
+
+        Assert.Equal("Dog Rex collie+Dog Fido pug|Animal Tom|Circle { Radius = 2 }|Ticket { Price = 5, Show = noon }", seen);
+        Assert.Equal("beagle", Assert.IsType<Dog>(back.Star).Breed);
+        Assert.IsType<Animal>(back.Plain);
+        Assert.Equal(new Circle(3), back.Logo);
+        Assert.Equal(new Ticket(7, "dusk"), back.Entry);
+    }
+
+    private static string Describe(Animal animal) => animal is Dog dog ? $"Dog {dog.Name} {dog.Breed}" : $"Animal {animal.Name}";
+
     public sealed record Ledger(string Name, BigInteger Total, Dictionary<BigInteger, string> Names);
 
     public sealed record Item(string Name, int Quantity);
@@ -183,4 +205,29 @@ public class JsonRoundTripTests
 
         public List<string> Tags { get; } = ["new"];
     }
+
+    public class Animal(string name)
+    {
+        public string Name { get; } = name;
+
+        public Animal? Friend { get; set; }
+    }
+
+    public class Dog(string name, string breed) : Animal(name)
+    {
+        public string Breed { get; } = breed;
+    }
+
+    public abstract record Shape;
+
+    public sealed record Circle(double Radius) : Shape;
+
+    public interface IPriced
+    {
+        int Price { get; }
+    }
+
+    public sealed record Ticket(int Price, string Show) : IPriced;
+
+    public sealed record Zoo(Animal Star, Animal Plain, Shape Logo, IPriced Entry);
 }
