@@ -133,6 +133,28 @@ public class JsonRoundTripTests
         Assert.Equal(new Ticket(7, "dusk"), back.Entry);
     }
 
+    [Fact]
+    public async Task RunAsync_ClassesDerivedFromStacks_KeepTheirOrderAndTypeBothWays()
+    {
+        // System.Text.Json pushed a derived stack's items in the order it wrote them, top first: it arrived upside down.
+        await using WorkerPool pool = TestPools.Process();
+        var undo = new UndoStack();
+        undo.Push("a");
+        undo.Push("b");
+        var concurrent = new SharedUndo();
+        concurrent.PushRange([1, 2, 3]);
+        var untyped = new History();
+        untyped.Push(1);
+        untyped.Push("two");
+
+        Assert.Equal("UndoStack:b,a", await pool.RunAsync(s => s.GetType().Name + ":" + string.Join(",", s), undo).Within("a Stack<T> subclass"));
+        Assert.Equal(new[] { 3, 2, 1 }, await pool.RunAsync(s => s.ToArray(), concurrent).Within("a ConcurrentStack<T> subclass"));
+        Assert.Equal(new object[] { "two", 1 }, await pool.RunAsync(s => s.ToArray(), untyped).Within("a Stack subclass"));
+        UndoStack back = await pool.RunAsync(s => { s.Push("c"); return s; }, undo).Within("a Stack<T> subclass sent back");
+
+        Assert.Equal(["c", "b", "a"], back);
+    }
+
     private static string Describe(Animal animal) => animal is Dog dog ? $"Dog {dog.Name} {dog.Breed}" : $"Animal {animal.Name}";
 
     public sealed record Ledger(string Name, BigInteger Total, Dictionary<BigInteger, string> Names);
@@ -230,4 +252,16 @@ public class JsonRoundTripTests
     public sealed record Ticket(int Price, string Show) : IPriced;
 
     public sealed record Zoo(Animal Star, Animal Plain, Shape Logo, IPriced Entry);
+
+    public sealed class UndoStack : Stack<string>
+    {
+    }
+
+    public sealed class SharedUndo : System.Collections.Concurrent.ConcurrentStack<int>
+    {
+    }
+
+    public sealed class History : System.Collections.Stack
+    {
+    }
 }
