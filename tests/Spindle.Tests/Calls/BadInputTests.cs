@@ -171,6 +171,41 @@ public class BadInputTests
         private static int created;
     }
 
+    [Fact]
+    public async Task RunAsync_ClassDerivedFromACollectionWithMembersOfItsOwn_FailsAtCallSiteNamingTheMember()
+    {
+        // A collection is written as its items only: the title and the owner arrived empty, without an error.
+        await using WorkerPool pool = TestPools.Process();
+        var playlist = new Playlist { Title = "road trip" };
+        playlist.Add("song");
+        var undo = new OwnedUndo { Owner = "ann" };
+        undo.Push(1);
+
+        var list = CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(p => p.Title, playlist));
+        var stack = CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(u => u.Owner, undo));
+
+        Assert.Equal("argument 'p'", list.Variable);
+        Assert.Contains("Playlist.Title", list.Reason, StringComparison.Ordinal);
+        Assert.Equal("argument 'u'", stack.Variable);
+        Assert.Contains("OwnedUndo.Owner", stack.Reason, StringComparison.Ordinal);
+        Assert.Equal(3, await pool.RunAsync(s => s.Sum(), new Tally { 1, 2 }).Within("a computed member holds nothing of its own"));
+    }
+
+    public sealed class Playlist : List<string>
+    {
+        public string Title { get; set; } = "";
+    }
+
+    public sealed class OwnedUndo : Stack<int>
+    {
+        public string Owner { get; set; } = "";
+    }
+
+    public sealed class Tally : List<int>
+    {
+        public int Total => this.Sum();
+    }
+
     public class Tool(string name)
     {
         public string Name { get; } = name;

@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 
 namespace Spindle.Calls.Serialization.Json;
@@ -14,6 +15,8 @@ namespace Spindle.Calls.Serialization.Json;
 /// </summary>
 [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = DynamicCode.EngineJustification)]
 [UnconditionalSuppressMessage("AOT", "IL3050", Justification = DynamicCode.EngineJustification)]
+[UnconditionalSuppressMessage("Trimming", "IL2070", Justification = DynamicCode.EngineJustification)]
+[UnconditionalSuppressMessage("Trimming", "IL2075", Justification = DynamicCode.EngineJustification)]
 internal static class JsonLosses
 {
     private const string ExceptionReason =
@@ -46,6 +49,12 @@ internal static class JsonLosses
         {
             return $"System.Text.Json writes its member {written} but cannot set it back (a readonly field or a get-only property that no constructor parameter fills), "
                 + "so it would arrive at whatever the constructor leaves there; JsonCallSerializer.DefaultOptions sets such members back";
+        }
+
+        if (WritesItemsOnly(contract) && OwnMemberOfCollection(type) is { } own)
+        {
+            return $"System.Text.Json writes a collection as its items only, so its member {own} would not be written; "
+                + "hold the collection in a member of a class of your own instead of deriving from it";
         }
 
         foreach ((string member, Type memberType) in Members(contract))
@@ -85,7 +94,33 @@ internal static class JsonLosses
 
     private static bool Populates(JsonTypeInfo contract, JsonPropertyInfo property) =>
         (property.ObjectCreationHandling ?? contract.PreferredPropertyObjectCreationHandling ?? contract.Options.PreferredObjectCreationHandling)
-            == System.Text.Json.Serialization.JsonObjectCreationHandling.Populate;
+            == JsonObjectCreationHandling.Populate;
+
+    /// <summary>Whether the contract writes a collection's items and nothing else, as System.Text.Json's collections and the stacks (StackConverterFactory) do.</summary>
+    private static bool WritesItemsOnly(JsonTypeInfo contract) =>
+        contract.Kind is JsonTypeInfoKind.Enumerable or JsonTypeInfoKind.Dictionary || StackConverterFactory.Writes(contract.Converter);
+
+    /// <summary>
+    /// A public member holding state of its own (a field, an auto-property, a property with a setter) that a class
+    /// derived from a collection declares, outside the framework's collections; a computed property holds none.
+    /// </summary>
+    private static string? OwnMemberOfCollection(Type type)
+    {
+        const BindingFlags Declared = BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly;
+        for (Type? level = type; level is not null && level.Namespace?.StartsWith("System", StringComparison.Ordinal) != true; level = level.BaseType)
+        {
+            MemberInfo? own = level.GetFields(Declared).FirstOrDefault(field => !field.IsDefined(typeof(JsonIgnoreAttribute)))
+                ?? (MemberInfo?)level.GetProperties(Declared).FirstOrDefault(property =>
+                    property.GetIndexParameters().Length == 0 && property.GetMethod is { IsPublic: true } && !property.IsDefined(typeof(JsonIgnoreAttribute))
+                    && (property.SetMethod is not null || level.GetField($"<{property.Name}>k__BackingField", BindingFlags.Instance | BindingFlags.NonPublic) is not null));
+            if (own is not null)
+            {
+                return level.Name + "." + own.Name;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>A member as the call boundary names it: its type's name and its C# name (not its JSON name).</summary>
     public static string MemberName(JsonTypeInfo contract, JsonPropertyInfo property) =>

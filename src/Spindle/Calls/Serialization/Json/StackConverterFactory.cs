@@ -45,6 +45,10 @@ internal sealed class StackConverterFactory : JsonConverterFactory
         return Make(builder, item);
     }
 
+    /// <summary>Whether <paramref name="converter"/> is one of these, which write a stack's items and nothing else.</summary>
+    public static bool Writes(JsonConverter converter) =>
+        converter.GetType() is { IsGenericType: true } type && type.GetGenericTypeDefinition() == typeof(StackConverter<,>);
+
     /// <summary>The stack type <paramref name="type"/> is or derives from, or null.</summary>
     private static Type? StackTypeOf(Type type)
     {
