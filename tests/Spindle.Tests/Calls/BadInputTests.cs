@@ -1,8 +1,10 @@
 using System.Linq.Expressions;
 using System.Net.Sockets;
 using System.Reflection.Emit;
+using System.Text.Json;
 using Spindle;
 using Spindle.Calls;
+using Spindle.Calls.Serialization;
 using Spindle.Pools;
 using Spindle.Tests.Support;
 
@@ -116,6 +118,114 @@ public class BadInputTests
     }
 
     public sealed record Outcome(string Job, Exception Error);
+
+    [Fact]
+    public async Task RunAsync_ItemsDeclaredABaseClassHoldingDerivedObjects_FailsAtCallSiteNamingBothTypes()
+    {
+        // Only the declared type's members were written: the hammer arrived as a plain Tool, without an error.
+        await using WorkerPool pool = TestPools.Process();
+        var kit = new List<Tool> { new("saw"), new Hammer("claw", 450) };
+
+        var error = CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(k => k.Count, kit));
+
+        Assert.Equal("argument 'k'", error.Variable);
+        Assert.Contains(nameof(Hammer), error.Reason, StringComparison.Ordinal);
+        Assert.Contains(nameof(Tool), error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ReadonlyFieldThroughOptionsThatCannotSetIt_FailsAtCallSiteNamingTheMember()
+    {
+        // Options of one's own, without DefaultOptions' contract: the field was written and skipped when read.
+        await using WorkerPool pool = TestPools.Process(configure: o => o.SerializerFactory = () => new JsonCallSerializer(new JsonSerializerOptions { IncludeFields = true }));
+        var quota = new Quota(5);
+
+        var error = CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(q => q.Limit, quota));
+
+        Assert.Equal("argument 'q'", error.Variable);
+        Assert.Contains("Quota.Limit", error.Reason, StringComparison.Ordinal);
+        Assert.Contains("DefaultOptions", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deserialize_MemberNamingATypeItCannotHold_FailsWithoutCreatingIt()
+    {
+        // A pool's calls name a derived object's type; only a type the member can hold may be created from that name.
+        string json = """{"Main":{"$type":""" + JsonSerializer.Serialize(typeof(Tripwire).AssemblyQualifiedName) + ""","value":{}}}""";
+
+        var error = Assert.Throws<JsonException>(() => new JsonCallSerializer().Deserialize(System.Text.Encoding.UTF8.GetBytes(json), typeof(Toolbox)));
+
+        Assert.Contains(typeof(Tripwire).FullName!, error.Message, StringComparison.Ordinal);
+        Assert.Contains(typeof(Tool).FullName!, error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, Tripwire.Created);
+    }
+
+    public sealed record Toolbox(Tool Main);
+
+    public sealed class Tripwire
+    {
+        public Tripwire() => Interlocked.Increment(ref created);
+
+        public static int Created => Volatile.Read(ref created);
+
+        private static int created;
+    }
+
+    [Fact]
+    public async Task RunAsync_ClassDerivedFromACollectionWithMembersOfItsOwn_FailsAtCallSiteNamingTheMember()
+    {
+        // A collection is written as its items only: the title and the owner arrived empty, without an error.
+        await using WorkerPool pool = TestPools.Process();
+        var playlist = new Playlist { Title = "road trip" };
+        playlist.Add("song");
+        var undo = new OwnedUndo { Owner = "ann" };
+        undo.Push(1);
+
+        var list = CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(p => p.Title, playlist));
+        var stack = CallSite.Throws<ProcessBoundaryException>(() => pool.RunAsync(u => u.Owner, undo));
+
+        Assert.Equal("argument 'p'", list.Variable);
+        Assert.Contains("Playlist.Title", list.Reason, StringComparison.Ordinal);
+        Assert.Equal("argument 'u'", stack.Variable);
+        Assert.Contains("OwnedUndo.Owner", stack.Reason, StringComparison.Ordinal);
+        Assert.Equal(3, await pool.RunAsync(s => s.Sum(), new Tally { 1, 2 }).Within("a computed member holds nothing of its own"));
+    }
+
+    public sealed class Playlist : List<string>
+    {
+        public string Title { get; set; } = "";
+    }
+
+    public sealed class OwnedUndo : Stack<int>
+    {
+        public string Owner { get; set; } = "";
+    }
+
+    public sealed class Tally : List<int>
+    {
+        public int Total => this.Sum();
+    }
+
+    public class Tool(string name)
+    {
+        public string Name { get; } = name;
+    }
+
+    public sealed class Hammer(string name, int grams) : Tool(name)
+    {
+        public int Grams { get; } = grams;
+    }
+
+    public sealed class Quota
+    {
+        public readonly int Limit;
+
+        public Quota()
+        {
+        }
+
+        public Quota(int limit) => Limit = limit;
+    }
 
     [Fact]
     public async Task RunAsync_CapturedTaskCompletionSource_FailsAtCallSiteInsteadOfBlocking()

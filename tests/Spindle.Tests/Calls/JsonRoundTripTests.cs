@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Numerics;
 using Spindle;
 using Spindle.Tests.Support;
@@ -75,6 +76,87 @@ public class JsonRoundTripTests
         Assert.Equal(("votes", 5), (back.Name, back.Count));
     }
 
+    [Fact]
+    public async Task RunAsync_ReadonlyFieldsNoConstructorParameterFills_ArriveWithTheirValuesBothWays()
+    {
+        // Written but skipped when read: the fields arrived as the parameterless constructor left them.
+        await using WorkerPool pool = TestPools.Process();
+        var reading = new Reading("north", 21.5);
+        var limits = new Limits(10, "disk");
+
+        Assert.Equal("north=21.5", await pool.RunAsync(r => r.Sensor + "=" + r.Value.ToString(CultureInfo.InvariantCulture), reading).Within("a readonly struct"));
+        Assert.Equal("10", await pool.RunAsync(l => l.Max.ToString(CultureInfo.InvariantCulture), limits).Within("a readonly field of a class"));
+        Reading back = await pool.RunAsync(r => new Reading(r.Sensor + "!", r.Value * 2), reading).Within("readonly fields sent back");
+
+        Assert.Equal(("north!", 43.0), (back.Sensor, back.Value));
+    }
+
+    [Fact]
+    public async Task RunAsync_GetOnlyAutoProperties_ArriveWithTheirValuesBothWays()
+    {
+        // Written but skipped when read: the collections arrived as their initializers left them, the label empty.
+        await using WorkerPool pool = TestPools.Process();
+        var basket = new Basket("fruit");
+        basket.Items.AddRange([1, 2, 3]);
+        basket.Counts["pear"] = 2;
+        basket.Tags.Remove("new");
+        basket.Tags.Add("ripe");
+
+        string seen = await pool.RunAsync(
+            b => $"{b.Label}|{string.Join(",", b.Items)}|{string.Join(",", b.Counts.Select(pair => pair.Key + "=" + pair.Value))}|{string.Join(",", b.Tags)}",
+            basket).Within("get-only properties sent to the worker");
+        Basket back = await pool.RunAsync(b => { b.Items.Add(4); return b; }, basket).Within("get-only properties sent back");
+
+        Assert.Equal("fruit|1,2,3|pear=2|ripe", seen);
+        Assert.Equal([1, 2, 3, 4], back.Items);
+        Assert.Equal(["ripe"], back.Tags);
+        Assert.Equal(("fruit", 2), (back.Label, back.Counts["pear"]));
+    }
+
+    [Fact]
+    public async Task RunAsync_MemberDeclaredABaseClassOrInterface_KeepsItsDerivedObjectBothWays()
+    {
+        // Only the declared type's members were written: a Dog arrived as an Animal (and an abstract or interface member failed).
+        await using WorkerPool pool = TestPools.Process();
+        var zoo = new Zoo(new Dog("Rex", "collie") { Friend = new Dog("Fido", "pug") }, new Animal("Tom"), new Circle(2), new Ticket(5, "noon"));
+
+        string seen = await pool.RunAsync(
+            z => $"{Describe(z.Star)}+{Describe(z.Star.Friend!)}|{Describe(z.Plain)}|{z.Logo}|{z.Entry}",
+            zoo).Within("derived objects sent to the worker");
+        Zoo back = await pool.RunAsync(() => new Zoo(new Dog("Rex", "beagle"), new Animal("Tom"), new Circle(3), new Ticket(7, "dusk")))
+            .Within("derived objects sent back");
+
+        Assert.Equal("Dog Rex collie+Dog Fido pug|Animal Tom|Circle { Radius = 2 }|Ticket { Price = 5, Show = noon }", seen);
+        Assert.Equal("beagle", Assert.IsType<Dog>(back.Star).Breed);
+        Assert.IsType<Animal>(back.Plain);
+        Assert.Equal(new Circle(3), back.Logo);
+        Assert.Equal(new Ticket(7, "dusk"), back.Entry);
+    }
+
+    [Fact]
+    public async Task RunAsync_ClassesDerivedFromStacks_KeepTheirOrderAndTypeBothWays()
+    {
+        // System.Text.Json pushed a derived stack's items in the order it wrote them, top first: it arrived upside down.
+        await using WorkerPool pool = TestPools.Process();
+        var undo = new UndoStack();
+        undo.Push("a");
+        undo.Push("b");
+        var concurrent = new SharedUndo();
+        concurrent.PushRange([1, 2, 3]);
+        var untyped = new History();
+        untyped.Push(1);
+        untyped.Push("two");
+
+        Assert.Equal("UndoStack:b,a", await pool.RunAsync(s => s.GetType().Name + ":" + string.Join(",", s), undo).Within("a Stack<T> subclass"));
+        Assert.Equal(new[] { 3, 2, 1 }, await pool.RunAsync(s => s.ToArray(), concurrent).Within("a ConcurrentStack<T> subclass"));
+        Assert.Equal(new object[] { "two", 1 }, await pool.RunAsync(s => s.ToArray(), untyped).Within("a Stack subclass"));
+        UndoStack back = await pool.RunAsync(s => { s.Push("c"); return s; }, undo).Within("a Stack<T> subclass sent back");
+
+        Assert.Equal(["c", "b", "a"], back);
+    }
+
+    private static string Describe(Animal animal) => animal is Dog dog ? $"Dog {dog.Name} {dog.Breed}" : $"Animal {animal.Name}";
+
     public sealed record Ledger(string Name, BigInteger Total, Dictionary<BigInteger, string> Names);
 
     public sealed record Item(string Name, int Quantity);
@@ -98,5 +180,88 @@ public class JsonRoundTripTests
         public NamedTally(string name) => Name = name;
 
         public string Name { get; private set; } = "";
+    }
+
+    public readonly struct Reading
+    {
+        public readonly string Sensor;
+        public readonly double Value;
+
+        public Reading(string sensor, double value)
+        {
+            Sensor = sensor;
+            Value = value;
+        }
+    }
+
+    /// <summary>System.Text.Json builds it with the parameterless constructor, which leaves <see cref="Max"/> at 0.</summary>
+    public sealed class Limits
+    {
+        public readonly int Max;
+
+        public Limits()
+        {
+        }
+
+        public Limits(int max) => Max = max;
+
+        public Limits(int max, string unit)
+            : this(max) => Unit = unit;
+
+        public string Unit { get; set; } = "";
+    }
+
+    public sealed class Basket
+    {
+        public Basket()
+        {
+        }
+
+        public Basket(string label) => Label = label;
+
+        public string Label { get; } = "";
+
+        public List<int> Items { get; } = [];
+
+        public Dictionary<string, int> Counts { get; } = [];
+
+        public List<string> Tags { get; } = ["new"];
+    }
+
+    public class Animal(string name)
+    {
+        public string Name { get; } = name;
+
+        public Animal? Friend { get; set; }
+    }
+
+    public class Dog(string name, string breed) : Animal(name)
+    {
+        public string Breed { get; } = breed;
+    }
+
+    public abstract record Shape;
+
+    public sealed record Circle(double Radius) : Shape;
+
+    public interface IPriced
+    {
+        int Price { get; }
+    }
+
+    public sealed record Ticket(int Price, string Show) : IPriced;
+
+    public sealed record Zoo(Animal Star, Animal Plain, Shape Logo, IPriced Entry);
+
+    public sealed class UndoStack : Stack<string>
+    {
+    }
+
+    public sealed class SharedUndo : System.Collections.Concurrent.ConcurrentStack<int>
+    {
+    }
+
+    public sealed class History : System.Collections.Stack
+    {
     }
 }

@@ -22,6 +22,29 @@ public class PipeBadInputTests
     }
 
     [Fact]
+    public void Send_MemberDeclaredABaseClassHoldingADerivedObject_FailsNamingTheMemberAndBothTypes()
+    {
+        // A message never carries a type's name, so the derived object's own members were dropped without an error.
+        (Connection a, Connection b) = Pipe.Create();
+        using (a)
+        using (b)
+        {
+            var error = Assert.Throws<NotSupportedException>(() => a.Send(new Parcel(new Fragile("vase", "glass"))));
+
+            Assert.Contains("Parcel.Content", error.Message, StringComparison.Ordinal);
+            Assert.Contains(typeof(Fragile).FullName!, error.Message, StringComparison.Ordinal);
+            a.Send(new Parcel(new Content("book")));
+            Assert.Equal("book", b.Receive<Parcel>().Content.Name);
+        }
+    }
+
+    public record Content(string Name);
+
+    public sealed record Fragile(string Name, string Material) : Content(Name);
+
+    public sealed record Parcel(Content Content);
+
+    [Fact]
     public void Open_NameThatDoesNotExist_ThrowsFileNotFound()
     {
         (Connection a, Connection b) = Pipe.Create();

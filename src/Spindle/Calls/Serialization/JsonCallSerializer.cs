@@ -36,10 +36,12 @@ public sealed class JsonCallSerializer : ICallSerializer
     }
 
     /// <summary>
-    /// The options values are written with by default: public fields are included, properties with a non-public setter
+    /// The options values are written with by default: public fields are included, members without a public setter
+    /// (a private setter, a <c>readonly</c> field, a get-only auto-property such as a collection with an initializer)
     /// are read back, and <see cref="System.Numerics.BigInteger"/> and stacks arrive as they were sent. They never read a
-    /// type's name from the data, so they are as safe as System.Text.Json's own on data from anyone (a member declared
-    /// <see cref="object"/> is read back as a <see cref="JsonElement"/>); the parameterless constructor adds that for a
+    /// type's name from the data, so they are as safe as System.Text.Json's own on data from anyone: a member declared
+    /// <see cref="object"/> is read back as a <see cref="JsonElement"/>, and a derived object where a base class or an
+    /// interface is declared is refused when written, naming the member. The parameterless constructor keeps both for a
     /// pool's calls, whose two ends are the same app.
     /// </summary>
     public static JsonSerializerOptions DefaultOptions { get; } = new(JsonSerializerDefaults.General)
@@ -47,18 +49,25 @@ public sealed class JsonCallSerializer : ICallSerializer
         IncludeFields = true,
         MaxDepth = 256,
         Converters = { new BigIntegerConverter(), new StackConverterFactory() },
-        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { NonPublicSetters.Honour } },
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver
+        {
+            Modifiers = { NonPublicSetters.Honour, ReadOnlyMembers.Honour, DerivedObjects.RefuseInMembers, DerivedObjects.RefuseInItems },
+        },
     };
 
     /// <summary>
-    /// <see cref="DefaultOptions"/> with members declared <see cref="object"/> keeping their runtime type (their type's
-    /// name on the wire): only for a pool's calls between the caller and its own worker processes, never for messages a
-    /// <c>Listener</c> or a queue may get from another program, where a type name from the data would let the sender
-    /// choose what gets created.
+    /// <see cref="DefaultOptions"/> with members declared <see cref="object"/>, a base class or an interface keeping
+    /// their runtime type (their type's name on the wire): only for a pool's calls between the caller and its own worker
+    /// processes, never for messages a <c>Listener</c> or a queue may get from another program, where a type name from
+    /// the data would let the sender choose what gets created.
     /// </summary>
     internal static JsonSerializerOptions CallOptions { get; } = new(DefaultOptions)
     {
         Converters = { new RuntimeTypeConverter() },
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver
+        {
+            Modifiers = { NonPublicSetters.Honour, ReadOnlyMembers.Honour, DerivedObjects.KeepInMembers, DerivedObjects.RefuseInItems },
+        },
     };
 
     /// <summary>The options this serializer uses for every value.</summary>
