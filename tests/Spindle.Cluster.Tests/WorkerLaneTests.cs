@@ -18,12 +18,16 @@ public sealed class WorkerLaneTests(NatsServer server) : ClusterTest(server)
         await using var pool = new WorkerPool(PoolOptions(workers: 1));
         ClusterClient client = ((ClusterBackend)pool.Backend).Client;
 
+        // Until the worker's lane is open (its connection, made as the worker starts, can take a while on a loaded
+        // machine), calls go to the agent itself; from then on the worker answers them.
+        await WarmAsync(pool, client, agent);
+        long onLanes = client.CallsOnLanes;
         for (int i = 0; i < 200; i++)
         {
             Assert.Equal(i * 3, await pool.RunAsync(x => x * 3, i).Within($"call {i}"));
         }
 
-        Assert.True(client.CallsOnLanes > 100, $"Only {client.CallsOnLanes} of 200 one-after-another tiny calls were answered by the worker itself: {client.DirectState}\n{agent.Output}");
+        Assert.True(client.CallsOnLanes - onLanes > 100, $"Only {client.CallsOnLanes - onLanes} of 200 one-after-another tiny calls were answered by the worker itself: {client.DirectState}\n{agent.Output}");
     }
 
     [Fact]

@@ -20,8 +20,18 @@ internal sealed partial class ClusterAgent
     /// <summary>How often the stop looks again for lane calls still running.</summary>
     private static readonly TimeSpan LaneCallsPoll = TimeSpan.FromMilliseconds(25);
 
-    /// <summary>This agent's lane settings and its workers' pages: a directory of its own, removed when it ends.</summary>
-    private string LanesDirectory => Path.Combine(_options.CacheDirectory, "lanes", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    /// <summary>The start of the name of every agent's lane directory in the temporary directory, before its process id.</summary>
+    private const string LanesDirectoryPrefix = "spindle-lanes-";
+
+    /// <summary>
+    /// This agent's lane settings and its workers' pages: a directory of its own in the temporary directory (only its
+    /// user may enter it; not in the build cache, which holds builds alone), made at start and removed when it ends.
+    /// </summary>
+    private string LanesDirectory { get; }
+
+    /// <summary>A new lane directory for this agent (<see cref="LanesDirectory"/>).</summary>
+    private static string CreateLanesDirectory() =>
+        Directory.CreateTempSubdirectory($"{LanesDirectoryPrefix}{Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)}-").FullName;
 
     /// <summary>The lane the workers of the pool for <paramref name="build"/> and <paramref name="serializer"/> open; null with lanes off.</summary>
     private WorkerLaneSpec? LaneFor(string build, string? serializer)
@@ -32,8 +42,6 @@ internal sealed partial class ClusterAgent
         }
 
         string directory = LanesDirectory;
-        CreatePrivateDirectory(Path.GetDirectoryName(directory)!);
-        CreatePrivateDirectory(directory);
         string subject = _names.Lane(Name, build, serializer);
         string path = Path.Combine(directory, $"settings-{subject[(subject.LastIndexOf('.') + 1)..]}.json");
         LaneSettings.With(_options.Credentials, new LaneSettings
@@ -142,19 +150,17 @@ internal sealed partial class ClusterAgent
 
     private static bool IsAlive(int pid) => !OperatingSystem.IsLinux() || Directory.Exists($"/proc/{pid}");
 
-    /// <summary>Removes this agent's lane directory, and those left by agents that died before removing theirs.</summary>
-    private void RemoveLaneDirectories()
+    /// <summary>
+    /// Removes the lane directories left by agents of this user that died before removing theirs, and this agent's own
+    /// with <paramref name="ownToo"/> (as it ends).
+    /// </summary>
+    private void RemoveLaneDirectories(bool ownToo)
     {
-        string lanes = Path.GetDirectoryName(LanesDirectory)!;
-        if (!Directory.Exists(lanes))
+        foreach (string directory in Directory.EnumerateDirectories(Path.GetTempPath(), LanesDirectoryPrefix + "*"))
         {
-            return;
-        }
-
-        foreach (string directory in Directory.EnumerateDirectories(lanes))
-        {
+            string[] parts = Path.GetFileName(directory)[LanesDirectoryPrefix.Length..].Split('-', 2);
             bool mine = directory == LanesDirectory;
-            if (mine || (int.TryParse(Path.GetFileName(directory), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid) && !IsAlive(pid)))
+            if (mine ? ownToo : (int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid) && !IsAlive(pid)))
             {
                 try
                 {
@@ -162,21 +168,13 @@ internal sealed partial class ClusterAgent
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    _options.Log.WriteLine($"spindle agent {Name}: could not remove {directory}: {e.Message}");
+                    // Another user's, or in use: not this agent's to remove.
+                    if (mine)
+                    {
+                        _options.Log.WriteLine($"spindle agent {Name}: could not remove {directory}: {e.Message}");
+                    }
                 }
             }
-        }
-    }
-
-    private static void CreatePrivateDirectory(string path)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(path);
-        }
-        else
-        {
-            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
     }
 }

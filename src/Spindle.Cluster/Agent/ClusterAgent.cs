@@ -104,7 +104,10 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
         _builds = builds;
         _control = control;
         _free = new SemaphoreSlim(options.Workers, options.Workers);
-        RemoveLaneDirectories();
+
+        // Those of agents that died before removing theirs go; this agent's own is made.
+        RemoveLaneDirectories(ownToo: false);
+        LanesDirectory = options.WorkerLanes ? CreateLanesDirectory() : string.Empty;
 
         // A claim whose answer was lost to a broken connection is asked again (see ClaimAsync).
         _nats.ConnectionDisconnected += (_, _) =>
@@ -376,7 +379,7 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
             _options.Log.WriteLine($"spindle agent {Name}: its connection closed uncleanly: {unclean}");
         }
 
-        RemoveLaneDirectories();
+        RemoveLaneDirectories(ownToo: true);
         _closed.Dispose();
         _orders.Dispose();
         _free.Dispose();

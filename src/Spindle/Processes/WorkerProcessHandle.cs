@@ -17,8 +17,12 @@ internal sealed class WorkerProcessHandle : IDisposable
     /// <summary>How long a worker whose channel closed may take to exit before it is killed.</summary>
     private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long the report of an exit waits for the last of the worker's stderr.</summary>
-    private static readonly TimeSpan LastWordsGrace = TimeSpan.FromMilliseconds(500);
+    /// <summary>
+    /// How long the report of an exit waits for the last of the worker's stderr. Its end comes at once unless a child
+    /// that escaped the worker's group holds the pipe, so only that rare case waits it out; 500 ms was seen to pass on a
+    /// loaded 2-core machine before the reader had read a FailFast's message, and the crash lost its cause.
+    /// </summary>
+    private static readonly TimeSpan LastWordsGrace = TimeSpan.FromSeconds(2);
 
     private readonly SpawnedProcess _process;
     private readonly FrameSocket _data;
