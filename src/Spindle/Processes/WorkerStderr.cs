@@ -34,8 +34,16 @@ internal sealed class WorkerStderr
     private readonly ManualResetEventSlim _ended = new();
     private readonly Decoder _decoder = Encoding.UTF8.GetDecoder();
     private readonly WorkerOutputLog? _log;
-    private string? _headline;
-    private bool _headlineDropped;
+
+    /// <summary>
+    /// Lines kept even when the tail has moved past them: the first line naming each kind of death (<see cref="Headlines"/>),
+    /// and the line after the first of them (the runtime writes "Process terminated." on a line of its own, and the
+    /// message after it). A deep stack otherwise pushes them out, and the crash's cause with them.
+    /// </summary>
+    private readonly List<string> _kept = [];
+    private readonly HashSet<string> _keptKinds = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _keptDropped = new(ReferenceEqualityComparer.Instance);
+    private bool _keepNext;
     private bool _partialCut;
 
     /// <summary>
@@ -72,7 +80,8 @@ internal sealed class WorkerStderr
         {
             IEnumerable<string> lines = _partial.Length > 0 ? _lines.Append(_partial.ToString()) : _lines;
             string tail = string.Join(Environment.NewLine, lines);
-            return _headlineDropped ? $"{_headline}{Environment.NewLine}…{Environment.NewLine}{tail}" : tail;
+            string[] dropped = _kept.Where(_keptDropped.Contains).ToArray();
+            return dropped.Length > 0 ? $"{string.Join(Environment.NewLine, dropped)}{Environment.NewLine}…{Environment.NewLine}{tail}" : tail;
         }
     }
 
@@ -155,15 +164,27 @@ internal sealed class WorkerStderr
         string line = _partialCut ? _partial.Append('…').ToString() : _partial.ToString();
         _partial.Clear();
         _partialCut = false;
-        if (_headline is null && Array.Exists(Headlines, h => line.Contains(h, StringComparison.Ordinal)))
+        bool keep = _keepNext;
+        _keepNext = false;
+        foreach (string kind in Headlines)
         {
-            _headline = line;
+            if (line.Contains(kind, StringComparison.Ordinal) && _keptKinds.Add(kind))
+            {
+                // The first headline of all: the line after it says what it is about.
+                _keepNext |= _kept.Count == 0;
+                keep = true;
+            }
+        }
+
+        if (keep)
+        {
+            _kept.Add(line);
         }
 
         _lines.Enqueue(line);
-        if (_lines.Count > TailLines && ReferenceEquals(_lines.Dequeue(), _headline))
+        if (_lines.Count > TailLines && _lines.Dequeue() is { } gone && _kept.Contains(gone, ReferenceEqualityComparer.Instance))
         {
-            _headlineDropped = true;
+            _keptDropped.Add(gone);
         }
     }
 }
