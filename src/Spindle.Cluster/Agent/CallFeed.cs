@@ -14,7 +14,7 @@ namespace Spindle.Cluster.Agent;
 /// and unsubscribes, three protocol messages and a pile of objects on every call's path; a tiny call's round trip
 /// through the cluster took about a third longer with it.
 /// <code>
-///  NextAsync: no live request ─► pull request {batch 1, expires 5 s}, replying to inbox.N (N: its own number)
+///  NextAsync: no live request ─► pull request {batch 1, expires 2 s}, replying to inbox.N (N: its own number)
 ///             ◄─ a call: returned                      ◄─ 408 (expired) / 409 / 503 on inbox.N: asked again
 ///             ◄─ a status on an older inbox.M: that request was given up; ignored
 ///  a request answered by nothing (lost with a connection, a server restart): given up and asked again once the
@@ -23,11 +23,19 @@ namespace Spindle.Cluster.Agent;
 /// Each request replies to a subject of its own, so a status answering a request given up (one a server kept across a
 /// reconnection) is not taken for the live one's and does not make the agent ask again: a request given up that was
 /// not lost can bring at most one call more, never a lasting extra request. (A call itself comes on its stream
-/// subject, so it cannot be told apart.) When the agent stops pulling, the inbox goes and calls already here go back.
+/// subject, so it cannot be told apart.) When the agent stops pulling, it listens until the live request ends (a call,
+/// which goes back, or its expiry), then the inbox goes and calls already here go back.
 /// </remarks>
 internal sealed class CallFeed : IAsyncDisposable
 {
-    private static readonly TimeSpan Expires = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long a pull request waits at the server for a call: short, as an agent that stops listens to its live request
+    /// until it ends (<see cref="CloseAsync"/>); an idle agent asks again this often.
+    /// </summary>
+    private static readonly TimeSpan Expires = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long after its expiry the server's answer to a request may take to arrive.</summary>
+    private static readonly TimeSpan ExpiryAnswerGrace = TimeSpan.FromMilliseconds(500);
     private static readonly long LostAfterMs = (long)(Expires + TimeSpan.FromSeconds(2)).TotalMilliseconds;
 
     private readonly NatsConnection _nats;
@@ -64,13 +72,17 @@ internal sealed class CallFeed : IAsyncDisposable
     /// <param name="names">The cluster's names.</param>
     /// <param name="log">Where the feed says what went wrong.</param>
     /// <param name="recreate">Puts the calls stream and the agents' consumer back, when the server says they are gone.</param>
-    /// <param name="cancellationToken">Stops the subscription.</param>
+    /// <param name="cancellationToken">Gives up opening.</param>
     public static async Task<CallFeed> OpenAsync(NatsConnection nats, ClusterNames names, Action<string> log, Func<CancellationToken, Task> recreate, CancellationToken cancellationToken)
     {
         // Not under nats.NewInbox(): that is the connection's own request inbox, whose wildcard subscription (made by
         // the first request, e.g. a KV put) would take the calls meant for this one and drop them.
         string prefix = $"_INBOX.{Guid.NewGuid():N}";
-        INatsSub<byte[]> inbox = await nats.SubscribeCoreAsync<byte[]>(prefix + ".*", cancellationToken: cancellationToken).ConfigureAwait(false);
+
+        // Not ended by the start's token, which the agent's stop (SIGTERM) cancels too: the feed's close listens to its
+        // live request before it lets the inbox go (CloseAsync), and DisposeAsync ends it.
+        cancellationToken.ThrowIfCancellationRequested();
+        INatsSub<byte[]> inbox = await nats.SubscribeCoreAsync<byte[]>(prefix + ".*", cancellationToken: CancellationToken.None).ConfigureAwait(false);
         return new CallFeed(nats, inbox, prefix, names, log, recreate);
     }
 
@@ -112,14 +124,56 @@ internal sealed class CallFeed : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops asking: the inbox goes (the server drops a waiting request once nobody listens), and a call already here goes back.</summary>
+    /// <summary>
+    /// Stops asking: the live request is listened to until the server answers it (a call, which goes back, or its
+    /// expiry), then the inbox goes, and a call already here goes back.
+    /// </summary>
+    /// <remarks>
+    /// Unsubscribing at once would race the server: until it has read the unsubscribe it may hand the live request a
+    /// call, which arrives for a subscription the client library no longer has and is dropped there, unacked, so it
+    /// waits out AckWait (an hour, for some) before another agent gets it. A request's expiry is short for this.
+    /// </remarks>
     public async ValueTask CloseAsync()
     {
+        string? live;
+        long requestedAt;
         lock (_lock)
         {
-            _live = null;
+            live = _live;
+            requestedAt = _requestedAt;
         }
 
+        if (live is not null)
+        {
+            long left = requestedAt + (long)(Expires + ExpiryAnswerGrace).TotalMilliseconds - Environment.TickCount64;
+            using var bounded = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Max(left, 0)));
+            try
+            {
+                while (LiveRequest() is not null)
+                {
+                    NatsMsg<byte[]> message = await _inbox.Msgs.ReadAsync(bounded.Token).ConfigureAwait(false);
+                    if (message.Headers is { Code: >= 100 })
+                    {
+                        // The live request's end (expired, or refused) ends the wait; an older one's is ignored.
+                        _ = Answered(message.Subject);
+                        continue;
+                    }
+
+                    GiveUp();
+                    await PutBackAsync(new CallDelivery(_nats, message)).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (bounded.IsCancellationRequested)
+            {
+                // Lost with a connection, or not answered in time: nothing more will come for it.
+            }
+            catch (System.Threading.Channels.ChannelClosedException)
+            {
+                // The subscription ended already (the agent's start token, cancelled by its stop, ends it).
+            }
+        }
+
+        GiveUp();
         await _inbox.UnsubscribeAsync().ConfigureAwait(false);
         while (_inbox.Msgs.TryRead(out NatsMsg<byte[]> message))
         {

@@ -210,13 +210,14 @@ internal sealed partial class ClusterAgent : IAsyncDisposable
 
         // Direct offers are "busy" from now on; every one taken before is in _calls, waited for below. The workers'
         // lanes close too: their offers come to the agent from now on.
+        _options.Log.WriteLine($"spindle agent {Name}: stopping; takes no more calls.");
         StopTaking();
         await CloseLanesAsync().ConfigureAwait(false);
 
         // No more asking: the server drops the waiting pull request, so no call is handed to an agent that stopped reading.
         await _feed.CloseAsync().ConfigureAwait(false);
 
-        _options.Log.WriteLine($"spindle agent {Name}: stopping; finishing {_calls.Count} call(s) it holds.");
+        _options.Log.WriteLine($"spindle agent {Name}: finishing {_calls.Count} call(s) it holds.");
         await Task.WhenAll(_calls.Keys).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await LaneCallsEndedAsync().ConfigureAwait(false);
         await Task.WhenAll(_calls.Keys).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
