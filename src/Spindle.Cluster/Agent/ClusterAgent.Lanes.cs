@@ -44,7 +44,7 @@ internal sealed partial class ClusterAgent
         string directory = LanesDirectory;
         string subject = _names.Lane(Name, build, serializer);
         string path = Path.Combine(directory, $"settings-{subject[(subject.LastIndexOf('.') + 1)..]}.json");
-        LaneSettings.With(_options.Credentials, new LaneSettings
+        new LaneSettings
         {
             Server = _options.Server,
             Cluster = _names.Cluster,
@@ -57,7 +57,8 @@ internal sealed partial class ClusterAgent
             ConnectTimeout = _options.ConnectTimeout,
             AnswerFor = _options.AckWait,
             ClaimTimeout = _options.ClaimTimeout,
-        }).Write(path);
+            Credentials = _options.Credentials,
+        }.Write(path);
         return new WorkerLaneSpec(LaneType, path);
     }
 

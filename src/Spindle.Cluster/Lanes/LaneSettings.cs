@@ -37,36 +37,8 @@ internal sealed record LaneSettings
 
     public required TimeSpan ClaimTimeout { get; init; }
 
-    public string? User { get; init; }
-
-    public string? Password { get; init; }
-
-    public string? Token { get; init; }
-
-    public string? CredentialsFile { get; init; }
-
-    public string? NKeySeed { get; init; }
-
-    public string? NKeySeedFile { get; init; }
-
-    public string? TlsCaFile { get; init; }
-
-    public string? TlsCertificateFile { get; init; }
-
-    public string? TlsKeyFile { get; init; }
-
-    public ClusterCredentials Credentials() => new()
-    {
-        User = User, Password = Password, Token = Token, CredentialsFile = CredentialsFile, NKeySeed = NKeySeed, NKeySeedFile = NKeySeedFile,
-        TlsCaFile = TlsCaFile, TlsCertificateFile = TlsCertificateFile, TlsKeyFile = TlsKeyFile,
-    };
-
-    public static LaneSettings With(ClusterCredentials credentials, LaneSettings settings) => settings with
-    {
-        User = credentials.User, Password = credentials.Password, Token = credentials.Token, CredentialsFile = credentials.CredentialsFile,
-        NKeySeed = credentials.NKeySeed, NKeySeedFile = credentials.NKeySeedFile, TlsCaFile = credentials.TlsCaFile,
-        TlsCertificateFile = credentials.TlsCertificateFile, TlsKeyFile = credentials.TlsKeyFile,
-    };
+    /// <summary>The agent's own sign-in and TLS settings.</summary>
+    public required ClusterCredentials Credentials { get; init; }
 
     /// <summary>Writes the settings to <paramref name="path"/>, readable and writable by this user only.</summary>
     public void Write(string path)
