@@ -144,6 +144,9 @@ public sealed partial class WorkerPool : IAsyncDisposable, IDisposable
     /// <summary>The workers running now, then any worker threads abandoned to calls that have not returned (<see cref="WorkerInfo.Abandoned"/>).</summary>
     public IReadOnlyList<WorkerInfo> GetWorkers() => _dispatcher.CurrentWorkers().Select(Describe).ToArray();
 
+    /// <summary>For tests: the workers themselves, as <see cref="GetWorkers"/> lists them.</summary>
+    internal IReadOnlyList<PoolWorker> CurrentWorkers() => _dispatcher.CurrentWorkers();
+
     /// <summary>
     /// Kills one of this pool's worker processes now (SIGKILL), as the dashboard's kill button does, and replaces it as
     /// after a crash (it counts toward <see cref="WorkerPoolOptions.MaxRestarts"/>). A call made the next instant never

@@ -24,6 +24,9 @@ internal sealed class ProcessWorker : PoolWorker
     private readonly ResultArenaReader? _arena;
     private readonly int _capacity;
     private Action<PendingCall>? _verdict;
+
+    // The call _verdict was given for: the worker is killed for it, and only it gets the verdict (see OnExit).
+    private PendingCall? _verdictFor;
     private PendingCall? _running;
 
     // Set under _sentLock once the worker's exit has been handled; the WorkerProcessHandle is disposed after that, so every use
@@ -48,6 +51,12 @@ internal sealed class ProcessWorker : PoolWorker
     }
 
     public override int Capacity => _capacity;
+
+    /// <summary>
+    /// For tests: while the returned scope lasts (on this thread), the worker's results and its exit wait to be handled,
+    /// as when the reader thread is slow to get to them; stops and kills from this thread go through.
+    /// </summary>
+    internal Lock.Scope HoldResultsForTests() => _sentLock.EnterScope();
 
     public override int InFlight
     {
@@ -143,6 +152,7 @@ internal sealed class ProcessWorker : PoolWorker
         {
             if (!_exited && Running == call && Interlocked.CompareExchange(ref _verdict, verdict, null) is null)
             {
+                _verdictFor = call;
                 _process.Kill();
             }
         }
@@ -317,6 +327,16 @@ internal sealed class ProcessWorker : PoolWorker
 
         PendingCall? call = sent.Length > 0 ? sent[0] : null;
         Action<PendingCall>? verdict = _verdict;
+        PendingCall[] neverStarted = sent.Length > 1 ? sent[1..] : [];
+        if (verdict is not null && call is not null && call != _verdictFor)
+        {
+            // Killed to stop a call that finished as the kill went out (its result was on its way, and has been taken):
+            // the call the worker had begun next was killed for nothing of its own. It neither fails nor takes the other
+            // call's verdict; it runs again, from the start, as a call that never started.
+            neverStarted = sent;
+            call = null;
+        }
+
         WorkerExitReason reason = verdict is not null ? WorkerExitReason.KilledForCall
             : _pool.Terminated ? WorkerExitReason.Terminated
             : _process.Stopping && call is null ? WorkerExitReason.Retired
@@ -327,7 +347,7 @@ internal sealed class ProcessWorker : PoolWorker
             _arena?.Dispose();
         }
 
-        _pool.OnWorkerExited(this, exit, reason, call, verdict, neverStarted: sent.Length > 1 ? sent[1..] : []);
+        _pool.OnWorkerExited(this, exit, reason, call, verdict, neverStarted);
         _process.Dispose();
     }
 }

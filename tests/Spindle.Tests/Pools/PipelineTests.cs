@@ -68,6 +68,37 @@ public class PipelineTests
     }
 
     [Fact]
+    public async Task CallStoppedAsItFinishes_TheCallBegunNextInItsWorker_RunsAgainInsteadOfTakingItsVerdict()
+    {
+        // A stop that kills a worker (a timeout, a cluster caller's kill) can cross the call's result: the worker had
+        // finished it and begun the next call sent ahead. That call did nothing to be stopped for; it runs again.
+        await using WorkerPool pool = TestPools.Process(workers: 1, o => (o.PipelineDepth, o.PipelineWindow) = (2, Timeout.InfiniteTimeSpan));
+        int firstPid = await pool.RunAsync(() => Environment.ProcessId).Within("pid call");
+        using SharedEvent finishFirst = SharedEvent.Create();
+        using SharedEvent secondBegun = SharedEvent.Create();
+        using SharedEvent finishSecond = SharedEvent.Create();
+
+        Task<int> first = pool.RunAsync(WaitForRelease, finishFirst);
+        Task<int> second = pool.RunAsync(SignalThenWaitForRelease, secondBegun, finishSecond);
+        await Bounded.Eventually(() => pool.GetWorkers() is [{ CallsHeld: 2 }], "both calls held by the worker");
+        var worker = (Spindle.Processes.ProcessWorker)pool.CurrentWorkers().Single();
+        PendingCall stopped = worker.Running!;
+
+        // The worker's results wait to be read while the first call ends, the second begins, and the stop goes out.
+        using (worker.HoldResultsForTests())
+        {
+            finishFirst.Set();
+            Assert.True(secondBegun.TryWait(Bounded.Unexpected), "The second call never began.");
+            worker.StopCall(stopped, static c => c.TryCancel());
+        }
+
+        finishSecond.Set();
+        Assert.Equal(firstPid, await first.Within("the first call, answered before its worker died"));
+        int secondPid = await second.Within("the second call, run again");
+        Assert.NotEqual(firstPid, secondPid);
+    }
+
+    [Fact]
     public async Task ShortCalls_AreSentAheadToABusyWorker_ByDefault()
     {
         // A generous window: what is tested is that known-short calls go ahead, not how short they are on this machine.
@@ -145,6 +176,12 @@ public class PipelineTests
         }
 
         return 1;
+    }
+
+    private static int SignalThenWaitForRelease(SharedEvent begun, SharedEvent release)
+    {
+        begun.Set();
+        return WaitForRelease(release);
     }
 
     private static int WaitForRelease(SharedEvent release) =>
