@@ -168,6 +168,16 @@ public sealed class DirectCallTests(NatsServer server) : ClusterTest(server)
                     continue;
                 }
 
+                if (timedOut.Message.Contains("it had not started", StringComparison.Ordinal))
+                {
+                    // The timeout's timer came late (a loaded machine): the offer had gone unanswered first, and the call
+                    // waited in the stream, unclaimed, so it was withdrawn. Right, but not the case under test: again.
+                    Assert.True(client.OffersRefused > refused, $"The call was offered, yet withdrawn unclaimed while its offer was open: {timedOut.Message} {client.DirectState}");
+                    Assert.True(attempt < 5, $"The timeout came after the offer had gone unanswered in {attempt} tries. {client.DirectState}");
+                    client.ForgetUnansweredOffers();
+                    continue;
+                }
+
                 // Whether the paused agent took it is not known: the error says so, not that a worker was killed for it.
                 Assert.Contains("it was offered to agent 'paused' directly, which had not yet answered whether it took it", timedOut.Message, StringComparison.Ordinal);
 

@@ -76,6 +76,9 @@ internal sealed partial class ClusterClient
     /// <summary>For tests: every call through the stream, as before direct offers.</summary>
     internal void OfferNothingDirect() => Volatile.Write(ref _directOff, true);
 
+    /// <summary>For tests: agents that left an offer unanswered are offered calls again at once, not after NoOffersForMs.</summary>
+    internal void ForgetUnansweredOffers() => _noOffers.Clear();
+
     private sealed record DirectCandidate(string Agent, long At);
 
     /// <summary>For a failing test's message: why calls are (not) offered directly.</summary>
@@ -158,14 +161,12 @@ internal sealed partial class ClusterClient
 
     private async Task OfferDirectAsync(Flight flight, string agent)
     {
-        if (!flight.TryClaim(agent, ackSubject: null))
+        if (!flight.TryClaimForOffer(agent, out long spoke))
         {
             return;
         }
 
-        long spoke = flight.SpokeCount;
         bool taken = false;
-        flight.OfferSent();
         Interlocked.Increment(ref _offersMade);
         Interlocked.Increment(ref _offering);
         try

@@ -149,13 +149,24 @@ internal sealed class Flight
     private bool _offerOpen;
     private long _spokeAtOffer;
 
-    /// <summary>A direct offer of it is on its way to its claiming agent (ClusterClient.Direct.cs).</summary>
-    public void OfferSent()
+    /// <summary>
+    /// Claims it for <paramref name="agent"/> and opens a direct offer to it (ClusterClient.Direct.cs) in one step, so a
+    /// timeout that strikes the claimed call always finds the offer open (<see cref="UnansweredOfferTo"/>); false as
+    /// <see cref="TryClaim"/>. <paramref name="spokeCount"/> is <see cref="SpokeCount"/> as the offer opened.
+    /// </summary>
+    public bool TryClaimForOffer(string agent, out long spokeCount)
     {
         lock (_lock)
         {
+            spokeCount = Interlocked.Read(ref _spoke);
+            if (!TryClaim(agent, ackSubject: null))
+            {
+                return false;
+            }
+
             _offerOpen = true;
-            _spokeAtOffer = Interlocked.Read(ref _spoke);
+            _spokeAtOffer = spokeCount;
+            return true;
         }
     }
 
