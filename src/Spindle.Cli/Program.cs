@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.Runtime.InteropServices;
 using Spectre.Console;
 using Spindle.Cli;
 using Spindle.Cli.Cluster;
@@ -26,7 +27,20 @@ root.Subcommands.Add(ClusterCommand.Create());
 ParseResult parse = root.Parse(args);
 bool stopsItself = parse.CommandResult.Command == agent || ClusterCommand.IsDemo(parse.CommandResult.Command);
 var invocation = new InvocationConfiguration { ProcessTerminationTimeout = stopsItself ? null : TimeSpan.FromSeconds(5) };
-int exitCode = await parse.InvokeAsync(invocation);
+
+// The parser registers its own handlers only once the command has reached its first wait: a Ctrl+C in between (a
+// connection just opened, on a loaded machine) met the runtime's default and ended the process at once, without a
+// word or any cleanup. These are there before the command starts, and cancel the same token.
+using var interrupted = new CancellationTokenSource();
+using PosixSignalRegistration? earlyInterrupt = stopsItself ? null : PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
+using PosixSignalRegistration? earlyTerminate = stopsItself ? null : PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
+int exitCode = await parse.InvokeAsync(invocation, interrupted.Token);
 
 // The parser prints its own errors (unknown option, bad value, missing argument) but exits 1; bad input exits 2 everywhere.
 return parse.Action is ParseErrorAction ? ExitCodes.Usage : exitCode;
+
+void Interrupt(PosixSignalContext context)
+{
+    context.Cancel = true;
+    interrupted.Cancel();
+}

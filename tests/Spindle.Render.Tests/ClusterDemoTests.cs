@@ -41,8 +41,54 @@ public sealed class ClusterDemoTests : IDisposable
     [Fact]
     public async Task Demo_CtrlC_StopsTheRenderTheAgentsAndTheServer()
     {
-        var start = new ProcessStartInfo(Dotnet.Muxer) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _directory.FullName };
-        foreach (string argument in new[] { Repository.SampleProgram("Spindle.Cli"), "cluster", "demo", "--frames", "2000", "--width", "160", "--height", "90", "--out", Path.Combine(_directory.FullName, "never.png") })
+        (int exitCode, List<string> output, string errors) = await InterruptMidRenderAsync(Signals.Interrupt, wholeGroup: false);
+
+        Assert.True(exitCode == 130, $"exit code {exitCode}:\n{string.Join('\n', output)}\n{errors}");
+        Assert.Contains("cancelled", errors, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_directory.FullName, "never.png")));
+        AssertNothingLeft(output);
+    }
+
+    [Fact]
+    public async Task Demo_CtrlCOnTheTerminal_TheAgentsDrainThroughTheServerBeforeItStops()
+    {
+        // A terminal's Ctrl+C signals its whole foreground process group: the demo, its agents and, unless it runs in
+        // a session of its own, nats-server, which would then be gone before the agents could drain through it (they
+        // were killed after the drain's bound, the render's stop waited out its own).
+        (int exitCode, List<string> output, string errors) = await InterruptMidRenderAsync(Signals.Interrupt, wholeGroup: true);
+
+        string all = $"exit code {exitCode}:\n{string.Join('\n', output)}\n{errors}";
+        Assert.True(exitCode == 130, all);
+        // Each agent drained to its end (it finished what it held, through the server, and left the registry)...
+        foreach (string agent in new[] { "demo-agent-1", "demo-agent-2" })
+        {
+            Assert.True(output.Any(line => line.Contains($"spindle agent {agent}: stopped.", StringComparison.Ordinal)), $"{agent} never said it stopped:\n{all}");
+        }
+
+        // ...and the demo's own words for an agent killed after the drain's bound, or a render that outlived its stop's, are absent.
+        Assert.DoesNotContain(output, line => line.StartsWith("[demo] demo-agent-", StringComparison.Ordinal) && line.Contains("did not drain within", StringComparison.Ordinal));
+        Assert.DoesNotContain(output, line => line.Contains("the render did not end within", StringComparison.Ordinal));
+        AssertNothingLeft(output);
+    }
+
+    [Fact]
+    public async Task Demo_TerminalHangsUp_StopsTheServerItRunsInASessionOfItsOwn()
+    {
+        // The server is out of the terminal's reach, so the demo must stop it on a hangup as on Ctrl+C.
+        (_, List<string> output, _) = await InterruptMidRenderAsync(Signals.Hangup, wholeGroup: true);
+
+        AssertNothingLeft(output);
+    }
+
+    /// <summary>
+    /// Starts a long demo, waits for its first frame, then sends <paramref name="signal"/> to the demo alone or, as a
+    /// terminal does, to its whole process group (the demo then runs as a group of its own, so the test is not hit).
+    /// </summary>
+    private async Task<(int ExitCode, List<string> Output, string Errors)> InterruptMidRenderAsync(int signal, bool wholeGroup)
+    {
+        string[] demo = [Dotnet.Muxer, Repository.SampleProgram("Spindle.Cli"), "cluster", "demo", "--frames", "2000", "--width", "160", "--height", "90", "--out", Path.Combine(_directory.FullName, "never.png")];
+        var start = new ProcessStartInfo(wholeGroup ? "/usr/bin/setsid" : demo[0]) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _directory.FullName };
+        foreach (string argument in wholeGroup ? demo : demo[1..])
         {
             start.ArgumentList.Add(argument);
         }
@@ -66,15 +112,11 @@ public sealed class ClusterDemoTests : IDisposable
                 Assert.Fail($"The demo ended before any frame:\n{string.Join('\n', output)}\n{await errors.WaitAsync(Bounded.Unexpected)}");
             }
 
-            Signals.Send(spindle.Id, Signals.Interrupt);
+            Signals.Send(wholeGroup ? -spindle.Id : spindle.Id, signal);
             Task<string> rest = spindle.StandardOutput.ReadToEndAsync();
             await spindle.WaitForExitAsync().WaitAsync(Bounded.Unexpected);
             output.AddRange((await rest.WaitAsync(Bounded.Unexpected)).Split('\n'));
-
-            Assert.True(spindle.ExitCode == 130, $"exit code {spindle.ExitCode}:\n{string.Join('\n', output)}\n{await errors}");
-            Assert.Contains("cancelled", await errors.WaitAsync(Bounded.Unexpected), StringComparison.Ordinal);
-            Assert.False(File.Exists(Path.Combine(_directory.FullName, "never.png")));
-            AssertNothingLeft(output);
+            return (spindle.ExitCode, output, await errors.WaitAsync(Bounded.Unexpected));
         }
         finally
         {
@@ -146,11 +188,32 @@ public sealed class ClusterDemoTests : IDisposable
     {
         int[] pids = DemoProcesses.Announced(output);
         Assert.True(pids.Length >= 3, $"expected the server's and two agents' pids in:\n{string.Join('\n', output)}");
-        Assert.All(pids, pid => Assert.False(Running(pid), $"pid {pid} outlived the demo"));
         string directory = DemoProcesses.Directory(output);
-        Assert.False(Directory.Exists(directory), $"the demo's directory {directory} is still there");
+        int[] outlived = [.. pids.Where(Running)];
         int[] left = DemoProcesses.StartedFrom(directory);
+
+        // Whatever outlived the demo is killed before the test fails, so a failing run leaves nothing behind either.
+        foreach (int pid in outlived.Concat(left))
+        {
+            Kill(pid);
+        }
+
+        Assert.True(outlived.Length == 0, $"pids {string.Join(", ", outlived)} outlived the demo");
         Assert.True(left.Length == 0, $"processes started from {directory} outlived the demo: {string.Join(", ", left)}");
+        Assert.False(Directory.Exists(directory), $"the demo's directory {directory} is still there");
+    }
+
+    private static void Kill(int pid)
+    {
+        try
+        {
+            using Process process = Process.GetProcessById(pid);
+            process.Kill(entireProcessTree: true);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Gone meanwhile.
+        }
     }
 
     private static bool Running(int pid)

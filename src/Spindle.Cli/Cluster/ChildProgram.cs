@@ -45,14 +45,27 @@ internal sealed partial class ChildProgram : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <paramref name="fileName"/>; <paramref name="onLine"/> sees every line it prints (stdout and stderr), on a reader thread.</summary>
-    public static ChildProgram Start(string name, string fileName, IEnumerable<string> arguments, Action<string> onLine) =>
-        Start(name, fileName, arguments, [], onLine);
+    /// <summary>
+    /// Starts <paramref name="fileName"/>; <paramref name="onLine"/> sees every line it prints (stdout and stderr), on a
+    /// reader thread. With <paramref name="ownSession"/> it runs in a session of its own (<c>setsid</c>, same pid), so a
+    /// Ctrl+C on the terminal, which signals the terminal's whole process group, does not reach it: the demo stops it
+    /// itself, in order.
+    /// </summary>
+    public static ChildProgram Start(string name, string fileName, IEnumerable<string> arguments, Action<string> onLine, bool ownSession = false) =>
+        Start(name, fileName, arguments, [], onLine, ownSession);
 
-    /// <summary>As <see cref="Start(string, string, IEnumerable{string}, Action{string})"/>, without the environment variables named in <paramref name="withoutVariables"/>.</summary>
-    public static ChildProgram Start(string name, string fileName, IEnumerable<string> arguments, IEnumerable<string> withoutVariables, Action<string> onLine)
+    /// <summary>As <see cref="Start(string, string, IEnumerable{string}, Action{string}, bool)"/>, without the environment variables named in <paramref name="withoutVariables"/>.</summary>
+    public static ChildProgram Start(string name, string fileName, IEnumerable<string> arguments, IEnumerable<string> withoutVariables, Action<string> onLine, bool ownSession = false)
     {
-        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        // setsid(1) makes a new session and execs the program in its own process, as the child of a fork is never a
+        // process group leader (one would make it fork, and the pid held here would not be the program's).
+        bool inSession = ownSession && File.Exists(SetsidPath);
+        var start = new ProcessStartInfo(inSession ? SetsidPath : fileName) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        if (inSession)
+        {
+            start.ArgumentList.Add(fileName);
+        }
+
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -136,6 +149,9 @@ internal sealed partial class ChildProgram : IAsyncDisposable
     }
 
     private const int SigTerm = 15;
+
+    /// <summary>util-linux's setsid, in every Debian install.</summary>
+    private const string SetsidPath = "/usr/bin/setsid";
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int signal);

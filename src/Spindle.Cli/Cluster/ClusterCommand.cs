@@ -97,12 +97,24 @@ internal static class ClusterCommand
             return Usage(RenderCommand.OutputRefused(output, refused));
         }
 
-        // Ctrl+C and SIGTERM stop the demo, and the demo stops what it started: the render, the agents, the server.
+        // Ctrl+C, SIGTERM and a hangup stop the demo, and the demo stops what it started: the render, the agents, the
+        // server (which runs in a session of its own, out of reach of the terminal's signals: see LocalNatsServer).
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(invocationToken);
         var interrupted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
         using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
-        var log = (string line) => Console.WriteLine($"[demo] {line}");
+        using PosixSignalRegistration sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Cancel);
+        var log = (string line) =>
+        {
+            try
+            {
+                Console.WriteLine($"[demo] {line}");
+            }
+            catch (IOException)
+            {
+                // The terminal is gone (a hangup): the demo still stops everything it started.
+            }
+        };
         DemoCluster cluster;
         try
         {

@@ -23,10 +23,13 @@ internal sealed class DemoCluster : IAsyncDisposable
     private readonly List<ChildProgram> _agents = [];
     private ChildProgram? _server;
 
-    private DemoCluster(DirectoryInfo directory, ClusterOptions target)
+    private readonly Action<string> _log;
+
+    private DemoCluster(DirectoryInfo directory, ClusterOptions target, Action<string> log)
     {
         _directory = directory;
         Target = target;
+        _log = log;
         _tokenFile = Path.Combine(directory.FullName, "token");
     }
 
@@ -41,7 +44,7 @@ internal sealed class DemoCluster : IAsyncDisposable
     {
         DirectoryInfo directory = Directory.CreateTempSubdirectory("spindle-cluster-demo-");
         string token = Guid.NewGuid().ToString("N");
-        var cluster = new DemoCluster(directory, new ClusterOptions { Server = $"nats://127.0.0.1:{port}", ClusterName = ClusterName, Token = token });
+        var cluster = new DemoCluster(directory, new ClusterOptions { Server = $"nats://127.0.0.1:{port}", ClusterName = ClusterName, Token = token }, log);
         try
         {
             string store = directory.CreateSubdirectory("store").FullName;
@@ -82,15 +85,24 @@ internal sealed class DemoCluster : IAsyncDisposable
             agents = [.. _agents];
         }
 
-        await Task.WhenAll(agents.Select(a => a.StopAsync(AgentDrainTimeout)));
-        foreach (ChildProgram agent in agents)
+        bool[] drained = await Task.WhenAll(agents.Select(a => a.StopAsync(AgentDrainTimeout)));
+        for (int i = 0; i < agents.Length; i++)
         {
-            await agent.DisposeAsync();
+            if (!drained[i])
+            {
+                _log($"{agents[i].Name} did not drain within {AgentDrainTimeout.TotalSeconds:0} s of SIGTERM; killed");
+            }
+
+            await agents[i].DisposeAsync();
         }
 
         if (_server is not null)
         {
-            await _server.StopAsync(ServerStopTimeout);
+            if (!await _server.StopAsync(ServerStopTimeout))
+            {
+                _log($"nats-server did not stop within {ServerStopTimeout.TotalSeconds:0} s of SIGTERM; killed");
+            }
+
             await _server.DisposeAsync();
         }
 

@@ -65,7 +65,9 @@ internal static class LocalNatsServer
     {
         string configuration = PrivateFile.Write(Path.Combine(directory, "nats-server.conf"), $"authorization {{\n  token: \"{token}\"\n}}\n");
         string[] arguments = ["-js", "-a", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-sd", storeDirectory, "-c", configuration];
-        ChildProgram server = ChildProgram.Start("nats-server", executable, arguments, _ => { });
+        // Its own session: a Ctrl+C on the terminal reaches the demo and its agents, which drain through this server
+        // before the demo stops it; a server gone first would leave them nothing to drain through.
+        ChildProgram server = ChildProgram.Start("nats-server", executable, arguments, _ => { }, ownSession: true);
         try
         {
             await WaitUntilListeningAsync(server, port, cancellationToken);

@@ -204,7 +204,9 @@ public sealed class ServeClusterTests(NatsServer nats) : IClassFixture<NatsServe
 
         // Its worker is rendering frames of a job when the kill comes: the kill follows the first frame at once (no
         // wait for a heartbeat), and the agent's worker processes are read from /proc as its children.
-        string id = await serve.SubmitAsync(new { frames = 100, width = 128, height = 96 });
+        // Enough work that the job is still going when the kill lands: a hundred frames of 128x96 took a second on an
+        // idle machine, and all were done by the victim's worker as the kill came.
+        string id = await serve.SubmitAsync(new { frames = 600, width = 160, height = 120 });
         await serve.WaitForJobAsync(id, j => j.GetProperty("framesDone").GetInt32() >= 1, "to have rendered a frame");
         Process[] workers = [.. Children(victim.ProcessId).Select(Process.GetProcessById)];
         Assert.NotEmpty(workers);
