@@ -80,7 +80,7 @@ internal static class AgentCommand
         void Drain(PosixSignalContext context)
         {
             context.Cancel = true;
-            stop.Cancel();
+            SignalCancel.Cancel(stop);
         }
 
         try

@@ -42,5 +42,5 @@ return parse.Action is ParseErrorAction ? ExitCodes.Usage : exitCode;
 void Interrupt(PosixSignalContext context)
 {
     context.Cancel = true;
-    interrupted.Cancel();
+    SignalCancel.Cancel(interrupted);
 }

@@ -155,7 +155,7 @@ internal static class RenderCommand
         {
             // Off the signal's thread: cancelling runs the frames' callbacks, which must not hold up other handlers.
             context.Cancel = true;
-            _ = Task.Run(stop.Cancel);
+            _ = Task.Run(() => SignalCancel.Cancel(stop));
         }
     }
 

@@ -135,7 +135,7 @@ internal static class ServeCommand
             void Stop(PosixSignalContext context)
             {
                 context.Cancel = true;
-                stop.Cancel();
+                SignalCancel.Cancel(stop);
             }
 
             using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);

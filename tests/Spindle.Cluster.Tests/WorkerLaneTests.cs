@@ -101,15 +101,17 @@ public sealed class WorkerLaneTests(NatsServer server) : ClusterTest(server)
     {
         await using AgentProcess agent = await StartAgentAsync("lane-long");
 
-        // Signs of life every 100 ms: without them from the worker, the call would fail as its agent gone silent.
-        await using var pool = new WorkerPool(PoolOptions(workers: 1, silence: TimeSpan.FromMilliseconds(400)));
+        // Signs of life every 250 ms: without them from the worker, the call, three times as long as the silence the
+        // pool allows, would fail as its agent gone silent. (A 400 ms silence failed on a loaded run: a worker's
+        // sign of life came late.)
+        await using var pool = new WorkerPool(PoolOptions(workers: 1, silence: TimeSpan.FromSeconds(1)));
         ClusterClient client = ((ClusterBackend)pool.Backend).Client;
         await WarmAsync(pool, client, agent);
         long onLanes = client.CallsOnLanes;
 
         int result = await pool.RunAsync(() =>
         {
-            Thread.Sleep(1500);
+            Thread.Sleep(3000);
             return 42;
         }).Within("the long call");
 

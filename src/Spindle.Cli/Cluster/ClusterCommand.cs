@@ -150,14 +150,14 @@ internal static class ClusterCommand
             // them block, the interrupt is still seen, and the demo still stops what it started.
             context.Cancel = true;
             interrupted.TrySetResult();
-            _ = Task.Run(stop.Cancel);
+            _ = Task.Run(() => SignalCancel.Cancel(stop));
         }
     }
 
     /// <summary>
-    /// The render's exit code; once interrupted, the render has <see cref="RenderStopTimeout"/> to end. Ctrl+C on a
-    /// terminal reaches the demo's nats-server too, and a pool whose server is gone may not see its cancelled frames
-    /// end; the demo must still stop the agents it started and exit.
+    /// The render's exit code; once interrupted, the render has <see cref="RenderStopTimeout"/> to end. A pool whose
+    /// server is gone (killed from outside: the demo's own Ctrl+C no longer reaches it) may not see its cancelled
+    /// frames end; the demo must still stop the agents it started and exit.
     /// </summary>
     private static async Task<int> WaitForRenderAsync(Task<int> render, Task interrupted, Action<string> log)
     {

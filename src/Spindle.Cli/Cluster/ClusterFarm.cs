@@ -35,7 +35,8 @@ internal sealed record ClusterFarm(RenderFarm Farm, IReadOnlyList<ClusterAgentIn
             Workers = inFlight,
 
             // When the farm is disposed its frames are done or cancelled; a server or agent that went away with them
-            // (Ctrl+C on a terminal reaches the demo's nats-server and agents too) must not hold up the exit.
+            // (Ctrl+C on a terminal reaches the demo's agents too, and a user's own server may be stopped with it)
+            // must not hold up the exit.
             DrainTimeout = TimeSpan.FromSeconds(10),
         }.UseCluster(target);
         return new ClusterFarm(new RenderFarm(poolOptions, workersOnOtherMachines: true), agents.OrderBy(a => a.Name, StringComparer.Ordinal).ToArray(), inFlight);
