@@ -92,33 +92,48 @@ public sealed class DirectCallTests(NatsServer server) : ClusterTest(server)
         await using var mine = new WorkerPool(PoolOptions(workers: 1));
         await using var other = new WorkerPool(PoolOptions(workers: 1));
         ClusterClient client = ((ClusterBackend)mine.Backend).Client;
-        await WarmAsync(mine, client, agent);
-        string marker = Marker();
 
-        // The agent's worker runs on this machine: it waits on the test's named event, not in a sleep loop.
-        string releaseName = $"cluster-release-{Guid.NewGuid():N}";
-        using SharedEvent release = SharedEvent.Create(name: releaseName);
-
-        // The other pool's call takes the agent's one worker (and the call it may hold ahead is this pool's offer).
-        Task<int> blocking = other.RunAsync(() =>
+        // The agent may take one call ahead of its busy worker (after short calls, when its pull loop has not taken
+        // that place first): then the offer is taken, not refused, and waits behind the other pool's call. Both are
+        // still answered; the refusal is what is tested, so the case is tried again.
+        for (int attempt = 1; ; attempt++)
         {
-            File.WriteAllText(marker, "started");
-            using SharedEvent released = SharedEvent.Open(releaseName);
-            if (!released.TryWait(TimeSpan.FromMinutes(1)))
+            await WarmAsync(mine, client, agent);
+            string marker = Marker();
+
+            // The agent's worker runs on this machine: it waits on the test's named event, not in a sleep loop.
+            string releaseName = $"cluster-release-{Guid.NewGuid():N}";
+            using SharedEvent release = SharedEvent.Create(name: releaseName);
+
+            // The other pool's call takes the agent's one worker.
+            Task<int> blocking = other.RunAsync(name =>
             {
-                throw new TimeoutException("The test never released the call.");
+                File.WriteAllText(marker, "started");
+                using SharedEvent released = SharedEvent.Open(name);
+                if (!released.TryWait(TimeSpan.FromMinutes(1)))
+                {
+                    throw new TimeoutException("The test never released the call.");
+                }
+
+                return 7;
+            }, releaseName);
+            await Bounded.Eventually(() => File.Exists(marker) || blocking.IsCompleted, "the other pool's call has started");
+            long refused = client.OffersRefused, direct = client.CallsDirect;
+            Task<int> offered = mine.RunAsync(x => x + 100, 1);
+            await Bounded.Eventually(() => client.OffersRefused > refused || client.CallsDirect > direct || offered.IsCompleted, "the offer has been answered or the call has ended");
+            bool wasRefused = client.OffersRefused > refused;
+            release.Set();
+
+            Assert.Equal(101, await offered.Within("the call that was offered"));
+            Assert.Equal(7, await blocking.Within("the other pool's call"));
+            File.Delete(marker);
+            if (wasRefused)
+            {
+                break;
             }
 
-            return 7;
-        });
-        await Bounded.Eventually(() => File.Exists(marker) || blocking.IsCompleted, "the other pool's call has started");
-        Task<int> offered = mine.RunAsync(x => x + 100, 1);
-        await Bounded.Eventually(() => client.OffersRefused > 0 || offered.IsCompleted, "the offer has been refused or the call has ended");
-        release.Set();
-
-        Assert.Equal(101, await offered.Within("the call whose offer was refused"));
-        Assert.Equal(7, await blocking.Within("the other pool's call"));
-        File.Delete(marker);
+            Assert.True(attempt < 5, $"The busy agent took the offer ahead of its worker in {attempt} tries, never refusing it. {client.DirectState}");
+        }
     }
 
     [Fact]

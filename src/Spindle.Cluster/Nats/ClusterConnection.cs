@@ -98,7 +98,23 @@ internal static class ClusterConnection
 
         if (current is null)
         {
-            return (await js.CreateStreamAsync(config, cancellationToken).ConfigureAwait(false)).Info.Created;
+            try
+            {
+                return (await js.CreateStreamAsync(config, cancellationToken).ConfigureAwait(false)).Info.Created;
+            }
+            catch (NatsJSApiException e) when (e.Error.ErrCode is StreamSubjectsOverlap or StreamNameInUse)
+            {
+                // Another pool or agent created it in between (pools made at once on a new cluster): the server then
+                // refuses this create, as "subjects overlap with an existing stream". The stream there is checked as
+                // one found at first would be.
+                StreamInfo? there = await TryGetStreamAsync(js, names, cancellationToken).ConfigureAwait(false);
+                if (there is null)
+                {
+                    throw;
+                }
+
+                current = there;
+            }
         }
 
         StreamConfig existing = current.Config;
@@ -109,6 +125,21 @@ internal static class ClusterConnection
         }
 
         return current.Created;
+    }
+
+    /// <summary>JetStream's error codes for a stream create that met a stream already there.</summary>
+    private const int StreamSubjectsOverlap = 10065, StreamNameInUse = 10058;
+
+    private static async Task<StreamInfo?> TryGetStreamAsync(INatsJSContext js, ClusterNames names, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await js.GetStreamAsync(names.Stream, cancellationToken: cancellationToken).ConfigureAwait(false)).Info;
+        }
+        catch (NatsJSApiException e) when (e.Error.Code == 404)
+        {
+            return null;
+        }
     }
 
     /// <summary>
