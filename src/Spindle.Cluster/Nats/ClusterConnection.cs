@@ -82,11 +82,7 @@ internal static class ClusterConnection
         StreamInfo? current;
         try
         {
-            current = (await js.GetStreamAsync(names.Stream, cancellationToken: cancellationToken).ConfigureAwait(false)).Info;
-        }
-        catch (NatsJSApiException e) when (e.Error.Code == 404)
-        {
-            current = null;
+            current = await TryGetStreamAsync(js, names, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is NatsNoRespondersException || e is NatsJSApiException { Error.ErrCode: JetStreamNotEnabledForAccount })
         {
@@ -130,6 +126,7 @@ internal static class ClusterConnection
     /// <summary>JetStream's error codes for a stream create that met a stream already there.</summary>
     private const int StreamSubjectsOverlap = 10065, StreamNameInUse = 10058;
 
+    /// <summary>The calls stream's info, or null when there is none.</summary>
     private static async Task<StreamInfo?> TryGetStreamAsync(INatsJSContext js, ClusterNames names, CancellationToken cancellationToken)
     {
         try
